@@ -1,0 +1,91 @@
+package io.stoq.node.cli;
+
+import io.stoq.crypto.CodedFailure;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The {@code stoq} command line: one entry point for operators (node, dev), CA admins (ca, cert)
+ * and tooling (bench, shard, ledger).
+ *
+ * <p>Error policy (shared by every subcommand): a {@link CodedFailure} prints one line
+ * {@code stoq: error: <message>} and exits with its code; anything else is a bug and exits 1 with a
+ * pointer to {@code --verbose}; stack traces appear only with {@code --verbose}.
+ */
+@Command(
+        name = "stoq",
+        mixinStandardHelpOptions = true,
+        versionProvider = StoqCli.Version.class,
+        synopsisSubcommandLabel = "COMMAND",
+        description = {
+            "STOQ / FragMint: a post-quantum clustered storage node for digital assets.",
+            "",
+            "Start here:",
+            "  stoq dev                      run a single-node development network under ./data",
+            "  stoq ca init --ca-dir ca      create a Falcon root and intermediate CA",
+            "  stoq node keygen --out node   make a node's Falcon, TLS and ML-KEM keys",
+            "",
+            "Every command takes --help; --json prints machine-readable output; --verbose shows stack traces."
+        },
+        footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage error, 10-19 crypto/certificate failures,",
+                "20-29 shard failures, 30-39 ledger failures. See docs/cli.md."},
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class StoqCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Builds the configured command line; tests call this to run commands in-process. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new StoqCli());
+        cli.setExecutionExceptionHandler(StoqCli::handleFailure);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    private static int handleFailure(Exception failure, CommandLine cli, ParseResult parsed) {
+        PrintWriter err = cli.getErr();
+        boolean verbose = isVerbose(parsed);
+        if (failure instanceof CodedFailure coded) {
+            err.println("stoq: error: " + failure.getMessage());
+            if (verbose) {
+                failure.printStackTrace(err);
+            }
+            err.flush();
+            return coded.exitCode();
+        }
+        err.println("stoq: internal error: " + failure + (verbose ? "" : " (run with --verbose for the stack trace)"));
+        if (verbose) {
+            failure.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
+    }
+
+    private static boolean isVerbose(ParseResult parsed) {
+        List<String> args = parsed.expandedArgs();
+        return args.contains("--verbose") || args.contains("-v");
+    }
+
+    /** Reports the version from the jar manifest (or "dev" when run from classes). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = StoqCli.class.getPackage().getImplementationVersion();
+            return new String[] {"stoq " + (version == null ? "dev" : version)};
+        }
+    }
+}
