@@ -1,0 +1,153 @@
+package io.stoq.ledger;
+
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.ledger.block.Block;
+import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.state.LedgerState;
+import io.stoq.ledger.state.StateHash;
+import io.stoq.ledger.state.StateMachine;
+import io.stoq.ledger.state.StateOverlay;
+import io.stoq.ledger.store.Head;
+import io.stoq.ledger.store.LedgerStore;
+import io.stoq.ledger.tx.Transaction;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.ledger.verify.BlockRules;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The ledger as a writer sees it: a {@link LedgerStore} plus the head block and state hash in
+ * memory. {@link #commit} is what a proposer (later: the Raft leader's state machine) calls with an
+ * ordered batch; {@link #append} is what a follower calls with a block made elsewhere.
+ *
+ * <p>Single writer: one thread calls {@link #commit}/{@link #append}; reads of the store may run
+ * concurrently. Closing closes the store.
+ */
+public final class Ledger implements AutoCloseable {
+    private final LedgerStore store;
+    private BlockHeader head;
+    private StateHash stateHash;
+    private boolean parallelSignatures;
+
+    private Ledger(LedgerStore store) throws LedgerException {
+        this.store = store;
+        Head h = store.head();
+        if (h == null) {
+            this.head = null;
+            this.stateHash = new StateHash();
+        } else {
+            this.head = store.header(h.height());
+            if (!head.hash().equals(h.blockHash())) {
+                throw new LedgerException(LedgerErrorCode.CORRUPT, "head record does not match block " + h.height());
+            }
+            this.stateHash = StateHash.fromBytes(h.stateHash());
+        }
+    }
+
+    /** Opens or creates the ledger in {@code dir}. */
+    public static Ledger open(Path dir) throws LedgerException {
+        LedgerStore store = LedgerStore.open(dir);
+        try {
+            return new Ledger(store);
+        } catch (LedgerException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Checks signatures of a batch on the common fork-join pool before applying it in order. */
+    public Ledger parallelSignatures(boolean on) {
+        this.parallelSignatures = on;
+        return this;
+    }
+
+    /** What one commit did: the block written and the txs validation refused. */
+    public record CommitResult(Block block, List<StateMachine.Rejection> rejected) {
+        public BlockHeader header() {
+            return block.header();
+        }
+    }
+
+    /** Creates block 0 with one GENESIS tx signed (nonce 1) and proposed by {@code admin}. */
+    public CommitResult genesis(SigningKey admin, String network, List<byte[]> adminSpkis, byte[] rootCertDer, Instant time)
+            throws LedgerException {
+        if (head != null) {
+            throw new LedgerException(LedgerErrorCode.CONFLICT, "ledger already has a genesis block");
+        }
+        Transaction tx;
+        try {
+            tx = Transaction.sign(admin, 1, new TxBody.Genesis(network, adminSpkis, rootCertDer));
+        } catch (CryptoException e) {
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign genesis: " + e.getMessage(), e);
+        }
+        CommitResult result = commit(List.of(tx), time, admin);
+        if (!result.rejected().isEmpty()) {
+            throw new LedgerException(LedgerErrorCode.REJECTED, "genesis rejected: " + result.rejected().get(0).message());
+        }
+        return result;
+    }
+
+    /**
+     * Applies {@code txs} in order, builds a block of the accepted ones, signs it with
+     * {@code proposer} and commits it durably. Rejected txs change nothing and come back with their
+     * reasons. {@code time} is clamped to be no earlier than the previous block's.
+     */
+    public CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
+        long height = head == null ? 0 : head.height() + 1;
+        Instant t = head != null && time.isBefore(head.time()) ? head.time() : time;
+        StateMachine.Outcome outcome = StateMachine.apply(store, stateHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
+                parallelSignatures);
+        BlockHeader header;
+        try {
+            header = BlockHeader.sign(height, head == null ? BlockHeader.NO_PREVIOUS : head.hash(), Block.txRoot(outcome.accepted()),
+                    outcome.stateRoot(), t, outcome.accepted().size(), proposer);
+        } catch (CryptoException e) {
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign block " + height + ": " + e.getMessage(), e);
+        }
+        Block block = new Block(header, outcome.accepted());
+        BlockRules.checkProposerOnly(block, store);
+        store.commit(block, outcome.writes().writes(), outcome.stateHash());
+        head = header;
+        stateHash = outcome.stateHash();
+        return new CommitResult(block, outcome.rejected());
+    }
+
+    /** Checks a block made elsewhere against this ledger's head and state, then commits it. */
+    public void append(Block block) throws LedgerException {
+        StateMachine.Outcome outcome = BlockRules.check(block, head, store, stateHash, parallelSignatures);
+        store.commit(block, outcome.writes().writes(), outcome.stateHash());
+        head = block.header();
+        stateHash = outcome.stateHash();
+    }
+
+    /** The last committed header, or null before genesis. */
+    public BlockHeader head() {
+        return head;
+    }
+
+    /** Height of the last block, -1 before genesis. */
+    public long height() {
+        return head == null ? -1 : head.height();
+    }
+
+    public Hash256 stateRoot() {
+        return stateHash.root();
+    }
+
+    /** Typed read access to the committed state. */
+    public LedgerState state() {
+        return new LedgerState(new StateOverlay(store));
+    }
+
+    public LedgerStore store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

@@ -1,0 +1,109 @@
+package io.stoq.ledger.block;
+
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.sign.SignatureAlgorithm;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.crypto.sign.VerifyingKey;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.tx.CanonicalReader;
+import io.stoq.ledger.tx.CanonicalWriter;
+import io.stoq.ledger.tx.Limits;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+
+/**
+ * A block header, signed by the block's proposer.
+ *
+ * <pre>
+ * u8 version (1) | u64 height | 32 previous block hash | 32 tx merkle root | 32 state root
+ * | u64 time (epoch millis) | u32 tx count | u8 proposer algorithm | bytes proposer SPKI | bytes signature
+ * </pre>
+ *
+ * The signature covers {@code "stoq.ledger.block.v1\0"} and every field before it. The block hash
+ * is the SHA3-256 of the whole encoding (signature included), and the next header's previous hash
+ * is that value, so changing any byte of any header breaks the chain after it.
+ */
+public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
+        SignatureAlgorithm proposerAlgorithm, byte[] proposerSpki, byte[] signature) {
+
+    public static final int FORMAT_VERSION = 1;
+    /** The previous hash of block 0. */
+    public static final Hash256 NO_PREVIOUS = Hash256.of(new byte[Hash256.LENGTH]);
+    private static final byte[] DOMAIN = "stoq.ledger.block.v1\0".getBytes(StandardCharsets.US_ASCII);
+
+    /** Builds and signs a header. */
+    public static BlockHeader sign(long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
+            SigningKey proposer) throws CryptoException {
+        byte[] spki = proposer.publicKey().getEncoded();
+        BlockHeader unsigned = new BlockHeader(height, previousHash, txRoot, stateRoot, Instant.ofEpochMilli(time.toEpochMilli()),
+                txCount, proposer.algorithm(), spki, new byte[0]);
+        byte[] signature = proposer.sign(unsigned.signingPayload());
+        return new BlockHeader(height, previousHash, txRoot, stateRoot, unsigned.time, txCount, proposer.algorithm(), spki, signature);
+    }
+
+    private CanonicalWriter unsignedPart() {
+        return new CanonicalWriter().u8(FORMAT_VERSION).u64(height).hash(previousHash).hash(txRoot).hash(stateRoot)
+                .u64(time.toEpochMilli()).u32(txCount).u8(proposerAlgorithm.code()).bytes(proposerSpki);
+    }
+
+    public byte[] signingPayload() {
+        byte[] unsigned = unsignedPart().toBytes();
+        byte[] out = Arrays.copyOf(DOMAIN, DOMAIN.length + unsigned.length);
+        System.arraycopy(unsigned, 0, out, DOMAIN.length, unsigned.length);
+        return out;
+    }
+
+    public byte[] encode() {
+        return unsignedPart().bytes(signature).toBytes();
+    }
+
+    public Hash256 hash() {
+        return Sha3.hash(encode());
+    }
+
+    /** The proposer's account/node id: SHA3-256 of its SPKI. */
+    public Hash256 proposer() {
+        return Sha3.hash(proposerSpki);
+    }
+
+    /** True when the signature verifies under the carried proposer key of the named algorithm. */
+    public boolean signatureValid() {
+        try {
+            VerifyingKey key = VerifyingKey.fromSpki(proposerSpki);
+            return key.algorithm() == proposerAlgorithm && key.verify(signingPayload(), signature);
+        } catch (CryptoException e) {
+            return false;
+        }
+    }
+
+    public static BlockHeader decode(byte[] encoded) throws LedgerException {
+        CanonicalReader in = new CanonicalReader(encoded, "block header");
+        int version = in.u8("version");
+        if (version != FORMAT_VERSION) {
+            throw in.malformed("unsupported header version " + version);
+        }
+        long height = in.u64("height");
+        Hash256 prev = in.hash("previousHash");
+        Hash256 txRoot = in.hash("txRoot");
+        Hash256 stateRoot = in.hash("stateRoot");
+        long millis = in.u64("time");
+        int txCount = in.u32("txCount");
+        int algCode = in.u8("algorithm");
+        SignatureAlgorithm alg;
+        try {
+            alg = SignatureAlgorithm.fromCode(algCode);
+        } catch (CryptoException e) {
+            throw in.malformed("unknown proposer algorithm " + algCode);
+        }
+        byte[] spki = in.bytes("proposer", Limits.MAX_KEY_BYTES);
+        byte[] signature = in.bytes("signature", Limits.MAX_SIGNATURE_BYTES);
+        in.finish();
+        if (height < 0 || txCount < 0 || txCount > Limits.MAX_BLOCK_TXS) {
+            throw in.malformed("height " + height + " or tx count " + txCount + " out of range");
+        }
+        return new BlockHeader(height, prev, txRoot, stateRoot, Instant.ofEpochMilli(millis), txCount, alg, spki, signature);
+    }
+}

@@ -1,0 +1,235 @@
+package io.stoq.ledger.state;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.state.StateRecords.Account;
+import io.stoq.ledger.state.StateRecords.Asset;
+import io.stoq.ledger.state.StateRecords.Genesis;
+import io.stoq.ledger.state.StateRecords.Node;
+import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.CanonicalReader;
+import io.stoq.ledger.tx.CanonicalWriter;
+import io.stoq.ledger.tx.Limits;
+import io.stoq.ledger.tx.Role;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * Typed reads and writes of the ledger state over a {@link StateOverlay}. Every key starts with a
+ * one-byte kind so kinds never collide and a store scan groups them:
+ *
+ * <pre>
+ * 0x01 account(32)                   -> u8 role | bytes spki
+ * 0x02 signer(32)                    -> u64 last nonce
+ * 0x03 asset(32)                     -> asset head (name, version, manifest root, creator, supply, policy, deleted)
+ * 0x04 asset(32) account(32)         -> u64 balance (absent when 0)
+ * 0x05 asset(32) u64 version         -> 32 manifest root | 32 metadata hash
+ * 0x06 nodeId                        -> node (falcon spki, serial, notAfter, revoked)
+ * 0x07 signer(32)                    -> nodeId (a node's Falcon key fingerprint)
+ * 0x08 asset(32) u64 version nodeId  -> 32 hash of the node's shard list | u32 count
+ * 0x09 u64 epoch                     -> 32 hash of the key-epoch tx body;  0x0A -> u64 current epoch
+ * 0x0B config key                    -> value
+ * 0x0C network 0x00 -> u64 height | 32 block hash | 32 state root  (latest anchor per network)
+ * 0x0D                               -> genesis (network, root cert DER)
+ * </pre>
+ *
+ * Not thread-safe: owned by the thread applying a block.
+ */
+public final class LedgerState {
+    private static final byte ACCOUNT = 0x01, NONCE = 0x02, ASSET = 0x03, BALANCE = 0x04, VERSION = 0x05, NODE = 0x06,
+            NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D;
+
+    private final StateOverlay state;
+
+    public LedgerState(StateOverlay state) {
+        this.state = state;
+    }
+
+    public StateOverlay overlay() {
+        return state;
+    }
+
+    // ---- keys -----------------------------------------------------------------------------
+
+    private static byte[] key(byte kind, byte[]... parts) {
+        CanonicalWriter w = new CanonicalWriter().u8(kind);
+        for (byte[] p : parts) {
+            w.raw(p);
+        }
+        return w.toBytes();
+    }
+
+    private static byte[] u64(long v) {
+        return new CanonicalWriter().u64(v).toBytes();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- genesis --------------------------------------------------------------------------
+
+    public Genesis genesis() throws LedgerException {
+        byte[] v = state.get(new byte[] {GENESIS});
+        if (v == null) {
+            return null;
+        }
+        CanonicalReader in = new CanonicalReader(v, "genesis state");
+        Genesis g = new Genesis(in.string("network", Limits.MAX_NAME_BYTES), in.bytes("rootCert", Limits.MAX_CERT_BYTES));
+        in.finish();
+        return g;
+    }
+
+    public void putGenesis(Genesis g) {
+        state.put(new byte[] {GENESIS}, new CanonicalWriter().string(g.network()).bytes(g.rootCertDer()).toBytes());
+    }
+
+    // ---- accounts and nonces --------------------------------------------------------------
+
+    public Account account(Hash256 id) throws LedgerException {
+        byte[] v = state.get(key(ACCOUNT, id.toBytes()));
+        if (v == null) {
+            return null;
+        }
+        CanonicalReader in = new CanonicalReader(v, "account state");
+        Account a = new Account(Role.fromCode(in.u8("role"), in), in.bytes("spki", Limits.MAX_KEY_BYTES));
+        in.finish();
+        return a;
+    }
+
+    public void putAccount(Account a) {
+        state.put(key(ACCOUNT, Sha3.hash(a.spki()).toBytes()), new CanonicalWriter().u8(a.role().code()).bytes(a.spki()).toBytes());
+    }
+
+    /** The last nonce {@code signer} used, 0 when it has made no tx. */
+    public long nonce(Hash256 signer) throws LedgerException {
+        byte[] v = state.get(key(NONCE, signer.toBytes()));
+        return v == null ? 0 : readU64(v, "nonce state");
+    }
+
+    public void putNonce(Hash256 signer, long nonce) {
+        state.put(key(NONCE, signer.toBytes()), u64(nonce));
+    }
+
+    // ---- assets and balances --------------------------------------------------------------
+
+    public Asset asset(Hash256 assetId) throws LedgerException {
+        byte[] v = state.get(key(ASSET, assetId.toBytes()));
+        if (v == null) {
+            return null;
+        }
+        CanonicalReader in = new CanonicalReader(v, "asset state");
+        Asset a = new Asset(in.string("name", Limits.MAX_NAME_BYTES), in.u64("version"), in.hash("manifestRoot"), in.hash("creator"),
+                in.u64("supply"), AssetPolicy.fromCode(in.u8("policy"), in), in.bool("deleted"));
+        in.finish();
+        return a;
+    }
+
+    public void putAsset(Hash256 assetId, Asset a) {
+        state.put(key(ASSET, assetId.toBytes()), new CanonicalWriter().string(a.name()).u64(a.version()).hash(a.manifestRoot())
+                .hash(a.creator()).u64(a.supply()).u8(a.policy().code()).bool(a.deleted()).toBytes());
+    }
+
+    public long balance(Hash256 assetId, Hash256 account) throws LedgerException {
+        byte[] v = state.get(key(BALANCE, assetId.toBytes(), account.toBytes()));
+        return v == null ? 0 : readU64(v, "balance state");
+    }
+
+    /** Sets a balance; zero removes the entry so the state holds only real holdings. */
+    public void putBalance(Hash256 assetId, Hash256 account, long amount) {
+        byte[] k = key(BALANCE, assetId.toBytes(), account.toBytes());
+        if (amount == 0) {
+            state.delete(k);
+        } else {
+            state.put(k, u64(amount));
+        }
+    }
+
+    public void putVersion(Hash256 assetId, long version, Hash256 manifestRoot, byte[] metadata) {
+        state.put(key(VERSION, assetId.toBytes(), u64(version)),
+                new CanonicalWriter().hash(manifestRoot).hash(Sha3.hash(metadata)).toBytes());
+    }
+
+    // ---- nodes ----------------------------------------------------------------------------
+
+    public Node node(String nodeId) throws LedgerException {
+        byte[] v = state.get(key(NODE, utf8(nodeId)));
+        if (v == null) {
+            return null;
+        }
+        CanonicalReader in = new CanonicalReader(v, "node state");
+        Node n = new Node(nodeId, in.bytes("spki", Limits.MAX_KEY_BYTES), in.bytes("serial", 64),
+                Instant.ofEpochMilli(in.u64("notAfter")), in.bool("revoked"));
+        in.finish();
+        return n;
+    }
+
+    /** The node whose Falcon key has fingerprint {@code signer}, or null. */
+    public Node nodeBySigner(Hash256 signer) throws LedgerException {
+        byte[] v = state.get(key(NODE_KEY, signer.toBytes()));
+        if (v == null) {
+            return null;
+        }
+        Node n = node(new String(v, StandardCharsets.UTF_8));
+        // A node re-registered after revocation has a new key; its old key stays revoked.
+        return Sha3.hash(n.falconSpki()).equals(signer) ? n : n.revoke();
+    }
+
+    public void putNode(Node n) {
+        state.put(key(NODE, utf8(n.nodeId())), new CanonicalWriter().bytes(n.falconSpki()).bytes(n.serial())
+                .u64(n.notAfter().toEpochMilli()).bool(n.revoked()).toBytes());
+        state.put(key(NODE_KEY, Sha3.hash(n.falconSpki()).toBytes()), utf8(n.nodeId()));
+    }
+
+    public boolean hasLocation(Hash256 assetId, long version, String nodeId) throws LedgerException {
+        return state.get(key(LOCATION, assetId.toBytes(), u64(version), utf8(nodeId))) != null;
+    }
+
+    public void putLocation(Hash256 assetId, long version, String nodeId, Hash256 shardListHash, int count) {
+        state.put(key(LOCATION, assetId.toBytes(), u64(version), utf8(nodeId)),
+                new CanonicalWriter().hash(shardListHash).u32(count).toBytes());
+    }
+
+    // ---- network --------------------------------------------------------------------------
+
+    public long currentEpoch() throws LedgerException {
+        byte[] v = state.get(new byte[] {CURRENT_EPOCH});
+        return v == null ? 0 : readU64(v, "epoch state");
+    }
+
+    public void putEpoch(long epoch, Hash256 bodyHash) {
+        state.put(key(EPOCH, u64(epoch)), bodyHash.toBytes());
+        state.put(new byte[] {CURRENT_EPOCH}, u64(epoch));
+    }
+
+    public String config(String configKey) throws LedgerException {
+        byte[] v = state.get(key(CONFIG, utf8(configKey)));
+        return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    public void putConfig(String configKey, String value) {
+        if (value.isEmpty()) {
+            state.delete(key(CONFIG, utf8(configKey)));
+        } else {
+            state.put(key(CONFIG, utf8(configKey)), utf8(value));
+        }
+    }
+
+    /** Height of the latest anchor recorded for {@code network}, -1 when none. */
+    public long anchorHeight(String network) throws LedgerException {
+        byte[] v = state.get(key(ANCHOR, utf8(network), new byte[] {0}));
+        return v == null ? -1 : new CanonicalReader(v, "anchor state").u64("height");
+    }
+
+    public void putAnchor(String network, long height, Hash256 blockHash, Hash256 stateRoot) {
+        state.put(key(ANCHOR, utf8(network), new byte[] {0}), new CanonicalWriter().u64(height).hash(blockHash).hash(stateRoot).toBytes());
+    }
+
+    private static long readU64(byte[] v, String what) throws LedgerException {
+        CanonicalReader in = new CanonicalReader(v, what);
+        long x = in.u64("value");
+        in.finish();
+        return x;
+    }
+}

@@ -1,0 +1,155 @@
+package io.stoq.ledger.state;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.state.StateRecords.Account;
+import io.stoq.ledger.state.StateRecords.Asset;
+import io.stoq.ledger.state.StateRecords.Genesis;
+import io.stoq.ledger.state.StateRecords.Node;
+import io.stoq.ledger.tx.CanonicalWriter;
+import io.stoq.ledger.tx.Role;
+import io.stoq.ledger.tx.Transaction;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.ledger.validate.BlockContext;
+import io.stoq.ledger.validate.NodeCertificates;
+import io.stoq.ledger.validate.RejectReason;
+import io.stoq.ledger.validate.TxRejectedException;
+import io.stoq.ledger.validate.TxValidator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * The deterministic state machine: applies an ordered batch of txs to a state view and returns the
+ * accepted txs, the rejected ones with their reasons, the buffered state writes and the new state
+ * root. No clocks, randomness or I/O besides reading {@code base}: the same base, context and
+ * batch give the same outcome on every node (the consensus layer relies on this).
+ *
+ * <pre>
+ *   for each tx, in order:
+ *     tx overlay over block overlay --check--> rejected? drop overlay, record reason
+ *                                  \--effects--> merge into block overlay
+ *   state hash += (old -> new) for every key the block overlay wrote
+ * </pre>
+ *
+ * Stateless and thread-safe; each call owns its overlays.
+ */
+public final class StateMachine {
+    private StateMachine() {}
+
+    /** A tx validation refused, and why. */
+    public record Rejection(Transaction tx, RejectReason reason, String message) {}
+
+    /** The result of applying one batch. {@code writes} are relative to the base view. */
+    public record Outcome(List<Transaction> accepted, List<Rejection> rejected, StateOverlay writes, StateHash stateHash) {
+        public Hash256 stateRoot() {
+            return stateHash.root();
+        }
+    }
+
+    /**
+     * Applies {@code txs} in order over {@code base}, whose set hash is {@code before} (not modified).
+     * With {@code parallelSignatures} signatures are checked on the common pool first (pure
+     * functions, so the outcome is the same); the state is still applied in order on this thread.
+     */
+    public static Outcome apply(StateView base, StateHash before, BlockContext ctx, List<Transaction> txs, boolean parallelSignatures)
+            throws LedgerException {
+        boolean[] signatureOk = new boolean[txs.size()];
+        IntStream indexes = IntStream.range(0, txs.size());
+        (parallelSignatures ? indexes.parallel() : indexes).forEach(i -> signatureOk[i] = txs.get(i).signatureValid());
+
+        StateOverlay block = new StateOverlay(base);
+        List<Transaction> accepted = new ArrayList<>(txs.size());
+        List<Rejection> rejected = new ArrayList<>();
+        for (int i = 0; i < txs.size(); i++) {
+            Transaction tx = txs.get(i);
+            StateOverlay txWrites = new StateOverlay(block);
+            LedgerState state = new LedgerState(txWrites);
+            try {
+                if (!signatureOk[i]) {
+                    throw new TxRejectedException(RejectReason.BAD_SIGNATURE, "signature does not verify under the signer key");
+                }
+                TxValidator.check(state, tx, ctx, true);
+                effects(state, tx, ctx);
+                txWrites.mergeInto(block);
+                accepted.add(tx);
+            } catch (TxRejectedException e) {
+                rejected.add(new Rejection(tx, e.reason(), e.getMessage()));
+            }
+        }
+        StateHash after = before.copy();
+        for (Map.Entry<byte[], byte[]> w : block.writes().entrySet()) {
+            after.update(w.getKey(), base.get(w.getKey()), w.getValue());
+        }
+        return new Outcome(List.copyOf(accepted), List.copyOf(rejected), block, after);
+    }
+
+    private static void effects(LedgerState state, Transaction tx, BlockContext ctx) throws LedgerException {
+        Hash256 signer = tx.signer();
+        TxBody body = tx.body();
+        switch (tx.type()) {
+            case GENESIS -> {
+                TxBody.Genesis g = (TxBody.Genesis) body;
+                state.putGenesis(new Genesis(g.network(), g.rootCertDer()));
+                for (byte[] spki : g.adminSpkis()) {
+                    state.putAccount(new Account(Role.ADMIN, spki));
+                }
+            }
+            case ACCOUNT_REGISTER -> {
+                TxBody.AccountRegister r = (TxBody.AccountRegister) body;
+                state.putAccount(new Account(r.role(), r.spki()));
+            }
+            case ASSET_CREATE -> {
+                TxBody.AssetCreate c = (TxBody.AssetCreate) body;
+                state.putAsset(c.assetId(), new Asset(c.name(), 1, c.manifestRoot(), signer, c.supply(), c.policy(), false));
+                state.putVersion(c.assetId(), 1, c.manifestRoot(), c.metadata());
+                state.putBalance(c.assetId(), signer, c.supply());
+            }
+            case ASSET_UPDATE -> {
+                TxBody.AssetUpdate u = (TxBody.AssetUpdate) body;
+                state.putAsset(u.assetId(), state.asset(u.assetId()).withVersion(u.version(), u.manifestRoot()));
+                state.putVersion(u.assetId(), u.version(), u.manifestRoot(), u.metadata());
+            }
+            case TOKEN_TRANSFER -> {
+                TxBody.TokenTransfer t = (TxBody.TokenTransfer) body;
+                state.putBalance(t.assetId(), signer, state.balance(t.assetId(), signer) - t.amount());
+                state.putBalance(t.assetId(), t.to(), Math.addExact(state.balance(t.assetId(), t.to()), t.amount()));
+            }
+            case ASSET_DELETE -> {
+                TxBody.AssetDelete d = (TxBody.AssetDelete) body;
+                state.putAsset(d.assetId(), state.asset(d.assetId()).tombstoned());
+            }
+            case NODE_REGISTER -> {
+                TxBody.NodeRegister n = (TxBody.NodeRegister) body;
+                NodeCertificates.NodeCert cert = NodeCertificates.validate(n.chainDer(), state.genesis().rootCertDer(), ctx.time());
+                state.putNode(new Node(cert.nodeId(), cert.falconSpki(), cert.serial().toByteArray(), cert.notAfter(), false));
+            }
+            case NODE_REVOKE -> {
+                TxBody.NodeRevoke r = (TxBody.NodeRevoke) body;
+                state.putNode(state.node(r.nodeId()).revoke());
+            }
+            case LOCATION_PROOF -> {
+                TxBody.LocationProof p = (TxBody.LocationProof) body;
+                state.putLocation(p.assetId(), p.version(), p.nodeId(), Sha3.hash(new CanonicalWriter().hashes(p.shardHashes()).toBytes()),
+                        p.shardHashes().size());
+            }
+            case KEY_EPOCH -> {
+                TxBody.KeyEpoch e = (TxBody.KeyEpoch) body;
+                CanonicalWriter w = new CanonicalWriter();
+                e.encode(w);
+                state.putEpoch(e.epoch(), Sha3.hash(w.toBytes()));
+            }
+            case CONFIG_CHANGE -> {
+                TxBody.ConfigChange c = (TxBody.ConfigChange) body;
+                state.putConfig(c.key(), c.value());
+            }
+            case CROSS_NETWORK_ANCHOR -> {
+                TxBody.CrossNetworkAnchor x = (TxBody.CrossNetworkAnchor) body;
+                state.putAnchor(x.network(), x.height(), x.blockHash(), x.stateRoot());
+            }
+        }
+        state.putNonce(signer, tx.nonce());
+    }
+}

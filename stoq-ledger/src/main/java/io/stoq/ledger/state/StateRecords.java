@@ -1,0 +1,36 @@
+package io.stoq.ledger.state;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.Role;
+import java.time.Instant;
+
+/** Typed values kept in the ledger state (encoded by {@link LedgerState}). */
+public final class StateRecords {
+    private StateRecords() {}
+
+    /** A registered account: its role and public key. */
+    public record Account(Role role, byte[] spki) {}
+
+    /** An asset's current head. {@code deleted} marks a tombstone; history stays in indexes and versions. */
+    public record Asset(String name, long version, Hash256 manifestRoot, Hash256 creator, long supply, AssetPolicy policy,
+            boolean deleted) {
+        public Asset withVersion(long newVersion, Hash256 newRoot) {
+            return new Asset(name, newVersion, newRoot, creator, supply, policy, deleted);
+        }
+
+        public Asset tombstoned() {
+            return new Asset(name, version, manifestRoot, creator, supply, policy, true);
+        }
+    }
+
+    /** A registered node: its Falcon key, certificate serial and expiry, and whether it is revoked. */
+    public record Node(String nodeId, byte[] falconSpki, byte[] serial, Instant notAfter, boolean revoked) {
+        public Node revoke() {
+            return new Node(nodeId, falconSpki, serial, notAfter, true);
+        }
+    }
+
+    /** The network's identity fixed at genesis. */
+    public record Genesis(String network, byte[] rootCertDer) {}
+}

@@ -1,0 +1,320 @@
+package io.stoq.ledger.store;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.ledger.LedgerErrorCode;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.block.Block;
+import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.state.StateHash;
+import io.stoq.ledger.state.StateView;
+import io.stoq.ledger.tx.CanonicalReader;
+import io.stoq.ledger.tx.CanonicalWriter;
+import io.stoq.ledger.tx.Limits;
+import io.stoq.ledger.tx.Transaction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The ledger's RocksDB store; owns every native handle (options, column families, the DB, write
+ * options) and releases them in {@link #close()}.
+ *
+ * <p>Column families: {@code blocks} (u64 height -> header bytes and tx ids), {@code txs} (tx id ->
+ * height, index, tx bytes), {@code state} (state key -> value), {@code indexes} (see {@link Indexes}),
+ * and {@code default} holding the {@code head} record. A block, its txs, its state writes, its index
+ * entries and the new head go into one {@link WriteBatch} written with {@code sync=true}: after
+ * {@link #commit} returns the block is in the fsynced WAL, and after a crash either all of it is
+ * visible or none of it.
+ *
+ * <p>Thread-safety: reads may run concurrently; {@link #commit} must be called by one writer at a time.
+ */
+public final class LedgerStore implements AutoCloseable, StateView {
+    private static final byte[] HEAD = "head".getBytes(StandardCharsets.US_ASCII);
+    private static final List<String> FAMILIES = List.of("blocks", "txs", "state", "indexes");
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final List<ColumnFamilyHandle> handles;
+    private final RocksDB db;
+    private final WriteOptions syncWrites;
+    private final ColumnFamilyHandle meta;
+    private final ColumnFamilyHandle blocks;
+    private final ColumnFamilyHandle txs;
+    private final ColumnFamilyHandle state;
+    private final ColumnFamilyHandle indexes;
+
+    private LedgerStore(Path dir, boolean readOnly, boolean create) throws LedgerException {
+        this.dir = dir;
+        if (!create && !Files.isDirectory(dir)) {
+            throw new LedgerException(LedgerErrorCode.NOT_FOUND, "no ledger at " + dir);
+        }
+        DBOptions dbo = null;
+        ColumnFamilyOptions cfo = null;
+        List<ColumnFamilyHandle> hs = new ArrayList<>();
+        RocksDB opened = null;
+        WriteOptions wo = null;
+        try {
+            if (create) {
+                Files.createDirectories(dir);
+            }
+            dbo = new DBOptions().setCreateIfMissing(create).setCreateMissingColumnFamilies(create).setParanoidChecks(true);
+            cfo = new ColumnFamilyOptions();
+            List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+            descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
+            for (String name : FAMILIES) {
+                descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
+            }
+            opened = readOnly
+                    ? RocksDB.openReadOnly(dbo, dir.toString(), descriptors, hs)
+                    : RocksDB.open(dbo, dir.toString(), descriptors, hs);
+            wo = new WriteOptions().setSync(true);
+        } catch (RocksDBException | java.io.IOException e) {
+            hs.forEach(ColumnFamilyHandle::close);
+            if (opened != null) {
+                opened.close();
+            }
+            if (cfo != null) {
+                cfo.close();
+            }
+            if (dbo != null) {
+                dbo.close();
+            }
+            LedgerErrorCode code = create ? LedgerErrorCode.STORE_FAILURE : LedgerErrorCode.NOT_FOUND;
+            throw new LedgerException(code, "cannot open ledger at " + dir + ": " + e.getMessage(), e);
+        }
+        this.dbOptions = dbo;
+        this.cfOptions = cfo;
+        this.handles = List.copyOf(hs);
+        this.db = opened;
+        this.syncWrites = wo;
+        this.meta = hs.get(0);
+        this.blocks = hs.get(1);
+        this.txs = hs.get(2);
+        this.state = hs.get(3);
+        this.indexes = hs.get(4);
+    }
+
+    /** Opens (creating if needed) a writable store. */
+    public static LedgerStore open(Path dir) throws LedgerException {
+        return new LedgerStore(dir, false, true);
+    }
+
+    /** Opens an existing store without writing to it (for verify, prove). */
+    public static LedgerStore openReadOnly(Path dir) throws LedgerException {
+        return new LedgerStore(dir, true, false);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    // ---- writes ---------------------------------------------------------------------------
+
+    /**
+     * Commits {@code block} atomically and durably with its state writes (null value = delete),
+     * its index entries and the new head.
+     */
+    public void commit(Block block, Map<byte[], byte[]> stateWrites, StateHash after) throws LedgerException {
+        BlockHeader header = block.header();
+        try (WriteBatch batch = new WriteBatch()) {
+            List<Hash256> ids = new ArrayList<>(block.txs().size());
+            for (int i = 0; i < block.txs().size(); i++) {
+                Transaction tx = block.txs().get(i);
+                ids.add(tx.id());
+                batch.put(txs, tx.id().toBytes(), new CanonicalWriter().u64(header.height()).u32(i).bytes(tx.encoded()).toBytes());
+                for (byte[] key : Indexes.keysFor(tx, header.height(), i)) {
+                    batch.put(indexes, key, tx.id().toBytes());
+                }
+            }
+            batch.put(blocks, heightKey(header.height()), new CanonicalWriter().bytes(header.encode()).hashes(ids).toBytes());
+            for (Map.Entry<byte[], byte[]> w : stateWrites.entrySet()) {
+                if (w.getValue() == null) {
+                    batch.delete(state, w.getKey());
+                } else {
+                    batch.put(state, w.getKey(), w.getValue());
+                }
+            }
+            batch.put(meta, HEAD, new CanonicalWriter().u64(header.height()).hash(header.hash()).raw(after.toBytes()).toBytes());
+            db.write(syncWrites, batch);
+        } catch (RocksDBException e) {
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot commit block " + header.height() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- reads ----------------------------------------------------------------------------
+
+    /** The head, or null for an empty store. */
+    public Head head() throws LedgerException {
+        byte[] v = read(meta, HEAD);
+        if (v == null) {
+            return null;
+        }
+        CanonicalReader in = new CanonicalReader(v, "head record");
+        Head h = new Head(in.u64("height"), in.hash("blockHash"), in.raw("stateHash", StateHash.BYTES));
+        in.finish();
+        return h;
+    }
+
+    /** The raw stored block record (header bytes and tx ids), or null. */
+    public byte[] blockRecord(long height) throws LedgerException {
+        return read(blocks, heightKey(height));
+    }
+
+    /** A stored block record, decoded. */
+    public record BlockRecord(byte[] headerBytes, List<Hash256> txIds) {
+        public static BlockRecord decode(byte[] record) throws LedgerException {
+            CanonicalReader in = new CanonicalReader(record, "block record");
+            BlockRecord r = new BlockRecord(in.bytes("header", 64 * 1024), in.hashes("txIds", Limits.MAX_BLOCK_TXS));
+            in.finish();
+            return r;
+        }
+    }
+
+    /** The header at {@code height}; NOT_FOUND when absent, MALFORMED when it does not decode. */
+    public BlockHeader header(long height) throws LedgerException {
+        byte[] record = blockRecord(height);
+        if (record == null) {
+            throw new LedgerException(LedgerErrorCode.NOT_FOUND, "no block " + height);
+        }
+        return BlockHeader.decode(BlockRecord.decode(record).headerBytes());
+    }
+
+    /** The raw stored tx record (height, index, tx bytes), or null. */
+    public byte[] txRecord(Hash256 id) throws LedgerException {
+        return read(txs, id.toBytes());
+    }
+
+    /** A committed tx by id, or null when unknown. */
+    public StoredTx tx(Hash256 id) throws LedgerException {
+        byte[] v = txRecord(id);
+        if (v == null) {
+            return null;
+        }
+        CanonicalReader in = new CanonicalReader(v, "tx record");
+        StoredTx t = new StoredTx(in.u64("height"), in.u32("index"), Transaction.decode(in.bytes("tx", Limits.MAX_TX_BYTES)));
+        in.finish();
+        return t;
+    }
+
+    /** Reads a whole block: header and its txs in order. */
+    public Block block(long height) throws LedgerException {
+        byte[] record = blockRecord(height);
+        if (record == null) {
+            throw new LedgerException(LedgerErrorCode.NOT_FOUND, "no block " + height);
+        }
+        BlockRecord r = BlockRecord.decode(record);
+        List<Transaction> list = new ArrayList<>(r.txIds().size());
+        for (Hash256 id : r.txIds()) {
+            StoredTx t = tx(id);
+            if (t == null) {
+                throw new LedgerException(LedgerErrorCode.CORRUPT, "block " + height + " names tx " + id + " that is not stored");
+            }
+            list.add(t.tx());
+        }
+        return new Block(BlockHeader.decode(r.headerBytes()), list);
+    }
+
+    /** State value under {@code key}, or null. */
+    @Override
+    public byte[] get(byte[] key) throws LedgerException {
+        return read(state, key);
+    }
+
+    /** Visits every state pair in key order. */
+    public void forEachState(BiConsumer<byte[], byte[]> visitor) {
+        scan(state, new byte[0], visitor);
+    }
+
+    /** Tx ids under an index prefix, in chain order. */
+    public List<Hash256> indexed(Indexes index, Hash256 subject) {
+        List<Hash256> out = new ArrayList<>();
+        scan(indexes, index.prefix(subject), (k, v) -> out.add(Hash256.of(v)));
+        return out;
+    }
+
+    private void scan(ColumnFamilyHandle cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
+        try (RocksIterator it = db.newIterator(cf)) {
+            for (it.seek(prefix); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (k.length < prefix.length || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+                    break;
+                }
+                visitor.accept(k, it.value());
+            }
+        }
+    }
+
+    private byte[] read(ColumnFamilyHandle cf, byte[] key) throws LedgerException {
+        try {
+            return db.get(cf, key);
+        } catch (RocksDBException e) {
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] heightKey(long height) {
+        return new CanonicalWriter().u64(height).toBytes();
+    }
+
+    // ---- raw access for tamper tests and repair tools ---------------------------------------
+
+    /** The column families by name, for tests that tamper with bytes and tools that inspect them. */
+    public enum Family { META, BLOCKS, TXS, STATE, INDEXES }
+
+    private ColumnFamilyHandle handle(Family f) {
+        return switch (f) {
+            case META -> meta;
+            case BLOCKS -> blocks;
+            case TXS -> txs;
+            case STATE -> state;
+            case INDEXES -> indexes;
+        };
+    }
+
+    /** Raw read of any family. */
+    public byte[] rawGet(Family family, byte[] key) throws LedgerException {
+        return read(handle(family), key);
+    }
+
+    /** Raw synced write of any family, bypassing every rule: only for fault-injection tests and repair. */
+    public void rawPut(Family family, byte[] key, byte[] value) throws LedgerException {
+        try {
+            db.put(handle(family), syncWrites, key, value);
+        } catch (RocksDBException e) {
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "raw write failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Visits every raw pair of a family in key order. */
+    public void rawScan(Family family, BiConsumer<byte[], byte[]> visitor) {
+        scan(handle(family), new byte[0], visitor);
+    }
+
+    @Override
+    public void close() {
+        syncWrites.close();
+        handles.forEach(ColumnFamilyHandle::close);
+        db.close();
+        cfOptions.close();
+        dbOptions.close();
+    }
+}

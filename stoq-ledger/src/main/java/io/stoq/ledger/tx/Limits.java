@@ -1,0 +1,26 @@
+package io.stoq.ledger.tx;
+
+/** Schema and size limits the codec enforces; exceeding one is a MALFORMED tx, never a crash. */
+public final class Limits {
+    /** Whole encoded transaction. */
+    public static final int MAX_TX_BYTES = 256 * 1024;
+    /** Encoded public key (ML-DSA-65 SPKI is ~1.97 KiB, SLH-DSA smaller, Falcon-1024 ~1.8 KiB). */
+    public static final int MAX_KEY_BYTES = 4096;
+    /** A signature (SLH-DSA-128s is ~7.9 KiB, 128f ~17 KiB). */
+    public static final int MAX_SIGNATURE_BYTES = 32 * 1024;
+    /** Names, node ids, config keys and values. */
+    public static final int MAX_NAME_BYTES = 256;
+    /** Free-form asset metadata per version. */
+    public static final int MAX_METADATA_BYTES = 4096;
+    /** Shard hashes in one location proof. */
+    public static final int MAX_SHARDS = 4096;
+    /** Certificates in one chain, and bytes per certificate. */
+    public static final int MAX_CHAIN = 4;
+    public static final int MAX_CERT_BYTES = 16 * 1024;
+    /** Admins at genesis, node shares per key epoch. */
+    public static final int MAX_LIST = 256;
+    /** Transactions in one block. */
+    public static final int MAX_BLOCK_TXS = 10_000;
+
+    private Limits() {}
+}

@@ -1,0 +1,176 @@
+package io.stoq.ledger.tx;
+
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.sign.SignatureAlgorithm;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.crypto.sign.VerifyingKey;
+import io.stoq.ledger.LedgerErrorCode;
+import io.stoq.ledger.LedgerException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A signed ledger transaction. Immutable; the canonical encoding is computed once.
+ *
+ * <pre>
+ * u8 format version (1) | u8 type | u8 signature algorithm code | bytes signer SPKI | u64 nonce
+ * | body (per type, see {@link TxBody}) | bytes signature
+ * </pre>
+ *
+ * The signature covers {@code "stoq.ledger.tx.v1\0"} followed by every field before the signature,
+ * so a signature cannot be moved to another kind of message. The signer is named by its public key
+ * (so anyone can check the signature offline); its account id is the SHA3-256 of that SPKI. The tx
+ * id is the SHA3-256 of the whole encoding, signature included: it is the merkle leaf data.
+ */
+public final class Transaction {
+    /** The only format version this code writes and accepts. */
+    public static final int FORMAT_VERSION = 1;
+    private static final byte[] DOMAIN = "stoq.ledger.tx.v1\0".getBytes(StandardCharsets.US_ASCII);
+
+    private final long nonce;
+    private final SignatureAlgorithm algorithm;
+    private final byte[] signerSpki;
+    private final TxBody body;
+    private final byte[] signature;
+    private final byte[] encoded;
+    private final Hash256 id;
+    private final Hash256 signer;
+
+    private Transaction(long nonce, SignatureAlgorithm algorithm, byte[] signerSpki, TxBody body, byte[] signature, byte[] encoded) {
+        this.nonce = nonce;
+        this.algorithm = algorithm;
+        this.signerSpki = signerSpki;
+        this.body = body;
+        this.signature = signature;
+        this.encoded = encoded;
+        this.id = Sha3.hash(encoded);
+        this.signer = Sha3.hash(signerSpki);
+    }
+
+    /** Signs {@code body} with {@code key} as the signer's {@code nonce}-th transaction. */
+    public static Transaction sign(SigningKey key, long nonce, TxBody body) throws CryptoException {
+        byte[] spki = key.publicKey().getEncoded();
+        byte[] unsigned = unsigned(nonce, key.algorithm(), spki, body);
+        byte[] signature = key.sign(payload(unsigned));
+        return new Transaction(nonce, key.algorithm(), spki, body, signature,
+                new CanonicalWriter().raw(unsigned).bytes(signature).toBytes());
+    }
+
+    /** Decodes and schema-checks a tx; the signature is not checked here (see {@link #signatureValid()}). */
+    public static Transaction decode(byte[] encoded) throws LedgerException {
+        if (encoded.length > Limits.MAX_TX_BYTES) {
+            throw new LedgerException(LedgerErrorCode.MALFORMED, "malformed tx: " + encoded.length + " bytes, limit " + Limits.MAX_TX_BYTES);
+        }
+        CanonicalReader in = new CanonicalReader(encoded, "tx");
+        int version = in.u8("version");
+        if (version != FORMAT_VERSION) {
+            throw in.malformed("unsupported tx format version " + version);
+        }
+        TxType type = TxType.fromCode(in.u8("type"), in);
+        int algCode = in.u8("algorithm");
+        SignatureAlgorithm algorithm;
+        try {
+            algorithm = SignatureAlgorithm.fromCode(algCode);
+        } catch (CryptoException e) {
+            throw in.malformed("unknown signature algorithm code " + algCode);
+        }
+        byte[] spki = in.bytes("signer", Limits.MAX_KEY_BYTES);
+        long nonce = in.u64("nonce");
+        TxBody body = TxBody.decode(type, in);
+        byte[] signature = in.bytes("signature", Limits.MAX_SIGNATURE_BYTES);
+        in.finish();
+        return new Transaction(nonce, algorithm, spki, body, signature, encoded.clone());
+    }
+
+    private static byte[] unsigned(long nonce, SignatureAlgorithm algorithm, byte[] spki, TxBody body) {
+        CanonicalWriter out = new CanonicalWriter().u8(FORMAT_VERSION).u8(body.type().code()).u8(algorithm.code())
+                .bytes(spki).u64(nonce);
+        body.encode(out);
+        return out.toBytes();
+    }
+
+    private static byte[] payload(byte[] unsigned) {
+        byte[] out = Arrays.copyOf(DOMAIN, DOMAIN.length + unsigned.length);
+        System.arraycopy(unsigned, 0, out, DOMAIN.length, unsigned.length);
+        return out;
+    }
+
+    /** The bytes the signature covers. */
+    public byte[] signingPayload() {
+        return payload(unsigned(nonce, algorithm, signerSpki, body));
+    }
+
+    /**
+     * True when the signature verifies under the carried key and that key is of the named
+     * algorithm. Pure and stateless, so callers may check many txs in parallel.
+     */
+    public boolean signatureValid() {
+        try {
+            VerifyingKey key = VerifyingKey.fromSpki(signerSpki);
+            return key.algorithm() == algorithm && key.verify(signingPayload(), signature);
+        } catch (CryptoException e) {
+            return false;
+        }
+    }
+
+    public TxType type() {
+        return body.type();
+    }
+
+    public long nonce() {
+        return nonce;
+    }
+
+    public SignatureAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    public byte[] signerSpki() {
+        return signerSpki.clone();
+    }
+
+    /** The signer's account id: SHA3-256 of its SPKI. */
+    public Hash256 signer() {
+        return signer;
+    }
+
+    public TxBody body() {
+        return body;
+    }
+
+    public byte[] signature() {
+        return signature.clone();
+    }
+
+    /** The canonical encoding (a copy). */
+    public byte[] encoded() {
+        return encoded.clone();
+    }
+
+    /** Length of the canonical encoding in bytes. */
+    public int size() {
+        return encoded.length;
+    }
+
+    /** SHA3-256 of the encoding. */
+    public Hash256 id() {
+        return id;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Transaction other && Arrays.equals(encoded, other.encoded);
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return type() + " " + id.toHex().substring(0, 16) + " by " + signer.toHex().substring(0, 16) + " nonce " + nonce;
+    }
+}

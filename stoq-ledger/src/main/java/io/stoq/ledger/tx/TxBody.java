@@ -1,0 +1,199 @@
+package io.stoq.ledger.tx;
+
+import static io.stoq.ledger.tx.Limits.MAX_CERT_BYTES;
+import static io.stoq.ledger.tx.Limits.MAX_CHAIN;
+import static io.stoq.ledger.tx.Limits.MAX_KEY_BYTES;
+import static io.stoq.ledger.tx.Limits.MAX_LIST;
+import static io.stoq.ledger.tx.Limits.MAX_METADATA_BYTES;
+import static io.stoq.ledger.tx.Limits.MAX_NAME_BYTES;
+import static io.stoq.ledger.tx.Limits.MAX_SHARDS;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.ledger.LedgerException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The type-specific part of a {@link Transaction}. Each record encodes its fields in declaration
+ * order with {@link CanonicalWriter}; {@link #decode} is the exact inverse and enforces
+ * {@link Limits}. Semantic rules (authority, balances, versions) live in {@code validate}.
+ */
+public sealed interface TxBody {
+    TxType type();
+
+    void encode(CanonicalWriter out);
+
+    /** Decodes the body of a tx of {@code type}. */
+    static TxBody decode(TxType type, CanonicalReader in) throws LedgerException {
+        return switch (type) {
+            case GENESIS -> new Genesis(in.string("network", MAX_NAME_BYTES),
+                    in.byteList("admins", MAX_LIST, MAX_KEY_BYTES), in.bytes("rootCert", MAX_CERT_BYTES));
+            case ACCOUNT_REGISTER -> new AccountRegister(in.bytes("spki", MAX_KEY_BYTES), Role.fromCode(in.u8("role"), in));
+            case ASSET_CREATE -> new AssetCreate(in.hash("assetId"), in.string("name", MAX_NAME_BYTES), in.hash("manifestRoot"),
+                    in.bytes("metadata", MAX_METADATA_BYTES), in.u64("supply"), AssetPolicy.fromCode(in.u8("policy"), in));
+            case ASSET_UPDATE -> new AssetUpdate(in.hash("assetId"), in.u64("version"), in.hash("manifestRoot"),
+                    in.bytes("metadata", MAX_METADATA_BYTES));
+            case TOKEN_TRANSFER -> new TokenTransfer(in.hash("assetId"), in.hash("to"), in.u64("amount"));
+            case ASSET_DELETE -> new AssetDelete(in.hash("assetId"), in.string("reason", MAX_NAME_BYTES));
+            case NODE_REGISTER -> new NodeRegister(in.byteList("chain", MAX_CHAIN, MAX_CERT_BYTES));
+            case NODE_REVOKE -> new NodeRevoke(in.string("nodeId", MAX_NAME_BYTES), in.string("reason", MAX_NAME_BYTES));
+            case LOCATION_PROOF -> new LocationProof(in.hash("assetId"), in.u64("version"), in.string("nodeId", MAX_NAME_BYTES),
+                    in.hashes("shards", MAX_SHARDS));
+            case KEY_EPOCH -> decodeKeyEpoch(in);
+            case CONFIG_CHANGE -> new ConfigChange(in.string("key", MAX_NAME_BYTES), in.string("value", MAX_NAME_BYTES));
+            case CROSS_NETWORK_ANCHOR -> new CrossNetworkAnchor(in.string("network", MAX_NAME_BYTES), in.u64("height"),
+                    in.hash("blockHash"), in.hash("stateRoot"));
+        };
+    }
+
+    private static KeyEpoch decodeKeyEpoch(CanonicalReader in) throws LedgerException {
+        long epoch = in.u64("epoch");
+        String kem = in.string("kemAlgorithm", MAX_NAME_BYTES);
+        byte[] publicKey = in.bytes("publicKey", MAX_KEY_BYTES);
+        int count = in.count("shares", MAX_LIST);
+        List<NodeShare> shares = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            shares.add(new NodeShare(in.string("share.nodeId", MAX_NAME_BYTES), in.bytes("share.sealed", MAX_KEY_BYTES * 2)));
+        }
+        return new KeyEpoch(epoch, kem, publicKey, List.copyOf(shares));
+    }
+
+    /** Block 0's only tx: the network's name, its first admin keys (SPKI) and its root CA certificate (DER). */
+    record Genesis(String network, List<byte[]> adminSpkis, byte[] rootCertDer) implements TxBody {
+        public TxType type() {
+            return TxType.GENESIS;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(network).byteList(adminSpkis).bytes(rootCertDer);
+        }
+    }
+
+    /** Registers the account whose key is {@code spki}; admin-signed. */
+    record AccountRegister(byte[] spki, Role role) implements TxBody {
+        public TxType type() {
+            return TxType.ACCOUNT_REGISTER;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.bytes(spki).u8(role.code());
+        }
+    }
+
+    /** Creates asset {@code assetId} at version 1 and mints {@code supply} tokens to the signer. */
+    record AssetCreate(Hash256 assetId, String name, Hash256 manifestRoot, byte[] metadata, long supply, AssetPolicy policy)
+            implements TxBody {
+        public TxType type() {
+            return TxType.ASSET_CREATE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).string(name).hash(manifestRoot).bytes(metadata).u64(supply).u8(policy.code());
+        }
+    }
+
+    /** Makes {@code version} (current + 1) the asset's current version. */
+    record AssetUpdate(Hash256 assetId, long version, Hash256 manifestRoot, byte[] metadata) implements TxBody {
+        public TxType type() {
+            return TxType.ASSET_UPDATE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).u64(version).hash(manifestRoot).bytes(metadata);
+        }
+    }
+
+    /** Moves {@code amount} tokens of the asset from the signer to account {@code to} (a key fingerprint). */
+    record TokenTransfer(Hash256 assetId, Hash256 to, long amount) implements TxBody {
+        public TxType type() {
+            return TxType.TOKEN_TRANSFER;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).hash(to).u64(amount);
+        }
+    }
+
+    /** Tombstones the asset. */
+    record AssetDelete(Hash256 assetId, String reason) implements TxBody {
+        public TxType type() {
+            return TxType.ASSET_DELETE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).string(reason);
+        }
+    }
+
+    /** Admits the node certified by {@code chainDer} (leaf first, root excluded); admin-signed. */
+    record NodeRegister(List<byte[]> chainDer) implements TxBody {
+        public TxType type() {
+            return TxType.NODE_REGISTER;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.byteList(chainDer);
+        }
+    }
+
+    /** Revokes a registered node; admin-signed. */
+    record NodeRevoke(String nodeId, String reason) implements TxBody {
+        public TxType type() {
+            return TxType.NODE_REVOKE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(nodeId).string(reason);
+        }
+    }
+
+    /** Node {@code nodeId} holds these shards of the asset version; signed by that node's Falcon key. */
+    record LocationProof(Hash256 assetId, long version, String nodeId, List<Hash256> shardHashes) implements TxBody {
+        public TxType type() {
+            return TxType.LOCATION_PROOF;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).u64(version).string(nodeId).hashes(shardHashes);
+        }
+    }
+
+    /** One node's copy of the epoch private key, sealed to that node's ML-KEM key. */
+    record NodeShare(String nodeId, byte[] sealed) {}
+
+    /** A new data-key epoch: its ML-KEM public key and the private part sealed per node. */
+    record KeyEpoch(long epoch, String kemAlgorithm, byte[] publicKey, List<NodeShare> shares) implements TxBody {
+        public TxType type() {
+            return TxType.KEY_EPOCH;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.u64(epoch).string(kemAlgorithm).bytes(publicKey).u32(shares.size());
+            for (NodeShare share : shares) {
+                out.string(share.nodeId()).bytes(share.sealed());
+            }
+        }
+    }
+
+    /** Sets network configuration {@code key} to {@code value} (empty value removes it). */
+    record ConfigChange(String key, String value) implements TxBody {
+        public TxType type() {
+            return TxType.CONFIG_CHANGE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(key).string(value);
+        }
+    }
+
+    /** Records another network's block at {@code height} (hash and state root), for cross-network proofs. */
+    record CrossNetworkAnchor(String network, long height, Hash256 blockHash, Hash256 stateRoot) implements TxBody {
+        public TxType type() {
+            return TxType.CROSS_NETWORK_ANCHOR;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(network).u64(height).hash(blockHash).hash(stateRoot);
+        }
+    }
+}

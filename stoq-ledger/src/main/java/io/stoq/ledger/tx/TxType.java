@@ -1,0 +1,50 @@
+package io.stoq.ledger.tx;
+
+import io.stoq.ledger.LedgerException;
+
+/** Kinds of ledger transaction; {@link #code()} is part of the binary format and never reused. */
+public enum TxType {
+    /** Block 0 only: network name, admin accounts, network root certificate. */
+    GENESIS(0),
+    /** An admin registers an account key with a role. */
+    ACCOUNT_REGISTER(1),
+    /** A member creates an asset and is minted all of its ownership tokens. */
+    ASSET_CREATE(2),
+    /** New asset version with a new manifest root. */
+    ASSET_UPDATE(3),
+    /** Moves ownership tokens (whole or fractional) from the signer to another account. */
+    TOKEN_TRANSFER(4),
+    /** Tombstones an asset; its history stays. */
+    ASSET_DELETE(5),
+    /** An admin admits a node with its CA-issued certificate chain. */
+    NODE_REGISTER(6),
+    /** An admin revokes a node. */
+    NODE_REVOKE(7),
+    /** A node states, once per asset version, which shard hashes it holds. */
+    LOCATION_PROOF(8),
+    /** An admin publishes a new data-key epoch. */
+    KEY_EPOCH(9),
+    /** An admin sets a network configuration value. */
+    CONFIG_CHANGE(10),
+    /** An admin records another network's block hash and state root. */
+    CROSS_NETWORK_ANCHOR(11);
+
+    private final int code;
+
+    TxType(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public static TxType fromCode(int code, CanonicalReader in) throws LedgerException {
+        for (TxType t : values()) {
+            if (t.code == code) {
+                return t;
+            }
+        }
+        throw in.malformed("unknown tx type " + code);
+    }
+}

@@ -1,0 +1,19 @@
+package io.stoq.ledger.validate;
+
+import io.stoq.ledger.LedgerErrorCode;
+import io.stoq.ledger.LedgerException;
+
+/** A transaction refused by validation; callers branch on {@link #reason()}. */
+public final class TxRejectedException extends LedgerException {
+    private static final long serialVersionUID = 1L;
+    private final RejectReason reason;
+
+    public TxRejectedException(RejectReason reason, String message) {
+        super(LedgerErrorCode.REJECTED, reason + ": " + message);
+        this.reason = reason;
+    }
+
+    public RejectReason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,284 @@
+package io.stoq.ledger.validate;
+
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.kem.KemAlgorithm;
+import io.stoq.crypto.sign.VerifyingKey;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.state.LedgerState;
+import io.stoq.ledger.state.StateRecords.Account;
+import io.stoq.ledger.state.StateRecords.Asset;
+import io.stoq.ledger.state.StateRecords.Genesis;
+import io.stoq.ledger.state.StateRecords.Node;
+import io.stoq.ledger.tx.Role;
+import io.stoq.ledger.tx.Transaction;
+import io.stoq.ledger.tx.TxBody;
+import java.util.regex.Pattern;
+
+/**
+ * The ledger's validation rules. {@link #check} reads the state and throws
+ * {@link TxRejectedException} with a {@link RejectReason} for the first rule a tx breaks; it never
+ * writes. Rules, in order: schema and sizes (the codec already enforced the hard limits), signature,
+ * a known and unrevoked signer, the signer's next nonce, then per-type authority and state checks.
+ *
+ * <p>Deterministic: depends only on the tx, the state and the block context. Stateless and thread-safe.
+ */
+public final class TxValidator {
+    private static final Pattern CONFIG_KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
+
+    private TxValidator() {}
+
+    /** Who signed: an account, a node, or (in genesis only) nobody known yet. */
+    public record Signer(Hash256 id, Account account, Node node) {}
+
+    /**
+     * Checks {@code tx} against {@code state}. {@code signatureChecked} lets a caller that already
+     * verified the signature (in parallel, say) skip the expensive step.
+     */
+    public static Signer check(LedgerState state, Transaction tx, BlockContext ctx, boolean signatureChecked) throws LedgerException {
+        if (!signatureChecked && !tx.signatureValid()) {
+            throw reject(RejectReason.BAD_SIGNATURE, "signature does not verify under the signer key");
+        }
+        Genesis genesis = state.genesis();
+        if (tx.body() instanceof TxBody.Genesis g) {
+            checkGenesis(tx, g, genesis, ctx);
+            return new Signer(tx.signer(), null, null);
+        }
+        if (genesis == null) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "the ledger has no genesis yet; only a GENESIS tx may come first");
+        }
+        Signer signer = signer(state, tx);
+        long last = state.nonce(tx.signer());
+        if (tx.nonce() <= last) {
+            throw reject(RejectReason.REPLAY, "nonce " + tx.nonce() + " already used (last " + last + ")");
+        }
+        if (tx.nonce() != last + 1) {
+            throw reject(RejectReason.NONCE_GAP, "nonce " + tx.nonce() + " but the next is " + (last + 1));
+        }
+        if (signer.node() != null && !(tx.body() instanceof TxBody.LocationProof)) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "nodes may only sign location proofs");
+        }
+        TxBody body = tx.body();
+        switch (tx.type()) {
+            case GENESIS -> throw new IllegalStateException("handled above");
+            case ACCOUNT_REGISTER -> {
+                TxBody.AccountRegister r = (TxBody.AccountRegister) body;
+                requireAdmin(signer);
+                parseKey(r.spki());
+                Hash256 id = Sha3.hash(r.spki());
+                if (state.account(id) != null || state.nodeBySigner(id) != null) {
+                    throw reject(RejectReason.ALREADY_EXISTS, "account " + short16(id) + " is already registered");
+                }
+            }
+            case ASSET_CREATE -> {
+                TxBody.AssetCreate c = (TxBody.AssetCreate) body;
+                if (c.supply() <= 0) {
+                    throw reject(RejectReason.MALFORMED, "token supply must be positive");
+                }
+                if (c.name().isBlank()) {
+                    throw reject(RejectReason.MALFORMED, "asset name is empty");
+                }
+                if (state.asset(c.assetId()) != null) {
+                    throw reject(RejectReason.ALREADY_EXISTS, "asset " + short16(c.assetId()) + " already exists");
+                }
+            }
+            case ASSET_UPDATE -> {
+                TxBody.AssetUpdate u = (TxBody.AssetUpdate) body;
+                Asset a = liveAsset(state, u.assetId());
+                if (u.version() != a.version() + 1) {
+                    throw reject(RejectReason.STALE_VERSION, "update names version " + u.version() + " but the asset is at " + a.version());
+                }
+                requirePolicy(state, u.assetId(), a, tx.signer());
+            }
+            case TOKEN_TRANSFER -> {
+                TxBody.TokenTransfer t = (TxBody.TokenTransfer) body;
+                Asset a = liveAsset(state, t.assetId());
+                if (t.amount() <= 0 || t.amount() > a.supply()) {
+                    throw reject(RejectReason.MALFORMED, "transfer amount " + Long.toUnsignedString(t.amount()) + " out of range");
+                }
+                if (t.to().equals(tx.signer())) {
+                    throw reject(RejectReason.MALFORMED, "transfer to self");
+                }
+                if (state.account(t.to()) == null) {
+                    throw reject(RejectReason.UNKNOWN_RECIPIENT, "recipient " + short16(t.to()) + " is not a registered account");
+                }
+                long balance = state.balance(t.assetId(), tx.signer());
+                if (balance == 0) {
+                    throw reject(RejectReason.NOT_A_HOLDER, "signer holds no tokens of asset " + short16(t.assetId()));
+                }
+                if (t.amount() > balance) {
+                    throw reject(RejectReason.INSUFFICIENT_BALANCE, "transfer of " + t.amount() + " exceeds the balance " + balance);
+                }
+            }
+            case ASSET_DELETE -> {
+                TxBody.AssetDelete d = (TxBody.AssetDelete) body;
+                Asset a = liveAsset(state, d.assetId());
+                requirePolicy(state, d.assetId(), a, tx.signer());
+            }
+            case NODE_REGISTER -> {
+                TxBody.NodeRegister n = (TxBody.NodeRegister) body;
+                requireAdmin(signer);
+                NodeCertificates.NodeCert cert = NodeCertificates.validate(n.chainDer(), genesis.rootCertDer(), ctx.time());
+                Node existing = state.node(cert.nodeId());
+                if (existing != null && !existing.revoked()) {
+                    throw reject(RejectReason.ALREADY_EXISTS, "node " + cert.nodeId() + " is already registered");
+                }
+                Hash256 keyId = Sha3.hash(cert.falconSpki());
+                if (state.account(keyId) != null || state.nodeBySigner(keyId) != null) {
+                    throw reject(RejectReason.ALREADY_EXISTS, "the node's key is already registered");
+                }
+            }
+            case NODE_REVOKE -> {
+                TxBody.NodeRevoke r = (TxBody.NodeRevoke) body;
+                requireAdmin(signer);
+                Node n = state.node(r.nodeId());
+                if (n == null) {
+                    throw reject(RejectReason.UNKNOWN_NODE, "node " + r.nodeId() + " is not registered");
+                }
+                if (n.revoked()) {
+                    throw reject(RejectReason.NODE_REVOKED, "node " + r.nodeId() + " is already revoked");
+                }
+            }
+            case LOCATION_PROOF -> {
+                TxBody.LocationProof p = (TxBody.LocationProof) body;
+                if (signer.node() == null || !signer.node().nodeId().equals(p.nodeId())) {
+                    throw reject(RejectReason.NOT_AUTHORIZED, "a location proof must be signed by the node it names");
+                }
+                if (ctx.time().isAfter(signer.node().notAfter())) {
+                    throw reject(RejectReason.BAD_CERTIFICATE, "node " + p.nodeId() + "'s certificate expired at " + signer.node().notAfter());
+                }
+                Asset a = liveAsset(state, p.assetId());
+                if (p.version() < 1 || p.version() > a.version()) {
+                    throw reject(RejectReason.STALE_VERSION, "asset has no version " + p.version());
+                }
+                if (p.shardHashes().isEmpty()) {
+                    throw reject(RejectReason.MALFORMED, "location proof lists no shards");
+                }
+                if (state.hasLocation(p.assetId(), p.version(), p.nodeId())) {
+                    throw reject(RejectReason.ALREADY_EXISTS, "node already proved this asset version");
+                }
+            }
+            case KEY_EPOCH -> {
+                TxBody.KeyEpoch e = (TxBody.KeyEpoch) body;
+                requireAdmin(signer);
+                if (e.epoch() != state.currentEpoch() + 1) {
+                    throw reject(RejectReason.STALE_VERSION, "epoch " + e.epoch() + " but the next is " + (state.currentEpoch() + 1));
+                }
+                try {
+                    KemAlgorithm.fromId(e.kemAlgorithm());
+                } catch (CryptoException ex) {
+                    throw reject(RejectReason.MALFORMED, "unknown KEM algorithm " + e.kemAlgorithm());
+                }
+                for (TxBody.NodeShare share : e.shares()) {
+                    Node n = state.node(share.nodeId());
+                    if (n == null) {
+                        throw reject(RejectReason.UNKNOWN_NODE, "epoch share for unknown node " + share.nodeId());
+                    }
+                    if (n.revoked()) {
+                        throw reject(RejectReason.NODE_REVOKED, "epoch share for revoked node " + share.nodeId());
+                    }
+                }
+            }
+            case CONFIG_CHANGE -> {
+                TxBody.ConfigChange c = (TxBody.ConfigChange) body;
+                requireAdmin(signer);
+                if (!CONFIG_KEY.matcher(c.key()).matches()) {
+                    throw reject(RejectReason.MALFORMED, "config key must match " + CONFIG_KEY.pattern());
+                }
+            }
+            case CROSS_NETWORK_ANCHOR -> {
+                TxBody.CrossNetworkAnchor x = (TxBody.CrossNetworkAnchor) body;
+                requireAdmin(signer);
+                if (x.network().isBlank() || x.network().equals(genesis.network())) {
+                    throw reject(RejectReason.MALFORMED, "anchor must name another network");
+                }
+                if (x.height() <= state.anchorHeight(x.network())) {
+                    throw reject(RejectReason.STALE_VERSION, "anchor height " + x.height() + " is not after the last one");
+                }
+            }
+        }
+        return signer;
+    }
+
+    private static void checkGenesis(Transaction tx, TxBody.Genesis g, Genesis existing, BlockContext ctx) throws LedgerException {
+        if (existing != null || ctx.height() != 0) {
+            throw reject(RejectReason.ALREADY_EXISTS, "genesis is only valid as block 0 of an empty ledger");
+        }
+        if (tx.nonce() != 1) {
+            throw reject(RejectReason.NONCE_GAP, "genesis must use nonce 1");
+        }
+        if (g.network().isBlank() || g.adminSpkis().isEmpty()) {
+            throw reject(RejectReason.MALFORMED, "genesis needs a network name and at least one admin");
+        }
+        boolean signerIsAdmin = false;
+        for (byte[] spki : g.adminSpkis()) {
+            parseKey(spki);
+            signerIsAdmin |= Sha3.hash(spki).equals(tx.signer());
+        }
+        if (!signerIsAdmin) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "genesis must be signed by one of its admins");
+        }
+        NodeCertificates.parse(g.rootCertDer());
+    }
+
+    private static Signer signer(LedgerState state, Transaction tx) throws LedgerException {
+        Account account = state.account(tx.signer());
+        if (account != null) {
+            return new Signer(tx.signer(), account, null);
+        }
+        Node node = state.nodeBySigner(tx.signer());
+        if (node == null) {
+            throw reject(RejectReason.UNKNOWN_SIGNER, "signer " + short16(tx.signer()) + " is not a registered account or node");
+        }
+        if (node.revoked()) {
+            throw reject(RejectReason.NODE_REVOKED, "node " + node.nodeId() + " is revoked");
+        }
+        return new Signer(tx.signer(), null, node);
+    }
+
+    private static Asset liveAsset(LedgerState state, Hash256 assetId) throws LedgerException {
+        Asset a = state.asset(assetId);
+        if (a == null) {
+            throw reject(RejectReason.UNKNOWN_ASSET, "asset " + short16(assetId) + " does not exist");
+        }
+        if (a.deleted()) {
+            throw reject(RejectReason.ASSET_DELETED, "asset " + short16(assetId) + " is deleted");
+        }
+        return a;
+    }
+
+    private static void requireAdmin(Signer signer) throws TxRejectedException {
+        if (signer.account() == null || signer.account().role() != Role.ADMIN) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "only an admin may make this tx");
+        }
+    }
+
+    private static void requirePolicy(LedgerState state, Hash256 assetId, Asset a, Hash256 signer) throws LedgerException {
+        long held = state.balance(assetId, signer);
+        boolean allowed = switch (a.policy()) {
+            case CREATOR_ONLY -> a.creator().equals(signer);
+            case ANY_HOLDER -> held > 0;
+            case MAJORITY_HOLDER -> held > a.supply() - held;
+        };
+        if (!allowed) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "asset policy " + a.policy() + " does not let this signer change it");
+        }
+    }
+
+    private static VerifyingKey parseKey(byte[] spki) throws TxRejectedException {
+        try {
+            return VerifyingKey.fromSpki(spki);
+        } catch (CryptoException e) {
+            throw reject(RejectReason.MALFORMED, "not a public key of a supported signature algorithm");
+        }
+    }
+
+    private static TxRejectedException reject(RejectReason reason, String message) {
+        return new TxRejectedException(reason, message);
+    }
+
+    static String short16(Hash256 h) {
+        return h.toHex().substring(0, 16);
+    }
+}

@@ -1,0 +1,94 @@
+package io.stoq.ledger.verify;
+
+import io.stoq.ledger.LedgerErrorCode;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.block.Block;
+import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.state.LedgerState;
+import io.stoq.ledger.state.StateHash;
+import io.stoq.ledger.state.StateMachine;
+import io.stoq.ledger.state.StateOverlay;
+import io.stoq.ledger.state.StateRecords.Account;
+import io.stoq.ledger.state.StateRecords.Node;
+import io.stoq.ledger.state.StateView;
+import io.stoq.ledger.tx.Role;
+import io.stoq.ledger.tx.TxType;
+import io.stoq.ledger.validate.BlockContext;
+
+/**
+ * Checks that a block follows from its predecessor and the state before it: height and previous
+ * hash link, tx count and merkle root, non-decreasing time, a valid signature by an authorised
+ * proposer (an admin account or an active node; for block 0 the genesis signer), every tx accepted,
+ * and the state root it claims. A follower applying a block from consensus and {@code verify}
+ * re-walking the chain use the same rules. Stateless and thread-safe.
+ */
+public final class BlockRules {
+    private BlockRules() {}
+
+    /**
+     * Returns the state machine's outcome for {@code block}, or throws CORRUPT naming the block
+     * and the first rule it breaks. {@code previous} is null for block 0.
+     */
+    public static StateMachine.Outcome check(Block block, BlockHeader previous, StateView base, StateHash before,
+            boolean parallelSignatures) throws LedgerException {
+        BlockHeader h = block.header();
+        long expected = previous == null ? 0 : previous.height() + 1;
+        if (h.height() != expected) {
+            throw bad(h.height(), "height " + h.height() + " where " + expected + " was expected");
+        }
+        if (!h.previousHash().equals(previous == null ? BlockHeader.NO_PREVIOUS : previous.hash())) {
+            throw bad(h.height(), "previous hash does not match block " + (expected - 1));
+        }
+        if (previous != null && h.time().isBefore(previous.time())) {
+            throw bad(h.height(), "time goes backwards");
+        }
+        if (h.txCount() != block.txs().size()) {
+            throw bad(h.height(), "header counts " + h.txCount() + " txs, block has " + block.txs().size());
+        }
+        if (!Block.txRoot(block.txs()).equals(h.txRoot())) {
+            throw bad(h.height(), "tx merkle root does not match its txs");
+        }
+        if (!h.signatureValid()) {
+            throw bad(h.height(), "proposer signature does not verify");
+        }
+        checkProposer(block, new LedgerState(new StateOverlay(base)));
+        StateMachine.Outcome outcome = StateMachine.apply(base, before, new BlockContext(h.height(), h.time()), block.txs(),
+                parallelSignatures);
+        if (!outcome.rejected().isEmpty()) {
+            StateMachine.Rejection r = outcome.rejected().get(0);
+            throw bad(h.height(), "tx " + r.tx().id() + " is invalid: " + r.message());
+        }
+        if (!outcome.stateRoot().equals(h.stateRoot())) {
+            throw bad(h.height(), "state root in header does not match the replayed state");
+        }
+        return outcome;
+    }
+
+    /** Only the proposer rule, against the state before {@code block}: for a writer about to commit its own block. */
+    public static void checkProposerOnly(Block block, StateView base) throws LedgerException {
+        checkProposer(block, new LedgerState(new StateOverlay(base)));
+    }
+
+    private static void checkProposer(Block block, LedgerState state) throws LedgerException {
+        BlockHeader h = block.header();
+        if (h.height() == 0) {
+            if (block.txs().size() != 1 || block.txs().get(0).type() != TxType.GENESIS
+                    || !block.txs().get(0).signer().equals(h.proposer())) {
+                throw bad(0, "block 0 must hold exactly the genesis tx, proposed by its signer");
+            }
+            return;
+        }
+        Account account = state.account(h.proposer());
+        if (account != null && account.role() == Role.ADMIN) {
+            return;
+        }
+        Node node = state.nodeBySigner(h.proposer());
+        if (node == null || node.revoked()) {
+            throw bad(h.height(), "proposer " + h.proposer().toHex().substring(0, 16) + " is not an admin or an active node");
+        }
+    }
+
+    static LedgerException bad(long height, String why) {
+        return new LedgerException(LedgerErrorCode.CORRUPT, "block " + height + ": " + why);
+    }
+}

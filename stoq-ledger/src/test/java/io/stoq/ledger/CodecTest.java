@@ -1,0 +1,118 @@
+package io.stoq.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.Role;
+import io.stoq.ledger.tx.Transaction;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.ledger.tx.TxType;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class CodecTest {
+    static SigningKey key;
+
+    @BeforeAll
+    static void keys() throws Exception {
+        key = TestNetwork.newKey();
+    }
+
+    static List<TxBody> everyBody() {
+        Hash256 a = TestNetwork.assetId(1);
+        Hash256 h = Sha3.hash(new byte[] {9});
+        return List.of(
+                new TxBody.Genesis("net", List.of(new byte[] {1, 2}), new byte[] {3}),
+                new TxBody.AccountRegister(new byte[] {4, 5}, Role.MEMBER),
+                new TxBody.AssetCreate(a, "name \u00e9", h, new byte[] {6}, 1000, AssetPolicy.MAJORITY_HOLDER),
+                new TxBody.AssetUpdate(a, 2, h, new byte[0]),
+                new TxBody.TokenTransfer(a, h, 17),
+                new TxBody.AssetDelete(a, "gone"),
+                new TxBody.NodeRegister(List.of(new byte[] {7}, new byte[] {8})),
+                new TxBody.NodeRevoke("node-1", "lost"),
+                new TxBody.LocationProof(a, 1, "node-1", List.of(h, a)),
+                new TxBody.KeyEpoch(1, "ml-kem-768.v1", new byte[] {9}, List.of(new TxBody.NodeShare("node-1", new byte[] {10}))),
+                new TxBody.ConfigChange("replicas", "3"),
+                new TxBody.CrossNetworkAnchor("other", 5, h, a));
+    }
+
+    @Test
+    void everyTxTypeRoundTripsAndKeepsItsSignature() throws Exception {
+        Set<TxType> seen = EnumSet.noneOf(TxType.class);
+        long nonce = 1;
+        for (TxBody body : everyBody()) {
+            Transaction tx = Transaction.sign(key, nonce++, body);
+            Transaction back = Transaction.decode(tx.encoded());
+            assertThat(back).isEqualTo(tx);
+            assertThat(back.encoded()).isEqualTo(tx.encoded());
+            assertThat(back.id()).isEqualTo(tx.id());
+            assertThat(back.type()).isEqualTo(body.type());
+            assertThat(back.signatureValid()).isTrue();
+            seen.add(back.type());
+        }
+        assertThat(seen).containsExactlyInAnyOrder(TxType.values());
+    }
+
+    @Test
+    void truncationTrailingBytesAndUnknownCodesAreMalformed() throws Exception {
+        byte[] good = Transaction.sign(key, 1, everyBody().get(4)).encoded();
+        assertMalformed(Arrays.copyOf(good, good.length - 1));
+        assertMalformed(Arrays.copyOf(good, good.length + 1));
+        byte[] badVersion = good.clone();
+        badVersion[0] = 2;
+        assertMalformed(badVersion);
+        byte[] badType = good.clone();
+        badType[1] = 99;
+        assertMalformed(badType);
+        byte[] badAlg = good.clone();
+        badAlg[2] = 77;
+        assertMalformed(badAlg);
+        assertMalformed(new byte[0]);
+        assertMalformed(new byte[300 * 1024]);
+    }
+
+    @Test
+    void anyFlippedByteIsMalformedOrBreaksTheSignature() throws Exception {
+        Transaction tx = Transaction.sign(key, 1, everyBody().get(2));
+        byte[] good = tx.encoded();
+        Random random = new Random(42);
+        for (int i = 0; i < 200; i++) {
+            byte[] bad = good.clone();
+            int at = random.nextInt(bad.length);
+            bad[at] ^= (byte) (1 << random.nextInt(8));
+            try {
+                Transaction decoded = Transaction.decode(bad);
+                assertThat(decoded.signatureValid()).as("flip at %d", at).isFalse();
+            } catch (LedgerException e) {
+                assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);
+            }
+        }
+    }
+
+    @Test
+    void headerRoundTripsAndChecksItsSignature() throws Exception {
+        BlockHeader h = BlockHeader.sign(3, Sha3.hash(new byte[] {1}), Sha3.hash(new byte[] {2}), Sha3.hash(new byte[] {3}),
+                TestNetwork.T0, 7, key);
+        BlockHeader back = BlockHeader.decode(h.encode());
+        assertThat(back.hash()).isEqualTo(h.hash());
+        assertThat(back.signatureValid()).isTrue();
+        byte[] bad = h.encode();
+        bad[5] ^= 1; // inside the height
+        assertThat(BlockHeader.decode(bad).signatureValid()).isFalse();
+    }
+
+    private static void assertMalformed(byte[] bytes) {
+        assertThatThrownBy(() -> Transaction.decode(bytes)).isInstanceOfSatisfying(LedgerException.class,
+                e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED));
+    }
+}
