@@ -64,6 +64,11 @@ public final class TestNetwork {
         return Transaction.sign(key, nonce, body);
     }
 
+    /** Gives back a nonce whose tx was rejected, so the signer's next tx reuses it. */
+    public void rejected(Transaction tx) {
+        nonces.computeIfPresent(tx.signer(), (k, n) -> n == tx.nonce() ? n - 1 : n);
+    }
+
     /** Marks {@code key}'s counter as if genesis used nonce 1. */
     public void usedGenesisNonce(SigningKey key) {
         nonces.put(id(key), 1L);
