@@ -95,6 +95,8 @@ public final class NodeCertificateValidator {
         if (chain.size() < 2) {
             throw reject("the chain must hold the node certificate and its intermediate");
         }
+        // Chain faults (expiry, forgery) are reported before CRL faults: they are the more basic problem.
+        validate(chain, root, at, Set.of());
         return validate(chain, root, at, revokedSerials(crl, chain.get(1), at));
     }
 
