@@ -90,7 +90,7 @@ public final class PemFiles {
             case ENCRYPTED_PRIVATE_KEY -> {
                 if (passphrase == null || passphrase.length == 0) {
                     throw new CryptoException(CryptoErrorCode.BAD_PASSPHRASE,
-                            file + " is encrypted: give its passphrase (--passphrase-file or STOQ_PASSPHRASE)");
+                            file + " is encrypted and no passphrase was given (use --passphrase-file or the STOQ_*_PASSPHRASE variable)");
                 }
                 PKCS8EncryptedPrivateKeyInfo encrypted = parse(file, () -> new PKCS8EncryptedPrivateKeyInfo(pem.getContent()));
                 try {

@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 
-/** Pretty JSON output for {@code --json}: one object per command, keys in declaration order. */
+/** Pretty JSON output for {@code --json}: one object per command, map keys sorted so output is stable for scripts and diffs. */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .findAndRegisterModules();
 
     private Json() {}

@@ -1,6 +1,11 @@
 package io.stoq.node.cli;
 
 import io.stoq.crypto.CodedFailure;
+import io.stoq.node.cli.bench.BenchCommand;
+import io.stoq.node.cli.ca.CaCommand;
+import io.stoq.node.cli.cert.CertCommand;
+import io.stoq.node.cli.dev.DevCommand;
+import io.stoq.node.cli.node.NodeCommand;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -18,6 +23,8 @@ import picocli.CommandLine.ParseResult;
 @Command(
         name = "stoq",
         mixinStandardHelpOptions = true,
+        // Inherited: every subcommand gets --help and --version too.
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = StoqCli.Version.class,
         synopsisSubcommandLabel = "COMMAND",
         description = {
@@ -27,12 +34,19 @@ import picocli.CommandLine.ParseResult;
             "  stoq dev                      run a single-node development network under ./data",
             "  stoq ca init --ca-dir ca      create a Falcon root and intermediate CA",
             "  stoq node keygen --out node   make a node's Falcon, TLS and ML-KEM keys",
+            "  stoq bench crypto             measure the primitives on this machine",
             "",
             "Every command takes --help; --json prints machine-readable output; --verbose shows stack traces."
         },
         footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage error, 10-19 crypto/certificate failures,",
                 "20-29 shard failures, 30-39 ledger failures. See docs/cli.md."},
+        usageHelpAutoWidth = true,
         subcommands = {
+            DevCommand.class,
+            NodeCommand.class,
+            CaCommand.class,
+            CertCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class StoqCli implements Runnable {
@@ -49,6 +63,7 @@ public final class StoqCli implements Runnable {
         CommandLine cli = new CommandLine(new StoqCli());
         cli.setExecutionExceptionHandler(StoqCli::handleFailure);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setUsageHelpAutoWidth(true);
         return cli;
     }
 

@@ -1,0 +1,28 @@
+package io.stoq.node.cli.ca;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code stoq ca}: the network's Falcon certificate authority. */
+@Command(
+        name = "ca",
+        description = {
+            "Operate the network's Falcon certificate authority (root Falcon-1024, intermediate Falcon-512).",
+            "",
+            "Typical flow:",
+            "  stoq ca init --ca-dir ca                 once, on the admin machine",
+            "  stoq ca issue --ca-dir ca --csr node/node.csr.pem   per node (after `stoq node csr`)",
+            "  stoq ca revoke --ca-dir ca SERIAL        when a node leaves or is compromised",
+            "  stoq ca crl --ca-dir ca                  re-sign the revocation list (do this before it goes stale)"
+        },
+        subcommands = {CaInitCommand.class, CaIssueCommand.class, CaRevokeCommand.class, CaListCommand.class, CaCrlCommand.class})
+public final class CaCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
