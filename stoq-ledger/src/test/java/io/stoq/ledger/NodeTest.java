@@ -2,6 +2,7 @@ package io.stoq.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.SigningKey;
@@ -12,7 +13,6 @@ import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.validate.RejectReason;
 import io.stoq.ledger.verify.ChainVerifier;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeTest {
     static TestNetwork net;
     static SigningKey nodeKey;
-    static X509Certificate nodeCert;
+    static List<byte[]> nodeChain;
 
     @TempDir
     Path dir;
@@ -32,8 +32,9 @@ class NodeTest {
     @BeforeAll
     static void keys() throws Exception {
         net = new TestNetwork();
-        nodeKey = SigningKey.generate(SignatureAlgorithm.FALCON_512);
-        nodeCert = net.nodeCert("node-1", nodeKey, TestNetwork.T0.minusSeconds(60), TestNetwork.T0.plus(Duration.ofDays(30)));
+        NodeKeys keys = NodeKeys.generate();
+        nodeKey = keys.falcon();
+        nodeChain = net.nodeChain("node-1", keys, TestNetwork.T0.minusSeconds(60), TestNetwork.T0.plus(Duration.ofDays(30)));
     }
 
     private static List<StateMachine.Rejection> commit(Ledger ledger, Instant time, Transaction... txs) throws Exception {
@@ -56,23 +57,21 @@ class NodeTest {
             Instant t1 = TestNetwork.T0.plusSeconds(10);
             assertThat(commit(ledger, t1, n.tx(n.admin, n.register(alice)),
                     n.tx(alice, TestNetwork.create(TestNetwork.assetId(1), 100, AssetPolicy.CREATOR_ONLY)),
-                    n.tx(n.admin, new TxBody.NodeRegister(List.of(nodeCert.getEncoded()))))).isEmpty();
+                    n.tx(n.admin, new TxBody.NodeRegister(nodeChain)))).isEmpty();
             assertThat(ledger.state().node("node-1").revoked()).isFalse();
 
             // A member may not register nodes.
-            SigningKey otherNode = SigningKey.generate(SignatureAlgorithm.FALCON_512);
-            X509Certificate otherCert = n.nodeCert("node-2", otherNode, TestNetwork.T0, TestNetwork.T0.plus(Duration.ofDays(1)));
-            assertThat(only(commit(ledger, t1, n.tx(alice, new TxBody.NodeRegister(List.of(otherCert.getEncoded()))))))
+            NodeKeys otherNode = NodeKeys.generate();
+            List<byte[]> otherChain = n.nodeChain("node-2", otherNode, TestNetwork.T0, TestNetwork.T0.plus(Duration.ofDays(1)));
+            assertThat(only(commit(ledger, t1, n.tx(alice, new TxBody.NodeRegister(otherChain)))))
                     .isEqualTo(RejectReason.NOT_AUTHORIZED);
             // A certificate from another root is refused.
-            SigningKey strangerRoot = SigningKey.generate(SignatureAlgorithm.FALCON_512);
-            X509Certificate foreign = TestNetwork.certificate("node-3", otherNode, strangerRoot, "stoq-root", false,
-                    TestNetwork.T0, TestNetwork.T0.plus(Duration.ofDays(1)));
-            assertThat(only(commit(ledger, t1, n.tx(n.admin, new TxBody.NodeRegister(List.of(foreign.getEncoded()))))))
+            List<byte[]> foreign = new TestNetwork().nodeChain("node-3", otherNode, TestNetwork.T0, TestNetwork.T0.plus(Duration.ofDays(1)));
+            assertThat(only(commit(ledger, t1, n.tx(n.admin, new TxBody.NodeRegister(foreign)))))
                     .isEqualTo(RejectReason.BAD_CERTIFICATE);
             // Validity is judged at block time, not wall-clock time: a block two days later sees node-2's cert expired.
             assertThat(only(commit(ledger, TestNetwork.T0.plus(Duration.ofDays(2)),
-                    n.tx(n.admin, new TxBody.NodeRegister(List.of(otherCert.getEncoded()))))))
+                    n.tx(n.admin, new TxBody.NodeRegister(otherChain)))))
                     .isEqualTo(RejectReason.BAD_CERTIFICATE);
 
             Instant t2 = TestNetwork.T0.plus(Duration.ofDays(3));
@@ -95,6 +94,8 @@ class NodeTest {
                     .isEqualTo(RejectReason.NODE_REVOKED);
             assertThat(only(commit(ledger, t2, n.tx(n.admin, new TxBody.CrossNetworkAnchor("partner", 10, Sha3.hash(new byte[] {2}),
                     Sha3.hash(new byte[] {3})))))).isEqualTo(RejectReason.STALE_VERSION);
+            // The revoked certificate cannot be registered again.
+            assertThat(only(commit(ledger, t2, n.tx(n.admin, new TxBody.NodeRegister(nodeChain))))).isEqualTo(RejectReason.NODE_REVOKED);
             assertThat(new ChainVerifier(ledger.store(), false).verify().ok()).isTrue();
         }
     }

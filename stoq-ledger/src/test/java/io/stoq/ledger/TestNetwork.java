@@ -1,6 +1,10 @@
 package io.stoq.ledger;
 
-import io.stoq.crypto.StoqProviders;
+import io.stoq.crypto.ca.CertificateIssuer;
+import io.stoq.crypto.ca.NodeClaims;
+import io.stoq.crypto.ca.NodeCsr;
+import io.stoq.crypto.ca.NodeKeys;
+import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SignatureAlgorithm;
@@ -9,21 +13,13 @@ import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
-import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import java.util.Set;
 
 /**
  * Real keys and a real Falcon CA for tests: an admin (ML-DSA-65, fast to sign), member accounts,
@@ -36,12 +32,17 @@ public final class TestNetwork {
     public final SigningKey admin;
     public final SigningKey rootKey;
     public final X509Certificate root;
+    public final SigningKey intermediateKey;
+    public final X509Certificate intermediate;
     private final Map<Hash256, Long> nonces = new HashMap<>();
 
     public TestNetwork() throws Exception {
         admin = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
         rootKey = SigningKey.generate(SignatureAlgorithm.FALCON_512);
-        root = certificate("stoq-root", rootKey, rootKey, "stoq-root", true, T0.minus(Duration.ofDays(1)), T0.plus(Duration.ofDays(3650)));
+        root = CertificateIssuer.root(rootKey, "testnet", T0.minus(Duration.ofDays(1)), T0.plus(Duration.ofDays(3650)));
+        intermediateKey = SigningKey.generate(SignatureAlgorithm.FALCON_512);
+        intermediate = CertificateIssuer.intermediate(rootKey, root, intermediateKey.publicKey(), "testnet",
+                T0.minus(Duration.ofDays(1)), T0.plus(Duration.ofDays(3650)));
     }
 
     /** A new ML-DSA-65 member key (not yet registered). */
@@ -91,20 +92,12 @@ public final class TestNetwork {
         return Sha3.hash(("asset-" + n).getBytes());
     }
 
-    /** A node certificate for {@code nodeId} issued by the root, valid from..until. */
-    public X509Certificate nodeCert(String nodeId, SigningKey nodeKey, Instant from, Instant until) throws Exception {
-        return certificate(nodeId, nodeKey, rootKey, "stoq-root", false, from, until);
-    }
-
-    public static X509Certificate certificate(String cn, SigningKey subject, SigningKey issuer, String issuerCn, boolean ca,
-            Instant from, Instant until) throws Exception {
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + issuerCn),
-                BigInteger.valueOf(Math.abs(cn.hashCode()) + 1L), Date.from(from), Date.from(until), new X500Name("CN=" + cn),
-                subject.publicKey());
-        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-        builder.addExtension(Extension.keyUsage, true,
-                new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
-        var signer = new JcaContentSignerBuilder(issuer.algorithm().jcaName()).setProvider(StoqProviders.bc()).build(issuer.privateKey());
-        return new JcaX509CertificateConverter().setProvider(StoqProviders.bc()).getCertificate(builder.build(signer));
+    /** A node certificate chain (leaf, intermediate) for {@code nodeId}'s keys, valid from..until, issued by this CA. */
+    public List<byte[]> nodeChain(String nodeId, NodeKeys keys, Instant from, Instant until) throws Exception {
+        NodeClaims claims = NodeClaims.of(nodeId, "zone-a", Set.of(NodeRole.STORAGE, NodeRole.VOTER), keys.tls().getPublic(),
+                keys.kem().getPublic());
+        NodeCsr.Verified request = NodeCsr.verify(NodeCsr.create(keys.falcon(), claims));
+        X509Certificate leaf = CertificateIssuer.node(intermediateKey, intermediate, request, CertificateIssuer.randomSerial(), from, until);
+        return List.of(leaf.getEncoded(), intermediate.getEncoded());
     }
 }

@@ -1,5 +1,6 @@
 package io.stoq.ledger.state;
 
+import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.ledger.LedgerException;
@@ -123,8 +124,8 @@ public final class StateMachine {
             }
             case NODE_REGISTER -> {
                 TxBody.NodeRegister n = (TxBody.NodeRegister) body;
-                NodeCertificates.NodeCert cert = NodeCertificates.validate(n.chainDer(), state.genesis().rootCertDer(), ctx.time());
-                state.putNode(new Node(cert.nodeId(), cert.falconSpki(), cert.serial().toByteArray(), cert.notAfter(), false));
+                NodeIdentity cert = NodeCertificates.validate(n.chainDer(), state.genesis().rootCertDer(), ctx.time());
+                state.putNode(new Node(cert.nodeId(), cert.falconKey().spki(), cert.serial().toByteArray(), cert.notAfter(), false));
             }
             case NODE_REVOKE -> {
                 TxBody.NodeRevoke r = (TxBody.NodeRevoke) body;

@@ -1,6 +1,7 @@
 package io.stoq.ledger.validate;
 
 import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.kem.KemAlgorithm;
@@ -119,12 +120,15 @@ public final class TxValidator {
             case NODE_REGISTER -> {
                 TxBody.NodeRegister n = (TxBody.NodeRegister) body;
                 requireAdmin(signer);
-                NodeCertificates.NodeCert cert = NodeCertificates.validate(n.chainDer(), genesis.rootCertDer(), ctx.time());
+                NodeIdentity cert = NodeCertificates.validate(n.chainDer(), genesis.rootCertDer(), ctx.time());
                 Node existing = state.node(cert.nodeId());
                 if (existing != null && !existing.revoked()) {
                     throw reject(RejectReason.ALREADY_EXISTS, "node " + cert.nodeId() + " is already registered");
                 }
-                Hash256 keyId = Sha3.hash(cert.falconSpki());
+                if (existing != null && java.util.Arrays.equals(existing.serial(), cert.serial().toByteArray())) {
+                    throw reject(RejectReason.NODE_REVOKED, "certificate serial " + cert.serial().toString(16) + " was revoked");
+                }
+                Hash256 keyId = cert.falconKey().fingerprint();
                 if (state.account(keyId) != null || state.nodeBySigner(keyId) != null) {
                     throw reject(RejectReason.ALREADY_EXISTS, "the node's key is already registered");
                 }
