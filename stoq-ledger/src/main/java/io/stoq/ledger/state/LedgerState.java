@@ -25,7 +25,7 @@ import java.time.Instant;
  * 0x03 asset(32)                     -> asset head (name, version, manifest root, creator, supply, policy, deleted)
  * 0x04 asset(32) account(32)         -> u64 balance (absent when 0)
  * 0x05 asset(32) u64 version         -> 32 manifest root | 32 metadata hash
- * 0x06 nodeId                        -> node (falcon spki, serial, notAfter, revoked)
+ * 0x06 nodeId                        -> node (falcon spki, serial, notAfter, revoked, register tx id)
  * 0x07 signer(32)                    -> nodeId (a node's Falcon key fingerprint)
  * 0x08 asset(32) u64 version nodeId  -> 32 hash of the node's shard list | u32 count
  * 0x09 u64 epoch                     -> 32 hash of the key-epoch tx body;  0x0A -> u64 current epoch
@@ -160,7 +160,7 @@ public final class LedgerState {
         }
         CanonicalReader in = new CanonicalReader(v, "node state");
         Node n = new Node(nodeId, in.bytes("spki", Limits.MAX_KEY_BYTES), in.bytes("serial", 64),
-                Instant.ofEpochMilli(in.u64("notAfter")), in.bool("revoked"));
+                Instant.ofEpochMilli(in.u64("notAfter")), in.bool("revoked"), in.hash("registerTx"));
         in.finish();
         return n;
     }
@@ -178,7 +178,7 @@ public final class LedgerState {
 
     public void putNode(Node n) {
         state.put(key(NODE, utf8(n.nodeId())), new CanonicalWriter().bytes(n.falconSpki()).bytes(n.serial())
-                .u64(n.notAfter().toEpochMilli()).bool(n.revoked()).toBytes());
+                .u64(n.notAfter().toEpochMilli()).bool(n.revoked()).hash(n.registerTx()).toBytes());
         state.put(key(NODE_KEY, Sha3.hash(n.falconSpki()).toBytes()), utf8(n.nodeId()));
     }
 

@@ -125,7 +125,8 @@ public final class StateMachine {
             case NODE_REGISTER -> {
                 TxBody.NodeRegister n = (TxBody.NodeRegister) body;
                 NodeIdentity cert = NodeCertificates.validate(n.chainDer(), state.genesis().rootCertDer(), ctx.time());
-                state.putNode(new Node(cert.nodeId(), cert.falconKey().spki(), cert.serial().toByteArray(), cert.notAfter(), false));
+                state.putNode(new Node(cert.nodeId(), cert.falconKey().spki(), cert.serial().toByteArray(), cert.notAfter(), false,
+                        tx.id()));
             }
             case NODE_REVOKE -> {
                 TxBody.NodeRevoke r = (TxBody.NodeRevoke) body;

@@ -24,10 +24,13 @@ public final class StateRecords {
         }
     }
 
-    /** A registered node: its Falcon key, certificate serial and expiry, and whether it is revoked. */
-    public record Node(String nodeId, byte[] falconSpki, byte[] serial, Instant notAfter, boolean revoked) {
+    /**
+     * A registered node: its Falcon key, certificate serial and expiry, whether it is revoked, and
+     * the id of the NODE_REGISTER tx that carries its certificate chain (for proof bundles).
+     */
+    public record Node(String nodeId, byte[] falconSpki, byte[] serial, Instant notAfter, boolean revoked, Hash256 registerTx) {
         public Node revoke() {
-            return new Node(nodeId, falconSpki, serial, notAfter, true);
+            return new Node(nodeId, falconSpki, serial, notAfter, true, registerTx);
         }
     }
 
