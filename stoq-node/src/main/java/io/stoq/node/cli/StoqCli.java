@@ -5,6 +5,7 @@ import io.stoq.node.cli.bench.BenchCommand;
 import io.stoq.node.cli.ca.CaCommand;
 import io.stoq.node.cli.cert.CertCommand;
 import io.stoq.node.cli.dev.DevCommand;
+import io.stoq.node.cli.ledger.LedgerCommand;
 import io.stoq.node.cli.node.NodeCommand;
 import java.io.PrintWriter;
 import java.util.List;
@@ -47,6 +48,7 @@ import picocli.CommandLine.ParseResult;
             CaCommand.class,
             CertCommand.class,
             BenchCommand.class,
+            LedgerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class StoqCli implements Runnable {

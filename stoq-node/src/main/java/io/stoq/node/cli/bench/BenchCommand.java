@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
         name = "bench",
         description = {"Measure throughput on this machine. Figures are meant as ratios against baselines measured in",
             "the same run (e.g. pipeline MB/s over raw AES-GCM MB/s); run on an idle machine."},
-        subcommands = {CryptoBenchCommand.class})
+        subcommands = {CryptoBenchCommand.class, LedgerBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

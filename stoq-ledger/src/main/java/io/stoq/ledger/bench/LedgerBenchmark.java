@@ -1,0 +1,210 @@
+package io.stoq.ledger.bench;
+
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.ca.CertificateIssuer;
+import io.stoq.crypto.ca.NodeClaims;
+import io.stoq.crypto.ca.NodeCsr;
+import io.stoq.crypto.ca.NodeKeys;
+import io.stoq.crypto.ca.NodeRole;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.keys.PemFiles;
+import io.stoq.crypto.sign.SignatureAlgorithm;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.ledger.Ledger;
+import io.stoq.ledger.LedgerErrorCode;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.Role;
+import io.stoq.ledger.tx.Transaction;
+import io.stoq.ledger.tx.TxBody;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * {@code stoq bench ledger}: commits pre-signed asset-create and token-transfer txs in blocks and
+ * compares committed txs/s with a raw RocksDB baseline measured in the same run: the same number
+ * of synced WriteBatches carrying the same tx bytes, with no validation, state or indexes. The
+ * ratio is the cost of the ledger over the storage engine's own durable-commit speed.
+ *
+ * <p>Setup (untimed): a fresh CA (Falcon-1024 root, Falcon-512 intermediate), one node certified
+ * by it, an admin and {@code accounts} member accounts; genesis, then a block registering the node
+ * and accounts. Txs are signed before the timed part, in parallel (Falcon signing is slow). The timed
+ * part is {@link Ledger#commit}: signature verification, validation, state machine, state root,
+ * header signing by the node (Falcon-512, once per block) and the synced WriteBatch. The ledger
+ * stays in {@code dir} (with the root certificate as {@code network-root.pem}) for
+ * {@code stoq ledger verify} and {@code stoq ledger prove}.
+ */
+public final class LedgerBenchmark {
+    /** The network root certificate written next to the ledger data. */
+    public static final String ROOT_PEM = "network-root.pem";
+
+    /** What to run. */
+    public record Config(Path dir, int txsPerRound, List<Integer> blockSizes, SignatureAlgorithm accountAlgorithm, int accounts,
+            boolean parallelSignatures) {}
+
+    /** One block size's measurement; rates are txs per second. */
+    public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
+            Duration baselineTime, double baselineTxsPerSecond, double ratio) {}
+
+    /** Everything measured, plus where the ledger ended. */
+    public record Report(List<Round> rounds, long height, Hash256 stateRoot, Path rootCertificate) {}
+
+    private final Config config;
+    private final Consumer<String> log;
+    private final Clock clock = Clock.systemUTC();
+    private final List<Member> members = new ArrayList<>();
+    private long adminNonce;
+
+    private LedgerBenchmark(Config config, Consumer<String> log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    public static Report run(Config config, Consumer<String> log) throws LedgerException {
+        try {
+            return new LedgerBenchmark(config, log).run();
+        } catch (CryptoException e) {
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "benchmark setup failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "benchmark I/O failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A member account and the generator's view of it. */
+    private static final class Member {
+        final SigningKey key;
+        final Hash256 id;
+        long nonce;
+        Hash256 lastAsset;
+        int created;
+
+        Member(SigningKey key) {
+            this.key = key;
+            this.id = Sha3.hash(key.publicKey().getEncoded());
+        }
+    }
+
+    private Report run() throws LedgerException, CryptoException, IOException {
+        Path dir = config.dir();
+        if (Files.exists(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new LedgerException(LedgerErrorCode.CONFLICT, dir + " is not empty: the benchmark writes a new ledger there");
+                }
+            }
+        }
+        log.accept("setup: CA, node and " + config.accounts() + " " + config.accountAlgorithm().id() + " accounts (untimed)");
+        Instant now = clock.instant();
+        SigningKey rootKey = SigningKey.generate(SignatureAlgorithm.FALCON_1024);
+        X509Certificate root = CertificateIssuer.root(rootKey, "bench", now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(365)));
+        SigningKey intermediateKey = SigningKey.generate(SignatureAlgorithm.FALCON_512);
+        X509Certificate intermediate = CertificateIssuer.intermediate(rootKey, root, intermediateKey.publicKey(), "bench",
+                now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(365)));
+        NodeKeys node = NodeKeys.generate();
+        NodeClaims claims = NodeClaims.of("bench-node-1", "local", Set.of(NodeRole.STORAGE, NodeRole.VOTER), node.tls().getPublic(),
+                node.kem().getPublic());
+        X509Certificate nodeCert = CertificateIssuer.node(intermediateKey, intermediate, NodeCsr.verify(NodeCsr.create(node.falcon(), claims)),
+                CertificateIssuer.randomSerial(), now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(30)));
+        SigningKey admin = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
+        for (int i = 0; i < config.accounts(); i++) {
+            members.add(new Member(SigningKey.generate(config.accountAlgorithm())));
+        }
+        List<Round> rounds = new ArrayList<>();
+        try (Ledger ledger = Ledger.open(dir)) {
+            ledger.parallelSignatures(config.parallelSignatures());
+            PemFiles.writeCertificates(dir.resolve(ROOT_PEM), List.of(root));
+            adminNonce = 1;
+            ledger.genesis(admin, "bench", List.of(admin.publicKey().getEncoded()), encoded(root), clock.instant());
+            List<Transaction> setup = new ArrayList<>();
+            setup.add(Transaction.sign(admin, ++adminNonce,
+                    new TxBody.NodeRegister(List.of(encoded(nodeCert), encoded(intermediate)))));
+            for (Member m : members) {
+                setup.add(Transaction.sign(admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
+            }
+            requireAllAccepted(ledger.commit(setup, clock.instant(), admin));
+            for (int blockSize : config.blockSizes()) {
+                rounds.add(round(ledger, node.falcon(), blockSize));
+            }
+            return new Report(List.copyOf(rounds), ledger.height(), ledger.stateRoot(), dir.resolve(ROOT_PEM));
+        }
+    }
+
+    private Round round(Ledger ledger, SigningKey proposer, int blockSize) throws LedgerException, IOException {
+        int n = config.txsPerRound();
+        List<TxBody> bodies = new ArrayList<>(n);
+        List<Member> signers = new ArrayList<>(n);
+        List<Long> nonces = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Member m = members.get(i % members.size());
+            Member next = members.get((i + 1) % members.size());
+            TxBody body;
+            if (m.lastAsset == null || (i / members.size()) % 2 == 0) {
+                m.lastAsset = Sha3.hash(m.id.toBytes(), Long.toString(m.created++).getBytes());
+                body = new TxBody.AssetCreate(m.lastAsset, "bench asset", Sha3.hash(m.lastAsset.toBytes()), new byte[32], 1_000_000,
+                        AssetPolicy.ANY_HOLDER);
+            } else {
+                body = new TxBody.TokenTransfer(m.lastAsset, next.id, 1 + i % 1000);
+            }
+            bodies.add(body);
+            signers.add(m);
+            nonces.add(++m.nonce);
+        }
+        log.accept("block size " + blockSize + ": signing " + n + " txs in parallel (untimed)");
+        long signStart = System.nanoTime();
+        Transaction[] txs = new Transaction[n];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            try {
+                txs[i] = Transaction.sign(signers.get(i).key, nonces.get(i), bodies.get(i));
+            } catch (CryptoException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Duration signTime = Duration.ofNanos(System.nanoTime() - signStart);
+        List<Transaction> all = List.of(txs);
+
+        log.accept("block size " + blockSize + ": committing (timed)");
+        int blocks = 0;
+        long start = System.nanoTime();
+        for (int from = 0; from < n; from += blockSize) {
+            requireAllAccepted(ledger.commit(all.subList(from, Math.min(n, from + blockSize)), clock.instant(), proposer));
+            blocks++;
+        }
+        Duration ledgerTime = Duration.ofNanos(System.nanoTime() - start);
+
+        log.accept("block size " + blockSize + ": raw RocksDB synced WriteBatch baseline (timed)");
+        Duration baseline = RawRocksBaseline.measure(config.dir().toAbsolutePath().getParent(), all, blockSize);
+        double ledgerRate = n / seconds(ledgerTime);
+        double baselineRate = n / seconds(baseline);
+        return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate);
+    }
+
+    private static void requireAllAccepted(Ledger.CommitResult result) throws LedgerException {
+        if (!result.rejected().isEmpty()) {
+            throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark tx rejected: " + result.rejected().get(0).message());
+        }
+    }
+
+    private static byte[] encoded(X509Certificate cert) throws CryptoException {
+        try {
+            return cert.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new CryptoException(io.stoq.crypto.CryptoErrorCode.PROVIDER_FAILURE, "cannot encode certificate", e);
+        }
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}

@@ -1,0 +1,21 @@
+package io.stoq.node.cli.ledger;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code stoq ledger}: offline tools over a ledger data directory and proof bundles. */
+@Command(
+        name = "ledger",
+        description = {"Check a ledger's integrity, export inclusion proofs, and check proofs offline.",
+            "Exit codes: 30 malformed input, 33 ledger corrupt/tampered, 34 proof invalid, 35 not found."},
+        subcommands = {LedgerVerifyCommand.class, LedgerProveCommand.class, LedgerCheckProofCommand.class})
+public final class LedgerCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
