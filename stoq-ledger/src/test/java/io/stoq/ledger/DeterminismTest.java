@@ -53,10 +53,10 @@ class DeterminismTest {
         Arbitrary<Op> op = Combinators.combine(Arbitraries.integers().between(0, 5), Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.longs().between(1, 700))
                 .as(Op::new);
-        return op.list().ofMinSize(0).ofMaxSize(8).list().ofMinSize(1).ofMaxSize(6);
+        return op.list().ofMinSize(0).ofMaxSize(30).list().ofMinSize(1).ofMaxSize(5);
     }
 
-    @Property(tries = 12)
+    @Property(tries = 10)
     void sameBatchesGiveSameStateRoots(@ForAll("batches") List<List<Op>> batches) throws Exception {
         Path tmp = Files.createTempDirectory("ledger-det");
         try (Ledger a = Ledger.open(tmp.resolve("a")); Ledger b = Ledger.open(tmp.resolve("b")).parallelSignatures(true);

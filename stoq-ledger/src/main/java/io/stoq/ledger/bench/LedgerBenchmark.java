@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  * {@code stoq bench ledger}: commits pre-signed asset-create and token-transfer txs in blocks and
  * compares committed txs/s with a raw RocksDB baseline measured in the same run: the same number
  * of synced WriteBatches carrying the same tx bytes, with no validation, state or indexes. The
- * ratio is the cost of the ledger over the storage engine's own durable-commit speed.
+ * ratio is the cost of the ledger over the storage engine's own durable-commit speed. Signature
+ * verification alone (same threads) is measured too, as the other bound the ledger runs against.
  *
  * <p>Setup (untimed): a fresh CA (Falcon-1024 root, Falcon-512 intermediate), one node certified
  * by it, an admin and {@code accounts} member accounts; genesis, then a block registering the node
@@ -56,7 +57,7 @@ public final class LedgerBenchmark {
 
     /** One block size's measurement; rates are txs per second. */
     public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
-            Duration baselineTime, double baselineTxsPerSecond, double ratio) {}
+            Duration baselineTime, double baselineTxsPerSecond, double ratio, double verifyOnlyTxsPerSecond) {}
 
     /** Everything measured, plus where the ledger ended. */
     public record Report(List<Round> rounds, long height, Hash256 stateRoot, Path rootCertificate) {}
@@ -174,6 +175,15 @@ public final class LedgerBenchmark {
         Duration signTime = Duration.ofNanos(System.nanoTime() - signStart);
         List<Transaction> all = List.of(txs);
 
+        log.accept("block size " + blockSize + ": signature verification alone, for reference (timed)");
+        long verifyStart = System.nanoTime();
+        IntStream verifyRange = IntStream.range(0, n);
+        long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid()).count();
+        Duration verifyTime = Duration.ofNanos(System.nanoTime() - verifyStart);
+        if (valid != n) {
+            throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark produced " + (n - valid) + " txs with bad signatures");
+        }
+
         log.accept("block size " + blockSize + ": committing (timed)");
         int blocks = 0;
         long start = System.nanoTime();
@@ -187,7 +197,8 @@ public final class LedgerBenchmark {
         Duration baseline = RawRocksBaseline.measure(config.dir().toAbsolutePath().getParent(), all, blockSize);
         double ledgerRate = n / seconds(ledgerTime);
         double baselineRate = n / seconds(baseline);
-        return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate);
+        return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate,
+                n / seconds(verifyTime));
     }
 
     private static void requireAllAccepted(Ledger.CommitResult result) throws LedgerException {

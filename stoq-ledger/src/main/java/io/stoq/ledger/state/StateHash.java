@@ -73,6 +73,30 @@ public final class StateHash {
         }
     }
 
+    /** One key's change: {@code oldValue} null = was absent, {@code newValue} null = removed. */
+    public record Change(byte[] key, byte[] oldValue, byte[] newValue) {}
+
+    /**
+     * Applies many changes. With {@code parallel} the expansions run on the common fork-join pool,
+     * each worker summing into its own accumulator; lane-wise addition mod 2^16 is commutative and
+     * associative, so the result is bit-identical to the sequential one.
+     */
+    public void updateAll(java.util.List<Change> changes, boolean parallel) {
+        if (!parallel || changes.size() < 64) {
+            changes.forEach(c -> update(c.key(), c.oldValue(), c.newValue()));
+            return;
+        }
+        StateHash delta = changes.parallelStream().collect(StateHash::new,
+                (acc, c) -> acc.update(c.key(), c.oldValue(), c.newValue()), StateHash::addAll);
+        addAll(delta);
+    }
+
+    private void addAll(StateHash other) {
+        for (int i = 0; i < LANES; i++) {
+            lanes[i] += other.lanes[i];
+        }
+    }
+
     public byte[] toBytes() {
         byte[] out = new byte[BYTES];
         for (int i = 0; i < LANES; i++) {

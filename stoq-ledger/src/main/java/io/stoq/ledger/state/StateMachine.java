@@ -52,8 +52,9 @@ public final class StateMachine {
 
     /**
      * Applies {@code txs} in order over {@code base}, whose set hash is {@code before} (not modified).
-     * With {@code parallelSignatures} signatures are checked on the common pool first (pure
-     * functions, so the outcome is the same); the state is still applied in order on this thread.
+     * With {@code parallel} signatures are checked on the common pool first and the state-hash
+     * expansions run there afterwards (pure functions and a commutative sum, so the outcome is
+     * bit-identical); the txs are still validated and applied in order on this thread.
      */
     public static Outcome apply(StateView base, StateHash before, BlockContext ctx, List<Transaction> txs, boolean parallelSignatures)
             throws LedgerException {
@@ -81,9 +82,11 @@ public final class StateMachine {
             }
         }
         StateHash after = before.copy();
+        List<StateHash.Change> changes = new ArrayList<>(block.writes().size());
         for (Map.Entry<byte[], byte[]> w : block.writes().entrySet()) {
-            after.update(w.getKey(), base.get(w.getKey()), w.getValue());
+            changes.add(new StateHash.Change(w.getKey(), base.get(w.getKey()), w.getValue()));
         }
+        after.updateAll(changes, parallelSignatures);
         return new Outcome(List.copyOf(accepted), List.copyOf(rejected), block, after);
     }
 

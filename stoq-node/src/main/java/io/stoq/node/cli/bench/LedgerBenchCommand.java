@@ -92,6 +92,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 row.put("baselineSeconds", r.baselineTime().toNanos() / 1e9);
                 row.put("baselineTxsPerSecond", r.baselineTxsPerSecond());
                 row.put("ratio", r.ratio());
+                row.put("verifyOnlyTxsPerSecond", r.verifyOnlyTxsPerSecond());
                 rows.add(row);
             }
             Map<String, Object> json = new LinkedHashMap<>();
@@ -108,11 +109,13 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         }
         out.printf("stoq bench ledger: %s accounts (%d), %s signature verify, sync on, %d cores, Java %s%n", algorithm.id(), accounts,
                 sequentialVerify ? "sequential" : "parallel", Runtime.getRuntime().availableProcessors(), Runtime.version());
-        out.printf("%10s %8s %8s %12s %14s %16s %10s%n", "block size", "txs", "blocks", "ledger s", "ledger txs/s", "raw RocksDB txs/s", "ratio");
+        out.printf("%10s %8s %8s %10s %13s %18s %8s %16s%n", "block size", "txs", "blocks", "ledger s", "ledger txs/s",
+                "raw RocksDB txs/s", "ratio", "verify-only tx/s");
         for (LedgerBenchmark.Round r : report.rounds()) {
-            out.printf("%10d %8d %8d %12.3f %14.1f %16.1f %10.3f%n", r.blockSize(), r.txs(), r.blocks(), r.ledgerTime().toNanos() / 1e9,
-                    r.ledgerTxsPerSecond(), r.baselineTxsPerSecond(), r.ratio());
+            out.printf("%10d %8d %8d %10.3f %13.1f %18.1f %8.4f %16.1f%n", r.blockSize(), r.txs(), r.blocks(),
+                    r.ledgerTime().toNanos() / 1e9, r.ledgerTxsPerSecond(), r.baselineTxsPerSecond(), r.ratio(), r.verifyOnlyTxsPerSecond());
         }
+        out.println("ratio = ledger txs/s / raw RocksDB txs/s (same tx bytes, same batch size, synced WriteBatch, same run)");
         out.printf("ledger left in %s: height %d, state root %s; check it with: stoq ledger verify %s%n", data, report.height(),
                 report.stateRoot().toHex(), data);
         out.flush();
