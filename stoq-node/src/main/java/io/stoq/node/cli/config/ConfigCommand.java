@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.stoq.node.cli.GroupCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,14 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code stoq config}: show the effective configuration, or print the reference. */
 @Command(name = "config", description = "Inspect node configuration.",
         subcommands = {ConfigCommand.Show.class, ConfigCommand.Docs.class})
-public final class ConfigCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class ConfigCommand extends GroupCommand {
 
     /** {@code stoq config show}. */
     @Command(name = "show",
