@@ -4,6 +4,7 @@ import io.stoq.crypto.CodedFailure;
 import io.stoq.node.cli.bench.BenchCommand;
 import io.stoq.node.cli.ca.CaCommand;
 import io.stoq.node.cli.cert.CertCommand;
+import io.stoq.node.cli.config.ConfigCommand;
 import io.stoq.node.cli.dev.DevCommand;
 import io.stoq.node.cli.ledger.LedgerCommand;
 import io.stoq.node.cli.node.NodeCommand;
@@ -40,13 +41,14 @@ import picocli.CommandLine.ParseResult;
             "Every command takes --help; --json prints machine-readable output; --verbose shows stack traces."
         },
         footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage error, 10-19 crypto/certificate failures,",
-                "20-29 shard failures, 30-39 ledger failures. See docs/cli.md."},
+                "20-29 shard failures, 30-39 ledger failures, 40-49 node failures. See docs/cli.md."},
         usageHelpAutoWidth = true,
         subcommands = {
             DevCommand.class,
             NodeCommand.class,
             CaCommand.class,
             CertCommand.class,
+            ConfigCommand.class,
             BenchCommand.class,
             LedgerCommand.class,
             CommandLine.HelpCommand.class,

@@ -1,8 +1,7 @@
 package io.stoq.node.cli.ca;
 
+import io.stoq.node.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code stoq ca}: the network's Falcon certificate authority. */
 @Command(
@@ -17,12 +16,4 @@ import picocli.CommandLine.Spec;
             "  stoq ca crl --ca-dir ca                  re-sign the revocation list (do this before it goes stale)"
         },
         subcommands = {CaInitCommand.class, CaIssueCommand.class, CaRevokeCommand.class, CaListCommand.class, CaCrlCommand.class})
-public final class CaCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-}
+public final class CaCommand extends GroupCommand {}

@@ -1,8 +1,7 @@
 package io.stoq.node.cli.ledger;
 
+import io.stoq.node.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code stoq ledger}: offline tools over a ledger data directory and proof bundles. */
 @Command(
@@ -10,12 +9,4 @@ import picocli.CommandLine.Spec;
         description = {"Check a ledger's integrity, export inclusion proofs, and check proofs offline.",
             "Exit codes: 30 malformed input, 33 ledger corrupt/tampered, 34 proof invalid, 35 not found."},
         subcommands = {LedgerVerifyCommand.class, LedgerProveCommand.class, LedgerCheckProofCommand.class})
-public final class LedgerCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-}
+public final class LedgerCommand extends GroupCommand {}

@@ -1,8 +1,7 @@
 package io.stoq.node.cli.node;
 
+import io.stoq.node.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code stoq node}: a node's own keys and certificate request. */
 @Command(
@@ -15,12 +14,4 @@ import picocli.CommandLine.Spec;
             "  stoq node csr --keys node --node-id node-1 --zone eu-1   then send node/node.csr.pem to the CA admin"
         },
         subcommands = {NodeKeygenCommand.class, NodeCsrCommand.class})
-public final class NodeCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-}
+public final class NodeCommand extends GroupCommand {}

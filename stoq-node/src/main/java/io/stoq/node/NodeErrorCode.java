@@ -1,0 +1,29 @@
+package io.stoq.node;
+
+/** Why a node operation failed; each maps to a CLI exit code (40-49). */
+public enum NodeErrorCode {
+    /** The configuration is invalid: unknown key, bad value, out of range. */
+    BAD_CONFIG(40),
+    /** Stored bytes do not match their hash: corruption on disk. */
+    CORRUPT_DATA(41),
+    /** Bytes offered for storage do not match the hash they were offered under. */
+    HASH_MISMATCH(42),
+    /** The disk does not have room for the write plus the configured reserve. */
+    INSUFFICIENT_SPACE(43),
+    /** Something asked for does not exist. */
+    NOT_FOUND(44),
+    /** Reading or writing the data directory failed. */
+    IO_ERROR(45),
+    /** The service is not in a state that allows the operation (not started, shutting down). */
+    ILLEGAL_STATE(46);
+
+    private final int exitCode;
+
+    NodeErrorCode(int exitCode) {
+        this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+}

@@ -1,0 +1,255 @@
+package io.stoq.node.store;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.keys.SecureFiles;
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
+import io.stoq.node.config.DataSize;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's local shard store: encrypted shards on disk, content-addressed by the SHA3-256 of
+ * their bytes.
+ *
+ * <pre>
+ * shards/
+ *   ab/cd/abcd...ef        a shard, named by its hash (two levels of fan-out)
+ *   tmp/                   writes in progress; emptied at open
+ *   quarantine/            shards whose bytes no longer match their name
+ * </pre>
+ *
+ * <p>Durability: a shard is written to {@code tmp/}, hashed while written, fsynced, renamed into
+ * place and its directory fsynced before {@link #put} returns, so an acknowledged shard survives a
+ * crash or kill -9; a crash mid-write leaves only a temp file, removed at the next open.
+ * Integrity: {@link #get} re-hashes every shard before returning a byte, and moves a corrupt one to
+ * {@code quarantine/} for repair. A write that would eat into the configured free-space reserve is
+ * refused before anything is written.
+ *
+ * <p>Thread-safe: concurrent puts of the same shard race benignly (same bytes, same name).
+ */
+public final class LocalShardStore {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalShardStore.class);
+    private static final int BUFFER = 64 * 1024;
+
+    private final Path root;
+    private final Path tmp;
+    private final Path quarantine;
+    private final boolean fsync;
+    private final DataSize minFree;
+    private final DataSize maxShard;
+    private final AtomicLong quarantined = new AtomicLong();
+
+    private LocalShardStore(Path root, boolean fsync, DataSize minFree, DataSize maxShard) {
+        this.root = root;
+        this.tmp = root.resolve("tmp");
+        this.quarantine = root.resolve("quarantine");
+        this.fsync = fsync;
+        this.minFree = minFree;
+        this.maxShard = maxShard;
+    }
+
+    /** What {@link #put} did. */
+    public record PutResult(Hash256 hash, long size, boolean alreadyPresent) {}
+
+    /** Opens (creating if needed) a store under {@code root} and clears interrupted writes. */
+    public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard) throws NodeException {
+        LocalShardStore store = new LocalShardStore(root, fsync, minFree, maxShard);
+        try {
+            Files.createDirectories(store.tmp);
+            Files.createDirectories(store.quarantine);
+            int stale = 0;
+            try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(store.tmp)) {
+                for (Path file : leftovers) {
+                    Files.deleteIfExists(file);
+                    stale++;
+                }
+            }
+            if (stale > 0) {
+                LOG.info("removed {} interrupted shard write(s) from {}", stale, store.tmp);
+            }
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open shard store " + root + ": " + e.getMessage(), e);
+        }
+        return store;
+    }
+
+    /**
+     * Stores the bytes readable from {@code in} under {@code expected}, which must be their SHA3-256.
+     * Returns only once the shard is durable. Bytes that hash differently are discarded with
+     * {@link NodeErrorCode#HASH_MISMATCH}; nothing is left behind.
+     */
+    public PutResult put(Hash256 expected, InputStream in, long declaredSize) throws NodeException {
+        if (declaredSize > maxShard.bytes()) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "shard " + expected + " is " + declaredSize
+                    + " bytes, larger than store.max-shard-size " + maxShard);
+        }
+        requireSpace(declaredSize);
+        Path target = pathOf(expected);
+        Path temp = tmp.resolve(UUID.randomUUID() + ".part");
+        try {
+            long written = 0;
+            Sha3 sha3 = new Sha3();
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                byte[] buf = new byte[BUFFER];
+                for (int n; (n = in.read(buf)) != -1; ) {
+                    written += n;
+                    if (written > maxShard.bytes()) {
+                        throw new NodeException(NodeErrorCode.IO_ERROR, "shard " + expected + " exceeds store.max-shard-size " + maxShard);
+                    }
+                    sha3.update(buf, 0, n);
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                }
+                if (fsync) {
+                    out.force(true);
+                }
+            }
+            Hash256 actual = sha3.digest();
+            if (!actual.equals(expected)) {
+                throw new NodeException(NodeErrorCode.HASH_MISMATCH,
+                        "shard bytes hash to " + actual + ", not to the announced " + expected + "; nothing stored");
+            }
+            if (Files.exists(target)) {
+                return new PutResult(expected, written, true);
+            }
+            Files.createDirectories(target.getParent());
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                // Another put of the same content won the race: identical bytes, same name.
+                return new PutResult(expected, written, true);
+            }
+            if (fsync) {
+                SecureFiles.fsyncDirectory(target.getParent());
+            }
+            return new PutResult(expected, written, false);
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot store shard " + expected + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                LOG.warn("could not remove temp file {}: {} (removed at next open)", temp, e.getMessage());
+            }
+        }
+    }
+
+    /** Convenience form of {@link #put(Hash256, InputStream, long)} for bytes in memory. */
+    public PutResult put(Hash256 expected, byte[] bytes) throws NodeException {
+        return put(expected, new java.io.ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    /**
+     * Returns the shard's bytes after checking they still hash to {@code hash}. A mismatch moves
+     * the file to quarantine and fails with {@link NodeErrorCode#CORRUPT_DATA}: the caller fetches
+     * another replica, and the repair loop re-replicates.
+     */
+    public byte[] get(Hash256 hash) throws NodeException {
+        Path file = pathOf(hash);
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > maxShard.bytes()) {
+                quarantine(hash, file, "is " + size + " bytes, beyond any shard this store accepts");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new NodeException(NodeErrorCode.NOT_FOUND, "shard " + hash + " is not stored on this node");
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read shard " + hash + ": " + e.getMessage(), e);
+        }
+        Hash256 actual = Sha3.hash(bytes);
+        if (!actual.equals(hash)) {
+            quarantine(hash, file, "hashes to " + actual);
+        }
+        return bytes;
+    }
+
+    public boolean contains(Hash256 hash) {
+        return Files.isRegularFile(pathOf(hash));
+    }
+
+    /** Removes a shard; true if it was there. */
+    public boolean delete(Hash256 hash) throws NodeException {
+        try {
+            return Files.deleteIfExists(pathOf(hash));
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot delete shard " + hash + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Calls {@code action} with the hash of every stored shard (for audits and repair scans). */
+    public void forEach(Consumer<Hash256> action) throws NodeException {
+        try (var level1 = Files.newDirectoryStream(root, "[0-9a-f][0-9a-f]")) {
+            for (Path a : level1) {
+                try (var level2 = Files.newDirectoryStream(a, "[0-9a-f][0-9a-f]")) {
+                    for (Path b : level2) {
+                        try (var files = Files.newDirectoryStream(b)) {
+                            for (Path f : files) {
+                                String name = f.getFileName().toString();
+                                if (name.length() == 64 && name.matches("[0-9a-f]{64}")) {
+                                    action.accept(Hash256.ofHex(name));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot scan shard store " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How many corrupt shards this process has moved to quarantine. */
+    public long quarantinedCount() {
+        return quarantined.get();
+    }
+
+    Path pathOf(Hash256 hash) {
+        String hex = hash.toHex();
+        return root.resolve(hex.substring(0, 2)).resolve(hex.substring(2, 4)).resolve(hex);
+    }
+
+    private void quarantine(Hash256 hash, Path file, String why) throws NodeException {
+        Path target = quarantine.resolve(hash.toHex() + "." + System.currentTimeMillis());
+        try {
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.error("shard {} is corrupt and could not be quarantined: {}", hash, e.getMessage());
+        }
+        quarantined.incrementAndGet();
+        LOG.warn("shard {} is corrupt on disk ({}); moved to {}", hash, why, target);
+        throw new NodeException(NodeErrorCode.CORRUPT_DATA, "shard " + hash + " is corrupt on disk (" + why + "); quarantined");
+    }
+
+    private void requireSpace(long bytes) throws NodeException {
+        try {
+            long usable = Files.getFileStore(root).getUsableSpace();
+            if (usable - bytes < minFree.bytes()) {
+                throw new NodeException(NodeErrorCode.INSUFFICIENT_SPACE, "refusing to store " + bytes + " bytes: only "
+                        + DataSize.ofBytes(usable).approximate() + " free on " + root + " and store.min-free keeps " + minFree + " in reserve");
+            }
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot check free space on " + root + ": " + e.getMessage(), e);
+        }
+    }
+}
