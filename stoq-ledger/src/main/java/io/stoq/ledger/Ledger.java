@@ -96,6 +96,10 @@ public final class Ledger implements AutoCloseable {
      * reasons. {@code time} is clamped to be no earlier than the previous block's.
      */
     public CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
+        if (txs.size() > io.stoq.ledger.tx.Limits.MAX_BLOCK_TXS) {
+            throw new LedgerException(LedgerErrorCode.MALFORMED, "a block holds at most " + io.stoq.ledger.tx.Limits.MAX_BLOCK_TXS
+                    + " txs, got " + txs.size());
+        }
         long height = head == null ? 0 : head.height() + 1;
         Instant t = head != null && time.isBefore(head.time()) ? head.time() : time;
         StateMachine.Outcome outcome = StateMachine.apply(store, stateHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,

@@ -146,6 +146,20 @@ class ValidationTest {
     }
 
     @Test
+    void schemaAndSizeLimitsAreEnforcedBeforeAnythingIsStored() throws Exception {
+        Hash256 big = TestNetwork.assetId(7);
+        assertRejected(net.tx(alice, new TxBody.AssetCreate(big, "big", big, new byte[5000], 10, AssetPolicy.ANY_HOLDER)),
+                RejectReason.MALFORMED);
+        assertRejected(net.tx(alice, new TxBody.AssetCreate(big, "zero", big, new byte[0], 0, AssetPolicy.ANY_HOLDER)),
+                RejectReason.MALFORMED);
+        assertRejected(net.tx(alice, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), -5)), RejectReason.MALFORMED);
+        assertRejected(net.tx(net.admin, new TxBody.ConfigChange("Bad Key!", "x")), RejectReason.MALFORMED);
+        assertRejected(net.tx(net.admin, new TxBody.Genesis("again", List.of(net.admin.publicKey().getEncoded()),
+                net.root.getEncoded())), RejectReason.ALREADY_EXISTS);
+        assertThat(new ChainVerifier(ledger.store(), false).verify().ok()).isTrue();
+    }
+
+    @Test
     void aRejectedTxInABatchLeavesTheOthersApplied() throws Exception {
         Transaction good = net.tx(alice, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 5));
         Transaction bad = net.tx(bob, new TxBody.TokenTransfer(asset, TestNetwork.id(alice), 50));

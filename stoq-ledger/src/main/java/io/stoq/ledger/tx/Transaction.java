@@ -37,8 +37,10 @@ public final class Transaction {
     private final byte[] encoded;
     private final Hash256 id;
     private final Hash256 signer;
+    private final boolean withinLimits;
 
-    private Transaction(long nonce, SignatureAlgorithm algorithm, byte[] signerSpki, TxBody body, byte[] signature, byte[] encoded) {
+    private Transaction(long nonce, SignatureAlgorithm algorithm, byte[] signerSpki, TxBody body, byte[] signature, byte[] encoded,
+            boolean withinLimits) {
         this.nonce = nonce;
         this.algorithm = algorithm;
         this.signerSpki = signerSpki;
@@ -47,6 +49,7 @@ public final class Transaction {
         this.encoded = encoded;
         this.id = Sha3.hash(encoded);
         this.signer = Sha3.hash(signerSpki);
+        this.withinLimits = withinLimits;
     }
 
     /** Signs {@code body} with {@code key} as the signer's {@code nonce}-th transaction. */
@@ -54,8 +57,15 @@ public final class Transaction {
         byte[] spki = key.publicKey().getEncoded();
         byte[] unsigned = unsigned(nonce, key.algorithm(), spki, body);
         byte[] signature = key.sign(payload(unsigned));
-        return new Transaction(nonce, key.algorithm(), spki, body, signature,
-                new CanonicalWriter().raw(unsigned).bytes(signature).toBytes());
+        byte[] encoded = new CanonicalWriter().raw(unsigned).bytes(signature).toBytes();
+        boolean withinLimits;
+        try {
+            decode(encoded);
+            withinLimits = true;
+        } catch (LedgerException e) {
+            withinLimits = false;
+        }
+        return new Transaction(nonce, key.algorithm(), spki, body, signature, encoded, withinLimits);
     }
 
     /** Decodes and schema-checks a tx; the signature is not checked here (see {@link #signatureValid()}). */
@@ -81,7 +91,7 @@ public final class Transaction {
         TxBody body = TxBody.decode(type, in);
         byte[] signature = in.bytes("signature", Limits.MAX_SIGNATURE_BYTES);
         in.finish();
-        return new Transaction(nonce, algorithm, spki, body, signature, encoded.clone());
+        return new Transaction(nonce, algorithm, spki, body, signature, encoded.clone(), true);
     }
 
     private static byte[] unsigned(long nonce, SignatureAlgorithm algorithm, byte[] spki, TxBody body) {
@@ -113,6 +123,14 @@ public final class Transaction {
         } catch (CryptoException e) {
             return false;
         }
+    }
+
+    /**
+     * False for a tx built by {@link #sign} whose fields break {@link Limits} (it could not be
+     * decoded back); validation rejects it as MALFORMED so nothing undecodable is ever stored.
+     */
+    public boolean withinLimits() {
+        return withinLimits;
     }
 
     public TxType type() {

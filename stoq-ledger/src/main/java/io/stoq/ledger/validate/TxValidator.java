@@ -38,6 +38,9 @@ public final class TxValidator {
      * verified the signature (in parallel, say) skip the expensive step.
      */
     public static Signer check(LedgerState state, Transaction tx, BlockContext ctx, boolean signatureChecked) throws LedgerException {
+        if (!tx.withinLimits()) {
+            throw reject(RejectReason.MALFORMED, "the tx breaks the schema's size limits and could not be decoded");
+        }
         if (!signatureChecked && !tx.signatureValid()) {
             throw reject(RejectReason.BAD_SIGNATURE, "signature does not verify under the signer key");
         }
