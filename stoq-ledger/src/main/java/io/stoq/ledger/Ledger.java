@@ -112,7 +112,11 @@ public final class Ledger implements AutoCloseable {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign block " + height + ": " + e.getMessage(), e);
         }
         Block block = new Block(header, outcome.accepted());
-        BlockRules.checkProposerOnly(block, store);
+        try {
+            BlockRules.checkProposerOnly(block, store);
+        } catch (LedgerException e) {
+            throw new LedgerException(LedgerErrorCode.CONFLICT, "cannot propose: " + e.getMessage());
+        }
         store.commit(block, outcome.writes().writes(), outcome.stateHash());
         head = header;
         stateHash = outcome.stateHash();

@@ -160,6 +160,22 @@ class ValidationTest {
     }
 
     @Test
+    void onlyAdminsAndNodesMayProposeBlocks() throws Exception {
+        Hash256 before = ledger.stateRoot();
+        long height = ledger.height();
+        Transaction tx = net.tx(alice, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ledger.commit(List.of(tx), TestNetwork.T0.plusSeconds(99), alice))
+                .isInstanceOfSatisfying(LedgerException.class, e -> {
+                    assertThat(e.code()).isEqualTo(LedgerErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains("not an admin or an active node");
+                });
+        assertThat(ledger.height()).isEqualTo(height);
+        assertThat(ledger.stateRoot()).isEqualTo(before);
+        assertThat(ledger.state().balance(asset, TestNetwork.id(bob))).isZero();
+        commitOk(tx); // the same tx, proposed by an admin, goes through
+    }
+
+    @Test
     void aRejectedTxInABatchLeavesTheOthersApplied() throws Exception {
         Transaction good = net.tx(alice, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 5));
         Transaction bad = net.tx(bob, new TxBody.TokenTransfer(asset, TestNetwork.id(alice), 50));
