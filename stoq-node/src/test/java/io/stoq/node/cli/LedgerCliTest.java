@@ -2,7 +2,6 @@ package io.stoq.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stoq.crypto.hash.Hash256;
 import io.stoq.ledger.store.LedgerStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +31,20 @@ class LedgerCliTest {
         assertThat(verify.exitCode()).as(verify.err()).isZero();
         assertThat(verify.out()).startsWith("OK: ").contains("44 blocks").contains("85 txs");
 
-        List<Hash256> ids = new ArrayList<>();
-        try (LedgerStore store = LedgerStore.openReadOnly(tmp.resolve("bl"))) {
-            ids.add(store.block(5).txs().get(0).id()); // node-proposed block
-            ids.add(store.block(1).txs().get(0).id()); // admin-proposed setup block
-        }
-        CliRun prove = CliRun.of("ledger", "prove", ids.get(0).toHex(), "--data", p("bl"), "--out", p("tx.stqproof"));
+        CliRun show = CliRun.of("ledger", "show", p("bl"), "--block", "5", "--json");
+        assertThat(show.exitCode()).as(show.err()).isZero();
+        List<String> ids = new ArrayList<>();
+        ids.add(show.json().get("txs").get(0).get("id").asText()); // node-proposed block
+        CliRun setup = CliRun.of("ledger", "show", p("bl"), "--block", "1", "--json");
+        ids.add(setup.json().get("txs").get(0).get("id").asText()); // admin-proposed setup block
+        CliRun tx = CliRun.of("ledger", "show", p("bl"), "--tx", ids.get(0));
+        assertThat(tx.out()).contains("in block 5 at index 0");
+        CliRun head = CliRun.of("ledger", "show", p("bl"));
+        assertThat(head.out()).startsWith("block 43 ");
+        String signer = show.json().get("txs").get(0).get("signer").asText();
+        CliRun account = CliRun.of("ledger", "show", p("bl"), "--account", signer, "--json");
+        assertThat(account.json().get("txs").size()).isGreaterThan(1);
+        CliRun prove = CliRun.of("ledger", "prove", ids.get(0), "--data", p("bl"), "--out", p("tx.stqproof"));
         assertThat(prove.exitCode()).as(prove.err()).isZero();
         CliRun check = CliRun.of("ledger", "check-proof", p("tx.stqproof"), "--root", p("bl/network-root.pem"), "--json");
         assertThat(check.exitCode()).as(check.err()).isZero();
@@ -57,7 +64,7 @@ class LedgerCliTest {
         assertThat(damaged.exitCode()).isIn(30, 34);
         assertThat(damaged.isOneLineError()).as(damaged.err()).isTrue();
         // The setup block was proposed by the admin account: provable, but not checkable against the root.
-        assertThat(CliRun.of("ledger", "prove", ids.get(1).toHex(), "--data", p("bl"), "--out", p("admin.stqproof")).exitCode()).isZero();
+        assertThat(CliRun.of("ledger", "prove", ids.get(1), "--data", p("bl"), "--out", p("admin.stqproof")).exitCode()).isZero();
         assertThat(CliRun.of("ledger", "check-proof", p("admin.stqproof"), "--root", p("bl/network-root.pem")).exitCode()).isEqualTo(34);
 
         // Tamper with one stored state value: verify names a block and exits 33 with one line.
@@ -86,6 +93,8 @@ class LedgerCliTest {
         CliRun badId = CliRun.of("ledger", "prove", "xyz", "--data", p("nothing-here"));
         assertThat(badId.exitCode()).isEqualTo(30);
         assertThat(badId.isOneLineError()).as(badId.err()).isTrue();
+        CliRun badShow = CliRun.of("ledger", "show", p("nothing-here"), "--asset", "zz");
+        assertThat(badShow.isOneLineError()).as(badShow.err()).isTrue();
         CliRun badSize = CliRun.of("bench", "ledger", "--data", p("b"), "--block-size", "0");
         assertThat(badSize.exitCode()).isEqualTo(30);
         assertThat(CliRun.of("ledger", "--help").out()).contains("verify").contains("prove").contains("check-proof");

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code stoq ledger}: offline tools over a ledger data directory and proof bundles. */
 @Command(
         name = "ledger",
-        description = {"Check a ledger's integrity, export inclusion proofs, and check proofs offline.",
+        description = {"Inspect a ledger, check its integrity, export inclusion proofs, and check proofs offline.",
             "Exit codes: 30 malformed input, 33 ledger corrupt/tampered, 34 proof invalid, 35 not found."},
-        subcommands = {LedgerVerifyCommand.class, LedgerProveCommand.class, LedgerCheckProofCommand.class})
+        subcommands = {LedgerShowCommand.class, LedgerVerifyCommand.class, LedgerProveCommand.class, LedgerCheckProofCommand.class})
 public final class LedgerCommand extends GroupCommand {}
