@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 /** {@code stoq bench ledger}: committed txs/s against a raw RocksDB synced WriteBatch baseline. */
 @Command(
         name = "ledger",
-        description = {"Commit pre-signed asset-create and token-transfer txs into a new ledger in blocks of the given sizes and",
+        description = {"Committed ledger txs/s against a raw RocksDB synced WriteBatch baseline.",
+            "Commit pre-signed asset-create and token-transfer txs into a new ledger in blocks of the given sizes and",
             "report committed txs/s next to a raw RocksDB baseline measured in the same run (same tx bytes, same batch",
             "size, one synced WriteBatch per batch, no validation). Signing happens before the timed part; the timed part",
             "is signature verification, validation, state machine, state root, header signing and the synced commit.",

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
 /** {@code stoq ledger check-proof FILE --root ROOT.pem}: offline check of a proof bundle. */
 @Command(
         name = "check-proof",
-        description = {"Check a proof bundle offline against a network root certificate: the tx signature, its inclusion in",
+        description = {"Check a proof bundle offline against the network root.",
+            "Check a proof bundle offline against a network root certificate: the tx signature, its inclusion in",
             "the block's tx merkle root, the block header's proposer signature, and the proposer's (and a node signer's)",
             "certificate chain to the root at the block's time. Needs no ledger and no network. Exit 34 when invalid."},
         footer = {"", "Examples:", "  stoq ledger check-proof tx-3f2a01c9.stqproof --root ca/root.crt.pem",

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 /** {@code stoq ledger prove TX}: writes a self-contained proof bundle for a committed tx. */
 @Command(
         name = "prove",
-        description = {"Export a proof bundle for transaction TX (its 64-hex-digit id): the tx, its merkle inclusion path,",
+        description = {"Export a proof bundle for a committed tx.",
+            "Export a proof bundle for transaction TX (its 64-hex-digit id): the tx, its merkle inclusion path,",
             "the signed block header, and the certificate chains of the block's proposer and (for node-signed txs) the",
             "signer. Anyone holding the network root certificate can check it offline with `stoq ledger check-proof`."},
         footer = {"", "Examples:", "  stoq ledger prove 3f2a...c9 --data data/ledger",

@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
 /** {@code stoq ledger show}: read a block, a tx, an asset's history or an account's txs (read-only). */
 @Command(
         name = "show",
-        description = {"Show the head block (default), one block, one tx, an asset's history and ownership chain, or the txs",
+        description = {"Show the head block, a block, a tx, an asset's history or an account's txs.",
+            "Show the head block (default), one block, one tx, an asset's history and ownership chain, or the txs",
             "of an account, from the ledger's indexes. Ids are 64 hex digits; account ids are SHA3-256 of the key's SPKI.",
             "Use it to find the TX to pass to `stoq ledger prove`."},
         footer = {"", "Examples:", "  stoq ledger show data/ledger", "  stoq ledger show data/ledger --block 12",

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 /** {@code stoq ledger verify DATA_DIR}: re-walks the chain and names the first bad block. */
 @Command(
         name = "verify",
-        description = {"Re-walk a ledger from block 0 trusting nothing stored: header links and signatures, tx merkle roots,",
+        description = {"Re-walk the whole chain and name the first bad block.",
+            "Re-walk a ledger from block 0 trusting nothing stored: header links and signatures, tx merkle roots,",
             "every tx's bytes and signature and validity, the proposer of each block, and the state root after each block;",
             "then compare the stored state, indexes and head with the replay. Prints the first bad block and why (exit 33).",
             "Opens the store read-only; run it on a stopped node or a copy."},
