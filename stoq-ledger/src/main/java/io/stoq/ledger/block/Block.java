@@ -19,7 +19,7 @@ public record Block(BlockHeader header, List<Transaction> txs) {
     public static List<Hash256> leafHashes(List<Transaction> txs) {
         List<Hash256> leaves = new ArrayList<>(txs.size());
         for (Transaction tx : txs) {
-            leaves.add(MerkleTree.leafHash(tx.encoded()));
+            leaves.add(tx.leafHash());
         }
         return leaves;
     }

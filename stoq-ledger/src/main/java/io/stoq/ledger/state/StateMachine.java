@@ -60,7 +60,10 @@ public final class StateMachine {
             throws LedgerException {
         boolean[] signatureOk = new boolean[txs.size()];
         IntStream indexes = IntStream.range(0, txs.size());
-        (parallelSignatures ? indexes.parallel() : indexes).forEach(i -> signatureOk[i] = txs.get(i).signatureValid());
+        (parallelSignatures ? indexes.parallel() : indexes).forEach(i -> {
+            signatureOk[i] = txs.get(i).signatureValid();
+            txs.get(i).leafHash(); // warm the cache for the block's merkle root on the same pass
+        });
 
         StateOverlay block = new StateOverlay(base);
         List<Transaction> accepted = new ArrayList<>(txs.size());

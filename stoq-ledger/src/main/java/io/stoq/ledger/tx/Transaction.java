@@ -38,6 +38,8 @@ public final class Transaction {
     private final Hash256 id;
     private final Hash256 signer;
     private final boolean withinLimits;
+    /** Cached merkle leaf hash; racy single-check caching is safe because the value is deterministic. */
+    private volatile Hash256 leafHash;
 
     private Transaction(long nonce, SignatureAlgorithm algorithm, byte[] signerSpki, TxBody body, byte[] signature, byte[] encoded,
             boolean withinLimits) {
@@ -170,6 +172,19 @@ public final class Transaction {
     /** Length of the canonical encoding in bytes. */
     public int size() {
         return encoded.length;
+    }
+
+    /**
+     * The RFC 6962 merkle leaf hash of this tx, H(0x00 || encoding), computed once. Equal to
+     * {@code MerkleTree.leafHash(encoded())}; cached because blocks, verify and proofs all need it.
+     */
+    public Hash256 leafHash() {
+        Hash256 h = leafHash;
+        if (h == null) {
+            h = new Sha3().update((byte) 0x00).update(encoded).digest();
+            leafHash = h;
+        }
+        return h;
     }
 
     /** SHA3-256 of the encoding. */
