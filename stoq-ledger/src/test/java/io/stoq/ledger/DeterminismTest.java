@@ -59,17 +59,20 @@ class DeterminismTest {
     @Property(tries = 10)
     void sameBatchesGiveSameStateRoots(@ForAll("batches") List<List<Op>> batches) throws Exception {
         Path tmp = Files.createTempDirectory("ledger-det");
+        List<List<Transaction>> fed = new ArrayList<>();
         try (Ledger a = Ledger.open(tmp.resolve("a")); Ledger b = Ledger.open(tmp.resolve("b")).parallelSignatures(true);
-                Ledger follower = Ledger.open(tmp.resolve("c"))) {
+                Ledger follower = Ledger.open(tmp.resolve("c")); Ledger pipelined = Ledger.open(tmp.resolve("d"))) {
             List<Transaction> setup = new ArrayList<>();
             Map<Hash256, Long> nonces = new HashMap<>();
             Transaction genesis = Transaction.sign(net.admin, 1, new TxBody.Genesis("det", List.of(net.admin.publicKey().getEncoded()),
                     net.root.getEncoded()));
             nonces.put(TestNetwork.id(net.admin), 1L);
+            fed.add(List.of(genesis));
             feed(a, b, follower, List.of(genesis), 0);
             for (SigningKey m : members) {
                 setup.add(sign(nonces, net.admin, net.register(m)));
             }
+            fed.add(setup);
             feed(a, b, follower, setup, 1);
             int height = 2;
             for (List<Op> batch : batches) {
@@ -77,11 +80,20 @@ class DeterminismTest {
                 for (Op op : batch) {
                     txs.add(sign(nonces, members.get(op.actor()), body(op)));
                 }
+                fed.add(txs);
                 feed(a, b, follower, txs, height++);
                 for (SigningKey m : members) { // rejected txs do not use up nonces
                     nonces.put(TestNetwork.id(m), a.state().nonce(TestNetwork.id(m)));
                 }
             }
+            // The pipelined path (next batch's signatures checked while this one commits) agrees block by block.
+            java.util.Iterator<Instant> times = java.util.stream.IntStream.range(0, fed.size())
+                    .mapToObj(i -> TestNetwork.T0.plusSeconds(i)).iterator();
+            List<Ledger.CommitResult> results = pipelined.parallelSignatures(true).commitAll(fed, times::next, net.admin);
+            for (Ledger.CommitResult r : results) {
+                assertThat(r.header().stateRoot()).isEqualTo(a.store().header(r.header().height()).stateRoot());
+            }
+            assertThat(pipelined.stateRoot()).isEqualTo(a.stateRoot());
             assertThat(new ChainVerifier(b.store(), false).verify().ok()).isTrue();
         } finally {
             Fixtures.deleteTree(tmp);

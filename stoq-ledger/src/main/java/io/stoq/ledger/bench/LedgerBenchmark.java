@@ -43,7 +43,9 @@ import java.util.stream.Stream;
  * by it, an admin and {@code accounts} member accounts; genesis, then a block registering the node
  * and accounts. Txs are signed before the timed part, in parallel (Falcon signing is slow). The timed
  * part is {@link Ledger#commit}: signature verification, validation, state machine, state root,
- * header signing by the node (Falcon-512, once per block) and the synced WriteBatch. The ledger
+ * header signing by the node (Falcon-512, once per block) and the synced WriteBatch; by default
+ * through {@link Ledger#commitAll}, which checks the next block's signatures while the current one
+ * commits. The ledger
  * stays in {@code dir} (with the root certificate as {@code network-root.pem}) for
  * {@code stoq ledger verify} and {@code stoq ledger prove}.
  */
@@ -53,7 +55,7 @@ public final class LedgerBenchmark {
 
     /** What to run. */
     public record Config(Path dir, int txsPerRound, List<Integer> blockSizes, SignatureAlgorithm accountAlgorithm, int accounts,
-            boolean parallelSignatures) {}
+            boolean parallelSignatures, boolean pipelined) {}
 
     /** One block size's measurement; rates are txs per second. */
     public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
@@ -176,11 +178,20 @@ public final class LedgerBenchmark {
         List<Transaction> all = List.of(txs);
 
         log.accept("block size " + blockSize + ": committing (timed)");
-        int blocks = 0;
-        long start = System.nanoTime();
+        List<List<Transaction>> batches = new ArrayList<>();
         for (int from = 0; from < n; from += blockSize) {
-            requireAllAccepted(ledger.commit(all.subList(from, Math.min(n, from + blockSize)), clock.instant(), proposer));
-            blocks++;
+            batches.add(all.subList(from, Math.min(n, from + blockSize)));
+        }
+        int blocks = batches.size();
+        long start = System.nanoTime();
+        if (config.pipelined()) {
+            for (Ledger.CommitResult r : ledger.commitAll(batches, clock::instant, proposer)) {
+                requireAllAccepted(r);
+            }
+        } else {
+            for (List<Transaction> batch : batches) {
+                requireAllAccepted(ledger.commit(batch, clock.instant(), proposer));
+            }
         }
         Duration ledgerTime = Duration.ofNanos(System.nanoTime() - start);
 

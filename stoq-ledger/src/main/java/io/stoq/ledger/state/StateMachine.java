@@ -58,13 +58,30 @@ public final class StateMachine {
      */
     public static Outcome apply(StateView base, StateHash before, BlockContext ctx, List<Transaction> txs, boolean parallelSignatures)
             throws LedgerException {
+        return apply(base, before, ctx, txs, checkSignatures(txs, parallelSignatures), parallelSignatures);
+    }
+
+    /**
+     * The stateless part of validation: each tx's signature (and its merkle leaf hash, cached on
+     * the tx). Pure, so a pipeline may run it for the next batch while the current one applies.
+     */
+    public static boolean[] checkSignatures(List<Transaction> txs, boolean parallel) {
         boolean[] signatureOk = new boolean[txs.size()];
         IntStream indexes = IntStream.range(0, txs.size());
-        (parallelSignatures ? indexes.parallel() : indexes).forEach(i -> {
+        (parallel ? indexes.parallel() : indexes).forEach(i -> {
             signatureOk[i] = txs.get(i).signatureValid();
             txs.get(i).leafHash(); // warm the cache for the block's merkle root on the same pass
         });
+        return signatureOk;
+    }
 
+    /** As {@link #apply(StateView, StateHash, BlockContext, List, boolean)} with signatures already checked. */
+    public static Outcome apply(StateView base, StateHash before, BlockContext ctx, List<Transaction> txs, boolean[] signatureOk,
+            boolean parallel) throws LedgerException {
+        if (signatureOk.length != txs.size()) {
+            throw new IllegalArgumentException("one signature result per tx");
+        }
+        boolean parallelSignatures = parallel;
         StateOverlay block = new StateOverlay(base);
         List<Transaction> accepted = new ArrayList<>(txs.size());
         List<Rejection> rejected = new ArrayList<>();

@@ -60,6 +60,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     @Option(names = "--sequential-verify", description = "Verify tx signatures on the committing thread only (default: in parallel on all cores).")
     boolean sequentialVerify;
 
+    @Option(names = "--no-pipeline", description = "Commit block by block; by default the next block's signatures are checked while one commits.")
+    boolean noPipeline;
+
     @Override
     public Integer call() throws LedgerException, CryptoException {
         SignatureAlgorithm algorithm = SignatureAlgorithm.fromId(alg);
@@ -73,7 +76,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         LedgerBenchmark.Report report = LedgerBenchmark.run(
-                new LedgerBenchmark.Config(data, txs, blockSizes, algorithm, accounts, !sequentialVerify),
+                new LedgerBenchmark.Config(data, txs, blockSizes, algorithm, accounts, !sequentialVerify, !noPipeline),
                 line -> {
                     if (!common.json) {
                         out.println("  " + line);
@@ -101,6 +104,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
             json.put("cores", Runtime.getRuntime().availableProcessors());
             json.put("accountAlgorithm", algorithm.id());
             json.put("parallelVerify", !sequentialVerify);
+            json.put("pipelined", !noPipeline);
             json.put("rounds", rows);
             json.put("height", report.height());
             json.put("stateRoot", report.stateRoot().toHex());
@@ -108,8 +112,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
             Json.print(out, json);
             return 0;
         }
-        out.printf("stoq bench ledger: %s accounts (%d), %s signature verify, sync on, %d cores, Java %s%n", algorithm.id(), accounts,
-                sequentialVerify ? "sequential" : "parallel", Runtime.getRuntime().availableProcessors(), Runtime.version());
+        out.printf("stoq bench ledger: %s accounts (%d), %s signature verify, %s, sync on, %d cores, Java %s%n", algorithm.id(), accounts,
+                sequentialVerify ? "sequential" : "parallel", noPipeline ? "block by block" : "pipelined",
+                Runtime.getRuntime().availableProcessors(), Runtime.version());
         out.printf("%10s %8s %8s %10s %13s %18s %8s %16s%n", "block size", "txs", "blocks", "ledger s", "ledger txs/s",
                 "raw RocksDB txs/s", "ratio", "verify-only tx/s");
         for (LedgerBenchmark.Round r : report.rounds()) {
