@@ -43,7 +43,8 @@ class CrashIT {
         Path dir = tmp.resolve("ledger");
         Map<Long, String[]> acked = new TreeMap<>();
         Random random = new Random(20261124L);
-        int kills = 6;
+        int kills = 8;
+        int committedButUnacknowledged = 0;
         for (int round = 0; round < kills; round++) {
             Process child = start(dir, priv, pub, root);
             int waitFor = 1 + random.nextInt(12);
@@ -56,7 +57,7 @@ class CrashIT {
                         seen++;
                     }
                 }
-                Thread.sleep(random.nextInt(25)); // land the kill at a random point of a later commit
+                Thread.sleep(random.nextInt(15)); // land the kill at a random point of a later commit
                 child.destroyForcibly();
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
@@ -66,6 +67,9 @@ class CrashIT {
                 long head = store.head().height();
                 long maxAcked = ((TreeMap<Long, String[]>) acked).lastKey();
                 assertThat(head).isGreaterThanOrEqualTo(maxAcked);
+                if (head > maxAcked) {
+                    committedButUnacknowledged++; // killed after the WAL sync but before we read the ACK: allowed
+                }
                 for (Map.Entry<Long, String[]> e : acked.entrySet()) {
                     assertThat(store.header(e.getKey()).hash()).isEqualTo(Hash256.ofHex(e.getValue()[0]));
                     assertThat(store.header(e.getKey()).stateRoot()).isEqualTo(Hash256.ofHex(e.getValue()[1]));
@@ -76,6 +80,8 @@ class CrashIT {
             }
         }
         assertThat(acked.size()).isGreaterThan(kills);
+        System.out.printf("CrashIT: %d kills, %d acknowledged blocks, %d rounds ended with a committed block not yet acknowledged%n",
+                kills, acked.size(), committedButUnacknowledged);
     }
 
     private static Process start(Path dir, Path priv, Path pub, Path root) throws Exception {

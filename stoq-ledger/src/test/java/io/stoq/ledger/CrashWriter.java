@@ -15,9 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The child process of {@link CrashIT}: commits blocks of asset-create txs forever and prints
- * {@code ACK height blockHash stateRoot} after each commit returns (that is, after the synced
- * WriteBatch). The parent kills it with SIGKILL at random moments.
+ * The child process of {@link CrashIT}: signs a pool of asset-create txs, then commits them in
+ * blocks of 25 as fast as it can, printing {@code ACK height blockHash stateRoot} after each
+ * commit returns (that is, after the synced WriteBatch). The parent kills it with SIGKILL at
+ * random moments, nearly always in the middle of a commit.
  *
  * <p>Arguments: ledger dir, admin private key PEM, admin public key PEM, root certificate PEM.
  */
@@ -36,20 +37,24 @@ public final class CrashWriter {
                         Instant.EPOCH);
                 print(out, ledger);
             }
-            while (true) {
-                long nonce = ledger.state().nonce(Sha3.hash(pub.getEncoded()));
+            // Sign a pool of txs first, so that nearly all of the time the parent may kill us is spent committing.
+            long nonce = ledger.state().nonce(Sha3.hash(pub.getEncoded()));
+            List<Transaction> pool = new ArrayList<>();
+            for (int i = 1; i <= 25 * 40; i++) {
+                pool.add(Transaction.sign(admin, nonce + i,
+                        TestNetwork.create(Sha3.hash(("crash-" + (nonce + i)).getBytes()), 1000, AssetPolicy.ANY_HOLDER)));
+            }
+            for (int from = 0; from < pool.size(); from += 25) {
                 long height = ledger.height() + 1;
-                List<Transaction> txs = new ArrayList<>();
-                for (int i = 0; i < 25; i++) {
-                    txs.add(Transaction.sign(admin, nonce + 1 + i,
-                            TestNetwork.create(Sha3.hash(("crash-" + height + "-" + i).getBytes()), 1000, AssetPolicy.ANY_HOLDER)));
-                }
-                Ledger.CommitResult r = ledger.commit(txs, Instant.EPOCH.plusSeconds(height), admin);
+                Ledger.CommitResult r = ledger.commit(pool.subList(from, from + 25), Instant.EPOCH.plusSeconds(height), admin);
                 if (!r.rejected().isEmpty()) {
                     throw new IllegalStateException("unexpected rejection: " + r.rejected().get(0).message());
                 }
                 print(out, ledger);
             }
+            out.println("DONE");
+            out.flush();
+            Thread.sleep(Long.MAX_VALUE);
         }
     }
 
