@@ -146,7 +146,7 @@ public final class AssetReader {
             throw new ShardException(ShardErrorCode.PROOF_INVALID, "inclusion proof for shard " + index
                     + " is for leaf " + proof.leafIndex() + " of " + proof.treeSize() + ", not leaf " + index + " of " + tree.size());
         }
-        if (!MerkleVerifier.verify(manifest.merkleRoot(), actual, proof)) {
+        if (!MerkleVerifier.verify(manifest.merkleRoot(), tree.size(), index, actual, proof)) {
             throw new ShardException(ShardErrorCode.PROOF_INVALID, "inclusion proof for shard " + index
                     + " does not lead to the manifest's merkle root");
         }

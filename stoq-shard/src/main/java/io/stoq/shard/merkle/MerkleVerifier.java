@@ -11,9 +11,14 @@ import java.util.List;
 public final class MerkleVerifier {
     private MerkleVerifier() {}
 
-    /** True only when {@code proof} shows {@code shardHash} is leaf {@code proof.leafIndex()} under {@code root}. */
-    public static boolean verify(Hash256 root, Hash256 shardHash, InclusionProof proof) {
-        return root.equals(rootFrom(shardHash, proof));
+    /**
+     * True only when {@code proof} shows {@code shardHash} is leaf {@code index} of the tree of
+     * {@code treeSize} leaves whose head is {@code root}. Root, size and index come from the signed
+     * manifest (trusted); the proof's own copies of index and size must agree with them, because
+     * an audit path alone does not pin the tree size (leaf 0's path is the same in trees of 12 and 13).
+     */
+    public static boolean verify(Hash256 root, int treeSize, int index, Hash256 shardHash, InclusionProof proof) {
+        return proof.treeSize() == treeSize && proof.leafIndex() == index && root.equals(rootFrom(shardHash, proof));
     }
 
     /** The root the proof leads to from {@code shardHash}, or null when the proof's shape is wrong. */
