@@ -9,6 +9,7 @@ import io.stoq.shard.analyze.RedundancyPolicy;
 import io.stoq.shard.analyze.ShardSizing;
 import io.stoq.shard.chunk.ChunkPlan;
 import io.stoq.shard.codec.EncodeResult;
+import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardCodec;
 import io.stoq.shard.codec.ShardEncoder;
 import io.stoq.shard.codec.ShardEntry;
@@ -37,6 +38,8 @@ import java.util.OptionalLong;
 public final class AssetEncoder {
     /** zstd level: 1 is the fast level; higher levels cost far more CPU than they save here. */
     public static final int DEFAULT_ZSTD_LEVEL = 1;
+    /** Inputs this large (or of unknown size) pay for {@link GcmWarmup} first. */
+    static final long WARMUP_THRESHOLD = 256L << 20;
 
     private final ShardEncoder encoder;
     private final SigningKey signer;
@@ -59,13 +62,30 @@ public final class AssetEncoder {
 
     /** Encodes everything readable from {@code in} (not closed) into {@code sink}; returns the signed manifest. */
     public SignedManifest encode(InputStream in, Request request, ShardSink sink) throws ShardException, IOException {
+        byte[] assetKey = AesGcm.newKey();
+        try {
+            return encode(in, request, assetKey, sink);
+        } finally {
+            java.util.Arrays.fill(assetKey, (byte) 0);
+        }
+    }
+
+    /**
+     * As {@link #encode(InputStream, Request, ShardSink)} with a caller-chosen asset key, for
+     * callers that must open shards before the manifest exists (streamed verification). The key
+     * must be fresh and random for every asset version: shard keys derive from it and the index.
+     */
+    public SignedManifest encode(InputStream in, Request request, byte[] assetKey, ShardSink sink)
+            throws ShardException, IOException {
+        if (request.size().isEmpty() || request.size().getAsLong() >= WARMUP_THRESHOLD) {
+            GcmWarmup.ensure();
+        }
         BufferedInputStream head = new BufferedInputStream(in, FormatSniffer.HEAD_BYTES);
         head.mark(FormatSniffer.HEAD_BYTES);
         byte[] sample = head.readNBytes(FormatSniffer.HEAD_BYTES);
         head.reset();
         ContentFormat format = FormatSniffer.sniff(sample, sample.length);
         ChunkPlan plan = request.plan() != null ? request.plan() : ShardSizing.plan(request.size(), format, request.policy());
-        byte[] assetKey = AesGcm.newKey();
         ShardCodec codec = new ShardCodec(request.assetId(), request.version(), assetKey, DEFAULT_ZSTD_LEVEL, format.worthCompressing());
         EncodeResult result = encoder.encode(head, plan, codec, sink);
         List<Hash256> hashes = new ArrayList<>(result.shards().size());
@@ -76,7 +96,6 @@ public final class AssetEncoder {
                 ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), MerkleTree.of(hashes).root(),
                 AssetKeys.wrap(assetKey, request.assetId(), request.version(), recipients),
                 signer.algorithm(), signer.publicKey().getEncoded());
-        java.util.Arrays.fill(assetKey, (byte) 0);
         return SignedManifest.sign(manifest, signer);
     }
 }

@@ -4,6 +4,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
+import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardCodec;
 import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.manifest.AssetManifest;
@@ -39,6 +40,9 @@ public final class AssetReader {
 
     public AssetReader(AssetManifest manifest, byte[] assetKey, ShardSource source) {
         this.manifest = manifest;
+        if (manifest.plainSize() >= 256L << 20) {
+            GcmWarmup.ensure();
+        }
         this.codec = new ShardCodec(manifest.assetId(), manifest.version(), assetKey, manifest.zstdLevel(), true);
         this.source = source;
         List<Hash256> hashes = new ArrayList<>(manifest.shards().size());

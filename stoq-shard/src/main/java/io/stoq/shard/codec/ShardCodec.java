@@ -31,8 +31,14 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ShardCodec {
     private static final byte[] KEY_INFO = "stoq/shard-key/v1".getBytes(StandardCharsets.US_ASCII);
-    /** Before compressing a whole shard, compress this much of it; skip if that saves under 3%. */
-    private static final int PROBE = 64 * 1024;
+    /**
+     * Before compressing a whole shard, compress four {@value #PROBE}-byte samples spread over it;
+     * if none saves 3%, the shard is stored raw without the full attempt (random or encrypted
+     * data would cost a full zstd pass for nothing). Samples spread out, because a shard of a
+     * mixed file can start dense and turn compressible.
+     */
+    private static final int PROBE = 16 * 1024;
+    private static final int SAMPLES = 4;
 
     private final AssetId assetId;
     private final long version;
@@ -137,12 +143,19 @@ public final class ShardCodec {
     }
 
     private boolean worthTrying(byte[] plain) {
-        if (plain.length <= 2 * PROBE) {
+        if (plain.length <= 8 * PROBE) {
             return true;
         }
         byte[] probe = new byte[(int) Zstd.compressBound(PROBE)];
-        long n = Zstd.compressByteArray(probe, 0, probe.length, plain, 0, PROBE, zstdLevel);
-        return !Zstd.isError(n) && n < PROBE * 97L / 100;
+        long stride = (plain.length - PROBE) / (SAMPLES - 1);
+        for (int i = 0; i < SAMPLES; i++) {
+            int from = (int) (i * stride);
+            long n = Zstd.compressByteArray(probe, 0, probe.length, plain, from, PROBE, zstdLevel);
+            if (!Zstd.isError(n) && n < PROBE * 97L / 100) {
+                return true;
+            }
+        }
+        return false;
     }
 
     byte[] shardKey(int index) {
