@@ -34,6 +34,7 @@ import picocli.CommandLine.ParseResult;
                 "20-29 shard failures, 30-39 ledger failures. See docs/cli.md."},
         subcommands = {
             CommandLine.HelpCommand.class,
+            io.stoq.node.cli.shard.ShardCommand.class,
         })
 public final class StoqCli implements Runnable {
     @CommandLine.Spec

@@ -96,7 +96,13 @@ public final class ShardDirectory implements ShardSink, ShardSource {
         if (!Files.exists(proofFile)) {
             throw new ShardException(ShardErrorCode.PROOF_INVALID, "inclusion proof for shard " + index + " is missing (" + proofFile + ")");
         }
-        return new FetchedShard(Files.readAllBytes(shard), InclusionProof.decode(Files.readAllBytes(proofFile)));
+        InclusionProof proof;
+        try {
+            proof = InclusionProof.decode(Files.readAllBytes(proofFile));
+        } catch (ShardException e) {
+            throw new ShardException(e.code(), "shard " + index + ": " + e.getMessage() + " (" + proofFile + ")");
+        }
+        return new FetchedShard(Files.readAllBytes(shard), proof);
     }
 
     public Path shardPath(String hashHex) {

@@ -152,7 +152,7 @@ public final class ManifestCodec {
         int count = r.u32("shardCount");
         if (count < 0 || (long) count * SHARD_RECORD > r.remaining()) {
             throw r.bad("shardCount", Integer.toUnsignedString(count) + " shards cannot fit in the "
-                    + r.remaining() + " bytes left");
+                    + r.remaining() + " bytes left (truncated or corrupt)");
         }
         List<ShardEntry> shards = new ArrayList<>(count);
         long sum = 0;
