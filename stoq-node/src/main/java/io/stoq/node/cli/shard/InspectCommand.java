@@ -1,7 +1,6 @@
 package io.stoq.node.cli.shard;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.hash.Sha3;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import io.stoq.shard.ShardErrorCode;
@@ -256,7 +255,7 @@ public final class InspectCommand implements Callable<Integer> {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 20)) {
             Chunker chunker = new Chunker(in, plan);
             for (Chunk c; (c = chunker.next()) != null; ) {
-                Hash256 h = Sha3.hash(c.data());
+                Hash256 h = io.stoq.shard.codec.ShardHash.of(c.data());
                 rows.add(new Row(c.offset(), c.length(), h.toHex()));
             }
         } catch (IOException e) {
