@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ShardEncoder implements AutoCloseable {
     /** Default bound on plaintext bytes in flight. */
-    public static final long DEFAULT_IN_FLIGHT_BYTES = 64L << 20;
+    public static final long DEFAULT_IN_FLIGHT_BYTES = 32L << 20;
 
     private final ExecutorService pool;
     private final int threads;

@@ -163,9 +163,21 @@ public final class ShardBenchCommand implements Callable<Integer> {
             pool.resetPeakUsage();
         }
         AtomicLong peakSampled = new AtomicLong();
+        AtomicLong peakAfterGc = new AtomicLong();
+        List<MemoryPoolMXBean> heapPools = new ArrayList<>();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                heapPools.add(pool);
+            }
+        }
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 peakSampled.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                long live = 0;
+                for (MemoryPoolMXBean pool : heapPools) {
+                    live += pool.getCollectionUsage().getUsed();
+                }
+                peakAfterGc.accumulateAndGet(live, Math::max);
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -206,11 +218,12 @@ public final class ShardBenchCommand implements Callable<Integer> {
         h.put("peakHeapUsedSampledMiB", peakSampled.get() >> 20);
         h.put("peakHeapPoolsMiB", poolPeak >> 20);
         h.put("heapAfterLastGcMiB", afterGcPeak >> 20);
+        h.put("peakHeapAfterGcMiB", peakAfterGc.get() >> 20);
         h.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
         text(out, "heap     %d GiB streamed in %.1f s (%.1f MB/s, %d shards, max shard %d MiB): peak heap used %d MiB sampled, "
-                        + "%d MiB pool peaks, %d MiB after last GC, of max %d MiB%n", bigGib, nanos / 1e9, size / 1e6 / (nanos / 1e9),
+                        + "%d MiB pool peaks; live after GC: peak %d MiB, at the end %d MiB; max heap %d MiB%n", bigGib, nanos / 1e9, size / 1e6 / (nanos / 1e9),
                 m.manifest().shards().size(), m.manifest().chunking().params().max() >> 20, peakSampled.get() >> 20,
-                poolPeak >> 20, afterGcPeak >> 20, Runtime.getRuntime().maxMemory() >> 20);
+                poolPeak >> 20, peakAfterGc.get() >> 20, afterGcPeak >> 20, Runtime.getRuntime().maxMemory() >> 20);
         return h;
     }
 
