@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Streams an input into content-defined chunks (FastCDC 2020, see {@link FastCdc}), optionally
  * snapping each cut point to the nearest natural boundary within a window.
  *
- * <p>Memory: one buffer of {@code max + lookahead} bytes plus the chunk being returned, whatever
+ * <p>Memory: one buffer of up to {@code 2 x max + lookahead} bytes plus the chunk being returned, whatever
  * the input size. Snapping only moves a cut between {@code min} and {@code max}, so every chunk
  * but the last is still within the FastCDC size bounds, and since both the gear-hash cut point and
  * the boundaries are functions of local content, cuts re-synchronise after an edit exactly as in
@@ -22,6 +22,8 @@ public final class Chunker {
     private final ChunkPlan plan;
     private final FastCdc cdc;
     private final byte[] buf;
+    /** Bytes that must be buffered before cutting, unless the input ends first: max + lookahead + 1. */
+    private final int need;
     private int start;
     private int end;
     private long bufOffset; // input offset of buf[0]
@@ -33,7 +35,9 @@ public final class Chunker {
         this.plan = plan;
         this.cdc = new FastCdc(plan.params());
         int lookahead = plan.snapping() ? plan.snap().lookahead() : 0;
-        this.buf = new byte[plan.params().max() + lookahead + 1];
+        this.need = plan.params().max() + lookahead + 1;
+        // Slack beyond `need` lets several chunks be cut between two compactions of the buffer.
+        this.buf = new byte[need + Math.min(need, 8 << 20)];
     }
 
     /** Chunks a buffer's remaining bytes (consumed as they are chunked). */
@@ -86,12 +90,12 @@ public final class Chunker {
         return cut;
     }
 
-    /** Tops the buffer up to {@code buf.length} valid bytes from {@code start}, or to the input's end. */
+    /** Ensures at least {@code need} valid bytes from {@code start}, or everything up to the input's end. */
     private void fill() throws IOException {
-        if (eof || end - start >= buf.length) {
+        if (eof || end - start >= need) {
             return;
         }
-        if (start > 0) {
+        if (buf.length - start < need) {
             System.arraycopy(buf, start, buf, 0, end - start);
             bufOffset += start;
             end -= start;
