@@ -77,6 +77,36 @@ class ChunkerTest {
     }
 
     @Test
+    void snappedCutsOfAZipFallOnEntryStarts() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.util.Random random = new java.util.Random(5);
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zip.setLevel(0);
+            for (int i = 0; i < 120; i++) {
+                zip.putNextEntry(new java.util.zip.ZipEntry("entry-" + i + ".bin"));
+                zip.write(CorpusGenerator.bytes(CorpusKind.RANDOM, 4096 + random.nextInt(40_000), i));
+            }
+        }
+        byte[] data = bytes.toByteArray();
+        ChunkParams p = new ChunkParams(8192, 32768, 131072, 1);
+        List<Chunk> snapped = all(new Chunker(new ByteArrayInputStream(data), new ChunkPlan(p, BoundaryRule.ZIP_ENTRY, 32768)));
+        List<Chunk> plain = all(new Chunker(new ByteArrayInputStream(data), ChunkPlan.plain(p)));
+        assertTiles(snapped, data, p);
+        assertThat(atEntryStarts(snapped, data)).as("snapped cuts at entry starts").isGreaterThan(0.9);
+        assertThat(atEntryStarts(plain, data)).as("plain cuts at entry starts").isLessThan(0.1);
+    }
+
+    static double atEntryStarts(List<Chunk> chunks, byte[] data) {
+        int hits = 0;
+        for (Chunk c : chunks.subList(0, chunks.size() - 1)) {
+            if (BoundaryRule.ZIP_ENTRY.startsAt(data, (int) c.end(), data.length, c.end())) {
+                hits++;
+            }
+        }
+        return (double) hits / (chunks.size() - 1);
+    }
+
+    @Test
     void emptyInputHasNoChunksAndTinyInputIsOne() throws IOException {
         ChunkPlan plan = ChunkPlan.plain(new ChunkParams(1024, 4096, 16384, 1));
         assertThat(all(new Chunker(new ByteArrayInputStream(new byte[0]), plan))).isEmpty();

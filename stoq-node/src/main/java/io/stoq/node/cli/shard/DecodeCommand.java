@@ -27,12 +27,11 @@ import picocli.CommandLine.Spec;
 /** {@code stoq shard decode DIR --out FILE}: verified reassembly; nothing is left behind on failure. */
 @Command(
         name = "decode",
-        description = {
-            "Rebuild the file encoded in DIR. Checks the manifest's SLH-DSA signature against the trusted key in",
-            "KEYDIR, then for every shard its length, SHA3-256, inclusion proof and AES-GCM tag before any of its",
-            "bytes are written. Output goes to a temporary file renamed to FILE only when everything verified;",
-            "any failure exits non-zero (20-29) naming the shard or field, and leaves no FILE."
-        },
+        mixinStandardHelpOptions = true,
+        description = "Rebuild the file encoded in DIR. Checks the manifest's SLH-DSA signature against the trusted "
+                + "key in KEYDIR, then for every shard its length, SHA3-256, inclusion proof and AES-GCM tag before any "
+                + "of its bytes are written. Output goes to a temporary file renamed to FILE only when everything "
+                + "verified; any failure exits 20-29 with one line naming the shard or field, and leaves no FILE.",
         footer = {"", "Examples:",
             "  stoq shard decode video.shards --out video.mp4",
             "  stoq shard decode data.shards --out part.csv --range 1048576:4096"})

@@ -31,17 +31,18 @@ import picocli.CommandLine.Spec;
 /** {@code stoq shard encode FILE --out DIR}: shards, proofs and the signed manifest on disk. */
 @Command(
         name = "encode",
-        description = {
-            "Encode FILE into DIR: content-aware shards, each zstd-compressed (raw when that does not shrink it),",
-            "AES-256-GCM encrypted under its own key and named by its SHA3-256; an inclusion proof per shard; and",
-            "manifest.stoq, signed with SLH-DSA, holding the asset key wrapped with ML-KEM. Streams: memory stays",
-            "bounded for any file size."
-        },
-        footer = {"", "Keys: --keys KEYDIR (default: DIR.keys beside DIR) holds signing.key.pem (SLH-DSA-SHA2-128F) and",
-            "kem.key.pem (ML-KEM-768); they are created on first use, owner-only. Decode needs the same directory.",
+        mixinStandardHelpOptions = true,
+        description = "Encode FILE into DIR: content-aware shards, each zstd-compressed (raw when that does not shrink "
+                + "it), AES-256-GCM encrypted under its own key and named by its SHA3-256; an inclusion proof per shard; "
+                + "and manifest.stoq, signed with SLH-DSA, holding the asset key wrapped with ML-KEM. Streams: memory "
+                + "stays bounded for any file size.",
+        footer = {"", "Keys: --keys KEYDIR (default: DIR.keys beside DIR) holds signing.key.pem",
+            "(SLH-DSA-SHA2-128F) and kem.key.pem (ML-KEM-768), created on first use,",
+            "owner-only. Decode needs the same directory.",
             "", "Examples:",
             "  stoq shard encode video.mp4 --out video.shards",
-            "  stoq shard encode data.csv --out data.shards --keys ~/.stoq/shard-keys --version 2 --json"})
+            "  stoq shard encode data.csv --out data.shards --keys ~/.stoq/shard-keys \\",
+            "      --version 2 --json"})
 public final class EncodeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

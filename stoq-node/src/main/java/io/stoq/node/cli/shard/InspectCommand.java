@@ -39,19 +39,20 @@ import picocli.CommandLine.Spec;
 /** {@code stoq shard inspect FILE}: format, natural boundaries, shard table, dedup against another file. */
 @Command(
         name = "inspect",
-        description = {
-            "Show how FILE would be sharded: detected format, natural boundaries (line ends, archive entries),",
-            "the chunk table with each chunk's SHA3-256, and with --against how much of FILE a second file",
-            "shares chunk for chunk (what dedup would save). Reads FILE once, streaming; nothing is written."
-        },
+        mixinStandardHelpOptions = true,
+        description = "Show how FILE would be sharded: detected format, natural boundaries (line ends, archive "
+                + "entries), the chunk table with each chunk's SHA3-256, and with --against how much of FILE a second "
+                + "file shares chunk for chunk (what dedup would save). Streams FILE; writes nothing.",
         footer = {"", "Examples:",
             "  stoq shard inspect data.csv",
             "  stoq shard inspect data.csv --against data-edited.csv",
-            "  stoq shard inspect image.jpg --chunker fastcdc --min 4096 --avg 16384 --max 65535 --json",
-            "", "--chunker content (default) picks sizes from the file (see docs/shard.md) and snaps cuts to natural",
-            "boundaries; --chunker fastcdc is plain FastCDC 2020, cut for cut the reference implementation.",
-            "With --json in fastcdc mode the output is exactly {\"chunks\":[{\"offset\",\"length\",\"sha3\"}...]}",
-            "(plus \"against\" when --against is given)."})
+            "  stoq shard inspect image.jpg --chunker fastcdc \\",
+            "      --min 4096 --avg 16384 --max 65535 --json",
+            "", "--chunker content (default) picks sizes from the file (docs/shard.md) and",
+            "snaps cuts to natural boundaries; --chunker fastcdc is plain FastCDC 2020,",
+            "cut for cut the reference implementation. With --json in fastcdc mode the",
+            "output is exactly {\"chunks\":[{\"offset\":..,\"length\":..,\"sha3\":..}]}",
+            "(plus \"against\" with --against); sha3 is SHA3-256 of the chunk's bytes."})
 public final class InspectCommand implements Callable<Integer> {
     enum Mode { content, fastcdc }
 
