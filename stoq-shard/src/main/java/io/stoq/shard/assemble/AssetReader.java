@@ -28,7 +28,8 @@ import java.util.Map;
  * authentication under its own key and AAD, and decompression to the listed length.
  *
  * <p>Range reads touch only the shards that overlap the range (binary search on the offsets).
- * Not thread-safe.
+ * Not thread-safe (one caller; {@link #readAll(OutputStream, java.util.concurrent.ExecutorService, int)}
+ * uses its pool internally).
  */
 public final class AssetReader {
     private final AssetManifest manifest;
@@ -63,6 +64,53 @@ public final class AssetReader {
     public void readAll(OutputStream out) throws ShardException, IOException {
         for (int i = 0; i < manifest.shards().size(); i++) {
             out.write(shard(i));
+        }
+    }
+
+    /**
+     * As {@link #readAll(OutputStream)}, verifying and decrypting up to {@code 2 x threads} shards
+     * at once on {@code pool} while the caller fetches (sources need not be thread-safe) and writes
+     * in order. A failure stops the read; bytes of shards before the failing one may have been
+     * written (each of them verified), so write to a temporary file and rename on success.
+     */
+    public void readAll(OutputStream out, java.util.concurrent.ExecutorService pool, int threads)
+            throws ShardException, IOException {
+        java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> inFlight = new java.util.ArrayDeque<>();
+        try {
+            for (int i = 0; i < manifest.shards().size(); i++) {
+                if (inFlight.size() >= 2 * threads) {
+                    out.write(await(inFlight.poll()));
+                }
+                ShardEntry entry = manifest.shards().get(i);
+                FetchedShard fetched = source.fetch(i, entry);
+                if (fetched == null || fetched.stored() == null) {
+                    throw new ShardException(ShardErrorCode.SHARD_MISSING, "shard " + i + " (" + entry.hash().toHex()
+                            + ") is missing from the source");
+                }
+                int index = i;
+                inFlight.add(pool.submit(() -> verifyAndOpen(index, fetched)));
+            }
+            while (!inFlight.isEmpty()) {
+                out.write(await(inFlight.poll()));
+            }
+        } finally {
+            for (java.util.concurrent.Future<byte[]> f : inFlight) {
+                f.cancel(true);
+            }
+        }
+    }
+
+    private static byte[] await(java.util.concurrent.Future<byte[]> future) throws ShardException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ShardException(ShardErrorCode.IO_ERROR, "interrupted while reading shards");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof ShardException se) {
+                throw se;
+            }
+            throw new IllegalStateException("shard verification failed: " + e.getCause(), e.getCause());
         }
     }
 

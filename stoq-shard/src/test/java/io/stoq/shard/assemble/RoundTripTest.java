@@ -90,6 +90,28 @@ class RoundTripTest {
     }
 
     @Test
+    void parallelReadAllIsByteExactAndStillStopsAtATamperedShard() throws Exception {
+        byte[] data = CorpusGenerator.bytes(CorpusKind.MIXED, 9 << 20, 21);
+        RoundTrip rt = RoundTrip.encode(data, SMALL, 2);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            rt.reader().readAll(out, pool, 3);
+            assertThat(out.toByteArray()).isEqualTo(data);
+            int victim = rt.stored.size() / 2;
+            rt.stored.get(victim)[40] ^= 4;
+            ByteArrayOutputStream partial = new ByteArrayOutputStream();
+            assertThatThrownBy(() -> rt.reader().readAll(partial, pool, 3)).isInstanceOfSatisfying(ShardException.class, e -> {
+                assertThat(e.code()).isEqualTo(ShardErrorCode.SHARD_HASH_MISMATCH);
+                assertThat(e.getMessage()).startsWith("shard " + victim + " ");
+            });
+            assertThat(partial.size()).isLessThanOrEqualTo((int) rt.verified().offsetOf(victim));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aFlippedBitInAnyShardIsDetectedAndNamed() throws Exception {
         byte[] data = CorpusGenerator.bytes(CorpusKind.RANDOM, 300_000, 4);
         RoundTrip rt = RoundTrip.encode(data, SMALL, 2);

@@ -51,11 +51,18 @@ public final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--keys", paramLabel = "KEYDIR", description = "Key directory (default: DIR.keys).")
     Path keys;
 
+    @Option(names = "--threads", paramLabel = "N", description = "Verification threads (default: available processors).")
+    Integer threads;
+
     @Option(names = "--range", paramLabel = "OFFSET:LENGTH", description = "Only these plaintext bytes (fetches only the shards they touch).")
     String range;
 
     @Override
     public Integer call() throws Exception {
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (workers < 1 || workers > 256) {
+            throw new ShardException(ShardErrorCode.INVALID_ARGUMENT, "--threads must be 1..256, got " + workers);
+        }
         ShardKeyFiles keyFiles = new ShardKeyFiles(keys != null ? keys : ShardKeyFiles.defaultFor(dir));
         ShardDirectory shards = new ShardDirectory(dir);
         AssetManifest m = shards.readManifest().verify(keyFiles.trustedSigner());
@@ -75,7 +82,12 @@ public final class DecodeCommand implements Callable<Integer> {
         try {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20)) {
                 if (window == null) {
-                    reader.readAll(os);
+                    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+                    try {
+                        reader.readAll(os, pool, workers);
+                    } finally {
+                        pool.shutdownNow();
+                    }
                     fetched = m.shards().size();
                 } else {
                     fetched = reader.readRange(window[0], window[1], os);
