@@ -13,11 +13,15 @@ import io.stoq.shard.merkle.MerkleTree;
 import io.stoq.shard.merkle.MerkleVerifier;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * Verified reassembly of one asset version from a <em>verified</em> manifest (see
@@ -28,7 +32,7 @@ import java.util.Map;
  * authentication under its own key and AAD, and decompression to the listed length.
  *
  * <p>Range reads touch only the shards that overlap the range (binary search on the offsets).
- * Not thread-safe (one caller; {@link #readAll(OutputStream, java.util.concurrent.ExecutorService, int)}
+ * Not thread-safe (one caller; {@link #readAll(OutputStream, ExecutorService, int)}
  * uses its pool internally).
  */
 public final class AssetReader {
@@ -73,9 +77,9 @@ public final class AssetReader {
      * in order. A failure stops the read; bytes of shards before the failing one may have been
      * written (each of them verified), so write to a temporary file and rename on success.
      */
-    public void readAll(OutputStream out, java.util.concurrent.ExecutorService pool, int threads)
+    public void readAll(OutputStream out, ExecutorService pool, int threads)
             throws ShardException, IOException {
-        java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> inFlight = new java.util.ArrayDeque<>();
+        ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
         try {
             for (int i = 0; i < manifest.shards().size(); i++) {
                 if (inFlight.size() >= 2 * threads) {
@@ -94,19 +98,19 @@ public final class AssetReader {
                 out.write(await(inFlight.poll()));
             }
         } finally {
-            for (java.util.concurrent.Future<byte[]> f : inFlight) {
+            for (Future<byte[]> f : inFlight) {
                 f.cancel(true);
             }
         }
     }
 
-    private static byte[] await(java.util.concurrent.Future<byte[]> future) throws ShardException {
+    private static byte[] await(Future<byte[]> future) throws ShardException {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ShardException(ShardErrorCode.IO_ERROR, "interrupted while reading shards");
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof ShardException se) {
                 throw se;
             }

@@ -6,9 +6,13 @@ import io.stoq.shard.analyze.BoundaryRule;
 import io.stoq.shard.corpus.CorpusGenerator;
 import io.stoq.shard.corpus.CorpusKind;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -78,12 +82,12 @@ class ChunkerTest {
 
     @Test
     void snappedCutsOfAZipFallOnEntryStarts() throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.util.Random random = new java.util.Random(5);
-        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Random random = new Random(5);
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             zip.setLevel(0);
             for (int i = 0; i < 120; i++) {
-                zip.putNextEntry(new java.util.zip.ZipEntry("entry-" + i + ".bin"));
+                zip.putNextEntry(new ZipEntry("entry-" + i + ".bin"));
                 zip.write(CorpusGenerator.bytes(CorpusKind.RANDOM, 4096 + random.nextInt(40_000), i));
             }
         }

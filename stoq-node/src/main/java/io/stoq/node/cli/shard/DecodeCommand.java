@@ -18,6 +18,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -82,7 +84,7 @@ public final class DecodeCommand implements Callable<Integer> {
         try {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20)) {
                 if (window == null) {
-                    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+                    ExecutorService pool = Executors.newFixedThreadPool(workers);
                     try {
                         reader.readAll(os, pool, workers);
                     } finally {
