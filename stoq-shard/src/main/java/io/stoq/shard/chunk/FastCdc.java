@@ -46,36 +46,39 @@ public final class FastCdc {
         } else if (remaining < center) {
             center = remaining;
         }
+        if (start < 0 || start + remaining > source.length) {
+            throw new IndexOutOfBoundsException("cut range " + start + "+" + remaining + " outside " + source.length);
+        }
         long[] gear = GearTable.GEAR;
         long[] shifted = GearTable.SHIFTED;
-        int index = params.min() / 2;
         long hash = 0;
-        int centerHalf = center / 2;
-        for (; index < centerHalf; index++) {
-            int a = start + index * 2;
+        // a walks the even offsets from min (rounded down to even); the loop bounds keep
+        // a + 1 inside the range checked above, so the JIT can drop per-byte range checks.
+        int a = start + (params.min() / 2) * 2;
+        int smallEnd = start + (center / 2) * 2;
+        for (; a < smallEnd; a += 2) {
             hash = (hash << 2) + shifted[source[a] & 0xff];
             if ((hash & maskSLs) == 0) {
                 lastHash = hash;
-                return index * 2;
+                return a - start;
             }
             hash += gear[source[a + 1] & 0xff];
             if ((hash & maskS) == 0) {
                 lastHash = hash;
-                return index * 2 + 1;
+                return a - start + 1;
             }
         }
-        int remainingHalf = remaining / 2;
-        for (; index < remainingHalf; index++) {
-            int a = start + index * 2;
+        int largeEnd = start + (remaining / 2) * 2;
+        for (; a < largeEnd; a += 2) {
             hash = (hash << 2) + shifted[source[a] & 0xff];
             if ((hash & maskLLs) == 0) {
                 lastHash = hash;
-                return index * 2;
+                return a - start;
             }
             hash += gear[source[a + 1] & 0xff];
             if ((hash & maskL) == 0) {
                 lastHash = hash;
-                return index * 2 + 1;
+                return a - start + 1;
             }
         }
         lastHash = hash;
