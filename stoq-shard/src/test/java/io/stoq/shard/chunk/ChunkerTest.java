@@ -110,6 +110,41 @@ class ChunkerTest {
         return (double) hits / (chunks.size() - 1);
     }
 
+    @Property(tries = 25)
+    void snappedCutsDoNotDependOnHowTheInputArrives(@ForAll("seeds") long seed, @ForAll @IntRange(min = 0, max = 400_000) int size,
+            @ForAll @IntRange(min = 1, max = 50_000) int readSize) throws IOException {
+        byte[] text = CorpusGenerator.bytes(CorpusKind.TEXT, size, seed);
+        ChunkParams p = new ChunkParams(2048, 8192, 32768, 1);
+        ChunkPlan plan = new ChunkPlan(p, BoundaryRule.LINE_END, 2048);
+        List<Chunk> whole = all(Chunker.of(java.nio.ByteBuffer.wrap(text), plan));
+        List<Chunk> trickled = all(new Chunker(FastCdcVectorsTest.trickle(text, readSize), plan));
+        assertThat(trickled.stream().map(Chunk::end).toList()).isEqualTo(whole.stream().map(Chunk::end).toList());
+        assertTiles(trickled, text, p);
+    }
+
+    @Test
+    void snappedCutsOfATarFallOnEntryHeaders() throws IOException {
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        Random random = new Random(8);
+        for (int i = 0; i < 150; i++) {
+            byte[] header = new byte[512];
+            byte[] name = ("file-" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            System.arraycopy(name, 0, header, 0, name.length);
+            System.arraycopy("ustar\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, header, 257, 6);
+            tar.write(header);
+            int length = 2000 + random.nextInt(40_000);
+            tar.write(CorpusGenerator.bytes(CorpusKind.RANDOM, length, i));
+            tar.write(new byte[(512 - length % 512) % 512]);
+        }
+        byte[] data = tar.toByteArray();
+        ChunkParams p = new ChunkParams(8192, 32768, 131072, 1);
+        List<Chunk> snapped = all(new Chunker(new ByteArrayInputStream(data), new ChunkPlan(p, BoundaryRule.TAR_ENTRY, 32768)));
+        assertTiles(snapped, data, p);
+        long atHeaders = snapped.subList(0, snapped.size() - 1).stream()
+                .filter(c -> BoundaryRule.TAR_ENTRY.startsAt(data, (int) c.end(), data.length, c.end())).count();
+        assertThat((double) atHeaders / (snapped.size() - 1)).isGreaterThan(0.9);
+    }
+
     @Test
     void emptyInputHasNoChunksAndTinyInputIsOne() throws IOException {
         ChunkPlan plan = ChunkPlan.plain(new ChunkParams(1024, 4096, 16384, 1));
