@@ -52,6 +52,7 @@ import picocli.CommandLine.ParseResult;
             BenchCommand.class,
             LedgerCommand.class,
             CommandLine.HelpCommand.class,
+            io.stoq.node.cli.shard.ShardCommand.class,
         })
 public final class StoqCli implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,109 @@
+package io.stoq.node.cli.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stoq.node.cli.Json;
+import io.stoq.node.cli.StoqCli;
+import io.stoq.shard.corpus.CorpusGenerator;
+import io.stoq.shard.corpus.CorpusKind;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The shard CLI end to end, in-process, on real files. */
+class ShardCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cli = StoqCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void encodeThenDecodeIsByteExactAndTamperingIsNamedWithItsExitCode() throws Exception {
+        Path input = tmp.resolve("data.csv");
+        Files.write(input, CorpusGenerator.bytes(CorpusKind.TEXT, 3_000_000, 5));
+        Path dir = tmp.resolve("data.shards");
+        Run enc = run("shard", "encode", input.toString(), "--out", dir.toString(), "--json");
+        assertThat(enc.exit()).as(enc.err()).isZero();
+        JsonNode summary = Json.mapper().readTree(enc.out());
+        assertThat(summary.get("format").asText()).isEqualTo("CSV");
+        assertThat(summary.get("storedBytes").asLong()).isLessThan(3_000_000 / 2);
+
+        Path copy = tmp.resolve("copy.csv");
+        Run dec = run("shard", "decode", dir.toString(), "--out", copy.toString());
+        assertThat(dec.exit()).as(dec.err()).isZero();
+        assertThat(Files.readAllBytes(copy)).isEqualTo(Files.readAllBytes(input));
+
+        Path shard;
+        try (Stream<Path> files = Files.list(dir.resolve("shards"))) {
+            shard = files.sorted().findFirst().orElseThrow();
+        }
+        byte[] good = Files.readAllBytes(shard);
+        byte[] bad = good.clone();
+        bad[bad.length / 2] ^= 0x10;
+        Files.write(shard, bad);
+        Path out2 = tmp.resolve("never.csv");
+        Run tampered = run("shard", "decode", dir.toString(), "--out", out2.toString());
+        assertThat(tampered.exit()).isEqualTo(23);
+        assertThat(tampered.err()).startsWith("stoq: error: shard ").contains("hash mismatch").doesNotContain("Exception");
+        assertThat(out2).doesNotExist();
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
+        }
+        Files.write(shard, good);
+
+        Run wrongKeys = run("shard", "decode", dir.toString(), "--out", out2.toString(), "--keys", tmp.resolve("none").toString());
+        assertThat(wrongKeys.exit()).isEqualTo(27);
+        Run noManifest = run("shard", "decode", tmp.toString(), "--out", out2.toString(), "--keys", dir + ".keys");
+        assertThat(noManifest.exit()).isEqualTo(21);
+        assertThat(noManifest.err()).contains("no manifest");
+    }
+
+    @Test
+    void inspectFastcdcJsonGivesTheReferenceCutsAndDedupAgainstAnEditedCopy() throws Exception {
+        Path image = TestDataLocator.fastcdc().resolve("SekienAkashita.jpg");
+        Run r = run("shard", "inspect", image.toString(), "--chunker", "fastcdc", "--min", "4096", "--avg", "16384", "--max", "65535", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode json = Json.mapper().readTree(r.out());
+        assertThat(json.fieldNames()).toIterable().containsExactly("chunks");
+        List<Long> offsets = json.get("chunks").findValues("offset").stream().map(JsonNode::asLong).toList();
+        assertThat(offsets).containsExactly(0L, 21325L, 38465L, 66549L, 84766L);
+        assertThat(json.get("chunks").get(0).get("sha3").asText()).hasSize(64);
+
+        byte[] data = CorpusGenerator.bytes(CorpusKind.TEXT, 2_000_000, 9);
+        Path a = tmp.resolve("a.csv");
+        Path b = tmp.resolve("b.csv");
+        Files.write(a, data);
+        byte[] edited = data.clone();
+        edited[1_000_000] = (byte) (edited[1_000_000] == '7' ? '8' : '7');
+        Files.write(b, edited);
+        Run d = run("shard", "inspect", a.toString(), "--against", b.toString(), "--json");
+        assertThat(d.exit()).as(d.err()).isZero();
+        JsonNode dedup = Json.mapper().readTree(d.out()).get("against");
+        int chunks = Json.mapper().readTree(d.out()).get("chunks").size();
+        assertThat(dedup.get("sharedChunks").asInt()).isBetween(chunks - 2, chunks - 1);
+        assertThat(dedup.get("dedupRatio").asDouble()).isGreaterThan(1.8);
+
+        Run missing = run("shard", "inspect", tmp.resolve("nope").toString());
+        assertThat(missing.exit()).isEqualTo(28);
+        Run badSizes = run("shard", "inspect", a.toString(), "--min", "100", "--avg", "50", "--max", "4096");
+        assertThat(badSizes.exit()).isEqualTo(20);
+        assertThat(badSizes.err()).startsWith("stoq: error: chunk avg 50 out of range");
+    }
+}

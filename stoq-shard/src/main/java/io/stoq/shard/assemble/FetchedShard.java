@@ -1,0 +1,9 @@
+package io.stoq.shard.assemble;
+
+import io.stoq.shard.merkle.InclusionProof;
+
+/**
+ * A shard as some source returned it: the stored bytes and, when the source keeps one, the
+ * inclusion proof it claims. Neither is trusted until {@link AssetReader} has checked them.
+ */
+public record FetchedShard(byte[] stored, InclusionProof proof) {}

@@ -1,0 +1,296 @@
+package io.stoq.shard.manifest;
+
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.aead.AesGcm;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.kem.KemAlgorithm;
+import io.stoq.crypto.kem.KeyWrapper;
+import io.stoq.crypto.sign.SignatureAlgorithm;
+import io.stoq.shard.AssetId;
+import io.stoq.shard.ShardErrorCode;
+import io.stoq.shard.ShardException;
+import io.stoq.shard.analyze.BoundaryRule;
+import io.stoq.shard.analyze.ContentFormat;
+import io.stoq.shard.chunk.ChunkParams;
+import io.stoq.shard.codec.Compression;
+import io.stoq.shard.codec.ShardEntry;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The canonical binary form of a manifest, schema version 1. Big-endian, fixed field order, every
+ * variable part length-prefixed, no optional fields and no trailing bytes, so one manifest has
+ * exactly one encoding and the signature covers exactly the bytes on disk.
+ *
+ * <pre>
+ *   "STQM" | u16 schema (=1)
+ *   asset id (16) | u64 version | u8 format | u64 plain size
+ *   u32 min | u32 avg | u32 max | u8 normalization | u8 snap rule | u32 snap window
+ *   u8 suite (=1) | u8 zstd level
+ *   u32 shard count | per shard: u32 plain length | u32 stored length | u8 compression | hash (32)
+ *   merkle root (32)
+ *   u8 key count | per key: recipient (32) | u8 kem | u16 len | kem ciphertext | u16 len | wrapped key
+ *   u8 signer algorithm | u16 len | signer SPKI
+ *   ---------------------------------- end of the signed body
+ *   u32 len | signature
+ * </pre>
+ * Parsing names the field that is wrong ("shards[12].compression: unknown code 7"), so a flipped
+ * bit that breaks the structure is reported where it is; one that keeps the structure is caught by
+ * the signature.
+ */
+public final class ManifestCodec {
+    static final byte[] MAGIC = "STQM".getBytes(StandardCharsets.US_ASCII);
+    public static final int SCHEMA_VERSION = 1;
+    /** The largest shard the chunker produces (FastCDC max), so the largest length a manifest may list. */
+    static final int MAX_SHARD = ChunkParams.MAX_UPPER;
+    static final int SHARD_RECORD = 4 + 4 + 1 + Hash256.LENGTH;
+
+    private ManifestCodec() {}
+
+    /** The signed body: everything but the signature. */
+    public static byte[] encodeBody(AssetManifest m) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + m.shards().size() * SHARD_RECORD);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.write(MAGIC);
+            out.writeShort(SCHEMA_VERSION);
+            out.write(m.assetId().toBytes());
+            out.writeLong(m.version());
+            out.writeByte(m.format().code());
+            out.writeLong(m.plainSize());
+            ChunkingInfo c = m.chunking();
+            out.writeInt(c.params().min());
+            out.writeInt(c.params().avg());
+            out.writeInt(c.params().max());
+            out.writeByte(c.params().normalization());
+            out.writeByte(c.snapRule().code());
+            out.writeInt(c.snapWindow());
+            out.writeByte(AssetManifest.SUITE_V1);
+            out.writeByte(m.zstdLevel());
+            out.writeInt(m.shards().size());
+            for (ShardEntry e : m.shards()) {
+                out.writeInt(e.plainLength());
+                out.writeInt(e.storedLength());
+                out.writeByte(e.compression().code());
+                out.write(e.hash().toBytes());
+            }
+            out.write(m.merkleRoot().toBytes());
+            out.writeByte(m.keys().size());
+            for (WrappedAssetKey k : m.keys()) {
+                out.write(k.recipient().toBytes());
+                out.writeByte(k.wrapped().algorithm().code());
+                writeBlob16(out, k.wrapped().kemCiphertext());
+                writeBlob16(out, k.wrapped().wrappedKey());
+            }
+            out.writeByte(m.signer().code());
+            writeBlob16(out, m.signerSpki());
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // cannot happen writing to memory
+        }
+    }
+
+    /** Body followed by the signature. */
+    public static byte[] encode(AssetManifest m, byte[] signature) {
+        byte[] body = encodeBody(m);
+        return ByteBuffer.allocate(body.length + 4 + signature.length).put(body).putInt(signature.length).put(signature).array();
+    }
+
+    /** Parses a signed manifest without verifying it (see {@link SignedManifest#verify}). */
+    public static SignedManifest decode(byte[] encoded) throws ShardException {
+        Reader r = new Reader(encoded);
+        byte[] magic = r.bytes("magic", MAGIC.length);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw malformed("not a stoq manifest (bad magic)");
+        }
+        int schema = r.u16("schema");
+        if (schema != SCHEMA_VERSION) {
+            throw malformed("unknown manifest schema version " + schema + " (this build reads " + SCHEMA_VERSION + ")");
+        }
+        AssetId assetId = AssetId.of(r.bytes("assetId", AssetId.LENGTH));
+        long version = r.u64("version");
+        int formatCode = r.u8("format");
+        ContentFormat format = ContentFormat.fromCode(formatCode);
+        if (format == null) {
+            throw r.bad("format", "unknown code " + formatCode);
+        }
+        long plainSize = r.u64("plainSize");
+        int min = r.u32("chunking.min");
+        int avg = r.u32("chunking.avg");
+        int max = r.u32("chunking.max");
+        int level = r.u8("chunking.normalization");
+        ChunkParams params;
+        try {
+            params = ChunkParams.of(min, avg, max, level);
+        } catch (ShardException e) {
+            throw r.bad("chunking", e.getMessage());
+        }
+        int ruleCode = r.u8("chunking.snapRule");
+        BoundaryRule rule = BoundaryRule.fromCode(ruleCode);
+        if (rule == null) {
+            throw r.bad("chunking.snapRule", "unknown code " + ruleCode);
+        }
+        int snapWindow = r.u32("chunking.snapWindow");
+        if (snapWindow > max || (rule == BoundaryRule.NONE && snapWindow != 0)) {
+            throw r.bad("chunking.snapWindow", snapWindow + " does not fit the chunk sizes and rule");
+        }
+        int suite = r.u8("suite");
+        if (suite != AssetManifest.SUITE_V1) {
+            throw r.bad("suite", "unknown cipher suite " + suite);
+        }
+        int zstdLevel = r.u8("zstdLevel");
+        if (zstdLevel < 1 || zstdLevel > 22) {
+            throw r.bad("zstdLevel", zstdLevel + " is not a zstd level 1..22");
+        }
+        int count = r.u32("shardCount");
+        if (count < 0 || (long) count * SHARD_RECORD > r.remaining()) {
+            throw r.bad("shardCount", Integer.toUnsignedString(count) + " shards cannot fit in the "
+                    + r.remaining() + " bytes left (truncated or corrupt)");
+        }
+        List<ShardEntry> shards = new ArrayList<>(count);
+        long sum = 0;
+        for (int i = 0; i < count; i++) {
+            String f = "shards[" + i + "]";
+            int plain = r.u32(f + ".plainLength");
+            int stored = r.u32(f + ".storedLength");
+            int compressionCode = r.u8(f + ".compression");
+            Hash256 hash = Hash256.of(r.bytes(f + ".hash", Hash256.LENGTH));
+            Compression compression = Compression.fromCode(compressionCode);
+            if (compression == null) {
+                throw r.bad(f + ".compression", "unknown code " + compressionCode);
+            }
+            if (plain < 0 || plain > MAX_SHARD) {
+                throw r.bad(f + ".plainLength", Integer.toUnsignedString(plain) + " exceeds the largest shard " + MAX_SHARD);
+            }
+            boolean consistent = compression == Compression.RAW
+                    ? stored == plain + AesGcm.OVERHEAD
+                    : stored > AesGcm.OVERHEAD && stored < plain + AesGcm.OVERHEAD;
+            if (!consistent) {
+                throw r.bad(f + ".storedLength", Integer.toUnsignedString(stored) + " is impossible for a "
+                        + compression + " shard of " + plain + " bytes");
+            }
+            sum += plain;
+            shards.add(new ShardEntry(plain, stored, compression, hash));
+        }
+        if (sum != plainSize) {
+            throw malformed("field plainSize: " + plainSize + " but the shard lengths add up to " + sum);
+        }
+        Hash256 root = Hash256.of(r.bytes("merkleRoot", Hash256.LENGTH));
+        int keyCount = r.u8("keyCount");
+        List<WrappedAssetKey> keys = new ArrayList<>(keyCount);
+        for (int i = 0; i < keyCount; i++) {
+            String f = "keys[" + i + "]";
+            Hash256 recipient = Hash256.of(r.bytes(f + ".recipient", Hash256.LENGTH));
+            int kemCode = r.u8(f + ".kem");
+            KemAlgorithm kem;
+            try {
+                kem = KemAlgorithm.fromCode(kemCode);
+            } catch (CryptoException e) {
+                throw r.bad(f + ".kem", "unknown code " + kemCode);
+            }
+            byte[] ct = r.blob16(f + ".kemCiphertext");
+            byte[] wrapped = r.blob16(f + ".wrappedKey");
+            keys.add(new WrappedAssetKey(recipient, new KeyWrapper.WrappedKey(kem, ct, wrapped)));
+        }
+        int signerCode = r.u8("signer");
+        SignatureAlgorithm signer;
+        try {
+            signer = SignatureAlgorithm.fromCode(signerCode);
+        } catch (CryptoException e) {
+            throw r.bad("signer", "unknown code " + signerCode);
+        }
+        byte[] spki = r.blob16("signerSpki");
+        int bodyEnd = r.position();
+        int sigLength = r.u32("signatureLength");
+        if (sigLength < 0 || sigLength != r.remaining()) {
+            throw r.bad("signature", "length field says " + Integer.toUnsignedString(sigLength) + " bytes but "
+                    + r.remaining() + " remain (truncated or trailing bytes)");
+        }
+        byte[] signature = r.bytes("signature", sigLength);
+        AssetManifest manifest = new AssetManifest(assetId, version, format, plainSize,
+                new ChunkingInfo(params, rule, snapWindow), zstdLevel, shards, root, keys, signer, spki);
+        return new SignedManifest(manifest, signature, java.util.Arrays.copyOf(encoded, bodyEnd), encoded.clone());
+    }
+
+    private static void writeBlob16(DataOutputStream out, byte[] blob) throws IOException {
+        if (blob.length > 0xffff) {
+            throw new IllegalArgumentException("field too long for a u16 length: " + blob.length);
+        }
+        out.writeShort(blob.length);
+        out.write(blob);
+    }
+
+    static ShardException malformed(String why) {
+        return new ShardException(ShardErrorCode.MALFORMED_MANIFEST, "malformed manifest: " + why);
+    }
+
+    /** Bounds-checked big-endian reader that names the field it was reading when it fails. */
+    private static final class Reader {
+        private final ByteBuffer in;
+
+        Reader(byte[] data) {
+            this.in = ByteBuffer.wrap(data);
+        }
+
+        int remaining() {
+            return in.remaining();
+        }
+
+        int position() {
+            return in.position();
+        }
+
+        private void need(String field, int n) throws ShardException {
+            if (in.remaining() < n) {
+                throw malformed("truncated in field " + field + " at byte " + in.position()
+                        + " (needs " + n + " bytes, " + in.remaining() + " left of " + in.limit() + ")");
+            }
+        }
+
+        int u8(String field) throws ShardException {
+            need(field, 1);
+            return in.get() & 0xff;
+        }
+
+        int u16(String field) throws ShardException {
+            need(field, 2);
+            return in.getShort() & 0xffff;
+        }
+
+        int u32(String field) throws ShardException {
+            need(field, 4);
+            return in.getInt();
+        }
+
+        long u64(String field) throws ShardException {
+            need(field, 8);
+            long v = in.getLong();
+            if (v < 0) {
+                throw bad(field, Long.toUnsignedString(v) + " is out of range");
+            }
+            return v;
+        }
+
+        byte[] bytes(String field, int n) throws ShardException {
+            need(field, n);
+            byte[] b = new byte[n];
+            in.get(b);
+            return b;
+        }
+
+        byte[] blob16(String field) throws ShardException {
+            return bytes(field, u16(field + ".length"));
+        }
+
+        ShardException bad(String field, String why) {
+            return malformed("field " + field + " (before byte " + in.position() + "): " + why);
+        }
+    }
+}

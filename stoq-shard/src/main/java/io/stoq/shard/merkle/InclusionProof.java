@@ -1,0 +1,67 @@
+package io.stoq.shard.merkle;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.shard.ShardErrorCode;
+import io.stoq.shard.ShardException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An RFC 6962 audit path: the sibling hashes from leaf {@code leafIndex} up to the root of a tree
+ * of {@code treeSize} leaves. Check it with {@link MerkleVerifier}.
+ *
+ * <p>Canonical encoding ({@link #encode()}), big-endian:
+ * {@code version u8 (=1) | leafIndex u32 | treeSize u32 | count u8 | count x 32-byte hash}.
+ */
+public record InclusionProof(int leafIndex, int treeSize, List<Hash256> path) {
+    public static final int VERSION = 1;
+    /** A tree of 2^31 leaves needs at most 31 hashes; 64 leaves room for nothing malicious. */
+    public static final int MAX_PATH = 64;
+
+    public InclusionProof {
+        path = List.copyOf(path);
+    }
+
+    public byte[] encode() {
+        ByteBuffer out = ByteBuffer.allocate(10 + path.size() * Hash256.LENGTH);
+        out.put((byte) VERSION).putInt(leafIndex).putInt(treeSize).put((byte) path.size());
+        for (Hash256 h : path) {
+            out.put(h.toBytes());
+        }
+        return out.array();
+    }
+
+    /** Parses an encoded proof; any deviation from the canonical form is {@code PROOF_INVALID}. */
+    public static InclusionProof decode(byte[] encoded) throws ShardException {
+        if (encoded.length < 10) {
+            throw invalid("truncated: " + encoded.length + " bytes, the header alone is 10");
+        }
+        ByteBuffer in = ByteBuffer.wrap(encoded);
+        int version = in.get() & 0xff;
+        if (version != VERSION) {
+            throw invalid("unknown proof version " + version);
+        }
+        int index = in.getInt();
+        int size = in.getInt();
+        int count = in.get() & 0xff;
+        if (index < 0 || size <= 0 || index >= size) {
+            throw invalid("leaf index " + index + " is not inside a tree of " + size);
+        }
+        if (count > MAX_PATH || encoded.length != 10 + count * Hash256.LENGTH) {
+            throw invalid("expected " + count + " hashes (" + (10 + count * Hash256.LENGTH)
+                    + " bytes) but got " + encoded.length + " bytes");
+        }
+        List<Hash256> path = new ArrayList<>(count);
+        byte[] h = new byte[Hash256.LENGTH];
+        for (int i = 0; i < count; i++) {
+            in.get(h);
+            path.add(Hash256.of(h));
+        }
+        return new InclusionProof(index, size, path);
+    }
+
+    private static ShardException invalid(String why) {
+        return new ShardException(ShardErrorCode.PROOF_INVALID, "malformed inclusion proof: " + why);
+    }
+}
