@@ -8,6 +8,7 @@ import io.stoq.node.cli.config.ConfigCommand;
 import io.stoq.node.cli.dev.DevCommand;
 import io.stoq.node.cli.ledger.LedgerCommand;
 import io.stoq.node.cli.node.NodeCommand;
+import io.stoq.node.cli.shard.ShardCommand;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -50,9 +51,9 @@ import picocli.CommandLine.ParseResult;
             CertCommand.class,
             ConfigCommand.class,
             BenchCommand.class,
+            ShardCommand.class,
             LedgerCommand.class,
             CommandLine.HelpCommand.class,
-            io.stoq.node.cli.shard.ShardCommand.class,
         })
 public final class StoqCli implements Runnable {
     @CommandLine.Spec
