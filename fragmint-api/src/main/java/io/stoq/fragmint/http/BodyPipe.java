@@ -136,6 +136,23 @@ final class BodyPipe {
         }
     }
 
+    /**
+     * Releases whatever is still queued once the exchange is over (the handler may have answered
+     * without reading the body). Later reads fail.
+     */
+    void discard() {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failLocked(ApiError.TRUNCATED_BODY, "request already answered");
+            } else {
+                failLocked(failure.reason(), failure.getMessage());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** True once every byte of a complete body has arrived (it may not all be consumed yet). */
     boolean isComplete() {
         lock.lock();

@@ -109,6 +109,7 @@ final class RequestHandler extends ChannelDuplexHandler {
 
     /** Called on the event loop once the response to {@code ex} is fully written. */
     void exchangeDone(ChannelHandlerContext ctx, HttpExchange ex, boolean closeAfter) {
+        ex.pipe.discard();
         if (ex != current) {
             return;
         }
