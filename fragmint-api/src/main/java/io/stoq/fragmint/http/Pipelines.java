@@ -48,7 +48,8 @@ final class Pipelines {
             protected void initChannel(SocketChannel ch) {
                 ch.config().setWriteBufferWaterMark(WATER_MARK);
                 HttpServerCodec source = new HttpServerCodec(new HttpDecoderConfig()
-                        .setMaxHeaderSize(maxHeader).setMaxInitialLineLength(8192));
+                        .setMaxHeaderSize(maxHeader).setMaxInitialLineLength(8192)
+                        .setMaxChunkSize(64 * 1024));
                 HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
                         AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                                 ? new Http2ServerUpgradeCodec(http2Codec(maxHeader),
@@ -74,7 +75,7 @@ final class Pipelines {
     private static io.netty.handler.codec.http2.Http2FrameCodec http2Codec(int maxHeader) {
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(maxHeader)
-                        .initialWindowSize(1024 * 1024))
+                        .initialWindowSize(1024 * 1024).maxFrameSize(64 * 1024))
                 .build();
     }
 
