@@ -92,6 +92,9 @@ class AuthTest {
         assertThat(s.statusCode()).isEqualTo(201);
         String token = TestServer.json(s).get("token").asText();
         assertThat(createKey("alice", token, null, "{}").statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> chained = t.send(HttpRequest.newBuilder(t.uri("/v1/sessions"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(chained.statusCode()).isEqualTo(403);
         t.clock.advance(Duration.ofMinutes(16));
         assertThat(createKey("alice", token, null, "{}").statusCode()).isEqualTo(401);
     }

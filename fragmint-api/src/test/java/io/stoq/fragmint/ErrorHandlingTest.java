@@ -77,6 +77,9 @@ class ErrorHandlingTest {
                 .header("Content-Type", "multipart/form-data; boundary=x")
                 .POST(HttpRequest.BodyPublishers.ofString("--x--")).build());
         problem(form, 415, "UNSUPPORTED_MEDIA_TYPE");
+        HttpResponse<byte[]> badName = t.send(t.request("/v1/assets", "alice").header("X-Stoq-Name", "x".repeat(300))
+                .POST(HttpRequest.BodyPublishers.ofString("data")).build());
+        problem(badName, 400, "BAD_REQUEST");
         assertThat(t.node.assets.assetCount()).isEqualTo(before);
         assertThat(t.node.accounts.balance("alice").balance()).isEqualTo(1000);
     }

@@ -131,6 +131,7 @@ final class Dispatcher {
                 outcome = AuditRecord.Outcome.ALLOWED;
             }
             if (route.request().shape() == Route.Shape.BINARY) {
+                ex.newContent();
                 long declared = ex.newContent().declaredLength().orElse(0);
                 if (declared > config.maxUploadSize().bytes()) {
                     throw new ApiException(ApiError.PAYLOAD_TOO_LARGE, "upload of " + declared

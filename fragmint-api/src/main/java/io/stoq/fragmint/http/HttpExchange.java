@@ -165,9 +165,15 @@ final class HttpExchange implements Exchange {
     }
 
     @Override
-    public NewContent newContent() {
+    public NewContent newContent() throws ApiException {
         String ct = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
         String name = request.headers().get("X-Stoq-Name");
+        if (name != null && (name.isEmpty() || name.length() > 255 || name.chars().anyMatch(Character::isISOControl))) {
+            throw ApiException.badRequest("X-Stoq-Name must be 1..255 characters without control characters");
+        }
+        if (ct.length() > 255) {
+            throw ApiException.badRequest("Content-Type is longer than 255 characters");
+        }
         OptionalLong len = declaredLength(request);
         return new NewContent(ct, name, len);
     }

@@ -91,7 +91,8 @@ final class AccountRoutes {
                 post("/v1/sessions", "createSession").needs(Permission.SELF_SERVICE).withTotp()
                         .summary("Exchange an API key plus a TOTP code for a short-lived session token "
                                 + "that counts as second factor until it expires")
-                        .returns(201, Route.Body.json(Messages.SessionCreated.class)).handle(this::openSession),
+                        .returns(201, Route.Body.json(Messages.SessionCreated.class)).errors(FORBIDDEN)
+                        .handle(this::openSession),
                 delete("/v1/sessions/current", "deleteSession").needs(Permission.SELF_SERVICE)
                         .summary("End the session whose token authenticated this request")
                         .returns(204, Route.Body.NONE).errors(BAD_REQUEST).handle(this::closeSession));
@@ -184,7 +185,11 @@ final class AccountRoutes {
                 secret.periodSeconds()));
     }
 
-    private Reply openSession(Exchange ex) {
+    private Reply openSession(Exchange ex) throws ApiException {
+        if (ex.header("Authorization").orElse("").contains(Sessions.PREFIX)) {
+            // A session must not extend itself: each one starts from a key plus a fresh code.
+            throw new ApiException(FORBIDDEN, "open a session with an API key, not with another session");
+        }
         Sessions.Opened s = access.sessions().open(ex.caller().accountId(), ex.caller().credentialId());
         return new Reply.Json(201, new Messages.SessionCreated(s.token(), s.session().id(),
                 s.session().accountId(), s.session().expiresAt()));

@@ -34,8 +34,8 @@ public interface Exchange {
     /** The raw body as a blocking stream with backpressure (see {@code AssetService}). */
     InputStream streamBody();
 
-    /** Upload headers (content type, name, declared length). */
-    NewContent newContent();
+    /** Upload headers (content type, name, declared length); 400 when a header is unusable. */
+    NewContent newContent() throws ApiException;
 
     /** Short id of this request (echoed as {@code X-Request-Id} and problem {@code instance}). */
     String requestId();
