@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -191,13 +190,6 @@ class ErrorHandlingTest {
             assertThat(head).matches("(?s)HTTP/1.1 4(00|13|31).*");
             assertThat(head).contains("application/problem+json");
         }
-    }
-
-    @Test
-    void http2PriorKnowledgeIsServed() throws Exception {
-        // The JDK client upgrades; prove the same route answers over a fresh h2 upgrade too.
-        HttpResponse<byte[]> r = t.send(HttpClient.Version.HTTP_2, t.request("/readyz", null).build());
-        assertThat(r.statusCode()).isEqualTo(200);
     }
 
     static String readHead(InputStream in) throws Exception {

@@ -57,10 +57,14 @@ final class Pipelines {
                                 : null;
                 HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(source, factory,
                         (int) config.maxJsonBody().bytes());
-                ChannelHandler priorKnowledge = new ChannelInitializer<>() {
+                // Must insert the HTTP/2 handlers where the upgrade handler stood, not at the end of
+                // the pipeline (behind the HTTP/1.1 handlers, which would swallow the frames).
+                ChannelHandler priorKnowledge = new io.netty.channel.ChannelHandlerAdapter() {
                     @Override
-                    protected void initChannel(io.netty.channel.Channel c) {
-                        c.pipeline().addLast(http2Codec(maxHeader), new Http2MultiplexHandler(h2Stream(dispatcher)));
+                    public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+                        ctx.pipeline().addAfter(ctx.name(), "h2-codec", http2Codec(maxHeader));
+                        ctx.pipeline().addAfter("h2-codec", "h2-multiplex", new Http2MultiplexHandler(h2Stream(dispatcher)));
+                        ctx.pipeline().remove(this);
                     }
                 };
                 ch.pipeline().addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(),
