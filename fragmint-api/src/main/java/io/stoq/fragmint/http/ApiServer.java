@@ -63,6 +63,7 @@ public final class ApiServer implements AutoCloseable {
     private Channel tcp;
     private Channel udp;
     private volatile int http3Port = -1;
+    private volatile TlsIdentity devTls;
 
     /**
      * @param tls HTTP/3 identity; null makes a self-signed one for localhost (development)
@@ -131,7 +132,7 @@ public final class ApiServer implements AutoCloseable {
                 .initialMaxStreamDataBidirectionalRemote(4L << 20)
                 .initialMaxStreamsBidirectional(256)
                 .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
-                .handler(Pipelines.quicConnection(dispatcher))
+                .handler(Pipelines.quicConnection(dispatcher, config))
                 .build();
         return new Bootstrap().group(group).channel(NioDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)
@@ -139,8 +140,6 @@ public final class ApiServer implements AutoCloseable {
                 .handler(codec)
                 .bind(config.host(), Math.max(0, config.http3Port())).sync().channel();
     }
-
-    private TlsIdentity devTls;
 
     /** The TCP port bound (useful with port 0). */
     public int port() {

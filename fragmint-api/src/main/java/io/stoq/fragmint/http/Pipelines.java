@@ -94,10 +94,14 @@ final class Pipelines {
         };
     }
 
-    static ChannelInitializer<QuicChannel> quicConnection(Dispatcher dispatcher) {
+    static ChannelInitializer<QuicChannel> quicConnection(Dispatcher dispatcher, ApiServerConfig config) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(QuicChannel ch) {
+                io.netty.handler.codec.http3.DefaultHttp3SettingsFrame settings =
+                        new io.netty.handler.codec.http3.DefaultHttp3SettingsFrame();
+                settings.put(io.netty.handler.codec.http3.Http3SettingsFrame.HTTP3_SETTINGS_MAX_FIELD_SECTION_SIZE,
+                        config.maxHeaderSize().bytes());
                 ch.pipeline().addLast(new Http3ServerConnectionHandler(new ChannelInitializer<QuicStreamChannel>() {
                     @Override
                     protected void initChannel(QuicStreamChannel s) {
@@ -105,7 +109,7 @@ final class Pipelines {
                         s.pipeline().addLast(new Http3FrameToHttpObjectCodec(true));
                         s.pipeline().addLast(new RequestHandler(dispatcher, HttpExchange.Protocol.H3));
                     }
-                }));
+                }, null, null, settings, true));
             }
         };
     }
