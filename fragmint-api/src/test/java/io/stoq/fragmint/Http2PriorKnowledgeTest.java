@@ -104,6 +104,36 @@ class Http2PriorKnowledgeTest {
     }
 
     @Test
+    void abandonedUploadLeavesNothing() throws Exception {
+        int before = t.node.assets.assetCount();
+        Http2StreamChannel stream = new Http2StreamChannelBootstrap(conn).handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
+            }
+        }).open().sync().getNow();
+        io.netty.handler.codec.http.HttpRequest head = new io.netty.handler.codec.http.DefaultHttpRequest(
+                HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/assets");
+        head.headers().set(HttpHeaderNames.HOST, "127.0.0.1");
+        head.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + t.keys.get("alice"));
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 1_000_000);
+        head.headers().set("x-http2-scheme", "http");
+        stream.write(head);
+        stream.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                Unpooled.wrappedBuffer(SecureRandoms.bytes(200_000)))).sync();
+        Thread.sleep(200);
+        stream.close().sync(); // RST_STREAM mid-body
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(t.node.accounts.auditRecords()).anySatisfy(r -> {
+                    assertThat(r.operation()).isEqualTo("createAsset");
+                    assertThat(r.status()).isEqualTo(400);
+                }));
+        assertThat(t.node.assets.assetCount()).isEqualTo(before);
+        assertThat(t.node.assets.stagingFiles()).isZero();
+        assertThat(call(request(HttpMethod.GET, "/healthz", new byte[0])).status()).isEqualTo(200);
+    }
+
+    @Test
     void uploadAndDownloadOverPriorKnowledgeH2() throws Exception {
         assertThat(call(request(HttpMethod.GET, "/healthz", new byte[0])).status()).isEqualTo(200);
         byte[] data = SecureRandoms.bytes(2 * 1024 * 1024 + 3);

@@ -48,6 +48,22 @@ class Http3Test {
     }
 
     @Test
+    void abandonedUploadLeavesNothing() throws Exception {
+        int before = t.node.assets.assetCount();
+        h3.abandonUpload("/v1/assets", auth("alice"), SecureRandoms.bytes(300_000), 1_000_000);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(t.node.accounts.auditRecords()).anySatisfy(r -> {
+                    assertThat(r.operation()).isEqualTo("createAsset");
+                    assertThat(r.status()).isEqualTo(400);
+                }));
+        assertThat(t.node.assets.assetCount()).isEqualTo(before);
+        assertThat(t.node.assets.stagingFiles()).isZero();
+        // the connection is still usable
+        ByteArrayOutputStream ok = new ByteArrayOutputStream();
+        assertThat(h3.exchange("GET", "/healthz", Map.of(), null, 0, ok).status()).isEqualTo(200);
+    }
+
+    @Test
     void altSvcAdvertisesTheHttp3Port() throws Exception {
         HttpResponse<byte[]> r = t.send(t.request("/healthz", null).build());
         assertThat(r.headers().firstValue("Alt-Svc")).hasValue("h3=\":" + t.server.http3Port() + "\"; ma=86400");

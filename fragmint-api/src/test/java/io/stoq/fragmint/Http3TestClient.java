@@ -141,6 +141,27 @@ final class Http3TestClient implements AutoCloseable {
         return done.get(5, TimeUnit.MINUTES);
     }
 
+    /**
+     * Sends the head and {@code sent} of {@code declared} body bytes, then abandons the request
+     * stream (as a client that crashes mid-upload would).
+     */
+    void abandonUpload(String path, Map<String, String> headers, byte[] sent, long declared) throws Exception {
+        QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
+            @Override
+            protected void initChannel(QuicStreamChannel ch) {
+                ch.pipeline().addLast(new Http3FrameToHttpObjectCodec(false));
+            }
+        }).get(10, TimeUnit.SECONDS);
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
+        req.headers().set(HttpHeaderNames.HOST, "localhost");
+        headers.forEach(req.headers()::set);
+        req.headers().set(HttpHeaderNames.CONTENT_LENGTH, declared);
+        stream.write(req);
+        stream.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(sent))).sync();
+        Thread.sleep(200);
+        stream.close().sync();
+    }
+
     @Override
     public void close() {
         quic.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -1,0 +1,42 @@
+package io.stoq.fragmint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stoq.fragmint.http.ApiServer;
+import io.stoq.fragmint.http.ApiServerConfig;
+import io.stoq.fragmint.http.ServerState;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.testnode.InMemoryNode;
+import java.nio.file.Files;
+import java.time.Clock;
+import org.junit.jupiter.api.Test;
+
+/** Start, stop, and a clean typed failure when the port is taken. */
+class ApiServerLifecycleTest {
+    @Test
+    void portInUseIsATypedOneLineFailureAndReleasesEverything() throws Exception {
+        try (TestServer running = new TestServer(ApiServerConfig.defaults().withPorts(0, -1))) {
+            InMemoryNode node = new InMemoryNode(Files.createTempDirectory("fragmint-lc"), Clock.systemUTC());
+            ApiServer second = new ApiServer(ApiServerConfig.defaults().withPorts(running.server.port(), -1),
+                    node.ports(), null, Clock.systemUTC());
+            assertThatThrownBy(second::start).isInstanceOfSatisfying(ApiException.class, e -> {
+                assertThat(e.error()).isEqualTo(ApiError.UNAVAILABLE);
+                assertThat(e.getMessage()).contains(Integer.toString(running.server.port())).doesNotContain("\n");
+            });
+            assertThat(second.state()).isEqualTo(ServerState.FAILED);
+            second.close();
+            assertThat(second.state()).isEqualTo(ServerState.STOPPED);
+            assertThatThrownBy(second::start).isInstanceOf(IllegalStateException.class);
+            assertThat(running.send(running.request("/healthz", null).build()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void legalTransitionsOnly() {
+        assertThat(ServerState.NEW.canMoveTo(ServerState.STARTING)).isTrue();
+        assertThat(ServerState.RUNNING.canMoveTo(ServerState.STARTING)).isFalse();
+        assertThat(ServerState.STOPPED.canMoveTo(ServerState.RUNNING)).isFalse();
+    }
+}
