@@ -137,6 +137,7 @@ class AssetApiTest {
         JsonNode p = TestServer.json(gone);
         assertThat(p.get("type").asText()).isEqualTo("https://stoq.io/problems/not-found");
         assertThat(p.get("status").asInt()).isEqualTo(404);
+        assertThat(t.node.accounts.auditRecords()).allSatisfy(a -> assertThat(a.remote()).isEqualTo("127.0.0.1"));
     }
 
     @ParameterizedTest

@@ -107,6 +107,9 @@ class Http3Test {
         ByteArrayOutputStream p = new ByteArrayOutputStream();
         Http3TestClient.Result anon = h3.exchange("GET", "/v1/assets/" + id, Map.of(), null, 0, p);
         assertThat(anon.status()).isEqualTo(401);
+        // audit records the client's IP for HTTP/3 too (not the QUIC stream id)
+        assertThat(t.node.accounts.auditRecords()).filteredOn(a -> a.actor().equals("anonymous"))
+                .allSatisfy(a -> assertThat(a.remote()).isEqualTo("127.0.0.1"));
         assertThat(anon.headers().get("content-type")).isEqualTo("application/problem+json");
         assertThat(Json.MAPPER.readTree(p.toByteArray()).get("code").asText()).isEqualTo("UNAUTHENTICATED");
     }

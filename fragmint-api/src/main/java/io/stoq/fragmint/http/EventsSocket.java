@@ -121,6 +121,7 @@ final class EventsSocket {
         private final Caller caller;
         private final WebSocketServerHandshaker handshaker;
         private volatile Channel channel;
+        private boolean awaitingPong; // event loop only
 
         Subscriber(Caller caller, WebSocketServerHandshaker handshaker) {
             this.caller = caller;
@@ -154,8 +155,25 @@ final class EventsSocket {
                 handshaker.close(ctx.channel(), close.retain());
             } else if (frame instanceof PingWebSocketFrame) {
                 ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            } else if (frame instanceof PongWebSocketFrame) {
+                awaitingPong = false;
             }
             // Text and binary frames from clients are ignored: the stream is one-way.
+        }
+
+        /** Idle connection: ping; if the last ping got no pong, the peer is gone. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+                if (awaitingPong) {
+                    ctx.close();
+                } else {
+                    awaitingPong = true;
+                    ctx.writeAndFlush(new PingWebSocketFrame());
+                }
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
         }
 
         @Override

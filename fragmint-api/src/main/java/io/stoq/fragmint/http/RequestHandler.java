@@ -70,7 +70,7 @@ final class RequestHandler extends ChannelDuplexHandler {
                     () -> ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true)),
                     dispatcher.bodyReadTimeout());
             current = new HttpExchange(ctx, req, protocol, pipe, dispatcher.nextRequestId(),
-                    remote(ctx.channel().remoteAddress()), dispatcher.maxJson());
+                    remote(ctx.channel()), dispatcher.maxJson());
             bodyDone = false;
             dispatcher.dispatch(current, this);
         }
@@ -171,6 +171,21 @@ final class RequestHandler extends ChannelDuplexHandler {
         while ((o = pending.poll()) != null) {
             ReferenceCountUtil.release(o);
         }
+    }
+
+    /**
+     * The client's IP address: for an HTTP/2 stream the connection's, for an HTTP/3 stream the
+     * QUIC connection's UDP peer (a stream's own "address" is only its stream id).
+     */
+    static String remote(io.netty.channel.Channel ch) {
+        io.netty.channel.Channel c = ch;
+        while (c.parent() != null && !(c instanceof io.netty.handler.codec.quic.QuicChannel)) {
+            c = c.parent();
+        }
+        if (c instanceof io.netty.handler.codec.quic.QuicChannel q) {
+            return remote(q.remoteSocketAddress());
+        }
+        return remote(c.remoteAddress());
     }
 
     static String remote(SocketAddress a) {
