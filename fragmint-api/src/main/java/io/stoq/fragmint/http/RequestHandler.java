@@ -178,14 +178,13 @@ final class RequestHandler extends ChannelDuplexHandler {
      * QUIC connection's UDP peer (a stream's own "address" is only its stream id).
      */
     static String remote(io.netty.channel.Channel ch) {
-        io.netty.channel.Channel c = ch;
-        while (c.parent() != null && !(c instanceof io.netty.handler.codec.quic.QuicChannel)) {
-            c = c.parent();
+        if (ch instanceof io.netty.handler.codec.quic.QuicStreamChannel s) {
+            return remote(s.parent().remoteSocketAddress());
         }
-        if (c instanceof io.netty.handler.codec.quic.QuicChannel q) {
-            return remote(q.remoteSocketAddress());
+        if (ch instanceof io.netty.handler.codec.http2.Http2StreamChannel s) {
+            return remote(s.parent().remoteAddress());
         }
-        return remote(c.remoteAddress());
+        return remote(ch.remoteAddress());
     }
 
     static String remote(SocketAddress a) {
