@@ -152,7 +152,10 @@ class ErrorHandlingTest {
             HttpResponse<byte[]> r = t.send(t.request("/v1/assets/" + id + "/content", "alice")
                     .header("Range", range).build());
             problem(r, 416, "RANGE_NOT_SATISFIABLE");
+            assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes */100");
         }
+        assertThat(TestServer.json(t.send(t.request("/v1/assets/" + id + "/content", "alice")
+                .header("Range", "bytes=500-").build())).get("detail").asText()).contains("starts at 500");
         String empty = TestServer.json(t.send(t.request("/v1/assets", "alice")
                 .POST(HttpRequest.BodyPublishers.noBody()).build())).get("id").asText();
         problem(t.send(t.request("/v1/assets/" + empty + "/content", "alice").header("Range", "bytes=0-0").build()),

@@ -141,8 +141,13 @@ final class Dispatcher {
             Reply reply = route.handler().handle(ex);
             status = writer.write(ex, handler, reply);
         } catch (ApiException e) {
-            status = fail(ex, handler, e.error(), e.getMessage(), e instanceof RateLimitedException r
-                    ? Map.of("Retry-After", Long.toString(r.retryAfterSeconds)) : Map.of());
+            Map<String, String> headers = Map.of();
+            if (e instanceof RateLimitedException r) {
+                headers = Map.of("Retry-After", Long.toString(r.retryAfterSeconds));
+            } else if (e instanceof io.stoq.fragmint.route.RangeHeader.Unsatisfiable u) {
+                headers = Map.of("Content-Range", "bytes */" + u.size());
+            }
+            status = fail(ex, handler, e.error(), e.getMessage(), headers);
         } catch (BodyAbortedException e) {
             status = fail(ex, handler, e.reason(), e.getMessage(), Map.of());
         } catch (IOException e) {

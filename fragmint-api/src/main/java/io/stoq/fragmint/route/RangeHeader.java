@@ -45,7 +45,7 @@ public final class RangeHeader {
                 return new ByteRange(Math.max(0, size - suffix), size - 1);
             }
             long first = digits(a);
-            long last = b.isEmpty() ? size - 1 : digits(b);
+            long last = b.isEmpty() ? Long.MAX_VALUE : digits(b);
             if (last < first) {
                 throw unsatisfiable("range end before start", size);
             }
@@ -66,6 +66,22 @@ public final class RangeHeader {
     }
 
     private static ApiException unsatisfiable(String why, long size) {
-        return new ApiException(ApiError.RANGE_NOT_SATISFIABLE, why + " (content length " + size + ")");
+        return new Unsatisfiable(why + " (content length " + size + ")", size);
+    }
+
+    /** 416 carrying the content size, so the response can say {@code Content-Range: bytes *}{@code /size}. */
+    public static final class Unsatisfiable extends ApiException {
+        private static final long serialVersionUID = 1L;
+        private final long size;
+
+        Unsatisfiable(String message, long size) {
+            super(ApiError.RANGE_NOT_SATISFIABLE, message);
+            this.size = size;
+        }
+
+        /** The complete length of the content, in bytes. */
+        public long size() {
+            return size;
+        }
     }
 }
