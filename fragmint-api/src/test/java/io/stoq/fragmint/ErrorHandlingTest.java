@@ -96,6 +96,27 @@ class ErrorHandlingTest {
     }
 
     @Test
+    void expectContinueIsRefusedBeforeTheBodyWhenTooLarge() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", t.server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /v1/assets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + t.keys.get("alice") + "\r\nContent-Length: " + (MAX_UPLOAD + 1)
+                    + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            assertThat(head).startsWith("HTTP/1.1 413").contains("application/problem+json");
+        }
+        try (Socket s = new Socket("127.0.0.1", t.server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /v1/assets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + t.keys.get("alice") + "\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 100");
+            s.getOutputStream().write("abc".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 201");
+        }
+    }
+
+    @Test
     void oversizeChunkedUploadIsCutOff() throws Exception {
         int before = t.node.assets.assetCount();
         try (Socket s = new Socket("127.0.0.1", t.server.port())) {

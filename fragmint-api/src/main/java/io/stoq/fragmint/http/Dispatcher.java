@@ -85,6 +85,21 @@ final class Dispatcher {
         }
     }
 
+    /** The 413 sent instead of {@code 100 Continue} when the declared body is over the limit. */
+    io.netty.handler.codec.http.FullHttpResponse expectRejection(HttpRequest req) {
+        String id = nextRequestId();
+        io.netty.handler.codec.http.FullHttpResponse res = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                io.netty.buffer.Unpooled.wrappedBuffer(Json.bytes(Problems.body(ApiError.PAYLOAD_TOO_LARGE,
+                        "declared body of " + io.netty.handler.codec.http.HttpUtil.getContentLength(req, -1L)
+                                + " bytes exceeds the limit of " + bodyLimit(req) + " bytes", id))));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+        res.headers().set("X-Request-Id", id);
+        return res;
+    }
+
     /** Answers a request the codec could not parse (no exchange exists). */
     void rejectUnparseable(ChannelHandlerContext ctx, HttpExchange.Protocol protocol, ApiError error,
             String detail) {
