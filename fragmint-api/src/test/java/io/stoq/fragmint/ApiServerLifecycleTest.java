@@ -34,6 +34,32 @@ class ApiServerLifecycleTest {
     }
 
     @Test
+    void closeLetsAnInFlightUploadFinish() throws Exception {
+        TestServer t = new TestServer(ApiServerConfig.defaults().withPorts(0, -1));
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", t.server.port())) {
+            s.setSoTimeout(20_000);
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/assets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.keys.get("alice")
+                    + "\r\nContent-Length: 200000\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(new byte[100_000]);
+            out.flush();
+            Thread.sleep(200);
+            Thread closer = new Thread(t.server::close);
+            closer.start();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> t.server.state() == ServerState.STOPPING);
+            out.write(new byte[100_000]);
+            out.flush();
+            assertThat(ErrorHandlingTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 201");
+            closer.join(20_000);
+            assertThat(t.server.state()).isEqualTo(ServerState.STOPPED);
+            assertThat(t.node.assets.assetCount()).isEqualTo(1);
+        } finally {
+            t.close();
+        }
+    }
+
+    @Test
     void legalTransitionsOnly() {
         assertThat(ServerState.NEW.canMoveTo(ServerState.STARTING)).isTrue();
         assertThat(ServerState.RUNNING.canMoveTo(ServerState.STARTING)).isFalse();

@@ -57,7 +57,7 @@ public final class ApiServer implements AutoCloseable {
     private final RouteTable routes;
     private final byte[] openApi;
     private final AccessControl access;
-    private ServerState state = ServerState.NEW;
+    private volatile ServerState state = ServerState.NEW; // written under this, read anywhere
     private EventLoopGroup group;
     private ThreadPoolExecutor workers;
     private Channel tcp;
@@ -170,7 +170,8 @@ public final class ApiServer implements AutoCloseable {
         return openApi.clone();
     }
 
-    public synchronized ServerState state() {
+    /** Current lifecycle state; never blocks (readable while {@link #close} drains). */
+    public ServerState state() {
         return state;
     }
 
