@@ -60,6 +60,20 @@ class AssetApiTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void freshHttp2ClientWhoseFirstRequestIsABigUpload() throws Exception {
+        // The JDK client sends "Upgrade: h2c" on its first request, body included; a body larger
+        // than the upgrade buffer must not break the upload.
+        java.net.http.HttpClient fresh = java.net.http.HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        byte[] data = SecureRandoms.bytes(2 * 1024 * 1024);
+        HttpResponse<byte[]> r = fresh.send(t.request("/v1/assets", "alice")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+        assertThat(TestServer.json(r).get("sha3").asText()).isEqualTo(Sha3.hash(data).toHex());
+        HttpResponse<byte[]> second = fresh.send(t.request("/healthz", null).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(second.statusCode()).isEqualTo(200);
+    }
+
     @ParameterizedTest
     @EnumSource(names = {"HTTP_1_1", "HTTP_2"})
     void rangesAreExact(HttpClient.Version v) throws Exception {

@@ -56,7 +56,19 @@ final class Pipelines {
                                         new Http2MultiplexHandler(h2Stream(dispatcher)))
                                 : null;
                 HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(source, factory,
-                        (int) config.maxJsonBody().bytes());
+                        (int) config.maxJsonBody().bytes()) {
+                    /**
+                     * Upgrades only bodiless requests: the upgrade handler must buffer the whole
+                     * request, so an upload that asks for h2c is served over HTTP/1.1 instead (the
+                     * client upgrades on a later request).
+                     */
+                    @Override
+                    protected boolean shouldHandleUpgradeRequest(io.netty.handler.codec.http.HttpRequest req) {
+                        return io.netty.handler.codec.http.HttpUtil.getContentLength(req, 0L) == 0
+                                && !io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(req)
+                                && super.shouldHandleUpgradeRequest(req);
+                    }
+                };
                 // Must insert the HTTP/2 handlers where the upgrade handler stood, not at the end of
                 // the pipeline (behind the HTTP/1.1 handlers, which would swallow the frames).
                 ChannelHandler priorKnowledge = new io.netty.channel.ChannelHandlerAdapter() {
