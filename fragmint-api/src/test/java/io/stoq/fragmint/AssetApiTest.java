@@ -76,6 +76,20 @@ class AssetApiTest {
 
     @ParameterizedTest
     @EnumSource(names = {"HTTP_1_1", "HTTP_2"})
+    void uploadOfUnknownLengthIsStreamed(HttpClient.Version v) throws Exception {
+        t.send(v, t.request("/healthz", null).build());
+        byte[] data = SecureRandoms.bytes(1_500_000);
+        // ofInputStream has no length: chunked on HTTP/1.1, no Content-Length on HTTP/2
+        HttpResponse<byte[]> r = t.send(v, t.request("/v1/assets", "alice").POST(HttpRequest.BodyPublishers
+                .ofInputStream(() -> new java.io.ByteArrayInputStream(data))).build());
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+        assertThat(TestServer.json(r).get("size").asLong()).isEqualTo(data.length);
+        String id = TestServer.json(r).get("id").asText();
+        assertThat(t.send(v, t.request("/v1/assets/" + id + "/content", "alice").build()).body()).isEqualTo(data);
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"HTTP_1_1", "HTTP_2"})
     void rangesAreExact(HttpClient.Version v) throws Exception {
         byte[] data = SecureRandoms.bytes(200_000);
         String id = TestServer.json(upload(v, "alice", data)).get("id").asText();
