@@ -43,7 +43,9 @@ class ApiServerLifecycleTest {
                     + "\r\nContent-Length: 200000\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             out.write(new byte[100_000]);
             out.flush();
-            Thread.sleep(200);
+            // the upload is in the service (its staging file exists) before close begins
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> t.node.assets.stagingFiles() == 1);
             Thread closer = new Thread(t.server::close);
             closer.start();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))

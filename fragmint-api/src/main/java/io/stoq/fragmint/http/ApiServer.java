@@ -59,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
     private final AccessControl access;
     private volatile ServerState state = ServerState.NEW; // written under this, read anywhere
     private EventLoopGroup group;
+    private Dispatcher dispatcher;
     private ThreadPoolExecutor workers;
     private Channel tcp;
     private Channel udp;
@@ -91,7 +92,7 @@ public final class ApiServer implements AutoCloseable {
             workers.allowCoreThreadTimeOut(true);
             EventsSocket events = new EventsSocket(ports.events());
             ResponseWriter writer = new ResponseWriter(metrics, () -> http3Port, events);
-            Dispatcher dispatcher = new Dispatcher(routes, access, ports.audit(), metrics, workers,
+            dispatcher = new Dispatcher(routes, access, ports.audit(), metrics, workers,
                     config, clock, writer);
             if (config.http3Port() >= 0) {
                 udp = bindHttp3(dispatcher);
@@ -175,7 +176,13 @@ public final class ApiServer implements AutoCloseable {
         return state;
     }
 
-    /** Stops accepting, lets in-flight requests finish for up to 10 s, releases everything. */
+    /** How long {@link #close} lets in-flight requests finish. */
+    public static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Stops accepting connections, lets in-flight requests finish (their responses fully
+     * written) for up to {@link #DRAIN}, then closes every connection and releases all threads.
+     */
     @Override
     public synchronized void close() {
         if (state == ServerState.STOPPED) {
@@ -192,16 +199,23 @@ public final class ApiServer implements AutoCloseable {
         if (udp != null) {
             udp.close().syncUninterruptibly();
         }
-        if (workers != null) {
-            workers.shutdown();
-            try {
-                if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        try {
+            while (dispatcher != null && dispatcher.inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (workers != null) {
+                workers.shutdown();
+                long left = Math.max(0, deadline - System.nanoTime());
+                if (!workers.awaitTermination(left, TimeUnit.NANOSECONDS)) {
                     workers.shutdownNow();
                 }
-            } catch (InterruptedException e) {
-                workers.shutdownNow();
-                Thread.currentThread().interrupt();
             }
+        } catch (InterruptedException e) {
+            if (workers != null) {
+                workers.shutdownNow();
+            }
+            Thread.currentThread().interrupt();
         }
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -46,6 +46,7 @@ final class Dispatcher {
     private final Clock clock;
     private final ResponseWriter writer;
     private final AtomicLong requestCounter = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final String idPrefix = Long.toString(System.nanoTime() & 0xffffff, 36);
 
     Dispatcher(RouteTable routes, AccessControl access, AuditLog audit, ApiMetrics metrics,
@@ -106,7 +107,20 @@ final class Dispatcher {
         writer.rawProblem(ctx, protocol, error, detail, nextRequestId());
     }
 
+    /** Exchanges dispatched whose response is not yet fully written (and whose client is still there). */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Called once per exchange when nothing more will be written for it. */
+    void completed(HttpExchange ex) {
+        if (ex.complete()) {
+            inFlight.decrementAndGet();
+        }
+    }
+
     void dispatch(HttpExchange ex, RequestHandler handler) {
+        inFlight.incrementAndGet();
         metrics.started();
         try {
             workers.execute(() -> run(ex, handler));

@@ -84,6 +84,7 @@ final class EventsSocket {
             return 426;
         }
         Subscriber sub = new Subscriber(caller, hs);
+        handler.dispatcher().completed(ex); // a subscription is not a request to drain on shutdown
         ch.eventLoop().execute(() -> {
             if (ch.pipeline().get(HttpServerUpgradeHandler.class) != null) {
                 ch.pipeline().remove(HttpServerUpgradeHandler.class);

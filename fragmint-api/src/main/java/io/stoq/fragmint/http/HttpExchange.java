@@ -66,6 +66,14 @@ final class HttpExchange implements Exchange {
         this.query = qs.parameters();
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean completed =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Marks the exchange finished (response written, connection gone, or upgraded); true the first time. */
+    boolean complete() {
+        return completed.compareAndSet(false, true);
+    }
+
     /** Claims the right to write the response head; false when it was already written. */
     boolean startResponse() {
         return responseStarted.compareAndSet(false, true);

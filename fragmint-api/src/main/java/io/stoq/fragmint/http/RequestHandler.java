@@ -44,6 +44,10 @@ final class RequestHandler extends ChannelDuplexHandler {
         return gate;
     }
 
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (current != null && bodyDone) {
@@ -110,6 +114,7 @@ final class RequestHandler extends ChannelDuplexHandler {
     /** Called on the event loop once the response to {@code ex} is fully written. */
     void exchangeDone(ChannelHandlerContext ctx, HttpExchange ex, boolean closeAfter) {
         ex.pipe.discard();
+        dispatcher.completed(ex);
         if (ex != current) {
             return;
         }
@@ -142,6 +147,7 @@ final class RequestHandler extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (current != null) {
             current.pipe.abort(ApiError.TRUNCATED_BODY, "client closed the connection mid-request");
+            dispatcher.completed(current);
         }
         gate.signal();
         releasePending();

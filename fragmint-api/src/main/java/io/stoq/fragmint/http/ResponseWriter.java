@@ -71,6 +71,7 @@ final class ResponseWriter {
     void problem(HttpExchange ex, RequestHandler handler, ApiError error, String detail,
             Map<String, String> headers) {
         if (!ex.startResponse()) {
+            handler.dispatcher().completed(ex);
             ex.ctx.close();
             return;
         }
