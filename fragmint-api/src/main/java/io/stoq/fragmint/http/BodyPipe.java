@@ -1,0 +1,268 @@
+package io.stoq.fragmint.http;
+
+import io.netty.buffer.ByteBuf;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.BodyAbortedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Carries one request body from the event loop (producer) to one worker thread (consumer) with
+ * bounded memory. The producer hands over each received {@link ByteBuf} (the pipe then owns and
+ * releases it); when more than {@link #HIGH_WATER} bytes wait, {@link #offer} tells the caller to
+ * stop reading from the network, and once the consumer has drained below {@link #LOW_WATER} the
+ * {@code resume} callback turns reading back on. So a slow service slows the client down (TCP
+ * window, HTTP/2 and QUIC flow control) instead of filling the heap.
+ *
+ * <pre>
+ *   OPEN --end()--> ENDED (read returns -1 when drained)
+ *     \--abort()--> FAILED (read throws BodyAbortedException; queued buffers released)
+ * </pre>
+ *
+ * <p>Thread-safety: all state is guarded by {@code lock}; {@link #offer}, {@link #end} and
+ * {@link #abort} are called on the event loop, {@link #stream()} reads on the worker.
+ */
+final class BodyPipe {
+    static final int HIGH_WATER = 1 << 20;
+    static final int LOW_WATER = 256 << 10;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+    private final Runnable resume;
+    private final OptionalLong declaredLength;
+    private final long readTimeoutNanos;
+    private long limit;
+    private long buffered;
+    private long received;
+    private long consumed;
+    private boolean ended;
+    private boolean paused;
+    private BodyAbortedException failure;
+
+    BodyPipe(OptionalLong declaredLength, long limit, Runnable resume, java.time.Duration readTimeout) {
+        this.declaredLength = declaredLength;
+        this.limit = limit;
+        this.resume = resume;
+        this.readTimeoutNanos = readTimeout.toNanos();
+    }
+
+    /** Sets the byte limit (known only once the route is matched); fails now if already exceeded. */
+    void limit(long newLimit) {
+        lock.lock();
+        try {
+            this.limit = newLimit;
+            if (received > limit) {
+                failLocked(ApiError.PAYLOAD_TOO_LARGE, "request body exceeds the limit of " + limit + " bytes");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes ownership of {@code buf}. Returns true when the producer should pause reading.
+     */
+    boolean offer(ByteBuf buf) {
+        lock.lock();
+        try {
+            if (failure != null || ended) {
+                buf.release();
+                return false;
+            }
+            int n = buf.readableBytes();
+            received += n;
+            if (received > limit) {
+                buf.release();
+                failLocked(ApiError.PAYLOAD_TOO_LARGE, "request body exceeds the limit of " + limit + " bytes");
+                return false;
+            }
+            if (declaredLength.isPresent() && received > declaredLength.getAsLong()) {
+                buf.release();
+                failLocked(ApiError.BAD_REQUEST, "request body longer than its Content-Length");
+                return false;
+            }
+            if (n == 0) {
+                buf.release();
+                return false;
+            }
+            queue.add(buf);
+            buffered += n;
+            changed.signalAll();
+            if (buffered >= HIGH_WATER) {
+                paused = true;
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The body is complete. Fails instead when fewer bytes came than Content-Length declared. */
+    void end() {
+        lock.lock();
+        try {
+            if (failure != null || ended) {
+                return;
+            }
+            if (declaredLength.isPresent() && received < declaredLength.getAsLong()) {
+                failLocked(ApiError.TRUNCATED_BODY, "request body ended after " + received + " of "
+                        + declaredLength.getAsLong() + " declared bytes");
+                return;
+            }
+            ended = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The body will never complete (client gone, decoder error). Releases everything queued. */
+    void abort(ApiError reason, String message) {
+        lock.lock();
+        try {
+            if (!ended && failure == null) {
+                failLocked(reason, message);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Releases whatever is still queued once the exchange is over (the handler may have answered
+     * without reading the body). Later reads fail.
+     */
+    void discard() {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failLocked(ApiError.TRUNCATED_BODY, "request already answered");
+            } else {
+                failLocked(failure.reason(), failure.getMessage());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True once every byte of a complete body has arrived (it may not all be consumed yet). */
+    boolean isComplete() {
+        lock.lock();
+        try {
+            return ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The abort reason, or null. */
+    BodyAbortedException failure() {
+        lock.lock();
+        try {
+            return failure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long received() {
+        lock.lock();
+        try {
+            return received;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failLocked(ApiError reason, String message) {
+        failure = new BodyAbortedException(reason, message);
+        ByteBuf b;
+        while ((b = queue.poll()) != null) {
+            b.release();
+        }
+        buffered = 0;
+        changed.signalAll();
+    }
+
+    /** The consumer's view; one stream per pipe, used by one worker thread. */
+    InputStream stream() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] dst, int off, int len) throws IOException {
+                java.util.Objects.checkFromIndexSize(off, len, dst.length);
+                if (len == 0) {
+                    return 0;
+                }
+                boolean wake = false;
+                int n;
+                lock.lock();
+                try {
+                    long deadline = System.nanoTime() + readTimeoutNanos;
+                    while (queue.isEmpty() && failure == null && !ended) {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            failLocked(ApiError.TRUNCATED_BODY, "request body stalled: no data for "
+                                    + TimeUnit.NANOSECONDS.toSeconds(readTimeoutNanos) + " s");
+                            break;
+                        }
+                        try {
+                            changed.awaitNanos(left);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new InterruptedIOException("interrupted while reading request body");
+                        }
+                    }
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    if (queue.isEmpty()) {
+                        return -1;
+                    }
+                    ByteBuf head = queue.peek();
+                    n = Math.min(len, head.readableBytes());
+                    head.readBytes(dst, off, n);
+                    if (!head.isReadable()) {
+                        queue.poll().release();
+                    }
+                    buffered -= n;
+                    consumed += n;
+                    if (paused && buffered < LOW_WATER) {
+                        paused = false;
+                        wake = true;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (wake) {
+                    resume.run();
+                }
+                return n;
+            }
+
+            @Override
+            public int available() {
+                lock.lock();
+                try {
+                    return (int) Math.min(Integer.MAX_VALUE, buffered);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        };
+    }
+}

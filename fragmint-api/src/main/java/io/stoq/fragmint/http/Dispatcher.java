@@ -1,0 +1,238 @@
+package io.stoq.fragmint.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.stoq.fragmint.auth.AccessControl;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.AuditLog;
+import io.stoq.fragmint.port.AuditRecord;
+import io.stoq.fragmint.port.BodyAbortedException;
+import io.stoq.fragmint.port.Caller;
+import io.stoq.fragmint.route.Reply;
+import io.stoq.fragmint.route.Route;
+import io.stoq.fragmint.route.RouteTable;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each request on a worker thread: route match, rate limits, authentication, role and TOTP
+ * checks, the handler, the response, then one audit record per access decision. Every failure
+ * becomes a problem+json; an unexpected exception is logged with the request id and answered 500
+ * without details.
+ *
+ * <p>Thread-safe: immutable apart from the request counter.
+ */
+final class Dispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final RouteTable routes;
+    private final AccessControl access;
+    private final RateLimiter perAccount;
+    private final RateLimiter perAddress;
+    private final AuditLog audit;
+    private final ApiMetrics metrics;
+    private final ExecutorService workers;
+    private final ApiServerConfig config;
+    private final Clock clock;
+    private final ResponseWriter writer;
+    private final AtomicLong requestCounter = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final String idPrefix = Long.toString(System.nanoTime() & 0xffffff, 36);
+
+    Dispatcher(RouteTable routes, AccessControl access, AuditLog audit, ApiMetrics metrics,
+            ExecutorService workers, ApiServerConfig config, Clock clock, ResponseWriter writer) {
+        this.routes = routes;
+        this.access = access;
+        this.audit = audit;
+        this.metrics = metrics;
+        this.workers = workers;
+        this.config = config;
+        this.clock = clock;
+        this.writer = writer;
+        this.perAccount = new RateLimiter(config.ratePerAccount(), config.rateBurst());
+        this.perAddress = new RateLimiter(config.ratePerAddress(), 2L * config.ratePerAddress());
+    }
+
+    long maxJson() {
+        return config.maxJsonBody().bytes();
+    }
+
+    Duration bodyReadTimeout() {
+        return config.idleTimeout();
+    }
+
+    String nextRequestId() {
+        return idPrefix + "-" + requestCounter.incrementAndGet();
+    }
+
+    /** Body byte limit for a request, decided on the event loop before any body byte is queued. */
+    long bodyLimit(HttpRequest req) {
+        try {
+            String path = new QueryStringDecoder(req.uri()).rawPath();
+            Route r = routes.match(req.method().name(), path).route();
+            return r.request().shape() == Route.Shape.BINARY ? config.maxUploadSize().bytes() : maxJson();
+        } catch (ApiException e) {
+            return maxJson();
+        }
+    }
+
+    /** The 413 sent instead of {@code 100 Continue} when the declared body is over the limit. */
+    io.netty.handler.codec.http.FullHttpResponse expectRejection(HttpRequest req) {
+        String id = nextRequestId();
+        io.netty.handler.codec.http.FullHttpResponse res = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                io.netty.buffer.Unpooled.wrappedBuffer(Json.bytes(Problems.body(ApiError.PAYLOAD_TOO_LARGE,
+                        "declared body of " + io.netty.handler.codec.http.HttpUtil.getContentLength(req, -1L)
+                                + " bytes exceeds the limit of " + bodyLimit(req) + " bytes", id))));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+        res.headers().set("X-Request-Id", id);
+        return res;
+    }
+
+    /** Answers a request the codec could not parse (no exchange exists). */
+    void rejectUnparseable(ChannelHandlerContext ctx, HttpExchange.Protocol protocol, ApiError error,
+            String detail) {
+        writer.rawProblem(ctx, protocol, error, detail, nextRequestId());
+    }
+
+    /** Exchanges dispatched whose response is not yet fully written (and whose client is still there). */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Called once per exchange when nothing more will be written for it. */
+    void completed(HttpExchange ex) {
+        if (ex.complete()) {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    void dispatch(HttpExchange ex, RequestHandler handler) {
+        inFlight.incrementAndGet();
+        metrics.started();
+        try {
+            workers.execute(() -> run(ex, handler));
+        } catch (RejectedExecutionException e) {
+            ex.pipe.abort(ApiError.UNAVAILABLE, "server busy");
+            writer.problem(ex, handler, ApiError.UNAVAILABLE, "server is busy, retry shortly", Map.of());
+            metrics.finished("unknown", ex.request.method().name(), 503, ex.protocol.tag, Duration.ZERO, 0);
+        }
+    }
+
+    private void run(HttpExchange ex, RequestHandler handler) {
+        long start = System.nanoTime();
+        String method = ex.request.method().name();
+        String operation = "unknown";
+        AuditRecord.Outcome outcome = null;
+        int status;
+        try {
+            RouteTable.Match m = routes.match(method, ex.path);
+            ex.bind(m);
+            Route route = m.route();
+            operation = route.operationId();
+            if (route.isPublic()) {
+                outcome = AuditRecord.Outcome.PUBLIC;
+            } else {
+                outcome = AuditRecord.Outcome.DENIED_RATE_LIMITED;
+                limit(perAddress, "ip:" + ex.remote);
+                outcome = AuditRecord.Outcome.DENIED_UNAUTHENTICATED;
+                Caller c = access.authenticate(ex.request.headers().get(HttpHeaderNames.AUTHORIZATION));
+                ex.caller(c);
+                outcome = AuditRecord.Outcome.DENIED_RATE_LIMITED;
+                limit(perAccount, "acct:" + c.accountId());
+                outcome = AuditRecord.Outcome.DENIED_FORBIDDEN;
+                ex.caller(access.authorize(c, route.permission(), false, null));
+                outcome = AuditRecord.Outcome.DENIED_SECOND_FACTOR;
+                ex.caller(access.authorize(c, route.permission(), route.secondFactor(),
+                        ex.request.headers().get(AccessControl.TOTP_HEADER)));
+                outcome = AuditRecord.Outcome.ALLOWED;
+            }
+            if (route.request().shape() == Route.Shape.BINARY) {
+                ex.newContent();
+                long declared = ex.newContent().declaredLength().orElse(0);
+                if (declared > config.maxUploadSize().bytes()) {
+                    throw new ApiException(ApiError.PAYLOAD_TOO_LARGE, "upload of " + declared
+                            + " bytes exceeds the limit of " + config.maxUploadSize());
+                }
+            }
+            Reply reply = route.handler().handle(ex);
+            status = writer.write(ex, handler, reply);
+        } catch (ApiException e) {
+            Map<String, String> headers = Map.of();
+            if (e instanceof RateLimitedException r) {
+                headers = Map.of("Retry-After", Long.toString(r.retryAfterSeconds));
+            } else if (e instanceof io.stoq.fragmint.route.RangeHeader.Unsatisfiable u) {
+                headers = Map.of("Content-Range", "bytes */" + u.size());
+            }
+            status = fail(ex, handler, e.error(), e.getMessage(), headers);
+        } catch (BodyAbortedException e) {
+            status = fail(ex, handler, e.reason(), e.getMessage(), Map.of());
+        } catch (IOException e) {
+            BodyAbortedException aborted = ex.pipe.failure();
+            if (aborted != null) {
+                status = fail(ex, handler, aborted.reason(), aborted.getMessage(), Map.of());
+            } else {
+                LOG.warn("request {} {} {} failed: {}", ex.requestId, method, ex.path, e.toString());
+                status = fail(ex, handler, ApiError.INTERNAL, "internal I/O error (request "
+                        + ex.requestId + ")", Map.of());
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("request {} {} {} failed", ex.requestId, method, ex.path, e);
+            status = fail(ex, handler, ApiError.INTERNAL, "internal error (request " + ex.requestId
+                    + ")", Map.of());
+        }
+        metrics.finished(operation, method, status, ex.protocol.tag,
+                Duration.ofNanos(System.nanoTime() - start), ex.pipe.received());
+        if (outcome != null && outcome != AuditRecord.Outcome.PUBLIC) {
+            record(ex, operation, method, outcome, status);
+        }
+    }
+
+    private int fail(HttpExchange ex, RequestHandler handler, ApiError error, String detail,
+            Map<String, String> headers) {
+        writer.problem(ex, handler, error, detail, headers);
+        return error.status();
+    }
+
+    private void limit(RateLimiter limiter, String key) throws ApiException {
+        long wait = limiter.tryAcquire(key);
+        if (wait > 0) {
+            throw new RateLimitedException(wait);
+        }
+    }
+
+    private void record(HttpExchange ex, String operation, String method, AuditRecord.Outcome outcome,
+            int status) {
+        Caller c = ex.caller();
+        try {
+            audit.append(new AuditRecord(0, clock.instant(), c == null ? "anonymous" : c.accountId(),
+                    c == null ? null : c.credentialId(), operation, method, ex.path, outcome, status,
+                    ex.remote));
+        } catch (ApiException | RuntimeException e) {
+            LOG.error("audit append failed for request {}: {}", ex.requestId, e.toString());
+        }
+    }
+
+    /** 429 with the time to wait. */
+    static final class RateLimitedException extends ApiException {
+        private static final long serialVersionUID = 1L;
+        final long retryAfterSeconds;
+
+        RateLimitedException(long retryAfterSeconds) {
+            super(ApiError.RATE_LIMITED, "rate limit exceeded: retry after " + retryAfterSeconds + " s");
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+    }
+}

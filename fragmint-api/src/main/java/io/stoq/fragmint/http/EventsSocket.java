@@ -1,0 +1,185 @@
+package io.stoq.fragmint.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.stoq.fragmint.auth.Permission;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.Caller;
+import io.stoq.fragmint.port.EventSource;
+import io.stoq.fragmint.port.LedgerEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /v1/events} WebSocket: after the usual auth, the HTTP/1.1 connection is upgraded and
+ * receives every ledger event the caller's role may see, one JSON text frame per event. A
+ * subscriber that cannot keep up (outbound buffer full) is disconnected with close code 1013
+ * rather than buffered without bound; it can reconnect with {@code ?after=<last seq>}.
+ *
+ * <p>Event visibility: ASSET needs ASSET_READ, TOKEN needs TOKEN_READ, ACCOUNT needs ACCOUNT_READ,
+ * NODE needs NODE_READ, BLOCK needs LEDGER_READ. Thread-safe.
+ */
+final class EventsSocket {
+    private static final Logger LOG = LoggerFactory.getLogger(EventsSocket.class);
+    private static final int MAX_FRAME = 64 * 1024;
+
+    private final EventSource source;
+
+    EventsSocket(EventSource source) {
+        this.source = source;
+    }
+
+    static Permission permissionFor(LedgerEvent.Category c) {
+        return switch (c) {
+            case ASSET -> Permission.ASSET_READ;
+            case TOKEN -> Permission.TOKEN_READ;
+            case ACCOUNT -> Permission.ACCOUNT_READ;
+            case NODE -> Permission.NODE_READ;
+            case BLOCK -> Permission.LEDGER_READ;
+        };
+    }
+
+    /** Performs the upgrade; returns 101. Non-WebSocket requests get 400 via the exception. */
+    int upgrade(HttpExchange ex, RequestHandler handler, long afterSeq, ResponseWriter writer)
+            throws java.io.IOException {
+        if (ex.protocol != HttpExchange.Protocol.HTTP_1_1
+                || !"websocket".equalsIgnoreCase(ex.request.headers().get("Upgrade"))) {
+            writer.problem(ex, handler, ApiError.BAD_REQUEST,
+                    "/v1/events is a WebSocket: send an HTTP/1.1 'Upgrade: websocket' request", Map.of());
+            return 400;
+        }
+        if (!ex.startResponse()) {
+            throw new java.io.IOException("response already started");
+        }
+        Caller caller = ex.caller();
+        Channel ch = ex.ctx.channel();
+        FullHttpRequest req = new DefaultFullHttpRequest(ex.request.protocolVersion(), ex.request.method(),
+                ex.request.uri());
+        req.headers().set(ex.request.headers());
+        String url = "ws://" + ex.request.headers().get("Host", "localhost") + "/v1/events";
+        WebSocketServerHandshaker hs = new WebSocketServerHandshakerFactory(url, null, false, MAX_FRAME)
+                .newHandshaker(req);
+        if (hs == null) {
+            req.release();
+            ch.eventLoop().execute(() -> {
+                WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ch);
+                ch.close();
+            });
+            return 426;
+        }
+        Subscriber sub = new Subscriber(caller, hs);
+        handler.dispatcher().completed(ex); // a subscription is not a request to drain on shutdown
+        ch.eventLoop().execute(() -> {
+            if (ch.pipeline().get(HttpServerUpgradeHandler.class) != null) {
+                ch.pipeline().remove(HttpServerUpgradeHandler.class);
+            }
+            ch.pipeline().replace(handler, "events", sub);
+            hs.handshake(ch, req).addListener(f -> {
+                req.release();
+                if (!f.isSuccess()) {
+                    ch.close();
+                    return;
+                }
+                try {
+                    AutoCloseable handle = source.subscribe(afterSeq, sub::deliver);
+                    ch.closeFuture().addListener(c -> closeQuietly(handle));
+                } catch (ApiException | RuntimeException e) {
+                    LOG.warn("event subscription failed: {}", e.toString());
+                    ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE))
+                            .addListener(x -> ch.close());
+                }
+            });
+        });
+        return 101;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing subscription: {}", e.toString());
+        }
+    }
+
+    /** One connected subscriber; frames from the client are handled on its event loop. */
+    private static final class Subscriber extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final Caller caller;
+        private final WebSocketServerHandshaker handshaker;
+        private volatile Channel channel;
+        private boolean awaitingPong; // event loop only
+
+        Subscriber(Caller caller, WebSocketServerHandshaker handshaker) {
+            this.caller = caller;
+            this.handshaker = handshaker;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+            ctx.channel().config().setAutoRead(true);
+        }
+
+        /** Called on the event source's thread; never blocks. */
+        void deliver(LedgerEvent e) {
+            Channel ch = channel;
+            if (ch == null || !ch.isActive() || !permissionFor(e.category()).grantedTo(caller.role())) {
+                return;
+            }
+            if (!ch.isWritable()) {
+                ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.TRY_AGAIN_LATER,
+                        "subscriber too slow; reconnect with ?after=" + (e.seq() - 1)))
+                        .addListener(x -> ch.close());
+                return;
+            }
+            ch.writeAndFlush(new TextWebSocketFrame(new String(Json.bytes(e), StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof CloseWebSocketFrame close) {
+                handshaker.close(ctx.channel(), close.retain());
+            } else if (frame instanceof PingWebSocketFrame) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            } else if (frame instanceof PongWebSocketFrame) {
+                awaitingPong = false;
+            }
+            // Text and binary frames from clients are ignored: the stream is one-way.
+        }
+
+        /** Idle connection: ping; if the last ping got no pong, the peer is gone. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+                if (awaitingPong) {
+                    ctx.close();
+                } else {
+                    awaitingPong = true;
+                    ctx.writeAndFlush(new PingWebSocketFrame());
+                }
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

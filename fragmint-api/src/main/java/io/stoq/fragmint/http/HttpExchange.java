@@ -1,0 +1,198 @@
+package io.stoq.fragmint.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.Caller;
+import io.stoq.fragmint.port.NewContent;
+import io.stoq.fragmint.route.Exchange;
+import io.stoq.fragmint.route.RouteTable;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One in-flight request: the Netty side ({@link RequestHandler}) creates it on the event loop,
+ * the {@link Dispatcher} runs it on a worker thread. Header and path data are immutable after
+ * construction; {@code caller} and {@code match} are written and read by the worker only.
+ */
+final class HttpExchange implements Exchange {
+    final ChannelHandlerContext ctx;
+    final HttpRequest request;
+    final Protocol protocol;
+    final BodyPipe pipe;
+    final String requestId;
+    final String path;
+    final String remote;
+    private final Map<String, List<String>> query;
+    private final long maxJson;
+    private final java.util.concurrent.atomic.AtomicBoolean responseStarted =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private Caller caller;
+    private RouteTable.Match match;
+
+    /** The wire protocol a request came over. */
+    enum Protocol {
+        HTTP_1_1("http/1.1"), H2("h2"), H3("h3");
+
+        final String tag;
+
+        Protocol(String tag) {
+            this.tag = tag;
+        }
+    }
+
+    HttpExchange(ChannelHandlerContext ctx, HttpRequest request, Protocol protocol, BodyPipe pipe,
+            String requestId, String remote, long maxJson) {
+        this.ctx = ctx;
+        this.request = request;
+        this.protocol = protocol;
+        this.pipe = pipe;
+        this.requestId = requestId;
+        this.remote = remote;
+        this.maxJson = maxJson;
+        QueryStringDecoder qs = new QueryStringDecoder(request.uri());
+        this.path = qs.rawPath();
+        this.query = qs.parameters();
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean completed =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Marks the exchange finished (response written, connection gone, or upgraded); true the first time. */
+    boolean complete() {
+        return completed.compareAndSet(false, true);
+    }
+
+    /** Claims the right to write the response head; false when it was already written. */
+    boolean startResponse() {
+        return responseStarted.compareAndSet(false, true);
+    }
+
+    void bind(RouteTable.Match m) {
+        this.match = m;
+    }
+
+    RouteTable.Match match() {
+        return match;
+    }
+
+    void caller(Caller c) {
+        this.caller = c;
+    }
+
+    @Override
+    public Caller caller() {
+        return caller;
+    }
+
+    @Override
+    public void upgradeCaller(Caller verified) {
+        this.caller = verified;
+    }
+
+    @Override
+    public String pathParam(String name) {
+        String v = match.params().get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("route " + match.route().path() + " has no {" + name + "}");
+        }
+        return v;
+    }
+
+    @Override
+    public Optional<String> query(String name) {
+        List<String> v = query.get(name);
+        return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
+    }
+
+    @Override
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(request.headers().get(name));
+    }
+
+    @Override
+    public <T> T jsonBody(Class<T> type) throws ApiException {
+        String ct = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (ct == null || !isJson(ct)) {
+            throw new ApiException(ApiError.UNSUPPORTED_MEDIA_TYPE,
+                    "this route takes a JSON body: send Content-Type: application/json");
+        }
+        byte[] body;
+        try (InputStream in = pipe.stream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            body = out.toByteArray();
+        } catch (io.stoq.fragmint.port.BodyAbortedException e) {
+            throw new ApiException(e.reason(), e.getMessage());
+        } catch (IOException e) {
+            throw new ApiException(ApiError.TRUNCATED_BODY, "request body could not be read");
+        }
+        if (body.length == 0) {
+            throw ApiException.badRequest("missing JSON body");
+        }
+        try {
+            T value = Json.MAPPER.readValue(body, type);
+            if (value == null) {
+                throw ApiException.badRequest("JSON body must be an object, not null");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            String why = e.getOriginalMessage().replaceAll("\\s+", " ");
+            if (why.length() > 200) {
+                why = why.substring(0, 200) + "...";
+            }
+            throw ApiException.badRequest("malformed JSON body: " + why);
+        } catch (IOException e) {
+            throw ApiException.badRequest("malformed JSON body");
+        }
+    }
+
+    long maxJson() {
+        return maxJson;
+    }
+
+    private static boolean isJson(String contentType) {
+        String base = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return base.equals("application/json") || (base.startsWith("application/") && base.endsWith("+json"));
+    }
+
+    @Override
+    public InputStream streamBody() {
+        return pipe.stream();
+    }
+
+    @Override
+    public NewContent newContent() throws ApiException {
+        String ct = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+        String name = request.headers().get("X-Stoq-Name");
+        if (name != null && (name.isEmpty() || name.length() > 255 || name.chars().anyMatch(Character::isISOControl))) {
+            throw ApiException.badRequest("X-Stoq-Name must be 1..255 characters without control characters");
+        }
+        if (ct.length() > 255) {
+            throw ApiException.badRequest("Content-Type is longer than 255 characters");
+        }
+        OptionalLong len = declaredLength(request);
+        return new NewContent(ct, name, len);
+    }
+
+    static OptionalLong declaredLength(HttpRequest request) {
+        long n = HttpUtil.getContentLength(request, -1L);
+        return n < 0 ? OptionalLong.empty() : OptionalLong.of(n);
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
+    }
+}

@@ -1,0 +1,204 @@
+package io.stoq.fragmint.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.AssetContent;
+import io.stoq.fragmint.port.AssetMetadata;
+import io.stoq.fragmint.route.Reply;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+/**
+ * Renders {@link Reply}s and problems onto a request's channel from a worker thread. Adds the
+ * headers every response carries ({@code X-Request-Id}, {@code Alt-Svc} advertising HTTP/3 on
+ * TCP connections) and streams content in 64 KiB steps gated on channel writability.
+ *
+ * <p>ByteBuf ownership: each buffer allocated here is handed to {@code writeAndFlush}, which
+ * releases it. Thread-safe (stateless apart from configuration).
+ */
+final class ResponseWriter {
+    static final int CHUNK = 64 * 1024;
+
+    private final ApiMetrics metrics;
+    private final IntSupplier http3Port;
+    private final EventsSocket events;
+
+    ResponseWriter(ApiMetrics metrics, IntSupplier http3Port, EventsSocket events) {
+        this.metrics = metrics;
+        this.http3Port = http3Port;
+        this.events = events;
+    }
+
+    /** Writes {@code reply}; returns the HTTP status sent. */
+    int write(HttpExchange ex, RequestHandler handler, Reply reply) throws IOException {
+        if (reply instanceof Reply.Json j) {
+            send(ex, handler, j.status(), "application/json", Json.bytes(j.body()), j.headers());
+            return j.status();
+        }
+        if (reply instanceof Reply.Bytes b) {
+            send(ex, handler, b.status(), b.contentType(), b.body(), b.headers());
+            return b.status();
+        }
+        if (reply instanceof Reply.Empty e) {
+            send(ex, handler, e.status(), null, new byte[0], e.headers());
+            return e.status();
+        }
+        if (reply instanceof Reply.Content c) {
+            return stream(ex, handler, c);
+        }
+        Reply.WebSocket ws = (Reply.WebSocket) reply;
+        return events.upgrade(ex, handler, ws.afterSeq(), this);
+    }
+
+    /** Sends a problem, or, when the response already started, aborts the stream. */
+    void problem(HttpExchange ex, RequestHandler handler, ApiError error, String detail,
+            Map<String, String> headers) {
+        if (!ex.startResponse()) {
+            handler.dispatcher().completed(ex);
+            ex.ctx.close();
+            return;
+        }
+        FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
+                Json.bytes(Problems.body(error, detail, ex.requestId)));
+        res.headers().set("X-Request-Id", ex.requestId);
+        headers.forEach(res.headers()::set);
+        if (error == ApiError.UNAUTHENTICATED) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"stoq\"");
+        } else if (error == ApiError.TOTP_REQUIRED) {
+            res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
+                    "Bearer realm=\"stoq\", error=\"insufficient_user_authentication\", "
+                            + "error_description=\"TOTP second factor required\"");
+        }
+        finish(ex, handler, res);
+    }
+
+    /** A problem for a request that never became an exchange (codec failure); closes after. */
+    void rawProblem(ChannelHandlerContext ctx, HttpExchange.Protocol protocol, ApiError error,
+            String detail, String requestId) {
+        FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
+                Json.bytes(Problems.body(error, detail, requestId)));
+        res.headers().set("X-Request-Id", requestId);
+        if (protocol == HttpExchange.Protocol.HTTP_1_1) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void send(HttpExchange ex, RequestHandler handler, int status, String contentType,
+            byte[] body, Map<String, String> headers) throws IOException {
+        if (!ex.startResponse()) {
+            throw new IOException("response already started");
+        }
+        FullHttpResponse res = full(status, contentType, body);
+        common(ex, res.headers());
+        if ("application/json".equals(contentType)) {
+            res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        }
+        headers.forEach(res.headers()::set);
+        finish(ex, handler, res);
+    }
+
+    private int stream(HttpExchange ex, RequestHandler handler, Reply.Content c) throws IOException {
+        try (AssetContent content = c.content()) {
+            AssetMetadata m = content.metadata();
+            long length = content.range() == null ? 0 : content.range().length();
+            int status = c.partial() ? 206 : 200;
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+            HttpHeaders h = head.headers();
+            common(ex, h);
+            h.set(HttpHeaderNames.CONTENT_TYPE, m.contentType());
+            h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+            h.set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+            h.set("X-Stoq-Version", m.version());
+            h.set("X-Stoq-Sha3", m.sha3());
+            if (c.partial()) {
+                h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + content.range().first() + "-"
+                        + content.range().last() + "/" + m.size());
+            }
+            c.headers().forEach(h::set);
+            boolean close = closeAfter(ex, h);
+            if (!ex.startResponse()) {
+                throw new IOException("response already started");
+            }
+            ex.ctx.write(head);
+            InputStream in = content.body();
+            long left = length;
+            while (left > 0) {
+                handler.gate().awaitWritable(ex.ctx.channel());
+                int want = (int) Math.min(CHUNK, left);
+                ByteBuf buf = ex.ctx.alloc().buffer(want);
+                int n;
+                try {
+                    n = buf.writeBytes(in, want);
+                } catch (IOException | RuntimeException e) {
+                    buf.release();
+                    throw e;
+                }
+                if (n < 0) {
+                    buf.release();
+                    throw new IOException("content ended " + left + " bytes early");
+                }
+                left -= n;
+                metrics.sent(n);
+                ex.ctx.writeAndFlush(new DefaultHttpContent(buf));
+            }
+            ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f ->
+                    handler.exchangeDone(ex.ctx, ex, close || !f.isSuccess()));
+            return status;
+        }
+    }
+
+    private void finish(HttpExchange ex, RequestHandler handler, FullHttpResponse res) {
+        boolean close = closeAfter(ex, res.headers());
+        ex.ctx.writeAndFlush(res).addListener(f -> handler.exchangeDone(ex.ctx, ex, close || !f.isSuccess()));
+    }
+
+    /** HTTP/1.1: close when the client asked or when the request body was not read to its end. */
+    private static boolean closeAfter(HttpExchange ex, HttpHeaders h) {
+        if (ex.protocol != HttpExchange.Protocol.HTTP_1_1) {
+            return false;
+        }
+        boolean close = !HttpUtil.isKeepAlive(ex.request) || !ex.pipe.isComplete();
+        if (close) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return close;
+    }
+
+    private void common(HttpExchange ex, HttpHeaders h) {
+        h.set("X-Request-Id", ex.requestId);
+        int port = http3Port.getAsInt();
+        if (port > 0 && ex.protocol != HttpExchange.Protocol.H3) {
+            h.set("Alt-Svc", "h3=\":" + port + "\"; ma=86400");
+        }
+    }
+
+    private static FullHttpResponse full(int status, String contentType, byte[] body) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
+        if (contentType != null) {
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        if (status != 204) {
+            res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        }
+        return res;
+    }
+}

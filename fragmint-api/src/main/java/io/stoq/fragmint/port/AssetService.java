@@ -1,0 +1,56 @@
+package io.stoq.fragmint.port;
+
+import java.io.InputStream;
+import java.util.OptionalLong;
+
+/**
+ * The asset core, implemented by stoq-node (shard pipeline + ledger). Every method may block and
+ * is called on an API worker thread, never on a network event loop. Authorisation by role has
+ * already happened; ownership ("may this caller write this asset?") is the service's to check,
+ * because the ledger is the authority on owners.
+ *
+ * <p>Streaming contract for {@link #create} and {@link #update}: {@code body} delivers the request
+ * body as it arrives, with backpressure (the network stops reading while the service is slow).
+ * {@code read} returns -1 only at the true end of a complete body; if the body will never
+ * complete it throws {@link BodyAbortedException}. The service must commit nothing unless it read
+ * to -1, so an aborted upload leaves no asset and no version behind.
+ */
+public interface AssetService {
+
+    /** Stores a new asset owned by the caller and returns its version-1 metadata once durable. */
+    AssetMetadata create(Caller caller, NewContent content, InputStream body)
+            throws ApiException, java.io.IOException;
+
+    /** Metadata of the latest version, or of {@code version} when given. */
+    AssetMetadata metadata(Caller caller, String id, OptionalLong version) throws ApiException;
+
+    /** Lists assets visible to the caller, newest first; {@code owner} filters when not null. */
+    Page<AssetMetadata> list(Caller caller, String owner, PageRequest page) throws ApiException;
+
+    /**
+     * Opens exactly {@code range} of the given version's plaintext ({@code range} is null for an
+     * empty content). The caller closes the result.
+     */
+    AssetContent openContent(Caller caller, String id, long version, ByteRange range)
+            throws ApiException;
+
+    /**
+     * Stores a new version. When {@code expectedVersion} is present and is not the latest version,
+     * fails with {@link ApiError#PRECONDITION_FAILED} before reading the body. Only the owner (or
+     * an admin) may update.
+     */
+    AssetMetadata update(Caller caller, String id, OptionalLong expectedVersion, NewContent content,
+            InputStream body) throws ApiException, java.io.IOException;
+
+    /** Moves ownership to {@code newOwner}; only the owner (or an admin). */
+    AssetMetadata transfer(Caller caller, String id, String newOwner) throws ApiException;
+
+    /** Writes a tombstone; the asset then answers 404. Only the owner (or an admin). */
+    void delete(Caller caller, String id) throws ApiException;
+
+    /** Changes to the asset, oldest first. */
+    Page<AssetVersion> history(Caller caller, String id, PageRequest page) throws ApiException;
+
+    /** Ledger inclusion proof of the latest version, or of {@code version} when given. */
+    AssetProof proof(Caller caller, String id, OptionalLong version) throws ApiException;
+}

@@ -1,0 +1,40 @@
+package io.stoq.fragmint.port;
+
+import java.time.Instant;
+
+/**
+ * One entry of an asset's history, as recorded on the ledger.
+ *
+ * @param version the asset version after this change
+ * @param change what happened
+ * @param actor account that made the change
+ * @param owner owner after the change
+ * @param size plaintext size in bytes of this version's content
+ * @param sha3 hex SHA3-256 of the content
+ * @param merkleRoot hex merkle root
+ * @param blockHeight ledger block holding the change
+ * @param at commit time
+ */
+public record AssetVersion(
+        long version,
+        Change change,
+        String actor,
+        String owner,
+        long size,
+        String sha3,
+        String merkleRoot,
+        long blockHeight,
+        Instant at) {
+
+    /** Kinds of change recorded in history. */
+    public enum Change {
+        /** First upload. */
+        CREATE,
+        /** New content version. */
+        UPDATE,
+        /** Ownership moved to another account (content unchanged). */
+        TRANSFER,
+        /** Tombstone: the asset is gone for readers. */
+        DELETE
+    }
+}

@@ -1,0 +1,33 @@
+package io.stoq.fragmint.port;
+
+import java.time.Instant;
+
+/**
+ * The append-only audit log of access decisions, implemented by stoq-node (durable, no update or
+ * delete operation exists). Appends happen on every request, so they must be cheap (group commit).
+ */
+public interface AuditLog {
+
+    /** Appends a record and returns it with its assigned sequence number. */
+    AuditRecord append(AuditRecord record) throws ApiException;
+
+    /** Records matching {@code query}, oldest first. */
+    Page<AuditRecord> query(Query query, PageRequest page) throws ApiException;
+
+    /**
+     * Filter for {@link #query}; every null field matches all.
+     *
+     * @param actor account id
+     * @param outcome decision
+     * @param since inclusive lower time bound
+     * @param until exclusive upper time bound
+     */
+    record Query(String actor, AuditRecord.Outcome outcome, Instant since, Instant until) {
+        public boolean matches(AuditRecord r) {
+            return (actor == null || actor.equals(r.actor()))
+                    && (outcome == null || outcome == r.outcome())
+                    && (since == null || !r.at().isBefore(since))
+                    && (until == null || r.at().isBefore(until));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.stoq.fragmint.port;
+
+import java.util.List;
+
+/**
+ * Read access to the ledger and the network membership, implemented by stoq-node. Calls may block
+ * (they run on API worker threads).
+ */
+public interface LedgerView {
+
+    /** Blocks, newest first. */
+    Page<BlockSummary> blocks(PageRequest page) throws ApiException;
+
+    /** One block by height; {@link ApiError#NOT_FOUND} when above the tip. */
+    BlockSummary block(long height) throws ApiException;
+
+    /** Every node the ledger knows, registered or revoked. */
+    List<NodeInfo> nodes() throws ApiException;
+
+    /** One node by id. */
+    NodeInfo node(String id) throws ApiException;
+
+    /**
+     * A block header as the API shows it.
+     *
+     * @param height block height, 0 = genesis
+     * @param hash hex header hash
+     * @param previousHash hex hash of the previous header (empty string for genesis)
+     * @param txRoot hex merkle root of the block's transactions
+     * @param stateRoot hex state root after the block
+     * @param txCount number of transactions
+     * @param time commit time
+     */
+    record BlockSummary(long height, String hash, String previousHash, String txRoot,
+            String stateRoot, int txCount, java.time.Instant time) {}
+
+    /**
+     * A network member.
+     *
+     * @param id node id
+     * @param addresses advertised host:port addresses
+     * @param zone placement zone
+     * @param status membership status
+     * @param capacityBytes declared capacity in bytes
+     * @param freeBytes last reported free space in bytes
+     * @param certSerial serial of the node's Falcon certificate
+     */
+    record NodeInfo(String id, List<String> addresses, String zone, NodeStatus status,
+            long capacityBytes, long freeBytes, String certSerial) {
+        public NodeInfo {
+            addresses = List.copyOf(addresses);
+        }
+    }
+
+    /** Membership status of a node. */
+    enum NodeStatus {
+        /** Registered and heartbeating. */
+        UP,
+        /** Registered, heartbeat missed. */
+        DOWN,
+        /** Removed from the network; its certificate is on the revocation list. */
+        REVOKED
+    }
+}

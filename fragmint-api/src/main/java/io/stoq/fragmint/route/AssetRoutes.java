@@ -1,0 +1,173 @@
+package io.stoq.fragmint.route;
+
+import static io.stoq.fragmint.port.ApiError.BAD_REQUEST;
+import static io.stoq.fragmint.port.ApiError.FORBIDDEN;
+import static io.stoq.fragmint.port.ApiError.NOT_FOUND;
+import static io.stoq.fragmint.port.ApiError.PAYLOAD_TOO_LARGE;
+import static io.stoq.fragmint.port.ApiError.PRECONDITION_FAILED;
+import static io.stoq.fragmint.port.ApiError.RANGE_NOT_SATISFIABLE;
+import static io.stoq.fragmint.port.ApiError.TRUNCATED_BODY;
+import static io.stoq.fragmint.port.ApiError.UNPROCESSABLE;
+import static io.stoq.fragmint.port.ApiError.UNSUPPORTED_MEDIA_TYPE;
+import static io.stoq.fragmint.route.RouteBuilder.delete;
+import static io.stoq.fragmint.route.RouteBuilder.get;
+import static io.stoq.fragmint.route.RouteBuilder.post;
+import static io.stoq.fragmint.route.RouteBuilder.put;
+
+import io.stoq.fragmint.auth.Permission;
+import io.stoq.fragmint.port.AccountStore;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.AssetContent;
+import io.stoq.fragmint.port.AssetMetadata;
+import io.stoq.fragmint.port.AssetProof;
+import io.stoq.fragmint.port.AssetService;
+import io.stoq.fragmint.port.AssetVersion;
+import io.stoq.fragmint.port.ByteRange;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** The asset core routes ({@code /v1/assets...}). Stateless; thread-safe. */
+final class AssetRoutes {
+    private static final String VERSION_DOC = "version number (default: latest)";
+
+    private final AssetService assets;
+    private final AccountStore accounts;
+
+    AssetRoutes(AssetService assets, AccountStore accounts) {
+        this.assets = assets;
+        this.accounts = accounts;
+    }
+
+    List<Route> routes() {
+        return List.of(
+                post("/v1/assets", "createAsset").needs(Permission.ASSET_WRITE)
+                        .summary("Upload a new asset: the raw request body is the content, streamed, any size")
+                        .takes(Route.Body.binary()).returns(201, Route.Body.json(AssetMetadata.class))
+                        .header("X-Stoq-Name", "optional file name to keep with the asset")
+                        .errors(BAD_REQUEST, PAYLOAD_TOO_LARGE, TRUNCATED_BODY, UNSUPPORTED_MEDIA_TYPE)
+                        .handle(this::create),
+                get("/v1/assets", "listAssets").needs(Permission.ASSET_READ)
+                        .summary("List assets, newest first").paged()
+                        .query("owner", "string", "only assets of this account")
+                        .returns(200, Route.Body.page(AssetMetadata.class)).errors(BAD_REQUEST)
+                        .handle(this::list),
+                get("/v1/assets/{id}", "getAsset").needs(Permission.ASSET_READ)
+                        .summary("Metadata of an asset version").query("version", "integer", VERSION_DOC)
+                        .returns(200, Route.Body.json(AssetMetadata.class)).errors(BAD_REQUEST, NOT_FOUND)
+                        .handle(this::metadata),
+                get("/v1/assets/{id}/content", "getAssetContent").needs(Permission.ASSET_READ)
+                        .summary("Download content bytes; supports one HTTP Range (206)")
+                        .query("version", "integer", VERSION_DOC)
+                        .header("Range", "bytes=first-last, bytes=first- or bytes=-suffix")
+                        .returns(200, Route.Body.binary())
+                        .errors(BAD_REQUEST, NOT_FOUND, RANGE_NOT_SATISFIABLE).handle(this::content),
+                put("/v1/assets/{id}/content", "updateAssetContent").needs(Permission.ASSET_WRITE)
+                        .summary("Upload a new version (owner only); older versions stay readable")
+                        .header("If-Match", "\"v<N>\": fail with 412 unless the latest version is N")
+                        .header("X-Stoq-Name", "optional file name")
+                        .takes(Route.Body.binary()).returns(200, Route.Body.json(AssetMetadata.class))
+                        .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE,
+                                TRUNCATED_BODY, UNSUPPORTED_MEDIA_TYPE)
+                        .handle(this::update),
+                post("/v1/assets/{id}/transfers", "transferAsset").needs(Permission.ASSET_TRANSFER)
+                        .withTotp().summary("Give the asset to another account (owner only)")
+                        .takes(Route.Body.json(Messages.TransferAsset.class))
+                        .returns(200, Route.Body.json(AssetMetadata.class))
+                        .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, UNPROCESSABLE, UNSUPPORTED_MEDIA_TYPE,
+                                PAYLOAD_TOO_LARGE)
+                        .handle(this::transfer),
+                RouteBuilder.delete("/v1/assets/{id}", "deleteAsset").needs(Permission.ASSET_DELETE).withTotp()
+                        .summary("Delete (tombstone) an asset (owner only)").returns(204, Route.Body.NONE)
+                        .errors(NOT_FOUND, FORBIDDEN).handle(this::deleteAsset),
+                get("/v1/assets/{id}/history", "getAssetHistory").needs(Permission.ASSET_READ)
+                        .summary("Every change to the asset, oldest first").paged()
+                        .returns(200, Route.Body.page(AssetVersion.class)).errors(BAD_REQUEST, NOT_FOUND)
+                        .handle(this::history),
+                get("/v1/assets/{id}/proof", "getAssetProof").needs(Permission.PROOF_READ)
+                        .summary("Ledger inclusion proof of an asset version, checkable offline")
+                        .query("version", "integer", VERSION_DOC)
+                        .returns(200, Route.Body.json(AssetProof.class)).errors(BAD_REQUEST, NOT_FOUND)
+                        .handle(this::proof));
+    }
+
+    static String etag(long version) {
+        return "\"v" + version + "\"";
+    }
+
+    private static void requireRawBody(Exchange ex) throws ApiException {
+        String type = ex.newContent().contentType().toLowerCase(java.util.Locale.ROOT);
+        if (type.startsWith("multipart/") || type.startsWith("application/x-www-form-urlencoded")) {
+            throw new ApiException(ApiError.UNSUPPORTED_MEDIA_TYPE,
+                    "send the file's raw bytes as the body, not a form (" + type + ")");
+        }
+    }
+
+    private Reply create(Exchange ex) throws ApiException, java.io.IOException {
+        requireRawBody(ex);
+        AssetMetadata m = assets.create(ex.caller(), ex.newContent(), ex.streamBody());
+        return new Reply.Json(201, m, Map.of("Location", "/v1/assets/" + m.id(), "ETag", etag(m.version())));
+    }
+
+    private Reply list(Exchange ex) throws ApiException {
+        Optional<String> owner = ex.query("owner");
+        return new Reply.Json(200, assets.list(ex.caller(), owner.orElse(null), Params.page(ex)));
+    }
+
+    private Reply metadata(Exchange ex) throws ApiException {
+        AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"),
+                Params.optionalLong(ex, "version", 1));
+        return new Reply.Json(200, m, Map.of("ETag", etag(m.version())));
+    }
+
+    private Reply content(Exchange ex) throws ApiException {
+        AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"),
+                Params.optionalLong(ex, "version", 1));
+        ByteRange requested = RangeHeader.resolve(ex.header("Range").orElse(null), m.size());
+        ByteRange range = requested != null ? requested : m.size() == 0 ? null : ByteRange.whole(m.size());
+        AssetContent content = assets.openContent(ex.caller(), m.id(), m.version(), range);
+        return new Reply.Content(content, requested != null, Map.of("ETag", etag(m.version())));
+    }
+
+    private Reply update(Exchange ex) throws ApiException, java.io.IOException {
+        requireRawBody(ex);
+        OptionalLong expected = OptionalLong.empty();
+        Optional<String> ifMatch = ex.header("If-Match");
+        if (ifMatch.isPresent()) {
+            String v = ifMatch.get().trim().replace("\"", "");
+            try {
+                expected = OptionalLong.of(Long.parseLong(v.startsWith("v") ? v.substring(1) : v));
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("If-Match must be a version tag like \"v3\"");
+            }
+        }
+        AssetMetadata m = assets.update(ex.caller(), ex.pathParam("id"), expected, ex.newContent(),
+                ex.streamBody());
+        return new Reply.Json(200, m, Map.of("ETag", etag(m.version())));
+    }
+
+    private Reply transfer(Exchange ex) throws ApiException {
+        Messages.TransferAsset body = ex.jsonBody(Messages.TransferAsset.class);
+        String to = Params.accountId(body.newOwner(), "newOwner");
+        if (accounts.account(to).isEmpty()) {
+            throw new ApiException(UNPROCESSABLE, "no account '" + to + "' to transfer to");
+        }
+        return new Reply.Json(200, assets.transfer(ex.caller(), ex.pathParam("id"), to));
+    }
+
+    private Reply deleteAsset(Exchange ex) throws ApiException {
+        assets.delete(ex.caller(), ex.pathParam("id"));
+        return new Reply.Empty(204, Map.of());
+    }
+
+    private Reply history(Exchange ex) throws ApiException {
+        return new Reply.Json(200, assets.history(ex.caller(), ex.pathParam("id"), Params.page(ex)));
+    }
+
+    private Reply proof(Exchange ex) throws ApiException {
+        return new Reply.Json(200, assets.proof(ex.caller(), ex.pathParam("id"),
+                Params.optionalLong(ex, "version", 1)));
+    }
+}

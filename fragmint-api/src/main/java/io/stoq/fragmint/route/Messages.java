@@ -1,0 +1,116 @@
+package io.stoq.fragmint.route;
+
+import io.stoq.fragmint.port.Role;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * JSON request and response bodies that are the API's own (port records are served as they are).
+ * Records with only strings, numbers, booleans, instants, lists and enums, so the OpenAPI schema
+ * generator can describe them by reflection.
+ */
+public final class Messages {
+    private Messages() {}
+
+    /** Body of {@code POST /v1/assets/{id}/transfers}. @param newOwner account id to own the asset */
+    public record TransferAsset(String newOwner) {}
+
+    /**
+     * Body of {@code POST /v1/tokens/transfers}.
+     *
+     * @param to payee account id
+     * @param amount whole tokens, positive
+     * @param memo optional free text, at most 256 characters
+     */
+    public record TransferTokens(String to, Long amount, String memo) {}
+
+    /**
+     * Body of {@code POST /v1/accounts}.
+     *
+     * @param id new account id
+     * @param role its role
+     * @param displayName optional free text
+     */
+    public record CreateAccount(String id, String role, String displayName) {}
+
+    /** Body of {@code PUT /v1/accounts/{id}/role}. @param role new role */
+    public record SetRole(String role) {}
+
+    /**
+     * Body of {@code POST /v1/accounts/{id}/keys}.
+     *
+     * @param label free text to recognise the key by
+     * @param expiresAt optional expiry (ISO-8601)
+     */
+    public record CreateKey(String label, Instant expiresAt) {}
+
+    /**
+     * A newly created API key: the only time the key string is ever shown.
+     *
+     * @param keyId public id
+     * @param key the secret key string, to send as {@code Authorization: Bearer <key>}
+     * @param accountId owner
+     * @param label label
+     * @param expiresAt expiry or null
+     */
+    public record CreatedKey(String keyId, String key, String accountId, String label,
+            Instant expiresAt) {}
+
+    /**
+     * An API key as listed (never the secret or its hash).
+     *
+     * @param keyId public id
+     * @param label label
+     * @param createdAt creation time
+     * @param expiresAt expiry or null
+     * @param revoked whether revoked
+     */
+    public record KeyInfo(String keyId, String label, Instant createdAt, Instant expiresAt,
+            boolean revoked) {}
+
+    /**
+     * A TOTP enrollment: shown once.
+     *
+     * @param secret base32 secret for manual entry
+     * @param uri otpauth:// URI for QR codes
+     * @param algorithm HMAC algorithm
+     * @param digits code length
+     * @param period time step in seconds
+     */
+    public record TotpEnrollment(String secret, String uri, String algorithm, int digits,
+            int period) {}
+
+    /**
+     * A new session.
+     *
+     * @param token bearer token ({@code stqs_...}), shown once
+     * @param sessionId public id
+     * @param accountId owner
+     * @param expiresAt end of validity
+     */
+    public record SessionCreated(String token, String sessionId, String accountId,
+            Instant expiresAt) {}
+
+    /**
+     * The caller as the API sees it.
+     *
+     * @param account the account
+     * @param permissions what its role may do
+     * @param secondFactor whether this request carried a verified second factor
+     */
+    public record Me(io.stoq.fragmint.port.Account account, List<String> permissions,
+            boolean secondFactor) {}
+
+    /**
+     * Health answer.
+     *
+     * @param status {@code ok} or {@code unavailable}
+     * @param detail short reason
+     */
+    public record Health(String status, String detail) {}
+
+    /** Role names for docs. */
+    public static List<String> roleNames() {
+        return java.util.Arrays.stream(Role.values()).map(Role::wireName).toList();
+    }
+}

@@ -1,0 +1,98 @@
+package io.stoq.fragmint.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.BodyAbortedException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Backpressure, limits and failure semantics of the event-loop-to-worker body pipe. */
+class BodyPipeTest {
+    private static ByteBuf chunk(int n) {
+        return Unpooled.buffer(n).writeZero(n);
+    }
+
+    @Test
+    void pausesAboveHighWaterAndResumesBelowLowWater() throws Exception {
+        AtomicInteger resumes = new AtomicInteger();
+        BodyPipe pipe = new BodyPipe(OptionalLong.empty(), Long.MAX_VALUE, resumes::incrementAndGet, Duration.ofSeconds(5));
+        int offered = 0;
+        boolean paused = false;
+        while (!paused) {
+            paused = pipe.offer(chunk(64 * 1024));
+            offered += 64 * 1024;
+        }
+        assertThat(offered).isEqualTo(BodyPipe.HIGH_WATER);
+        InputStream in = pipe.stream();
+        byte[] buf = new byte[64 * 1024];
+        int read = 0;
+        while (resumes.get() == 0) {
+            read += in.read(buf);
+        }
+        assertThat(offered - read).isLessThan(BodyPipe.LOW_WATER);
+        assertThat(resumes.get()).isEqualTo(1);
+        pipe.end();
+        while (in.read(buf) != -1) {
+            read += 0;
+        }
+    }
+
+    @Test
+    void limitAndDeclaredLengthAreEnforced() {
+        List<ByteBuf> bufs = new ArrayList<>();
+        BodyPipe pipe = new BodyPipe(OptionalLong.empty(), 100, () -> { }, Duration.ofSeconds(5));
+        ByteBuf a = chunk(60);
+        ByteBuf b = chunk(60);
+        bufs.add(a);
+        bufs.add(b);
+        pipe.offer(a);
+        pipe.offer(b);
+        assertThatThrownBy(() -> pipe.stream().read(new byte[10])).isInstanceOfSatisfying(BodyAbortedException.class,
+                e -> assertThat(e.reason()).isEqualTo(ApiError.PAYLOAD_TOO_LARGE));
+        assertThat(bufs).allSatisfy(x -> assertThat(x.refCnt()).isZero());
+
+        BodyPipe shortBody = new BodyPipe(OptionalLong.of(50), 1000, () -> { }, Duration.ofSeconds(5));
+        shortBody.offer(chunk(20));
+        shortBody.end();
+        assertThatThrownBy(() -> shortBody.stream().readAllBytes()).isInstanceOfSatisfying(BodyAbortedException.class,
+                e -> assertThat(e.reason()).isEqualTo(ApiError.TRUNCATED_BODY));
+    }
+
+    @Test
+    void abortWakesABlockedReaderAndReleasesBuffers() throws Exception {
+        BodyPipe pipe = new BodyPipe(OptionalLong.empty(), 1000, () -> { }, Duration.ofSeconds(30));
+        ByteBuf queued = chunk(10);
+        pipe.offer(queued);
+        InputStream in = pipe.stream();
+        assertThat(in.read(new byte[10])).isEqualTo(10);
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            pipe.abort(ApiError.TRUNCATED_BODY, "client went away");
+        });
+        t.start();
+        assertThatThrownBy(() -> in.read(new byte[10])).isInstanceOf(BodyAbortedException.class)
+                .hasMessageContaining("client went away");
+        t.join();
+        assertThat(queued.refCnt()).isZero();
+    }
+
+    @Test
+    void stalledBodyTimesOut() {
+        BodyPipe pipe = new BodyPipe(OptionalLong.empty(), 1000, () -> { }, Duration.ofMillis(100));
+        assertThatThrownBy(() -> pipe.stream().read(new byte[1])).isInstanceOfSatisfying(BodyAbortedException.class,
+                e -> assertThat(e.reason()).isEqualTo(ApiError.TRUNCATED_BODY));
+    }
+}
