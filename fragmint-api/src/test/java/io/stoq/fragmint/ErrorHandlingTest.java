@@ -199,7 +199,10 @@ class ErrorHandlingTest {
         problem(t.send(t.request("/v1/accounts/ghost", "admin").build()), 404, "NOT_FOUND");
         problem(t.send(t.request("/v1/nothing-here", "alice").build()), 404, "NOT_FOUND");
         problem(t.send(t.request("/v1/assets/a%2F..%2Fb", "alice").build()), 404, "NOT_FOUND");
-        problem(t.send(t.request("/healthz", null).DELETE().build()), 405, "METHOD_NOT_ALLOWED");
+        HttpResponse<byte[]> notAllowed = t.send(t.request("/v1/assets/x", "alice").method("PATCH",
+                HttpRequest.BodyPublishers.noBody()).build());
+        problem(notAllowed, 405, "METHOD_NOT_ALLOWED");
+        assertThat(notAllowed.headers().firstValue("Allow")).hasValue("GET, DELETE");
         problem(t.send(t.request("/v1/assets?limit=0", "alice").build()), 400, "BAD_REQUEST");
         problem(t.send(t.request("/v1/assets/x?version=abc", "alice").build()), 400, "BAD_REQUEST");
     }

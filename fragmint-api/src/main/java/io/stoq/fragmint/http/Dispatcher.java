@@ -175,6 +175,8 @@ final class Dispatcher {
                 headers = Map.of("Retry-After", Long.toString(r.retryAfterSeconds));
             } else if (e instanceof io.stoq.fragmint.route.RangeHeader.Unsatisfiable u) {
                 headers = Map.of("Content-Range", "bytes */" + u.size());
+            } else if (e.error() == ApiError.METHOD_NOT_ALLOWED) {
+                headers = Map.of("Allow", String.join(", ", routes.methodsFor(ex.path)));
             }
             status = fail(ex, handler, e.error(), e.getMessage(), headers);
         } catch (BodyAbortedException e) {
