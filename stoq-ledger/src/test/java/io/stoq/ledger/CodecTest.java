@@ -58,7 +58,7 @@ class CodecTest {
             assertThat(back.id()).isEqualTo(tx.id());
             assertThat(back.type()).isEqualTo(body.type());
             assertThat(back.signatureValid()).isTrue();
-            assertThat(back.leafHash()).isEqualTo(io.stoq.ledger.block.MerkleTree.leafHash(tx.encoded())).isEqualTo(tx.leafHash());
+            assertThat(back.leafHash()).isEqualTo(io.stoq.crypto.merkle.MerkleHash.leaf(tx.encoded())).isEqualTo(tx.leafHash());
             seen.add(back.type());
         }
         assertThat(seen).containsExactlyInAnyOrder(TxType.values());

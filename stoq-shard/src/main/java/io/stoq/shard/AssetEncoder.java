@@ -1,7 +1,6 @@
 package io.stoq.shard;
 
 import io.stoq.crypto.aead.AesGcm;
-import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.shard.analyze.ContentFormat;
 import io.stoq.shard.analyze.FormatSniffer;
@@ -12,18 +11,16 @@ import io.stoq.shard.codec.EncodeResult;
 import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardCodec;
 import io.stoq.shard.codec.ShardEncoder;
-import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.codec.ShardSink;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
 import io.stoq.shard.manifest.ChunkingInfo;
 import io.stoq.shard.manifest.SignedManifest;
-import io.stoq.shard.merkle.MerkleTree;
+import io.stoq.shard.merkle.ShardMerkle;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.PublicKey;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -88,12 +85,8 @@ public final class AssetEncoder {
         ChunkPlan plan = request.plan() != null ? request.plan() : ShardSizing.plan(request.size(), format, request.policy());
         ShardCodec codec = new ShardCodec(request.assetId(), request.version(), assetKey, DEFAULT_ZSTD_LEVEL, format.worthCompressing());
         EncodeResult result = encoder.encode(head, plan, codec, sink);
-        List<Hash256> hashes = new ArrayList<>(result.shards().size());
-        for (ShardEntry e : result.shards()) {
-            hashes.add(e.hash());
-        }
         AssetManifest manifest = new AssetManifest(request.assetId(), request.version(), format, result.plainBytes(),
-                ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), MerkleTree.of(hashes).root(),
+                ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), ShardMerkle.treeOf(result.shards()).root(),
                 AssetKeys.wrap(assetKey, request.assetId(), request.version(), recipients),
                 signer.algorithm(), signer.publicKey().getEncoded());
         return SignedManifest.sign(manifest, signer);

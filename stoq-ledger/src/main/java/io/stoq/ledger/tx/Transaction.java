@@ -3,6 +3,7 @@ package io.stoq.ledger.tx;
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.merkle.MerkleHash;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.crypto.sign.VerifyingKey;
@@ -176,12 +177,12 @@ public final class Transaction {
 
     /**
      * The RFC 6962 merkle leaf hash of this tx, H(0x00 || encoding), computed once. Equal to
-     * {@code MerkleTree.leafHash(encoded())}; cached because blocks, verify and proofs all need it.
+     * {@code MerkleHash.leaf(encoded())}; cached because blocks, verify and proofs all need it.
      */
     public Hash256 leafHash() {
         Hash256 h = leafHash;
         if (h == null) {
-            h = new Sha3().update((byte) 0x00).update(encoded).digest();
+            h = MerkleHash.leaf(encoded);
             leafHash = h;
         }
         return h;

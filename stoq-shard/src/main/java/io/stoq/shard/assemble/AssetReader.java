@@ -1,6 +1,8 @@
 package io.stoq.shard.assemble;
 
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.merkle.InclusionProof;
+import io.stoq.crypto.merkle.MerkleTree;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.codec.GcmWarmup;
@@ -8,9 +10,7 @@ import io.stoq.shard.codec.ShardCodec;
 import io.stoq.shard.codec.ShardHash;
 import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.manifest.AssetManifest;
-import io.stoq.shard.merkle.InclusionProof;
-import io.stoq.shard.merkle.MerkleTree;
-import io.stoq.shard.merkle.MerkleVerifier;
+import io.stoq.shard.merkle.ShardMerkle;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
@@ -57,7 +57,7 @@ public final class AssetReader {
             hashes.add(e.hash());
             offsets[i + 1] = offsets[i] + e.plainLength();
         }
-        this.tree = MerkleTree.of(hashes);
+        this.tree = ShardMerkle.tree(hashes);
     }
 
     public AssetManifest manifest() {
@@ -202,7 +202,7 @@ public final class AssetReader {
             throw new ShardException(ShardErrorCode.PROOF_INVALID, "inclusion proof for shard " + index
                     + " is for leaf " + proof.leafIndex() + " of " + proof.treeSize() + ", not leaf " + index + " of " + tree.size());
         }
-        if (!MerkleVerifier.verify(manifest.merkleRoot(), tree.size(), index, actual, proof)) {
+        if (!ShardMerkle.verify(manifest.merkleRoot(), tree.size(), index, actual, proof)) {
             throw new ShardException(ShardErrorCode.PROOF_INVALID, "inclusion proof for shard " + index
                     + " does not lead to the manifest's merkle root");
         }
