@@ -8,7 +8,6 @@ import io.stoq.shard.analyze.RedundancyPolicy;
 import io.stoq.shard.analyze.ShardSizing;
 import io.stoq.shard.chunk.ChunkPlan;
 import io.stoq.shard.codec.EncodeResult;
-import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardCodec;
 import io.stoq.shard.codec.ShardEncoder;
 import io.stoq.shard.codec.ShardSink;
@@ -35,7 +34,7 @@ import java.util.OptionalLong;
 public final class AssetEncoder {
     /** zstd level: 1 is the fast level; higher levels cost far more CPU than they save here. */
     public static final int DEFAULT_ZSTD_LEVEL = 1;
-    /** Inputs this large (or of unknown size) pay for {@link GcmWarmup} first. */
+    /** Inputs this large (or of unknown size) pay for {@link AesGcm#warmUp()} first. */
     static final long WARMUP_THRESHOLD = 256L << 20;
 
     private final ShardEncoder encoder;
@@ -75,7 +74,7 @@ public final class AssetEncoder {
     public SignedManifest encode(InputStream in, Request request, byte[] assetKey, ShardSink sink)
             throws ShardException, IOException {
         if (request.size().isEmpty() || request.size().getAsLong() >= WARMUP_THRESHOLD) {
-            GcmWarmup.ensure();
+            AesGcm.warmUp();
         }
         BufferedInputStream head = new BufferedInputStream(in, FormatSniffer.HEAD_BYTES);
         head.mark(FormatSniffer.HEAD_BYTES);

@@ -1,13 +1,13 @@
 package io.stoq.shard.assemble;
 
+import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.merkle.InclusionProof;
 import io.stoq.crypto.merkle.MerkleTree;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
-import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardCodec;
-import io.stoq.shard.codec.ShardHash;
 import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.manifest.AssetManifest;
 import io.stoq.shard.merkle.ShardMerkle;
@@ -46,7 +46,7 @@ public final class AssetReader {
     public AssetReader(AssetManifest manifest, byte[] assetKey, ShardSource source) {
         this.manifest = manifest;
         if (manifest.plainSize() >= 256L << 20) {
-            GcmWarmup.ensure();
+            AesGcm.warmUp();
         }
         this.codec = new ShardCodec(manifest.assetId(), manifest.version(), assetKey, manifest.zstdLevel(), true);
         this.source = source;
@@ -176,7 +176,7 @@ public final class AssetReader {
                 byHash.put(manifest.shards().get(i).hash(), i);
             }
         }
-        Integer index = byHash.get(ShardHash.of(stored));
+        Integer index = byHash.get(Sha3.hash(stored));
         if (index == null) {
             throw new ShardException(ShardErrorCode.SHARD_HASH_MISMATCH, "a " + stored.length
                     + "-byte shard matches no hash in the manifest of asset " + manifest.assetId());
@@ -192,7 +192,7 @@ public final class AssetReader {
             throw new ShardException(ShardErrorCode.SHARD_TRUNCATED, "shard " + index + " is truncated: "
                     + stored.length + " bytes, the manifest says " + entry.storedLength());
         }
-        Hash256 actual = ShardHash.of(stored);
+        Hash256 actual = Sha3.hash(stored);
         if (stored.length != entry.storedLength() || !actual.equals(entry.hash())) {
             throw new ShardException(ShardErrorCode.SHARD_HASH_MISMATCH, "shard " + index + " hash mismatch: SHA3-256 is "
                     + actual.toHex() + ", the manifest says " + entry.hash().toHex());
