@@ -116,4 +116,21 @@ class CodecTest {
         assertThatThrownBy(() -> Transaction.decode(bytes)).isInstanceOfSatisfying(LedgerException.class,
                 e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED));
     }
+
+    @Test
+    void unknownSignatureAlgorithmCodesAreMalformed() throws Exception {
+        byte[] tx = Transaction.sign(key, 1, new TxBody.ConfigChange("replicas", "3")).encoded();
+        tx[2] = 99; // u8 version | u8 type | u8 algorithm
+        assertThatThrownBy(() -> Transaction.decode(tx)).isInstanceOfSatisfying(LedgerException.class, e -> {
+            assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);
+            assertThat(e.getMessage()).contains("unknown signature algorithm code 99");
+        });
+        Hash256 h = Sha3.hash(new byte[] {1});
+        byte[] header = BlockHeader.sign(3, h, h, h, java.time.Instant.ofEpochMilli(5), 1, key).encode();
+        header[1 + 8 + 3 * Hash256.LENGTH + 8 + 4] = 99; // after version, height, 3 hashes, time, tx count
+        assertThatThrownBy(() -> BlockHeader.decode(header)).isInstanceOfSatisfying(LedgerException.class, e -> {
+            assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);
+            assertThat(e.getMessage()).contains("unknown proposer algorithm 99");
+        });
+    }
 }

@@ -82,13 +82,7 @@ public final class Transaction {
             throw in.malformed("unsupported tx format version " + version);
         }
         TxType type = TxType.fromCode(in.u8("type"), in);
-        int algCode = in.u8("algorithm");
-        SignatureAlgorithm algorithm;
-        try {
-            algorithm = SignatureAlgorithm.fromCode(algCode);
-        } catch (CryptoException e) {
-            throw in.malformed("unknown signature algorithm code " + algCode);
-        }
+        SignatureAlgorithm algorithm = in.signatureAlgorithm("signature algorithm code");
         byte[] spki = in.bytes("signer", Limits.MAX_KEY_BYTES);
         long nonce = in.u64("nonce");
         TxBody body = TxBody.decode(type, in);
