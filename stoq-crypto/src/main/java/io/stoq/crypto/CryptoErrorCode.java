@@ -4,7 +4,7 @@ package io.stoq.crypto;
  * Why a cryptographic operation failed. Each code maps to a CLI exit code so scripts can branch on
  * the class of failure without parsing messages.
  */
-public enum CryptoErrorCode {
+public enum CryptoErrorCode implements FailureCode {
     /** A signature, tag or hash did not verify: the data or key was tampered with or wrong. */
     VERIFICATION_FAILED(10),
     /** Input could not be parsed: bad PEM, bad DER, wrong length, unknown algorithm id. */

@@ -1,31 +1,18 @@
 package io.stoq.crypto;
 
 /** Checked failure of any stoq-crypto operation; {@link #code()} says what kind. */
-public class CryptoException extends Exception implements CodedFailure {
+public class CryptoException extends CodedException {
     private static final long serialVersionUID = 1L;
-    private final CryptoErrorCode code;
 
     public CryptoException(CryptoErrorCode code, String message) {
-        super(message);
-        this.code = code;
+        super(code, message);
     }
 
     public CryptoException(CryptoErrorCode code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
+        super(code, message, cause);
     }
 
     public CryptoErrorCode code() {
-        return code;
-    }
-
-    @Override
-    public String codeName() {
-        return code.name();
-    }
-
-    @Override
-    public int exitCode() {
-        return code.exitCode();
+        return (CryptoErrorCode) failureCode();
     }
 }

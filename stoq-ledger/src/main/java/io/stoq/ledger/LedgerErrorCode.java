@@ -1,10 +1,12 @@
 package io.stoq.ledger;
 
+import io.stoq.crypto.FailureCode;
+
 /**
  * Why a ledger operation failed. Each code maps to a CLI exit code (30-39) so scripts branch on the
  * class of failure, never on message text.
  */
-public enum LedgerErrorCode {
+public enum LedgerErrorCode implements FailureCode {
     /** Bytes could not be decoded: a tx, header, block or proof bundle is malformed or too large. */
     MALFORMED(30),
     /** A transaction was refused by validation; the exception carries a {@code RejectReason}. */

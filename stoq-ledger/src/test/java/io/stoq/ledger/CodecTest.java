@@ -58,7 +58,7 @@ class CodecTest {
             assertThat(back.id()).isEqualTo(tx.id());
             assertThat(back.type()).isEqualTo(body.type());
             assertThat(back.signatureValid()).isTrue();
-            assertThat(back.leafHash()).isEqualTo(io.stoq.ledger.block.MerkleTree.leafHash(tx.encoded())).isEqualTo(tx.leafHash());
+            assertThat(back.leafHash()).isEqualTo(io.stoq.crypto.merkle.MerkleHash.leaf(tx.encoded())).isEqualTo(tx.leafHash());
             seen.add(back.type());
         }
         assertThat(seen).containsExactlyInAnyOrder(TxType.values());
@@ -115,5 +115,22 @@ class CodecTest {
     private static void assertMalformed(byte[] bytes) {
         assertThatThrownBy(() -> Transaction.decode(bytes)).isInstanceOfSatisfying(LedgerException.class,
                 e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED));
+    }
+
+    @Test
+    void unknownSignatureAlgorithmCodesAreMalformed() throws Exception {
+        byte[] tx = Transaction.sign(key, 1, new TxBody.ConfigChange("replicas", "3")).encoded();
+        tx[2] = 99; // u8 version | u8 type | u8 algorithm
+        assertThatThrownBy(() -> Transaction.decode(tx)).isInstanceOfSatisfying(LedgerException.class, e -> {
+            assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);
+            assertThat(e.getMessage()).contains("unknown signature algorithm code 99");
+        });
+        Hash256 h = Sha3.hash(new byte[] {1});
+        byte[] header = BlockHeader.sign(3, h, h, h, java.time.Instant.ofEpochMilli(5), 1, key).encode();
+        header[1 + 8 + 3 * Hash256.LENGTH + 8 + 4] = 99; // after version, height, 3 hashes, time, tx count
+        assertThatThrownBy(() -> BlockHeader.decode(header)).isInstanceOfSatisfying(LedgerException.class, e -> {
+            assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);
+            assertThat(e.getMessage()).contains("unknown proposer algorithm 99");
+        });
     }
 }

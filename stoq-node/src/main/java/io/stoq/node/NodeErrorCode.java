@@ -1,7 +1,9 @@
 package io.stoq.node;
 
+import io.stoq.crypto.FailureCode;
+
 /** Why a node operation failed; each maps to a CLI exit code (40-49). */
-public enum NodeErrorCode {
+public enum NodeErrorCode implements FailureCode {
     /** The configuration is invalid: unknown key, bad value, out of range. */
     BAD_CONFIG(40),
     /** Stored bytes do not match their hash: corruption on disk. */

@@ -1,33 +1,20 @@
 package io.stoq.node;
 
-import io.stoq.crypto.CodedFailure;
+import io.stoq.crypto.CodedException;
 
 /** Checked failure of the node daemon's own parts (config, local store, lifecycle). */
-public class NodeException extends Exception implements CodedFailure {
+public class NodeException extends CodedException {
     private static final long serialVersionUID = 1L;
-    private final NodeErrorCode code;
 
     public NodeException(NodeErrorCode code, String message) {
-        super(message);
-        this.code = code;
+        super(code, message);
     }
 
     public NodeException(NodeErrorCode code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
+        super(code, message, cause);
     }
 
     public NodeErrorCode code() {
-        return code;
-    }
-
-    @Override
-    public String codeName() {
-        return code.name();
-    }
-
-    @Override
-    public int exitCode() {
-        return code.exitCode();
+        return (NodeErrorCode) failureCode();
     }
 }

@@ -1,7 +1,6 @@
 package io.stoq.shard;
 
 import io.stoq.crypto.aead.AesGcm;
-import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.shard.analyze.ContentFormat;
 import io.stoq.shard.analyze.FormatSniffer;
@@ -9,21 +8,18 @@ import io.stoq.shard.analyze.RedundancyPolicy;
 import io.stoq.shard.analyze.ShardSizing;
 import io.stoq.shard.chunk.ChunkPlan;
 import io.stoq.shard.codec.EncodeResult;
-import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardCodec;
 import io.stoq.shard.codec.ShardEncoder;
-import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.codec.ShardSink;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
 import io.stoq.shard.manifest.ChunkingInfo;
 import io.stoq.shard.manifest.SignedManifest;
-import io.stoq.shard.merkle.MerkleTree;
+import io.stoq.shard.merkle.ShardMerkle;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.PublicKey;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -38,7 +34,7 @@ import java.util.OptionalLong;
 public final class AssetEncoder {
     /** zstd level: 1 is the fast level; higher levels cost far more CPU than they save here. */
     public static final int DEFAULT_ZSTD_LEVEL = 1;
-    /** Inputs this large (or of unknown size) pay for {@link GcmWarmup} first. */
+    /** Inputs this large (or of unknown size) pay for {@link AesGcm#warmUp()} first. */
     static final long WARMUP_THRESHOLD = 256L << 20;
 
     private final ShardEncoder encoder;
@@ -78,7 +74,7 @@ public final class AssetEncoder {
     public SignedManifest encode(InputStream in, Request request, byte[] assetKey, ShardSink sink)
             throws ShardException, IOException {
         if (request.size().isEmpty() || request.size().getAsLong() >= WARMUP_THRESHOLD) {
-            GcmWarmup.ensure();
+            AesGcm.warmUp();
         }
         BufferedInputStream head = new BufferedInputStream(in, FormatSniffer.HEAD_BYTES);
         head.mark(FormatSniffer.HEAD_BYTES);
@@ -88,12 +84,8 @@ public final class AssetEncoder {
         ChunkPlan plan = request.plan() != null ? request.plan() : ShardSizing.plan(request.size(), format, request.policy());
         ShardCodec codec = new ShardCodec(request.assetId(), request.version(), assetKey, DEFAULT_ZSTD_LEVEL, format.worthCompressing());
         EncodeResult result = encoder.encode(head, plan, codec, sink);
-        List<Hash256> hashes = new ArrayList<>(result.shards().size());
-        for (ShardEntry e : result.shards()) {
-            hashes.add(e.hash());
-        }
         AssetManifest manifest = new AssetManifest(request.assetId(), request.version(), format, result.plainBytes(),
-                ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), MerkleTree.of(hashes).root(),
+                ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), ShardMerkle.treeOf(result.shards()).root(),
                 AssetKeys.wrap(assetKey, request.assetId(), request.version(), recipients),
                 signer.algorithm(), signer.publicKey().getEncoded());
         return SignedManifest.sign(manifest, signer);

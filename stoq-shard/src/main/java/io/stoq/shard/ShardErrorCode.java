@@ -1,10 +1,12 @@
 package io.stoq.shard;
 
+import io.stoq.crypto.FailureCode;
+
 /**
  * Why a shard operation failed. Each code maps to a CLI exit code in 20-29 so scripts can branch
  * on the class of failure (bad input vs tampering vs wrong key) without parsing messages.
  */
-public enum ShardErrorCode {
+public enum ShardErrorCode implements FailureCode {
     /** A caller-supplied parameter is out of range (chunk sizes, thread counts, ranges). */
     INVALID_ARGUMENT(20),
     /** The manifest cannot be parsed: truncated, unknown schema version, inconsistent field. */

@@ -1,36 +1,23 @@
 package io.stoq.shard;
 
-import io.stoq.crypto.CodedFailure;
+import io.stoq.crypto.CodedException;
 
 /**
  * Checked failure of any stoq-shard operation. {@link #code()} says what kind; callers branch on
  * the code, never on the message, which is one line meant for a human.
  */
-public class ShardException extends Exception implements CodedFailure {
+public class ShardException extends CodedException {
     private static final long serialVersionUID = 1L;
-    private final ShardErrorCode code;
 
     public ShardException(ShardErrorCode code, String message) {
-        super(message);
-        this.code = code;
+        super(code, message);
     }
 
     public ShardException(ShardErrorCode code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
+        super(code, message, cause);
     }
 
     public ShardErrorCode code() {
-        return code;
-    }
-
-    @Override
-    public String codeName() {
-        return code.name();
-    }
-
-    @Override
-    public int exitCode() {
-        return code.exitCode();
+        return (ShardErrorCode) failureCode();
     }
 }

@@ -13,8 +13,7 @@ import io.stoq.shard.corpus.CorpusKind;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
 import io.stoq.shard.manifest.SignedManifest;
-import io.stoq.shard.merkle.MerkleTree;
-import io.stoq.shard.merkle.MerkleVerifier;
+import io.stoq.shard.merkle.ShardMerkle;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,9 +57,9 @@ class LargeRoundTripIT {
             assertThat(m.plainSize()).isEqualTo(SIZE);
             assertThat(m.shards().stream().map(ShardEntry::hash).toList()).isEqualTo(hashes);
             assertThat(AssetKeys.unwrap(m, Fixtures.kem().getPrivate(), Fixtures.kem().getPublic())).isEqualTo(assetKey);
-            MerkleTree tree = MerkleTree.of(hashes);
+            io.stoq.crypto.merkle.MerkleTree tree = ShardMerkle.tree(hashes);
             for (int i = 0; i < hashes.size(); i++) {
-                assertThat(MerkleVerifier.verify(m.merkleRoot(), hashes.size(), i, hashes.get(i), tree.proof(i))).isTrue();
+                assertThat(ShardMerkle.verify(m.merkleRoot(), hashes.size(), i, hashes.get(i), tree.proof(i))).isTrue();
             }
             System.out.printf("2 GiB mixed: %d shards, stored %d bytes%n", m.shards().size(), m.storedSize());
         }

@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Uses the JDK's SunJCE provider (AES-NI, several GiB/s); BouncyCastle's GCM is ~50 MiB/s and is
  * never used for bulk data. Encryption input is fed in {@value #FEED} byte {@code update()} calls
  * because on JDK 17 one large {@code doFinal} can run at a few percent of the intrinsic speed when
- * the JIT compiled the small-buffer path first. See {@link #warmUp()} for the other JIT trap.
+ * the JIT compiled the small-buffer path first. See {@link #warmUp()} for the other JIT traps.
  */
 public final class AesGcm {
     public static final int KEY_LENGTH = 32;
@@ -30,26 +30,59 @@ public final class AesGcm {
     public static final int OVERHEAD = NONCE_LENGTH + TAG_LENGTH;
     private static final int FEED = 64 * 1024;
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+    private static final int WARM_SMALL_CALLS = 50_000;
+    private static final int WARM_LARGE_CALLS = 4;
+    private static final int WARM_LARGE_BYTES = (4 << 20) + 1;
+    private static volatile boolean warm;
 
     private AesGcm() {}
 
     /**
-     * Runs enough small seal/open calls for the JIT to compile the AES-GCM intrinsics (typically
-     * 0.5-2 s of one core). Until then SunJCE's GCM runs interpreted at ~60 MiB/s instead of
-     * several GiB/s, so the first gigabytes a fresh JVM encrypts are 50x slower. A node calls this
-     * on a background thread at startup; benchmarks call it before measuring.
+     * Compiles SunJCE's AES-GCM paths before bulk data arrives; idempotent and thread-safe (the
+     * first caller pays, about 1.5-3 s of one core; later calls return at once).
+     *
+     * <p>Why: until the JIT has compiled GCM with the AES/GHASH intrinsics it runs at ~60 MiB/s
+     * instead of several GiB/s (JDK 17: 58-66 MiB/s for the first seconds without a warm-up).
+     * The order of input sizes matters and differs by JDK, so the warm-up uses the exact call
+     * shapes of the shard pipeline ({@code seal(key, aad, plain)} with a random nonce,
+     * {@code open(key, aad, sealed)}) in two phases: {@value #WARM_LARGE_CALLS} pairs of 4 MiB + 1
+     * byte first, which reach the multi-slice encrypt loop and the large-buffer decrypt branch,
+     * then {@value #WARM_SMALL_CALLS} pairs of 1 KiB (the size stoq-shard measured best for
+     * getting the intrinsics compiled). With the 1 KiB phase alone (the former stoq-shard
+     * {@code GcmWarmup}), JDK 25 left {@code open} of 8 MiB blobs at 310-460 MiB/s; with both
+     * phases it measured 3.0-5.3 GiB/s, and JDK 17 2.6-3.0 GiB/s seal, 2.9-3.3 GiB/s open
+     * (docs/crypto.md). A node calls this on a background thread at startup; the shard encoder
+     * and reader call it before large assets; benchmarks call it before measuring.
      */
     public static void warmUp() {
-        byte[] key = new byte[KEY_LENGTH];
-        byte[] nonce = new byte[NONCE_LENGTH];
-        byte[] data = new byte[4096];
-        try {
-            for (int i = 0; i < 20_000; i++) {
-                open(key, null, seal(key, nonce, null, data, 0, data.length));
-            }
-        } catch (CryptoException e) {
-            throw new IllegalStateException("AES-GCM failed on its own output during warm-up", e);
+        if (warm) {
+            return;
         }
+        synchronized (AesGcm.class) {
+            if (warm) {
+                return;
+            }
+            byte[] key = newKey();
+            byte[] aad = new byte[24];
+            try {
+                byte[] large = new byte[WARM_LARGE_BYTES];
+                for (int i = 0; i < WARM_LARGE_CALLS; i++) {
+                    open(key, aad, seal(key, aad, large));
+                }
+                byte[] small = new byte[1024];
+                for (int i = 0; i < WARM_SMALL_CALLS; i++) {
+                    open(key, aad, seal(key, aad, small));
+                }
+            } catch (CryptoException e) {
+                throw new IllegalStateException("AES-GCM failed on its own output during warm-up", e);
+            }
+            warm = true;
+        }
+    }
+
+    /** True once {@link #warmUp()} has completed in this JVM. */
+    public static boolean warmedUp() {
+        return warm;
     }
 
     /** A fresh random 256-bit key. */

@@ -37,6 +37,11 @@ public final class Hash256 implements Comparable<Hash256> {
         return new Hash256(owned);
     }
 
+    /** The backing array, for {@link Sha3} only; never handed out of this package. */
+    byte[] bytes() {
+        return bytes;
+    }
+
     public byte[] toBytes() {
         return bytes.clone();
     }

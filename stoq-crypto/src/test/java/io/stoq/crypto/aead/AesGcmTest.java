@@ -92,4 +92,23 @@ class AesGcmTest {
         assertThatThrownBy(() -> AesKeyWrap.unwrap(kek, wrapped))
                 .isInstanceOf(CryptoException.class).hasMessageContaining("unwrap failed");
     }
+
+    /** The warm-up runs once per JVM from any number of threads and leaves GCM correct. */
+    @Test
+    void warmUpRunsOnceAcrossThreadsAndGcmStillRoundTrips() throws Exception {
+        Thread[] threads = new Thread[3];
+        for (int i = 0; i < threads.length; i++) {
+            threads[i] = new Thread(AesGcm::warmUp);
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(AesGcm.warmedUp()).isTrue();
+        AesGcm.warmUp();
+        byte[] key = AesGcm.newKey();
+        byte[] plain = new byte[(1 << 20) + 17];
+        new java.util.Random(3).nextBytes(plain);
+        assertThat(AesGcm.open(key, new byte[] {1}, AesGcm.seal(key, new byte[] {1}, plain))).isEqualTo(plain);
+    }
 }

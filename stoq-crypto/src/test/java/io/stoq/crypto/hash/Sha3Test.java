@@ -45,6 +45,23 @@ class Sha3Test {
                 .isEqualTo(oneShot);
     }
 
+    /** Slicing large updates must not change the digest: compare with BouncyCastle fed in one call. */
+    @Test
+    void slicedFeedEqualsOneCallDigest() {
+        byte[] data = new byte[3 * Sha3.FEED + 12_345];
+        new Random(11).nextBytes(data);
+        for (int[] range : new int[][] {{0, data.length}, {7, data.length - 7}, {Sha3.FEED - 1, 2 * Sha3.FEED + 2}, {5, Sha3.FEED}}) {
+            org.bouncycastle.crypto.digests.SHA3Digest reference = new org.bouncycastle.crypto.digests.SHA3Digest(256);
+            reference.update(data, range[0], range[1]);
+            byte[] expected = new byte[32];
+            reference.doFinal(expected, 0);
+            assertThat(new Sha3().update(data, range[0], range[1]).digest().toBytes()).isEqualTo(expected);
+            assertThat(new Sha3().update(ByteBuffer.wrap(data, range[0], range[1]).slice()).digest().toBytes()).isEqualTo(expected);
+        }
+        Hash256 h = Sha3.hash(data);
+        assertThat(new Sha3().update(h).digest()).isEqualTo(Sha3.hash(h.toBytes()));
+    }
+
     @Test
     void hashValueParsesAndRejectsWrongLengths() {
         Hash256 h = Sha3.hash(new byte[] {1});

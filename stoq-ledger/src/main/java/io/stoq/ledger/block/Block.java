@@ -1,6 +1,7 @@
 package io.stoq.ledger.block;
 
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.merkle.MerkleTree;
 import io.stoq.ledger.tx.Transaction;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +12,14 @@ public record Block(BlockHeader header, List<Transaction> txs) {
         txs = List.copyOf(txs);
     }
 
-    /** Merkle root over the txs' canonical encodings. */
+    /** Merkle root (RFC 6962 over SHA3-256, see stoq-crypto's {@link MerkleTree}) over the txs' canonical encodings. */
     public static Hash256 txRoot(List<Transaction> txs) {
-        return MerkleTree.root(leafHashes(txs));
+        return tree(txs).root();
+    }
+
+    /** The tx merkle tree, whose leaf i is {@code H(0x00 || encoding of tx i)}. */
+    public static MerkleTree tree(List<Transaction> txs) {
+        return MerkleTree.ofLeafHashes(leafHashes(txs));
     }
 
     public static List<Hash256> leafHashes(List<Transaction> txs) {

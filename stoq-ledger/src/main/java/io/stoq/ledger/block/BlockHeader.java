@@ -91,13 +91,7 @@ public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Has
         Hash256 stateRoot = in.hash("stateRoot");
         long millis = in.u64("time");
         int txCount = in.u32("txCount");
-        int algCode = in.u8("algorithm");
-        SignatureAlgorithm alg;
-        try {
-            alg = SignatureAlgorithm.fromCode(algCode);
-        } catch (CryptoException e) {
-            throw in.malformed("unknown proposer algorithm " + algCode);
-        }
+        SignatureAlgorithm alg = in.signatureAlgorithm("proposer algorithm");
         byte[] spki = in.bytes("proposer", Limits.MAX_KEY_BYTES);
         byte[] signature = in.bytes("signature", Limits.MAX_SIGNATURE_BYTES);
         in.finish();

@@ -5,7 +5,6 @@ import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.block.BlockHeader;
-import io.stoq.ledger.block.MerkleTree;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.StateOverlay;
 import io.stoq.ledger.state.StateRecords.Node;
@@ -32,7 +31,7 @@ public final class ProofBuilder {
         LedgerState state = new LedgerState(new StateOverlay(store));
         List<byte[]> proposerChain = chainOf(store, state, header.proposer());
         List<byte[]> signerChain = chainOf(store, state, stored.tx().signer());
-        return new ProofBundle(stored.tx().encoded(), MerkleTree.prove(Block.leafHashes(block.txs()), stored.index()), header.encode(),
+        return new ProofBundle(stored.tx().encoded(), Block.tree(block.txs()).proof(stored.index()), header.encode(),
                 proposerChain, signerChain);
     }
 

@@ -1,8 +1,8 @@
 package io.stoq.ledger.proof;
 
+import io.stoq.crypto.merkle.InclusionProof;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
-import io.stoq.ledger.block.InclusionProof;
 import io.stoq.ledger.tx.CanonicalReader;
 import io.stoq.ledger.tx.CanonicalWriter;
 import io.stoq.ledger.tx.Limits;
@@ -26,7 +26,7 @@ public record ProofBundle(byte[] tx, InclusionProof inclusion, byte[] header, Li
     public static final int VERSION = 1;
 
     public byte[] encode() {
-        return new CanonicalWriter().raw(MAGIC).u8(VERSION).bytes(tx).u32(inclusion.index()).u32(inclusion.treeSize())
+        return new CanonicalWriter().raw(MAGIC).u8(VERSION).bytes(tx).u32(inclusion.leafIndex()).u32(inclusion.treeSize())
                 .hashes(inclusion.path()).bytes(header).byteList(proposerChain).byteList(signerChain).toBytes();
     }
 

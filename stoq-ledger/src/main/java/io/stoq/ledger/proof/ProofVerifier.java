@@ -4,10 +4,10 @@ import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.ca.NodeCertificateValidator;
 import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.merkle.MerkleHash;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.BlockHeader;
-import io.stoq.ledger.block.MerkleTree;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.validate.NodeCertificates;
 import io.stoq.ledger.validate.TxRejectedException;
@@ -40,7 +40,7 @@ public final class ProofVerifier {
         if (bundle.inclusion().treeSize() != header.txCount()) {
             throw invalid("inclusion proof is for a tree of " + bundle.inclusion().treeSize() + " txs, the block has " + header.txCount());
         }
-        if (!MerkleTree.verify(MerkleTree.leafHash(bundle.tx()), bundle.inclusion(), header.txRoot())) {
+        if (!bundle.inclusion().leadsTo(MerkleHash.leaf(bundle.tx()), header.txRoot())) {
             throw invalid("the inclusion proof does not lead to the block's tx merkle root");
         }
         if (!header.signatureValid()) {

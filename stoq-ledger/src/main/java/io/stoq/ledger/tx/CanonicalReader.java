@@ -1,6 +1,8 @@
 package io.stoq.ledger.tx;
 
+import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import java.nio.charset.CharacterCodingException;
@@ -128,6 +130,19 @@ public final class CanonicalReader {
     public void finish() throws LedgerException {
         if (pos != data.length) {
             throw malformed((data.length - pos) + " trailing bytes");
+        }
+    }
+
+    /**
+     * A u8 signature algorithm code (field {@code "algorithm"}); an unknown code is malformed with
+     * the message {@code "unknown <what> <code>"}.
+     */
+    public SignatureAlgorithm signatureAlgorithm(String what) throws LedgerException {
+        int code = u8("algorithm");
+        try {
+            return SignatureAlgorithm.fromCode(code);
+        } catch (CryptoException e) {
+            throw malformed("unknown " + what + " " + code);
         }
     }
 

@@ -3,6 +3,7 @@ package io.stoq.ledger.tx;
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.merkle.MerkleHash;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.crypto.sign.VerifyingKey;
@@ -81,13 +82,7 @@ public final class Transaction {
             throw in.malformed("unsupported tx format version " + version);
         }
         TxType type = TxType.fromCode(in.u8("type"), in);
-        int algCode = in.u8("algorithm");
-        SignatureAlgorithm algorithm;
-        try {
-            algorithm = SignatureAlgorithm.fromCode(algCode);
-        } catch (CryptoException e) {
-            throw in.malformed("unknown signature algorithm code " + algCode);
-        }
+        SignatureAlgorithm algorithm = in.signatureAlgorithm("signature algorithm code");
         byte[] spki = in.bytes("signer", Limits.MAX_KEY_BYTES);
         long nonce = in.u64("nonce");
         TxBody body = TxBody.decode(type, in);
@@ -176,12 +171,12 @@ public final class Transaction {
 
     /**
      * The RFC 6962 merkle leaf hash of this tx, H(0x00 || encoding), computed once. Equal to
-     * {@code MerkleTree.leafHash(encoded())}; cached because blocks, verify and proofs all need it.
+     * {@code MerkleHash.leaf(encoded())}; cached because blocks, verify and proofs all need it.
      */
     public Hash256 leafHash() {
         Hash256 h = leafHash;
         if (h == null) {
-            h = new Sha3().update((byte) 0x00).update(encoded).digest();
+            h = MerkleHash.leaf(encoded);
             leafHash = h;
         }
         return h;

@@ -1,16 +1,16 @@
 package io.stoq.shard.assemble;
 
+import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.merkle.InclusionProof;
+import io.stoq.crypto.merkle.MerkleTree;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
-import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardCodec;
-import io.stoq.shard.codec.ShardHash;
 import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.manifest.AssetManifest;
-import io.stoq.shard.merkle.InclusionProof;
-import io.stoq.shard.merkle.MerkleTree;
-import io.stoq.shard.merkle.MerkleVerifier;
+import io.stoq.shard.merkle.ShardMerkle;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
@@ -46,7 +46,7 @@ public final class AssetReader {
     public AssetReader(AssetManifest manifest, byte[] assetKey, ShardSource source) {
         this.manifest = manifest;
         if (manifest.plainSize() >= 256L << 20) {
-            GcmWarmup.ensure();
+            AesGcm.warmUp();
         }
         this.codec = new ShardCodec(manifest.assetId(), manifest.version(), assetKey, manifest.zstdLevel(), true);
         this.source = source;
@@ -57,7 +57,7 @@ public final class AssetReader {
             hashes.add(e.hash());
             offsets[i + 1] = offsets[i] + e.plainLength();
         }
-        this.tree = MerkleTree.of(hashes);
+        this.tree = ShardMerkle.tree(hashes);
     }
 
     public AssetManifest manifest() {
@@ -176,7 +176,7 @@ public final class AssetReader {
                 byHash.put(manifest.shards().get(i).hash(), i);
             }
         }
-        Integer index = byHash.get(ShardHash.of(stored));
+        Integer index = byHash.get(Sha3.hash(stored));
         if (index == null) {
             throw new ShardException(ShardErrorCode.SHARD_HASH_MISMATCH, "a " + stored.length
                     + "-byte shard matches no hash in the manifest of asset " + manifest.assetId());
@@ -192,7 +192,7 @@ public final class AssetReader {
             throw new ShardException(ShardErrorCode.SHARD_TRUNCATED, "shard " + index + " is truncated: "
                     + stored.length + " bytes, the manifest says " + entry.storedLength());
         }
-        Hash256 actual = ShardHash.of(stored);
+        Hash256 actual = Sha3.hash(stored);
         if (stored.length != entry.storedLength() || !actual.equals(entry.hash())) {
             throw new ShardException(ShardErrorCode.SHARD_HASH_MISMATCH, "shard " + index + " hash mismatch: SHA3-256 is "
                     + actual.toHex() + ", the manifest says " + entry.hash().toHex());
@@ -202,7 +202,7 @@ public final class AssetReader {
             throw new ShardException(ShardErrorCode.PROOF_INVALID, "inclusion proof for shard " + index
                     + " is for leaf " + proof.leafIndex() + " of " + proof.treeSize() + ", not leaf " + index + " of " + tree.size());
         }
-        if (!MerkleVerifier.verify(manifest.merkleRoot(), tree.size(), index, actual, proof)) {
+        if (!ShardMerkle.verify(manifest.merkleRoot(), tree.size(), index, actual, proof)) {
             throw new ShardException(ShardErrorCode.PROOF_INVALID, "inclusion proof for shard " + index
                     + " does not lead to the manifest's merkle root");
         }

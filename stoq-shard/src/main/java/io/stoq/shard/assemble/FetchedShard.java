@@ -1,6 +1,6 @@
 package io.stoq.shard.assemble;
 
-import io.stoq.shard.merkle.InclusionProof;
+import io.stoq.crypto.merkle.InclusionProof;
 
 /**
  * A shard as some source returned it: the stored bytes and, when the source keeps one, the

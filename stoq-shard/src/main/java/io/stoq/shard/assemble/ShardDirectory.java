@@ -2,20 +2,20 @@ package io.stoq.shard.assemble;
 
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.keys.SecureFiles;
+import io.stoq.crypto.merkle.InclusionProof;
+import io.stoq.crypto.merkle.MerkleTree;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.codec.EncodedShard;
 import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.codec.ShardSink;
 import io.stoq.shard.manifest.SignedManifest;
-import io.stoq.shard.merkle.InclusionProof;
-import io.stoq.shard.merkle.MerkleTree;
+import io.stoq.shard.merkle.ProofCodec;
+import io.stoq.shard.merkle.ShardMerkle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * An encoded asset on a local file system, the layout {@code stoq shard encode} writes:
@@ -59,14 +59,10 @@ public final class ShardDirectory implements ShardSink, ShardSource {
 
     /** Writes every proof, then the manifest (atomically, fsynced) to mark the encode complete. */
     public void finish(SignedManifest manifest) throws ShardException {
-        List<io.stoq.crypto.hash.Hash256> hashes = new ArrayList<>();
-        for (ShardEntry e : manifest.manifest().shards()) {
-            hashes.add(e.hash());
-        }
-        MerkleTree tree = MerkleTree.of(hashes);
+        MerkleTree tree = ShardMerkle.treeOf(manifest.manifest().shards());
         try {
             for (int i = 0; i < tree.size(); i++) {
-                Files.write(proofPath(i), tree.proof(i).encode());
+                Files.write(proofPath(i), ProofCodec.encode(tree.proof(i)));
             }
             SecureFiles.writePublic(dir.resolve(MANIFEST), manifest.encoded());
         } catch (IOException | CryptoException e) {
@@ -98,7 +94,7 @@ public final class ShardDirectory implements ShardSink, ShardSource {
         }
         InclusionProof proof;
         try {
-            proof = InclusionProof.decode(Files.readAllBytes(proofFile));
+            proof = ProofCodec.decode(Files.readAllBytes(proofFile));
         } catch (ShardException e) {
             throw new ShardException(e.code(), "shard " + index + ": " + e.getMessage() + " (" + proofFile + ")");
         }

@@ -5,6 +5,7 @@ import io.stoq.crypto.CryptoErrorCode;
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.kdf.Hkdf;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.ShardErrorCode;
@@ -81,7 +82,7 @@ public final class ShardCodec {
         } catch (CryptoException e) {
             throw new ShardException(ShardErrorCode.CORRUPT_CONTENT, "cannot encrypt shard " + index + ": " + e.getMessage(), e);
         }
-        Hash256 hash = ShardHash.of(stored);
+        Hash256 hash = Sha3.hash(stored);
         return new EncodedShard(index, chunk.offset(), plain.length, compression, stored, hash);
     }
 
@@ -99,7 +100,7 @@ public final class ShardCodec {
             throw new ShardException(ShardErrorCode.SHARD_HASH_MISMATCH, "shard " + index + " has "
                     + stored.length + " bytes, the manifest says " + entry.storedLength());
         }
-        Hash256 actual = ShardHash.of(stored);
+        Hash256 actual = Sha3.hash(stored);
         if (!actual.equals(entry.hash())) {
             throw new ShardException(ShardErrorCode.SHARD_HASH_MISMATCH, "shard " + index
                     + " hash mismatch: SHA3-256 is " + actual.toHex() + ", the manifest says " + entry.hash().toHex());

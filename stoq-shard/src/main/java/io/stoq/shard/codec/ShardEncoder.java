@@ -7,14 +7,17 @@ import io.stoq.shard.chunk.ChunkPlan;
 import io.stoq.shard.chunk.Chunker;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The streaming shard pipeline: the calling thread reads and chunks the input, a fixed pool
@@ -32,6 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the chunker's buffer ({@code max} bytes) plus roughly three times the in-flight bytes (plaintext,
  * compressed, sealed copies).
  *
+ * <p>Each in-flight shard carries a {@link ShardState}, moved only along that enum's table by the
+ * calling thread (emit, fail) and the one pool worker encoding it; {@link #inFlight()} shows them.
+ *
  * <p>Owns its thread pool; close it. One {@link #encode} at a time per instance.
  */
 public final class ShardEncoder implements AutoCloseable {
@@ -42,6 +48,8 @@ public final class ShardEncoder implements AutoCloseable {
     private final int threads;
     private final int window;
     private final long maxInFlightBytes;
+    /** Shards of the current (or last) encode not yet handed to the sink, oldest first. */
+    private final ConcurrentLinkedDeque<Pending> inFlight = new ConcurrentLinkedDeque<>();
 
     public ShardEncoder(int threads) {
         this(threads, 2 * threads, DEFAULT_IN_FLIGHT_BYTES);
@@ -67,6 +75,19 @@ public final class ShardEncoder implements AutoCloseable {
     }
 
     /**
+     * Index and state of every shard of the current encode not yet handed to the sink, oldest
+     * first; after a failed encode, the shards it abandoned (all {@link ShardState#FAILED}).
+     * Safe to call from any thread (a snapshot).
+     */
+    public Map<Long, ShardState> inFlight() {
+        Map<Long, ShardState> out = new LinkedHashMap<>();
+        for (Pending p : inFlight) {
+            out.put(p.index, p.state.get());
+        }
+        return out;
+    }
+
+    /**
      * Chunks {@code in} with {@code plan}, encodes every chunk with {@code codec} and passes the
      * shards to {@code sink} in order. Does not close {@code in}. On any failure, outstanding work
      * is cancelled and the first failure is thrown; the sink has then seen a prefix of the shards.
@@ -74,7 +95,7 @@ public final class ShardEncoder implements AutoCloseable {
     public EncodeResult encode(InputStream in, ChunkPlan plan, ShardCodec codec, ShardSink sink)
             throws ShardException, IOException {
         Chunker chunker = new Chunker(in, plan);
-        ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+        inFlight.clear();
         List<ShardEntry> entries = new ArrayList<>();
         long[] totals = new long[3]; // plain, stored, in-flight plain
         try {
@@ -84,7 +105,9 @@ public final class ShardEncoder implements AutoCloseable {
                     emit(inFlight.poll(), sink, entries, totals);
                 }
                 Chunk c = chunk;
-                inFlight.add(new Pending(c.length(), pool.submit(() -> codec.encode(c))));
+                Pending pending = new Pending(c.index(), c.length());
+                inFlight.add(pending);
+                pending.future = pool.submit(() -> pending.encode(codec, c));
                 totals[2] += c.length();
             }
             while (!inFlight.isEmpty()) {
@@ -93,7 +116,10 @@ public final class ShardEncoder implements AutoCloseable {
             return new EncodeResult(entries, totals[0], totals[1]);
         } finally {
             for (Pending p : inFlight) {
-                p.future.cancel(true);
+                p.fail();
+                if (p.future != null) {
+                    p.future.cancel(true);
+                }
             }
         }
     }
@@ -104,9 +130,11 @@ public final class ShardEncoder implements AutoCloseable {
         try {
             shard = pending.future.get();
         } catch (InterruptedException e) {
+            pending.fail();
             Thread.currentThread().interrupt();
             throw new ShardException(ShardErrorCode.IO_ERROR, "interrupted while encoding shards");
         } catch (ExecutionException e) {
+            pending.fail();
             if (e.getCause() instanceof ShardException se) {
                 throw se;
             }
@@ -116,7 +144,13 @@ public final class ShardEncoder implements AutoCloseable {
         totals[0] += shard.plainLength();
         totals[1] += shard.stored().length;
         entries.add(shard.entry());
-        sink.accept(shard);
+        try {
+            sink.accept(shard);
+        } catch (ShardException | IOException | RuntimeException e) {
+            pending.fail();
+            throw e;
+        }
+        pending.move(ShardState.ENCODED, ShardState.EMITTED);
     }
 
     @Override
@@ -124,5 +158,45 @@ public final class ShardEncoder implements AutoCloseable {
         pool.shutdownNow();
     }
 
-    private record Pending(int plainLength, Future<EncodedShard> future) {}
+    /** One shard in flight. {@code state} is shared by the calling thread and one pool worker. */
+    private static final class Pending {
+        final long index;
+        final int plainLength;
+        final AtomicReference<ShardState> state = new AtomicReference<>(ShardState.QUEUED);
+        volatile Future<EncodedShard> future;
+
+        Pending(long index, int plainLength) {
+            this.index = index;
+            this.plainLength = plainLength;
+        }
+
+        /** Runs on the pool worker. */
+        EncodedShard encode(ShardCodec codec, Chunk chunk) throws ShardException {
+            move(ShardState.QUEUED, ShardState.ENCODING);
+            EncodedShard shard;
+            try {
+                shard = codec.encode(chunk);
+            } catch (ShardException | RuntimeException e) {
+                fail();
+                throw e;
+            }
+            move(ShardState.ENCODING, ShardState.ENCODED);
+            return shard;
+        }
+
+        /** Moves {@code from -> to}; anything else (e.g. the shard was cancelled meanwhile) is a bug or an abandoned shard. */
+        void move(ShardState from, ShardState to) {
+            if (!from.canMoveTo(to)) {
+                throw new IllegalStateException("shard " + index + ": " + from + " -> " + to + " is not a legal move");
+            }
+            if (!state.compareAndSet(from, to)) {
+                throw new IllegalStateException("shard " + index + " is " + state.get() + ", not " + from + ", so it cannot become " + to);
+            }
+        }
+
+        /** Marks the shard failed unless it already reached a terminal state. */
+        void fail() {
+            state.getAndUpdate(s -> s.canMoveTo(ShardState.FAILED) ? ShardState.FAILED : s);
+        }
+    }
 }

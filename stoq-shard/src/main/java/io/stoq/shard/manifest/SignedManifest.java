@@ -8,11 +8,8 @@ import io.stoq.crypto.sign.SigningKey;
 import io.stoq.crypto.sign.VerifyingKey;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
-import io.stoq.shard.codec.ShardEntry;
-import io.stoq.shard.merkle.MerkleTree;
-import java.util.ArrayList;
+import io.stoq.shard.merkle.ShardMerkle;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * A manifest with its SLH-DSA signature over the canonical body. Signing happens once per asset
@@ -91,11 +88,7 @@ public final class SignedManifest {
     }
 
     private Hash256 computedRoot() {
-        List<Hash256> hashes = new ArrayList<>(manifest.shards().size());
-        for (ShardEntry e : manifest.shards()) {
-            hashes.add(e.hash());
-        }
-        return MerkleTree.of(hashes).root();
+        return ShardMerkle.treeOf(manifest.shards()).root();
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.stoq.shard.corpus.CorpusKind;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -52,11 +53,16 @@ class ShardEncoderTest {
                 Counting in = new Counting(CorpusGenerator.stream(CorpusKind.MIXED, size, 3))) {
             EncodeResult result = encoder.encode(in, ChunkPlan.plain(P), codec, shard -> {
                 assertThat(shard.index()).isEqualTo((int) next[0]++); // strictly in order
+                // Everything still in flight is a later shard, not yet emitted or failed.
+                Map<Long, ShardState> states = encoder.inFlight();
+                assertThat(states.keySet()).allMatch(i -> i > shard.index());
+                assertThat(states.values()).doesNotContain(ShardState.EMITTED, ShardState.FAILED);
                 long ahead = in.read.get() - (shard.plainOffset() + shard.plainLength());
                 worst[0] = Math.max(worst[0], ahead);
             });
             assertThat(result.plainBytes()).isEqualTo(size);
             assertThat(result.shards()).hasSize((int) next[0]);
+            assertThat(encoder.inFlight()).isEmpty();
         }
         assertThat(worst[0]).as("bytes read ahead of the last emitted shard").isPositive().isLessThanOrEqualTo(bound);
     }
@@ -71,6 +77,27 @@ class ShardEncoderTest {
                     throw new ShardException(ShardErrorCode.IO_ERROR, "disk full at shard 5");
                 }
             })).isInstanceOfSatisfying(ShardException.class, e -> assertThat(e.getMessage()).isEqualTo("disk full at shard 5"));
+            // The shards queued behind shard 5 were abandoned, and say so.
+            assertThat(encoder.inFlight()).isNotEmpty().allSatisfy((i, state) -> {
+                assertThat(i).isGreaterThan(5L);
+                assertThat(state).isEqualTo(ShardState.FAILED);
+            });
+        }
+    }
+
+    @Test
+    void shardStatesMoveOnlyForwardAndEndInEmittedOrFailed() {
+        for (ShardState from : ShardState.values()) {
+            for (ShardState to : ShardState.values()) {
+                boolean legal = from.canMoveTo(to);
+                if (from == ShardState.EMITTED || from == ShardState.FAILED) {
+                    assertThat(legal).as("%s is terminal", from).isFalse();
+                } else if (to == ShardState.FAILED) {
+                    assertThat(legal).as("%s -> FAILED", from).isTrue();
+                } else {
+                    assertThat(legal).as("%s -> %s", from, to).isEqualTo(to.ordinal() == from.ordinal() + 1);
+                }
+            }
         }
     }
 }

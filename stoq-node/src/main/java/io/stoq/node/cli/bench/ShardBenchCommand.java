@@ -9,7 +9,6 @@ import io.stoq.node.cli.Json;
 import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.analyze.RedundancyPolicy;
-import io.stoq.shard.codec.GcmWarmup;
 import io.stoq.shard.codec.ShardEncoder;
 import io.stoq.shard.codec.ShardSink;
 import io.stoq.shard.corpus.CorpusGenerator;
@@ -90,7 +89,7 @@ public final class ShardBenchCommand implements Callable<Integer> {
         text(out, "stoq bench shard: %s, %d cores, %d pipeline threads, max heap %d MiB%n",
                 Runtime.version(), cores, workers, Runtime.getRuntime().maxMemory() >> 20);
         long t0 = System.nanoTime();
-        GcmWarmup.ensure();
+        AesGcm.warmUp();
         text(out, "AES-GCM JIT warm-up: %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
         SigningKey signer = SigningKey.generate(SignatureAlgorithm.SLH_DSA_SHA2_128F);
@@ -313,7 +312,7 @@ public final class ShardBenchCommand implements Callable<Integer> {
     /** Single-thread SHA3-256 (BouncyCastle, fed in 64 KiB slices exactly as the pipeline does), in MB/s. */
     private double[] baselineSha3() throws Exception {
         byte[] data = CorpusGenerator.bytes(CorpusKind.RANDOM, BASELINE_BUFFER, 2);
-        return measureBoth(() -> io.stoq.shard.codec.ShardHash.of(data), data.length, seconds);
+        return measureBoth(() -> io.stoq.crypto.hash.Sha3.hash(data), data.length, seconds);
     }
 
     /** SHA3-256 on {@code n} threads at once, total MB/s: the hashing bound the machine really offers now. */
@@ -330,7 +329,7 @@ public final class ShardBenchCommand implements Callable<Integer> {
             threads[i] = new Thread(() -> {
                 try {
                     byte[] data = CorpusGenerator.bytes(CorpusKind.RANDOM, BASELINE_BUFFER, 3 + k);
-                    each[k] = measure(() -> io.stoq.shard.codec.ShardHash.of(data), data.length, secs);
+                    each[k] = measure(() -> io.stoq.crypto.hash.Sha3.hash(data), data.length, secs);
                 } catch (Exception e) {
                     failure[0] = e;
                 }

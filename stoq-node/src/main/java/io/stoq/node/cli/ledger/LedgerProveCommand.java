@@ -75,7 +75,7 @@ public final class LedgerProveCommand implements Callable<Integer> {
             json.put("proposerCertified", !bundle.proposerChain().isEmpty());
             Json.print(out, json);
         } else {
-            out.printf("wrote %s (%d bytes): tx %s, leaf %d of %d%s%n", target, bytes.length, id.toHex(), bundle.inclusion().index(),
+            out.printf("wrote %s (%d bytes): tx %s, leaf %d of %d%s%n", target, bytes.length, id.toHex(), bundle.inclusion().leafIndex(),
                     bundle.inclusion().treeSize(), bundle.proposerChain().isEmpty()
                             ? "; note: its block was proposed by an account without a node certificate, so check-proof will refuse it" : "");
             out.flush();

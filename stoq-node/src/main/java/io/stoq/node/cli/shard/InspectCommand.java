@@ -256,7 +256,7 @@ public final class InspectCommand implements Callable<Integer> {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 20)) {
             Chunker chunker = new Chunker(in, plan);
             for (Chunk c; (c = chunker.next()) != null; ) {
-                Hash256 h = io.stoq.shard.codec.ShardHash.of(c.data());
+                Hash256 h = io.stoq.crypto.hash.Sha3.hash(c.data());
                 rows.add(new Row(c.offset(), c.length(), h.toHex()));
             }
         } catch (IOException e) {

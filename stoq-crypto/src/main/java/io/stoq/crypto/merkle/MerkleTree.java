@@ -1,16 +1,20 @@
-package io.stoq.shard.merkle;
+package io.stoq.crypto.merkle;
 
 import io.stoq.crypto.hash.Hash256;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An RFC 6962 merkle tree over an asset's shard hashes, kept level by level so that the root and
- * every inclusion proof come from one build.
+ * An RFC 6962 / RFC 9162 merkle tree over SHA3-256 (hashing rules in {@link MerkleHash}), kept
+ * level by level so that the root and every inclusion proof come from one build: n-1 node hashes
+ * in all, then O(log n) per proof.
  *
  * <p>Building bottom-up and promoting an unpaired last node unchanged to the next level gives
  * exactly RFC 6962's tree (left subtree = the largest power of two smaller than n), and the audit
- * path of leaf m is its sibling on each level where it has one.
+ * path of leaf m is its sibling on each level where it has one; the tests check both against the
+ * RFC's recursive definitions. Written here rather than taken from a library because
+ * BouncyCastle has no generic RFC 6962 tree and the algorithm is this short. Used by stoq-shard
+ * (manifest root over shard hashes) and stoq-ledger (block tx root).
  *
  * <p>Immutable after construction; safe to share between threads.
  */
@@ -23,12 +27,9 @@ public final class MerkleTree {
         this.size = size;
     }
 
-    /** Builds the tree whose leaves are the given shard hashes (the leaf data), in shard order. */
-    public static MerkleTree of(List<Hash256> shardHashes) {
-        Hash256[] level = new Hash256[shardHashes.size()];
-        for (int i = 0; i < level.length; i++) {
-            level[i] = MerkleHash.leaf(shardHashes.get(i));
-        }
+    /** Builds the tree over already-computed leaf hashes ({@link MerkleHash#leaf}), in leaf order. */
+    public static MerkleTree ofLeafHashes(List<Hash256> leafHashes) {
+        Hash256[] level = leafHashes.toArray(new Hash256[0]);
         List<Hash256[]> levels = new ArrayList<>();
         levels.add(level);
         while (level.length > 1) {
@@ -40,7 +41,14 @@ public final class MerkleTree {
             levels.add(up);
             level = up;
         }
-        return new MerkleTree(levels, shardHashes.size());
+        return new MerkleTree(levels, leafHashes.size());
+    }
+
+    /** Builds the tree whose leaves are {@code data} items, each leaf-hashed. */
+    public static MerkleTree ofData(List<byte[]> data) {
+        List<Hash256> leaves = new ArrayList<>(data.size());
+        data.forEach(d -> leaves.add(MerkleHash.leaf(d)));
+        return ofLeafHashes(leaves);
     }
 
     /** Number of leaves. */
