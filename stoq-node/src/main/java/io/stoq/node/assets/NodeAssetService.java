@@ -256,11 +256,10 @@ public final class NodeAssetService implements AssetService {
     }
 
     private static String ledgerName(String name) {
-        if (name == null) {
-            return "";
+        if (name == null || name.isBlank() || name.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_NAME_BYTES) {
+            return "asset"; // the ledger needs a non-empty name; the real one (if any) is in the metadata
         }
-        byte[] b = name.getBytes(StandardCharsets.UTF_8);
-        return b.length <= Limits.MAX_NAME_BYTES ? name : "";
+        return name;
     }
 
     private static <T> Page<T> page(List<T> all, PageRequest page) throws ApiException {
