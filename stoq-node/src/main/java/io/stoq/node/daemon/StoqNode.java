@@ -120,6 +120,14 @@ public final class StoqNode implements AutoCloseable {
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);
         NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), keys.falcon(), keys.kem(),
                 threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+        try {
+            int swept = assets.sweepOrphans();
+            if (swept > 0) {
+                LOG.info("removed {} unreferenced shard files left by interrupted uploads", swept);
+            }
+        } catch (ApiException e) {
+            LOG.warn("orphan sweep skipped: {}", e.getMessage());
+        }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
         NodePorts ports = new NodePorts(assets, view, view, accounts.accounts(), accounts.audit(), ledger.events(), health);

@@ -195,10 +195,18 @@ class NodeEndToEndTest {
     }
 
     @Test
-    void restartPicksUpWhereItLeftOff() throws Exception {
+    void restartPicksUpWhereItLeftOffAndSweepsOrphanShards() throws Exception {
         byte[] data = random(200_000, 5);
         String id = upload("alice", data).get("id").asText();
+        // what a crash mid-upload leaves: a stored shard no ledger version references
+        byte[] orphan = random(5000, 55);
+        io.stoq.node.store.LocalShardStore store = io.stoq.node.store.LocalShardStore.open(t.dir.resolve("shards"), true,
+                io.stoq.node.config.DataSize.ofBytes(0), io.stoq.node.config.DataSize.ofMiB(64));
+        io.stoq.crypto.hash.Hash256 orphanHash = Sha3.hash(orphan);
+        store.put(orphanHash, orphan);
+        assertThat(store.contains(orphanHash)).isTrue();
         t.restart();
+        assertThat(store.contains(orphanHash)).isFalse();
         assertThat(download("rita", id, "")).isEqualTo(data);
         assertThat(upload("bob", random(10, 6)).get("owner").asText()).isEqualTo("bob");
     }
