@@ -135,6 +135,7 @@ public final class StoqNode implements AutoCloseable {
         try {
             server.start();
         } catch (ApiException e) {
+            server.close();
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot start the API on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         resources.push(server);
