@@ -175,6 +175,57 @@ class NodeEndToEndTest {
     }
 
     @Test
+    void credentialsRolesAndBadInputAreRefusedWithProblems() throws Exception {
+        String id = upload("alice", random(100, 12)).get("id").asText();
+        assertThat(t.send(t.request("/v1/assets/" + id, null).build()).statusCode()).isEqualTo(401);
+        assertThat(t.send(HttpRequest.newBuilder(t.uri("/v1/assets/" + id)).header("Authorization", "Bearer stq_0000_nope")
+                .build()).statusCode()).isEqualTo(401);
+        assertThat(t.send(t.request("/v1/assets", "rita").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1}))
+                .build()).statusCode()).isEqualTo(403);
+        HttpResponse<byte[]> malformed = t.send(t.request("/v1/assets/" + id + "/transfers", "alice")
+                .header("Content-Type", "application/json").header("X-Stoq-TOTP", t.totp("alice"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"newOwner\":")).build());
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(TestNode.json(malformed).get("status").asInt()).isEqualTo(400);
+        HttpResponse<byte[]> wrongType = t.send(t.request("/v1/assets/" + id + "/transfers", "alice")
+                .header("Content-Type", "text/plain").header("X-Stoq-TOTP", t.totp("alice"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"newOwner\":\"bob\"}")).build());
+        assertThat(wrongType.statusCode()).isEqualTo(415);
+        HttpResponse<byte[]> unknownOwner = t.send(t.request("/v1/assets/" + id + "/transfers", "alice")
+                .header("Content-Type", "application/json").header("X-Stoq-TOTP", t.totp("alice"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"newOwner\":\"nobody\"}")).build());
+        assertThat(unknownOwner.statusCode()).isEqualTo(422);
+        assertThat(TestNode.json(t.send(t.request("/v1/assets/" + id, "rita").build())).get("owner").asText())
+                .isEqualTo("alice");
+    }
+
+    @Test
+    void ledgerNodeAndTokenRoutesAnswerFromTheRealLedger() throws Exception {
+        upload("alice", random(10, 13));
+        HttpResponse<byte[]> blocks = t.send(t.request("/v1/ledger/blocks?limit=2", "admin").build());
+        assertThat(blocks.statusCode()).as(new String(blocks.body())).isEqualTo(200);
+        JsonNode b = TestNode.json(blocks);
+        assertThat(b.get("items")).hasSize(2);
+        long tip = b.get("items").get(0).get("height").asLong();
+        assertThat(tip).isGreaterThanOrEqualTo(2);
+        assertThat(b.get("items").get(1).get("height").asLong()).isEqualTo(tip - 1);
+        assertThat(b.get("items").get(1).get("hash").asText()).isEqualTo(b.get("items").get(0).get("previousHash").asText());
+        JsonNode genesis = TestNode.json(t.send(t.request("/v1/ledger/blocks/0", "admin").build()));
+        assertThat(genesis.get("previousHash").asText()).isEmpty();
+        assertThat(t.send(t.request("/v1/ledger/blocks/" + (tip + 1000), "admin").build()).statusCode()).isEqualTo(404);
+        HttpResponse<byte[]> nodes = t.send(t.request("/v1/nodes", "admin").build());
+        assertThat(nodes.statusCode()).as(new String(nodes.body())).isEqualTo(200);
+        assertThat(new String(nodes.body(), StandardCharsets.UTF_8)).contains(t.node.identity().nodeId()).contains("UP");
+        HttpResponse<byte[]> balance = t.send(t.request("/v1/accounts/alice/balance", "admin").build());
+        assertThat(balance.statusCode()).as(new String(balance.body())).isEqualTo(200);
+        assertThat(TestNode.json(balance).get("balance").asLong()).isZero();
+        HttpResponse<byte[]> broke = t.send(t.request("/v1/tokens/transfers", "alice").header("Content-Type", "application/json")
+                .header("X-Stoq-TOTP", t.totp("alice"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"to\":\"bob\",\"amount\":5}")).build());
+        assertThat(broke.statusCode()).as(new String(broke.body())).isEqualTo(422);
+    }
+
+    @Test
     void http3UploadAndDownloadMatchHttp11() throws Exception {
         byte[] data = random(1024 * 1024 + 11, 11);
         try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().http3Certificate())) {
