@@ -226,6 +226,40 @@ class NodeEndToEndTest {
     }
 
     @Test
+    void eventsStreamCommittedChangesAndProofsCheckOfflineAgainstTheRoot() throws Exception {
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StringBuilder partial = new StringBuilder();
+        java.net.http.WebSocket ws = t.client.newWebSocketBuilder().header("Authorization", "Bearer " + t.keys.get("rita"))
+                .buildAsync(java.net.URI.create("ws://127.0.0.1:" + t.node.port() + "/v1/events?after=0"),
+                                new java.net.http.WebSocket.Listener() {
+                                    @Override
+                                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w,
+                                            CharSequence data, boolean last) {
+                                        partial.append(data);
+                                        if (last) {
+                                            seen.add(partial.toString());
+                                            partial.setLength(0);
+                                        }
+                                        w.request(1);
+                                        return null;
+                                    }
+                                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        String id = upload("alice", random(1000, 14)).get("id").asText();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (seen.stream().noneMatch(e -> e.contains(id) && e.contains("asset.created")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(seen).anyMatch(e -> e.contains(id) && e.contains("asset.created"));
+        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        JsonNode proof = TestNode.json(t.send(t.request("/v1/assets/" + id + "/proof", "admin").build()));
+        io.stoq.ledger.proof.ProofBundle bundle = io.stoq.ledger.proof.ProofBundle.decode(
+                java.util.Base64.getDecoder().decode(proof.get("bundle").asText()));
+        java.security.cert.X509Certificate root = io.stoq.crypto.keys.PemFiles.readCertificate(t.dir.resolve("ca/root.crt.pem"));
+        io.stoq.ledger.proof.ProofVerifier.verify(bundle, root); // throws unless tx, path, header and chain check out
+    }
+
+    @Test
     void http3UploadAndDownloadMatchHttp11() throws Exception {
         byte[] data = random(1024 * 1024 + 11, 11);
         try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().http3Certificate())) {
