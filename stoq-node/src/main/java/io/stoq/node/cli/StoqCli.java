@@ -1,6 +1,7 @@
 package io.stoq.node.cli;
 
 import io.stoq.crypto.CodedFailure;
+import io.stoq.node.cli.asset.AssetCommand;
 import io.stoq.node.cli.bench.BenchCommand;
 import io.stoq.node.cli.ca.CaCommand;
 import io.stoq.node.cli.cert.CertCommand;
@@ -53,6 +54,7 @@ import picocli.CommandLine.ParseResult;
             BenchCommand.class,
             ShardCommand.class,
             LedgerCommand.class,
+            AssetCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class StoqCli implements Runnable {

@@ -26,8 +26,8 @@ public final class NodeConfigKeys {
     // ---- API ----
     public static final ConfigKey<String> API_HOST = ConfigKey.string("api.host", "127.0.0.1", null,
             "Address the FragMint API binds to (TCP for HTTP/1.1 and HTTP/2, UDP for HTTP/3).");
-    public static final ConfigKey<Integer> API_PORT = ConfigKey.integer("api.port", 8080, 1, 65535,
-            "API port; HTTP/3 uses the same number on UDP.");
+    public static final ConfigKey<Integer> API_PORT = ConfigKey.integer("api.port", 8080, 0, 65535,
+            "API port; HTTP/3 uses the same number on UDP. 0 picks free ports (TCP and UDP may then differ).");
     public static final ConfigKey<Boolean> API_HTTP3 = ConfigKey.bool("api.http3", true,
             "Serve HTTP/3 over QUIC beside HTTP/1.1 and HTTP/2, advertised with Alt-Svc.");
     public static final ConfigKey<DataSize> API_MAX_BODY = ConfigKey.size("api.max-body", "1TiB", DataSize.ofKiB(1), DataSize.parse("16TiB"),

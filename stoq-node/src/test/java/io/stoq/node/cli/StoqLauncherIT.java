@@ -57,14 +57,4 @@ class StoqLauncherIT {
         assertThat(result.exit()).isEqualTo(11);
         assertThat(result.err().strip()).startsWith("stoq: error: ").doesNotContain("\n").doesNotContain("Exception");
     }
-
-    @Test
-    void devPreparesAnIdentityAndSaysWhatItDid() throws Exception {
-        Result first = stoq("dev", "--json");
-        assertThat(first.exit()).as(first.err()).isZero();
-        assertThat(first.out()).contains("\"created\" : true").contains("\"nodeId\" : \"dev-node\"");
-        Result second = stoq("dev", "--json");
-        assertThat(second.out()).contains("\"created\" : false");
-        assertThat(Files.isDirectory(work.resolve("data/ca"))).isTrue();
-    }
 }

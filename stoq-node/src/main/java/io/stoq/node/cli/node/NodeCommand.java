@@ -13,5 +13,5 @@ import picocli.CommandLine.Command;
             "  stoq node keygen --out node                          Falcon, TLS and ML-KEM keys",
             "  stoq node csr --keys node --node-id node-1 --zone eu-1   then send node/node.csr.pem to the CA admin"
         },
-        subcommands = {NodeKeygenCommand.class, NodeCsrCommand.class})
+        subcommands = {NodeKeygenCommand.class, NodeCsrCommand.class, NodeRunCommand.class})
 public final class NodeCommand extends GroupCommand {}

@@ -1,0 +1,197 @@
+package io.stoq.node.assets;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.AssetMetadata;
+import io.stoq.fragmint.port.AssetVersion;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.state.StateRecords;
+import io.stoq.ledger.store.Indexes;
+import io.stoq.ledger.store.LedgerStore;
+import io.stoq.ledger.store.StoredTx;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.node.ledger.CustodialKeys;
+import io.stoq.node.ledger.LedgerService;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Reads asset state back from the committed ledger: versions from the asset-history index, owners
+ * from the ownership index (each asset has a supply of one token; its holder is the owner). The
+ * ledger is the only source of truth; nothing here is cached across calls.
+ */
+final class AssetIndex {
+    private final LedgerService ledger;
+    private final CustodialKeys keys;
+
+    AssetIndex(LedgerService ledger, CustodialKeys keys) {
+        this.ledger = ledger;
+        this.keys = keys;
+    }
+
+    /** One committed version of an asset. */
+    record Version(long version, Hash256 txId, long height, int index, Instant at, Hash256 merkleRoot, AssetMeta meta) {}
+
+    /** One change in chain order (create, update, transfer, delete). */
+    record Change(StoredTx tx, Instant at) {}
+
+    /** The ledger id of an API asset id (64 lower-case hex digits); NOT_FOUND when it cannot be one. */
+    static Hash256 ledgerId(String id) throws ApiException {
+        if (id == null || id.length() != 64 || !id.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            throw ApiException.notFound("asset " + id);
+        }
+        Hash256 h = Hash256.of(HexFormat.of().parseHex(id));
+        if (h.equals(LedgerService.NETWORK_TOKEN)) {
+            throw ApiException.notFound("asset " + id);
+        }
+        return h;
+    }
+
+    /** The asset's state record; NOT_FOUND when unknown or deleted. */
+    StateRecords.Asset live(Hash256 lid, String id) throws ApiException {
+        try {
+            StateRecords.Asset a = ledger.ledger().state().asset(lid);
+            if (a == null || a.deleted()) {
+                throw ApiException.notFound("asset " + id);
+            }
+            return a;
+        } catch (LedgerException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot read asset " + id, e);
+        }
+    }
+
+    /** Every change of the asset in chain order. */
+    List<Change> changes(Hash256 lid) throws ApiException {
+        LedgerStore store = ledger.ledger().store();
+        TreeMap<Long, StoredTx> ordered = new TreeMap<>();
+        try {
+            for (Indexes ix : new Indexes[] {Indexes.ASSET_HISTORY, Indexes.OWNERSHIP}) {
+                for (Hash256 txId : store.indexed(ix, lid)) {
+                    StoredTx t = store.tx(txId);
+                    if (t != null && !(t.tx().body() instanceof TxBody.LocationProof)) {
+                        ordered.put(t.height() * 100_000L + t.index(), t);
+                    }
+                }
+            }
+            List<Change> out = new ArrayList<>(ordered.size());
+            long cachedHeight = -1;
+            Instant cachedTime = null;
+            for (StoredTx t : ordered.values()) {
+                if (t.height() != cachedHeight) {
+                    cachedHeight = t.height();
+                    cachedTime = store.header(t.height()).time();
+                }
+                out.add(new Change(t, cachedTime));
+            }
+            return out;
+        } catch (LedgerException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot read the history of an asset", e);
+        }
+    }
+
+    /** Version {@code number} from the changes. */
+    static Version version(List<Change> changes, long number, String id) throws ApiException {
+        long v = 0;
+        for (Change c : changes) {
+            TxBody body = c.tx().tx().body();
+            Hash256 root = null;
+            byte[] meta = null;
+            if (body instanceof TxBody.AssetCreate cr) {
+                v = 1;
+                root = cr.manifestRoot();
+                meta = cr.metadata();
+            } else if (body instanceof TxBody.AssetUpdate u) {
+                v = u.version();
+                root = u.manifestRoot();
+                meta = u.metadata();
+            }
+            if (root != null && v == number) {
+                AssetMeta m = AssetMeta.decode(meta);
+                if (m == null) {
+                    throw new ApiException(ApiError.INTERNAL, "asset " + id + " version " + number + " has unreadable metadata");
+                }
+                return new Version(v, c.tx().tx().id(), c.tx().height(), c.tx().index(), c.at(), root, m);
+            }
+        }
+        throw ApiException.notFound("asset " + id + " version " + number);
+    }
+
+    /** The owner (holder of the asset's single token) after all changes. */
+    String owner(List<Change> changes) {
+        String owner = null;
+        for (Change c : changes) {
+            TxBody body = c.tx().tx().body();
+            if (body instanceof TxBody.AssetCreate) {
+                owner = name(c.tx().tx().signer());
+            } else if (body instanceof TxBody.TokenTransfer t) {
+                owner = name(t.to());
+            }
+        }
+        return owner;
+    }
+
+    String name(Hash256 ledgerAccount) {
+        return keys.accountOf(ledgerAccount).orElse(ledgerAccount.toHex());
+    }
+
+    /** The API metadata of {@code v}, given the asset's changes. */
+    AssetMetadata metadata(String id, List<Change> changes, Version v) {
+        Instant created = changes.isEmpty() ? v.at() : changes.get(0).at();
+        return new AssetMetadata(id, v.version(), v.meta().size(), v.meta().sha3(), v.merkleRoot().toHex(), owner(changes),
+                v.meta().contentType(), v.meta().name(), created, v.at());
+    }
+
+    /** Ledger ids of every live asset (state scan; fine at single-node scale, see docs/node.md). */
+    List<Hash256> allAssets() {
+        List<Hash256> out = new ArrayList<>();
+        ledger.ledger().store().forEachState((k, v) -> {
+            if (k.length == 33 && k[0] == 0x03) {
+                byte[] h = new byte[32];
+                System.arraycopy(k, 1, h, 0, 32);
+                out.add(Hash256.of(h));
+            }
+        });
+        out.remove(LedgerService.NETWORK_TOKEN);
+        return out;
+    }
+
+    /** History entries of the asset, oldest first. */
+    List<AssetVersion> history(List<Change> changes) {
+        List<AssetVersion> out = new ArrayList<>();
+        long version = 0;
+        String owner = null;
+        AssetMeta meta = null;
+        Hash256 root = null;
+        for (Change c : changes) {
+            TxBody body = c.tx().tx().body();
+            String actor = name(c.tx().tx().signer());
+            AssetVersion.Change kind;
+            if (body instanceof TxBody.AssetCreate cr) {
+                version = 1;
+                owner = actor;
+                meta = AssetMeta.decode(cr.metadata());
+                root = cr.manifestRoot();
+                kind = AssetVersion.Change.CREATE;
+            } else if (body instanceof TxBody.AssetUpdate u) {
+                version = u.version();
+                meta = AssetMeta.decode(u.metadata());
+                root = u.manifestRoot();
+                kind = AssetVersion.Change.UPDATE;
+            } else if (body instanceof TxBody.TokenTransfer t) {
+                owner = name(t.to());
+                kind = AssetVersion.Change.TRANSFER;
+            } else if (body instanceof TxBody.AssetDelete) {
+                kind = AssetVersion.Change.DELETE;
+            } else {
+                continue;
+            }
+            out.add(new AssetVersion(version, kind, actor, owner, meta == null ? 0 : meta.size(),
+                    meta == null ? "" : meta.sha3(), root == null ? "" : root.toHex(), c.tx().height(), c.at()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,322 @@
+package io.stoq.node.assets;
+
+import io.stoq.crypto.SecureRandoms;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.fragmint.port.AccountStore;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.AssetContent;
+import io.stoq.fragmint.port.AssetMetadata;
+import io.stoq.fragmint.port.AssetProof;
+import io.stoq.fragmint.port.AssetService;
+import io.stoq.fragmint.port.AssetVersion;
+import io.stoq.fragmint.port.ByteRange;
+import io.stoq.fragmint.port.Caller;
+import io.stoq.fragmint.port.NewContent;
+import io.stoq.fragmint.port.Page;
+import io.stoq.fragmint.port.PageRequest;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.proof.ProofBuilder;
+import io.stoq.ledger.proof.ProofBundle;
+import io.stoq.ledger.state.StateRecords;
+import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.Limits;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.node.NodeException;
+import io.stoq.node.ledger.CustodialKeys;
+import io.stoq.node.ledger.LedgerService;
+import io.stoq.node.store.LocalShardStore;
+import io.stoq.shard.ShardException;
+import io.stoq.shard.assemble.AssetReader;
+import io.stoq.shard.assemble.FetchedShard;
+import io.stoq.shard.manifest.AssetKeys;
+import io.stoq.shard.manifest.AssetManifest;
+import io.stoq.shard.manifest.SignedManifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The asset core of a node: uploads stream through the shard pipeline into the local shard store
+ * ({@link ShardWriter}); the version is acknowledged only after the ledger block holding its tx
+ * is durable. Reads verify every shard before releasing a byte. The ledger is the authority on
+ * versions and owners; each asset has one token, and its holder is the owner.
+ *
+ * <p>Writes are signed with the owner's custodial key ({@link CustodialKeys}) after the owner
+ * check here (owner or admin), so an admin acting on someone's asset signs as that owner.
+ */
+public final class NodeAssetService implements AssetService {
+    private static final int MAX_TEXT = 200;
+
+    private final LedgerService ledger;
+    private final CustodialKeys keys;
+    private final LocalShardStore store;
+    private final AccountStore accounts;
+    private final ShardWriter writer;
+    private final SigningKey manifestSigner;
+    private final KeyPair kem;
+    private final AssetIndex index;
+
+    public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, SigningKey manifestSigner,
+            KeyPair kem, int threads) {
+        this.ledger = ledger;
+        this.keys = ledger.keys();
+        this.store = store;
+        this.accounts = accounts;
+        this.manifestSigner = manifestSigner;
+        this.kem = kem;
+        this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), threads);
+        this.index = new AssetIndex(ledger, keys);
+    }
+
+    @Override
+    public AssetMetadata create(Caller caller, NewContent content, InputStream body) throws ApiException, IOException {
+        checkText(content);
+        SigningKey owner = key(caller.accountId());
+        Hash256 lid = Hash256.of(SecureRandoms.bytes(32));
+        String id = lid.toHex();
+        ShardWriter.Stored s = writer.write(body, lid, 1, content.declaredLength());
+        try {
+            AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
+                    content.name());
+            ledger.commit(owner, List.of(), new TxBody.AssetCreate(lid, ledgerName(content.name()), s.merkleRoot(),
+                    meta.encode(), 1, AssetPolicy.ANY_HOLDER));
+        } catch (ApiException | RuntimeException e) {
+            writer.discard(s);
+            throw e;
+        }
+        return metadata(caller, id, OptionalLong.empty());
+    }
+
+    @Override
+    public AssetMetadata metadata(Caller caller, String id, OptionalLong version) throws ApiException {
+        Hash256 lid = AssetIndex.ledgerId(id);
+        StateRecords.Asset a = index.live(lid, id);
+        List<AssetIndex.Change> changes = index.changes(lid);
+        return index.metadata(id, changes, AssetIndex.version(changes, version.orElse(a.version()), id));
+    }
+
+    @Override
+    public Page<AssetMetadata> list(Caller caller, String owner, PageRequest page) throws ApiException {
+        List<AssetMetadata> all = new ArrayList<>();
+        for (Hash256 lid : index.allAssets()) {
+            try {
+                AssetMetadata m = metadata(caller, lid.toHex(), OptionalLong.empty());
+                if (owner == null || owner.equals(m.owner())) {
+                    all.add(m);
+                }
+            } catch (ApiException e) {
+                if (e.error() != ApiError.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+        all.sort(Comparator.comparing(AssetMetadata::createdAt).reversed().thenComparing(AssetMetadata::id));
+        return page(all, page);
+    }
+
+    @Override
+    public AssetContent openContent(Caller caller, String id, long version, ByteRange range) throws ApiException {
+        Hash256 lid = AssetIndex.ledgerId(id);
+        index.live(lid, id);
+        List<AssetIndex.Change> changes = index.changes(lid);
+        AssetIndex.Version v = AssetIndex.version(changes, version, id);
+        AssetMetadata meta = index.metadata(id, changes, v);
+        if (range != null && range.last() >= v.meta().size()) {
+            throw new ApiException(ApiError.RANGE_NOT_SATISFIABLE, "range ends past the content's " + v.meta().size() + " bytes");
+        }
+        try {
+            SignedManifest signed = SignedManifest.decode(store.get(Hash256.ofHex(v.meta().manifest())));
+            AssetManifest m = signed.verify(manifestSigner.verifyingKey());
+            if (!m.merkleRoot().equals(v.merkleRoot()) || m.plainSize() != v.meta().size() || m.version() != v.version()) {
+                throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + id + " does not match the ledger");
+            }
+            byte[] assetKey = AssetKeys.unwrap(m, kem.getPrivate(), kem.getPublic());
+            AssetReader reader = new AssetReader(m, assetKey, (i, entry) -> {
+                try {
+                    return new FetchedShard(store.get(entry.hash()), null);
+                } catch (NodeException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            });
+            InputStream body = range == null ? InputStream.nullInputStream()
+                    : new ContentStream(reader, m, range.first(), range.length());
+            return new AssetContent(meta, range, body);
+        } catch (NodeException | ShardException e) {
+            throw new ApiException(ApiError.INTERNAL, "asset " + id + " cannot be read from the local store", e);
+        }
+    }
+
+    @Override
+    public AssetMetadata update(Caller caller, String id, OptionalLong expectedVersion, NewContent content, InputStream body)
+            throws ApiException, IOException {
+        checkText(content);
+        Hash256 lid = AssetIndex.ledgerId(id);
+        StateRecords.Asset a = index.live(lid, id);
+        if (expectedVersion.isPresent() && expectedVersion.getAsLong() != a.version()) {
+            throw new ApiException(ApiError.PRECONDITION_FAILED, "asset " + id + " is at version " + a.version()
+                    + ", not " + expectedVersion.getAsLong());
+        }
+        String owner = requireOwner(caller, lid, id);
+        SigningKey ownerKey = key(owner);
+        long next = a.version() + 1;
+        ShardWriter.Stored s = writer.write(body, lid, next, content.declaredLength());
+        try {
+            AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
+                    content.name());
+            ledger.commit(ownerKey, List.of(), new TxBody.AssetUpdate(lid, next, s.merkleRoot(), meta.encode()));
+        } catch (ApiException | RuntimeException e) {
+            writer.discard(s);
+            throw e;
+        }
+        return metadata(caller, id, OptionalLong.of(next));
+    }
+
+    @Override
+    public AssetMetadata transfer(Caller caller, String id, String newOwner) throws ApiException {
+        Hash256 lid = AssetIndex.ledgerId(id);
+        index.live(lid, id);
+        String owner = requireOwner(caller, lid, id);
+        if (newOwner == null || accounts.account(newOwner).isEmpty()) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "unknown account '" + newOwner + "'");
+        }
+        if (newOwner.equals(owner)) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "account " + newOwner + " already owns asset " + id);
+        }
+        SigningKey to = key(newOwner);
+        ledger.commit(key(owner), List.of(to), new TxBody.TokenTransfer(lid, to.verifyingKey().fingerprint(), 1));
+        return metadata(caller, id, OptionalLong.empty());
+    }
+
+    @Override
+    public void delete(Caller caller, String id) throws ApiException {
+        Hash256 lid = AssetIndex.ledgerId(id);
+        index.live(lid, id);
+        String owner = requireOwner(caller, lid, id);
+        ledger.commit(key(owner), List.of(), new TxBody.AssetDelete(lid, "deleted by " + caller.accountId()));
+    }
+
+    @Override
+    public Page<AssetVersion> history(Caller caller, String id, PageRequest page) throws ApiException {
+        Hash256 lid = AssetIndex.ledgerId(id);
+        index.live(lid, id);
+        return page(index.history(index.changes(lid)), page);
+    }
+
+    @Override
+    public AssetProof proof(Caller caller, String id, OptionalLong version) throws ApiException {
+        Hash256 lid = AssetIndex.ledgerId(id);
+        StateRecords.Asset a = index.live(lid, id);
+        AssetIndex.Version v = AssetIndex.version(index.changes(lid), version.orElse(a.version()), id);
+        try {
+            ProofBundle b = ProofBuilder.build(ledger.ledger().store(), v.txId());
+            List<String> path = new ArrayList<>();
+            for (Hash256 h : b.inclusion().path()) {
+                path.add(h.toHex());
+            }
+            Hash256 blockHash = Sha3.hash(b.header());
+            return new AssetProof(id, v.version(), v.merkleRoot().toHex(), v.meta().manifest(), v.txId().toHex(), v.height(),
+                    blockHash.toHex(), path, Base64.getEncoder().encodeToString(b.encode()));
+        } catch (LedgerException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot build the proof of asset " + id, e);
+        }
+    }
+
+    /**
+     * Deletes shards and manifests no committed version references: what an upload interrupted by
+     * a crash left behind. Call only before the API starts (an upload in flight would look
+     * orphaned). Does nothing if any referenced manifest cannot be read, so it never deletes
+     * on partial knowledge. Returns how many files it removed.
+     */
+    public int sweepOrphans() throws ApiException {
+        java.util.Set<Hash256> referenced = new java.util.HashSet<>();
+        try {
+            for (Hash256 lid : index.allAssets()) {
+                for (AssetIndex.Change c : index.changes(lid)) {
+                    byte[] metaBytes = c.tx().tx().body() instanceof TxBody.AssetCreate cr ? cr.metadata()
+                            : c.tx().tx().body() instanceof TxBody.AssetUpdate u ? u.metadata() : null;
+                    if (metaBytes == null) {
+                        continue;
+                    }
+                    AssetMeta meta = AssetMeta.decode(metaBytes);
+                    if (meta == null) {
+                        return 0;
+                    }
+                    Hash256 mh = Hash256.ofHex(meta.manifest());
+                    referenced.add(mh);
+                    for (var shard : SignedManifest.decode(store.get(mh)).manifest().shards()) {
+                        referenced.add(shard.hash());
+                    }
+                }
+            }
+            List<Hash256> orphans = new ArrayList<>();
+            store.forEach(h -> {
+                if (!referenced.contains(h)) {
+                    orphans.add(h);
+                }
+            });
+            for (Hash256 h : orphans) {
+                store.delete(h);
+            }
+            return orphans.size();
+        } catch (NodeException | ShardException e) {
+            return 0; // unreadable manifest: keep everything, repair is a separate job
+        }
+    }
+
+    private String requireOwner(Caller caller, Hash256 lid, String id) throws ApiException {
+        String owner = index.owner(index.changes(lid));
+        if (!caller.isAdmin() && !caller.accountId().equals(owner)) {
+            throw new ApiException(ApiError.FORBIDDEN, "asset " + id + " belongs to another account");
+        }
+        return owner;
+    }
+
+    private SigningKey key(String account) throws ApiException {
+        try {
+            return keys.keyOf(account);
+        } catch (NodeException e) {
+            throw new ApiException(ApiError.INTERNAL, "no ledger key for account " + account, e);
+        }
+    }
+
+    private static void checkText(NewContent content) throws ApiException {
+        if (content.name() != null && content.name().length() > MAX_TEXT) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "file name longer than " + MAX_TEXT + " characters");
+        }
+        if (content.contentType() != null && content.contentType().length() > MAX_TEXT) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "content type longer than " + MAX_TEXT + " characters");
+        }
+    }
+
+    private static String ledgerName(String name) {
+        if (name == null || name.isBlank() || name.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_NAME_BYTES) {
+            return "asset"; // the ledger needs a non-empty name; the real one (if any) is in the metadata
+        }
+        return name;
+    }
+
+    private static <T> Page<T> page(List<T> all, PageRequest page) throws ApiException {
+        int start = 0;
+        if (page.cursor() != null) {
+            try {
+                start = Integer.parseInt(page.cursor());
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("invalid cursor");
+            }
+            if (start < 0 || start > all.size()) {
+                throw ApiException.badRequest("invalid cursor");
+            }
+        }
+        int end = Math.min(all.size(), start + page.limit());
+        return new Page<>(all.subList(start, end), end < all.size() ? Integer.toString(end) : null);
+    }
+}

@@ -1,0 +1,66 @@
+package io.stoq.node.cli.asset;
+
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * Where the node is and how to authenticate, shared by every {@code stoq asset} command
+ * ({@code @Mixin ClientOptions client;}). Defaults suit {@code stoq dev} run in the same directory.
+ */
+public final class ClientOptions {
+    /** Environment variable holding an API key; wins over {@code --key-file}. */
+    public static final String KEY_ENV = "STOQ_API_KEY";
+
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:STOQ_URL:-http://127.0.0.1:8080}",
+            description = "Base URL of the node (default: ${DEFAULT-VALUE}; env STOQ_URL).")
+    String url;
+
+    @Option(names = "--key-file", paramLabel = "FILE", defaultValue = "data/dev-admin.key",
+            description = "File holding the API key (default: ${DEFAULT-VALUE}, written by `stoq dev`). "
+                    + "The environment variable STOQ_API_KEY, when set, is used instead.")
+    Path keyFile;
+
+    /** Test seam: a key given directly wins over the environment and the file. */
+    String keyOverride;
+
+    URI baseUri() throws ApiException {
+        try {
+            URI u = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+                    || u.getHost() == null) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ApiError.BAD_REQUEST, "bad --url '" + url + "': expected e.g. http://127.0.0.1:8080");
+        }
+    }
+
+    String apiKey() throws ApiException {
+        if (keyOverride != null) {
+            return keyOverride;
+        }
+        String env = System.getenv(KEY_ENV);
+        if (env != null && !env.isBlank()) {
+            return env.strip();
+        }
+        try {
+            String key = Files.readString(keyFile, StandardCharsets.US_ASCII).strip();
+            if (key.isEmpty()) {
+                throw new ApiException(ApiError.UNAUTHENTICATED, "key file " + keyFile + " is empty");
+            }
+            return key;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ApiException(ApiError.UNAUTHENTICATED, "no API key: " + keyFile
+                    + " does not exist (start `stoq dev`, pass --key-file, or set " + KEY_ENV + ")");
+        } catch (IOException e) {
+            throw new ApiException(ApiError.UNAUTHENTICATED, "cannot read key file " + keyFile + ": " + e.getMessage());
+        }
+    }
+}

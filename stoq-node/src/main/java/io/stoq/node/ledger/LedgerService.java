@@ -1,0 +1,361 @@
+package io.stoq.node.ledger;
+
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.fragmint.port.ApiError;
+import io.stoq.fragmint.port.ApiException;
+import io.stoq.ledger.Ledger;
+import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.block.Block;
+import io.stoq.ledger.state.LedgerState;
+import io.stoq.ledger.state.StateMachine;
+import io.stoq.ledger.state.StateRecords;
+import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.Limits;
+import io.stoq.ledger.tx.Role;
+import io.stoq.ledger.tx.Transaction;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.ledger.validate.RejectReason;
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
+import io.stoq.node.lifecycle.LifeCycle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the node's {@link Ledger} and its only writer thread. Callers submit transaction bodies
+ * with the key that must sign them; the writer group-commits whatever arrived within
+ * {@code blockInterval} (at most {@code maxBlockTxs}) into one block, signs it as proposer and
+ * completes each submitter's future only after the block's synced write returned, or with the
+ * tx's rejection reason.
+ *
+ * <p>Nonces are assigned on the writer thread, so concurrent submitters of one account never
+ * race. A signer whose ledger account does not exist yet is registered first, in the same block,
+ * with an ACCOUNT_REGISTER signed by the operator key (the genesis admin).
+ *
+ * <p>First start writes genesis (admin = operator key) and a setup block that registers this node
+ * (its certificate chain) and creates the network token; from then on blocks are proposed by the
+ * node's Falcon key, so proofs check offline against the root certificate.
+ */
+public final class LedgerService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerService.class);
+    /** Ledger id of the network token (TokenService balances). */
+    public static final Hash256 NETWORK_TOKEN = Sha3.hash("stoq.network-token.v1".getBytes(StandardCharsets.UTF_8));
+    /** Supply minted to the operator account at setup. */
+    public static final long NETWORK_TOKEN_SUPPLY = 1_000_000_000L;
+    private static final int MAX_RETRIES = 3;
+
+    private final LifeCycle life = new LifeCycle("ledger");
+    private final Ledger ledger;
+    private final CustodialKeys keys;
+    private final SigningKey operator;
+    private final SigningKey nodeKey;
+    private final Clock clock;
+    private final Duration blockInterval;
+    private final int maxBlockRequests;
+    private final LedgerEvents events;
+    private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean stopping;
+
+    /** A submission: sign {@code body} with {@code signer}; {@code mustExist} accounts get registered first. */
+    private static final class Request {
+        final SigningKey signer;
+        final List<SigningKey> mustExist;
+        final TxBody body;
+        final CompletableFuture<Committed> done = new CompletableFuture<>();
+        int retries;
+
+        Request(SigningKey signer, List<SigningKey> mustExist, TxBody body) {
+            this.signer = signer;
+            this.mustExist = mustExist;
+            this.body = body;
+        }
+    }
+
+    private LedgerService(Ledger ledger, CustodialKeys keys, SigningKey nodeKey, Clock clock, Duration blockInterval,
+            int maxBlockTxs, LedgerEvents events) throws NodeException {
+        this.ledger = ledger;
+        this.keys = keys;
+        this.operator = keys.operatorKey();
+        this.nodeKey = nodeKey;
+        this.clock = clock;
+        this.blockInterval = blockInterval;
+        this.maxBlockRequests = Math.max(1, Math.min(maxBlockTxs, Limits.MAX_BLOCK_TXS / 3));
+        this.events = events;
+        this.writer = new Thread(this::run, "stoq-ledger-writer");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * Opens (or creates, with genesis and setup) the ledger under {@code dir} and starts the writer.
+     *
+     * @param nodeChain the node's certificate chain (node certificate, then intermediate)
+     * @param rootCert the network root certificate, fixed at genesis
+     */
+    public static LedgerService start(Path dir, CustodialKeys keys, SigningKey nodeKey, List<X509Certificate> nodeChain,
+            X509Certificate rootCert, String network, Clock clock, Duration blockInterval, int maxBlockTxs)
+            throws NodeException {
+        Ledger ledger;
+        try {
+            ledger = Ledger.open(dir).parallelSignatures(true);
+        } catch (LedgerException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open the ledger in " + dir + ": " + e.getMessage(), e);
+        }
+        try {
+            LedgerEvents events = new LedgerEvents(keys);
+            LedgerService s = new LedgerService(ledger, keys, nodeKey, clock, blockInterval, maxBlockTxs, events);
+            s.life.transition(LifeCycle.State.STARTING);
+            if (ledger.height() < 0) {
+                s.bootstrap(nodeChain, rootCert, network);
+            }
+            s.writer.start();
+            s.life.transition(LifeCycle.State.RUNNING);
+            return s;
+        } catch (NodeException | RuntimeException e) {
+            ledger.close();
+            throw e;
+        }
+    }
+
+    private void bootstrap(List<X509Certificate> nodeChain, X509Certificate rootCert, String network) throws NodeException {
+        try {
+            ledger.genesis(operator, network, List.of(operator.publicKey().getEncoded()), rootCert.getEncoded(), clock.instant());
+            List<byte[]> chain = new ArrayList<>();
+            for (X509Certificate c : nodeChain) {
+                chain.add(c.getEncoded());
+            }
+            List<Transaction> setup = List.of(
+                    Transaction.sign(operator, 2, new TxBody.NodeRegister(chain)),
+                    Transaction.sign(operator, 3, new TxBody.AssetCreate(NETWORK_TOKEN, "stoq network token", NETWORK_TOKEN,
+                            new byte[0], NETWORK_TOKEN_SUPPLY, AssetPolicy.CREATOR_ONLY)));
+            Ledger.CommitResult r = ledger.commit(setup, clock.instant(), operator);
+            if (!r.rejected().isEmpty()) {
+                throw new NodeException(NodeErrorCode.BAD_CONFIG, "ledger setup refused: " + r.rejected().get(0).message());
+            }
+            LOG.info("ledger created: genesis and setup block, node registered");
+        } catch (LedgerException | CryptoException | CertificateEncodingException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    /** The committed ledger (read it from any thread; only the writer thread commits). */
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    public CustodialKeys keys() {
+        return keys;
+    }
+
+    public LedgerEvents events() {
+        return events;
+    }
+
+    /** The key the next block will be proposed with: the node once registered, else the operator. */
+    private SigningKey proposer() throws LedgerException {
+        StateRecords.Node n = ledger.state().nodeBySigner(nodeKey.verifyingKey().fingerprint());
+        return n != null && !n.revoked() ? nodeKey : operator;
+    }
+
+    /** Queues {@code body} signed by {@code signer}; the future completes after its block is durable. */
+    public CompletableFuture<Committed> submit(SigningKey signer, List<SigningKey> mustExist, TxBody body) {
+        Request r = new Request(signer, List.copyOf(mustExist), body);
+        if (stopping || life.state() != LifeCycle.State.RUNNING) {
+            r.done.completeExceptionally(new ApiException(ApiError.UNAVAILABLE, "the ledger is shutting down"));
+            return r.done;
+        }
+        queue.add(r);
+        return r.done;
+    }
+
+    /** As {@link #submit}, waiting for the commit; rejections become the matching {@link ApiException}. */
+    public Committed commit(SigningKey signer, List<SigningKey> mustExist, TxBody body) throws ApiException {
+        CompletableFuture<Committed> f = submit(signer, mustExist, body);
+        try {
+            return f.get(2, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ApiException a) {
+                throw a;
+            }
+            throw new ApiException(ApiError.INTERNAL, "ledger commit failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new ApiException(ApiError.UNAVAILABLE, "the ledger did not commit in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ApiError.UNAVAILABLE, "interrupted while waiting for the ledger");
+        }
+    }
+
+    private void run() {
+        List<Request> retry = new ArrayList<>();
+        while (!stopping || !queue.isEmpty() || !retry.isEmpty()) {
+            try {
+                List<Request> batch = new ArrayList<>(retry);
+                retry.clear();
+                if (batch.isEmpty()) {
+                    Request first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                }
+                long deadline = System.nanoTime() + blockInterval.toNanos();
+                while (batch.size() < maxBlockRequests) {
+                    long wait = deadline - System.nanoTime();
+                    Request next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                }
+                retry.addAll(commitBatch(batch));
+            } catch (InterruptedException e) {
+                if (stopping) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                LOG.error("ledger writer failure", e);
+            }
+        }
+        ApiException gone = new ApiException(ApiError.UNAVAILABLE, "the ledger is shutting down");
+        for (Request r : retry) {
+            r.done.completeExceptionally(gone);
+        }
+        Request r;
+        while ((r = queue.poll()) != null) {
+            r.done.completeExceptionally(gone);
+        }
+    }
+
+    /** Signs, commits and settles one batch; returns requests to retry in the next block. */
+    private List<Request> commitBatch(List<Request> batch) {
+        LedgerState state = ledger.state();
+        Map<Hash256, Long> nonces = new HashMap<>();
+        Set<Hash256> registered = new HashSet<>();
+        List<Transaction> txs = new ArrayList<>();
+        Map<Request, Transaction> txOf = new IdentityHashMap<>();
+        for (Request r : batch) {
+            try {
+                for (SigningKey k : concat(r.signer, r.mustExist)) {
+                    Hash256 id = k.verifyingKey().fingerprint();
+                    if (!registered.contains(id) && state.account(id) == null && !k.equals(operator)) {
+                        txs.add(Transaction.sign(operator, nextNonce(state, nonces, operator),
+                                new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
+                    }
+                    registered.add(id);
+                }
+                Transaction tx = Transaction.sign(r.signer, nextNonce(state, nonces, r.signer), r.body);
+                txs.add(tx);
+                txOf.put(r, tx);
+            } catch (LedgerException | CryptoException e) {
+                r.done.completeExceptionally(new ApiException(ApiError.INTERNAL, "cannot prepare the ledger transaction", e));
+            }
+        }
+        if (txs.isEmpty()) {
+            return List.of();
+        }
+        Ledger.CommitResult result;
+        try {
+            result = ledger.commit(txs, clock.instant(), proposer());
+        } catch (LedgerException e) {
+            LOG.error("block commit failed", e);
+            for (Request r : txOf.keySet()) {
+                r.done.completeExceptionally(new ApiException(ApiError.UNAVAILABLE, "the ledger could not commit: "
+                        + e.getMessage(), e));
+            }
+            return List.of();
+        }
+        Map<Hash256, StateMachine.Rejection> rejected = new HashMap<>();
+        for (StateMachine.Rejection rej : result.rejected()) {
+            rejected.put(rej.tx().id(), rej);
+        }
+        Map<Hash256, Integer> index = new HashMap<>();
+        List<Transaction> accepted = result.block().txs();
+        for (int i = 0; i < accepted.size(); i++) {
+            index.put(accepted.get(i).id(), i);
+        }
+        List<Request> retry = new ArrayList<>();
+        for (Map.Entry<Request, Transaction> e : txOf.entrySet()) {
+            Request r = e.getKey();
+            Hash256 id = e.getValue().id();
+            StateMachine.Rejection rej = rejected.get(id);
+            if (rej == null) {
+                r.done.complete(new Committed(id, result.header().height(), index.get(id), result.header().time()));
+            } else if (rej.reason() == RejectReason.NONCE_GAP && r.retries++ < MAX_RETRIES) {
+                retry.add(r); // an earlier tx of the same signer in this block was refused
+            } else {
+                r.done.completeExceptionally(new ApiException(errorOf(rej.reason()), rej.message()));
+            }
+        }
+        events.publish(result.block());
+        return retry;
+    }
+
+    private static List<SigningKey> concat(SigningKey first, List<SigningKey> rest) {
+        List<SigningKey> all = new ArrayList<>(rest.size() + 1);
+        all.add(first);
+        all.addAll(rest);
+        return all;
+    }
+
+    private static long nextNonce(LedgerState state, Map<Hash256, Long> nonces, SigningKey k) throws LedgerException {
+        Hash256 id = k.verifyingKey().fingerprint();
+        Long last = nonces.get(id);
+        long next = (last == null ? state.nonce(id) : last) + 1;
+        nonces.put(id, next);
+        return next;
+    }
+
+    /** The API error a ledger rejection means for a client. */
+    static ApiError errorOf(RejectReason reason) {
+        return switch (reason) {
+            case NOT_AUTHORIZED, NOT_A_HOLDER -> ApiError.FORBIDDEN;
+            case UNKNOWN_ASSET, ASSET_DELETED, UNKNOWN_NODE -> ApiError.NOT_FOUND;
+            case STALE_VERSION, ALREADY_EXISTS, REPLAY, NONCE_GAP -> ApiError.CONFLICT;
+            case BAD_SIGNATURE, UNKNOWN_SIGNER, NODE_REVOKED, BAD_CERTIFICATE -> ApiError.INTERNAL;
+            default -> ApiError.UNPROCESSABLE;
+        };
+    }
+
+    /** Stops taking work, commits what was queued, stops the writer and closes the ledger. */
+    @Override
+    public void close() {
+        if (!life.beginClose()) {
+            return;
+        }
+        stopping = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        events.close();
+        ledger.close();
+        try {
+            life.transition(LifeCycle.State.CLOSED);
+        } catch (NodeException e) {
+            LOG.debug("ledger close: {}", e.getMessage());
+        }
+    }
+}

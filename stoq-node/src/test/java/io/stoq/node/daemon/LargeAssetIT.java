@@ -1,0 +1,213 @@
+package io.stoq.node.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.sign.SignatureAlgorithm;
+import io.stoq.crypto.sign.SigningKey;
+import io.stoq.shard.AssetEncoder;
+import io.stoq.shard.AssetId;
+import io.stoq.shard.analyze.RedundancyPolicy;
+import io.stoq.shard.codec.ShardEncoder;
+import io.stoq.shard.codec.ShardSink;
+import io.stoq.crypto.kem.KemAlgorithm;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * A 1 GiB asset through a real in-process node, streamed both ways over HTTP/1.1 and HTTP/3:
+ * the bytes must come back identical (SHA3-256 of what was sent equals that of what came back,
+ * and the node's reported sha3). Also reports throughput as a ratio to the shard pipeline alone
+ * (AssetEncoder into a discarding sink, same data, same run) and the sampled peak heap. Nothing
+ * here asserts a speed.
+ *
+ * <p>Opt-in ({@code -Dstoq.it.large=true}): it takes about 4 minutes on a shared 2-core machine,
+ * which is the whole module's time budget in CI.
+ */
+@EnabledIfSystemProperty(named = "stoq.it.large", matches = "true")
+class LargeAssetIT {
+    static final long SIZE = 1L << 30;
+    static TestNode t;
+
+    @BeforeAll
+    static void start() throws Exception {
+        t = new TestNode();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        t.close();
+    }
+
+    /** Deterministic pseudo-random bytes, generated as read (no 1 GiB buffer), hashed on the way. */
+    static final class Generated extends InputStream {
+        final SplittableRandom rnd = new SplittableRandom(42);
+        final Sha3 sha3 = new Sha3();
+        long left;
+
+        Generated(long size) {
+            left = size;
+        }
+
+        @Override
+        public int read() {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = (int) Math.min(len, left);
+            for (int i = 0; i < n; i++) {
+                b[off + i] = (byte) rnd.nextInt(64); // compressible like real data, cheap to make
+            }
+            sha3.update(b, off, n);
+            left -= n;
+            return n;
+        }
+    }
+
+    /** Samples heap in use every 20 ms. */
+    static final class HeapSampler implements AutoCloseable {
+        final AtomicLong peak = new AtomicLong();
+        final Thread thread = new Thread(() -> {
+            var mem = ManagementFactory.getMemoryMXBean();
+            while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(mem.getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+
+        HeapSampler() {
+            System.gc();
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+        }
+    }
+
+    static final class HashingSink extends OutputStream {
+        final Sha3 sha3 = new Sha3();
+        long n;
+
+        @Override
+        public void write(int b) {
+            sha3.update((byte) b);
+            n++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            sha3.update(b, off, len);
+            n += len;
+        }
+    }
+
+    static double mbps(long bytes, long nanos) {
+        return bytes / 1e6 / (nanos / 1e9);
+    }
+
+    @Test
+    void oneGibRoundTripsOverHttp11AndHttp3() throws Exception {
+        StringBuilder report = new StringBuilder();
+        // baseline: the shard pipeline alone on the same data
+        long t0 = System.nanoTime();
+        try (ShardEncoder enc = new ShardEncoder(2)) {
+            SigningKey signer = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
+            new AssetEncoder(enc, signer, List.of(KemAlgorithm.ML_KEM_768.generateKeyPair().getPublic()))
+                    .encode(new Generated(SIZE), new AssetEncoder.Request(AssetId.random(), 1, OptionalLong.of(SIZE),
+                            RedundancyPolicy.DEFAULT, null), ShardSink.DISCARD);
+        }
+        double pipeline = mbps(SIZE, System.nanoTime() - t0);
+        report.append(String.format("shard pipeline alone (2 threads, discard sink): %.1f MB/s%n", pipeline));
+
+        // HTTP/1.1 upload
+        Generated src = new Generated(SIZE);
+        long heapUp;
+        String id;
+        Hash256 sent;
+        try (HeapSampler heap = new HeapSampler()) {
+            t0 = System.nanoTime();
+            HttpResponse<byte[]> r = t.send(t.request("/v1/assets", "alice").POST(HttpRequest.BodyPublishers.fromPublisher(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> src), SIZE)).build());
+            long up = System.nanoTime() - t0;
+            assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+            var meta = TestNode.json(r);
+            id = meta.get("id").asText();
+            sent = src.sha3.digest(); // digest() resets: keep the value
+            assertThat(meta.get("sha3").asText()).isEqualTo(sent.toHex());
+            assertThat(meta.get("size").asLong()).isEqualTo(SIZE);
+            heapUp = heap.peak.get();
+            report.append(String.format("HTTP/1.1 upload: %.1f MB/s (%.2f x pipeline), peak heap %d MiB%n",
+                    mbps(SIZE, up), mbps(SIZE, up) / pipeline, heapUp >> 20));
+        }
+        // HTTP/1.1 download
+        try (HeapSampler heap = new HeapSampler()) {
+            t0 = System.nanoTime();
+            HttpResponse<InputStream> r = t.client.send(t.request("/v1/assets/" + id + "/content", "rita").build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            HashingSink sink = new HashingSink();
+            try (InputStream in = r.body()) {
+                in.transferTo(sink);
+            }
+            long down = System.nanoTime() - t0;
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(sink.n).isEqualTo(SIZE);
+            assertThat(sink.sha3.digest().toHex()).isEqualTo(sent.toHex());
+            report.append(String.format("HTTP/1.1 download: %.1f MB/s (%.2f x pipeline), peak heap %d MiB%n",
+                    mbps(SIZE, down), mbps(SIZE, down) / pipeline, heap.peak.get() >> 20));
+        }
+        // HTTP/3 upload and download
+        try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().http3Certificate());
+                HeapSampler heap = new HeapSampler()) {
+            Generated src3 = new Generated(SIZE);
+            HashingSink created = new HashingSink();
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            t0 = System.nanoTime();
+            Http3TestClient.Result up = h3.exchange("POST", "/v1/assets", Map.of("authorization", "Bearer " + t.keys.get("alice"),
+                    "content-type", "application/octet-stream"), src3, SIZE, body);
+            long upNs = System.nanoTime() - t0;
+            assertThat(up.status()).as(body.toString()).isEqualTo(201);
+            String id3 = TestNode.JSON.readTree(body.toByteArray()).get("id").asText();
+            t0 = System.nanoTime();
+            Http3TestClient.Result down = h3.exchange("GET", "/v1/assets/" + id3 + "/content",
+                    Map.of("authorization", "Bearer " + t.keys.get("rita")), null, 0, created);
+            long downNs = System.nanoTime() - t0;
+            assertThat(down.status()).isEqualTo(200);
+            assertThat(created.sha3.digest().toHex()).isEqualTo(src3.sha3.digest().toHex());
+            report.append(String.format("HTTP/3 upload: %.1f MB/s (%.2f x pipeline); download %.1f MB/s (%.2f x); peak heap %d MiB%n",
+                    mbps(SIZE, upNs), mbps(SIZE, upNs) / pipeline, mbps(SIZE, downNs), mbps(SIZE, downNs) / pipeline,
+                    heap.peak.get() >> 20));
+        }
+        report.append(String.format("max heap %d MiB, %d CPUs%n", Runtime.getRuntime().maxMemory() >> 20,
+                Runtime.getRuntime().availableProcessors()));
+        System.out.print(report);
+        Files.writeString(Path.of("target", "large-asset-throughput.txt"), report);
+    }
+}
