@@ -217,7 +217,7 @@ public final class NodeConfig {
         md.append("|---|---|---|---|---|---|\n");
         List<String> rows = new ArrayList<>();
         for (ConfigKey<?> key : NodeConfigKeys.ALL) {
-            rows.add("| `" + key.name() + "` | " + key.type() + " | `" + key.defaultText() + "` | " + key.range() + " | `"
+            rows.add("| `" + key.name() + "` | " + key.type() + " | `" + key.defaultText() + "` | " + key.range().replace("|", "\\|") + " | `"
                     + key.environmentVariable() + "` | " + key.description().replace("|", "\\|") + " |");
         }
         md.append(String.join("\n", rows)).append('\n');

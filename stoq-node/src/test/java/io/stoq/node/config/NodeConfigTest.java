@@ -75,6 +75,19 @@ class NodeConfigTest {
                 .isEqualTo(NodeConfig.markdownReference());
     }
 
+    @Test
+    void exampleConfigFileLoadsAndMatchesTheDefaults() throws Exception {
+        Path example = Path.of("..", "config", "stoq.yaml");
+        NodeConfig fromFile = NodeConfig.load(example, Map.of(), Map.of());
+        NodeConfig defaults = NodeConfig.defaults();
+        for (int i = 0; i < defaults.entries().size(); i++) {
+            NodeConfig.Entry expected = defaults.entries().get(i);
+            NodeConfig.Entry actual = fromFile.entries().get(i);
+            assertThat(actual.value()).as(expected.key().name()).isEqualTo(expected.value());
+            assertThat(actual.source()).as("config/stoq.yaml should list %s", expected.key().name()).isEqualTo(NodeConfig.Source.FILE);
+        }
+    }
+
     @Property(tries = 200)
     void sizesRoundTripThroughText(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long bytes) {
         DataSize size = DataSize.ofBytes(bytes);
