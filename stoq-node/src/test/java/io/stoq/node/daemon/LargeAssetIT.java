@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * A 1 GiB asset through a real in-process node, streamed both ways over HTTP/1.1 and HTTP/3:
@@ -36,10 +36,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * (AssetEncoder into a discarding sink, same data, same run) and the sampled peak heap. Nothing
  * here asserts a speed.
  *
- * <p>Opt-in ({@code -Dstoq.it.large=true}): it takes about 4 minutes on a shared 2-core machine,
- * which is the whole module's time budget in CI.
+ * <p>Part of the normal suite because the issue's promise covers files up to 1 GiB: about 3 minutes
+ * on 2 busy cores. Skip it locally with {@code -Dstoq.it.large=false}.
  */
-@EnabledIfSystemProperty(named = "stoq.it.large", matches = "true")
+@DisabledIfSystemProperty(named = "stoq.it.large", matches = "false")
 class LargeAssetIT {
     static final long SIZE = 1L << 30;
     static TestNode t;
