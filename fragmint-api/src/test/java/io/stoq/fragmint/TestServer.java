@@ -6,6 +6,7 @@ import io.stoq.fragmint.auth.Totp;
 import io.stoq.fragmint.http.ApiServer;
 import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.Json;
+import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.Role;
 import io.stoq.fragmint.port.TotpSecret;
 import io.stoq.fragmint.testnode.InMemoryNode;
@@ -27,10 +28,10 @@ import java.util.stream.Stream;
 /**
  * A real {@link ApiServer} on 127.0.0.1 with ephemeral ports over an {@link InMemoryNode}, plus
  * accounts for each role: admin, alice and bob (writers), rita (reader), audrey (auditor), otto
- * (operator), each with an API key and a TOTP secret. The clock is the test's: {@link #totp} moves
+ * (operator), each with an API key and a TOTP secret; alice holds 1000 tokens. The clock is the test's: {@link #totp} moves
  * it one TOTP step so every code is fresh (codes are single-use).
  */
-public final class TestServer implements AutoCloseable {
+public final class TestServer implements ContractServer {
     public final MutableClock clock = new MutableClock(Instant.parse("2026-11-24T08:00:00Z"));
     public final Path dir;
     public final InMemoryNode node;
@@ -63,9 +64,40 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** A fresh TOTP code for {@code account} (advances the clock one step). */
+    @Override
     public String totp(String account) {
         clock.advance(Duration.ofSeconds(30));
         return Totp.code(secrets.get(account), clock.instant());
+    }
+
+    @Override
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public int routeCount() {
+        return server.routes().routes().size();
+    }
+
+    @Override
+    public AccountStore accounts() {
+        return node.accounts;
+    }
+
+    @Override
+    public Instant now() {
+        return clock.instant();
+    }
+
+    @Override
+    public String key(String account) {
+        return keys.get(account);
+    }
+
+    @Override
+    public String nodeId() {
+        return "node-1";
     }
 
     public URI uri(String path) {

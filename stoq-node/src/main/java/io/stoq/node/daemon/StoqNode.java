@@ -53,6 +53,7 @@ public final class StoqNode implements AutoCloseable {
     private NodeIdentity identity;
     private NodeAccounts accounts;
     private ApiServer server;
+    private LedgerService ledgerService;
     private AdminBootstrap.Result devAdmin;
     private Thread shutdownHook;
 
@@ -113,6 +114,7 @@ public final class StoqNode implements AutoCloseable {
                 "stoq-" + identity.zone(), clock, config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL),
                 config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS));
         resources.push(ledger);
+        ledgerService = ledger;
         String host = config.get(NodeConfigKeys.API_HOST);
         int port = config.get(NodeConfigKeys.API_PORT);
         NodeLedgerView view = new NodeLedgerView(ledger, accounts.accounts(), identity.nodeId(), List.of(host + ":" + port),
@@ -190,6 +192,11 @@ public final class StoqNode implements AutoCloseable {
 
     public NodeAccounts accounts() {
         return accounts;
+    }
+
+    /** The node's ledger service (package-private: tests fund accounts through it). */
+    LedgerService ledger() {
+        return ledgerService;
     }
 
     /** What the dev admin bootstrap did, or null when not asked for. */
