@@ -43,19 +43,19 @@ import java.util.concurrent.TimeUnit;
  * request bodies streamed from an InputStream gated on stream writability, response bodies
  * streamed into an OutputStream. Trusts exactly the server's certificate.
  */
-final class Http3TestClient implements AutoCloseable {
+public final class Http3TestClient implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel udp;
     private final QuicChannel quic;
 
     /** A response: status, headers, and how many body bytes went to the sink. */
-    record Result(int status, Map<String, String> headers, long bodyBytes) {}
+    public record Result(int status, Map<String, String> headers, long bodyBytes) {}
 
-    Http3TestClient(int port, X509Certificate trusted) throws Exception {
+    public Http3TestClient(int port, X509Certificate trusted) throws Exception {
         this(port, trusted, new String[] {"X25519MLKEM768", "X25519"});
     }
 
-    Http3TestClient(int port, X509Certificate trusted, String[] groups) throws Exception {
+    public Http3TestClient(int port, X509Certificate trusted, String[] groups) throws Exception {
         QuicSslContext ssl = QuicSslContextBuilder.forClient().trustManager(trusted)
                 .applicationProtocols(Http3.supportedApplicationProtocols())
                 .option(BoringSSLContextOption.GROUPS, groups)
@@ -76,11 +76,11 @@ final class Http3TestClient implements AutoCloseable {
     }
 
     /** The TLS key-exchange group negotiated, as BoringSSL names it (null if unknown). */
-    QuicChannel connection() {
+    public QuicChannel connection() {
         return quic;
     }
 
-    Result exchange(String method, String path, Map<String, String> headers, InputStream body, long length,
+    public Result exchange(String method, String path, Map<String, String> headers, InputStream body, long length,
             OutputStream sink) throws Exception {
         CompletableFuture<Result> done = new CompletableFuture<>();
         QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
@@ -145,7 +145,7 @@ final class Http3TestClient implements AutoCloseable {
      * Sends the head and {@code sent} of {@code declared} body bytes, then abandons the request
      * stream (as a client that crashes mid-upload would).
      */
-    void abandonUpload(String path, Map<String, String> headers, byte[] sent, long declared) throws Exception {
+    public void abandonUpload(String path, Map<String, String> headers, byte[] sent, long declared) throws Exception {
         QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel ch) {

@@ -1,5 +1,6 @@
 package io.stoq.node.daemon;
 
+import io.stoq.fragmint.Http3TestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stoq.crypto.hash.Hash256;

@@ -1,5 +1,7 @@
 package io.stoq.node.cli.asset.standin;
 
+import io.stoq.fragmint.testnode.InMemoryLedger;
+
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.Caller;
