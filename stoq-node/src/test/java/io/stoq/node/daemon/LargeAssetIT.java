@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * A 1 GiB asset through a real in-process node, streamed both ways over HTTP/1.1 and HTTP/3:
@@ -37,10 +36,9 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  * (AssetEncoder into a discarding sink, same data, same run) and the sampled peak heap. Nothing
  * here asserts a speed.
  *
- * <p>Part of the normal suite because the issue's promise covers files up to 1 GiB: about 3 minutes
- * on 2 busy cores. Skip it locally with {@code -Dstoq.it.large=false}.
+ * <p>Part of the normal suite because the promise covers files up to 1 GiB: about 3 minutes on 2
+ * busy cores.
  */
-@DisabledIfSystemProperty(named = "stoq.it.large", matches = "false")
 class LargeAssetIT {
     static final long SIZE = 1L << 30;
     static TestNode t;
