@@ -1,13 +1,10 @@
 package io.stoq.node.cli.asset;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,20 +29,13 @@ public final class AssetHistoryCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "Asset id.")
     String id;
 
-    @Option(names = "--limit", defaultValue = "50", description = "Page size 1..500 (default: ${DEFAULT-VALUE}).")
-    int limit;
-
-    @Option(names = "--cursor", description = "Continue after the page that printed this cursor.")
-    String cursor;
+    @Mixin
+    PageOptions paging;
 
     @Override
     public Integer call() throws ApiException {
         AssetIds.check("asset id", id);
-        if (limit < 1 || limit > 500) {
-            throw new ApiException(ApiError.BAD_REQUEST, "--limit must be 1..500");
-        }
-        String q = "/v1/assets/" + id + "/history?limit=" + limit
-                + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+        String q = "/v1/assets/" + id + "/history?" + paging.query();
         JsonNode page = ApiClient.of(client).getJson(q);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json) {

@@ -1,13 +1,10 @@
 package io.stoq.node.cli.asset;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,23 +28,14 @@ public final class AssetLsCommand implements Callable<Integer> {
     @Option(names = "--owner", paramLabel = "ACCOUNT", description = "Only assets of this account.")
     String owner;
 
-    @Option(names = "--limit", defaultValue = "50", description = "Page size 1..500 (default: ${DEFAULT-VALUE}).")
-    int limit;
-
-    @Option(names = "--cursor", description = "Continue after the page that printed this cursor.")
-    String cursor;
+    @Mixin
+    PageOptions paging;
 
     @Override
     public Integer call() throws ApiException {
-        if (limit < 1 || limit > 500) {
-            throw new ApiException(ApiError.BAD_REQUEST, "--limit must be 1..500");
-        }
-        StringBuilder q = new StringBuilder("/v1/assets?limit=").append(limit);
+        StringBuilder q = new StringBuilder("/v1/assets?").append(paging.query());
         if (owner != null) {
             q.append("&owner=").append(AssetIds.check("account", owner));
-        }
-        if (cursor != null) {
-            q.append("&cursor=").append(URLEncoder.encode(cursor, StandardCharsets.UTF_8));
         }
         JsonNode page = ApiClient.of(client).getJson(q.toString());
         PrintWriter out = spec.commandLine().getOut();
