@@ -6,6 +6,7 @@ import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.SecureRandoms;
 import io.stoq.crypto.kdf.Hkdf;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.ShardErrorCode;
@@ -64,21 +65,35 @@ public final class ShardCodec {
         return zstdLevel;
     }
 
+    /** Encodes one chunk with a workspace of its own (callers outside the pipeline, tests). */
     public EncodedShard encode(Chunk chunk) throws ShardException {
+        try (CodecWorkspace workspace = new CodecWorkspace()) {
+            return encode(chunk, workspace);
+        }
+    }
+
+    /**
+     * Encodes one chunk, compressing into {@code workspace}'s scratch array and sealing straight
+     * from it: the sealed output is the only array allocated. The workspace must belong to the
+     * calling thread.
+     */
+    EncodedShard encode(Chunk chunk, CodecWorkspace workspace) throws ShardException {
         int index = Math.toIntExact(chunk.index());
         byte[] plain = chunk.data();
         byte[] body = plain;
+        int bodyLength = plain.length;
         Compression compression = Compression.RAW;
-        if (compress && plain.length > 0 && worthTrying(plain)) {
-            byte[] packed = Zstd.compress(plain, zstdLevel);
-            if (packed.length < plain.length) {
-                body = packed;
+        if (compress && plain.length > 0 && worthTrying(plain, workspace)) {
+            int packed = workspace.compress(plain, 0, plain.length, zstdLevel);
+            if (packed < plain.length) {
+                body = workspace.packed();
+                bodyLength = packed;
                 compression = Compression.ZSTD;
             }
         }
         byte[] stored;
         try {
-            stored = AesGcm.seal(shardKey(index), aad(index), body);
+            stored = AesGcm.seal(shardKey(index), SecureRandoms.bytes(AesGcm.NONCE_LENGTH), aad(index), body, 0, bodyLength);
         } catch (CryptoException e) {
             throw new ShardException(ShardErrorCode.CORRUPT_CONTENT, "cannot encrypt shard " + index + ": " + e.getMessage(), e);
         }
@@ -142,16 +157,14 @@ public final class ShardCodec {
         return new ShardException(ShardErrorCode.CORRUPT_CONTENT, "shard " + index + " " + why);
     }
 
-    private boolean worthTrying(byte[] plain) {
+    private boolean worthTrying(byte[] plain, CodecWorkspace workspace) {
         if (plain.length <= 8 * PROBE) {
             return true;
         }
-        byte[] probe = new byte[(int) Zstd.compressBound(PROBE)];
         long stride = (plain.length - PROBE) / (SAMPLES - 1);
         for (int i = 0; i < SAMPLES; i++) {
             int from = (int) (i * stride);
-            long n = Zstd.compressByteArray(probe, 0, probe.length, plain, from, PROBE, zstdLevel);
-            if (!Zstd.isError(n) && n < PROBE * 97L / 100) {
+            if (workspace.probe(plain, from, PROBE, zstdLevel) < PROBE * 97L / 100) {
                 return true;
             }
         }

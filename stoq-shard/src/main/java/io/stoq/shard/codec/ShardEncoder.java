@@ -29,11 +29,18 @@ import java.util.concurrent.atomic.AtomicReference;
  *   pool:                      \-> compress -> encrypt -> hash --/
  * </pre>
  *
- * <p>Memory is bounded whatever the input size: at most {@code window} shards (default 2 per pool
- * thread) and at most {@code maxInFlightBytes} of plaintext are in flight; when either bound is
- * reached the caller waits for the oldest shard before reading more. Peak heap is therefore about
- * the chunker's buffer ({@code max} bytes) plus roughly three times the in-flight bytes (plaintext,
- * compressed, sealed copies).
+ * <p>Memory is bounded whatever the input size: at most {@code window} shards (default
+ * {@value #WINDOW_PER_THREAD} per pool thread) and at most {@code maxInFlightBytes} of plaintext
+ * are in flight; when either bound is reached the caller waits for the oldest shard before
+ * reading more. Peak heap is therefore about the chunker's buffer ({@code max} bytes) plus
+ * roughly twice the in-flight bytes (plaintext and sealed copies), plus one compression scratch
+ * array per pool thread ({@link CodecWorkspace}).
+ *
+ * <p>Why the window is several shards per thread: output is in index order, so the caller waits
+ * for the oldest shard, and shards differ in cost by 10x (size 1:16 within FastCDC's bounds, and
+ * compressible shards cost more per byte than dense ones). With 2 per thread, the pool idled
+ * behind one large head shard; 4 per thread measured about 14% faster on the mixed corpus
+ * (docs/shard.md), while {@code maxInFlightBytes} still bounds the memory.
  *
  * <p>Each in-flight shard carries a {@link ShardState}, moved only along that enum's table by the
  * calling thread (emit, fail) and the one pool worker encoding it; {@link #inFlight()} shows them.
@@ -43,6 +50,10 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ShardEncoder implements AutoCloseable {
     /** Default bound on plaintext bytes in flight. */
     public static final long DEFAULT_IN_FLIGHT_BYTES = 32L << 20;
+    /** Default in-flight shards per pool thread. */
+    public static final int WINDOW_PER_THREAD = 4;
+    /** Each pool thread's workspace, set for the thread's whole life by the pool's thread factory. */
+    private static final ThreadLocal<CodecWorkspace> WORKSPACE = new ThreadLocal<>();
 
     private final ExecutorService pool;
     private final int threads;
@@ -52,7 +63,7 @@ public final class ShardEncoder implements AutoCloseable {
     private final ConcurrentLinkedDeque<Pending> inFlight = new ConcurrentLinkedDeque<>();
 
     public ShardEncoder(int threads) {
-        this(threads, 2 * threads, DEFAULT_IN_FLIGHT_BYTES);
+        this(threads, WINDOW_PER_THREAD * threads, DEFAULT_IN_FLIGHT_BYTES);
     }
 
     public ShardEncoder(int threads, int window, long maxInFlightBytes) {
@@ -63,8 +74,15 @@ public final class ShardEncoder implements AutoCloseable {
         this.window = window;
         this.maxInFlightBytes = maxInFlightBytes;
         AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "stoq-shard-" + n.incrementAndGet());
+        this.pool = Executors.newFixedThreadPool(threads, worker -> {
+            Thread t = new Thread(() -> {
+                try (CodecWorkspace workspace = new CodecWorkspace()) {
+                    WORKSPACE.set(workspace);
+                    worker.run();
+                } finally {
+                    WORKSPACE.remove();
+                }
+            }, "stoq-shard-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -175,7 +193,7 @@ public final class ShardEncoder implements AutoCloseable {
             move(ShardState.QUEUED, ShardState.ENCODING);
             EncodedShard shard;
             try {
-                shard = codec.encode(chunk);
+                shard = codec.encode(chunk, WORKSPACE.get());
             } catch (ShardException | RuntimeException e) {
                 fail();
                 throw e;

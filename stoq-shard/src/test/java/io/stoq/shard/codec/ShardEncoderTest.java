@@ -43,7 +43,7 @@ class ShardEncoderTest {
     void readAheadIsBoundedSoMemoryIsTooWhateverTheInputSize() throws Exception {
         long size = 40L << 20;
         int threads = 2;
-        int window = 2 * threads;
+        int window = ShardEncoder.WINDOW_PER_THREAD * threads;
         // The chunker's buffer (at most 2 x (max + 1)) plus the shards in flight (window x max).
         long bound = 2L * (P.max() + 1) + (long) window * P.max();
         long[] worst = {0};

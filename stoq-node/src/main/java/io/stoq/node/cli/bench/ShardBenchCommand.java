@@ -67,8 +67,12 @@ public final class ShardBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Pipeline worker threads (default: available processors).")
     Integer threads;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Measured pipeline runs after one warm-up run; the median is reported (default ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "5", description = "Measured pipeline runs after the warm-up; the median is reported (default ${DEFAULT-VALUE}).")
     int runs;
+
+    @Option(names = "--warmup-seconds", defaultValue = "10", description = "Unmeasured pipeline runs repeat until this much time has passed (at least one run): "
+            + "the JIT keeps recompiling the hash, cipher and chunker loops for several seconds, and a node runs for days (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
 
     @Option(names = "--seconds", defaultValue = "2", description = "Measured time per baseline primitive, after an equal warm-up (default ${DEFAULT-VALUE}).")
     double seconds;
@@ -110,30 +114,34 @@ public final class ShardBenchCommand implements Callable<Integer> {
             List<Double> speeds = new ArrayList<>();
             List<Double> parallelPerRun = new ArrayList<>();
             List<Double> perCpu = new ArrayList<>();
+            List<Double> busy = new ArrayList<>();
             SignedManifest last = null;
+            int warmups = 0;
             try (ShardEncoder encoder = new ShardEncoder(workers)) {
                 AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kem.getPublic()));
-                for (int run = -1; run < runs; run++) {
-                    if (run >= 0) {
-                        parallelPerRun.add(parallelSha3(used, 0.5)); // what the machine gives right before this run
-                    }
-                    long cpuBefore = pipelineCpuNanos();
+                long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+                do {
                     long start = System.nanoTime();
-                    last = assets.encode(new ByteArrayInputStream(corpus), new AssetEncoder.Request(AssetId.random(), 1,
-                            OptionalLong.of(corpus.length), RedundancyPolicy.DEFAULT, null), ShardSink.DISCARD);
-                    double mbs = corpus.length / 1e6 / ((System.nanoTime() - start) / 1e9);
+                    last = encodeCorpus(assets, corpus);
+                    warmups++;
+                    text(out, "pipeline warm-up %d: %.1f MB/s%n", warmups, corpus.length / 1e6 / ((System.nanoTime() - start) / 1e9));
+                } while (System.nanoTime() < warmupEnd);
+                for (int run = 0; run < runs; run++) {
+                    parallelPerRun.add(parallelSha3(used, 0.5)); // what the machine gives right before this run
+                    long cpuBefore = pipelineCpuNanos();
+                    long processBefore = processCpuNanos();
+                    long start = System.nanoTime();
+                    last = encodeCorpus(assets, corpus);
+                    long wall = System.nanoTime() - start;
+                    double mbs = corpus.length / 1e6 / (wall / 1e9);
                     double mbPerCpuSecond = corpus.length / 1e6 / ((pipelineCpuNanos() - cpuBefore) / 1e9);
-                    if (run >= 0) {
-                        speeds.add(mbs);
-                        perCpu.add(mbPerCpuSecond);
-                    }
-                    if (run < 0) {
-                        text(out, "pipeline warm-up: %.1f MB/s%n", mbs);
-                    } else {
-                        text(out, "pipeline run %d: %.1f MB/s, %.1f MB per CPU-second of pipeline threads "
-                                        + "(SHA3-256 on %d threads just before: %.1f MB/s, ratio %.2f)%n",
-                                run + 1, mbs, mbPerCpuSecond, used, parallelPerRun.get(run), mbs / parallelPerRun.get(run));
-                    }
+                    double busyCores = (double) (processCpuNanos() - processBefore) / wall;
+                    speeds.add(mbs);
+                    perCpu.add(mbPerCpuSecond);
+                    busy.add(busyCores);
+                    text(out, "pipeline run %d: %.1f MB/s, %.1f MB per CPU-second of pipeline threads, process busy %.2f cores "
+                                    + "(SHA3-256 on %d threads just before: %.1f MB/s, ratio %.2f)%n",
+                            run + 1, mbs, mbPerCpuSecond, busyCores, used, parallelPerRun.get(run), mbs / parallelPerRun.get(run));
                 }
             }
             double[] sorted = speeds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -165,6 +173,8 @@ public final class ShardBenchCommand implements Callable<Integer> {
             t.put("loadAverage", loadAverage());
             t.put("pipelineMBps", median);
             t.put("pipelineRunsMBps", speeds);
+            t.put("warmupRuns", warmups);
+            t.put("processBusyCoresPerRun", busy);
             t.put("ratioToBound", ratio);
             t.put("ratioToAesGcm", median / (aes * used));
             t.put("ratioToParallelSha3", median / sha3Parallel);
@@ -347,6 +357,16 @@ public final class ShardBenchCommand implements Callable<Integer> {
             total += v;
         }
         return total;
+    }
+
+    private static SignedManifest encodeCorpus(AssetEncoder assets, byte[] corpus) throws Exception {
+        return assets.encode(new ByteArrayInputStream(corpus), new AssetEncoder.Request(AssetId.random(), 1,
+                OptionalLong.of(corpus.length), RedundancyPolicy.DEFAULT, null), ShardSink.DISCARD);
+    }
+
+    /** CPU time of this whole process (every thread, GC and JIT included). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** CPU time of the threads doing pipeline work: this (chunking) thread and the encoder pool. */
