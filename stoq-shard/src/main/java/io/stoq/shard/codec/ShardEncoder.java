@@ -36,11 +36,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * roughly twice the in-flight bytes (plaintext and sealed copies), plus one compression scratch
  * array per pool thread ({@link CodecWorkspace}).
  *
- * <p>Why the window is several shards per thread: output is in index order, so the caller waits
- * for the oldest shard, and shards differ in cost by 10x (size 1:16 within FastCDC's bounds, and
- * compressible shards cost more per byte than dense ones). With 2 per thread, the pool idled
- * behind one large head shard; 4 per thread measured about 14% faster on the mixed corpus
- * (docs/shard.md), while {@code maxInFlightBytes} still bounds the memory.
+ * <p>The window is per thread so that, while the caller waits for the oldest shard (output is in
+ * index order), the other workers still have queued shards to take. Interleaved runs of 2 and 4
+ * per thread on the mixed corpus measured the same throughput (docs/shard.md), so the smaller,
+ * cheaper-in-memory window stays.
  *
  * <p>Each in-flight shard carries a {@link ShardState}, moved only along that enum's table by the
  * calling thread (emit, fail) and the one pool worker encoding it; {@link #inFlight()} shows them.
@@ -51,7 +50,7 @@ public final class ShardEncoder implements AutoCloseable {
     /** Default bound on plaintext bytes in flight. */
     public static final long DEFAULT_IN_FLIGHT_BYTES = 32L << 20;
     /** Default in-flight shards per pool thread. */
-    public static final int WINDOW_PER_THREAD = 4;
+    public static final int WINDOW_PER_THREAD = 2;
     /** Each pool thread's workspace, set for the thread's whole life by the pool's thread factory. */
     private static final ThreadLocal<CodecWorkspace> WORKSPACE = new ThreadLocal<>();
 
