@@ -53,6 +53,11 @@ public final class AssetGetCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "Asset id.")
     String id;
 
+    // This command's own --version (an asset version) displaces the --help and --version that
+    // every other command inherits from `stoq`, so it declares --help itself (HelpTextTest).
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @Option(names = "--version", paramLabel = "N", description = "Version to read (default: latest).")
     Long version;
 

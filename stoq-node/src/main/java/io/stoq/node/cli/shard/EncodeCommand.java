@@ -31,7 +31,6 @@ import picocli.CommandLine.Spec;
 /** {@code stoq shard encode FILE --out DIR}: shards, proofs and the signed manifest on disk. */
 @Command(
         name = "encode",
-        mixinStandardHelpOptions = true,
         description = "Encode FILE into DIR: content-aware shards, each zstd-compressed (raw when that does not shrink "
                 + "it), AES-256-GCM encrypted under its own key and named by its SHA3-256; an inclusion proof per shard; "
                 + "and manifest.stoq, signed with SLH-DSA, holding the asset key wrapped with ML-KEM. Streams: memory "
@@ -61,6 +60,11 @@ public final class EncodeCommand implements Callable<Integer> {
 
     @Option(names = "--asset-id", paramLabel = "HEX", description = "Asset id, 32 hex digits (default: random).")
     String assetId;
+
+    // This command's own --version (an asset version) displaces the --help and --version that
+    // every other command inherits from `stoq`, so it declares --help itself (HelpTextTest).
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--version", paramLabel = "N", defaultValue = "1", description = "Asset version number (default 1).")
     long version;
