@@ -30,22 +30,14 @@ final class CodecWorkspace implements AutoCloseable {
      * unchecked {@code ZstdException} and fails the shard.
      */
     int compress(byte[] src, int offset, int length, int level) {
-        setLevel(level);
-        int bound = (int) Zstd.compressBound(length);
-        if (packed.length < bound) {
-            packed = new byte[bound];
-        }
-        return compressInto(packed, src, offset, length);
+        packed = fit(packed, length);
+        return compressInto(packed, src, offset, length, level);
     }
 
     /** Like {@link #compress} into a separate scratch array, for compressibility probes; returns the compressed length. */
     int probe(byte[] src, int offset, int length, int level) {
-        setLevel(level);
-        int bound = (int) Zstd.compressBound(length);
-        if (probe.length < bound) {
-            probe = new byte[bound];
-        }
-        return compressInto(probe, src, offset, length);
+        probe = fit(probe, length);
+        return compressInto(probe, src, offset, length, level);
     }
 
     /** The scratch array the last {@link #compress} wrote to. */
@@ -53,7 +45,14 @@ final class CodecWorkspace implements AutoCloseable {
         return packed;
     }
 
-    private int compressInto(byte[] dst, byte[] src, int offset, int length) {
+    /** {@code scratch} if it can hold the worst-case frame of {@code length} bytes, else a new array that can. */
+    private static byte[] fit(byte[] scratch, int length) {
+        int bound = (int) Zstd.compressBound(length);
+        return scratch.length >= bound ? scratch : new byte[bound];
+    }
+
+    private int compressInto(byte[] dst, byte[] src, int offset, int length, int wanted) {
+        setLevel(wanted);
         return zstd.compressByteArray(dst, 0, dst.length, src, offset, length);
     }
 
