@@ -92,7 +92,12 @@ public final class AesGcm {
 
     /** Encrypts with a fresh random nonce. */
     public static byte[] seal(byte[] key, byte[] aad, byte[] plaintext) throws CryptoException {
-        return seal(key, SecureRandoms.bytes(NONCE_LENGTH), aad, plaintext, 0, plaintext.length);
+        return seal(key, aad, plaintext, 0, plaintext.length);
+    }
+
+    /** Encrypts {@code plaintext[offset, offset+length)} with a fresh random nonce. */
+    public static byte[] seal(byte[] key, byte[] aad, byte[] plaintext, int offset, int length) throws CryptoException {
+        return seal(key, SecureRandoms.bytes(NONCE_LENGTH), aad, plaintext, offset, length);
     }
 
     /**

@@ -6,7 +6,6 @@ import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
-import io.stoq.crypto.SecureRandoms;
 import io.stoq.crypto.kdf.Hkdf;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.ShardErrorCode;
@@ -93,7 +92,7 @@ public final class ShardCodec {
         }
         byte[] stored;
         try {
-            stored = AesGcm.seal(shardKey(index), SecureRandoms.bytes(AesGcm.NONCE_LENGTH), aad(index), body, 0, bodyLength);
+            stored = AesGcm.seal(shardKey(index), aad(index), body, 0, bodyLength);
         } catch (CryptoException e) {
             throw new ShardException(ShardErrorCode.CORRUPT_CONTENT, "cannot encrypt shard " + index + ": " + e.getMessage(), e);
         }
