@@ -7,6 +7,7 @@ import io.stoq.fragmint.port.ApiException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.cli.CommonOptions;
+import io.stoq.node.cli.HelpOption;
 import io.stoq.node.cli.Json;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -53,10 +54,8 @@ public final class AssetGetCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "Asset id.")
     String id;
 
-    // This command's own --version (an asset version) displaces the --help and --version that
-    // every other command inherits from `stoq`, so it declares --help itself (HelpTextTest).
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+    @Mixin
+    HelpOption help; // this command's --version (an asset version) displaces the inherited --help
 
     @Option(names = "--version", paramLabel = "N", description = "Version to read (default: latest).")
     Long version;

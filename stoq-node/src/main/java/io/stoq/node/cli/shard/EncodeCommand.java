@@ -1,6 +1,7 @@
 package io.stoq.node.cli.shard;
 
 import io.stoq.node.cli.CommonOptions;
+import io.stoq.node.cli.HelpOption;
 import io.stoq.node.cli.Json;
 import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.AssetId;
@@ -61,10 +62,8 @@ public final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--asset-id", paramLabel = "HEX", description = "Asset id, 32 hex digits (default: random).")
     String assetId;
 
-    // This command's own --version (an asset version) displaces the --help and --version that
-    // every other command inherits from `stoq`, so it declares --help itself (HelpTextTest).
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+    @Mixin
+    HelpOption help; // this command's --version (an asset version) displaces the inherited --help
 
     @Option(names = "--version", paramLabel = "N", defaultValue = "1", description = "Asset version number (default 1).")
     long version;
