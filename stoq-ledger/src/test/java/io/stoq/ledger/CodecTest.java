@@ -43,7 +43,9 @@ class CodecTest {
                 new TxBody.LocationProof(a, 1, "node-1", List.of(h, a)),
                 new TxBody.KeyEpoch(1, "ml-kem-768.v1", new byte[] {9}, List.of(new TxBody.NodeShare("node-1", new byte[] {10}))),
                 new TxBody.ConfigChange("replicas", "3"),
-                new TxBody.CrossNetworkAnchor("other", 5, h, a));
+                new TxBody.CrossNetworkAnchor("other", 5, h, a),
+                new TxBody.ReadGrant(a, h),
+                new TxBody.ReadRevoke(a, h));
     }
 
     @Test

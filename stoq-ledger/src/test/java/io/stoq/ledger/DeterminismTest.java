@@ -26,7 +26,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Determinism: two independent stores fed the same ordered batches (valid and invalid txs mixed)
+ * Determinism: two independent stores fed the same ordered batches (valid and invalid txs mixed,
+ * read grants and revocations among them)
  * reach identical state roots after every block; a third store that appends the first one's blocks
  * as a follower agrees too; and the chain verifies.
  */
@@ -50,7 +51,7 @@ class DeterminismTest {
 
     @Provide
     Arbitrary<List<List<Op>>> batches() {
-        Arbitrary<Op> op = Combinators.combine(Arbitraries.integers().between(0, 5), Arbitraries.integers().between(0, 2),
+        Arbitrary<Op> op = Combinators.combine(Arbitraries.integers().between(0, 7), Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.longs().between(1, 700))
                 .as(Op::new);
         return op.list().ofMinSize(0).ofMaxSize(30).list().ofMinSize(1).ofMaxSize(5);
@@ -107,7 +108,9 @@ class DeterminismTest {
             case 0, 1 -> TestNetwork.create(asset, 1 + op.amount(), AssetPolicy.values()[op.other()]);
             case 2, 3 -> new TxBody.TokenTransfer(asset, other, op.amount());
             case 4 -> new TxBody.AssetUpdate(asset, 1 + op.amount() % 3, other, new byte[] {(byte) op.amount()});
-            default -> new TxBody.AssetDelete(asset, "gone");
+            case 5 -> new TxBody.AssetDelete(asset, "gone");
+            case 6 -> new TxBody.ReadGrant(asset, other);
+            default -> new TxBody.ReadRevoke(asset, other);
         };
     }
 

@@ -14,6 +14,7 @@ import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.Role;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Typed reads and writes of the ledger state over a {@link StateOverlay}. Every key starts with a
@@ -32,13 +33,15 @@ import java.time.Instant;
  * 0x0B config key                    -> value
  * 0x0C network 0x00 -> u64 height | 32 block hash | 32 state root  (latest anchor per network)
  * 0x0D                               -> genesis (network, root cert DER)
+ * 0x0E asset(32)                     -> u32 n | n x 32 grantee account ids, ascending (absent when none)
  * </pre>
  *
  * Not thread-safe: owned by the thread applying a block.
  */
 public final class LedgerState {
     private static final byte ACCOUNT = 0x01, NONCE = 0x02, ASSET = 0x03, BALANCE = 0x04, VERSION = 0x05, NODE = 0x06,
-            NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D;
+            NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D,
+            GRANTS = 0x0E;
 
     private final StateOverlay state;
 
@@ -149,6 +152,33 @@ public final class LedgerState {
     public void putVersion(Hash256 assetId, long version, Hash256 manifestRoot, byte[] metadata) {
         state.put(key(VERSION, assetId.toBytes(), u64(version)),
                 new CanonicalWriter().hash(manifestRoot).hash(Sha3.hash(metadata)).toBytes());
+    }
+
+    // ---- read grants ----------------------------------------------------------------------
+
+    /**
+     * Accounts holding a live read grant on the asset, in ascending id order (empty when none). One
+     * value per asset, so clearing every grant (an ownership change) is a single delete.
+     */
+    public List<Hash256> grants(Hash256 assetId) throws LedgerException {
+        byte[] v = state.get(key(GRANTS, assetId.toBytes()));
+        if (v == null) {
+            return List.of();
+        }
+        CanonicalReader in = new CanonicalReader(v, "grant state");
+        List<Hash256> grantees = in.hashes("grantees", Limits.MAX_GRANTS);
+        in.finish();
+        return grantees;
+    }
+
+    /** Sets the asset's grantees (sorted here; duplicates collapse); an empty list removes the entry. */
+    public void putGrants(Hash256 assetId, java.util.Collection<Hash256> grantees) {
+        byte[] k = key(GRANTS, assetId.toBytes());
+        if (grantees.isEmpty()) {
+            state.delete(k);
+        } else {
+            state.put(k, new CanonicalWriter().hashes(List.copyOf(new java.util.TreeSet<>(grantees))).toBytes());
+        }
     }
 
     // ---- nodes ----------------------------------------------------------------------------

@@ -110,6 +110,26 @@ public final class StateMachine {
         return new Outcome(List.copyOf(accepted), List.copyOf(rejected), block, after);
     }
 
+    /**
+     * Whether a transfer of {@code amount} tokens from a holder of {@code fromBefore} to a holder of
+     * {@code toBefore} changes who may change the asset under its policy, i.e. its owner. Only the
+     * two parties' balances move, so only their standing can change: under ANY_HOLDER a new holder
+     * joins or the sender leaves; under MAJORITY_HOLDER one of them gains or loses the majority;
+     * under CREATOR_ONLY the creator always decides. Read grants are cleared when this is true.
+     */
+    static boolean ownershipChanges(Asset a, long fromBefore, long toBefore, long amount) {
+        return switch (a.policy()) {
+            case CREATOR_ONLY -> false;
+            case ANY_HOLDER -> toBefore == 0 || fromBefore == amount;
+            case MAJORITY_HOLDER -> majority(a, fromBefore) != majority(a, fromBefore - amount)
+                    || majority(a, toBefore) != majority(a, toBefore + amount);
+        };
+    }
+
+    private static boolean majority(Asset a, long held) {
+        return held > a.supply() - held;
+    }
+
     private static void effects(LedgerState state, Transaction tx, BlockContext ctx) throws LedgerException {
         Hash256 signer = tx.signer();
         TxBody body = tx.body();
@@ -138,8 +158,14 @@ public final class StateMachine {
             }
             case TOKEN_TRANSFER -> {
                 TxBody.TokenTransfer t = (TxBody.TokenTransfer) body;
-                state.putBalance(t.assetId(), signer, state.balance(t.assetId(), signer) - t.amount());
-                state.putBalance(t.assetId(), t.to(), Math.addExact(state.balance(t.assetId(), t.to()), t.amount()));
+                long fromBefore = state.balance(t.assetId(), signer);
+                long toBefore = state.balance(t.assetId(), t.to());
+                state.putBalance(t.assetId(), signer, fromBefore - t.amount());
+                state.putBalance(t.assetId(), t.to(), Math.addExact(toBefore, t.amount()));
+                if (ownershipChanges(state.asset(t.assetId()), fromBefore, toBefore, t.amount())
+                        && !state.grants(t.assetId()).isEmpty()) {
+                    state.putGrants(t.assetId(), List.of()); // a new owner decides who reads
+                }
             }
             case ASSET_DELETE -> {
                 TxBody.AssetDelete d = (TxBody.AssetDelete) body;
@@ -173,6 +199,18 @@ public final class StateMachine {
             case CROSS_NETWORK_ANCHOR -> {
                 TxBody.CrossNetworkAnchor x = (TxBody.CrossNetworkAnchor) body;
                 state.putAnchor(x.network(), x.height(), x.blockHash(), x.stateRoot());
+            }
+            case READ_GRANT -> {
+                TxBody.ReadGrant g = (TxBody.ReadGrant) body;
+                List<Hash256> grantees = new ArrayList<>(state.grants(g.assetId()));
+                grantees.add(g.grantee());
+                state.putGrants(g.assetId(), grantees);
+            }
+            case READ_REVOKE -> {
+                TxBody.ReadRevoke r = (TxBody.ReadRevoke) body;
+                List<Hash256> grantees = new ArrayList<>(state.grants(r.assetId()));
+                grantees.remove(r.grantee());
+                state.putGrants(r.assetId(), grantees);
             }
         }
         state.putNonce(signer, tx.nonce());

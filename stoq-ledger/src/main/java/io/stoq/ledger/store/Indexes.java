@@ -12,9 +12,9 @@ import java.util.List;
  * index, so a prefix scan returns entries in chain order; the value is the tx id.
  *
  * <pre>
- * 0x01 asset(32)   u64 height u32 index -> tx id   asset history: create, update, delete, location proofs
+ * 0x01 asset(32)   u64 height u32 index -> tx id   asset history: create, update, delete, location proofs, read grants/revokes
  * 0x02 asset(32)   u64 height u32 index -> tx id   ownership chain: create (mint) and transfers
- * 0x03 account(32) u64 height u32 index -> tx id   txs by account: as signer or as transfer recipient
+ * 0x03 account(32) u64 height u32 index -> tx id   txs by account: as signer, transfer recipient or grantee
  * </pre>
  */
 public enum Indexes {
@@ -54,6 +54,12 @@ public enum Indexes {
         } else if (body instanceof TxBody.TokenTransfer t) {
             keys.add(OWNERSHIP.key(t.assetId(), height, index));
             keys.add(ACCOUNT.key(t.to(), height, index));
+        } else if (body instanceof TxBody.ReadGrant g) {
+            keys.add(ASSET_HISTORY.key(g.assetId(), height, index));
+            keys.add(ACCOUNT.key(g.grantee(), height, index));
+        } else if (body instanceof TxBody.ReadRevoke r) {
+            keys.add(ASSET_HISTORY.key(r.assetId(), height, index));
+            keys.add(ACCOUNT.key(r.grantee(), height, index));
         }
         return keys;
     }

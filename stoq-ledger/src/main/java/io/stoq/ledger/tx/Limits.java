@@ -19,6 +19,8 @@ public final class Limits {
     public static final int MAX_CERT_BYTES = 16 * 1024;
     /** Admins at genesis, node shares per key epoch. */
     public static final int MAX_LIST = 256;
+    /** Live read grants on one asset (they are one state value, rewritten per grant). */
+    public static final int MAX_GRANTS = 1024;
     /** Transactions in one block. */
     public static final int MAX_BLOCK_TXS = 10_000;
 

@@ -43,6 +43,8 @@ public sealed interface TxBody {
             case CONFIG_CHANGE -> new ConfigChange(in.string("key", MAX_NAME_BYTES), in.string("value", MAX_NAME_BYTES));
             case CROSS_NETWORK_ANCHOR -> new CrossNetworkAnchor(in.string("network", MAX_NAME_BYTES), in.u64("height"),
                     in.hash("blockHash"), in.hash("stateRoot"));
+            case READ_GRANT -> new ReadGrant(in.hash("assetId"), in.hash("grantee"));
+            case READ_REVOKE -> new ReadRevoke(in.hash("assetId"), in.hash("grantee"));
         };
     }
 
@@ -194,6 +196,31 @@ public sealed interface TxBody {
 
         public void encode(CanonicalWriter out) {
             out.string(network).u64(height).hash(blockHash).hash(stateRoot);
+        }
+    }
+
+    /**
+     * Lets account {@code grantee} (a key fingerprint) read the asset; signed by whoever the asset's
+     * policy lets change it (its owner). Grants are state: they count in the state root.
+     */
+    record ReadGrant(Hash256 assetId, Hash256 grantee) implements TxBody {
+        public TxType type() {
+            return TxType.READ_GRANT;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).hash(grantee);
+        }
+    }
+
+    /** Takes back {@code grantee}'s read grant on the asset; same authority as {@link ReadGrant}. */
+    record ReadRevoke(Hash256 assetId, Hash256 grantee) implements TxBody {
+        public TxType type() {
+            return TxType.READ_REVOKE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).hash(grantee);
         }
     }
 }

@@ -27,7 +27,11 @@ public enum TxType {
     /** An admin sets a network configuration value. */
     CONFIG_CHANGE(10),
     /** An admin records another network's block hash and state root. */
-    CROSS_NETWORK_ANCHOR(11);
+    CROSS_NETWORK_ANCHOR(11),
+    /** The asset's owner lets another account read the asset (content, metadata, history). */
+    READ_GRANT(12),
+    /** The asset's owner takes a read grant back. */
+    READ_REVOKE(13);
 
     private final int code;
 

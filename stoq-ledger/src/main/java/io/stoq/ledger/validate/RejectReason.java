@@ -36,5 +36,9 @@ public enum RejectReason {
     /** The node is revoked. */
     NODE_REVOKED,
     /** A node certificate chain did not validate against the network root at block time. */
-    BAD_CERTIFICATE
+    BAD_CERTIFICATE,
+    /** A revocation names an account that holds no read grant on the asset. */
+    NOT_GRANTED,
+    /** A per-asset limit would be exceeded (read grants per asset, {@code Limits.MAX_GRANTS}). */
+    LIMIT_EXCEEDED
 }

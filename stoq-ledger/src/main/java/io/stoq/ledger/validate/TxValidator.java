@@ -12,9 +12,11 @@ import io.stoq.ledger.state.StateRecords.Account;
 import io.stoq.ledger.state.StateRecords.Asset;
 import io.stoq.ledger.state.StateRecords.Genesis;
 import io.stoq.ledger.state.StateRecords.Node;
+import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -202,6 +204,35 @@ public final class TxValidator {
                 }
                 if (x.height() <= state.anchorHeight(x.network())) {
                     throw reject(RejectReason.STALE_VERSION, "anchor height " + x.height() + " is not after the last one");
+                }
+            }
+            case READ_GRANT -> {
+                TxBody.ReadGrant g = (TxBody.ReadGrant) body;
+                Asset a = liveAsset(state, g.assetId());
+                requirePolicy(state, g.assetId(), a, tx.signer());
+                if (g.grantee().equals(tx.signer())) {
+                    throw reject(RejectReason.MALFORMED, "grant to self: the signer already changes asset " + short16(g.assetId()));
+                }
+                if (state.account(g.grantee()) == null) {
+                    throw reject(RejectReason.UNKNOWN_RECIPIENT, "grantee " + short16(g.grantee()) + " is not a registered account");
+                }
+                List<Hash256> grants = state.grants(g.assetId());
+                if (grants.contains(g.grantee())) {
+                    throw reject(RejectReason.ALREADY_EXISTS, "account " + short16(g.grantee()) + " already has a read grant on asset "
+                            + short16(g.assetId()));
+                }
+                if (grants.size() >= Limits.MAX_GRANTS) {
+                    throw reject(RejectReason.LIMIT_EXCEEDED, "asset " + short16(g.assetId()) + " already has "
+                            + Limits.MAX_GRANTS + " read grants, the most one asset may hold");
+                }
+            }
+            case READ_REVOKE -> {
+                TxBody.ReadRevoke r = (TxBody.ReadRevoke) body;
+                Asset a = liveAsset(state, r.assetId());
+                requirePolicy(state, r.assetId(), a, tx.signer());
+                if (!state.grants(r.assetId()).contains(r.grantee())) {
+                    throw reject(RejectReason.NOT_GRANTED, "account " + short16(r.grantee()) + " holds no read grant on asset "
+                            + short16(r.assetId()));
                 }
             }
         }
