@@ -84,10 +84,10 @@ class Http3Test {
             String id = m.get("id").asText();
 
             ByteArrayOutputStream viaH3 = new ByteArrayOutputStream();
-            Http3TestClient.Result down = h3.exchange("GET", "/v1/assets/" + id + "/content", auth("rita"), null, 0, viaH3);
+            Http3TestClient.Result down = h3.exchange("GET", "/v1/assets/" + id + "/content", auth("alice"), null, 0, viaH3);
             assertThat(down.status()).isEqualTo(200);
             assertThat(viaH3.toByteArray()).isEqualTo(data);
-            byte[] viaH1 = t.send(t.request("/v1/assets/" + id + "/content", "rita").build()).body();
+            byte[] viaH1 = t.send(t.request("/v1/assets/" + id + "/content", "alice").build()).body();
             assertThat(viaH1).isEqualTo(data);
         }
     }
@@ -98,7 +98,7 @@ class Http3Test {
         String id = t.send(t.request("/v1/assets", "alice").POST(HttpRequest.BodyPublishers.ofByteArray(data)).build())
                 .headers().firstValue("Location").orElseThrow().substring("/v1/assets/".length());
         ByteArrayOutputStream part = new ByteArrayOutputStream();
-        Map<String, String> h = new java.util.HashMap<>(auth("rita"));
+        Map<String, String> h = new java.util.HashMap<>(auth("alice"));
         h.put("range", "bytes=100-199");
         Http3TestClient.Result r = h3.exchange("GET", "/v1/assets/" + id + "/content", h, null, 0, part);
         assertThat(r.status()).isEqualTo(206);

@@ -36,6 +36,10 @@ import org.junit.jupiter.api.TestInstance;
  * fixture here fails the test. One abstract class so the test double (fragmint-api's
  * {@code OpenApiContractTest}) and the real node (stoq-node's {@code OpenApiContractOnNodeTest})
  * are held to the very same assertions; stoq-node gets it through this module's test-jar.
+ *
+ * <p>Every asset route is also called by a second user on the first user's private asset
+ * ({@link #aSecondUserSeesAPrivateAssetOnlyWhileGranted}): 404 as if it did not exist, reads
+ * allowed once the owner grants it, writes still 403, 404 again after the revocation.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class OpenApiContract {
@@ -55,6 +59,8 @@ public abstract class OpenApiContract {
         assertThat(r.statusCode()).isEqualTo(200);
         doc = json(r);
         assetId = upload("alice");
+        // rita (reader) reads alice's asset in the fixtures below: only because alice grants it
+        assertThat(grant("alice", assetId, "rita").statusCode()).isEqualTo(201);
     }
 
     @AfterAll
@@ -92,6 +98,16 @@ public abstract class OpenApiContract {
         return json(r).get("id").asText();
     }
 
+    /** {@code owner} lets {@code account} read the asset, through the API (with the owner's TOTP). */
+    HttpResponse<byte[]> grant(String owner, String asset, String account) throws Exception {
+        return send(json("/v1/assets/" + asset + "/grants", owner, "POST", "{\"account\":\"" + account + "\"}")
+                .header("X-Stoq-TOTP", t.totp(owner)).build());
+    }
+
+    HttpResponse<byte[]> revoke(String owner, String asset, String account) throws Exception {
+        return send(request("/v1/assets/" + asset + "/grants/" + account, owner).DELETE().build());
+    }
+
     record Op(String method, String path, JsonNode spec) {}
 
     Map<String, Op> operations() {
@@ -109,7 +125,8 @@ public abstract class OpenApiContract {
 
     String concrete(String path) {
         return path.replace("{id}", path.startsWith("/v1/accounts") ? "alice" : path.startsWith("/v1/nodes")
-                ? t.nodeId() : assetId).replace("{keyId}", "0123456789abcdef").replace("{height}", "0");
+                ? t.nodeId() : assetId).replace("{keyId}", "0123456789abcdef").replace("{height}", "0")
+                .replace("{account}", "bob");
     }
 
     HttpRequest.Builder generic(Op op, String account, String bearer) {
@@ -255,6 +272,87 @@ public abstract class OpenApiContract {
         }
     }
 
+    @Test
+    public void aSecondUserSeesAPrivateAssetOnlyWhileGranted() throws Exception {
+        String a = upload("alice");
+        Map<String, Callable<HttpResponse<byte[]>>> bob = secondUser("bob", a);
+        Map<String, Op> ops = operations();
+        Set<String> assetOps = new TreeSet<>();
+        ops.forEach((id, op) -> {
+            if (op.path().startsWith("/v1/assets/{id}") || id.equals("listAssets")) {
+                assetOps.add(id);
+            }
+        });
+        assertThat(bob.keySet()).as("a second-user case for every asset route").containsExactlyInAnyOrderElementsOf(assetOps);
+        // rita is a reader: her role already refuses the writes (403 whatever the asset), so only reads
+        Map<String, Callable<HttpResponse<byte[]>>> rita = new HashMap<>(secondUser("rita", a));
+        rita.keySet().retainAll(Set.of("listAssets", "getAsset", "getAssetContent", "getAssetHistory", "getAssetProof"));
+
+        expectSecondUser(ops, bob, a, 404, 404); // not granted: exactly as if the asset did not exist
+        expectSecondUser(ops, rita, a, 404, 404);
+        assertThat(grant("alice", a, "bob").statusCode()).isEqualTo(201);
+        expectSecondUser(ops, bob, a, 200, 403); // may read, may not change
+        expectSecondUser(ops, rita, a, 404, 404); // a grant is for one account only
+        assertThat(grant("alice", a, "rita").statusCode()).isEqualTo(201);
+        expectSecondUser(ops, rita, a, 200, 403);
+        assertThat(revoke("alice", a, "bob").statusCode()).isEqualTo(204);
+        assertThat(revoke("alice", a, "rita").statusCode()).isEqualTo(204);
+        expectSecondUser(ops, bob, a, 404, 404);
+        expectSecondUser(ops, rita, a, 404, 404);
+        // the owner still has it all, unchanged by the second user's attempts
+        JsonNode mine = json(send(request("/v1/assets/" + a, "alice").build()));
+        assertThat(mine.get("owner").asText()).isEqualTo("alice");
+        assertThat(mine.get("version").asLong()).isEqualTo(1);
+    }
+
+    /** One call per asset route, by {@code user}, on asset {@code a} (writes with the user's TOTP). */
+    private Map<String, Callable<HttpResponse<byte[]>>> secondUser(String user, String a) {
+        String p = "/v1/assets/" + a;
+        Map<String, Callable<HttpResponse<byte[]>>> c = new HashMap<>();
+        c.put("listAssets", () -> send(request("/v1/assets?owner=alice&limit=500", user).build()));
+        c.put("getAsset", () -> send(request(p, user).build()));
+        c.put("getAssetContent", () -> send(request(p + "/content", user).build()));
+        c.put("getAssetHistory", () -> send(request(p + "/history", user).build()));
+        c.put("getAssetProof", () -> send(request(p + "/proof", user).build()));
+        c.put("updateAssetContent", () -> send(request(p + "/content", user)
+                .PUT(HttpRequest.BodyPublishers.ofString(user + " was here")).build()));
+        c.put("transferAsset", () -> send(json(p + "/transfers", user, "POST", "{\"newOwner\":\"" + user + "\"}")
+                .header("X-Stoq-TOTP", t.totp(user)).build()));
+        c.put("deleteAsset", () -> send(request(p, user).header("X-Stoq-TOTP", t.totp(user)).DELETE().build()));
+        c.put("createAssetGrant", () -> send(json(p + "/grants", user, "POST", "{\"account\":\"otto\"}")
+                .header("X-Stoq-TOTP", t.totp(user)).build()));
+        c.put("listAssetGrants", () -> send(request(p + "/grants", user).build()));
+        c.put("revokeAssetGrant", () -> send(request(p + "/grants/" + user, user).DELETE().build()));
+        return c;
+    }
+
+    /**
+     * Calls each of {@code user}'s cases on asset {@code a}: reads must answer {@code read} (for the
+     * listing: the asset is in it exactly when {@code read} is 200), writes {@code write}.
+     */
+    private void expectSecondUser(Map<String, Op> ops, Map<String, Callable<HttpResponse<byte[]>>> user, String a,
+            int read, int write) throws Exception {
+        Set<String> reads = Set.of("getAsset", "getAssetContent", "getAssetHistory", "getAssetProof");
+        for (Map.Entry<String, Callable<HttpResponse<byte[]>>> c : user.entrySet()) {
+            HttpResponse<byte[]> r = c.getValue().call();
+            Op op = ops.get(c.getKey());
+            documented(op, r);
+            if (c.getKey().equals("listAssets")) {
+                assertThat(r.statusCode()).isEqualTo(200);
+                Set<String> ids = new TreeSet<>();
+                json(r).get("items").forEach(i -> ids.add(i.get("id").asText()));
+                assertThat(ids.contains(a)).as("listing shows the asset").isEqualTo(read == 200);
+                continue;
+            }
+            int expected = reads.contains(c.getKey()) ? read : write;
+            assertThat(r.statusCode()).as("%s: %s", c.getKey(), new String(r.body(), StandardCharsets.UTF_8))
+                    .isEqualTo(expected);
+            if (expected == 404) {
+                assertThat(json(r).get("code").asText()).isEqualTo("NOT_FOUND");
+            }
+        }
+    }
+
     private HttpRequest.Builder json(String path, String account, String method, String body) {
         return request(path, account).header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body));
@@ -280,6 +378,13 @@ public abstract class OpenApiContract {
                 .header("X-Stoq-TOTP", t.totp("alice")).DELETE().build()));
         f.put("getAssetHistory", () -> send(request(a + "/history", "rita").build()));
         f.put("getAssetProof", () -> send(request(a + "/proof", "audrey").build()));
+        f.put("createAssetGrant", () -> grant("alice", upload("alice"), "bob"));
+        f.put("listAssetGrants", () -> send(request(a + "/grants", "alice").build()));
+        f.put("revokeAssetGrant", () -> {
+            String fresh = upload("alice");
+            assertThat(grant("alice", fresh, "bob").statusCode()).isEqualTo(201);
+            return revoke("alice", fresh, "bob");
+        });
         f.put("getMe", () -> send(request("/v1/me", "rita").build()));
         f.put("listAccounts", () -> send(request("/v1/accounts?limit=2", "admin").build()));
         f.put("createAccount", () -> send(json("/v1/accounts", "admin", "POST",

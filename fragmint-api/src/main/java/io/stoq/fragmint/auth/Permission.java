@@ -11,7 +11,9 @@ import java.util.Set;
  *
  * <pre>
  *                      admin operator writer reader auditor
- *  ASSET_READ            x      x       x      x
+ *  ASSET_READ            x      x       x      x       x      list, metadata, history (per asset: see below)
+ *  ASSET_CONTENT_READ    x      x       x      x              download (per asset: see below)
+ *  ASSET_GRANT           x              x                      grant (+ TOTP), revoke, list grants; owner
  *  ASSET_WRITE           x              x                      create, update (owner)
  *  ASSET_TRANSFER        x              x                      + TOTP, owner
  *  ASSET_DELETE          x              x                      + TOTP, owner
@@ -28,23 +30,29 @@ import java.util.Set;
  *  KEY_ADMIN             x                                    + TOTP (keys of any account)
  *  SELF_SERVICE          x      x       x      x       x      own session, own keys, own TOTP
  * </pre>
+ *
+ * <p>A role's asset permissions say what it may do to assets it may see; which assets those are
+ * is decided per asset by the node's {@code AssetService}: the owner, accounts holding a read
+ * grant, and admins (audited). Auditors see metadata, history and proofs of every asset but hold
+ * no ASSET_CONTENT_READ, so never its bytes.
  */
 public enum Permission {
     ASSET_READ, ASSET_WRITE, ASSET_TRANSFER, ASSET_DELETE, PROOF_READ,
     TOKEN_READ, TOKEN_TRANSFER, LEDGER_READ, NODE_READ, METRICS_READ, AUDIT_READ,
-    EVENTS_SUBSCRIBE, ACCOUNT_READ, ACCOUNT_ADMIN, KEY_ADMIN, SELF_SERVICE;
+    EVENTS_SUBSCRIBE, ACCOUNT_READ, ACCOUNT_ADMIN, KEY_ADMIN, SELF_SERVICE,
+    ASSET_CONTENT_READ, ASSET_GRANT;
 
     private static final Map<Role, Set<Permission>> MATRIX = Map.of(
             Role.ADMIN, EnumSet.allOf(Permission.class),
-            Role.OPERATOR, EnumSet.of(ASSET_READ, PROOF_READ, TOKEN_READ, LEDGER_READ, NODE_READ,
-                    METRICS_READ, EVENTS_SUBSCRIBE, ACCOUNT_READ, SELF_SERVICE),
-            Role.WRITER, EnumSet.of(ASSET_READ, ASSET_WRITE, ASSET_TRANSFER, ASSET_DELETE,
-                    PROOF_READ, TOKEN_READ, TOKEN_TRANSFER, LEDGER_READ, EVENTS_SUBSCRIBE,
-                    SELF_SERVICE),
-            Role.READER, EnumSet.of(ASSET_READ, PROOF_READ, TOKEN_READ, LEDGER_READ,
+            Role.OPERATOR, EnumSet.of(ASSET_READ, ASSET_CONTENT_READ, PROOF_READ, TOKEN_READ,
+                    LEDGER_READ, NODE_READ, METRICS_READ, EVENTS_SUBSCRIBE, ACCOUNT_READ, SELF_SERVICE),
+            Role.WRITER, EnumSet.of(ASSET_READ, ASSET_CONTENT_READ, ASSET_GRANT, ASSET_WRITE,
+                    ASSET_TRANSFER, ASSET_DELETE, PROOF_READ, TOKEN_READ, TOKEN_TRANSFER, LEDGER_READ,
                     EVENTS_SUBSCRIBE, SELF_SERVICE),
-            Role.AUDITOR, EnumSet.of(PROOF_READ, TOKEN_READ, LEDGER_READ, NODE_READ, AUDIT_READ,
-                    EVENTS_SUBSCRIBE, ACCOUNT_READ, SELF_SERVICE));
+            Role.READER, EnumSet.of(ASSET_READ, ASSET_CONTENT_READ, PROOF_READ, TOKEN_READ,
+                    LEDGER_READ, EVENTS_SUBSCRIBE, SELF_SERVICE),
+            Role.AUDITOR, EnumSet.of(ASSET_READ, PROOF_READ, TOKEN_READ, LEDGER_READ, NODE_READ,
+                    AUDIT_READ, EVENTS_SUBSCRIBE, ACCOUNT_READ, SELF_SERVICE));
 
     /** Whether {@code role} holds this permission. */
     public boolean grantedTo(Role role) {

@@ -90,7 +90,7 @@ public final class ApiServer implements AutoCloseable {
                     TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workerThreads() * 16),
                     new DefaultThreadFactory("fragmint-worker", true));
             workers.allowCoreThreadTimeOut(true);
-            EventsSocket events = new EventsSocket(ports.events());
+            EventsSocket events = new EventsSocket(ports.events(), access, workers);
             ResponseWriter writer = new ResponseWriter(metrics, () -> http3Port, events);
             dispatcher = new Dispatcher(routes, access, ports.audit(), metrics, workers,
                     config, clock, writer);

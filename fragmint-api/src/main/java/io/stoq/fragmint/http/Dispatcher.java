@@ -197,6 +197,9 @@ final class Dispatcher {
         }
         metrics.finished(operation, method, status, ex.protocol.tag,
                 Duration.ofNanos(System.nanoTime() - start), ex.pipe.received());
+        if (outcome == AuditRecord.Outcome.ALLOWED && ex.isAdminOverride()) {
+            outcome = AuditRecord.Outcome.ALLOWED_ADMIN_OVERRIDE;
+        }
         if (outcome != null && outcome != AuditRecord.Outcome.PUBLIC) {
             record(ex, operation, method, outcome, status);
         }

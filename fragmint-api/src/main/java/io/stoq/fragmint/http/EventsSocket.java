@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -14,35 +15,71 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stoq.fragmint.auth.AccessControl;
 import io.stoq.fragmint.auth.Permission;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.Caller;
 import io.stoq.fragmint.port.EventSource;
 import io.stoq.fragmint.port.LedgerEvent;
+import io.stoq.fragmint.port.Role;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code /v1/events} WebSocket: after the usual auth, the HTTP/1.1 connection is upgraded and
- * receives every ledger event the caller's role may see, one JSON text frame per event. A
- * subscriber that cannot keep up (outbound buffer full) is disconnected with close code 1013
- * rather than buffered without bound; it can reconnect with {@code ?after=<last seq>}.
+ * receives every ledger event the caller may see, one JSON text frame per event. A subscriber that
+ * cannot keep up (outbound buffer full) is disconnected with close code 1013 rather than buffered
+ * without bound; it can reconnect with {@code ?after=<last seq>}.
  *
- * <p>Event visibility: ASSET needs ASSET_READ, TOKEN needs TOKEN_READ, ACCOUNT needs ACCOUNT_READ,
- * NODE needs NODE_READ, BLOCK needs LEDGER_READ. Thread-safe.
+ * <p>Event visibility ({@link #visible}): ASSET needs ASSET_READ, TOKEN needs TOKEN_READ, ACCOUNT
+ * needs ACCOUNT_READ, NODE needs NODE_READ, BLOCK needs LEDGER_READ; and an event that names its
+ * {@link LedgerEvent#readers() readers} (every event about one asset) goes only to them, to admins
+ * and, for asset events, to auditors: the same rule as the REST reads.
+ *
+ * <p>A subscription lives only as long as its credential: every {@link #RECHECK} the caller's
+ * Authorization is checked again through {@link AccessControl#authenticate} (on an API worker,
+ * because the account store may block), and a revoked or expired key, an ended session or a
+ * changed role closes the stream with 1008 and a reason. Deliveries check the verdict (a volatile
+ * flag) before each frame. Thread-safe.
  */
 final class EventsSocket {
     private static final Logger LOG = LoggerFactory.getLogger(EventsSocket.class);
     private static final int MAX_FRAME = 64 * 1024;
+    /** How often a live subscription's credential and role are checked again. */
+    static final Duration RECHECK = Duration.ofSeconds(2);
 
     private final EventSource source;
+    private final AccessControl access;
+    private final Executor checks;
 
-    EventsSocket(EventSource source) {
+    /**
+     * @param checks where credential re-checks run (the API workers: never an event loop)
+     */
+    EventsSocket(EventSource source, AccessControl access, Executor checks) {
         this.source = source;
+        this.access = access;
+        this.checks = checks;
+    }
+
+    /** Whether {@code caller} may see {@code e}; see the class comment. */
+    static boolean visible(LedgerEvent e, Caller caller) {
+        if (!permissionFor(e.category()).grantedTo(caller.role())) {
+            return false;
+        }
+        return e.readers() == null || caller.isAdmin()
+                || (e.category() == LedgerEvent.Category.ASSET && caller.role() == Role.AUDITOR)
+                || e.readers().contains(caller.accountId());
     }
 
     static Permission permissionFor(LedgerEvent.Category c) {
@@ -68,6 +105,7 @@ final class EventsSocket {
             throw new java.io.IOException("response already started");
         }
         Caller caller = ex.caller();
+        String authorization = ex.request.headers().get(HttpHeaderNames.AUTHORIZATION);
         Channel ch = ex.ctx.channel();
         FullHttpRequest req = new DefaultFullHttpRequest(ex.request.protocolVersion(), ex.request.method(),
                 ex.request.uri());
@@ -83,7 +121,7 @@ final class EventsSocket {
             });
             return 426;
         }
-        Subscriber sub = new Subscriber(caller, hs);
+        Subscriber sub = new Subscriber(caller, hs, authorization);
         handler.dispatcher().completed(ex); // a subscription is not a request to drain on shutdown
         ch.eventLoop().execute(() -> {
             if (ch.pipeline().get(HttpServerUpgradeHandler.class) != null) {
@@ -98,7 +136,12 @@ final class EventsSocket {
                 }
                 try {
                     AutoCloseable handle = source.subscribe(afterSeq, sub::deliver);
-                    ch.closeFuture().addListener(c -> closeQuietly(handle));
+                    ScheduledFuture<?> timer = ch.eventLoop().scheduleAtFixedRate(sub::recheck,
+                            RECHECK.toMillis(), RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+                    ch.closeFuture().addListener(c -> {
+                        timer.cancel(false);
+                        closeQuietly(handle);
+                    });
                 } catch (ApiException | RuntimeException e) {
                     LOG.warn("event subscription failed: {}", e.toString());
                     ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE))
@@ -117,16 +160,70 @@ final class EventsSocket {
         }
     }
 
+    /** One event as sent: the event without its {@code readers} (who else may see it is not the subscriber's business). */
+    static byte[] frame(LedgerEvent e) {
+        ObjectNode n = Json.MAPPER.valueToTree(e);
+        n.remove("readers");
+        return Json.bytes(n);
+    }
+
     /** One connected subscriber; frames from the client are handled on its event loop. */
-    private static final class Subscriber extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private final class Subscriber extends SimpleChannelInboundHandler<WebSocketFrame> {
         private final Caller caller;
         private final WebSocketServerHandshaker handshaker;
+        private final String authorization;
         private volatile Channel channel;
+        private volatile boolean ended;
+        private final AtomicBoolean checking = new AtomicBoolean();
         private boolean awaitingPong; // event loop only
 
-        Subscriber(Caller caller, WebSocketServerHandshaker handshaker) {
+        Subscriber(Caller caller, WebSocketServerHandshaker handshaker, String authorization) {
             this.caller = caller;
             this.handshaker = handshaker;
+            this.authorization = authorization;
+        }
+
+        /** Timer tick on the event loop: hands one credential check to a worker (at most one in flight). */
+        void recheck() {
+            if (ended || !checking.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                checks.execute(this::verify);
+            } catch (RejectedExecutionException e) {
+                checking.set(false); // workers busy or shutting down: try again next tick
+            }
+        }
+
+        /** On a worker: the caller's credential and role now, through the same check as every request. */
+        private void verify() {
+            try {
+                Caller now = access.authenticate(authorization);
+                if (now.role() != caller.role()) {
+                    end("role changed from " + caller.role().wireName() + " to " + now.role().wireName()
+                            + "; reconnect");
+                }
+            } catch (ApiException e) {
+                if (e.error() == ApiError.UNAUTHENTICATED) {
+                    end("credential revoked or expired");
+                } else {
+                    LOG.debug("event subscriber re-check failed, kept for now: {}", e.toString());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("event subscriber re-check failed, kept for now: {}", e.toString());
+            } finally {
+                checking.set(false);
+            }
+        }
+
+        /** Stops deliveries at once and closes the stream with 1008 and {@code reason}. */
+        private void end(String reason) {
+            ended = true;
+            Channel ch = channel;
+            if (ch != null && ch.isActive()) {
+                ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION, reason))
+                        .addListener(x -> ch.close());
+            }
         }
 
         @Override
@@ -138,7 +235,7 @@ final class EventsSocket {
         /** Called on the event source's thread; never blocks. */
         void deliver(LedgerEvent e) {
             Channel ch = channel;
-            if (ch == null || !ch.isActive() || !permissionFor(e.category()).grantedTo(caller.role())) {
+            if (ended || ch == null || !ch.isActive() || !visible(e, caller)) {
                 return;
             }
             if (!ch.isWritable()) {
@@ -147,7 +244,7 @@ final class EventsSocket {
                         .addListener(x -> ch.close());
                 return;
             }
-            ch.writeAndFlush(new TextWebSocketFrame(new String(Json.bytes(e), StandardCharsets.UTF_8)));
+            ch.writeAndFlush(new TextWebSocketFrame(new String(frame(e), StandardCharsets.UTF_8)));
         }
 
         @Override

@@ -40,6 +40,7 @@ final class HttpExchange implements Exchange {
             new java.util.concurrent.atomic.AtomicBoolean();
     private Caller caller;
     private RouteTable.Match match;
+    private volatile boolean adminOverride;
 
     /** The wire protocol a request came over. */
     enum Protocol {
@@ -99,6 +100,16 @@ final class HttpExchange implements Exchange {
     @Override
     public void upgradeCaller(Caller verified) {
         this.caller = verified;
+    }
+
+    @Override
+    public void adminOverride() {
+        this.adminOverride = true;
+    }
+
+    /** Whether a handler marked this request as an admin acting on another account's asset. */
+    boolean isAdminOverride() {
+        return adminOverride;
     }
 
     @Override

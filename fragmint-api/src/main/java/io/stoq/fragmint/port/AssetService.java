@@ -6,8 +6,15 @@ import java.util.OptionalLong;
 /**
  * The asset core, implemented by stoq-node (shard pipeline + ledger). Every method may block and
  * is called on an API worker thread, never on a network event loop. Authorisation by role has
- * already happened; ownership ("may this caller write this asset?") is the service's to check,
- * because the ledger is the authority on owners.
+ * already happened; ownership and read access ("may this caller see or change this asset?") are
+ * the service's to check, because the ledger is the authority on owners and grants.
+ *
+ * <p>Who may see an asset (docs/security-access.md): its owner, accounts holding a live read
+ * grant, admins (the API audits such reads), and auditors (metadata, history and proof, never
+ * content). Every method that names an asset answers {@link ApiError#NOT_FOUND}, exactly as for
+ * a missing asset, to a caller who may not see it, so ids are no existence oracle; a caller who
+ * may see it but not change it gets {@link ApiError#FORBIDDEN} on writes. {@link #list} shows only
+ * what the caller may see.
  *
  * <p>Streaming contract for {@link #create} and {@link #update}: {@code body} delivers the request
  * body as it arrives, with backpressure (the network stops reading while the service is slow).
@@ -48,9 +55,29 @@ public interface AssetService {
     /** Writes a tombstone; the asset then answers 404. Only the owner (or an admin). */
     void delete(Caller caller, String id) throws ApiException;
 
-    /** Changes to the asset, oldest first. */
+    /**
+     * Changes to the asset, oldest first. A grantee sees only its own grant and revocation
+     * entries, never who else was granted.
+     */
     Page<AssetVersion> history(Caller caller, String id, PageRequest page) throws ApiException;
 
     /** Ledger inclusion proof of the latest version, or of {@code version} when given. */
     AssetProof proof(Caller caller, String id, OptionalLong version) throws ApiException;
+
+    /**
+     * Lets {@code account} (an existing account) read the asset, and returns the grant once it is
+     * committed. Only the owner (or an admin, acting for it). {@link ApiError#CONFLICT} when the
+     * account already has a grant; {@link ApiError#UNPROCESSABLE} for an unknown account or the
+     * owner itself.
+     */
+    AssetGrant grant(Caller caller, String id, String account) throws ApiException;
+
+    /**
+     * Ends {@code account}'s read grant once the revocation is committed. Only the owner (or an
+     * admin); {@link ApiError#NOT_FOUND} when the account holds no grant on the asset.
+     */
+    void revoke(Caller caller, String id, String account) throws ApiException;
+
+    /** The asset's live read grants, oldest first. Only the owner (or an admin). */
+    Page<AssetGrant> grants(Caller caller, String id, PageRequest page) throws ApiException;
 }

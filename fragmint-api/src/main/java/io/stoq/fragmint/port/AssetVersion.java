@@ -14,6 +14,7 @@ import java.time.Instant;
  * @param merkleRoot hex merkle root
  * @param blockHeight ledger block holding the change
  * @param at commit time
+ * @param grantee the account granted or revoked read access (GRANT and REVOKE only, else null)
  */
 public record AssetVersion(
         long version,
@@ -24,7 +25,14 @@ public record AssetVersion(
         String sha3,
         String merkleRoot,
         long blockHeight,
-        Instant at) {
+        Instant at,
+        String grantee) {
+
+    /** An entry that is not a grant or a revocation. */
+    public AssetVersion(long version, Change change, String actor, String owner, long size, String sha3,
+            String merkleRoot, long blockHeight, Instant at) {
+        this(version, change, actor, owner, size, sha3, merkleRoot, blockHeight, at, null);
+    }
 
     /** Kinds of change recorded in history. */
     public enum Change {
@@ -32,9 +40,13 @@ public record AssetVersion(
         CREATE,
         /** New content version. */
         UPDATE,
-        /** Ownership moved to another account (content unchanged). */
+        /** Ownership moved to another account (content unchanged); every read grant ends. */
         TRANSFER,
         /** Tombstone: the asset is gone for readers. */
-        DELETE
+        DELETE,
+        /** The owner let {@code grantee} read the asset. */
+        GRANT,
+        /** The owner took {@code grantee}'s read grant back. */
+        REVOKE
     }
 }

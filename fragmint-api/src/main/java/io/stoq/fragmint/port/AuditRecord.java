@@ -23,6 +23,11 @@ public record AuditRecord(long seq, Instant at, String actor, String credentialI
     public enum Outcome {
         /** Credential, role and second factor all passed; the operation ran (status says how it went). */
         ALLOWED,
+        /**
+         * As {@link #ALLOWED}, but the caller read or changed another account's asset (or
+         * subscribed to every account's asset events) only because it is an admin.
+         */
+        ALLOWED_ADMIN_OVERRIDE,
         /** Public route, no credential needed. */
         PUBLIC,
         /** Missing, unknown, revoked or expired credential. */

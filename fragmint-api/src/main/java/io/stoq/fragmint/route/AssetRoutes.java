@@ -1,6 +1,7 @@
 package io.stoq.fragmint.route;
 
 import static io.stoq.fragmint.port.ApiError.BAD_REQUEST;
+import static io.stoq.fragmint.port.ApiError.CONFLICT;
 import static io.stoq.fragmint.port.ApiError.FORBIDDEN;
 import static io.stoq.fragmint.port.ApiError.NOT_FOUND;
 import static io.stoq.fragmint.port.ApiError.PAYLOAD_TOO_LARGE;
@@ -19,17 +20,25 @@ import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AssetContent;
+import io.stoq.fragmint.port.AssetGrant;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.AssetProof;
 import io.stoq.fragmint.port.AssetService;
 import io.stoq.fragmint.port.AssetVersion;
 import io.stoq.fragmint.port.ByteRange;
+import io.stoq.fragmint.port.Page;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-/** The asset core routes ({@code /v1/assets...}). Stateless; thread-safe. */
+/**
+ * The asset core routes ({@code /v1/assets...}). Which assets a caller may see is the
+ * {@link AssetService}'s decision (owner, grantees, admins, auditors without content); a caller who
+ * may not see an asset gets 404 as if it did not exist. Here every request by an admin on another
+ * account's asset is marked so its audit record says {@code ALLOWED_ADMIN_OVERRIDE}. Stateless;
+ * thread-safe.
+ */
 final class AssetRoutes {
     private static final String VERSION_DOC = "version number (default: latest)";
 
@@ -50,7 +59,7 @@ final class AssetRoutes {
                         .errors(BAD_REQUEST, PAYLOAD_TOO_LARGE, TRUNCATED_BODY, UNSUPPORTED_MEDIA_TYPE)
                         .handle(this::create),
                 get("/v1/assets", "listAssets").needs(Permission.ASSET_READ)
-                        .summary("List assets, newest first").paged()
+                        .summary("List the assets the caller may see, newest first").paged()
                         .query("owner", "string", "only assets of this account")
                         .returns(200, Route.Body.page(AssetMetadata.class)).errors(BAD_REQUEST)
                         .handle(this::list),
@@ -58,7 +67,7 @@ final class AssetRoutes {
                         .summary("Metadata of an asset version").query("version", "integer", VERSION_DOC)
                         .returns(200, Route.Body.json(AssetMetadata.class)).errors(BAD_REQUEST, NOT_FOUND)
                         .handle(this::metadata),
-                get("/v1/assets/{id}/content", "getAssetContent").needs(Permission.ASSET_READ)
+                get("/v1/assets/{id}/content", "getAssetContent").needs(Permission.ASSET_CONTENT_READ)
                         .summary("Download content bytes; supports one HTTP Range (206)")
                         .query("version", "integer", VERSION_DOC)
                         .header("Range", "bytes=first-last, bytes=first- or bytes=-suffix")
@@ -90,7 +99,36 @@ final class AssetRoutes {
                         .summary("Ledger inclusion proof of an asset version, checkable offline")
                         .query("version", "integer", VERSION_DOC)
                         .returns(200, Route.Body.json(AssetProof.class)).errors(BAD_REQUEST, NOT_FOUND)
-                        .handle(this::proof));
+                        .handle(this::proof),
+                post("/v1/assets/{id}/grants", "createAssetGrant").needs(Permission.ASSET_GRANT).withTotp()
+                        .summary("Let another account read the asset (owner only)")
+                        .takes(Route.Body.json(Messages.GrantAsset.class))
+                        .returns(201, Route.Body.json(AssetGrant.class))
+                        .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, CONFLICT, UNPROCESSABLE, UNSUPPORTED_MEDIA_TYPE,
+                                PAYLOAD_TOO_LARGE)
+                        .handle(this::grant),
+                get("/v1/assets/{id}/grants", "listAssetGrants").needs(Permission.ASSET_GRANT)
+                        .summary("Accounts the owner let read the asset, oldest first (owner only)").paged()
+                        .returns(200, Route.Body.page(AssetGrant.class)).errors(BAD_REQUEST, NOT_FOUND)
+                        .handle(this::grants),
+                RouteBuilder.delete("/v1/assets/{id}/grants/{account}", "revokeAssetGrant")
+                        .needs(Permission.ASSET_GRANT)
+                        .summary("Take an account's read grant back (owner only)").returns(204, Route.Body.NONE)
+                        .errors(NOT_FOUND, FORBIDDEN).handle(this::revoke));
+    }
+
+    /** Marks the request when an admin acts on an asset {@code owner} holds (audited as an override). */
+    private static void auditAdmin(Exchange ex, String owner) {
+        if (ex.caller().isAdmin() && !ex.caller().accountId().equals(owner)) {
+            ex.adminOverride();
+        }
+    }
+
+    /** As {@link #auditAdmin}, when the operation's answer does not name the owner (admins only pay the lookup). */
+    private void auditAdminBefore(Exchange ex, String id) throws ApiException {
+        if (ex.caller().isAdmin()) {
+            auditAdmin(ex, assets.metadata(ex.caller(), id, OptionalLong.empty()).owner());
+        }
     }
 
     static String etag(long version) {
@@ -113,18 +151,22 @@ final class AssetRoutes {
 
     private Reply list(Exchange ex) throws ApiException {
         Optional<String> owner = ex.query("owner");
-        return new Reply.Json(200, assets.list(ex.caller(), owner.orElse(null), Params.page(ex)));
+        Page<AssetMetadata> page = assets.list(ex.caller(), owner.orElse(null), Params.page(ex));
+        page.items().forEach(m -> auditAdmin(ex, m.owner()));
+        return new Reply.Json(200, page);
     }
 
     private Reply metadata(Exchange ex) throws ApiException {
         AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"),
                 Params.optionalLong(ex, "version", 1));
+        auditAdmin(ex, m.owner());
         return new Reply.Json(200, m, Map.of("ETag", etag(m.version())));
     }
 
     private Reply content(Exchange ex) throws ApiException {
         AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"),
                 Params.optionalLong(ex, "version", 1));
+        auditAdmin(ex, m.owner());
         ByteRange requested = RangeHeader.resolve(ex.header("Range").orElse(null), m.size());
         ByteRange range = requested != null ? requested : m.size() == 0 ? null : ByteRange.whole(m.size());
         AssetContent content = assets.openContent(ex.caller(), m.id(), m.version(), range);
@@ -145,6 +187,7 @@ final class AssetRoutes {
         }
         AssetMetadata m = assets.update(ex.caller(), ex.pathParam("id"), expected, ex.newContent(),
                 ex.streamBody());
+        auditAdmin(ex, m.owner());
         return new Reply.Json(200, m, Map.of("ETag", etag(m.version())));
     }
 
@@ -154,20 +197,46 @@ final class AssetRoutes {
         if (accounts.account(to).isEmpty()) {
             throw new ApiException(UNPROCESSABLE, "no account '" + to + "' to transfer to");
         }
+        auditAdminBefore(ex, ex.pathParam("id"));
         return new Reply.Json(200, assets.transfer(ex.caller(), ex.pathParam("id"), to));
     }
 
     private Reply deleteAsset(Exchange ex) throws ApiException {
+        auditAdminBefore(ex, ex.pathParam("id"));
         assets.delete(ex.caller(), ex.pathParam("id"));
         return new Reply.Empty(204, Map.of());
     }
 
     private Reply history(Exchange ex) throws ApiException {
+        auditAdminBefore(ex, ex.pathParam("id"));
         return new Reply.Json(200, assets.history(ex.caller(), ex.pathParam("id"), Params.page(ex)));
     }
 
     private Reply proof(Exchange ex) throws ApiException {
+        auditAdminBefore(ex, ex.pathParam("id"));
         return new Reply.Json(200, assets.proof(ex.caller(), ex.pathParam("id"),
                 Params.optionalLong(ex, "version", 1)));
+    }
+
+    private Reply grant(Exchange ex) throws ApiException {
+        Messages.GrantAsset body = ex.jsonBody(Messages.GrantAsset.class);
+        String account = Params.accountId(body.account(), "account");
+        if (accounts.account(account).isEmpty()) {
+            throw new ApiException(UNPROCESSABLE, "no account '" + account + "' to grant read access to");
+        }
+        auditAdminBefore(ex, ex.pathParam("id"));
+        AssetGrant g = assets.grant(ex.caller(), ex.pathParam("id"), account);
+        return new Reply.Json(201, g, Map.of("Location", "/v1/assets/" + g.assetId() + "/grants/" + g.account()));
+    }
+
+    private Reply grants(Exchange ex) throws ApiException {
+        auditAdminBefore(ex, ex.pathParam("id"));
+        return new Reply.Json(200, assets.grants(ex.caller(), ex.pathParam("id"), Params.page(ex)));
+    }
+
+    private Reply revoke(Exchange ex) throws ApiException {
+        auditAdminBefore(ex, ex.pathParam("id"));
+        assets.revoke(ex.caller(), ex.pathParam("id"), ex.pathParam("account"));
+        return new Reply.Empty(204, Map.of());
     }
 }

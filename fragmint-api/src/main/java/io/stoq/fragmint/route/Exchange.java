@@ -42,4 +42,10 @@ public interface Exchange {
 
     /** Replaces the caller after a step-up (TOTP verified inside the handler). */
     void upgradeCaller(Caller verified);
+
+    /**
+     * Marks this request as an admin reading or changing another account's asset: its audit
+     * record says {@code ALLOWED_ADMIN_OVERRIDE} instead of {@code ALLOWED}.
+     */
+    void adminOverride();
 }

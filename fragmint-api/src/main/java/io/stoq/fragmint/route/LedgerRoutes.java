@@ -64,15 +64,16 @@ final class LedgerRoutes {
                 get("/v1/audit", "queryAudit").needs(Permission.AUDIT_READ)
                         .summary("Access decisions (who, what, when, outcome), oldest first").paged()
                         .query("actor", "string", "only this account ('anonymous' for failed credentials)")
-                        .query("outcome", "string", "ALLOWED, PUBLIC, DENIED_UNAUTHENTICATED, "
-                                + "DENIED_FORBIDDEN, DENIED_SECOND_FACTOR or DENIED_RATE_LIMITED")
+                        .query("outcome", "string", "ALLOWED, ALLOWED_ADMIN_OVERRIDE, PUBLIC, "
+                                + "DENIED_UNAUTHENTICATED, DENIED_FORBIDDEN, DENIED_SECOND_FACTOR or "
+                                + "DENIED_RATE_LIMITED")
                         .query("since", "string", "ISO-8601 instant, inclusive")
                         .query("until", "string", "ISO-8601 instant, exclusive")
                         .returns(200, Route.Body.page(AuditRecord.class)).errors(BAD_REQUEST)
                         .handle(this::audit),
                 get("/v1/events", "subscribeEvents").needs(Permission.EVENTS_SUBSCRIBE)
                         .summary("WebSocket (HTTP/1.1 Upgrade) streaming ledger events as JSON text "
-                                + "frames, filtered by the caller's permissions")
+                                + "frames, filtered by the caller's permissions and which assets it may see")
                         .query("after", "integer", "resume after this event seq (default: live only)")
                         .returns(101, Route.Body.NONE).errors(BAD_REQUEST)
                         .handle(this::events));
@@ -119,6 +120,9 @@ final class LedgerRoutes {
 
     private Reply events(Exchange ex) throws ApiException {
         long after = Params.optionalLong(ex, "after", 0).orElse(Long.MAX_VALUE);
+        if (ex.caller().isAdmin()) {
+            ex.adminOverride(); // an admin's stream carries every account's asset events
+        }
         return new Reply.WebSocket(after, Map.of());
     }
 }

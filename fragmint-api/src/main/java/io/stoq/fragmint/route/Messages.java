@@ -15,6 +15,9 @@ public final class Messages {
     /** Body of {@code POST /v1/assets/{id}/transfers}. @param newOwner account id to own the asset */
     public record TransferAsset(String newOwner) {}
 
+    /** Body of {@code POST /v1/assets/{id}/grants}. @param account account id to let read the asset */
+    public record GrantAsset(String account) {}
+
     /**
      * Body of {@code POST /v1/tokens/transfers}.
      *

@@ -6,6 +6,7 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AssetContent;
+import io.stoq.fragmint.port.AssetGrant;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.AssetProof;
 import io.stoq.fragmint.port.AssetService;
@@ -16,6 +17,7 @@ import io.stoq.fragmint.port.LedgerEvent;
 import io.stoq.fragmint.port.NewContent;
 import io.stoq.fragmint.port.Page;
 import io.stoq.fragmint.port.PageRequest;
+import io.stoq.fragmint.port.Role;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,14 +34,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * TEST DOUBLE of stoq-node's asset service (the shard pipeline and ledger are being built in
  * parallel and do not exist yet). It behaves really where the API depends on it: bytes are
  * streamed to a staging file while hashed with SHA3-256 and only moved into place after the body
  * reached its end (an aborted upload leaves nothing), versions are kept and stay readable,
- * ownership is enforced, deletes tombstone, every change is a ledger block. The "merkle root" is a
- * real RFC 6962-style root over 64 KiB leaves, not the shard pipeline's.
+ * ownership and read access are enforced as on the node (owner, grantees, admins, auditors without
+ * content; 404 for a caller who may not see an asset, 403 for one who may see but not change it),
+ * a transfer ends every grant, deletes tombstone, every change is a ledger block whose event names
+ * its readers. The "merkle root" is a real RFC 6962-style root over 64 KiB leaves, not the shard
+ * pipeline's.
  *
  * <p>Thread-safe: the index synchronizes on this; body streaming happens outside the lock.
  */
@@ -56,6 +63,7 @@ public final class InMemoryAssets implements AssetService {
         final String id;
         final List<AssetMetadata> versions = new ArrayList<>();
         final List<AssetVersion> history = new ArrayList<>();
+        final Map<String, AssetGrant> grants = new LinkedHashMap<>();
         String owner;
         boolean deleted;
 
@@ -153,7 +161,8 @@ public final class InMemoryAssets implements AssetService {
             AssetMetadata m = new AssetMetadata(id, 1, s.size(), s.sha3(), s.root(), a.owner,
                     content.contentType(), content.name(), now, now);
             a.versions.add(m);
-            long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.created", id, Map.of("owner", a.owner, "size", s.size()));
+            long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.created", id, Map.of("owner", a.owner, "size", s.size()),
+                    readers(a));
             a.history.add(new AssetVersion(1, AssetVersion.Change.CREATE, caller.accountId(), a.owner,
                     s.size(), s.sha3(), s.root(), h, now));
             assets.put(id, a);
@@ -169,15 +178,52 @@ public final class InMemoryAssets implements AssetService {
         return a;
     }
 
+    /** How a caller may see an asset, as on the node; null when it may not. */
+    private enum Access { OWNER, ADMIN, GRANTEE, AUDITOR }
+
+    private static Access access(Caller caller, Asset a) {
+        if (caller.accountId().equals(a.owner)) {
+            return Access.OWNER;
+        }
+        if (caller.isAdmin()) {
+            return Access.ADMIN;
+        }
+        if (a.grants.containsKey(caller.accountId())) {
+            return Access.GRANTEE;
+        }
+        return caller.role() == Role.AUDITOR ? Access.AUDITOR : null;
+    }
+
+    /** The live asset if the caller may see it; otherwise the very answer a missing asset gets. */
+    private Asset visible(Caller caller, String id) throws ApiException {
+        Asset a = live(id);
+        if (access(caller, a) == null) {
+            throw ApiException.notFound("asset '" + id + "'");
+        }
+        return a;
+    }
+
     private static void requireOwner(Caller caller, Asset a) throws ApiException {
-        if (!caller.isAdmin() && !caller.accountId().equals(a.owner)) {
+        Access access = access(caller, a);
+        if (access == null) {
+            throw ApiException.notFound("asset '" + a.id + "'");
+        }
+        if (access != Access.OWNER && access != Access.ADMIN) {
             throw new ApiException(ApiError.FORBIDDEN, "only the owner of asset '" + a.id + "' may change it");
         }
     }
 
+    /** Who may see an event about {@code a}: its owner and grantees, plus {@code named}. */
+    private static Set<String> readers(Asset a, String... named) {
+        Set<String> r = new TreeSet<>(a.grants.keySet());
+        r.add(a.owner);
+        r.addAll(List.of(named));
+        return r;
+    }
+
     @Override
     public synchronized AssetMetadata metadata(Caller caller, String id, OptionalLong version) throws ApiException {
-        Asset a = live(id);
+        Asset a = visible(caller, id);
         if (version.isEmpty()) {
             return a.latest();
         }
@@ -192,7 +238,7 @@ public final class InMemoryAssets implements AssetService {
     public synchronized Page<AssetMetadata> list(Caller caller, String owner, PageRequest page) throws ApiException {
         List<AssetMetadata> all = new ArrayList<>();
         for (Asset a : assets.values()) {
-            if (!a.deleted && (owner == null || owner.equals(a.owner))) {
+            if (!a.deleted && access(caller, a) != null && (owner == null || owner.equals(a.owner))) {
                 all.add(0, a.latest());
             }
         }
@@ -209,6 +255,11 @@ public final class InMemoryAssets implements AssetService {
     @Override
     public AssetContent openContent(Caller caller, String id, long version, ByteRange range) throws ApiException {
         AssetMetadata m = metadata(caller, id, OptionalLong.of(version));
+        synchronized (this) {
+            if (access(caller, live(id)) == Access.AUDITOR) {
+                throw new ApiException(ApiError.FORBIDDEN, "auditors see metadata, history and proofs, never content");
+            }
+        }
         try {
             if (range == null) {
                 return new AssetContent(m, null, InputStream.nullInputStream());
@@ -249,7 +300,7 @@ public final class InMemoryAssets implements AssetService {
             AssetMetadata m = new AssetMetadata(id, v, s.size(), s.sha3(), s.root(), a.owner,
                     content.contentType(), content.name(), a.versions.get(0).createdAt(), now);
             a.versions.add(m);
-            long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.updated", id, Map.of("version", v));
+            long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.updated", id, Map.of("version", v), readers(a));
             a.history.add(new AssetVersion(v, AssetVersion.Change.UPDATE, caller.accountId(), a.owner,
                     s.size(), s.sha3(), s.root(), h, now));
             return m;
@@ -263,12 +314,15 @@ public final class InMemoryAssets implements AssetService {
         if (newOwner.equals(a.owner)) {
             throw new ApiException(ApiError.UNPROCESSABLE, "'" + newOwner + "' already owns asset '" + id + "'");
         }
+        String previous = a.owner;
         a.owner = newOwner;
+        a.grants.clear(); // the new owner decides who reads
         AssetMetadata l = a.latest();
         AssetMetadata m = new AssetMetadata(id, l.version(), l.size(), l.sha3(), l.merkleRoot(), newOwner,
                 l.contentType(), l.name(), l.createdAt(), l.updatedAt());
         a.versions.set(a.versions.size() - 1, m);
-        long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.transferred", id, Map.of("to", newOwner));
+        long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.transferred", id, Map.of("to", newOwner),
+                readers(a, previous));
         a.history.add(new AssetVersion(l.version(), AssetVersion.Change.TRANSFER, caller.accountId(), newOwner,
                 l.size(), l.sha3(), l.merkleRoot(), h, clock.instant()));
         return m;
@@ -280,23 +334,72 @@ public final class InMemoryAssets implements AssetService {
         requireOwner(caller, a);
         a.deleted = true;
         AssetMetadata l = a.latest();
-        long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.deleted", id, Map.of());
+        long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.deleted", id, Map.of(), readers(a));
         a.history.add(new AssetVersion(l.version(), AssetVersion.Change.DELETE, caller.accountId(), a.owner,
                 l.size(), l.sha3(), l.merkleRoot(), h, clock.instant()));
     }
 
     @Override
     public synchronized Page<AssetVersion> history(Caller caller, String id, PageRequest page) throws ApiException {
-        Asset a = live(id);
+        Asset a = visible(caller, id);
+        boolean grantee = access(caller, a) == Access.GRANTEE;
+        List<AssetVersion> shown = a.history.stream().filter(v -> !grantee || v.grantee() == null
+                || v.grantee().equals(caller.accountId())).toList();
+        return page(shown, page);
+    }
+
+    private static <T> Page<T> page(List<T> all, PageRequest page) throws ApiException {
         int start;
         try {
             start = page.cursor() == null ? 0 : Integer.parseInt(page.cursor());
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("bad cursor");
         }
-        int end = Math.min(a.history.size(), start + page.limit());
-        return new Page<>(a.history.subList(Math.min(start, end), end),
-                end < a.history.size() ? Integer.toString(end) : null);
+        int end = Math.min(all.size(), start + page.limit());
+        return new Page<>(all.subList(Math.min(start, end), end), end < all.size() ? Integer.toString(end) : null);
+    }
+
+    @Override
+    public synchronized AssetGrant grant(Caller caller, String id, String account) throws ApiException {
+        Asset a = live(id);
+        requireOwner(caller, a);
+        if (account.equals(a.owner)) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "'" + account + "' owns asset '" + id + "' already");
+        }
+        if (a.grants.containsKey(account)) {
+            throw new ApiException(ApiError.CONFLICT, "'" + account + "' may already read asset '" + id + "'");
+        }
+        AssetMetadata l = a.latest();
+        long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.granted", id, Map.of("account", account),
+                Set.of(a.owner, account));
+        Instant now = clock.instant();
+        AssetGrant g = new AssetGrant(id, account, a.owner, h, now);
+        a.grants.put(account, g);
+        a.history.add(new AssetVersion(l.version(), AssetVersion.Change.GRANT, a.owner, a.owner, l.size(), l.sha3(),
+                l.merkleRoot(), h, now, account));
+        return g;
+    }
+
+    @Override
+    public synchronized void revoke(Caller caller, String id, String account) throws ApiException {
+        Asset a = live(id);
+        requireOwner(caller, a);
+        if (!a.grants.containsKey(account)) {
+            throw ApiException.notFound("read grant of '" + account + "' on asset '" + id + "'");
+        }
+        a.grants.remove(account);
+        AssetMetadata l = a.latest();
+        long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.grant-revoked", id, Map.of("account", account),
+                Set.of(a.owner, account));
+        a.history.add(new AssetVersion(l.version(), AssetVersion.Change.REVOKE, a.owner, a.owner, l.size(), l.sha3(),
+                l.merkleRoot(), h, clock.instant(), account));
+    }
+
+    @Override
+    public synchronized Page<AssetGrant> grants(Caller caller, String id, PageRequest page) throws ApiException {
+        Asset a = live(id);
+        requireOwner(caller, a);
+        return page(List.copyOf(a.grants.values()), page);
     }
 
     @Override

@@ -41,6 +41,12 @@ public final class InMemoryLedger implements LedgerView, EventSource {
      * Appends a block holding one change and publishes its event; returns the block height.
      */
     public long commit(LedgerEvent.Category category, String type, String subject, Map<String, Object> attrs) {
+        return commit(category, type, subject, attrs, null);
+    }
+
+    /** As {@link #commit(LedgerEvent.Category, String, String, Map)}, for an event only {@code readers} may see. */
+    public long commit(LedgerEvent.Category category, String type, String subject, Map<String, Object> attrs,
+            java.util.Set<String> readers) {
         LedgerEvent e;
         long height;
         synchronized (this) {
@@ -49,7 +55,7 @@ public final class InMemoryLedger implements LedgerView, EventSource {
             String txRoot = Sha3.hash((type + "|" + subject + "|" + attrs).getBytes(StandardCharsets.UTF_8)).toHex();
             String hash = Sha3.hash((height + "|" + prev + "|" + txRoot).getBytes(StandardCharsets.UTF_8)).toHex();
             blocks.add(new BlockSummary(height, hash, prev, txRoot, txRoot, 1, clock.instant()));
-            e = new LedgerEvent(events.size() + 1, category, type, height, clock.instant(), subject, attrs);
+            e = new LedgerEvent(events.size() + 1, category, type, height, clock.instant(), subject, attrs, readers);
             events.add(e);
             for (Consumer<LedgerEvent> s : subscribers) {
                 s.accept(e);
