@@ -3,6 +3,7 @@ package io.stoq.node.assets;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.AssetGrant;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.AssetVersion;
 import io.stoq.ledger.LedgerException;
@@ -20,9 +21,10 @@ import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Reads asset state back from the committed ledger: versions from the asset-history index, owners
- * from the ownership index (each asset has a supply of one token; its holder is the owner). The
- * ledger is the only source of truth; nothing here is cached across calls.
+ * Reads asset state back from the committed ledger: versions and read grants/revocations from the
+ * asset-history index, owners from the ownership index (each asset has a supply of one token; its
+ * holder is the owner), live grantees from the ledger state. The ledger is the only source of
+ * truth; nothing here is cached across calls.
  */
 final class AssetIndex {
     private final LedgerService ledger;
@@ -62,6 +64,33 @@ final class AssetIndex {
         } catch (LedgerException e) {
             throw new ApiException(ApiError.INTERNAL, "cannot read asset " + id, e);
         }
+    }
+
+    /** Accounts holding a live read grant on the asset (ledger state): API account id to ledger account id. */
+    java.util.Map<String, Hash256> grantees(Hash256 lid, String id) throws ApiException {
+        try {
+            java.util.Map<String, Hash256> out = new java.util.LinkedHashMap<>();
+            for (Hash256 g : ledger.ledger().state().grants(lid)) {
+                out.put(name(g), g);
+            }
+            return out;
+        } catch (LedgerException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot read the grants of asset " + id, e);
+        }
+    }
+
+    /** The live grants of the asset, oldest first, with the change that made each. */
+    List<AssetGrant> grants(String id, List<Change> changes, java.util.Set<String> grantees) {
+        java.util.Map<String, AssetGrant> made = new java.util.LinkedHashMap<>();
+        for (Change c : changes) {
+            if (c.tx().tx().body() instanceof TxBody.ReadGrant g) {
+                String account = name(g.grantee());
+                made.remove(account); // a re-grant after a revocation moves to the end
+                made.put(account, new AssetGrant(id, account, name(c.tx().tx().signer()), c.tx().height(), c.at()));
+            }
+        }
+        made.keySet().retainAll(grantees);
+        return List.copyOf(made.values());
     }
 
     /** Every change of the asset in chain order. */
@@ -159,8 +188,11 @@ final class AssetIndex {
         return out;
     }
 
-    /** History entries of the asset, oldest first. */
-    List<AssetVersion> history(List<Change> changes) {
+    /**
+     * History entries of the asset, oldest first. With {@code onlyGrantsOf} set (a grantee asking),
+     * grant and revocation entries about other accounts are left out.
+     */
+    List<AssetVersion> history(List<Change> changes, String onlyGrantsOf) {
         List<AssetVersion> out = new ArrayList<>();
         long version = 0;
         String owner = null;
@@ -169,6 +201,7 @@ final class AssetIndex {
         for (Change c : changes) {
             TxBody body = c.tx().tx().body();
             String actor = name(c.tx().tx().signer());
+            String grantee = null;
             AssetVersion.Change kind;
             if (body instanceof TxBody.AssetCreate cr) {
                 version = 1;
@@ -186,11 +219,20 @@ final class AssetIndex {
                 kind = AssetVersion.Change.TRANSFER;
             } else if (body instanceof TxBody.AssetDelete) {
                 kind = AssetVersion.Change.DELETE;
+            } else if (body instanceof TxBody.ReadGrant g) {
+                kind = AssetVersion.Change.GRANT;
+                grantee = name(g.grantee());
+            } else if (body instanceof TxBody.ReadRevoke r) {
+                kind = AssetVersion.Change.REVOKE;
+                grantee = name(r.grantee());
             } else {
                 continue;
             }
+            if (grantee != null && onlyGrantsOf != null && !grantee.equals(onlyGrantsOf)) {
+                continue;
+            }
             out.add(new AssetVersion(version, kind, actor, owner, meta == null ? 0 : meta.size(),
-                    meta == null ? "" : meta.sha3(), root == null ? "" : root.toHex(), c.tx().height(), c.at()));
+                    meta == null ? "" : meta.sha3(), root == null ? "" : root.toHex(), c.tx().height(), c.at(), grantee));
         }
         return out;
     }

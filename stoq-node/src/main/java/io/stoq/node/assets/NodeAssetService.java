@@ -8,6 +8,7 @@ import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AssetContent;
+import io.stoq.fragmint.port.AssetGrant;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.AssetProof;
 import io.stoq.fragmint.port.AssetService;
@@ -25,6 +26,7 @@ import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.NodeException;
+import io.stoq.node.ledger.Committed;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.store.LocalShardStore;
@@ -48,10 +50,12 @@ import java.util.OptionalLong;
  * The asset core of a node: uploads stream through the shard pipeline into the local shard store
  * ({@link ShardWriter}); the version is acknowledged only after the ledger block holding its tx
  * is durable. Reads verify every shard before releasing a byte. The ledger is the authority on
- * versions and owners; each asset has one token, and its holder is the owner.
+ * versions, owners and read grants; each asset has one token, and its holder is the owner.
  *
- * <p>Writes are signed with the owner's custodial key ({@link CustodialKeys}) after the owner
- * check here (owner or admin), so an admin acting on someone's asset signs as that owner.
+ * <p>Every call that names an asset first decides how the caller sees it ({@link AssetAccess}):
+ * owner, admin, grantee, auditor, or not at all (404, as for a missing asset). Writes and grants
+ * are signed with the owner's custodial key ({@link CustodialKeys}) after the owner check here
+ * (owner or admin), so an admin acting on someone's asset signs as that owner.
  */
 public final class NodeAssetService implements AssetService {
     private static final int MAX_TEXT = 200;
@@ -96,12 +100,35 @@ public final class NodeAssetService implements AssetService {
         return metadata(caller, id, OptionalLong.empty());
     }
 
-    @Override
-    public AssetMetadata metadata(Caller caller, String id, OptionalLong version) throws ApiException {
+    /** One asset as one caller sees it, read once per request. */
+    private record Seen(Hash256 lid, String id, StateRecords.Asset state, List<AssetIndex.Change> changes, String owner,
+            java.util.Map<String, Hash256> grantees, AssetAccess.Level level) {}
+
+    /** The asset as {@code caller} sees it; NOT_FOUND when it is missing, deleted, or hidden from the caller. */
+    private Seen see(Caller caller, String id) throws ApiException {
         Hash256 lid = AssetIndex.ledgerId(id);
         StateRecords.Asset a = index.live(lid, id);
         List<AssetIndex.Change> changes = index.changes(lid);
-        return index.metadata(id, changes, AssetIndex.version(changes, version.orElse(a.version()), id));
+        String owner = index.owner(changes);
+        java.util.Map<String, Hash256> grantees = index.grantees(lid, id);
+        AssetAccess.Level level = AssetAccess.of(caller, owner, grantees.keySet());
+        if (level == null) {
+            throw AssetAccess.hidden(id);
+        }
+        return new Seen(lid, id, a, changes, owner, grantees, level);
+    }
+
+    /** As {@link #see}, for a change: FORBIDDEN unless the caller owns the asset or is an admin. */
+    private Seen seeToChange(Caller caller, String id) throws ApiException {
+        Seen s = see(caller, id);
+        AssetAccess.requireChange(s.level(), id);
+        return s;
+    }
+
+    @Override
+    public AssetMetadata metadata(Caller caller, String id, OptionalLong version) throws ApiException {
+        Seen s = see(caller, id);
+        return index.metadata(id, s.changes(), AssetIndex.version(s.changes(), version.orElse(s.state().version()), id));
     }
 
     @Override
@@ -125,9 +152,9 @@ public final class NodeAssetService implements AssetService {
 
     @Override
     public AssetContent openContent(Caller caller, String id, long version, ByteRange range) throws ApiException {
-        Hash256 lid = AssetIndex.ledgerId(id);
-        index.live(lid, id);
-        List<AssetIndex.Change> changes = index.changes(lid);
+        Seen s = see(caller, id);
+        AssetAccess.requireContent(s.level(), id);
+        List<AssetIndex.Change> changes = s.changes();
         AssetIndex.Version v = AssetIndex.version(changes, version, id);
         AssetMetadata meta = index.metadata(id, changes, v);
         if (range != null && range.last() >= v.meta().size()) {
@@ -159,14 +186,14 @@ public final class NodeAssetService implements AssetService {
     public AssetMetadata update(Caller caller, String id, OptionalLong expectedVersion, NewContent content, InputStream body)
             throws ApiException, IOException {
         checkText(content);
-        Hash256 lid = AssetIndex.ledgerId(id);
-        StateRecords.Asset a = index.live(lid, id);
+        Seen seen = seeToChange(caller, id); // before the precondition: a 412 would tell a stranger the version
+        Hash256 lid = seen.lid();
+        StateRecords.Asset a = seen.state();
         if (expectedVersion.isPresent() && expectedVersion.getAsLong() != a.version()) {
             throw new ApiException(ApiError.PRECONDITION_FAILED, "asset " + id + " is at version " + a.version()
                     + ", not " + expectedVersion.getAsLong());
         }
-        String owner = requireOwner(caller, lid, id);
-        SigningKey ownerKey = key(owner);
+        SigningKey ownerKey = key(seen.owner());
         long next = a.version() + 1;
         ShardWriter.Stored s = writer.write(body, lid, next, content.declaredLength());
         try {
@@ -182,9 +209,9 @@ public final class NodeAssetService implements AssetService {
 
     @Override
     public AssetMetadata transfer(Caller caller, String id, String newOwner) throws ApiException {
-        Hash256 lid = AssetIndex.ledgerId(id);
-        index.live(lid, id);
-        String owner = requireOwner(caller, lid, id);
+        Seen seen = seeToChange(caller, id);
+        Hash256 lid = seen.lid();
+        String owner = seen.owner();
         if (newOwner == null || accounts.account(newOwner).isEmpty()) {
             throw new ApiException(ApiError.UNPROCESSABLE, "unknown account '" + newOwner + "'");
         }
@@ -193,29 +220,28 @@ public final class NodeAssetService implements AssetService {
         }
         SigningKey to = key(newOwner);
         ledger.commit(key(owner), List.of(to), new TxBody.TokenTransfer(lid, to.verifyingKey().fingerprint(), 1));
-        return metadata(caller, id, OptionalLong.empty());
+        // the answer to the caller's own transfer, although a former owner no longer sees the asset
+        List<AssetIndex.Change> changes = index.changes(lid);
+        return index.metadata(id, changes, AssetIndex.version(changes, seen.state().version(), id));
     }
 
     @Override
     public void delete(Caller caller, String id) throws ApiException {
-        Hash256 lid = AssetIndex.ledgerId(id);
-        index.live(lid, id);
-        String owner = requireOwner(caller, lid, id);
-        ledger.commit(key(owner), List.of(), new TxBody.AssetDelete(lid, "deleted by " + caller.accountId()));
+        Seen seen = seeToChange(caller, id);
+        ledger.commit(key(seen.owner()), List.of(), new TxBody.AssetDelete(seen.lid(), "deleted by " + caller.accountId()));
     }
 
     @Override
     public Page<AssetVersion> history(Caller caller, String id, PageRequest page) throws ApiException {
-        Hash256 lid = AssetIndex.ledgerId(id);
-        index.live(lid, id);
-        return page(index.history(index.changes(lid)), page);
+        Seen s = see(caller, id);
+        String onlyGrantsOf = s.level() == AssetAccess.Level.GRANTEE ? caller.accountId() : null;
+        return page(index.history(s.changes(), onlyGrantsOf), page);
     }
 
     @Override
     public AssetProof proof(Caller caller, String id, OptionalLong version) throws ApiException {
-        Hash256 lid = AssetIndex.ledgerId(id);
-        StateRecords.Asset a = index.live(lid, id);
-        AssetIndex.Version v = AssetIndex.version(index.changes(lid), version.orElse(a.version()), id);
+        Seen s = see(caller, id);
+        AssetIndex.Version v = AssetIndex.version(s.changes(), version.orElse(s.state().version()), id);
         try {
             ProofBundle b = ProofBuilder.build(ledger.ledger().store(), v.txId());
             List<String> path = new ArrayList<>();
@@ -228,6 +254,40 @@ public final class NodeAssetService implements AssetService {
         } catch (LedgerException e) {
             throw new ApiException(ApiError.INTERNAL, "cannot build the proof of asset " + id, e);
         }
+    }
+
+    @Override
+    public AssetGrant grant(Caller caller, String id, String account) throws ApiException {
+        Seen s = seeToChange(caller, id);
+        if (account == null || accounts.account(account).isEmpty()) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "unknown account '" + account + "'");
+        }
+        if (account.equals(s.owner())) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "account " + account + " owns asset " + id + " already");
+        }
+        if (s.grantees().containsKey(account)) {
+            throw new ApiException(ApiError.CONFLICT, "account " + account + " may already read asset " + id);
+        }
+        SigningKey grantee = key(account);
+        Committed c = ledger.commit(key(s.owner()), List.of(grantee),
+                new TxBody.ReadGrant(s.lid(), grantee.verifyingKey().fingerprint()));
+        return new AssetGrant(id, account, s.owner(), c.height(), c.time());
+    }
+
+    @Override
+    public void revoke(Caller caller, String id, String account) throws ApiException {
+        Seen s = seeToChange(caller, id);
+        Hash256 grantee = s.grantees().get(account);
+        if (grantee == null) {
+            throw ApiException.notFound("read grant of account " + account + " on asset " + id);
+        }
+        ledger.commit(key(s.owner()), List.of(), new TxBody.ReadRevoke(s.lid(), grantee));
+    }
+
+    @Override
+    public Page<AssetGrant> grants(Caller caller, String id, PageRequest page) throws ApiException {
+        Seen s = seeToChange(caller, id);
+        return page(index.grants(id, s.changes(), s.grantees().keySet()), page);
     }
 
     /**
@@ -270,14 +330,6 @@ public final class NodeAssetService implements AssetService {
         } catch (NodeException | ShardException e) {
             return 0; // unreadable manifest: keep everything, repair is a separate job
         }
-    }
-
-    private String requireOwner(Caller caller, Hash256 lid, String id) throws ApiException {
-        String owner = index.owner(index.changes(lid));
-        if (!caller.isAdmin() && !caller.accountId().equals(owner)) {
-            throw new ApiException(ApiError.FORBIDDEN, "asset " + id + " belongs to another account");
-        }
-        return owner;
     }
 
     private SigningKey key(String account) throws ApiException {

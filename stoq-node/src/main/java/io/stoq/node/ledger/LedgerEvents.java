@@ -5,14 +5,19 @@ import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.EventSource;
 import io.stoq.fragmint.port.LedgerEvent;
+import io.stoq.ledger.Ledger;
+import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -31,12 +36,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Event numbers are {@code height * 65536 + i} (i = 0 for the block itself, then one per tx),
  * so they increase monotonically and stay the same across restarts.
+ *
+ * <p>Every asset event names its {@link LedgerEvent#readers() readers}, so the API sends it only to
+ * accounts that may see the asset: the accounts the tx names (the signer, which is the owner or
+ * its custodial signature; a transfer's recipient; a grant's grantee) and, except for grant and
+ * revocation events (owner and grantee only), the asset's grantees as of the block. Grantees are
+ * read on the writer thread right after the commit, when the state is exactly the block's.
  */
 public final class LedgerEvents implements EventSource, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerEvents.class);
     static final int RETAINED = 4096;
 
     private final CustodialKeys keys;
+    private final Ledger ledger;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stoq-ledger-events");
         t.setDaemon(true);
@@ -45,14 +57,16 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
     private final ArrayDeque<LedgerEvent> retained = new ArrayDeque<>(); // event thread only
     private final List<Consumer<LedgerEvent>> listeners = new CopyOnWriteArrayList<>();
 
-    LedgerEvents(CustodialKeys keys) {
+    LedgerEvents(CustodialKeys keys, Ledger ledger) {
         this.keys = keys;
+        this.ledger = ledger;
     }
 
-    /** Called by the writer after a block is durable; returns at once. */
+    /** Called by the writer after a block is durable; returns at once (after one state read per asset touched). */
     void publish(Block block) {
+        Map<Hash256, List<Hash256>> grants = grantsAfter(block);
         try {
-            thread.execute(() -> deliver(toEvents(block)));
+            thread.execute(() -> deliver(toEvents(block, grants)));
         } catch (RejectedExecutionException e) {
             LOG.debug("event thread closed; block {} not published", block.header().height());
         }
@@ -95,7 +109,39 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
         return () -> listeners.remove(listener);
     }
 
-    private List<LedgerEvent> toEvents(Block block) {
+    /**
+     * Grantees of every asset the block's txs touch, as of the block (writer thread). A state read
+     * that fails leaves the asset out, so its events go only to the accounts they name.
+     */
+    private Map<Hash256, List<Hash256>> grantsAfter(Block block) {
+        Map<Hash256, List<Hash256>> out = new HashMap<>();
+        for (Transaction tx : block.txs()) {
+            Hash256 asset = assetOf(tx.body());
+            if (asset != null && !out.containsKey(asset)) {
+                try {
+                    out.put(asset, ledger.state().grants(asset));
+                } catch (LedgerException e) {
+                    LOG.warn("cannot read the grants of asset {} for its events: {}", asset.toHex(), e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Hash256 assetOf(TxBody body) {
+        if (body instanceof TxBody.AssetCreate c) {
+            return c.assetId();
+        } else if (body instanceof TxBody.AssetUpdate u) {
+            return u.assetId();
+        } else if (body instanceof TxBody.AssetDelete d) {
+            return d.assetId();
+        } else if (body instanceof TxBody.TokenTransfer t) {
+            return t.assetId();
+        }
+        return null;
+    }
+
+    private List<LedgerEvent> toEvents(Block block, Map<Hash256, List<Hash256>> grants) {
         long height = block.header().height();
         long base = height * 65536;
         List<LedgerEvent> out = new ArrayList<>();
@@ -103,7 +149,7 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
                 Long.toString(height), Map.of("txCount", block.txs().size(), "hash", block.header().hash().toHex())));
         int i = 1;
         for (Transaction tx : block.txs()) {
-            LedgerEvent e = toEvent(base + i++, height, block, tx);
+            LedgerEvent e = toEvent(base + i++, height, block, tx, grants);
             if (e != null) {
                 out.add(e);
             }
@@ -111,12 +157,17 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
         return out;
     }
 
-    private LedgerEvent toEvent(long seq, long height, Block block, Transaction tx) {
+    private LedgerEvent toEvent(long seq, long height, Block block, Transaction tx, Map<Hash256, List<Hash256>> grants) {
         Map<String, Object> attrs = new LinkedHashMap<>();
         attrs.put("txId", tx.id().toHex());
         String actor = name(tx.signer());
         attrs.put("actor", actor);
         TxBody body = tx.body();
+        Set<String> readers = new TreeSet<>(Set.of(actor));
+        Hash256 asset = assetOf(body);
+        if (asset != null) {
+            grants.getOrDefault(asset, List.of()).forEach(g -> readers.add(name(g)));
+        }
         LedgerEvent.Category cat;
         String type;
         String subject;
@@ -144,6 +195,16 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
             subject = token ? actor : t.assetId().toHex();
             attrs.put("to", name(t.to()));
             attrs.put("amount", t.amount());
+            readers.add(name(t.to()));
+        } else if (body instanceof TxBody.ReadGrant || body instanceof TxBody.ReadRevoke) {
+            boolean grant = body instanceof TxBody.ReadGrant;
+            Hash256 assetId = grant ? ((TxBody.ReadGrant) body).assetId() : ((TxBody.ReadRevoke) body).assetId();
+            String grantee = name(grant ? ((TxBody.ReadGrant) body).grantee() : ((TxBody.ReadRevoke) body).grantee());
+            cat = LedgerEvent.Category.ASSET;
+            type = grant ? "asset.granted" : "asset.grant-revoked";
+            subject = assetId.toHex();
+            attrs.put("account", grantee);
+            readers.add(grantee); // owner and grantee only: grantees do not learn about each other
         } else if (body instanceof TxBody.AccountRegister a) {
             cat = LedgerEvent.Category.ACCOUNT;
             type = "account.registered";
@@ -155,7 +216,8 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
         } else {
             return null;
         }
-        return new LedgerEvent(seq, cat, type, height, block.header().time(), subject, attrs);
+        return new LedgerEvent(seq, cat, type, height, block.header().time(), subject, attrs,
+                cat == LedgerEvent.Category.ASSET ? readers : null);
     }
 
     /** API account id of a ledger account, or its hex id when it is not one of ours. */

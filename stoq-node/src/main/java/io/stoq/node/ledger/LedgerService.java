@@ -123,7 +123,7 @@ public final class LedgerService implements AutoCloseable {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }
         try {
-            LedgerEvents events = new LedgerEvents(keys);
+            LedgerEvents events = new LedgerEvents(keys, ledger);
             LedgerService s = new LedgerService(ledger, keys, nodeKey, clock, blockInterval, maxBlockTxs, events);
             s.life.transition(LifeCycle.State.STARTING);
             if (ledger.height() < 0) {
@@ -331,7 +331,7 @@ public final class LedgerService implements AutoCloseable {
     static ApiError errorOf(RejectReason reason) {
         return switch (reason) {
             case NOT_AUTHORIZED, NOT_A_HOLDER -> ApiError.FORBIDDEN;
-            case UNKNOWN_ASSET, ASSET_DELETED, UNKNOWN_NODE -> ApiError.NOT_FOUND;
+            case UNKNOWN_ASSET, ASSET_DELETED, UNKNOWN_NODE, NOT_GRANTED -> ApiError.NOT_FOUND;
             case STALE_VERSION, ALREADY_EXISTS, REPLAY, NONCE_GAP -> ApiError.CONFLICT;
             case BAD_SIGNATURE, UNKNOWN_SIGNER, NODE_REVOKED, BAD_CERTIFICATE -> ApiError.INTERNAL;
             default -> ApiError.UNPROCESSABLE;

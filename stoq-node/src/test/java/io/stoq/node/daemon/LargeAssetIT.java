@@ -169,7 +169,7 @@ class LargeAssetIT {
         // HTTP/1.1 download
         try (HeapSampler heap = new HeapSampler()) {
             t0 = System.nanoTime();
-            HttpResponse<InputStream> r = t.client.send(t.request("/v1/assets/" + id + "/content", "rita").build(),
+            HttpResponse<InputStream> r = t.client.send(t.request("/v1/assets/" + id + "/content", "alice").build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             HashingSink sink = new HashingSink();
             try (InputStream in = r.body()) {
@@ -196,7 +196,7 @@ class LargeAssetIT {
             String id3 = TestNode.JSON.readTree(body.toByteArray()).get("id").asText();
             t0 = System.nanoTime();
             Http3TestClient.Result down = h3.exchange("GET", "/v1/assets/" + id3 + "/content",
-                    Map.of("authorization", "Bearer " + t.keys.get("rita")), null, 0, created);
+                    Map.of("authorization", "Bearer " + t.keys.get("alice")), null, 0, created);
             long downNs = System.nanoTime() - t0;
             assertThat(down.status()).isEqualTo(200);
             assertThat(created.sha3.digest().toHex()).isEqualTo(src3.sha3.digest().toHex());
