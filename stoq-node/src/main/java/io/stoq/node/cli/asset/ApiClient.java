@@ -78,6 +78,11 @@ final class ApiClient {
         }
     }
 
+    /** Sends a DELETE; null for 204, else the JSON answer. */
+    JsonNode delete(String path) throws ApiException {
+        return json(request(path).DELETE().build());
+    }
+
     /**
      * Streams a download into {@code out} and returns the answer's headers' view of it. The
      * output stream is not closed.

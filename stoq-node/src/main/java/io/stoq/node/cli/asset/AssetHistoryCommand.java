@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code stoq asset history ID}: the asset's changes as recorded on the ledger, oldest first. */
-@Command(name = "history", description = "Show an asset's changes (create, update, transfer, delete) from the ledger, oldest first.",
+@Command(name = "history", description = {"Show an asset's changes from the ledger, oldest first: create, update,",
+        "transfer, delete, and the owner's read grants and revocations."},
         footer = {"", "Example:", "  stoq asset history ID --json"})
 public final class AssetHistoryCommand implements Callable<Integer> {
     @Spec
@@ -42,11 +43,12 @@ public final class AssetHistoryCommand implements Callable<Integer> {
             Json.print(out, page);
             return 0;
         }
-        out.printf("%7s %-9s %-16s %-16s %15s %7s  %s%n", "VERSION", "CHANGE", "ACTOR", "OWNER", "BYTES", "BLOCK", "AT");
+        out.printf("%7s %-9s %-16s %-16s %15s %7s  %-24s %s%n", "VERSION", "CHANGE", "ACTOR", "OWNER", "BYTES", "BLOCK",
+                "AT", "GRANTEE");
         for (JsonNode h : page.path("items")) {
-            out.printf("%7d %-9s %-16s %-16s %,15d %7d  %s%n", h.path("version").asLong(), h.path("change").asText(),
+            out.printf("%7d %-9s %-16s %-16s %,15d %7d  %-24s %s%n", h.path("version").asLong(), h.path("change").asText(),
                     h.path("actor").asText(), h.path("owner").asText(), h.path("size").asLong(),
-                    h.path("blockHeight").asLong(), h.path("at").asText());
+                    h.path("blockHeight").asLong(), h.path("at").asText(), h.path("grantee").asText(""));
         }
         if (!page.path("nextCursor").isNull() && !page.path("nextCursor").isMissingNode()) {
             out.println("more: --cursor " + page.path("nextCursor").asText());
