@@ -55,6 +55,17 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
         return t;
     });
     private final ArrayDeque<LedgerEvent> retained = new ArrayDeque<>(); // event thread only
+    /**
+     * The last readers set per asset (event thread only), so consecutive events of one asset share
+     * one set: an asset with 1024 grantees updated thousands of times must not make the retained
+     * events hold thousands of copies.
+     */
+    private final Map<Hash256, Set<String>> lastReaders = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Hash256, Set<String>> eldest) {
+            return size() > 1024;
+        }
+    };
     private final List<Consumer<LedgerEvent>> listeners = new CopyOnWriteArrayList<>();
 
     LedgerEvents(CustodialKeys keys, Ledger ledger) {
@@ -216,8 +227,16 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
         } else {
             return null;
         }
-        return new LedgerEvent(seq, cat, type, height, block.header().time(), subject, attrs,
-                cat == LedgerEvent.Category.ASSET ? readers : null);
+        Set<String> shared = null;
+        if (cat == LedgerEvent.Category.ASSET) {
+            shared = Set.copyOf(readers);
+            if (asset != null) { // grant events name two accounts: nothing worth sharing
+                Set<String> last = lastReaders.get(asset);
+                shared = shared.equals(last) ? last : shared;
+                lastReaders.put(asset, shared);
+            }
+        }
+        return new LedgerEvent(seq, cat, type, height, block.header().time(), subject, attrs, shared);
     }
 
     /** API account id of a ledger account, or its hex id when it is not one of ours. */
