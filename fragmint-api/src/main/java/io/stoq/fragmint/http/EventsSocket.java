@@ -1,5 +1,6 @@
 package io.stoq.fragmint.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -15,7 +16,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stoq.fragmint.auth.AccessControl;
 import io.stoq.fragmint.auth.Permission;
 import io.stoq.fragmint.port.ApiError;
@@ -160,7 +160,7 @@ final class EventsSocket {
         }
     }
 
-    /** One event as sent: the event without its {@code readers} (who else may see it is not the subscriber's business). */
+    /** One event as sent: without its {@code readers} (who else may see it is none of the subscriber's business). */
     static byte[] frame(LedgerEvent e) {
         ObjectNode n = Json.MAPPER.valueToTree(e);
         n.remove("readers");

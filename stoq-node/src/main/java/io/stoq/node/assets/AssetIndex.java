@@ -17,7 +17,10 @@ import io.stoq.node.ledger.LedgerService;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -67,9 +70,9 @@ final class AssetIndex {
     }
 
     /** Accounts holding a live read grant on the asset (ledger state): API account id to ledger account id. */
-    java.util.Map<String, Hash256> grantees(Hash256 lid, String id) throws ApiException {
+    Map<String, Hash256> grantees(Hash256 lid, String id) throws ApiException {
         try {
-            java.util.Map<String, Hash256> out = new java.util.LinkedHashMap<>();
+            Map<String, Hash256> out = new LinkedHashMap<>();
             for (Hash256 g : ledger.ledger().state().grants(lid)) {
                 out.put(name(g), g);
             }
@@ -80,8 +83,8 @@ final class AssetIndex {
     }
 
     /** The live grants of the asset, oldest first, with the change that made each. */
-    List<AssetGrant> grants(String id, List<Change> changes, java.util.Set<String> grantees) {
-        java.util.Map<String, AssetGrant> made = new java.util.LinkedHashMap<>();
+    List<AssetGrant> grants(String id, List<Change> changes, Set<String> grantees) {
+        Map<String, AssetGrant> made = new LinkedHashMap<>();
         for (Change c : changes) {
             if (c.tx().tx().body() instanceof TxBody.ReadGrant g) {
                 String account = name(g.grantee());

@@ -44,6 +44,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -102,7 +103,7 @@ public final class NodeAssetService implements AssetService {
 
     /** One asset as one caller sees it, read once per request. */
     private record Seen(Hash256 lid, String id, StateRecords.Asset state, List<AssetIndex.Change> changes, String owner,
-            java.util.Map<String, Hash256> grantees, AssetAccess.Level level) {}
+            Map<String, Hash256> grantees, AssetAccess.Level level) {}
 
     /** The asset as {@code caller} sees it; NOT_FOUND when it is missing, deleted, or hidden from the caller. */
     private Seen see(Caller caller, String id) throws ApiException {
@@ -110,7 +111,7 @@ public final class NodeAssetService implements AssetService {
         StateRecords.Asset a = index.live(lid, id);
         List<AssetIndex.Change> changes = index.changes(lid);
         String owner = index.owner(changes);
-        java.util.Map<String, Hash256> grantees = index.grantees(lid, id);
+        Map<String, Hash256> grantees = index.grantees(lid, id);
         AssetAccess.Level level = AssetAccess.of(caller, owner, grantees.keySet());
         if (level == null) {
             throw AssetAccess.hidden(id);
