@@ -242,14 +242,7 @@ public final class InMemoryAssets implements AssetService {
                 all.add(0, a.latest());
             }
         }
-        int start;
-        try {
-            start = page.cursor() == null ? 0 : Integer.parseInt(page.cursor());
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("bad cursor");
-        }
-        int end = Math.min(all.size(), start + page.limit());
-        return new Page<>(all.subList(Math.min(start, end), end), end < all.size() ? Integer.toString(end) : null);
+        return page(all, page);
     }
 
     @Override
@@ -348,11 +341,15 @@ public final class InMemoryAssets implements AssetService {
         return page(shown, page);
     }
 
+    /** One page of {@code all}; the cursor is the next index, as on the node (400 when it cannot be one). */
     private static <T> Page<T> page(List<T> all, PageRequest page) throws ApiException {
         int start;
         try {
             start = page.cursor() == null ? 0 : Integer.parseInt(page.cursor());
         } catch (NumberFormatException e) {
+            throw ApiException.badRequest("bad cursor");
+        }
+        if (start < 0 || start > all.size()) {
             throw ApiException.badRequest("bad cursor");
         }
         int end = Math.min(all.size(), start + page.limit());
