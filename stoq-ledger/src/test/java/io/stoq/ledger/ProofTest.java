@@ -52,7 +52,7 @@ class ProofTest {
             }
             ProofBundle good = ProofBuilder.build(ledger.store(), transfer.id());
             // Another network's root does not vouch for this proposer.
-            assertInvalid(good, new TestNetwork().root, "proposer certificate chain rejected");
+            assertInvalid(good, new TestNetwork().root, "under this root");
             // Any flipped byte in the encoded bundle is caught.
             byte[] encoded = good.encode();
             for (int at = 9; at < encoded.length; at += Math.max(1, encoded.length / 60)) {

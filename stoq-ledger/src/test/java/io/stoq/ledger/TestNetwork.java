@@ -10,6 +10,7 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
@@ -28,12 +29,16 @@ import java.util.Set;
  */
 public final class TestNetwork {
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    /** The network name genesis gives. */
+    public static final String NAME = "testnet";
 
     public final SigningKey admin;
     public final SigningKey rootKey;
     public final X509Certificate root;
     public final SigningKey intermediateKey;
     public final X509Certificate intermediate;
+    /** The network {@link #genesis} founds: what {@link #tx} signs for. */
+    public final NetworkId network;
     private final Map<Hash256, Long> nonces = new HashMap<>();
 
     public TestNetwork() throws Exception {
@@ -43,6 +48,7 @@ public final class TestNetwork {
         intermediateKey = SigningKey.generate(SignatureAlgorithm.FALCON_512);
         intermediate = CertificateIssuer.intermediate(rootKey, root, intermediateKey.publicKey(), "testnet",
                 T0.minus(Duration.ofDays(1)), T0.plus(Duration.ofDays(3650)));
+        network = NetworkId.of(NAME, root.getEncoded());
     }
 
     /** A new ML-DSA-65 member key (not yet registered). */
@@ -57,12 +63,12 @@ public final class TestNetwork {
     /** Signs {@code body} with {@code key}'s next nonce. */
     public Transaction tx(SigningKey key, TxBody body) throws Exception {
         long nonce = nonces.merge(id(key), 1L, Long::sum);
-        return Transaction.sign(key, nonce, body);
+        return Transaction.sign(network, key, nonce, body);
     }
 
     /** Signs with an explicit nonce (for replay and gap tests); does not advance the counter. */
-    public static Transaction txWithNonce(SigningKey key, long nonce, TxBody body) throws Exception {
-        return Transaction.sign(key, nonce, body);
+    public Transaction txWithNonce(SigningKey key, long nonce, TxBody body) throws Exception {
+        return Transaction.sign(network, key, nonce, body);
     }
 
     /** Gives back a nonce whose tx was rejected, so the signer's next tx reuses it. */
@@ -77,7 +83,7 @@ public final class TestNetwork {
 
     public Ledger.CommitResult genesis(Ledger ledger) throws Exception {
         usedGenesisNonce(admin);
-        return ledger.genesis(admin, "testnet", List.of(admin.publicKey().getEncoded()), root.getEncoded(), T0);
+        return ledger.genesis(admin, NAME, List.of(admin.publicKey().getEncoded()), root.getEncoded(), T0);
     }
 
     public TxBody.AccountRegister register(SigningKey key) {

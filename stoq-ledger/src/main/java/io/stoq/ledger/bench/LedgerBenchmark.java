@@ -131,10 +131,10 @@ public final class LedgerBenchmark {
             adminNonce = 1;
             ledger.genesis(admin, "bench", List.of(admin.publicKey().getEncoded()), encoded(root), clock.instant());
             List<Transaction> setup = new ArrayList<>();
-            setup.add(Transaction.sign(admin, ++adminNonce,
+            setup.add(Transaction.sign(ledger.network(), admin, ++adminNonce,
                     new TxBody.NodeRegister(List.of(encoded(nodeCert), encoded(intermediate)))));
             for (Member m : members) {
-                setup.add(Transaction.sign(admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
+                setup.add(Transaction.sign(ledger.network(), admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
             }
             requireAllAccepted(ledger.commit(setup, clock.instant(), admin));
             for (int blockSize : config.blockSizes()) {
@@ -169,7 +169,7 @@ public final class LedgerBenchmark {
         Transaction[] txs = new Transaction[n];
         IntStream.range(0, n).parallel().forEach(i -> {
             try {
-                txs[i] = Transaction.sign(signers.get(i).key, nonces.get(i), bodies.get(i));
+                txs[i] = Transaction.sign(ledger.network(), signers.get(i).key, nonces.get(i), bodies.get(i));
             } catch (CryptoException e) {
                 throw new IllegalStateException(e);
             }
@@ -200,7 +200,7 @@ public final class LedgerBenchmark {
         log.accept("block size " + blockSize + ": signature verification alone, for reference, after the ledger so the JIT is warm (timed)");
         long verifyStart = System.nanoTime();
         IntStream verifyRange = IntStream.range(0, n);
-        long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid()).count();
+        long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid(ledger.network())).count();
         Duration verifyTime = Duration.ofNanos(System.nanoTime() - verifyStart);
         if (valid != n) {
             throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark produced " + (n - valid) + " txs with bad signatures");

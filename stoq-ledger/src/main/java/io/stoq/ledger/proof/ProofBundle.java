@@ -17,16 +17,16 @@ import java.util.List;
  * node, the signer's chain.
  *
  * <pre>
- * "STQPROOF" | u8 version (1) | bytes tx | u32 leaf index | u32 tree size | hashes path
+ * "STQPROOF" | u8 version (2) | string network name | bytes tx | u32 leaf index | u32 tree size | hashes path
  * | bytes header | list(bytes) proposer chain DER | list(bytes) signer chain DER
  * </pre>
  */
-public record ProofBundle(byte[] tx, InclusionProof inclusion, byte[] header, List<byte[]> proposerChain, List<byte[]> signerChain) {
+public record ProofBundle(String network, byte[] tx, InclusionProof inclusion, byte[] header, List<byte[]> proposerChain, List<byte[]> signerChain) {
     private static final byte[] MAGIC = "STQPROOF".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public byte[] encode() {
-        return new CanonicalWriter().raw(MAGIC).u8(VERSION).bytes(tx).u32(inclusion.leafIndex()).u32(inclusion.treeSize())
+        return new CanonicalWriter().raw(MAGIC).u8(VERSION).string(network).bytes(tx).u32(inclusion.leafIndex()).u32(inclusion.treeSize())
                 .hashes(inclusion.path()).bytes(header).byteList(proposerChain).byteList(signerChain).toBytes();
     }
 
@@ -39,6 +39,7 @@ public record ProofBundle(byte[] tx, InclusionProof inclusion, byte[] header, Li
         if (version != VERSION) {
             throw in.malformed("unsupported proof bundle version " + version);
         }
+        String network = in.string("network", Limits.MAX_NAME_BYTES);
         byte[] tx = in.bytes("tx", Limits.MAX_TX_BYTES);
         int index = in.u32("index");
         int size = in.u32("treeSize");
@@ -47,6 +48,6 @@ public record ProofBundle(byte[] tx, InclusionProof inclusion, byte[] header, Li
         List<byte[]> proposer = in.byteList("proposerChain", Limits.MAX_CHAIN, Limits.MAX_CERT_BYTES);
         List<byte[]> signer = in.byteList("signerChain", Limits.MAX_CHAIN, Limits.MAX_CERT_BYTES);
         in.finish();
-        return new ProofBundle(tx, new InclusionProof(index, size, path), header, proposer, signer);
+        return new ProofBundle(network, tx, new InclusionProof(index, size, path), header, proposer, signer);
     }
 }

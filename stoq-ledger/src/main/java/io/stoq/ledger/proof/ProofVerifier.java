@@ -8,9 +8,11 @@ import io.stoq.crypto.merkle.MerkleHash;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.validate.NodeCertificates;
 import io.stoq.ledger.validate.TxRejectedException;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
@@ -34,8 +36,14 @@ public final class ProofVerifier {
     public static Verified verify(ProofBundle bundle, X509Certificate root) throws LedgerException {
         Transaction tx = Transaction.decode(bundle.tx());
         BlockHeader header = BlockHeader.decode(bundle.header());
-        if (!tx.signatureValid()) {
-            throw invalid("the tx signature does not verify");
+        NetworkId network;
+        try {
+            network = NetworkId.of(bundle.network(), root.getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw invalid("the root certificate cannot be encoded");
+        }
+        if (!tx.signatureValid(network)) {
+            throw invalid("the tx signature does not verify for network '" + bundle.network() + "' under this root");
         }
         if (bundle.inclusion().treeSize() != header.txCount()) {
             throw invalid("inclusion proof is for a tree of " + bundle.inclusion().treeSize() + " txs, the block has " + header.txCount());
@@ -43,8 +51,8 @@ public final class ProofVerifier {
         if (!bundle.inclusion().leadsTo(MerkleHash.leaf(bundle.tx()), header.txRoot())) {
             throw invalid("the inclusion proof does not lead to the block's tx merkle root");
         }
-        if (!header.signatureValid()) {
-            throw invalid("the block header's proposer signature does not verify");
+        if (!header.signatureValid(network)) {
+            throw invalid("the block header's proposer signature does not verify for network '" + bundle.network() + "' under this root");
         }
         if (bundle.proposerChain().isEmpty()) {
             throw invalid("block " + header.height() + " was proposed by an account without a node certificate; "

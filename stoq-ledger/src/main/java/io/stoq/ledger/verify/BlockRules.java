@@ -11,6 +11,7 @@ import io.stoq.ledger.state.StateOverlay;
 import io.stoq.ledger.state.StateRecords.Account;
 import io.stoq.ledger.state.StateRecords.Node;
 import io.stoq.ledger.state.StateView;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.TxType;
 import io.stoq.ledger.validate.BlockContext;
@@ -48,8 +49,12 @@ public final class BlockRules {
         if (!Block.txRoot(block.txs()).equals(h.txRoot())) {
             throw bad(h.height(), "tx merkle root does not match its txs");
         }
-        if (!h.signatureValid()) {
-            throw bad(h.height(), "proposer signature does not verify");
+        NetworkId network = StateMachine.networkOf(base, block.txs());
+        if (network == null) {
+            throw bad(h.height(), "there is no genesis before it and it does not start with one");
+        }
+        if (!h.signatureValid(network)) {
+            throw bad(h.height(), "proposer signature does not verify for this network");
         }
         checkProposer(block, new LedgerState(new StateOverlay(base)));
         StateMachine.Outcome outcome = StateMachine.apply(base, before, new BlockContext(h.height(), h.time()), block.txs(),

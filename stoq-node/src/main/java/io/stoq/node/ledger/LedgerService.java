@@ -146,8 +146,8 @@ public final class LedgerService implements AutoCloseable {
                 chain.add(c.getEncoded());
             }
             List<Transaction> setup = List.of(
-                    Transaction.sign(operator, 2, new TxBody.NodeRegister(chain)),
-                    Transaction.sign(operator, 3, new TxBody.AssetCreate(NETWORK_TOKEN, "stoq network token", NETWORK_TOKEN,
+                    Transaction.sign(ledger.network(), operator, 2, new TxBody.NodeRegister(chain)),
+                    Transaction.sign(ledger.network(), operator, 3, new TxBody.AssetCreate(NETWORK_TOKEN, "stoq network token", NETWORK_TOKEN,
                             new byte[0], NETWORK_TOKEN_SUPPLY, AssetPolicy.CREATOR_ONLY)));
             Ledger.CommitResult r = ledger.commit(setup, clock.instant(), operator);
             if (!r.rejected().isEmpty()) {
@@ -260,12 +260,12 @@ public final class LedgerService implements AutoCloseable {
                 for (SigningKey k : concat(r.signer, r.mustExist)) {
                     Hash256 id = k.verifyingKey().fingerprint();
                     if (!registered.contains(id) && state.account(id) == null && !k.equals(operator)) {
-                        txs.add(Transaction.sign(operator, nextNonce(state, nonces, operator),
+                        txs.add(Transaction.sign(ledger.network(), operator, nextNonce(state, nonces, operator),
                                 new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
                     }
                     registered.add(id);
                 }
-                Transaction tx = Transaction.sign(r.signer, nextNonce(state, nonces, r.signer), r.body);
+                Transaction tx = Transaction.sign(ledger.network(), r.signer, nextNonce(state, nonces, r.signer), r.body);
                 txs.add(tx);
                 txOf.put(r, tx);
             } catch (LedgerException | CryptoException e) {
