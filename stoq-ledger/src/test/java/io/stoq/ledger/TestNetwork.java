@@ -100,8 +100,12 @@ public final class TestNetwork {
 
     /** A node certificate chain (leaf, intermediate) for {@code nodeId}'s keys, valid from..until, issued by this CA. */
     public List<byte[]> nodeChain(String nodeId, NodeKeys keys, Instant from, Instant until) throws Exception {
-        NodeClaims claims = NodeClaims.of(nodeId, "zone-a", Set.of(NodeRole.STORAGE, NodeRole.VOTER), keys.tls().getPublic(),
-                keys.kem().getPublic());
+        return nodeChain(nodeId, keys, from, until, Set.of(NodeRole.STORAGE, NodeRole.VOTER));
+    }
+
+    /** As {@link #nodeChain(String, NodeKeys, Instant, Instant)} with the given certified roles. */
+    public List<byte[]> nodeChain(String nodeId, NodeKeys keys, Instant from, Instant until, Set<NodeRole> roles) throws Exception {
+        NodeClaims claims = NodeClaims.of(nodeId, "zone-a", roles, keys.tls().getPublic(), keys.kem().getPublic());
         NodeCsr.Verified request = NodeCsr.verify(NodeCsr.create(keys.falcon(), claims));
         X509Certificate leaf = CertificateIssuer.node(intermediateKey, intermediate, request, CertificateIssuer.randomSerial(), from, until);
         return List.of(leaf.getEncoded(), intermediate.getEncoded());

@@ -164,7 +164,7 @@ public final class StateMachine {
                 TxBody.NodeRegister n = (TxBody.NodeRegister) body;
                 NodeIdentity cert = NodeCertificates.validate(n.chainDer(), state.genesis().rootCertDer(), ctx.time());
                 state.putNode(new Node(cert.nodeId(), cert.falconKey().spki(), cert.serial().toByteArray(), cert.notAfter(), false,
-                        tx.id()));
+                        tx.id(), cert.roles()));
             }
             case NODE_REVOKE -> {
                 TxBody.NodeRevoke r = (TxBody.NodeRevoke) body;
