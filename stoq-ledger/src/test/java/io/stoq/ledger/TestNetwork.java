@@ -14,6 +14,8 @@ import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
+import java.math.BigInteger;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Real keys and a real Falcon CA for tests: an admin (ML-DSA-65, fast to sign), member accounts,
@@ -40,6 +43,7 @@ public final class TestNetwork {
     /** The network {@link #genesis} founds: what {@link #tx} signs for. */
     public final NetworkId network;
     private final Map<Hash256, Long> nonces = new HashMap<>();
+    private long crlNumber;
 
     public TestNetwork() throws Exception {
         admin = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
@@ -49,6 +53,22 @@ public final class TestNetwork {
         intermediate = CertificateIssuer.intermediate(rootKey, root, intermediateKey.publicKey(), "testnet",
                 T0.minus(Duration.ofDays(1)), T0.plus(Duration.ofDays(3650)));
         network = NetworkId.of(NAME, root.getEncoded());
+    }
+
+    /**
+     * A CRL signed by this network's intermediate, current from {@code thisUpdate} to
+     * {@code nextUpdate}, revoking {@code revoked} (serial -> when), numbered in signing order.
+     */
+    public X509CRL crl(Instant thisUpdate, Instant nextUpdate, Map<BigInteger, Instant> revoked) throws Exception {
+        Map<BigInteger, CertificateIssuer.Revocation> entries = new TreeMap<>();
+        revoked.forEach((serial, at) -> entries.put(serial,
+                new CertificateIssuer.Revocation(at, CertificateIssuer.RevocationReason.KEY_COMPROMISE)));
+        return CertificateIssuer.crl(intermediateKey, intermediate, entries, ++crlNumber, thisUpdate, nextUpdate);
+    }
+
+    /** The serial of a chain's leaf certificate. */
+    public static BigInteger serialOf(List<byte[]> chain) throws Exception {
+        return io.stoq.ledger.validate.NodeCertificates.parse(chain.get(0)).getSerialNumber();
     }
 
     /** A new ML-DSA-65 member key (not yet registered). */
