@@ -46,12 +46,14 @@ import java.util.stream.Stream;
  * header signing by the node (Falcon-512, once per block) and the synced WriteBatch; by default
  * through {@link Ledger#commitAll}, which checks the next block's signatures while the current one
  * commits. The ledger
- * stays in {@code dir} (with the root certificate as {@code network-root.pem}) for
+ * stays in {@code dir} (with the root certificate as {@code network-root.pem} and a CRL as {@code network-crl.pem}) for
  * {@code stoq ledger verify} and {@code stoq ledger prove}.
  */
 public final class LedgerBenchmark {
     /** The network root certificate written next to the ledger data. */
     public static final String ROOT_PEM = "network-root.pem";
+    /** A current, empty CRL of the bench CA, for {@code stoq ledger prove --crl}. */
+    public static final String CRL_PEM = "network-crl.pem";
 
     /** What to run. */
     public record Config(Path dir, int txsPerRound, List<Integer> blockSizes, SignatureAlgorithm accountAlgorithm, int accounts,
@@ -128,6 +130,8 @@ public final class LedgerBenchmark {
         try (Ledger ledger = Ledger.open(dir)) {
             ledger.parallelSignatures(config.parallelSignatures());
             PemFiles.writeCertificates(dir.resolve(ROOT_PEM), List.of(root));
+            PemFiles.writeCrl(dir.resolve(CRL_PEM), CertificateIssuer.crl(intermediateKey, intermediate, java.util.Map.of(), 1,
+                    now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(7))));
             adminNonce = 1;
             ledger.genesis(admin, "bench", List.of(admin.publicKey().getEncoded()), encoded(root), clock.instant());
             List<Transaction> setup = new ArrayList<>();
