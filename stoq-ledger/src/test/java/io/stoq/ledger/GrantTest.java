@@ -207,8 +207,8 @@ class GrantTest {
         StateMachine.Outcome o = StateMachine.apply(base, new StateHash(), ctx, List.of(more), false);
         assertThat(o.rejected()).extracting(StateMachine.Rejection::reason).containsExactly(RejectReason.LIMIT_EXCEEDED);
         // After one revocation there is room again.
-        Transaction revoke = TestNetwork.txWithNonce(alice, more.nonce(), new TxBody.ReadRevoke(asset, full.get(7)));
-        Transaction grant = TestNetwork.txWithNonce(alice, more.nonce() + 1, new TxBody.ReadGrant(asset, TestNetwork.id(bob)));
+        Transaction revoke = net.txWithNonce(alice, more.nonce(), new TxBody.ReadRevoke(asset, full.get(7)));
+        Transaction grant = net.txWithNonce(alice, more.nonce() + 1, new TxBody.ReadGrant(asset, TestNetwork.id(bob)));
         StateMachine.Outcome ok = StateMachine.apply(base, new StateHash(), ctx, List.of(revoke, grant), false);
         assertThat(ok.rejected()).isEmpty();
         assertThat(new LedgerState(ok.writes()).grants(asset)).hasSize(Limits.MAX_GRANTS).contains(TestNetwork.id(bob))

@@ -27,6 +27,7 @@ import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.NodeException;
 import io.stoq.node.ledger.Committed;
+import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.store.LocalShardStore;
@@ -69,9 +70,11 @@ public final class NodeAssetService implements AssetService {
     private final SigningKey manifestSigner;
     private final KeyPair kem;
     private final AssetIndex index;
+    private final CrlFile crl;
 
+    /** @param crl the CA's CRL, carried by every proof bundle as revocation evidence */
     public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, SigningKey manifestSigner,
-            KeyPair kem, int threads) {
+            KeyPair kem, int threads, CrlFile crl) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
@@ -80,6 +83,7 @@ public final class NodeAssetService implements AssetService {
         this.kem = kem;
         this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), threads);
         this.index = new AssetIndex(ledger, keys);
+        this.crl = crl;
     }
 
     @Override
@@ -244,7 +248,7 @@ public final class NodeAssetService implements AssetService {
         Seen s = see(caller, id);
         AssetIndex.Version v = AssetIndex.version(s.changes(), version.orElse(s.state().version()), id);
         try {
-            ProofBundle b = ProofBuilder.build(ledger.ledger().store(), v.txId());
+            ProofBundle b = ProofBuilder.build(ledger.ledger().store(), v.txId(), crlEvidence(id));
             List<String> path = new ArrayList<>();
             for (Hash256 h : b.inclusion().path()) {
                 path.add(h.toHex());
@@ -289,6 +293,14 @@ public final class NodeAssetService implements AssetService {
     public Page<AssetGrant> grants(Caller caller, String id, PageRequest page) throws ApiException {
         Seen s = seeToChange(caller, id);
         return page(index.grants(id, s.changes(), s.grantees().keySet()), page);
+    }
+
+    private List<byte[]> crlEvidence(String id) throws ApiException {
+        try {
+            return crl.current();
+        } catch (NodeException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot build the proof of asset " + id + ": the node's CRL is unreadable", e);
+        }
     }
 
     /**
