@@ -158,6 +158,9 @@ final class Dispatcher {
         AuditRecord.Outcome outcome = null;
         int status;
         try {
+            if (ex.malformed() != null) {
+                throw ApiException.badRequest(ex.malformed());
+            }
             RouteTable.Match m = routes.match(method, ex.path);
             ex.bind(m);
             Route route = m.route();
