@@ -92,13 +92,20 @@ final class ResponseWriter {
     /** A problem for a request that never became an exchange (codec failure); closes after. */
     void rawProblem(ChannelHandlerContext ctx, HttpExchange.Protocol protocol, ApiError error,
             String detail, String requestId) {
-        FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
-                Json.bytes(Problems.body(error, detail, requestId)));
-        res.headers().set("X-Request-Id", requestId);
+        FullHttpResponse res = problemResponse(error, detail, requestId);
         if (protocol == HttpExchange.Protocol.HTTP_1_1) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A complete problem response, for paths that write outside an exchange. */
+    FullHttpResponse problemResponse(ApiError error, String detail, String requestId) {
+        FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
+                Json.bytes(Problems.body(error, detail, requestId)));
+        res.headers().set("X-Request-Id", requestId);
+        res.headers().set("X-Content-Type-Options", "nosniff");
+        return res;
     }
 
     private void send(HttpExchange ex, RequestHandler handler, int status, String contentType,
