@@ -1,6 +1,5 @@
 package io.stoq.fragmint.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -180,21 +179,7 @@ final class HttpExchange implements Exchange {
         if (body.length == 0) {
             throw ApiException.badRequest("missing JSON body");
         }
-        try {
-            T value = Json.MAPPER.readValue(body, type);
-            if (value == null) {
-                throw ApiException.badRequest("JSON body must be an object, not null");
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            String why = e.getOriginalMessage().replaceAll("\\s+", " ");
-            if (why.length() > 200) {
-                why = why.substring(0, 200) + "...";
-            }
-            throw ApiException.badRequest("malformed JSON body: " + why);
-        } catch (IOException e) {
-            throw ApiException.badRequest("malformed JSON body");
-        }
+        return JsonBodyReader.read(body, type);
     }
 
     long maxJson() {
