@@ -43,6 +43,9 @@ final class SchemaGenerator {
             return schemaFor(raw);
         }
         Class<?> c = (Class<?>) type;
+        if (Map.class.isAssignableFrom(c) || com.fasterxml.jackson.databind.node.ObjectNode.class.isAssignableFrom(c)) {
+            return F.objectNode().put("type", "object");
+        }
         if (c == String.class) {
             return F.objectNode().put("type", "string");
         }
