@@ -206,8 +206,13 @@ final class HttpExchange implements Exchange {
         if (ct.length() > 255) {
             throw ApiException.badRequest("Content-Type is longer than 255 characters");
         }
+        String type = DownloadHeaders.normalize(ct);
+        if (type == null) {
+            throw ApiException.badRequest("Content-Type must be a media type such as image/png or "
+                    + "text/plain; charset=utf-8");
+        }
         OptionalLong len = declaredLength(request);
-        return new NewContent(ct, name, len);
+        return new NewContent(type, name, len);
     }
 
     static OptionalLong declaredLength(HttpRequest request) {

@@ -118,17 +118,22 @@ public final class OpenApiDocument {
                 .put("description", successText(r));
         switch (r.response().shape()) {
             case NONE -> { }
-            case BINARY -> ok.putObject("content").putObject("*/*").putObject("schema").put("type", "string")
-                    .put("contentMediaType", "application/octet-stream");
+            case BINARY -> {
+                ok.putObject("content").putObject("*/*").putObject("schema").put("type", "string")
+                        .put("contentMediaType", "application/octet-stream");
+                downloadHeaders(ok);
+            }
             case TEXT -> ok.putObject("content").putObject(r.response().mediaType()).putObject("schema")
                     .put("type", "string");
             default -> ok.putObject("content").putObject("application/json").set("schema",
                     bodySchema(r.response(), gen));
         }
         if (r.operationId().equals("getAssetContent")) {
-            responses.putObject("206").put("description", "the requested range (Content-Range set)")
-                    .putObject("content").putObject("*/*").putObject("schema").put("type", "string")
+            ObjectNode partial = responses.putObject("206").put("description",
+                    "the requested range (Content-Range set)");
+            partial.putObject("content").putObject("*/*").putObject("schema").put("type", "string")
                     .put("contentMediaType", "application/octet-stream");
+            downloadHeaders(partial);
         }
         errorsOf(r).forEach((status, errs) -> {
             ObjectNode e = responses.putObject(Integer.toString(status));
@@ -153,6 +158,16 @@ public final class OpenApiDocument {
      */
     static final Set<ApiError> ANY_REQUEST = EnumSet.of(ApiError.BAD_REQUEST, ApiError.URI_TOO_LONG,
             ApiError.HEADERS_TOO_LARGE, ApiError.INTERNAL, ApiError.UNAVAILABLE);
+
+    /** The headers every download carries (docs/api.md, "Downloads"). */
+    private static void downloadHeaders(ObjectNode response) {
+        ObjectNode h = response.putObject("headers");
+        h.putObject("Content-Disposition").put("description", "attachment unless the stored type is "
+                + "on the inline-safe list; filename (ASCII) and filename* (UTF-8, RFC 5987) from the "
+                + "asset's name, else its id").putObject("schema").put("type", "string");
+        h.putObject("X-Content-Type-Options").put("description", "always nosniff")
+                .putObject("schema").put("type", "string").putArray("enum").add("nosniff");
+    }
 
     /** Every error a route can answer, grouped by status (also used by tests). */
     public static Map<Integer, List<ApiError>> errorsOf(Route r) {
