@@ -90,6 +90,14 @@ public final class RawHttp implements AutoCloseable {
 
     /** Reads the next response; throws {@link Silence} on close or timeout before it is complete. */
     public Response read() throws IOException {
+        return read(true);
+    }
+
+    /**
+     * Reads the next response; {@code withBody} false for the answer to a HEAD request (its
+     * Content-Length describes a body that is not sent).
+     */
+    public Response read(boolean withBody) throws IOException {
         String statusLine;
         try {
             statusLine = line();
@@ -113,7 +121,7 @@ public final class RawHttp implements AutoCloseable {
         Response head = new Response(status, headers, new byte[0]);
         byte[] body;
         try {
-            if (status < 200 || status == 204 || status == 304) {
+            if (!withBody || status < 200 || status == 204 || status == 304) {
                 body = new byte[0];
             } else if (head.header("Transfer-Encoding").map(v -> v.contains("chunked")).orElse(false)) {
                 body = chunked();
