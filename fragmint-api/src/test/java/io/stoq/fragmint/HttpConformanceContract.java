@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@link ContractServer}: the test double here ({@code HttpConformanceTest}) and the real node in
  * stoq-node ({@code HttpConformanceOnNodeTest}). Each test is one finding of the hostile-client
  * run, on raw sockets where a client library would hide the fault: a silently closed connection
- * fails as {@link RawHttp.Silence}, not as a retry.
+ * fails as {@link HttpWire.Silence}, not as a retry.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class HttpConformanceContract {
@@ -42,7 +42,7 @@ public abstract class HttpConformanceContract {
     @BeforeAll
     public void start() throws Exception {
         t = startServer();
-        RawHttp.Response r = raw(get("/v1/openapi.json", null));
+        HttpWire.Response r = raw(get("/v1/openapi.json", null));
         assertThat(r.status()).isEqualTo(200);
         JsonNode json = Json.MAPPER.readTree(r.body());
         doc = new ServedDocument(json);
@@ -59,12 +59,12 @@ public abstract class HttpConformanceContract {
 
     // ---- request building -------------------------------------------------------------------
 
-    protected RawHttp connect() throws IOException {
-        return new RawHttp(t.port(), Duration.ofSeconds(10));
+    protected HttpWire connect() throws IOException {
+        return new HttpWire(t.port(), Duration.ofSeconds(10));
     }
 
-    protected RawHttp.Response raw(String request) throws IOException {
-        try (RawHttp c = connect()) {
+    protected HttpWire.Response raw(String request) throws IOException {
+        try (HttpWire c = connect()) {
             return c.exchange(request);
         }
     }
@@ -98,7 +98,7 @@ public abstract class HttpConformanceContract {
         if (name != null) {
             h.add("X-Stoq-Name: " + name);
         }
-        RawHttp.Response r = raw(request("POST", "/v1/assets", account, content, h.toArray(new String[0])));
+        HttpWire.Response r = raw(request("POST", "/v1/assets", account, content, h.toArray(new String[0])));
         assertThat(r.status()).as(r.text()).isEqualTo(201);
         return Json.MAPPER.readTree(r.body()).get("id").asText();
     }
@@ -115,7 +115,7 @@ public abstract class HttpConformanceContract {
     }
 
     /** A problem+json answer with this status and code, whose detail speaks the user's terms. */
-    protected static JsonNode problem(RawHttp.Response r, int status, String code) throws IOException {
+    protected static JsonNode problem(HttpWire.Response r, int status, String code) throws IOException {
         assertThat(r.status()).as(r.text()).isEqualTo(status);
         assertThat(r.header("Content-Type")).hasValue("application/problem+json");
         JsonNode p = Json.MAPPER.readTree(r.body());
@@ -133,8 +133,8 @@ public abstract class HttpConformanceContract {
             List<String> targets = new ArrayList<>(List.of(path + "?x=%zz", path + "?x=%", path + "?x=%e"));
             op.parameters("query").forEach(q -> targets.add(path + "?" + q.get("name").asText() + "=%G1"));
             for (String target : targets) {
-                try (RawHttp c = connect()) {
-                    RawHttp.Response r = c.exchange(request(op.method(), target, "admin",
+                try (HttpWire c = connect()) {
+                    HttpWire.Response r = c.exchange(request(op.method(), target, "admin",
                             op.spec().has("requestBody") ? "" : null));
                     problem(r, 400, "BAD_REQUEST");
                     assertThat(op.documents(400)).as(op.id()).isTrue();
@@ -149,7 +149,7 @@ public abstract class HttpConformanceContract {
     public void expectContinueWithAMalformedContentLengthIs400NotSilence() throws Exception {
         for (String length : new String[] {"1e3", "0x10", "", "9223372036854775808", "-1"}) {
             for (String target : new String[] {"/v1/assets", "/v1/tokens/transfers"}) {
-                RawHttp.Response r = raw("POST " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                HttpWire.Response r = raw("POST " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                         + t.key("alice") + "\r\nContent-Type: application/json\r\nContent-Length: " + length
                         + "\r\nExpect: 100-continue\r\n\r\n");
                 problem(r, 400, "BAD_REQUEST");
@@ -159,13 +159,13 @@ public abstract class HttpConformanceContract {
 
     @Test
     public void expectContinueStillWorksAndAnOversizeDeclarationIsRefusedBeforeTheBody() throws Exception {
-        try (RawHttp c = connect()) {
+        try (HttpWire c = connect()) {
             c.send("POST /v1/tokens/transfers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key("alice")
                     + "\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\nExpect: 100-continue\r\n\r\n");
             problem(c.read(), 413, "PAYLOAD_TOO_LARGE");
             assertThat(c.closedByServer(5000)).isTrue();
         }
-        try (RawHttp c = connect()) {
+        try (HttpWire c = connect()) {
             String body = "{\"to\":\"bob\",\"amount\":\"1\"}";
             c.send("POST /v1/tokens/transfers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key("alice")
                     + "\r\nX-Stoq-TOTP: " + t.totp("alice") + "\r\nContent-Type: application/json\r\nContent-Length: "
@@ -185,23 +185,23 @@ public abstract class HttpConformanceContract {
     @Test
     public void aWebSocketHandshakeWithoutKeyOrWithAnOldVersionIs400AtOnce() throws Exception {
         String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
-        try (RawHttp c = new RawHttp(t.port(), Duration.ofSeconds(5))) {
+        try (HttpWire c = new HttpWire(t.port(), Duration.ofSeconds(5))) {
             problem(c.exchange(upgrade("rita", "Sec-WebSocket-Version: 13")), 400, "BAD_REQUEST");
         }
-        try (RawHttp c = new RawHttp(t.port(), Duration.ofSeconds(5))) {
+        try (HttpWire c = new HttpWire(t.port(), Duration.ofSeconds(5))) {
             problem(c.exchange(upgrade("rita", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: c2hvcnQ=")),
                     400, "BAD_REQUEST");
         }
         for (String version : new String[] {null, "8", "0", "", "13, 8"}) {
-            try (RawHttp c = new RawHttp(t.port(), Duration.ofSeconds(5))) {
-                RawHttp.Response r = c.exchange(version == null ? upgrade("rita", key)
+            try (HttpWire c = new HttpWire(t.port(), Duration.ofSeconds(5))) {
+                HttpWire.Response r = c.exchange(version == null ? upgrade("rita", key)
                         : upgrade("rita", key, "Sec-WebSocket-Version: " + version));
                 problem(r, 400, "BAD_REQUEST");
                 assertThat(r.header("Sec-WebSocket-Version")).as("version %s", version).hasValue("13");
             }
         }
-        try (RawHttp c = new RawHttp(t.port(), Duration.ofSeconds(5))) {
-            RawHttp.Response r = c.exchange(upgrade("rita", key, "Sec-WebSocket-Version: 13"));
+        try (HttpWire c = new HttpWire(t.port(), Duration.ofSeconds(5))) {
+            HttpWire.Response r = c.exchange(upgrade("rita", key, "Sec-WebSocket-Version: 13"));
             assertThat(r.status()).isEqualTo(101);
             assertThat(r.header("Sec-WebSocket-Accept")).hasValue("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         }
@@ -212,8 +212,8 @@ public abstract class HttpConformanceContract {
     @Test
     public void plainGetsOnFreshConnectionsKeepTheConnectionOpen() throws Exception {
         for (int i = 0; i < 100; i++) {
-            try (RawHttp c = connect()) {
-                RawHttp.Response r = c.exchange(get("/healthz", null));
+            try (HttpWire c = connect()) {
+                HttpWire.Response r = c.exchange(get("/healthz", null));
                 assertThat(r.status()).isEqualTo(200);
                 assertThat(r.closes()).as("connection %d said close", i).isFalse();
                 assertThat(c.exchange(get("/readyz", null)).status()).as("second request on connection %d", i)
@@ -229,10 +229,10 @@ public abstract class HttpConformanceContract {
             all.append(i % 2 == 0 ? get("/v1/nothing-" + i, null) : i % 3 == 0 ? get("/v1/me", "rita")
                     : get("/healthz", null));
         }
-        try (RawHttp c = connect()) {
+        try (HttpWire c = connect()) {
             c.send(all.toString());
             for (int i = 0; i < 20; i++) {
-                RawHttp.Response r = c.read();
+                HttpWire.Response r = c.read();
                 if (i % 2 == 0) {
                     assertThat(problem(r, 404, "NOT_FOUND").get("detail").asText()).endsWith("/v1/nothing-" + i);
                 } else {
@@ -272,7 +272,7 @@ public abstract class HttpConformanceContract {
         JsonNode r405 = doc.json().path("components").path("responses").path("MethodNotAllowed");
         assertThat(r405.path("headers").has("Allow")).isTrue();
         for (String path : new TreeSet<>(doc.operations().stream().map(ServedDocument.Operation::path).toList())) {
-            RawHttp.Response r = raw(request("PATCH", ServedDocument.concrete(path, pathValues()), "admin", ""));
+            HttpWire.Response r = raw(request("PATCH", ServedDocument.concrete(path, pathValues()), "admin", ""));
             problem(r, 405, "METHOD_NOT_ALLOWED");
             assertThat(new TreeSet<>(List.of(r.header("Allow").orElse("").split(",\\s*"))))
                     .as(path).isEqualTo(new TreeSet<>(doc.methodsOf(path)));
@@ -281,7 +281,7 @@ public abstract class HttpConformanceContract {
 
     // ---- JSON bodies ----------------------------------------------------------------------------
 
-    private RawHttp.Response postJson(String target, String account, String body) throws IOException {
+    private HttpWire.Response postJson(String target, String account, String body) throws IOException {
         return raw(request("POST", target, account, body, "Content-Type: application/json",
                 "X-Stoq-TOTP: " + t.totp(account)));
     }
@@ -309,7 +309,7 @@ public abstract class HttpConformanceContract {
     }
 
     private long balance(String account) throws IOException {
-        RawHttp.Response r = raw(get("/v1/accounts/" + account + "/balance", account));
+        HttpWire.Response r = raw(get("/v1/accounts/" + account + "/balance", account));
         assertThat(r.status()).isEqualTo(200);
         return Json.MAPPER.readTree(r.body()).get("balance").asLong();
     }
@@ -320,14 +320,14 @@ public abstract class HttpConformanceContract {
         long bob = balance("bob");
         for (String amount : new String[] {"1.5", "1.0", "1e2", "0.5", "\"1\"", "true", "9223372036854775808",
                 "-9223372036854775809", "1E400", "[1]"}) {
-            RawHttp.Response r = postJson("/v1/tokens/transfers", "alice",
+            HttpWire.Response r = postJson("/v1/tokens/transfers", "alice",
                     "{\"to\":\"bob\",\"amount\":" + amount + "}");
             assertThat(r.status()).as("amount %s: %s", amount, r.text()).isIn(400, 422);
             problem(r, r.status(), r.status() == 400 ? "BAD_REQUEST" : "UNPROCESSABLE");
         }
         assertThat(balance("alice")).isEqualTo(alice);
         assertThat(balance("bob")).isEqualTo(bob);
-        RawHttp.Response ok = postJson("/v1/tokens/transfers", "alice", "{\"to\":\"bob\",\"amount\":2}");
+        HttpWire.Response ok = postJson("/v1/tokens/transfers", "alice", "{\"to\":\"bob\",\"amount\":2}");
         assertThat(ok.status()).as(ok.text()).isEqualTo(201);
         assertThat(balance("bob")).isEqualTo(bob + 2);
     }
@@ -338,7 +338,7 @@ public abstract class HttpConformanceContract {
         return doc.operations().stream().filter(o -> o.id().equals(id)).findFirst().orElseThrow();
     }
 
-    private void conforms(String opId, RawHttp.Response r) throws IOException {
+    private void conforms(String opId, HttpWire.Response r) throws IOException {
         JsonNode schema = SchemaCheck.responseSchema(op(opId).spec(), r.status());
         assertThat(schema).as("%s documents %d", opId, r.status()).isNotNull();
         assertThat(schemas.problems(schema, Json.MAPPER.readTree(r.body()))).as("%s: %s", opId, r.text()).isEmpty();
@@ -387,14 +387,14 @@ public abstract class HttpConformanceContract {
 
     // ---- downloads (deliverable 8) ---------------------------------------------------------------
 
-    private RawHttp.Response download(String id) throws IOException {
+    private HttpWire.Response download(String id) throws IOException {
         return raw(get("/v1/assets/" + id + "/content", "alice"));
     }
 
     @Test
     public void downloadsAreNeverSniffedAndRiskyTypesComeAsAttachments() throws Exception {
         String html = upload("alice", "text/html", "r\u00e9sum\u00e9 \"q\".html", "<script>alert(1)</script>");
-        RawHttp.Response r = download(html);
+        HttpWire.Response r = download(html);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(r.header("Content-Type")).hasValue("text/html");
@@ -404,18 +404,18 @@ public abstract class HttpConformanceContract {
 
         for (String risky : new String[] {"image/svg+xml", "application/pdf", "application/xhtml+xml",
                 "text/javascript", "application/octet-stream", "TEXT/HTML; charset=utf-8"}) {
-            RawHttp.Response d = download(upload("alice", risky, "f.bin", "x"));
+            HttpWire.Response d = download(upload("alice", risky, "f.bin", "x"));
             assertThat(d.header("Content-Disposition")).as(risky).hasValue("attachment; filename=\"f.bin\"");
             assertThat(d.header("X-Content-Type-Options")).hasValue("nosniff");
         }
         for (String safe : new String[] {"image/png", "text/plain; charset=utf-8", "video/mp4"}) {
-            RawHttp.Response d = download(upload("alice", safe, "ok.dat", "x"));
+            HttpWire.Response d = download(upload("alice", safe, "ok.dat", "x"));
             assertThat(d.header("Content-Disposition")).as(safe).hasValue("inline; filename=\"ok.dat\"");
             assertThat(d.header("Content-Type")).hasValue(safe);
         }
-        RawHttp.Response unnamed = download(assetId);
+        HttpWire.Response unnamed = download(assetId);
         assertThat(unnamed.header("Content-Disposition")).hasValue("attachment; filename=\"" + assetId + "\"");
-        RawHttp.Response ranged = raw(get("/v1/assets/" + html + "/content", "alice", "Range: bytes=0-3"));
+        HttpWire.Response ranged = raw(get("/v1/assets/" + html + "/content", "alice", "Range: bytes=0-3"));
         assertThat(ranged.status()).isEqualTo(206);
         assertThat(ranged.header("Content-Disposition").orElse("")).startsWith("attachment");
         assertThat(ranged.header("X-Content-Type-Options")).hasValue("nosniff");

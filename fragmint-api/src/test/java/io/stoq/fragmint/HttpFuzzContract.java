@@ -66,15 +66,15 @@ public abstract class HttpFuzzContract {
     @BeforeAll
     public void start() throws Exception {
         t = startServer();
-        try (RawHttp c = new RawHttp(t.port())) {
-            RawHttp.Response r = c.exchange("GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n");
+        try (HttpWire c = new HttpWire(t.port())) {
+            HttpWire.Response r = c.exchange("GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(r.status()).isEqualTo(200);
             JsonNode json = Json.MAPPER.readTree(r.body());
             doc = new ServedDocument(json);
             schemas = new SchemaCheck(json);
         }
         Req up = new Req("POST", "/v1/assets").auth().header("Content-Type", "text/plain").body("fuzz target");
-        RawHttp.Response r = send(up);
+        HttpWire.Response r = send(up);
         assertThat(r.status()).as(r.text()).isEqualTo(201);
         assetId = Json.MAPPER.readTree(r.body()).get("id").asText();
     }
@@ -143,11 +143,11 @@ public abstract class HttpFuzzContract {
         }
     }
 
-    private RawHttp.Response send(Req r) throws IOException {
+    private HttpWire.Response send(Req r) throws IOException {
         sent++;
-        try (RawHttp c = new RawHttp(t.port(), Duration.ofSeconds(15))) {
+        try (HttpWire c = new HttpWire(t.port(), Duration.ofSeconds(15))) {
             c.send(r.bytes());
-            RawHttp.Response res = c.read(!r.method.equals("HEAD"));
+            HttpWire.Response res = c.read(!r.method.equals("HEAD"));
             if (res.status() == 429) {
                 // Documented, but it hides the case; wait it out once and retry.
                 long wait = Long.parseLong(res.header("Retry-After").orElse("1"));
@@ -156,7 +156,7 @@ public abstract class HttpFuzzContract {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                try (RawHttp again = new RawHttp(t.port(), Duration.ofSeconds(15))) {
+                try (HttpWire again = new HttpWire(t.port(), Duration.ofSeconds(15))) {
                     again.send(r.bytes());
                     return again.read(!r.method.equals("HEAD"));
                 }
@@ -186,10 +186,10 @@ public abstract class HttpFuzzContract {
                 break;
             }
             try {
-                RawHttp.Response r = send(c.req());
+                HttpWire.Response r = send(c.req());
                 statuses.add(r.status());
                 judge(c.op(), r, failures, c.label());
-            } catch (RawHttp.Silence e) {
+            } catch (HttpWire.Silence e) {
                 failures.add(c.label() + ": SILENCE (" + e.getMessage() + ")");
             }
         }
@@ -198,7 +198,7 @@ public abstract class HttpFuzzContract {
                 Req r = new Req(method, ServedDocument.concrete(path, pathValues())).auth();
                 String label = method + " " + path;
                 try {
-                    RawHttp.Response res = send(r);
+                    HttpWire.Response res = send(r);
                     statuses.add(res.status());
                     if (res.status() != 405 || !new TreeSet<>(List.of(res.header("Allow").orElse("").split(",\\s*")))
                             .equals(new TreeSet<>(doc.methodsOf(path)))) {
@@ -206,7 +206,7 @@ public abstract class HttpFuzzContract {
                                 + res.status() + " Allow " + res.header("Allow").orElse("-"));
                     }
                     leaks(res, failures, label);
-                } catch (RawHttp.Silence e) {
+                } catch (HttpWire.Silence e) {
                     failures.add(label + ": SILENCE (" + e.getMessage() + ")");
                 }
             }
@@ -214,12 +214,12 @@ public abstract class HttpFuzzContract {
         assertThat(failures).as("%d of %d requests (seed %d) went wrong", failures.size(), sent, seed()).isEmpty();
         assertThat(sent).isGreaterThan(doc.operations().size() * Math.min(casesPerOperation(), 5));
         assertThat(statuses).as("the walk reached past the codec").contains(200, 400, 404);
-        try (RawHttp c = new RawHttp(t.port())) {
+        try (HttpWire c = new HttpWire(t.port())) {
             assertThat(c.exchange("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
         }
     }
 
-    private void judge(ServedDocument.Operation op, RawHttp.Response r, List<String> failures, String label)
+    private void judge(ServedDocument.Operation op, HttpWire.Response r, List<String> failures, String label)
             throws IOException {
         if (r.status() >= 500) {
             failures.add(label + ": " + r.status() + " " + r.text());
@@ -250,7 +250,7 @@ public abstract class HttpFuzzContract {
         }
     }
 
-    private static void leaks(RawHttp.Response r, List<String> failures, String label) {
+    private static void leaks(HttpWire.Response r, List<String> failures, String label) {
         String text = r.text();
         if (HttpConformanceContract.LEAK.matcher(text).find() || text.contains("\tat ")) {
             failures.add(label + ": body leaks implementation details: " + abbreviate(text));

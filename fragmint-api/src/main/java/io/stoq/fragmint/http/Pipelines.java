@@ -81,10 +81,15 @@ final class Pipelines {
                 ch.pipeline().addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS));
                 ch.pipeline().addLast(new CleartextHttp2ServerUpgradeHandler(source, upgrade, priorKnowledge));
-                ch.pipeline().addLast(new ExpectContinueHandler(dispatcher));
+                ch.pipeline().addLast(expectContinue(dispatcher));
                 ch.pipeline().addLast(new RequestHandler(dispatcher, HttpExchange.Protocol.HTTP_1_1));
             }
         };
+    }
+
+    /** Answers {@code Expect: 100-continue}: see {@link ExpectContinueHandler}. */
+    private static ChannelHandler expectContinue(Dispatcher dispatcher) {
+        return new ExpectContinueHandler(dispatcher);
     }
 
     private static io.netty.handler.codec.http2.Http2FrameCodec http2Codec(int maxHeader) {

@@ -23,7 +23,7 @@ import java.util.Optional;
  * other (so a test can see whether {@code 100 Continue} was sent). One instance per connection;
  * not thread-safe.
  */
-public final class RawHttp implements AutoCloseable {
+public final class HttpWire implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -60,7 +60,7 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
-    public RawHttp(int port, java.time.Duration timeout) throws IOException {
+    public HttpWire(int port, java.time.Duration timeout) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout((int) timeout.toMillis());
         socket.setTcpNoDelay(true);
@@ -68,17 +68,17 @@ public final class RawHttp implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
-    public RawHttp(int port) throws IOException {
+    public HttpWire(int port) throws IOException {
         this(port, java.time.Duration.ofSeconds(10));
     }
 
-    public RawHttp send(byte[] bytes) throws IOException {
+    public HttpWire send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
         return this;
     }
 
-    public RawHttp send(String text) throws IOException {
+    public HttpWire send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
