@@ -44,11 +44,6 @@ public final class Problems {
         return m;
     }
 
-    /** True when {@code text} looks like it quotes implementation details (used by tests too). */
-    public static boolean leaksImplementation(String text) {
-        return text != null && IMPLEMENTATION.matcher(text).find();
-    }
-
     /** The problem body for {@code error}. */
     public static Map<String, Object> body(ApiError error, String detail, String instance) {
         Map<String, Object> m = new LinkedHashMap<>();
