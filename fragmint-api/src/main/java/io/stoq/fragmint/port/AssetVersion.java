@@ -26,7 +26,7 @@ public record AssetVersion(
         String merkleRoot,
         long blockHeight,
         Instant at,
-        String grantee) {
+        @Nullable String grantee) {
 
     /** An entry that is not a grant or a revocation. */
     public AssetVersion(long version, Change change, String actor, String owner, long size, String sha3,

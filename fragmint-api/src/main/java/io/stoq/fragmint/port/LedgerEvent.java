@@ -20,7 +20,7 @@ import java.util.Set;
  *     whose role may see the category may see it. Never sent to subscribers.
  */
 public record LedgerEvent(long seq, Category category, String type, long blockHeight, Instant at,
-        String subject, Map<String, Object> attributes, Set<String> readers) {
+        String subject, Map<String, Object> attributes, @Nullable Set<String> readers) {
     public LedgerEvent {
         attributes = Map.copyOf(attributes);
         readers = readers == null ? null : Set.copyOf(readers);
