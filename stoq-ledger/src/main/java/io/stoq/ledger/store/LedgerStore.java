@@ -27,6 +27,7 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -71,6 +72,10 @@ public final class LedgerStore implements AutoCloseable, StateView {
     private final ColumnFamilyHandle indexes;
 
     private LedgerStore(Path dir, boolean readOnly, boolean create) throws LedgerException {
+        this(dir, readOnly, create, false);
+    }
+
+    private LedgerStore(Path dir, boolean readOnly, boolean create, boolean pointInTime) throws LedgerException {
         this.dir = dir;
         if (!create && !Files.isDirectory(dir)) {
             throw new LedgerException(LedgerErrorCode.NOT_FOUND, "no ledger at " + dir);
@@ -87,9 +92,14 @@ public final class LedgerStore implements AutoCloseable, StateView {
             }
             dbo = RocksDurability.configure(new DBOptions().setCreateIfMissing(create).setCreateMissingColumnFamilies(create));
             cfo = RocksDurability.configure(new ColumnFamilyOptions());
-            RocksDurability.Opened o = RocksDurability.open(dbo, dir, label(dir), descriptors(cfo), hs, readOnly);
-            opened = o.db();
-            notes = o.notes();
+            if (pointInTime) {
+                dbo.setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery);
+                opened = RocksDB.openReadOnly(dbo, dir.toString(), descriptors(cfo), hs);
+            } else {
+                RocksDurability.Opened o = RocksDurability.open(dbo, dir, label(dir), descriptors(cfo), hs, readOnly);
+                opened = o.db();
+                notes = o.notes();
+            }
             if (!readOnly) {
                 // A node starts on this path: a damaged table must stop it here, not at the first read.
                 RocksDurability.verifyTables(opened, dir, label(dir));
@@ -100,7 +110,8 @@ public final class LedgerStore implements AutoCloseable, StateView {
             throw LedgerDamage.explain(dir, e);
         } catch (RocksDBException | java.io.IOException e) {
             release(hs, opened, cfo, dbo);
-            LedgerErrorCode code = create ? LedgerErrorCode.STORE_FAILURE : LedgerErrorCode.NOT_FOUND;
+            LedgerErrorCode code = e instanceof RocksDBException r && RocksDurability.isCorruption(r) ? LedgerErrorCode.CORRUPT
+                    : create ? LedgerErrorCode.STORE_FAILURE : LedgerErrorCode.NOT_FOUND;
             throw new LedgerException(code, "cannot open ledger at " + dir + ": " + e.getMessage(), e);
         }
         this.dbOptions = dbo;
@@ -152,6 +163,16 @@ public final class LedgerStore implements AutoCloseable, StateView {
     /** Opens an existing store without writing to it (for verify, prove). */
     public static LedgerStore openReadOnly(Path dir) throws LedgerException {
         return new LedgerStore(dir, true, false);
+    }
+
+    /**
+     * Opens an existing store read-only the way RocksDB's point-in-time recovery sees it: the log
+     * replayed up to its first damaged record and nothing after it. Only for
+     * {@code stoq ledger recover}, which rebuilds a ledger from the blocks this view still has and
+     * re-checks each; never for serving, which would be the silent loss the other opens refuse.
+     */
+    public static LedgerStore openPointInTime(Path dir) throws LedgerException {
+        return new LedgerStore(dir, true, false, true);
     }
 
     public Path directory() {
