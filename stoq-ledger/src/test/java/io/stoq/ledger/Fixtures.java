@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 final class Fixtures {
     private Fixtures() {}
 
-    /** A ledger of genesis plus eight blocks touching every common tx type; returns the member keys. */
+    /** A ledger of genesis plus six blocks touching every common tx type; returns the member keys. */
     static List<SigningKey> buildSample(TestNetwork net, Ledger ledger) throws Exception {
         net.genesis(ledger);
         List<SigningKey> members = List.of(TestNetwork.newKey(), TestNetwork.newKey(), TestNetwork.newKey());
@@ -40,11 +40,6 @@ final class Fixtures {
                 net.tx(members.get(2), new TxBody.AssetUpdate(a1, 2, a2, new byte[0]))));
         commit(net, ledger, List.of(net.tx(members.get(1), new TxBody.AssetDelete(a2, "retired"))));
         commit(net, ledger, List.of(net.tx(members.get(2), new TxBody.TokenTransfer(a1, TestNetwork.id(members.get(0)), 50))));
-        Hash256 a3 = TestNetwork.assetId(3);
-        commit(net, ledger, List.of(net.tx(members.get(0), TestNetwork.create(a3, 1, AssetPolicy.ANY_HOLDER)),
-                net.tx(members.get(0), new TxBody.ReadGrant(a3, TestNetwork.id(members.get(1)))),
-                net.tx(members.get(0), new TxBody.ReadGrant(a3, TestNetwork.id(net.admin)))));
-        commit(net, ledger, List.of(net.tx(members.get(0), new TxBody.ReadRevoke(a3, TestNetwork.id(net.admin)))));
         return members;
     }
 

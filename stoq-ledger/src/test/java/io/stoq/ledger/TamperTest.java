@@ -25,7 +25,6 @@ class TamperTest {
     @TempDir
     static Path tmp;
     static Path template;
-    static long templateHeight;
     static int copies;
 
     @BeforeAll
@@ -34,7 +33,6 @@ class TamperTest {
         TestNetwork net = new TestNetwork();
         try (Ledger ledger = Ledger.open(template)) {
             Fixtures.buildSample(net, ledger);
-            templateHeight = ledger.height();
         }
         try (LedgerStore store = LedgerStore.openReadOnly(template)) {
             assertThat(new ChainVerifier(store, false).verify().ok()).isTrue();
@@ -107,7 +105,7 @@ class TamperTest {
             VerifyReport r = tamperAndVerify(Family.STATE, e, random.nextInt(e.value().length), random.nextInt(8));
             assertThat(r.ok()).isFalse();
             assertThat(r.reason()).contains("stored state value").contains("differs from the replay");
-            assertThat(r.firstBadHeight()).isBetween(0L, templateHeight);
+            assertThat(r.firstBadHeight()).isBetween(0L, 6L);
         }
     }
 
