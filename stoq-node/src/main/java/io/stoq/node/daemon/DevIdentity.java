@@ -6,6 +6,7 @@ import io.stoq.crypto.ca.NodeCertificateValidator;
 import io.stoq.crypto.ca.NodeClaims;
 import io.stoq.crypto.ca.NodeCsr;
 import io.stoq.crypto.ca.NodeIdentity;
+import io.stoq.crypto.ca.NodeIdentityExtension;
 import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.keys.PemFiles;
@@ -25,7 +26,8 @@ import java.util.List;
  * The identity of a development node under {@code DATA}: a dev CA in {@code DATA/ca}, node keys
  * (unencrypted: development only) and a 30-day certificate in {@code DATA/node}. Created on first
  * call, reused (and the certificate renewed when it expires within two days) afterwards, so a
- * dev node boots exactly like a production node: the paths are the config defaults.
+ * dev node boots exactly like a production node: the paths are the config defaults. A data
+ * directory made before nodes had an SLH-DSA manifest key gets one, and a certificate binding it.
  */
 public final class DevIdentity {
     private DevIdentity() {}
@@ -50,24 +52,34 @@ public final class DevIdentity {
             if (!Files.exists(nodeDir.resolve(NodeKeys.FALCON_KEY))) {
                 NodeKeys.generate().write(nodeDir, null);
                 created = true;
+            } else if (!NodeKeys.hasSlhDsaKey(nodeDir)) {
+                NodeKeys.addSlhDsaKey(nodeDir, null); // made before nodes had one; its certificate is renewed below
+                created = true;
             }
             NodeKeys keys = NodeKeys.load(nodeDir, null);
             CertificateAuthority ca = CertificateAuthority.open(caDir, null, Clock.systemUTC());
-            if (!Files.exists(certFile) || expiresSoon(certFile)) {
+            if (!Files.exists(certFile) || expiresSoon(certFile) || !bindsSlhDsaKey(certFile, keys)) {
                 NodeClaims claims = NodeClaims.of("dev-node", "dev", EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
-                        keys.kem().getPublic());
+                        keys.kem().getPublic(), keys.slhDsa().publicKey());
                 PemFiles.writeCertificates(certFile, ca.issue(NodeCsr.create(keys.falcon(), claims), Duration.ofDays(30)));
                 created = true;
             }
             List<X509Certificate> chain = PemFiles.readCertificates(certFile);
             NodeIdentity id = NodeCertificateValidator.validate(chain, ca.root(), Instant.now(), PemFiles.readCrl(ca.crlFile()));
             NodeCertificateValidator.requireTlsKey(id, keys.tls().getPublic());
+            NodeCertificateValidator.requireSlhDsaKey(id, keys.slhDsa().publicKey());
             return new Result(created, id);
         } catch (CryptoException e) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "development identity in " + data + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create " + data + ": " + e.getMessage(), e);
         }
+    }
+
+    /** False for a certificate issued before nodes had an SLH-DSA key, or for another one. */
+    private static boolean bindsSlhDsaKey(Path certFile, NodeKeys keys) throws CryptoException {
+        NodeClaims claims = NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0));
+        return claims.slhDsaKeyHash().filter(h -> h.equals(NodeClaims.keyHash(keys.slhDsa().publicKey()))).isPresent();
     }
 
     private static boolean expiresSoon(Path certFile) throws CryptoException {
