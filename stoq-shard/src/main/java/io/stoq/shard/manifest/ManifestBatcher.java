@@ -193,7 +193,9 @@ public final class ManifestBatcher implements ManifestSigner, AutoCloseable {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).done().complete(signed.get(i));
             }
-        } catch (ShardException | RuntimeException e) {
+        } catch (ShardException | RuntimeException | Error e) {
+            // Every waiter gets an answer, even on an Error: a signer thread that died silently
+            // would leave uploads waiting forever. The thread then goes on with the next batch.
             for (Pending p : batch) {
                 p.done().completeExceptionally(e);
             }
