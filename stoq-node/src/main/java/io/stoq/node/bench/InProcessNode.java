@@ -102,6 +102,11 @@ public final class InProcessNode implements AutoCloseable {
         return dir;
     }
 
+    /** The running node (for its counters). */
+    public StoqNode node() {
+        return node;
+    }
+
     /** The node settings given on top of the config defaults (benchmark defaults and overrides). */
     public Map<String, String> settings() {
         return settings;

@@ -58,6 +58,7 @@ public final class StoqNode implements AutoCloseable {
     private NodeAccounts accounts;
     private ApiServer server;
     private LedgerService ledgerService;
+    private ManifestBatcher manifestSigner;
     private AdminBootstrap.Result devAdmin;
     private Thread shutdownHook;
 
@@ -126,7 +127,7 @@ public final class StoqNode implements AutoCloseable {
                 identity.zone(), data);
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);
         // Closed after the API server (resources close in reverse), so draining uploads still get signed.
-        ManifestBatcher manifestSigner = new ManifestBatcher(keys.slhDsa(), config.get(NodeConfigKeys.MANIFEST_BATCH_WINDOW),
+        manifestSigner = new ManifestBatcher(keys.slhDsa(), config.get(NodeConfigKeys.MANIFEST_BATCH_WINDOW),
                 config.get(NodeConfigKeys.MANIFEST_BATCH_MAX), config.get(NodeConfigKeys.MANIFEST_SIGNER_THREADS));
         resources.push(manifestSigner);
         // The Falcon key signed this node's manifests before they were batch-signed with SLH-DSA (schema 1).
@@ -209,6 +210,11 @@ public final class StoqNode implements AutoCloseable {
     /** The node's ledger service (package-private: tests fund accounts through it). */
     LedgerService ledger() {
         return ledgerService;
+    }
+
+    /** How many manifests this node has sealed with how many SLH-DSA signatures since it started. */
+    public ManifestBatcher.Stats manifestBatches() {
+        return manifestSigner.stats();
     }
 
     /** What the dev admin bootstrap did, or null when not asked for. */

@@ -24,6 +24,10 @@ class UploadsBenchCliTest {
         assertThat(r.path("p99Millis").asDouble()).isGreaterThanOrEqualTo(p50);
         assertThat(r.path("maxMillis").asDouble()).isGreaterThanOrEqualTo(r.path("p99Millis").asDouble());
         assertThat(r.path("nodeSettings").path("ledger.block-interval").asText()).isEqualTo("5ms");
+        assertThat(r.path("cpuMillisPerUpload").asDouble()).isPositive();
+        // Every upload measured was sealed; the ones in flight at the start may add a few.
+        assertThat(r.path("manifestsSealed").asLong()).isBetween(r.path("uploads").asLong() - 3, r.path("uploads").asLong() + 3);
+        assertThat(r.path("manifestSignatures").asLong()).isBetween(1L, r.path("manifestsSealed").asLong());
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.stoq.node.bench.InProcessNode;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import io.stoq.node.config.DataSize;
+import io.stoq.shard.manifest.ManifestBatcher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -97,8 +98,14 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             }
             String loadBefore = loadAverage();
             long cpuBefore = processCpuNanos();
+            ManifestBatcher.Stats sealedBefore = node.node().manifestBatches();
             ClosedLoopLoad.Result r = ClosedLoopLoad.run(clients, seconds(seconds), i -> upload(node, body, i));
-            double busyCores = (double) (processCpuNanos() - cpuBefore) / r.elapsed().toNanos();
+            long cpuNanos = processCpuNanos() - cpuBefore;
+            ManifestBatcher.Stats sealedAfter = node.node().manifestBatches();
+            double busyCores = (double) cpuNanos / r.elapsed().toNanos();
+            double cpuMillisPerUpload = r.requests() == 0 ? 0 : cpuNanos / 1e6 / r.requests();
+            long manifests = sealedAfter.manifests() - sealedBefore.manifests();
+            long signatures = sealedAfter.signatures() - sealedBefore.signatures();
             String loadAfter = loadAverage();
             if (common.json) {
                 Map<String, Object> json = new LinkedHashMap<>();
@@ -116,6 +123,9 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 json.put("p99Millis", millis(r.latency(0.99)));
                 json.put("maxMillis", millis(r.latency(1.0)));
                 json.put("processBusyCores", busyCores);
+                json.put("cpuMillisPerUpload", cpuMillisPerUpload);
+                json.put("manifestsSealed", manifests);
+                json.put("manifestSignatures", signatures);
                 json.put("loadAverageBefore", loadBefore);
                 json.put("loadAverageAfter", loadAfter);
                 json.put("nodeSettings", node.settings());
@@ -127,7 +137,10 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 out.printf("uploads/s   %.1f%n", r.perSecond());
                 out.printf("latency     p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n", millis(r.latency(0.50)),
                         millis(r.latency(0.90)), millis(r.latency(0.99)), millis(r.latency(1.0)));
-                out.printf("process     %.2f cores busy (node and clients together)%n", busyCores);
+                out.printf("process     %.2f cores busy (node and clients together), %.1f ms CPU per upload%n", busyCores,
+                        cpuMillisPerUpload);
+                out.printf("manifests   %d sealed by %d SLH-DSA signatures (%.1f per signature)%n", manifests, signatures,
+                        signatures == 0 ? 0.0 : (double) manifests / signatures);
                 out.printf("load average after:  %s%n", loadAfter);
                 out.flush();
             }
