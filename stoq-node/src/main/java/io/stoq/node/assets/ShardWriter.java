@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * shard fsynced before the next step), hashing the plaintext with SHA3-256 on the way, then has
  * the manifest sealed (by the node's {@link ManifestSigner}: one SLH-DSA signature per batch of
  * uploads finishing together) and stores it (content-addressed, fsynced). The asset key is
- * wrapped to the node's ML-KEM key inside the manifest. Nothing reaches the ledger here: on any failure the caller
- * {@link #discard}s what was written, and a crash leaves only unreferenced shards behind.
+ * wrapped to the node's ML-KEM key inside the manifest. Nothing reaches the ledger here: on any
+ * failure the caller {@link #discard}s what was written, and a crash leaves only unreferenced
+ * shards behind.
  */
 final class ShardWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ShardWriter.class);
