@@ -18,6 +18,7 @@ import io.stoq.node.accounts.NodeAccounts;
 import io.stoq.node.assets.NodeAssetService;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
+import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.ledger.NodeLedgerView;
@@ -134,7 +135,8 @@ public final class StoqNode implements AutoCloseable {
         ManifestVerifier manifestVerifier = new ManifestVerifier(
                 List.of(keys.slhDsa().verifyingKey(), keys.falcon().verifyingKey()), MANIFEST_SIGNATURE_CACHE);
         NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), manifestSigner, manifestVerifier,
-                keys.kem(), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+                keys.kem(), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
+                new CrlFile(config.path(NodeConfigKeys.NODE_CRL)));
         try {
             int swept = assets.sweepOrphans();
             if (swept > 0) {
