@@ -1,5 +1,6 @@
 package io.stoq.node.bench;
 
+import io.stoq.crypto.aead.AesGcm;
 import io.stoq.fragmint.auth.ApiKeys;
 import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.ApiException;
@@ -60,7 +61,12 @@ public final class InProcessNode implements AutoCloseable {
         return keys;
     }
 
-    /** Starts a node in a new temp directory with {@link #benchDefaults} and then {@code overrides}. */
+    /**
+     * Starts a node in a new temp directory with {@link #benchDefaults} and then {@code overrides},
+     * and returns once the node's start-up work is done: a node warms AES-GCM's JIT on a background
+     * thread when it starts (seconds on an idle machine, far longer on a busy one), and a benchmark
+     * running meanwhile would measure that warm-up too.
+     */
     public static InProcessNode start(Map<String, String> overrides, boolean keepData) throws NodeException {
         Path dir;
         try {
@@ -74,6 +80,7 @@ public final class InProcessNode implements AutoCloseable {
             Map<String, String> settings = benchDefaults(dir);
             settings.putAll(overrides);
             node = StoqNode.start(NodeConfig.load(null, Map.of(), settings), Clock.systemUTC(), false);
+            AesGcm.warmUp(); // returns when the node's warm-up thread has finished it (once per JVM)
             AccountStore accounts = node.accounts().accounts();
             accounts.create(ACCOUNT, Role.WRITER, "benchmark client");
             ApiKeys.Issued key = ApiKeys.issue(ACCOUNT, "bench", Clock.systemUTC().instant(), null);

@@ -88,10 +88,12 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "--seconds must be in (0, 3600] and --warmup-seconds in [0, 3600]");
         }
         PrintWriter out = spec.commandLine().getOut();
+        long startNanos = System.nanoTime();
         try (InProcessNode node = InProcessNode.start(overrides, keepData)) {
             text(out, "stoq bench uploads: %d clients, %s bodies, HTTP/1.1 keep-alive, Java %s, %d cores%n", clients,
                     body, Runtime.version(), Runtime.getRuntime().availableProcessors());
-            text(out, "node: %s, data %s%s%n", node.baseUri(), node.dir(), keepData ? " (kept)" : "");
+            text(out, "node: %s, data %s%s, started and warmed up in %.1f s%n", node.baseUri(), node.dir(),
+                    keepData ? " (kept)" : "", (System.nanoTime() - startNanos) / 1e9);
             if (warmupSeconds > 0) {
                 ClosedLoopLoad.Result warm = ClosedLoopLoad.run(clients, seconds(warmupSeconds), i -> upload(node, body, i));
                 text(out, "warm-up: %.1f s, %.1f uploads/s, %d failed%n", warmupSeconds, warm.perSecond(), warm.failures());
