@@ -46,7 +46,7 @@ public final class SecureFiles {
     public static void createPrivateDirectory(Path dir) throws CryptoException {
         try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, asAttribute(OWNER_DIR));
+                createDirectoriesDurably(dir, asAttribute(OWNER_DIR));
             }
             if (isPosix(dir)) {
                 Files.setPosixFilePermissions(dir, OWNER_DIR);
@@ -87,7 +87,7 @@ public final class SecureFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = null;
         try {
-            Files.createDirectories(dir);
+            createDirectoriesDurably(dir);
             temp = isPosix(dir)
                     ? Files.createTempFile(dir, "." + target.getFileName(), ".tmp", asAttribute(OWNER_FILE))
                     : Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
@@ -121,6 +121,32 @@ public final class SecureFiles {
                     // dot-file is harmless and named after its target.
                 }
             }
+        }
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents, fsyncing the parent of every level it had to
+     * create. Why: on Linux a new directory entry is durable only once its parent directory is
+     * synced, so without this a power loss can lose a fresh directory together with every file
+     * that was fsynced and acknowledged inside it. Levels that already exist are left alone; a
+     * level another thread created in the meantime has its parent synced too, because that thread
+     * may not have synced it yet when this one returns.
+     */
+    public static void createDirectoriesDurably(Path dir, FileAttribute<?>... attributes) throws IOException {
+        java.util.Deque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p);
+        }
+        while (!missing.isEmpty()) {
+            Path level = missing.pop();
+            try {
+                Files.createDirectory(level, attributes);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(level)) {
+                    throw e;
+                }
+            }
+            fsyncDirectory(level.getParent());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.stoq.ledger.store;
 
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
@@ -26,6 +27,7 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -40,10 +42,16 @@ import org.rocksdb.WriteOptions;
  * {@link #commit} returns the block is in the fsynced WAL, and after a crash either all of it is
  * visible or none of it.
  *
+ * <p>Damage: the database opens through {@link RocksDurability} (no silent loss at WAL replay;
+ * a torn log tail from a crash is dropped and reported in {@link #recoveryNotes()}); a writable
+ * open also verifies every table's checksums, so a node never starts on a damaged ledger; a
+ * damaged log record or table fails with a {@link StoreDamageException} that names the file and
+ * the blocks at risk; a read or scan that meets damage fails with {@code CORRUPT}.
+ *
  * <p>Thread-safety: reads may run concurrently; {@link #commit} must be called by one writer at a time.
  */
 public final class LedgerStore implements AutoCloseable, StateView {
-    private static final byte[] HEAD = "head".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] HEAD = "head".getBytes(StandardCharsets.US_ASCII);
     private static final List<String> FAMILIES = List.of("blocks", "txs", "state", "indexes");
 
     static {
@@ -56,6 +64,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
     private final List<ColumnFamilyHandle> handles;
     private final RocksDB db;
     private final WriteOptions syncWrites;
+    private final List<String> recoveryNotes;
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle blocks;
     private final ColumnFamilyHandle txs;
@@ -63,6 +72,10 @@ public final class LedgerStore implements AutoCloseable, StateView {
     private final ColumnFamilyHandle indexes;
 
     private LedgerStore(Path dir, boolean readOnly, boolean create) throws LedgerException {
+        this(dir, readOnly, create, false);
+    }
+
+    private LedgerStore(Path dir, boolean readOnly, boolean create, boolean pointInTime) throws LedgerException {
         this.dir = dir;
         if (!create && !Files.isDirectory(dir)) {
             throw new LedgerException(LedgerErrorCode.NOT_FOUND, "no ledger at " + dir);
@@ -72,33 +85,33 @@ public final class LedgerStore implements AutoCloseable, StateView {
         List<ColumnFamilyHandle> hs = new ArrayList<>();
         RocksDB opened = null;
         WriteOptions wo = null;
+        List<String> notes = List.of();
         try {
             if (create) {
-                Files.createDirectories(dir);
+                SecureFiles.createDirectoriesDurably(dir);
             }
-            dbo = new DBOptions().setCreateIfMissing(create).setCreateMissingColumnFamilies(create).setParanoidChecks(true);
-            cfo = new ColumnFamilyOptions();
-            List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-            descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
-            for (String name : FAMILIES) {
-                descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
+            dbo = RocksDurability.configure(new DBOptions().setCreateIfMissing(create).setCreateMissingColumnFamilies(create));
+            cfo = RocksDurability.configure(new ColumnFamilyOptions());
+            if (pointInTime) {
+                dbo.setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery);
+                opened = RocksDB.openReadOnly(dbo, dir.toString(), descriptors(cfo), hs);
+            } else {
+                RocksDurability.Opened o = RocksDurability.open(dbo, dir, label(dir), descriptors(cfo), hs, readOnly);
+                opened = o.db();
+                notes = o.notes();
             }
-            opened = readOnly
-                    ? RocksDB.openReadOnly(dbo, dir.toString(), descriptors, hs)
-                    : RocksDB.open(dbo, dir.toString(), descriptors, hs);
+            if (!readOnly) {
+                // A node starts on this path: a damaged table must stop it here, not at the first read.
+                RocksDurability.verifyTables(opened, dir, label(dir));
+            }
             wo = new WriteOptions().setSync(true);
+        } catch (StoreDamageException e) {
+            release(hs, opened, cfo, dbo);
+            throw LedgerDamage.explain(dir, e);
         } catch (RocksDBException | java.io.IOException e) {
-            hs.forEach(ColumnFamilyHandle::close);
-            if (opened != null) {
-                opened.close();
-            }
-            if (cfo != null) {
-                cfo.close();
-            }
-            if (dbo != null) {
-                dbo.close();
-            }
-            LedgerErrorCode code = create ? LedgerErrorCode.STORE_FAILURE : LedgerErrorCode.NOT_FOUND;
+            release(hs, opened, cfo, dbo);
+            LedgerErrorCode code = e instanceof RocksDBException r && RocksDurability.isCorruption(r) ? LedgerErrorCode.CORRUPT
+                    : create ? LedgerErrorCode.STORE_FAILURE : LedgerErrorCode.NOT_FOUND;
             throw new LedgerException(code, "cannot open ledger at " + dir + ": " + e.getMessage(), e);
         }
         this.dbOptions = dbo;
@@ -106,11 +119,40 @@ public final class LedgerStore implements AutoCloseable, StateView {
         this.handles = List.copyOf(hs);
         this.db = opened;
         this.syncWrites = wo;
+        this.recoveryNotes = notes;
         this.meta = hs.get(0);
         this.blocks = hs.get(1);
         this.txs = hs.get(2);
         this.state = hs.get(3);
         this.indexes = hs.get(4);
+    }
+
+    static List<ColumnFamilyDescriptor> descriptors(ColumnFamilyOptions cfo) {
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
+        for (String name : FAMILIES) {
+            descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
+        }
+        return descriptors;
+    }
+
+    private static void release(List<ColumnFamilyHandle> hs, RocksDB opened, ColumnFamilyOptions cfo, DBOptions dbo) {
+        hs.forEach(ColumnFamilyHandle::close);
+        if (opened != null) {
+            opened.close();
+        }
+        if (cfo != null) {
+            cfo.close();
+        }
+        if (dbo != null) {
+            dbo.close();
+        }
+    }
+
+    /** How the directory is named in messages: its last component, as under a data directory ({@code ledger}). */
+    private static String label(Path dir) {
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        return name == null ? dir.toString() : name.toString();
     }
 
     /** Opens (creating if needed) a writable store. */
@@ -123,8 +165,41 @@ public final class LedgerStore implements AutoCloseable, StateView {
         return new LedgerStore(dir, true, false);
     }
 
+    /**
+     * Opens an existing store read-only the way RocksDB's point-in-time recovery sees it: the log
+     * replayed up to its first damaged record and nothing after it. Only for
+     * {@code stoq ledger recover}, which rebuilds a ledger from the blocks this view still has and
+     * re-checks each; never for serving, which would be the silent loss the other opens refuse.
+     */
+    public static LedgerStore openPointInTime(Path dir) throws LedgerException {
+        return new LedgerStore(dir, true, false, true);
+    }
+
     public Path directory() {
         return dir;
+    }
+
+    /**
+     * What opening had to drop: torn log tails left by a crash during an unacknowledged write,
+     * one line each (empty normally). The node logs them at start.
+     */
+    public List<String> recoveryNotes() {
+        return recoveryNotes;
+    }
+
+    /**
+     * RocksDB's check of every table's block checksums; names the damaged table and what it
+     * holds. A writable open runs it already; {@code stoq ledger verify} runs it on its
+     * read-only store before the chain re-walk.
+     */
+    public void verifyTables() throws LedgerException {
+        try {
+            RocksDurability.verifyTables(db, dir, label(dir));
+        } catch (StoreDamageException e) {
+            throw LedgerDamage.explain(dir, e);
+        } catch (RocksDBException e) {
+            throw failure("cannot check the tables of " + dir, e);
+        }
     }
 
     // ---- writes ---------------------------------------------------------------------------
@@ -156,7 +231,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
             batch.put(meta, HEAD, new CanonicalWriter().u64(header.height()).hash(header.hash()).raw(after.toBytes()).toBytes());
             db.write(syncWrites, batch);
         } catch (RocksDBException e) {
-            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot commit block " + header.height() + ": " + e.getMessage(), e);
+            throw failure("cannot commit block " + header.height(), e);
         }
     }
 
@@ -240,18 +315,23 @@ public final class LedgerStore implements AutoCloseable, StateView {
     }
 
     /** Visits every state pair in key order. */
-    public void forEachState(BiConsumer<byte[], byte[]> visitor) {
+    public void forEachState(BiConsumer<byte[], byte[]> visitor) throws LedgerException {
         scan(state, new byte[0], visitor);
     }
 
     /** Tx ids under an index prefix, in chain order. */
-    public List<Hash256> indexed(Indexes index, Hash256 subject) {
+    public List<Hash256> indexed(Indexes index, Hash256 subject) throws LedgerException {
         List<Hash256> out = new ArrayList<>();
         scan(indexes, index.prefix(subject), (k, v) -> out.add(Hash256.of(v)));
         return out;
     }
 
-    private void scan(ColumnFamilyHandle cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
+    /**
+     * Visits pairs under {@code prefix}. An iterator that meets a damaged block simply becomes
+     * invalid, which looks like the end of the data; its status tells the two apart, so it is
+     * checked after every scan and damage is an error, never a shorter answer.
+     */
+    private void scan(ColumnFamilyHandle cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) throws LedgerException {
         try (RocksIterator it = db.newIterator(cf)) {
             for (it.seek(prefix); it.isValid(); it.next()) {
                 byte[] k = it.key();
@@ -260,6 +340,9 @@ public final class LedgerStore implements AutoCloseable, StateView {
                 }
                 visitor.accept(k, it.value());
             }
+            it.status();
+        } catch (RocksDBException e) {
+            throw failure("cannot read " + dir, e);
         }
     }
 
@@ -267,8 +350,14 @@ public final class LedgerStore implements AutoCloseable, StateView {
         try {
             return db.get(cf, key);
         } catch (RocksDBException e) {
-            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot read " + dir + ": " + e.getMessage(), e);
+            throw failure("cannot read " + dir, e);
         }
+    }
+
+    /** CORRUPT when RocksDB reports damaged data (a checksum failed), STORE_FAILURE otherwise. */
+    private static LedgerException failure(String what, RocksDBException e) {
+        LedgerErrorCode code = RocksDurability.isCorruption(e) ? LedgerErrorCode.CORRUPT : LedgerErrorCode.STORE_FAILURE;
+        return new LedgerException(code, what + ": " + e.getMessage(), e);
     }
 
     static byte[] heightKey(long height) {
@@ -300,12 +389,12 @@ public final class LedgerStore implements AutoCloseable, StateView {
         try {
             db.put(handle(family), syncWrites, key, value);
         } catch (RocksDBException e) {
-            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "raw write failed: " + e.getMessage(), e);
+            throw failure("raw write failed", e);
         }
     }
 
     /** Visits every raw pair of a family in key order. */
-    public void rawScan(Family family, BiConsumer<byte[], byte[]> visitor) {
+    public void rawScan(Family family, BiConsumer<byte[], byte[]> visitor) throws LedgerException {
         scan(handle(family), new byte[0], visitor);
     }
 

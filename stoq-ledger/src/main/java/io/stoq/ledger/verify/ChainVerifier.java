@@ -2,6 +2,7 @@ package io.stoq.ledger.verify;
 
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.block.BlockHeader;
@@ -12,6 +13,7 @@ import io.stoq.ledger.store.Head;
 import io.stoq.ledger.store.Indexes;
 import io.stoq.ledger.store.LedgerStore;
 import io.stoq.ledger.store.LedgerStore.BlockRecord;
+import io.stoq.ledger.store.StoreDamageException;
 import io.stoq.ledger.tx.CanonicalReader;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.Transaction;
@@ -32,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * checks that the head record, the stored state and the index entries equal what the replay
  * produced, and that no tx is stored outside the chain. The first failure, in chain order, is
  * reported with its block height; a stored state or index value that differs is attributed to the
- * last block that wrote that key.
+ * last block that wrote that key. Before the walk, RocksDB's checksums of every table are
+ * verified ({@link LedgerStore#verifyTables}), naming a damaged file; damage in the write-ahead
+ * log is refused earlier, when the store is opened.
  *
  * <p>Memory is O(state + index entries): fine for the ledger sizes this release targets (documented).
  */
@@ -45,7 +49,36 @@ public final class ChainVerifier {
         this.parallelSignatures = parallelSignatures;
     }
 
+    /**
+     * Checks the store: first RocksDB's own block checksums over every table (a damaged table is
+     * named), then the chain re-walk. When a table is damaged the walk still runs, so the report
+     * names both the file and, where the damage reaches the chain, the first bad block.
+     */
     public VerifyReport verify() throws LedgerException {
+        StoreDamageException tableDamage = null;
+        try {
+            store.verifyTables();
+        } catch (StoreDamageException e) {
+            tableDamage = e;
+        }
+        VerifyReport walk;
+        try {
+            walk = walk();
+        } catch (LedgerException e) {
+            if (e.code() != LedgerErrorCode.CORRUPT) {
+                throw e;
+            }
+            walk = VerifyReport.bad(0, 0, -1, -1, e.getMessage());
+        }
+        if (tableDamage == null) {
+            return walk;
+        }
+        String reason = tableDamage.getMessage() + (walk.ok() ? "" : "; the re-walk found: " + walk.reason());
+        return new VerifyReport(false, walk.blocks(), walk.txs(), walk.headHeight(), null, walk.ok() ? -1 : walk.firstBadHeight(),
+                reason, tableDamage.fileName());
+    }
+
+    private VerifyReport walk() throws LedgerException {
         Head head = store.head();
         if (head == null) {
             return VerifyReport.bad(0, 0, -1, -1, "the store has no head record (empty or not a ledger)");
@@ -144,7 +177,7 @@ public final class ChainVerifier {
         return new Block(header, txs);
     }
 
-    private NavigableMap<byte[], byte[]> storedPairs(LedgerStore.Family family) {
+    private NavigableMap<byte[], byte[]> storedPairs(LedgerStore.Family family) throws LedgerException {
         NavigableMap<byte[], byte[]> out = new TreeMap<>(Arrays::compareUnsigned);
         store.rawScan(family, out::put);
         return out;

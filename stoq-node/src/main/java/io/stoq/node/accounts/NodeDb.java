@@ -1,5 +1,8 @@
 package io.stoq.node.accounts;
 
+import io.stoq.crypto.keys.SecureFiles;
+import io.stoq.ledger.store.RocksDurability;
+import io.stoq.ledger.store.StoreDamageException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import java.nio.file.Files;
@@ -17,6 +20,8 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owner of every RocksDB native handle of the node-local database ({@code DATA/node-db}): the DB,
@@ -31,6 +36,7 @@ import org.rocksdb.WriteOptions;
  * node closes it after its services stopped).
  */
 public final class NodeDb implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeDb.class);
 
     /** Column families, one per record kind. */
     public enum Cf {
@@ -77,30 +83,60 @@ public final class NodeDb implements AutoCloseable {
         this.syncWrite = new WriteOptions().setSync(true);
     }
 
-    /** Opens (creating when absent) the database in {@code dir}. */
+    /**
+     * Opens (creating when absent) the database in {@code dir}, with the node's durability rules
+     * ({@link RocksDurability}): a damaged log record or table stops the open with
+     * {@link NodeErrorCode#CORRUPT_DATA} naming the file, never a silently shorter database; a
+     * torn log tail left by a crash during an unacknowledged write is dropped and logged.
+     */
     public static NodeDb open(Path dir) throws NodeException {
         RocksDB.loadLibrary();
         boolean created = !Files.exists(dir.resolve("CURRENT"));
-        DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxOpenFiles(256).setKeepLogFileNum(4);
-        ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+        DBOptions dbOptions = RocksDurability.configure(new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setMaxOpenFiles(256).setKeepLogFileNum(4));
+        ColumnFamilyOptions cfOptions = RocksDurability.configure(new ColumnFamilyOptions());
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
         for (Cf cf : Cf.values()) {
             descriptors.add(new ColumnFamilyDescriptor(cf.cfName.getBytes(java.nio.charset.StandardCharsets.UTF_8), cfOptions));
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
+        RocksDB db = null;
+        String label = dir.toAbsolutePath().normalize().getFileName().toString();
         try {
-            Files.createDirectories(dir);
-            RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+            SecureFiles.createDirectoriesDurably(dir);
+            RocksDurability.Opened opened = RocksDurability.open(dbOptions, dir, label, descriptors, handles, false);
+            db = opened.db();
+            opened.notes().forEach(note -> LOG.warn("{}", note));
+            RocksDurability.verifyTables(db, dir, label);
             return new NodeDb(dbOptions, cfOptions, db, handles, created);
+        } catch (StoreDamageException e) {
+            release(handles, db, cfOptions, dbOptions);
+            throw new NodeException(NodeErrorCode.CORRUPT_DATA, e.getMessage() + "; " + atRisk(e), e);
         } catch (RocksDBException | java.io.IOException e) {
-            handles.forEach(ColumnFamilyHandle::close);
-            cfOptions.close();
-            dbOptions.close();
+            release(handles, db, cfOptions, dbOptions);
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open node database " + dir + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** What damage to this database puts at risk, in an operator's terms. */
+    private static String atRisk(StoreDamageException e) {
+        return switch (e.kind()) {
+            case LOG_RECORD -> "account, API key, TOTP and audit changes written after that record cannot be proven intact";
+            case TABLE -> "the account, key, TOTP or audit records stored in it cannot be proven intact";
+            case OTHER -> "the node's accounts and audit log cannot be proven intact";
+        } + "; the node will not start on it (restore " + (e.fileName() == null ? "the node database" : e.fileName())
+                + " from a backup, see docs/operations.md)";
+    }
+
+    private static void release(List<ColumnFamilyHandle> handles, RocksDB db, ColumnFamilyOptions cfOptions, DBOptions dbOptions) {
+        handles.forEach(ColumnFamilyHandle::close);
+        if (db != null) {
+            db.close();
+        }
+        cfOptions.close();
+        dbOptions.close();
     }
 
     /** True when this open created the database (a fresh data directory). */

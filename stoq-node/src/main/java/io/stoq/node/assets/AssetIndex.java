@@ -146,15 +146,19 @@ final class AssetIndex {
     }
 
     /** Ledger ids of every live asset (state scan; fine at single-node scale, see docs/node.md). */
-    List<Hash256> allAssets() {
+    List<Hash256> allAssets() throws ApiException {
         List<Hash256> out = new ArrayList<>();
-        ledger.ledger().store().forEachState((k, v) -> {
-            if (k.length == 33 && k[0] == 0x03) {
-                byte[] h = new byte[32];
-                System.arraycopy(k, 1, h, 0, 32);
-                out.add(Hash256.of(h));
-            }
-        });
+        try {
+            ledger.ledger().store().forEachState((k, v) -> {
+                if (k.length == 33 && k[0] == 0x03) {
+                    byte[] h = new byte[32];
+                    System.arraycopy(k, 1, h, 0, 32);
+                    out.add(Hash256.of(h));
+                }
+            });
+        } catch (LedgerException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot list the assets: the ledger could not be read", e);
+        }
         out.remove(LedgerService.NETWORK_TOKEN);
         return out;
     }

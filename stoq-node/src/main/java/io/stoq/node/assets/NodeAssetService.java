@@ -94,15 +94,16 @@ public final class NodeAssetService implements AssetService {
         Hash256 lid = Hash256.of(SecureRandoms.bytes(32));
         String id = lid.toHex();
         ShardWriter.Stored s = writer.write(body, lid, 1, content.declaredLength());
+        TxBody tx;
         try {
             AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
                     content.name());
-            ledger.commit(owner, List.of(), new TxBody.AssetCreate(lid, ledgerName(content.name()), s.merkleRoot(),
-                    meta.encode(), 1, AssetPolicy.ANY_HOLDER));
-        } catch (ApiException | RuntimeException e) {
+            tx = new TxBody.AssetCreate(lid, ledgerName(content.name()), s.merkleRoot(), meta.encode(), 1, AssetPolicy.ANY_HOLDER);
+        } catch (RuntimeException e) {
             writer.discard(s);
             throw e;
         }
+        commitOrDiscard(owner, tx, s);
         return metadata(caller, id, OptionalLong.empty());
     }
 
@@ -179,14 +180,16 @@ public final class NodeAssetService implements AssetService {
         SigningKey ownerKey = key(owner);
         long next = a.version() + 1;
         ShardWriter.Stored s = writer.write(body, lid, next, content.declaredLength());
+        TxBody tx;
         try {
             AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
                     content.name());
-            ledger.commit(ownerKey, List.of(), new TxBody.AssetUpdate(lid, next, s.merkleRoot(), meta.encode()));
-        } catch (ApiException | RuntimeException e) {
+            tx = new TxBody.AssetUpdate(lid, next, s.merkleRoot(), meta.encode());
+        } catch (RuntimeException e) {
             writer.discard(s);
             throw e;
         }
+        commitOrDiscard(ownerKey, tx, s);
         return metadata(caller, id, OptionalLong.of(next));
     }
 
@@ -288,6 +291,17 @@ public final class NodeAssetService implements AssetService {
         } catch (NodeException | ShardException e) {
             return 0; // unreadable manifest: keep everything, repair is a separate job
         }
+    }
+
+    /**
+     * Commits the version's tx; its shards are discarded only once the ledger settles that the tx
+     * will never be committed (refused, or withdrawn after {@code ledger.commit-timeout} before the
+     * writer took it). A failure with the outcome still open (the block is being written, or its
+     * write failed) keeps them: a version that commits later must find its shards, and the
+     * start-up orphan sweep removes them if it never does.
+     */
+    private void commitOrDiscard(SigningKey signer, TxBody tx, ShardWriter.Stored s) throws ApiException {
+        ledger.commit(signer, List.of(), tx, () -> writer.discard(s));
     }
 
     private String requireOwner(Caller caller, Hash256 lid, String id) throws ApiException {

@@ -60,6 +60,11 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Duration> LEDGER_BLOCK_INTERVAL = ConfigKey.duration("ledger.block-interval", "50ms",
             Duration.ofMillis(1), Duration.ofSeconds(10),
             "Longest a transaction waits for more to group-commit with before its block is cut.");
+    public static final ConfigKey<Duration> LEDGER_COMMIT_TIMEOUT = ConfigKey.duration("ledger.commit-timeout", "2m",
+            Duration.ofMillis(100), Duration.ofHours(1),
+            "Longest a write waits for its block. If the writer has not taken it by then it is withdrawn (never committed "
+                    + "later) and the client gets 503; if its block is being written, the client gets 503 and the outcome "
+                    + "settles in the ledger.");
 
     // ---- manifest signing ----
     public static final ConfigKey<Duration> MANIFEST_BATCH_WINDOW = ConfigKey.duration("manifest.batch-window", "5ms",
@@ -77,6 +82,6 @@ public final class NodeConfigKeys {
             API_HOST, API_PORT, API_HTTP3, API_MAX_BODY, API_MAX_JSON_BODY, API_RATE_LIMIT, API_RATE_BURST,
             STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD,
             SHARD_PARALLELISM,
-            LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL,
+            LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,
             MANIFEST_BATCH_WINDOW, MANIFEST_BATCH_MAX, MANIFEST_SIGNER_THREADS);
 }

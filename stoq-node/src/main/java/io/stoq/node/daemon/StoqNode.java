@@ -6,6 +6,7 @@ import io.stoq.crypto.ca.NodeCertificateValidator;
 import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.keys.PemFiles;
+import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.fragmint.http.ApiServer;
 import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.port.ApiException;
@@ -27,7 +28,6 @@ import io.stoq.node.store.LocalShardStore;
 import io.stoq.shard.manifest.ManifestBatcher;
 import io.stoq.shard.manifest.ManifestVerifier;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * {@link #start} opens everything in dependency order and {@link #close} releases it in reverse
  * (API first, so in-flight uploads drain before the stores close). Everything is durable, so a
  * restart on the same data directory picks up where the last run left off.
+ *
+ * <p>Start-up refuses damaged data rather than serve less than was acknowledged: a damaged
+ * account database or ledger (a log record or table failing RocksDB's checksums) or missing
+ * custodial keys fail {@link #start} with {@link NodeErrorCode#CORRUPT_DATA} (CLI exit 41) and
+ * a one-line message naming the file and what is at risk; nothing is served.
  */
 public final class StoqNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StoqNode.class);
@@ -89,7 +94,7 @@ public final class StoqNode implements AutoCloseable {
         List<X509Certificate> chain;
         X509Certificate root;
         try {
-            Files.createDirectories(data);
+            SecureFiles.createDirectoriesDurably(data);
             String pass = System.getenv("STOQ_NODE_PASSPHRASE");
             keys = NodeKeys.load(config.path(NodeConfigKeys.NODE_KEYS_DIR), pass == null ? null : pass.toCharArray());
             chain = PemFiles.readCertificates(config.path(NodeConfigKeys.NODE_CERTIFICATE));
@@ -117,9 +122,9 @@ public final class StoqNode implements AutoCloseable {
             this.devAdmin = AdminBootstrap.ensureAdmin(accounts.accounts(), data, clock);
         }
         CustodialKeys custody = CustodialKeys.open(data.resolve("accounts"));
-        LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, keys.falcon(), chain, root,
-                "stoq-" + identity.zone(), clock, config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL),
-                config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS));
+        LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, keys.falcon(), chain, root, clock,
+                new LedgerService.Settings("stoq-" + identity.zone(), config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL),
+                        config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS), config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT)));
         resources.push(ledger);
         ledgerService = ledger;
         String host = config.get(NodeConfigKeys.API_HOST);

@@ -14,7 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -29,6 +32,14 @@ import java.util.regex.Pattern;
  * the account's behalf after the API has authorised the call. Whoever controls the node's data
  * directory can sign as any account; docs/node.md says so. ML-DSA-65 because it signs ~25x faster
  * than Falcon-512 and every write signs one tx.
+ *
+ * <p>A key is made only for a genuinely new account. A missing key is an error, never replaced:
+ * a fresh key would be a different ledger identity, and the account's assets and tokens would be
+ * out of reach with no error anywhere. So: {@link #open} refuses a public key whose private key
+ * is gone; {@link #keyOf} refuses an account whose key files were here at open; the ledger
+ * service checks at start that every account its operator registered still has its key here
+ * ({@link #requireKeysFor}), which catches both files lost while the node was down; and the
+ * operator key itself is made only for a ledger that does not exist yet.
  */
 public final class CustodialKeys {
     private static final Pattern ID = Pattern.compile("[a-z0-9._-]{1,64}");
@@ -37,12 +48,17 @@ public final class CustodialKeys {
     private final Path dir;
     private final Map<String, SigningKey> byAccount = new ConcurrentHashMap<>();
     private final Map<Hash256, String> byLedgerId = new ConcurrentHashMap<>();
+    /** Accounts whose key files exist or existed in this process: their key is never made again. */
+    private final Set<String> known = ConcurrentHashMap.newKeySet();
 
     private CustodialKeys(Path dir) {
         this.dir = dir;
     }
 
-    /** Opens the key directory (creating it 0700) and indexes every existing public key. */
+    /**
+     * Opens the key directory (creating it 0700) and indexes every existing public key; refuses a
+     * public key whose private key file is missing.
+     */
     public static CustodialKeys open(Path dir) throws NodeException {
         try {
             if (!Files.exists(dir)) {
@@ -53,8 +69,14 @@ public final class CustodialKeys {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
                     String id = name.substring(PREFIX.length(), name.length() - ".pub.pem".length());
+                    if (!Files.exists(dir.resolve(PREFIX + id + ".key.pem"))) {
+                        throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the private key of account '" + id + "' ("
+                                + dir.resolve(PREFIX + id + ".key.pem") + ") is missing while its public key is there; restore it "
+                                + "from a backup: a new key would be another ledger identity and the account's assets would be lost");
+                    }
                     PublicKey pub = PemFiles.readPublicKey(f);
                     keys.byLedgerId.put(io.stoq.crypto.hash.Sha3.hash(pub.getEncoded()), id);
+                    keys.known.add(id);
                 }
             }
             return keys;
@@ -63,7 +85,10 @@ public final class CustodialKeys {
         }
     }
 
-    /** The account's signing key, created and stored durably on first use. */
+    /**
+     * The account's signing key, created and stored durably on first use by a new account. An
+     * account whose key was here before and is now missing is an error ({@code CORRUPT_DATA}).
+     */
     public SigningKey keyOf(String accountId) throws NodeException {
         if (!ID.matcher(accountId).matches()) {
             throw new NodeException(NodeErrorCode.NOT_FOUND, "invalid account id '" + accountId + "'");
@@ -77,41 +102,72 @@ public final class CustodialKeys {
             if (cached != null) {
                 return cached;
             }
-            SigningKey key = load(PREFIX + accountId);
+            SigningKey key = load(PREFIX + accountId, !known.contains(accountId));
+            known.add(accountId);
             byAccount.put(accountId, key);
             byLedgerId.put(ledgerId(key), accountId);
             return key;
         }
     }
 
-    private synchronized SigningKey load(String base) throws NodeException {
-            Path priv = dir.resolve(base + ".key.pem");
-            Path pub = dir.resolve(base + ".pub.pem");
-            try {
-                SigningKey key;
-                if (Files.exists(pub) && Files.exists(priv)) {
-                    PrivateKey p = PemFiles.readPrivateKey(priv, null);
-                    PublicKey q = PemFiles.readPublicKey(pub);
-                    key = new SigningKey(SignatureAlgorithm.of(q), p, q);
-                } else {
-                    key = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
-                    // private first: a public file without its private key would be unusable
-                    PemFiles.writePrivateKey(priv, key.privateKey(), null);
-                    PemFiles.writePublicKey(pub, key.publicKey());
-                }
-                return key;
-            } catch (CryptoException e) {
-                throw new NodeException(NodeErrorCode.IO_ERROR, "cannot load or create the ledger key "
-                        + base + ": " + e.getMessage(), e);
+    private synchronized SigningKey load(String base, boolean mayCreate) throws NodeException {
+        Path priv = dir.resolve(base + ".key.pem");
+        Path pub = dir.resolve(base + ".pub.pem");
+        try {
+            if (Files.exists(pub) && Files.exists(priv)) {
+                PrivateKey p = PemFiles.readPrivateKey(priv, null);
+                PublicKey q = PemFiles.readPublicKey(pub);
+                return new SigningKey(SignatureAlgorithm.of(q), p, q);
             }
+            if (!mayCreate || Files.exists(pub)) {
+                throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the ledger key " + (Files.exists(pub) ? priv : pub)
+                        + " is missing; restore " + base + ".key.pem and " + base + ".pub.pem from a backup (a new key would be "
+                        + "another ledger identity)");
+            }
+            SigningKey key = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
+            // private first: a public file without its private key is refused at open
+            PemFiles.writePrivateKey(priv, key.privateKey(), null);
+            PemFiles.writePublicKey(pub, key.publicKey());
+            return key;
+        } catch (CryptoException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot load or create the ledger key "
+                    + base + ": " + e.getMessage(), e);
+        }
     }
 
     /**
      * The node operator's ledger key ({@code operator.key.pem}): the genesis admin that registers
      * accounts and the node. Not an API account (the file name has no {@code acct-} prefix).
+     *
+     * @param mayCreate true only while the ledger does not exist yet: the operator of an existing
+     *     ledger is fixed at genesis, so a missing file is an error
      */
-    public SigningKey operatorKey() throws NodeException {
-        return load("operator");
+    public SigningKey operatorKey(boolean mayCreate) throws NodeException {
+        return load("operator", mayCreate);
+    }
+
+    /** Where the operator key lives, for messages. */
+    public Path operatorKeyFile() {
+        return dir.resolve("operator.key.pem");
+    }
+
+    /**
+     * Fails ({@code CORRUPT_DATA}) unless every ledger account id in {@code ledgerIds} has its key
+     * here. The ledger service passes the accounts its operator registered, i.e. the custodial
+     * accounts: for any of them a missing key cannot be replaced.
+     */
+    public void requireKeysFor(java.util.Collection<Hash256> ledgerIds) throws NodeException {
+        List<String> missing = new ArrayList<>();
+        for (Hash256 id : ledgerIds) {
+            if (!byLedgerId.containsKey(id)) {
+                missing.add(id.toHex().substring(0, 16));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the ledger has " + missing.size() + " custodial account(s) whose keys "
+                    + "are missing from " + dir + " (ledger ids " + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
+                    + (missing.size() > 5 ? ", ..." : "") + "); restore the directory from a backup: new keys would be other identities");
+        }
     }
 
     /** The ledger account id (SHA3-256 of the SPKI) of an API account, creating its key if needed. */

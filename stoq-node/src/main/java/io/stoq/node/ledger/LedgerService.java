@@ -10,10 +10,15 @@ import io.stoq.crypto.sign.SigningKey;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.ledger.Ledger;
+import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.StateMachine;
+import io.stoq.ledger.state.StateRecords;
+import io.stoq.ledger.store.Indexes;
+import io.stoq.ledger.store.LedgerStore;
+import io.stoq.ledger.store.StoredTx;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.Role;
@@ -23,6 +28,7 @@ import io.stoq.ledger.validate.RejectReason;
 import io.stoq.ledger.verify.BlockRules;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
+import io.stoq.node.fault.FaultInjection;
 import io.stoq.node.lifecycle.LifeCycle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -62,6 +68,21 @@ import org.slf4j.LoggerFactory;
  * node's Falcon key, so proofs check offline against the root certificate. The node's certificate
  * must grant the voter role (only voters propose); every tx and header is signed for the network
  * the genesis founded ({@link Ledger#network()}).
+ *
+ * <p>Start-up refuses a ledger that cannot be trusted: a damaged log record or table
+ * ({@link NodeErrorCode#CORRUPT_DATA}, naming the file and the blocks at risk), an operator key
+ * that is missing or not the ledger's admin, and custodial account keys the ledger knows but
+ * {@code DATA/accounts} lacks (see {@link CustodialKeys}).
+ *
+ * <p>Request states, settled atomically so that a timed-out write can never be committed later
+ * while its caller discards what it wrote (its shards):
+ * <pre>
+ *   QUEUED --writer takes it--> TAKEN --block committed--> (done)
+ *      |                          +--refused / writer stops--> never committed: hook runs
+ *      +--caller times out: withdrawn--> never committed: hook runs, writer skips it
+ * </pre>
+ * A request whose block write failed stays undecided (RocksDB may have its record); its hook
+ * never runs, and the start-up orphan sweep settles its shards against the ledger.
  */
 public final class LedgerService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerService.class);
@@ -78,38 +99,28 @@ public final class LedgerService implements AutoCloseable {
     private final SigningKey nodeKey;
     private final Clock clock;
     private final Duration blockInterval;
+    private final Duration commitTimeout;
     private final int maxBlockRequests;
     private final LedgerEvents events;
-    private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<LedgerRequest> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean stopping;
     /** Writer thread only: whether the loss of the node's right to propose was logged. */
     private boolean proposerWarned;
 
-    /** A submission: sign {@code body} with {@code signer}; {@code mustExist} accounts get registered first. */
-    private static final class Request {
-        final SigningKey signer;
-        final List<SigningKey> mustExist;
-        final TxBody body;
-        final CompletableFuture<Committed> done = new CompletableFuture<>();
-        int retries;
+    /** How the service batches and waits; from the node's {@code ledger.*} config keys. */
+    public record Settings(String network, Duration blockInterval, int maxBlockTxs, Duration commitTimeout) {}
 
-        Request(SigningKey signer, List<SigningKey> mustExist, TxBody body) {
-            this.signer = signer;
-            this.mustExist = mustExist;
-            this.body = body;
-        }
-    }
-
-    private LedgerService(Ledger ledger, CustodialKeys keys, SigningKey nodeKey, Clock clock, Duration blockInterval,
-            int maxBlockTxs, LedgerEvents events) throws NodeException {
+    private LedgerService(Ledger ledger, CustodialKeys keys, SigningKey operator, SigningKey nodeKey, Clock clock, Settings settings,
+            LedgerEvents events) {
         this.ledger = ledger;
         this.keys = keys;
-        this.operator = keys.operatorKey();
+        this.operator = operator;
         this.nodeKey = nodeKey;
         this.clock = clock;
-        this.blockInterval = blockInterval;
-        this.maxBlockRequests = Math.max(1, Math.min(maxBlockTxs, Limits.MAX_BLOCK_TXS / 3));
+        this.blockInterval = settings.blockInterval();
+        this.commitTimeout = settings.commitTimeout();
+        this.maxBlockRequests = Math.max(1, Math.min(settings.maxBlockTxs(), Limits.MAX_BLOCK_TXS / 3));
         this.events = events;
         this.writer = new Thread(this::run, "stoq-ledger-writer");
         this.writer.setDaemon(true);
@@ -117,26 +128,36 @@ public final class LedgerService implements AutoCloseable {
 
     /**
      * Opens (or creates, with genesis and setup) the ledger under {@code dir} and starts the writer.
+     * Refuses ({@link NodeErrorCode#CORRUPT_DATA}) a damaged ledger, a missing or foreign operator
+     * key, and custodial keys the ledger knows but {@code keys} lacks.
      *
      * @param nodeChain the node's certificate chain (node certificate, then intermediate)
      * @param rootCert the network root certificate, fixed at genesis
      */
     public static LedgerService start(Path dir, CustodialKeys keys, SigningKey nodeKey, List<X509Certificate> nodeChain,
-            X509Certificate rootCert, String network, Clock clock, Duration blockInterval, int maxBlockTxs)
-            throws NodeException {
+            X509Certificate rootCert, Clock clock, Settings settings) throws NodeException {
         requireVoter(nodeChain);
         Ledger ledger;
         try {
             ledger = Ledger.open(dir).parallelSignatures(true);
         } catch (LedgerException e) {
+            if (e.code() == LedgerErrorCode.CORRUPT) {
+                throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the ledger is damaged: " + e.getMessage()
+                        + "; the node will not start on it (run `stoq ledger verify " + dir + "`, see docs/operations.md)", e);
+            }
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }
+        ledger.store().recoveryNotes().forEach(note -> LOG.warn("ledger recovery: {}", note));
         try {
+            SigningKey operator = keys.operatorKey(ledger.height() < 0);
+            if (ledger.height() >= 0) {
+                requireCustody(ledger, keys, operator);
+            }
             LedgerEvents events = new LedgerEvents(keys);
-            LedgerService s = new LedgerService(ledger, keys, nodeKey, clock, blockInterval, maxBlockTxs, events);
+            LedgerService s = new LedgerService(ledger, keys, operator, nodeKey, clock, settings, events);
             s.life.transition(LifeCycle.State.STARTING);
             if (ledger.height() < 0) {
-                s.bootstrap(nodeChain, rootCert, network);
+                s.bootstrap(nodeChain, rootCert, settings.network());
             }
             s.writer.start();
             s.life.transition(LifeCycle.State.RUNNING);
@@ -163,6 +184,34 @@ public final class LedgerService implements AutoCloseable {
                     + "(it grants " + String.join(",", claims.roles().stream().map(NodeRole::wireName).sorted().toList())
                     + "), and this node proposes every block of its ledger: issue it a certificate from a CSR made with "
                     + "`stoq node csr --roles storage,voter,gateway`");
+        }
+    }
+
+    /**
+     * The operator key must be the ledger's admin, and every account the operator registered (the
+     * custodial accounts) must still have its key here: a node that made a fresh key for such an
+     * account would sign as a stranger and its owner's assets would be out of reach.
+     */
+    private static void requireCustody(Ledger ledger, CustodialKeys keys, SigningKey operator) throws NodeException {
+        Hash256 operatorId = operator.verifyingKey().fingerprint();
+        try {
+            StateRecords.Account admin = ledger.state().account(operatorId);
+            if (admin == null || admin.role() != Role.ADMIN) {
+                throw new NodeException(NodeErrorCode.CORRUPT_DATA, keys.operatorKeyFile() + " is not the key this ledger was created "
+                        + "with (it is not an admin of the ledger); restore the original file");
+            }
+            List<Hash256> registered = new ArrayList<>();
+            LedgerStore store = ledger.store();
+            for (Hash256 txId : store.indexed(Indexes.ACCOUNT, operatorId)) {
+                StoredTx t = store.tx(txId);
+                if (t != null && t.tx().signer().equals(operatorId) && t.tx().body() instanceof TxBody.AccountRegister r
+                        && r.role() == Role.MEMBER) {
+                    registered.add(Sha3.hash(r.spki()));
+                }
+            }
+            keys.requireKeysFor(registered);
+        } catch (LedgerException e) {
+            throw new NodeException(NodeErrorCode.CORRUPT_DATA, "cannot check the custodial keys against the ledger: " + e.getMessage(), e);
         }
     }
 
@@ -220,42 +269,70 @@ public final class LedgerService implements AutoCloseable {
 
     /** Queues {@code body} signed by {@code signer}; the future completes after its block is durable. */
     public CompletableFuture<Committed> submit(SigningKey signer, List<SigningKey> mustExist, TxBody body) {
-        Request r = new Request(signer, List.copyOf(mustExist), body);
+        return enqueue(new LedgerRequest(signer, List.copyOf(mustExist), body, null)).done;
+    }
+
+    private LedgerRequest enqueue(LedgerRequest r) {
         if (stopping || life.state() != LifeCycle.State.RUNNING) {
-            r.done.completeExceptionally(new ApiException(ApiError.UNAVAILABLE, "the ledger is shutting down"));
-            return r.done;
+            r.refuse(new ApiException(ApiError.UNAVAILABLE, "the ledger is shutting down"));
+            return r;
         }
         queue.add(r);
-        return r.done;
+        return r;
     }
 
     /** As {@link #submit}, waiting for the commit; rejections become the matching {@link ApiException}. */
     public Committed commit(SigningKey signer, List<SigningKey> mustExist, TxBody body) throws ApiException {
-        CompletableFuture<Committed> f = submit(signer, mustExist, body);
+        return commit(signer, mustExist, body, null);
+    }
+
+    /**
+     * As {@link #commit(SigningKey, List, TxBody)}, and runs {@code ifNeverCommitted} (once) when it
+     * is settled that the tx will never be committed: refused by validation, withdrawn because
+     * {@code ledger.commit-timeout} passed before the writer took it, or the service stopped first.
+     * It runs before this method throws when that is known by then, else later on the writer
+     * thread (the wait timed out while its block was being written, and the block then left it
+     * out). It never runs while the outcome is open, so a caller that discards data in it never
+     * discards what a committed tx refers to.
+     */
+    public Committed commit(SigningKey signer, List<SigningKey> mustExist, TxBody body, Runnable ifNeverCommitted)
+            throws ApiException {
+        LedgerRequest r = enqueue(new LedgerRequest(signer, List.copyOf(mustExist), body, ifNeverCommitted));
         try {
-            return f.get(2, TimeUnit.MINUTES);
+            return r.done.get(commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ApiException a) {
                 throw a;
             }
             throw new ApiException(ApiError.INTERNAL, "ledger commit failed", e.getCause());
         } catch (TimeoutException e) {
-            throw new ApiException(ApiError.UNAVAILABLE, "the ledger did not commit in time");
+            if (r.withdraw()) {
+                queue.remove(r);
+                r.neverCommitted();
+                throw new ApiException(ApiError.UNAVAILABLE, "the ledger did not take the change within " + commitTimeout
+                        + "; nothing was recorded");
+            }
+            throw new ApiException(ApiError.UNAVAILABLE, "the ledger did not confirm the change within " + commitTimeout
+                    + "; its block is being written and the change may still be recorded");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (r.withdraw()) {
+                queue.remove(r);
+                r.neverCommitted();
+            }
             throw new ApiException(ApiError.UNAVAILABLE, "interrupted while waiting for the ledger");
         }
     }
 
     private void run() {
-        List<Request> retry = new ArrayList<>();
+        List<LedgerRequest> retry = new ArrayList<>();
         while (!stopping || !queue.isEmpty() || !retry.isEmpty()) {
             try {
-                List<Request> batch = new ArrayList<>(retry);
+                List<LedgerRequest> batch = new ArrayList<>(retry);
                 retry.clear();
                 if (batch.isEmpty()) {
-                    Request first = queue.poll(100, TimeUnit.MILLISECONDS);
-                    if (first == null) {
+                    LedgerRequest first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null || !first.take()) {
                         continue;
                     }
                     batch.add(first);
@@ -263,11 +340,18 @@ public final class LedgerService implements AutoCloseable {
                 long deadline = System.nanoTime() + blockInterval.toNanos();
                 while (batch.size() < maxBlockRequests) {
                     long wait = deadline - System.nanoTime();
-                    Request next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    LedgerRequest next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
                     if (next == null) {
                         break;
                     }
-                    batch.add(next);
+                    if (next.take()) {
+                        batch.add(next);
+                    }
+                }
+                try {
+                    FaultInjection.at(FaultInjection.LEDGER_BEFORE_COMMIT, batch.size());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // the batch is taken: commit it, then see the interrupt
                 }
                 retry.addAll(commitBatch(batch));
             } catch (InterruptedException e) {
@@ -279,23 +363,25 @@ public final class LedgerService implements AutoCloseable {
             }
         }
         ApiException gone = new ApiException(ApiError.UNAVAILABLE, "the ledger is shutting down");
-        for (Request r : retry) {
-            r.done.completeExceptionally(gone);
+        for (LedgerRequest r : retry) {
+            r.refuse(gone);
         }
-        Request r;
+        LedgerRequest r;
         while ((r = queue.poll()) != null) {
-            r.done.completeExceptionally(gone);
+            if (r.take()) {
+                r.refuse(gone);
+            }
         }
     }
 
     /** Signs, commits and settles one batch; returns requests to retry in the next block. */
-    private List<Request> commitBatch(List<Request> batch) {
+    private List<LedgerRequest> commitBatch(List<LedgerRequest> batch) {
         LedgerState state = ledger.state();
         Map<Hash256, Long> nonces = new HashMap<>();
         Set<Hash256> registered = new HashSet<>();
         List<Transaction> txs = new ArrayList<>();
-        Map<Request, Transaction> txOf = new IdentityHashMap<>();
-        for (Request r : batch) {
+        Map<LedgerRequest, Transaction> txOf = new IdentityHashMap<>();
+        for (LedgerRequest r : batch) {
             try {
                 for (SigningKey k : concat(r.signer, r.mustExist)) {
                     Hash256 id = k.verifyingKey().fingerprint();
@@ -309,7 +395,7 @@ public final class LedgerService implements AutoCloseable {
                 txs.add(tx);
                 txOf.put(r, tx);
             } catch (LedgerException | CryptoException e) {
-                r.done.completeExceptionally(new ApiException(ApiError.INTERNAL, "cannot prepare the ledger transaction", e));
+                r.refuse(new ApiException(ApiError.INTERNAL, "cannot prepare the ledger transaction", e));
             }
         }
         if (txs.isEmpty()) {
@@ -320,8 +406,9 @@ public final class LedgerService implements AutoCloseable {
             Instant now = clock.instant();
             result = ledger.commit(txs, now, proposer(now));
         } catch (LedgerException e) {
+            // Undecided, not refused: a failed synced write may still be in RocksDB's log. No hook runs.
             LOG.error("block commit failed", e);
-            for (Request r : txOf.keySet()) {
+            for (LedgerRequest r : txOf.keySet()) {
                 r.done.completeExceptionally(new ApiException(ApiError.UNAVAILABLE, "the ledger could not commit: "
                         + e.getMessage(), e));
             }
@@ -336,9 +423,9 @@ public final class LedgerService implements AutoCloseable {
         for (int i = 0; i < accepted.size(); i++) {
             index.put(accepted.get(i).id(), i);
         }
-        List<Request> retry = new ArrayList<>();
-        for (Map.Entry<Request, Transaction> e : txOf.entrySet()) {
-            Request r = e.getKey();
+        List<LedgerRequest> retry = new ArrayList<>();
+        for (Map.Entry<LedgerRequest, Transaction> e : txOf.entrySet()) {
+            LedgerRequest r = e.getKey();
             Hash256 id = e.getValue().id();
             StateMachine.Rejection rej = rejected.get(id);
             if (rej == null) {
@@ -346,7 +433,7 @@ public final class LedgerService implements AutoCloseable {
             } else if (rej.reason() == RejectReason.NONCE_GAP && r.retries++ < MAX_RETRIES) {
                 retry.add(r); // an earlier tx of the same signer in this block was refused
             } else {
-                r.done.completeExceptionally(new ApiException(errorOf(rej.reason()), rej.message()));
+                r.refuse(new ApiException(errorOf(rej.reason()), rej.message()));
             }
         }
         events.publish(result.block());

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Durability: a shard is written to {@code tmp/}, hashed while written, fsynced, renamed into
- * place and its directory fsynced before {@link #put} returns, so an acknowledged shard survives a
+ * place and its directory fsynced (and a fan-out directory it had to create, into its parent)
+ * before {@link #put} returns, so an acknowledged shard survives a
  * crash or kill -9; a crash mid-write leaves only a temp file, removed at the next open.
  * Integrity: {@link #get} re-hashes every shard before returning a byte, and moves a corrupt one to
  * {@code quarantine/} for repair. A write that would eat into the configured free-space reserve is
@@ -72,8 +73,8 @@ public final class LocalShardStore {
     public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard) throws NodeException {
         LocalShardStore store = new LocalShardStore(root, fsync, minFree, maxShard);
         try {
-            Files.createDirectories(store.tmp);
-            Files.createDirectories(store.quarantine);
+            SecureFiles.createDirectoriesDurably(store.tmp);
+            SecureFiles.createDirectoriesDurably(store.quarantine);
             int stale = 0;
             try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(store.tmp)) {
                 for (Path file : leftovers) {
@@ -131,7 +132,13 @@ public final class LocalShardStore {
             if (Files.exists(target)) {
                 return new PutResult(expected, written, true);
             }
-            Files.createDirectories(target.getParent());
+            if (fsync) {
+                // Each new fan-out level is fsynced into its parent: without that, a power loss
+                // can take the directory, and the acknowledged shard in it, with it.
+                SecureFiles.createDirectoriesDurably(target.getParent());
+            } else {
+                Files.createDirectories(target.getParent());
+            }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {

@@ -53,7 +53,7 @@ class OpenApiContractOnNodeTest extends OpenApiContract {
                 t.secrets.put("admin", admin);
                 LedgerService ledger = t.node.ledger();
                 SigningKey alice = ledger.keys().keyOf("alice");
-                ledger.commit(ledger.keys().operatorKey(), List.of(alice),
+                ledger.commit(ledger.keys().operatorKey(false), List.of(alice),
                         new TxBody.TokenTransfer(LedgerService.NETWORK_TOKEN, alice.verifyingKey().fingerprint(), 1000));
             } catch (Exception e) {
                 t.close();

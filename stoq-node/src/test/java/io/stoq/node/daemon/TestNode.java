@@ -37,9 +37,16 @@ final class TestNode implements AutoCloseable {
     final Map<String, TotpSecret> secrets = new HashMap<>();
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
+    final Map<String, String> extraConfig;
     StoqNode node;
 
     TestNode() throws Exception {
+        this(Map.of());
+    }
+
+    /** A node with these config overrides on top of the test defaults. */
+    TestNode(Map<String, String> extraConfig) throws Exception {
+        this.extraConfig = Map.copyOf(extraConfig);
         dir = Files.createTempDirectory("stoq-node-test");
         DevIdentity.ensure(dir);
         start();
@@ -58,8 +65,10 @@ final class TestNode implements AutoCloseable {
     }
 
     void start() throws Exception {
-        NodeConfig config = NodeConfig.load(null, Map.of(), Map.of("data.dir", dir.toString(), "api.port", "0",
+        Map<String, String> overrides = new HashMap<>(Map.of("data.dir", dir.toString(), "api.port", "0",
                 "store.min-free", "0B", "ledger.block-interval", "5ms", "shard.parallelism", "2"));
+        overrides.putAll(extraConfig);
+        NodeConfig config = NodeConfig.load(null, Map.of(), overrides);
         node = StoqNode.start(config, clock, true);
     }
 

@@ -14,6 +14,7 @@ import io.stoq.fragmint.port.LedgerEvent;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.daemon.DevIdentity;
+import io.stoq.node.fault.FaultInjection;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -24,7 +25,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,15 +38,19 @@ class LedgerServiceTest {
     Path dir;
 
     private LedgerService open(Duration interval) throws Exception {
+        return open(interval, Duration.ofMinutes(2));
+    }
+
+    private LedgerService open(Duration interval, Duration commitTimeout) throws Exception {
         DevIdentity.ensure(dir);
         NodeKeys keys = NodeKeys.load(dir.resolve("node"), null);
         List<X509Certificate> chain = PemFiles.readCertificates(dir.resolve("node/node.crt.pem"));
         X509Certificate root = PemFiles.readCertificate(dir.resolve("ca/root.crt.pem"));
         return LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")), keys.falcon(), chain,
-                root, "test", Clock.systemUTC(), interval, 1000);
+                root, Clock.systemUTC(), new LedgerService.Settings("test", interval, 1000, commitTimeout));
     }
 
-    private static TxBody create() {
+    private static TxBody.AssetCreate create() {
         Hash256 id = Hash256.of(SecureRandoms.bytes(32));
         return new TxBody.AssetCreate(id, "a", id, new byte[0], 1, AssetPolicy.ANY_HOLDER);
     }
@@ -94,6 +102,88 @@ class LedgerServiceTest {
             assertThat(height).isGreaterThanOrEqualTo(done.get(done.size() - 1).height());
             Committed next = again.commit(again.keys().keyOf("a1"), List.of(), create());
             assertThat(next.height()).isEqualTo(height + 1);
+        }
+    }
+
+    /**
+     * The writer stalls (fault injection: a disk that hangs) on an earlier block while a second
+     * write waits in the queue past its timeout. The second is withdrawn atomically: its hook runs
+     * (the asset service discards its shards there), and when the writer recovers it is never
+     * committed. Before, it stayed queued and was committed later, pointing at deleted shards.
+     */
+    @Test
+    void aWriteWithdrawnAtItsTimeoutIsNeverCommittedLater() throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        try (LedgerService s = open(Duration.ofMillis(5), Duration.ofMillis(300));
+                FaultInjection.Installed fault = FaultInjection.install(FaultInjection.LEDGER_BEFORE_COMMIT, ctx -> {
+                    if (first.getAndSet(false)) {
+                        stalled.countDown();
+                        release.await();
+                    }
+                })) {
+            TxBody.AssetCreate a = create();
+            CompletableFuture<Committed> earlier = s.submit(s.keys().keyOf("a1"), List.of(), a);
+            assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
+
+            TxBody.AssetCreate b = create();
+            AtomicInteger hookRuns = new AtomicInteger();
+            assertThatThrownBy(() -> s.commit(s.keys().keyOf("a2"), List.of(), b, hookRuns::incrementAndGet))
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.error()).isEqualTo(ApiError.UNAVAILABLE);
+                        assertThat(e.getMessage()).contains("nothing was recorded");
+                    });
+            assertThat(hookRuns).hasValue(1);
+
+            release.countDown();
+            earlier.get(30, TimeUnit.SECONDS);
+            Committed after = s.commit(s.keys().keyOf("a3"), List.of(), create()); // the writer is past the queue
+            assertThat(s.ledger().state().asset(a.assetId())).isNotNull();
+            assertThat(s.ledger().state().asset(b.assetId())).as("withdrawn, never committed").isNull();
+            assertThat(after.height()).isGreaterThan(earlier.get().height());
+            assertThat(hookRuns).hasValue(1);
+        }
+    }
+
+    /**
+     * The timeout comes while the write's own block is being written: its outcome is open, so
+     * the caller gets 503 but the hook does not run (its shards stay), and the block then commits
+     * it. A later refusal of a write runs the hook.
+     */
+    @Test
+    void aWriteWhoseBlockIsBeingWrittenAtItsTimeoutKeepsItsDataAndCommits() throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        try (LedgerService s = open(Duration.ofMillis(5), Duration.ofMillis(300))) {
+            SigningKey k = s.keys().keyOf("b1");
+            TxBody.AssetCreate b = create();
+            AtomicInteger hookRuns = new AtomicInteger();
+            try (FaultInjection.Installed fault = FaultInjection.install(FaultInjection.LEDGER_BEFORE_COMMIT, ctx -> {
+                if (first.getAndSet(false)) {
+                    stalled.countDown();
+                    release.await();
+                }
+            })) {
+                assertThatThrownBy(() -> s.commit(k, List.of(), b, hookRuns::incrementAndGet))
+                        .isInstanceOfSatisfying(ApiException.class, e -> {
+                            assertThat(e.error()).isEqualTo(ApiError.UNAVAILABLE);
+                            assertThat(e.getMessage()).contains("may still be recorded");
+                        });
+                assertThat(stalled.getCount()).isZero();
+                release.countDown();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> s.ledger().state().asset(b.assetId()) != null);
+            }
+            assertThat(hookRuns).as("committed: its data must stay").hasValue(0);
+
+            // Refused by validation (no such asset): known never to commit, so the hook runs.
+            AtomicInteger refusedRuns = new AtomicInteger();
+            assertThatThrownBy(() -> s.commit(k, List.of(), new TxBody.AssetUpdate(Hash256.of(new byte[32]), 2,
+                    Hash256.of(new byte[32]), new byte[0]), refusedRuns::incrementAndGet))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error()).isEqualTo(ApiError.NOT_FOUND));
+            assertThat(refusedRuns).hasValue(1);
         }
     }
 }

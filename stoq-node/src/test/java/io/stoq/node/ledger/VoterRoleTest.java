@@ -42,7 +42,7 @@ class VoterRoleTest {
         List<X509Certificate> chain = storageOnlyChain(keys);
         X509Certificate root = PemFiles.readCertificate(dir.resolve("ca/root.crt.pem"));
         assertThatThrownBy(() -> LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")), keys.falcon(),
-                chain, root, "test", Clock.systemUTC(), Duration.ofMillis(5), 100))
+                chain, root, Clock.systemUTC(), new LedgerService.Settings("test", Duration.ofMillis(5), 100, Duration.ofMinutes(2))))
                 .isInstanceOfSatisfying(NodeException.class, e -> {
                     assertThat(e.code()).isEqualTo(NodeErrorCode.BAD_CONFIG);
                     assertThat(e.getMessage()).contains("node dev-node's certificate does not grant the voter role (it grants gateway,storage)")

@@ -3,6 +3,7 @@ package io.stoq.node.cli.ledger;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.store.LedgerStore;
+import io.stoq.ledger.store.StoreDamageException;
 import io.stoq.ledger.verify.ChainVerifier;
 import io.stoq.ledger.verify.VerifyReport;
 import io.stoq.node.cli.CommonOptions;
@@ -24,7 +25,9 @@ import picocli.CommandLine.Spec;
         description = {"Re-walk the whole chain and name the first bad block.",
             "Re-walk a ledger from block 0 trusting nothing stored: header links and signatures, tx merkle roots,",
             "every tx's bytes and signature and validity, the proposer of each block, and the state root after each block;",
-            "then compare the stored state, indexes and head with the replay. Prints the first bad block and why (exit 33).",
+            "then compare the stored state, indexes and head with the replay. Before the walk, RocksDB's checksums of every",
+            "table are checked, and a damaged log record refuses the open. Prints the damaged file (ledger/000004.log at",
+            "byte N, ledger/000012.sst) or the first bad block and why, and exits 33.",
             "Opens the store read-only; run it on a stopped node or a copy."},
         footer = {"", "Examples:", "  stoq ledger verify data/ledger", "  stoq ledger verify bench-ledger --json"})
 public final class LedgerVerifyCommand implements Callable<Integer> {
@@ -43,6 +46,12 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
         VerifyReport report;
         try (LedgerStore store = LedgerStore.openReadOnly(dataDir)) {
             report = new ChainVerifier(store, true).verify();
+        } catch (StoreDamageException e) {
+            // RocksDB refuses to open it (a damaged log record, say): nothing to walk.
+            if (!common.json) {
+                throw e;
+            }
+            report = new VerifyReport(false, 0, 0, -1, null, -1, e.getMessage(), e.fileName());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         PrintWriter out = spec.commandLine().getOut();
@@ -55,6 +64,7 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
             json.put("stateRoot", report.stateRoot() == null ? null : report.stateRoot().toHex());
             json.put("firstBadBlock", report.ok() ? null : report.firstBadHeight());
             json.put("reason", report.reason());
+            json.put("damagedFile", report.damagedFile());
             json.put("seconds", seconds);
             Json.print(out, json);
             return report.ok() ? 0 : LedgerErrorCode.CORRUPT.exitCode();

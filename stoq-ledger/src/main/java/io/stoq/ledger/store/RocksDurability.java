@@ -1,0 +1,204 @@
+package io.stoq.ledger.store;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LiveFileMetaData;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.SstFileReader;
+import org.rocksdb.Status;
+import org.rocksdb.WALRecoveryMode;
+
+/**
+ * How every RocksDB database of a node is opened and checked, so that nothing committed is ever
+ * dropped silently (the ledger's {@link LedgerStore} and the node's account and audit database).
+ *
+ * <p><b>WAL recovery.</b> RocksDB's default, point-in-time recovery, stops replaying the log at
+ * the first damaged record and opens with everything after it gone: one flipped byte in the
+ * middle of the ledger's log once made a node forget two committed blocks and verify "OK". The
+ * two strict modes differ only at the tail of a log (measured on RocksDB 11.8.1, see
+ * docs/ledger.md and {@code WalRecoveryModesTest}):
+ * <ul>
+ *   <li>{@code kAbsoluteConsistency} refuses any damage, but also the torn last record that a
+ *       kill -9 or power loss during an <em>unacknowledged</em> write leaves: a node could not
+ *       restart after a crash;
+ *   <li>{@code kTolerateCorruptedTailRecords} opens after a torn tail and refuses a record whose
+ *       checksum fails anywhere, but cannot tell a torn write from a finished final record whose
+ *       length field was damaged, and drops the latter silently.
+ * </ul>
+ * So {@link #open} tries absolute consistency first; when RocksDB reports corruption it reads
+ * the logs itself ({@link WalScanner}) and opens in tolerant mode only if every problem is a
+ * torn tail, which a crash alone can produce. Anything else is refused with a
+ * {@link StoreDamageException} naming the file and byte offset. The result is never weaker than
+ * tolerant mode (RocksDB still checks every record) and closes its one silent case.
+ *
+ * <p><b>Other settings.</b> {@code paranoid_checks} (fail on any inconsistency found while
+ * running), {@code paranoid_file_checks} (re-read every table after writing it), and no recycled
+ * log files (in a recycled log, tolerant mode takes a checksum failure at the tail for old data
+ * and stops silently). {@link #verifyTables} runs RocksDB's {@code VerifyChecksum} over every
+ * table and names the damaged one.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class RocksDurability {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private RocksDurability() {}
+
+    /** A database opened by {@link #open}, with notes on torn log tails it dropped (empty normally). */
+    public record Opened(RocksDB db, List<String> notes) {}
+
+    /** Applies the durability settings to database options; returns them. */
+    public static DBOptions configure(DBOptions options) {
+        return options.setParanoidChecks(true)
+                .setWalRecoveryMode(WALRecoveryMode.AbsoluteConsistency)
+                .setRecycleLogFileNum(0);
+    }
+
+    /** Applies the durability settings to column family options; returns them. */
+    public static ColumnFamilyOptions configure(ColumnFamilyOptions options) {
+        return options.setParanoidFileChecks(true);
+    }
+
+    /**
+     * Opens the database in {@code dir} (options already {@link #configure configured}),
+     * tolerating only torn log tails. Fills {@code handles} as {@code RocksDB.open} does.
+     *
+     * @param label how an operator names the directory in messages, e.g. {@code ledger}
+     * @throws StoreDamageException when a log record or a table is damaged or RocksDB reports
+     *     other corruption
+     * @throws RocksDBException any other failure (locked, missing, I/O)
+     */
+    public static Opened open(DBOptions options, Path dir, String label, List<ColumnFamilyDescriptor> descriptors,
+            List<ColumnFamilyHandle> handles, boolean readOnly) throws RocksDBException, StoreDamageException {
+        try {
+            return new Opened(openWith(options, WALRecoveryMode.AbsoluteConsistency, dir, descriptors, handles, readOnly), List.of());
+        } catch (RocksDBException e) {
+            if (!isCorruption(e)) {
+                throw e;
+            }
+            WalScanner.Result scan = scanLogs(dir, label, e);
+            if (scan.damaged()) {
+                WalScanner.Finding d = scan.damage();
+                throw new StoreDamageException(StoreDamageException.Kind.LOG_RECORD, d.file(), name(label, d.file()), null, null, null,
+                        name(label, d.file()) + ": the log record at byte " + d.offset() + " " + d.problem() + " (RocksDB: "
+                                + e.getMessage() + ")", e);
+            }
+            if (!scan.tornTails().isEmpty()) {
+                List<String> notes = new ArrayList<>();
+                for (WalScanner.Finding t : scan.tornTails()) {
+                    notes.add(name(label, t.file()) + " " + t.problem() + " at byte " + t.offset() + "; that record is dropped");
+                }
+                try {
+                    return new Opened(openWith(options, WALRecoveryMode.TolerateCorruptedTailRecords, dir, descriptors, handles, readOnly),
+                            List.copyOf(notes));
+                } catch (RocksDBException again) {
+                    if (!isCorruption(again)) {
+                        throw again;
+                    }
+                    e = again;
+                }
+            }
+            throw tableOrOther(dir, label, e);
+        }
+    }
+
+    /**
+     * Verifies the block checksums of every live table of {@code db} (RocksDB's
+     * {@code VerifyChecksum}); on a failure, checks the tables one by one to name the damaged one.
+     */
+    public static void verifyTables(RocksDB db, Path dir, String label) throws StoreDamageException, RocksDBException {
+        try {
+            db.verifyChecksum();
+        } catch (RocksDBException e) {
+            if (!isCorruption(e)) {
+                throw e;
+            }
+            for (LiveFileMetaData m : db.getLiveFilesMetaData()) {
+                Path table = Path.of(m.path(), m.fileName().replaceFirst("^/", ""));
+                RocksDBException bad = checkTable(table);
+                if (bad != null) {
+                    String cf = new String(m.columnFamilyName(), java.nio.charset.StandardCharsets.UTF_8);
+                    throw new StoreDamageException(StoreDamageException.Kind.TABLE, table, name(label, table), cf, m.smallestKey(),
+                            m.largestKey(), name(label, table) + " (column family " + cf + ") fails its checksums (RocksDB: "
+                                    + bad.getMessage() + ")", bad);
+                }
+            }
+            throw new StoreDamageException(StoreDamageException.Kind.OTHER, null, null, null, null, null,
+                    label + ": RocksDB reports damage it does not attribute to a table: " + e.getMessage(), e);
+        }
+    }
+
+    /** True when RocksDB reports damaged data rather than, say, a lock or a missing directory. */
+    public static boolean isCorruption(RocksDBException e) {
+        return e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption;
+    }
+
+    private static RocksDB openWith(DBOptions options, WALRecoveryMode mode, Path dir, List<ColumnFamilyDescriptor> descriptors,
+            List<ColumnFamilyHandle> handles, boolean readOnly) throws RocksDBException {
+        WALRecoveryMode before = options.walRecoveryMode();
+        options.setWalRecoveryMode(mode);
+        try {
+            return readOnly
+                    ? RocksDB.openReadOnly(options, dir.toString(), descriptors, handles)
+                    : RocksDB.open(options, dir.toString(), descriptors, handles);
+        } finally {
+            options.setWalRecoveryMode(before);
+        }
+    }
+
+    private static WalScanner.Result scanLogs(Path dir, String label, RocksDBException cause) throws StoreDamageException {
+        try {
+            return WalScanner.scan(dir, (batch, afterDamage) -> { });
+        } catch (IOException io) {
+            throw new StoreDamageException(StoreDamageException.Kind.OTHER, null, null, null, null, null, label
+                    + ": RocksDB reports damage (" + cause.getMessage() + ") and its logs cannot be read: " + io.getMessage(), cause);
+        }
+    }
+
+    /** The damage when the logs are fine: a damaged table if one can be found, else RocksDB's words. */
+    private static StoreDamageException tableOrOther(Path dir, String label, RocksDBException e) {
+        List<Path> tables = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.sst")) {
+            files.forEach(tables::add);
+        } catch (IOException io) {
+            tables.clear();
+        }
+        tables.sort(null);
+        for (Path table : tables) {
+            RocksDBException bad = checkTable(table);
+            if (bad != null) {
+                return new StoreDamageException(StoreDamageException.Kind.TABLE, table, name(label, table), null, null, null,
+                        name(label, table) + " fails its checksums (RocksDB: " + bad.getMessage() + ")", bad);
+            }
+        }
+        return new StoreDamageException(StoreDamageException.Kind.OTHER, null, null, null, null, null,
+                label + ": RocksDB cannot open it: " + e.getMessage(), e);
+    }
+
+    /** RocksDB's own check of one table file: null when it verifies. */
+    private static RocksDBException checkTable(Path table) {
+        try (Options options = new Options(); SstFileReader reader = new SstFileReader(options)) {
+            reader.open(table.toString());
+            reader.verifyChecksum();
+            return null;
+        } catch (RocksDBException e) {
+            return e;
+        }
+    }
+
+    private static String name(String label, Path file) {
+        return label + "/" + file.getFileName();
+    }
+}
