@@ -13,7 +13,9 @@ import io.stoq.shard.codec.ShardEncoder;
 import io.stoq.shard.codec.ShardSink;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
+import io.stoq.shard.manifest.BatchSigner;
 import io.stoq.shard.manifest.ChunkingInfo;
+import io.stoq.shard.manifest.ManifestSigner;
 import io.stoq.shard.manifest.SignedManifest;
 import io.stoq.shard.merkle.ShardMerkle;
 import java.io.BufferedInputStream;
@@ -26,7 +28,9 @@ import java.util.OptionalLong;
 /**
  * The whole upload-side data path for one asset version, streaming: sniff the format from the
  * head, pick chunk sizes, run the shard pipeline into a sink, build the merkle tree, wrap a fresh
- * random asset key to the recipients and sign the manifest.
+ * random asset key to the recipients and have the manifest sealed by a {@link ManifestSigner}
+ * (a batch of one, or a {@link io.stoq.shard.manifest.ManifestBatcher} shared by concurrent
+ * uploads).
  *
  * <p>Thread-safe as far as its parts are: the {@link ShardEncoder} it is given runs one encode at a
  * time.
@@ -38,13 +42,18 @@ public final class AssetEncoder {
     static final long WARMUP_THRESHOLD = 256L << 20;
 
     private final ShardEncoder encoder;
-    private final SigningKey signer;
+    private final ManifestSigner signer;
     private final List<PublicKey> recipients;
 
-    public AssetEncoder(ShardEncoder encoder, SigningKey signer, List<PublicKey> recipients) {
+    public AssetEncoder(ShardEncoder encoder, ManifestSigner signer, List<PublicKey> recipients) {
         this.encoder = encoder;
         this.signer = signer;
         this.recipients = List.copyOf(recipients);
+    }
+
+    /** Signs each manifest on its own with {@code signer}, an SLH-DSA key (a batch of one). */
+    public AssetEncoder(ShardEncoder encoder, SigningKey signer, List<PublicKey> recipients) {
+        this(encoder, new BatchSigner(signer), recipients);
     }
 
     /** What to encode and how; {@code plan == null} lets {@link ShardSizing} decide. */
@@ -86,8 +95,7 @@ public final class AssetEncoder {
         EncodeResult result = encoder.encode(head, plan, codec, sink);
         AssetManifest manifest = new AssetManifest(request.assetId(), request.version(), format, result.plainBytes(),
                 ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), ShardMerkle.treeOf(result.shards()).root(),
-                AssetKeys.wrap(assetKey, request.assetId(), request.version(), recipients),
-                signer.algorithm(), signer.publicKey().getEncoded());
-        return SignedManifest.sign(manifest, signer);
+                AssetKeys.wrap(assetKey, request.assetId(), request.version(), recipients));
+        return signer.sign(manifest);
     }
 }

@@ -83,7 +83,7 @@ public final class NodeCertificateValidator {
             throw reject(describe(leaf) + " carries an unusable public key");
         }
         return new NodeIdentity(claims.nodeId(), claims.zone(), claims.roles(), claims.tlsKeyHash(), claims.kemKeyHash(),
-                leaf.getSerialNumber(), falconKey, leaf.getNotAfter().toInstant());
+                leaf.getSerialNumber(), falconKey, leaf.getNotAfter().toInstant(), claims.slhDsaKeyHash());
     }
 
     /**
@@ -130,6 +130,25 @@ public final class NodeCertificateValidator {
         if (!actual.equals(identity.tlsKeyHash())) {
             throw reject("TLS key hash mismatch: node " + identity.nodeId() + "'s certificate vouches for TLS key "
                     + identity.tlsKeyHash().toHex().substring(0, 16) + "..., but the key presented hashes to "
+                    + actual.toHex().substring(0, 16) + "...");
+        }
+    }
+
+    /**
+     * Checks that {@code slhDsaKey} is the SLH-DSA manifest key the node certificate vouches for.
+     * A certificate issued before nodes had one (identity extension version 1) vouches for none and
+     * is refused with what to do about it.
+     */
+    public static void requireSlhDsaKey(NodeIdentity identity, PublicKey slhDsaKey) throws CryptoException {
+        Hash256 actual = NodeClaims.keyHash(slhDsaKey);
+        if (identity.slhDsaKeyHash().isEmpty()) {
+            throw reject("node " + identity.nodeId() + "'s certificate (serial " + identity.serial().toString(16)
+                    + ") binds no SLH-DSA manifest key: it was issued before nodes had one. Make a new CSR with"
+                    + " `stoq node csr` and have the CA issue a new certificate");
+        }
+        if (!actual.equals(identity.slhDsaKeyHash().get())) {
+            throw reject("SLH-DSA key hash mismatch: node " + identity.nodeId() + "'s certificate vouches for SLH-DSA key "
+                    + identity.slhDsaKeyHash().get().toHex().substring(0, 16) + "..., but the key presented hashes to "
                     + actual.toHex().substring(0, 16) + "...");
         }
     }

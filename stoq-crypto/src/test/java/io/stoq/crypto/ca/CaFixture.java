@@ -23,7 +23,7 @@ final class CaFixture {
 
     static NodeClaims claims(NodeKeys keys, String nodeId) throws CryptoException {
         return NodeClaims.of(nodeId, "zone-a", EnumSet.of(NodeRole.STORAGE, NodeRole.VOTER),
-                keys.tls().getPublic(), keys.kem().getPublic());
+                keys.tls().getPublic(), keys.kem().getPublic(), keys.slhDsa().publicKey());
     }
 
     /** Issues a 30-day certificate for fresh keys; returns the keys and the chain. */

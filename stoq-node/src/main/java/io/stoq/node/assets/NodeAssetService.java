@@ -36,6 +36,8 @@ import io.stoq.shard.assemble.AssetReader;
 import io.stoq.shard.assemble.FetchedShard;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
+import io.stoq.shard.manifest.ManifestSigner;
+import io.stoq.shard.manifest.ManifestVerifier;
 import io.stoq.shard.manifest.SignedManifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,19 +69,23 @@ public final class NodeAssetService implements AssetService {
     private final LocalShardStore store;
     private final AccountStore accounts;
     private final ShardWriter writer;
-    private final SigningKey manifestSigner;
+    private final ManifestVerifier manifests;
     private final KeyPair kem;
     private final AssetIndex index;
     private final CrlFile crl;
 
-    /** @param crl the CA's CRL, carried by every proof bundle as revocation evidence */
-    public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, SigningKey manifestSigner,
-            KeyPair kem, int threads, CrlFile crl) {
+    /**
+     * @param manifestSigner seals each upload's manifest (the node's SLH-DSA key, batched)
+     * @param manifests the check every read makes of a stored manifest (the node's own keys)
+     * @param crl the CA's CRL, carried by every proof bundle as revocation evidence
+     */
+    public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, ManifestSigner manifestSigner,
+            ManifestVerifier manifests, KeyPair kem, int threads, CrlFile crl) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
         this.accounts = accounts;
-        this.manifestSigner = manifestSigner;
+        this.manifests = manifests;
         this.kem = kem;
         this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), threads);
         this.index = new AssetIndex(ledger, keys);
@@ -168,7 +174,7 @@ public final class NodeAssetService implements AssetService {
         }
         try {
             SignedManifest signed = SignedManifest.decode(store.get(Hash256.ofHex(v.meta().manifest())));
-            AssetManifest m = signed.verify(manifestSigner.verifyingKey());
+            AssetManifest m = manifests.verify(signed);
             if (!m.merkleRoot().equals(v.merkleRoot()) || m.plainSize() != v.meta().size() || m.version() != v.version()) {
                 throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + id + " does not match the ledger");
             }

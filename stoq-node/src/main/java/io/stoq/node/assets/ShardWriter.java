@@ -2,7 +2,6 @@ package io.stoq.node.assets;
 
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
-import io.stoq.crypto.sign.SigningKey;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.BodyAbortedException;
@@ -14,6 +13,7 @@ import io.stoq.shard.AssetId;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.analyze.RedundancyPolicy;
 import io.stoq.shard.codec.ShardEncoder;
+import io.stoq.shard.manifest.ManifestSigner;
 import io.stoq.shard.manifest.SignedManifest;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -28,20 +28,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Streams one upload through stoq-shard's {@link AssetEncoder} into the local shard store (each
- * shard fsynced before the next step), hashing the plaintext with SHA3-256 on the way, then
- * stores the signed manifest (content-addressed, fsynced). The asset key is wrapped to the node's
- * ML-KEM key inside the manifest. Nothing reaches the ledger here: on any failure the caller
- * {@link #discard}s what was written, and a crash leaves only unreferenced shards behind.
+ * shard fsynced before the next step), hashing the plaintext with SHA3-256 on the way, then has
+ * the manifest sealed (by the node's {@link ManifestSigner}: one SLH-DSA signature per batch of
+ * uploads finishing together) and stores it (content-addressed, fsynced). The asset key is
+ * wrapped to the node's ML-KEM key inside the manifest. Nothing reaches the ledger here: on any
+ * failure the caller {@link #discard}s what was written, and a crash leaves only unreferenced
+ * shards behind.
  */
 final class ShardWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ShardWriter.class);
 
     private final LocalShardStore store;
-    private final SigningKey signer;
+    private final ManifestSigner signer;
     private final PublicKey kemKey;
     private final int threads;
 
-    ShardWriter(LocalShardStore store, SigningKey signer, PublicKey kemKey, int threads) {
+    ShardWriter(LocalShardStore store, ManifestSigner signer, PublicKey kemKey, int threads) {
         this.store = store;
         this.signer = signer;
         this.kemKey = kemKey;

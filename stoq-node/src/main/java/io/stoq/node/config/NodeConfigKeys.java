@@ -66,6 +66,15 @@ public final class NodeConfigKeys {
                     + "later) and the client gets 503; if its block is being written, the client gets 503 and the outcome "
                     + "settles in the ledger.");
 
+    // ---- manifest signing ----
+    public static final ConfigKey<Duration> MANIFEST_BATCH_WINDOW = ConfigKey.duration("manifest.batch-window", "5ms",
+            Duration.ZERO, Duration.ofSeconds(1),
+            "Longest a finished upload's manifest waits for others to share one SLH-DSA signature (~36 ms each) with.");
+    public static final ConfigKey<Integer> MANIFEST_BATCH_MAX = ConfigKey.integer("manifest.batch-max", 256, 1, 65536,
+            "Most manifests one signature covers; a batch this full is signed at once.");
+    public static final ConfigKey<Integer> MANIFEST_SIGNER_THREADS = ConfigKey.integer("manifest.signer-threads", 1, 1, 16,
+            "Threads signing manifest batches in parallel: more cut waiting under load, at more CPU per upload.");
+
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
             DATA_DIR,
@@ -73,5 +82,6 @@ public final class NodeConfigKeys {
             API_HOST, API_PORT, API_HTTP3, API_MAX_BODY, API_MAX_JSON_BODY, API_RATE_LIMIT, API_RATE_BURST,
             STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD,
             SHARD_PARALLELISM,
-            LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT);
+            LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,
+            MANIFEST_BATCH_WINDOW, MANIFEST_BATCH_MAX, MANIFEST_SIGNER_THREADS);
 }

@@ -29,7 +29,8 @@ import java.util.List;
  * included: the dev node proposes every block) in {@code DATA/node}. Created on first call,
  * reused afterwards; the certificate is renewed when it expires within two days or lacks the voter
  * role, and the CA's CRL re-signed when it goes stale within two days (proof bundles carry it).
- * A dev node boots exactly like a production node: the paths are the config defaults.
+ * A dev node boots exactly like a production node: the paths are the config defaults. A data
+ * directory made before nodes had an SLH-DSA manifest key gets one, and a certificate binding it.
  */
 public final class DevIdentity {
     private DevIdentity() {}
@@ -54,12 +55,15 @@ public final class DevIdentity {
             if (!Files.exists(nodeDir.resolve(NodeKeys.FALCON_KEY))) {
                 NodeKeys.generate().write(nodeDir, null);
                 created = true;
+            } else if (!NodeKeys.hasSlhDsaKey(nodeDir)) {
+                NodeKeys.addSlhDsaKey(nodeDir, null); // made before nodes had one; its certificate is renewed below
+                created = true;
             }
             NodeKeys keys = NodeKeys.load(nodeDir, null);
             CertificateAuthority ca = CertificateAuthority.open(caDir, null, Clock.systemUTC());
-            if (!Files.exists(certFile) || expiresSoon(certFile) || !isVoter(certFile)) {
+            if (!Files.exists(certFile) || expiresSoon(certFile) || !isVoter(certFile) || !bindsSlhDsaKey(certFile, keys)) {
                 NodeClaims claims = NodeClaims.of("dev-node", "dev", EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
-                        keys.kem().getPublic());
+                        keys.kem().getPublic(), keys.slhDsa().publicKey());
                 PemFiles.writeCertificates(certFile, ca.issue(NodeCsr.create(keys.falcon(), claims), Duration.ofDays(30)));
                 created = true;
             }
@@ -71,6 +75,7 @@ public final class DevIdentity {
             List<X509Certificate> chain = PemFiles.readCertificates(certFile);
             NodeIdentity id = NodeCertificateValidator.validate(chain, ca.root(), Instant.now(), crl);
             NodeCertificateValidator.requireTlsKey(id, keys.tls().getPublic());
+            NodeCertificateValidator.requireSlhDsaKey(id, keys.slhDsa().publicKey());
             return new Result(created, id);
         } catch (CryptoException e) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "development identity in " + data + ": " + e.getMessage(), e);
@@ -82,6 +87,12 @@ public final class DevIdentity {
     /** A dev node is its network's only proposer, and only voters propose. */
     private static boolean isVoter(Path certFile) throws CryptoException {
         return NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0)).roles().contains(NodeRole.VOTER);
+    }
+
+    /** False for a certificate issued before nodes had an SLH-DSA key, or for another one. */
+    private static boolean bindsSlhDsaKey(Path certFile, NodeKeys keys) throws CryptoException {
+        NodeClaims claims = NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0));
+        return claims.slhDsaKeyHash().filter(h -> h.equals(NodeClaims.keyHash(keys.slhDsa().publicKey()))).isPresent();
     }
 
     private static boolean expiresSoon(Path certFile) throws CryptoException {

@@ -138,7 +138,7 @@ class LargeAssetIT {
         // baseline: the shard pipeline alone on the same data
         long t0 = System.nanoTime();
         try (ShardEncoder enc = new ShardEncoder(2)) {
-            SigningKey signer = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
+            SigningKey signer = SigningKey.generate(SignatureAlgorithm.SLH_DSA_SHA2_128F);
             new AssetEncoder(enc, signer, List.of(KemAlgorithm.ML_KEM_768.generateKeyPair().getPublic()))
                     .encode(new Generated(SIZE), new AssetEncoder.Request(AssetId.random(), 1, OptionalLong.of(SIZE),
                             RedundancyPolicy.DEFAULT, null), ShardSink.DISCARD);

@@ -1,7 +1,6 @@
 package io.stoq.shard.manifest;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.analyze.ContentFormat;
 import io.stoq.shard.codec.ShardEntry;
@@ -9,10 +8,8 @@ import java.util.List;
 
 /**
  * Everything needed to find, verify, decrypt and reassemble one asset version, except the shard
- * bytes and the recipient's private key: the unsigned body of a {@link SignedManifest}.
- *
- * <p>{@code signerSpki} names the SLH-DSA key that signs this body; verifiers compare it with a key
- * they trust before checking the signature.
+ * bytes and the recipient's private key: the unsigned body of a {@link SignedManifest}. Who signed
+ * it is not part of the body: that is in the {@link ManifestSignature} beside it.
  */
 public record AssetManifest(
         AssetId assetId,
@@ -23,9 +20,7 @@ public record AssetManifest(
         int zstdLevel,
         List<ShardEntry> shards,
         Hash256 merkleRoot,
-        List<WrappedAssetKey> keys,
-        SignatureAlgorithm signer,
-        byte[] signerSpki) {
+        List<WrappedAssetKey> keys) {
 
     /**
      * The cipher suite every v1 manifest uses: zstd, AES-256-GCM, HKDF-SHA3-256 shard keys,
@@ -36,7 +31,6 @@ public record AssetManifest(
     public AssetManifest {
         shards = List.copyOf(shards);
         keys = List.copyOf(keys);
-        signerSpki = signerSpki.clone();
     }
 
     /** Plaintext offset of shard {@code index}: the sum of the lengths before it. */
@@ -55,10 +49,5 @@ public record AssetManifest(
             total += e.storedLength();
         }
         return total;
-    }
-
-    @Override
-    public byte[] signerSpki() {
-        return signerSpki.clone();
     }
 }

@@ -5,9 +5,9 @@ import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.kem.KemAlgorithm;
 import io.stoq.crypto.kem.KeyWrapper;
+import io.stoq.crypto.merkle.InclusionProof;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.shard.AssetId;
-import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.analyze.BoundaryRule;
 import io.stoq.shard.analyze.ContentFormat;
@@ -18,48 +18,63 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The canonical binary form of a manifest, schema version 1. Big-endian, fixed field order, every
- * variable part length-prefixed, no optional fields and no trailing bytes, so one manifest has
- * exactly one encoding and the signature covers exactly the bytes on disk.
+ * The canonical binary form of a manifest. Big-endian, fixed field order, every variable part
+ * length-prefixed, no optional fields and no trailing bytes, so one manifest has exactly one
+ * encoding and the signature covers exactly the bytes on disk. Writes schema 2; reads 2 and 1.
  *
  * <pre>
- *   "STQM" | u16 schema (=1)
+ *   "STQM" | u16 schema (2, or 1 for manifests written before batch signing)
  *   asset id (16) | u64 version | u8 format | u64 plain size
  *   u32 min | u32 avg | u32 max | u8 normalization | u8 snap rule | u32 snap window
  *   u8 suite (=1) | u8 zstd level
  *   u32 shard count | per shard: u32 plain length | u32 stored length | u8 compression | hash (32)
  *   merkle root (32)
  *   u8 key count | per key: recipient (32) | u8 kem | u16 len | kem ciphertext | u16 len | wrapped key
- *   u8 signer algorithm | u16 len | signer SPKI
- *   ---------------------------------- end of the signed body
- *   u32 len | signature
+ *   schema 1 only: u8 signer algorithm | u16 len | signer SPKI
+ *   ---------------------------------- end of the body
+ *   schema 2: the batch seal ({@link BatchSeal}: key id, inclusion proof, batch root, signature)
+ *   schema 1: u32 len | signature over the body
  * </pre>
  * Parsing names the field that is wrong ("shards[12].compression: unknown code 7"), so a flipped
  * bit that breaks the structure is reported where it is; one that keeps the structure is caught by
- * the signature.
+ * the signature (schema 1) or the inclusion proof and batch signature (schema 2).
  */
 public final class ManifestCodec {
     static final byte[] MAGIC = "STQM".getBytes(StandardCharsets.US_ASCII);
-    public static final int SCHEMA_VERSION = 1;
+    /** The schema this build writes: batch-signed. */
+    public static final int SCHEMA_VERSION = 2;
+    /** The schema of manifests signed one by one (read only). */
+    public static final int SCHEMA_SINGLE = 1;
     /** The largest shard the chunker produces (FastCDC max), so the largest length a manifest may list. */
     static final int MAX_SHARD = ChunkParams.MAX_UPPER;
     static final int SHARD_RECORD = 4 + 4 + 1 + Hash256.LENGTH;
 
     private ManifestCodec() {}
 
-    /** The signed body: everything but the signature. */
+    /** The body a batch signature covers (through its leaf): schema 2, everything but the seal. */
     public static byte[] encodeBody(AssetManifest m) {
+        return body(m, SCHEMA_VERSION, null);
+    }
+
+    /**
+     * A schema-1 body, which names its signer: only for producing manifests as older versions
+     * did (tests of the read path). Nothing in stoq writes schema 1 any more.
+     */
+    static byte[] encodeSingleBody(AssetManifest m, SignatureAlgorithm signer, byte[] signerSpki) {
+        return body(m, SCHEMA_SINGLE, new SingleSignature(signer, signerSpki, new byte[0]));
+    }
+
+    private static byte[] body(AssetManifest m, int schema, SingleSignature single) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + m.shards().size() * SHARD_RECORD);
             DataOutputStream out = new DataOutputStream(bytes);
             out.write(MAGIC);
-            out.writeShort(SCHEMA_VERSION);
+            out.writeShort(schema);
             out.write(m.assetId().toBytes());
             out.writeLong(m.version());
             out.writeByte(m.format().code());
@@ -88,8 +103,10 @@ public final class ManifestCodec {
                 writeBlob16(out, k.wrapped().kemCiphertext());
                 writeBlob16(out, k.wrapped().wrappedKey());
             }
-            out.writeByte(m.signer().code());
-            writeBlob16(out, m.signerSpki());
+            if (single != null) {
+                out.writeByte(single.algorithm().code());
+                writeBlob16(out, single.signerSpki());
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -97,23 +114,54 @@ public final class ManifestCodec {
         }
     }
 
-    /** Body followed by the signature. */
-    public static byte[] encode(AssetManifest m, byte[] signature) {
-        byte[] body = encodeBody(m);
-        return ByteBuffer.allocate(body.length + 4 + signature.length).put(body).putInt(signature.length).put(signature).array();
+    /** A body (from {@link #encodeBody} or {@link #encodeSingleBody}) followed by its signature. */
+    static byte[] encode(byte[] body, ManifestSignature signature) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(body.length + 128 + signature.signature().length);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.write(body);
+            if (signature instanceof BatchSeal seal) {
+                seal.writeTo(out);
+            } else {
+                byte[] sig = signature.signature();
+                out.writeInt(sig.length);
+                out.write(sig);
+            }
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    /** Parses a signed manifest without verifying it (see {@link SignedManifest#verify}). */
+    /** Parses a signed manifest of either schema without verifying it (see {@link ManifestVerifier}). */
     public static SignedManifest decode(byte[] encoded) throws ShardException {
-        Reader r = new Reader(encoded);
+        FieldReader r = new FieldReader(encoded);
         byte[] magic = r.bytes("magic", MAGIC.length);
         if (!java.util.Arrays.equals(magic, MAGIC)) {
             throw malformed("not a stoq manifest (bad magic)");
         }
         int schema = r.u16("schema");
-        if (schema != SCHEMA_VERSION) {
-            throw malformed("unknown manifest schema version " + schema + " (this build reads " + SCHEMA_VERSION + ")");
+        if (schema != SCHEMA_VERSION && schema != SCHEMA_SINGLE) {
+            throw malformed("unknown manifest schema version " + schema + " (this build reads " + SCHEMA_SINGLE + " and "
+                    + SCHEMA_VERSION + ")");
         }
+        AssetManifest manifest = readManifest(r);
+        ManifestSignature signature;
+        int bodyEnd;
+        if (schema == SCHEMA_SINGLE) {
+            SignatureAlgorithm signer = algorithm(r, "signer");
+            byte[] spki = r.blob16("signerSpki");
+            bodyEnd = r.position();
+            signature = new SingleSignature(signer, spki, trailingSignature(r));
+        } else {
+            bodyEnd = r.position();
+            signature = readSeal(r);
+        }
+        return new SignedManifest(manifest, signature, java.util.Arrays.copyOf(encoded, bodyEnd), encoded.clone());
+    }
+
+    private static AssetManifest readManifest(FieldReader r) throws ShardException {
         AssetId assetId = AssetId.of(r.bytes("assetId", AssetId.LENGTH));
         long version = r.u64("version");
         int formatCode = r.u8("format");
@@ -199,24 +247,51 @@ public final class ManifestCodec {
             byte[] wrapped = r.blob16(f + ".wrappedKey");
             keys.add(new WrappedAssetKey(recipient, new KeyWrapper.WrappedKey(kem, ct, wrapped)));
         }
-        int signerCode = r.u8("signer");
-        SignatureAlgorithm signer;
-        try {
-            signer = SignatureAlgorithm.fromCode(signerCode);
-        } catch (CryptoException e) {
-            throw r.bad("signer", "unknown code " + signerCode);
+        return new AssetManifest(assetId, version, format, plainSize, new ChunkingInfo(params, rule, snapWindow), zstdLevel,
+                shards, root, keys);
+    }
+
+    private static BatchSeal readSeal(FieldReader r) throws ShardException {
+        SignatureAlgorithm algorithm = algorithm(r, "seal.algorithm");
+        if (!BatchSeal.ALGORITHMS.contains(algorithm)) {
+            throw r.bad("seal.algorithm", algorithm.id() + " cannot sign a manifest batch (SLH-DSA only)");
         }
-        byte[] spki = r.blob16("signerSpki");
-        int bodyEnd = r.position();
+        Hash256 keyId = Hash256.of(r.bytes("seal.signerKeyId", Hash256.LENGTH));
+        int index = r.u32("seal.leafIndex");
+        int size = r.u32("seal.batchSize");
+        if (size < 1 || size > BatchSeal.MAX_BATCH || index < 0 || index >= size) {
+            throw r.bad("seal.batchSize", "leaf " + Integer.toUnsignedString(index) + " of a batch of "
+                    + Integer.toUnsignedString(size) + " (batches hold 1.." + BatchSeal.MAX_BATCH + ")");
+        }
+        int pathLength = r.u8("seal.pathLength");
+        if (pathLength > BatchSeal.MAX_PATH) {
+            throw r.bad("seal.pathLength", pathLength + " hashes; a batch of " + size + " needs at most " + BatchSeal.MAX_PATH);
+        }
+        List<Hash256> path = new ArrayList<>(pathLength);
+        for (int i = 0; i < pathLength; i++) {
+            path.add(Hash256.of(r.bytes("seal.path[" + i + "]", Hash256.LENGTH)));
+        }
+        Hash256 root = Hash256.of(r.bytes("seal.batchRoot", Hash256.LENGTH));
+        return new BatchSeal(algorithm, keyId, new InclusionProof(index, size, path), root, trailingSignature(r));
+    }
+
+    private static SignatureAlgorithm algorithm(FieldReader r, String field) throws ShardException {
+        int code = r.u8(field);
+        try {
+            return SignatureAlgorithm.fromCode(code);
+        } catch (CryptoException e) {
+            throw r.bad(field, "unknown code " + code);
+        }
+    }
+
+    /** {@code u32 length | signature}, which must end the encoding exactly. */
+    private static byte[] trailingSignature(FieldReader r) throws ShardException {
         int sigLength = r.u32("signatureLength");
         if (sigLength < 0 || sigLength != r.remaining()) {
             throw r.bad("signature", "length field says " + Integer.toUnsignedString(sigLength) + " bytes but "
                     + r.remaining() + " remain (truncated or trailing bytes)");
         }
-        byte[] signature = r.bytes("signature", sigLength);
-        AssetManifest manifest = new AssetManifest(assetId, version, format, plainSize,
-                new ChunkingInfo(params, rule, snapWindow), zstdLevel, shards, root, keys, signer, spki);
-        return new SignedManifest(manifest, signature, java.util.Arrays.copyOf(encoded, bodyEnd), encoded.clone());
+        return r.bytes("signature", sigLength);
     }
 
     private static void writeBlob16(DataOutputStream out, byte[] blob) throws IOException {
@@ -228,69 +303,6 @@ public final class ManifestCodec {
     }
 
     static ShardException malformed(String why) {
-        return new ShardException(ShardErrorCode.MALFORMED_MANIFEST, "malformed manifest: " + why);
-    }
-
-    /** Bounds-checked big-endian reader that names the field it was reading when it fails. */
-    private static final class Reader {
-        private final ByteBuffer in;
-
-        Reader(byte[] data) {
-            this.in = ByteBuffer.wrap(data);
-        }
-
-        int remaining() {
-            return in.remaining();
-        }
-
-        int position() {
-            return in.position();
-        }
-
-        private void need(String field, int n) throws ShardException {
-            if (in.remaining() < n) {
-                throw malformed("truncated in field " + field + " at byte " + in.position()
-                        + " (needs " + n + " bytes, " + in.remaining() + " left of " + in.limit() + ")");
-            }
-        }
-
-        int u8(String field) throws ShardException {
-            need(field, 1);
-            return in.get() & 0xff;
-        }
-
-        int u16(String field) throws ShardException {
-            need(field, 2);
-            return in.getShort() & 0xffff;
-        }
-
-        int u32(String field) throws ShardException {
-            need(field, 4);
-            return in.getInt();
-        }
-
-        long u64(String field) throws ShardException {
-            need(field, 8);
-            long v = in.getLong();
-            if (v < 0) {
-                throw bad(field, Long.toUnsignedString(v) + " is out of range");
-            }
-            return v;
-        }
-
-        byte[] bytes(String field, int n) throws ShardException {
-            need(field, n);
-            byte[] b = new byte[n];
-            in.get(b);
-            return b;
-        }
-
-        byte[] blob16(String field) throws ShardException {
-            return bytes(field, u16(field + ".length"));
-        }
-
-        ShardException bad(String field, String why) {
-            return malformed("field " + field + " (before byte " + in.position() + "): " + why);
-        }
+        return FieldReader.malformed(why);
     }
 }

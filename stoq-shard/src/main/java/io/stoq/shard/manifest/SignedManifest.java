@@ -8,92 +8,89 @@ import io.stoq.crypto.sign.SigningKey;
 import io.stoq.crypto.sign.VerifyingKey;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
-import io.stoq.shard.merkle.ShardMerkle;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * A manifest with its SLH-DSA signature over the canonical body. Signing happens once per asset
- * version (SLH-DSA-SHA2-128F signs in tens of milliseconds; never per shard).
+ * A manifest body with what vouches for it: a {@link BatchSeal} (schema 2, what this build writes:
+ * one SLH-DSA signature per batch of manifests, this manifest's inclusion proof in the batch) or a
+ * {@link SingleSignature} (schema 1, read only). Made by a {@link ManifestSigner}, or parsed by
+ * {@link #decode}.
  *
- * <p>Only {@link #verify} makes a manifest trustworthy: it checks the signer is the trusted key,
- * the signature, and that the merkle root really is the root over the listed shard hashes.
+ * <p>Only a {@link ManifestVerifier} (or {@link #verify}) makes a manifest trustworthy.
+ * Immutable; safe to share between threads.
  */
 public final class SignedManifest {
     private final AssetManifest manifest;
-    private final byte[] signature;
+    private final ManifestSignature signature;
     private final byte[] body;
     private final byte[] encoded;
 
-    SignedManifest(AssetManifest manifest, byte[] signature, byte[] body, byte[] encoded) {
+    SignedManifest(AssetManifest manifest, ManifestSignature signature, byte[] body, byte[] encoded) {
         this.manifest = manifest;
         this.signature = signature;
         this.body = body;
         this.encoded = encoded;
     }
 
-    /** Signs {@code manifest} with {@code key}, whose public half must be the manifest's signer. */
-    public static SignedManifest sign(AssetManifest manifest, SigningKey key) throws ShardException {
-        if (key.algorithm() != manifest.signer() || !Arrays.equals(key.publicKey().getEncoded(), manifest.signerSpki())) {
-            throw new ShardException(ShardErrorCode.INVALID_ARGUMENT, "the signing key is not the manifest's declared signer");
-        }
-        byte[] body = ManifestCodec.encodeBody(manifest);
-        byte[] signature;
+    /** Parses an encoded manifest of either schema without verifying it. */
+    public static SignedManifest decode(byte[] encoded) throws ShardException {
+        return ManifestCodec.decode(encoded);
+    }
+
+    /**
+     * A schema-1 manifest signed on its own, as nodes and {@code stoq shard encode} made them
+     * before batch signing. Only to produce such manifests for tests of the read path.
+     */
+    static SignedManifest signSingle(AssetManifest manifest, SigningKey key) throws ShardException {
+        byte[] body = ManifestCodec.encodeSingleBody(manifest, key.algorithm(), key.publicKey().getEncoded());
         try {
-            signature = key.sign(body);
+            SingleSignature s = new SingleSignature(key.algorithm(), key.publicKey().getEncoded(), key.sign(body));
+            return new SignedManifest(manifest, s, body, ManifestCodec.encode(body, s));
         } catch (CryptoException e) {
             throw new ShardException(ShardErrorCode.INVALID_ARGUMENT, "cannot sign the manifest: " + e.getMessage(), e);
         }
-        return new SignedManifest(manifest, signature, body, ManifestCodec.encode(manifest, signature));
-    }
-
-    public static SignedManifest decode(byte[] encoded) throws ShardException {
-        return ManifestCodec.decode(encoded);
     }
 
     public AssetManifest manifest() {
         return manifest;
     }
 
+    /** The batch seal (schema 2) or single signature (schema 1). */
+    public ManifestSignature signature() {
+        return signature;
+    }
+
+    /** The schema this manifest was encoded with: 2 (batch seal) or 1 (single signature). */
+    public int schema() {
+        return signature instanceof BatchSeal ? ManifestCodec.SCHEMA_VERSION : ManifestCodec.SCHEMA_SINGLE;
+    }
+
     public byte[] encoded() {
         return encoded.clone();
     }
 
-    /** SHA3-256 of the encoded manifest: how the ledger refers to this asset version. */
+    /** SHA3-256 of the encoded manifest, seal included: how the node stores and the ledger names this version. */
     public Hash256 digest() {
         return Sha3.hash(encoded);
     }
 
-    /**
-     * Checks that {@code trusted} signed this manifest and that it is internally consistent.
-     * Failures name the reason: an untrusted signer, a signature that does not verify (with a hint
-     * when the shard list no longer matches the merkle root), or an inconsistent root.
-     */
-    public AssetManifest verify(VerifyingKey trusted) throws ShardException {
-        if (!Arrays.equals(trusted.spki(), manifest.signerSpki())) {
-            throw new ShardException(ShardErrorCode.MANIFEST_SIGNATURE_INVALID, "manifest is signed by key "
-                    + Sha3.hash(manifest.signerSpki()).toHex().substring(0, 16) + ", not the trusted key "
-                    + trusted.fingerprint().toHex().substring(0, 16));
-        }
-        boolean rootMatches = computedRoot().equals(manifest.merkleRoot());
-        if (!trusted.verify(body, signature)) {
-            throw new ShardException(ShardErrorCode.MANIFEST_SIGNATURE_INVALID, "manifest signature does not verify: "
-                    + (rootMatches ? "a manifest field or the signature was altered"
-                            : "the shard hash list does not match the merkle root (a shard hash or the root was altered)"));
-        }
-        if (!rootMatches) {
-            throw ManifestCodec.malformed("merkle root " + manifest.merkleRoot().toHex()
-                    + " is not the root of the listed shard hashes");
-        }
-        return manifest;
+    /** The body's bytes, shared: callers in this package must not modify them. */
+    byte[] body() {
+        return body;
     }
 
-    private Hash256 computedRoot() {
-        return ShardMerkle.treeOf(manifest.shards()).root();
+    /** Checks this manifest against one trusted key; see {@link ManifestVerifier#verify}. */
+    public AssetManifest verify(VerifyingKey trusted) throws ShardException {
+        return new ManifestVerifier(List.of(trusted), 0).verify(this);
     }
 
     @Override
     public String toString() {
-        return "SignedManifest[asset=" + manifest.assetId() + " v" + manifest.version()
-                + " shards=" + manifest.shards().size() + " sig=" + Hex.encode(Arrays.copyOf(signature, 4)) + "...]";
+        String how = signature instanceof BatchSeal seal
+                ? "batch leaf " + seal.leafIndex() + "/" + seal.batchSize() + " root " + seal.batchRoot().toHex().substring(0, 8)
+                : "single";
+        return "SignedManifest[asset=" + manifest.assetId() + " v" + manifest.version() + " shards=" + manifest.shards().size()
+                + " " + how + " sig=" + Hex.encode(Arrays.copyOf(signature.signature(), 4)) + "...]";
     }
 }

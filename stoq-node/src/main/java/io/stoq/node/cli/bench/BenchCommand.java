@@ -8,5 +8,6 @@ import picocli.CommandLine.Command;
         name = "bench",
         description = {"Measure throughput on this machine. Figures are meant as ratios against baselines measured in",
             "the same run (e.g. pipeline MB/s over raw AES-GCM MB/s); run on an idle machine."},
-        subcommands = {CryptoBenchCommand.class, ShardBenchCommand.class, LedgerBenchCommand.class, AuditBenchCommand.class})
+        subcommands = {CryptoBenchCommand.class, ShardBenchCommand.class, LedgerBenchCommand.class, AuditBenchCommand.class,
+            UploadsBenchCommand.class})
 public final class BenchCommand extends GroupCommand {}

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         name = "csr",
         description = {
             "Write a PKCS#10 certificate signing request, signed with the node's Falcon key, asking the CA to",
-            "certify the node id, zone, roles, and the SHA3-256 hashes of the node's TLS and ML-KEM public keys."
+            "certify the node id, zone, roles, and the SHA3-256 hashes of the node's TLS, ML-KEM and SLH-DSA",
+            "public keys."
         },
         footer = {"", "Examples:", "  stoq node csr", "  stoq node csr --keys node --node-id node-1 --zone eu-west --roles storage,voter"})
 public final class NodeCsrCommand implements Callable<Integer> {
@@ -62,7 +63,8 @@ public final class NodeCsrCommand implements Callable<Integer> {
         NodeKeys nodeKeys = NodeKeys.load(keys, Passphrases.resolve(passphraseFile, NodeKeygenCommand.PASSPHRASE_ENV));
         String id = nodeId != null ? nodeId : "node-" + nodeKeys.falcon().verifyingKey().fingerprint().toHex().substring(0, 8);
         Set<NodeRole> roleSet = NodeRole.parseList(roles);
-        NodeClaims claims = NodeClaims.of(id, zone, roleSet, nodeKeys.tls().getPublic(), nodeKeys.kem().getPublic());
+        NodeClaims claims = NodeClaims.of(id, zone, roleSet, nodeKeys.tls().getPublic(), nodeKeys.kem().getPublic(),
+                nodeKeys.slhDsa().publicKey());
         PKCS10CertificationRequest csr = NodeCsr.create(nodeKeys.falcon(), claims);
         Path target = out != null ? out : keys.resolve("node.csr.pem");
         PemFiles.writeCsr(target, csr);
@@ -75,6 +77,7 @@ public final class NodeCsrCommand implements Callable<Integer> {
             json.put("roles", roleSet.stream().map(NodeRole::wireName).toList());
             json.put("tlsKeySha3", claims.tlsKeyHash().toHex());
             json.put("kemKeySha3", claims.kemKeyHash().toHex());
+            json.put("slhDsaKeySha3", NodeClaims.keyHash(nodeKeys.slhDsa().publicKey()).toHex());
             json.put("pem", PemFiles.encode("CERTIFICATE REQUEST", csr.getEncoded()));
             Json.print(w, json);
         } else {

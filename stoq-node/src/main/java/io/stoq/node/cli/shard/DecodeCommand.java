@@ -8,6 +8,7 @@ import io.stoq.shard.assemble.AssetReader;
 import io.stoq.shard.assemble.ShardDirectory;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
+import io.stoq.shard.manifest.SignedManifest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,13 +31,16 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "decode",
         mixinStandardHelpOptions = true,
-        description = "Rebuild the file encoded in DIR. Checks the manifest's SLH-DSA signature against the trusted "
-                + "key in KEYDIR, then for every shard its length, SHA3-256, inclusion proof and AES-GCM tag before any "
+        description = "Rebuild the file encoded in DIR. Checks the manifest against the trusted key (KEYDIR's "
+                + "signing.pub.pem, or --signer-key): for a batch-sealed manifest its leaf, inclusion proof, batch root "
+                + "and SLH-DSA batch signature; for one written before batch sealing, its own signature. Then for every "
+                + "shard its length, SHA3-256, inclusion proof and AES-GCM tag before any "
                 + "of its bytes are written. Output goes to a temporary file renamed to FILE only when everything "
                 + "verified; any failure exits 20-29 with one line naming the shard or field, and leaves no FILE.",
         footer = {"", "Examples:",
             "  stoq shard decode video.shards --out video.mp4",
-            "  stoq shard decode data.shards --out part.csv --range 1048576:4096"})
+            "  stoq shard decode data.shards --out part.csv --range 1048576:4096",
+            "  stoq shard decode data.shards --out data.csv --keys my-kem-keys --signer-key their.signing.pub.pem"})
 public final class DecodeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -53,6 +57,10 @@ public final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--keys", paramLabel = "KEYDIR", description = "Key directory (default: DIR.keys).")
     Path keys;
 
+    @Option(names = "--signer-key", paramLabel = "PEM",
+            description = "Trust this public key (PEM), e.g. a node's slhdsa.pub.pem, instead of KEYDIR/signing.pub.pem.")
+    Path signerKey;
+
     @Option(names = "--threads", paramLabel = "N", description = "Verification threads (default: available processors).")
     Integer threads;
 
@@ -67,7 +75,8 @@ public final class DecodeCommand implements Callable<Integer> {
         }
         ShardKeyFiles keyFiles = new ShardKeyFiles(keys != null ? keys : ShardKeyFiles.defaultFor(dir));
         ShardDirectory shards = new ShardDirectory(dir);
-        AssetManifest m = shards.readManifest().verify(keyFiles.trustedSigner());
+        SignedManifest signed = shards.readManifest();
+        AssetManifest m = signed.verify(signerKey != null ? ShardKeyFiles.publicKey(signerKey) : keyFiles.trustedSigner());
         byte[] assetKey = AssetKeys.unwrap(m, keyFiles.kemPrivate(), keyFiles.kemPublic());
         AssetReader reader = new AssetReader(m, assetKey, shards);
         long[] window = parseRange(m.plainSize());
@@ -114,6 +123,7 @@ public final class DecodeCommand implements Callable<Integer> {
             json.put("bytes", bytes);
             json.put("shardsVerified", fetched);
             json.put("merkleRoot", m.merkleRoot().toHex());
+            json.put("manifestSchema", signed.schema());
             json.put("out", out.toString());
             json.put("seconds", nanos / 1e9);
             json.put("mbPerSecond", Sizes.mbPerSecond(bytes, nanos));

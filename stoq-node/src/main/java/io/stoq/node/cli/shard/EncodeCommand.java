@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
         name = "encode",
         description = "Encode FILE into DIR: content-aware shards, each zstd-compressed (raw when that does not shrink "
                 + "it), AES-256-GCM encrypted under its own key and named by its SHA3-256; an inclusion proof per shard; "
-                + "and manifest.stoq, signed with SLH-DSA, holding the asset key wrapped with ML-KEM. Streams: memory "
+                + "and manifest.stoq (schema 2: sealed with an SLH-DSA signature, as a batch of one), holding the asset "
+                + "key wrapped with ML-KEM. Streams: memory "
                 + "stays bounded for any file size.",
         footer = {"", "Keys: --keys KEYDIR (default: DIR.keys beside DIR) holds signing.key.pem",
             "(SLH-DSA-SHA2-128F) and kem.key.pem (ML-KEM-768), created on first use,",
@@ -118,6 +119,7 @@ public final class EncodeCommand implements Callable<Integer> {
             json.put("merkleRoot", m.merkleRoot().toHex());
             json.put("manifest", dir.dir().resolve(ShardDirectory.MANIFEST).toString());
             json.put("manifestSha3", signed.digest().toHex());
+            json.put("manifestSchema", signed.schema());
             json.put("keys", keyFiles.dir().toString());
             json.put("keysCreated", created);
             json.put("seconds", nanos / 1e9);

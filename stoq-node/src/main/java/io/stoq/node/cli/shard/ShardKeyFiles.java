@@ -59,31 +59,36 @@ final class ShardKeyFiles {
     }
 
     SigningKey signer() throws CryptoException, ShardException {
-        requireExists();
+        requireExists("signing.key.pem");
         PrivateKey priv = PemFiles.readPrivateKey(dir.resolve("signing.key.pem"), null);
         PublicKey pub = PemFiles.readPublicKey(dir.resolve("signing.pub.pem"));
         return new SigningKey(SignatureAlgorithm.of(pub), priv, pub);
     }
 
     VerifyingKey trustedSigner() throws CryptoException, ShardException {
-        requireExists();
-        PublicKey pub = PemFiles.readPublicKey(dir.resolve("signing.pub.pem"));
+        requireExists("signing.pub.pem");
+        return publicKey(dir.resolve("signing.pub.pem"));
+    }
+
+    /** A signer's public key from a PEM file, e.g. a node's {@code slhdsa.pub.pem}. */
+    static VerifyingKey publicKey(Path file) throws CryptoException {
+        PublicKey pub = PemFiles.readPublicKey(file);
         return new VerifyingKey(SignatureAlgorithm.of(pub), pub);
     }
 
     PublicKey kemPublic() throws CryptoException, ShardException {
-        requireExists();
+        requireExists("kem.pub.pem");
         return PemFiles.readPublicKey(dir.resolve("kem.pub.pem"));
     }
 
     PrivateKey kemPrivate() throws CryptoException, ShardException {
-        requireExists();
+        requireExists("kem.key.pem");
         return PemFiles.readPrivateKey(dir.resolve("kem.key.pem"), null);
     }
 
-    private void requireExists() throws ShardException {
-        if (!exists()) {
-            throw new ShardException(ShardErrorCode.WRONG_KEY, "no shard keys in " + dir
+    private void requireExists(String file) throws ShardException {
+        if (!Files.isRegularFile(dir.resolve(file))) {
+            throw new ShardException(ShardErrorCode.WRONG_KEY, "no " + file + " in " + dir
                     + " (give the directory encode used with --keys)");
         }
     }

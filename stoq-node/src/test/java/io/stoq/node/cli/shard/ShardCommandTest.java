@@ -76,6 +76,75 @@ class ShardCommandTest {
     }
 
     @Test
+    void anyoneHoldingTheSignersPublicKeyVerifiesAndOnlyThatKeyWorks() throws Exception {
+        Path input = tmp.resolve("notes.txt");
+        Files.write(input, CorpusGenerator.bytes(CorpusKind.TEXT, 200_000, 6));
+        Path dir = tmp.resolve("notes.shards");
+        Run enc = run("shard", "encode", input.toString(), "--out", dir.toString(), "--json");
+        assertThat(enc.exit()).as(enc.err()).isZero();
+        assertThat(Json.mapper().readTree(enc.out()).get("manifestSchema").asInt()).isEqualTo(2);
+
+        // A reader with its own ML-KEM key directory (here: a copy of the KEM keys only) and the
+        // signer's public key, but not the signer's private key.
+        Path keys = Path.of(dir + ".keys");
+        Path reader = tmp.resolve("reader-keys");
+        Files.createDirectory(reader, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Files.copy(keys.resolve("kem.key.pem"), reader.resolve("kem.key.pem"));
+        Files.copy(keys.resolve("kem.pub.pem"), reader.resolve("kem.pub.pem"));
+        Path out = tmp.resolve("notes.out");
+        Run dec = run("shard", "decode", dir.toString(), "--out", out.toString(), "--keys", reader.toString(),
+                "--signer-key", keys.resolve("signing.pub.pem").toString(), "--json");
+        assertThat(dec.exit()).as(dec.err()).isZero();
+        assertThat(Json.mapper().readTree(dec.out()).get("manifestSchema").asInt()).isEqualTo(2);
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(input));
+
+        // Another encode's signing key is not the signer: exit 22, nothing written.
+        Path other = tmp.resolve("other.shards");
+        assertThat(run("shard", "encode", input.toString(), "--out", other.toString()).exit()).isZero();
+        Path never = tmp.resolve("never.txt");
+        Run wrong = run("shard", "decode", dir.toString(), "--out", never.toString(), "--keys", reader.toString(),
+                "--signer-key", Path.of(other + ".keys").resolve("signing.pub.pem").toString());
+        assertThat(wrong.exit()).isEqualTo(22);
+        assertThat(wrong.err()).startsWith("stoq: error: manifest batch is signed by").contains("not a trusted key");
+        assertThat(never).doesNotExist();
+    }
+
+    @Test
+    void aDirectoryWrittenBeforeBatchSealingStillDecodes() throws Exception {
+        // legacy/cli-v1 was written by `stoq shard encode` at commit 0e0cb4c (schema 1, one SLH-DSA signature).
+        Path legacy = Path.of(ShardCommandTest.class.getResource("/legacy").toURI());
+        Path dir = tmp.resolve("cli-v1");
+        Path keys = tmp.resolve("cli-v1.keys");
+        copyTree(legacy.resolve("cli-v1"), dir);
+        copyTree(legacy.resolve("cli-v1.keys"), keys);
+        Files.setPosixFilePermissions(keys, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        try (Stream<Path> files = Files.list(keys)) {
+            for (Path f : files.toList()) {
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+        Path out = tmp.resolve("small.txt");
+        Run dec = run("shard", "decode", dir.toString(), "--out", out.toString(), "--json");
+        assertThat(dec.exit()).as(dec.err()).isZero();
+        assertThat(Json.mapper().readTree(dec.out()).get("manifestSchema").asInt()).isEqualTo(1);
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(legacy.resolve("small.txt")));
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    @Test
     void inspectFastcdcJsonGivesTheReferenceCutsAndDedupAgainstAnEditedCopy() throws Exception {
         Path image = TestDataLocator.fastcdc().resolve("SekienAkashita.jpg");
         Run r = run("shard", "inspect", image.toString(), "--chunker", "fastcdc", "--min", "4096", "--avg", "16384", "--max", "65535", "--json");

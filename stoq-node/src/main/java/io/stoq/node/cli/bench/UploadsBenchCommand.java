@@ -1,0 +1,221 @@
+package io.stoq.node.cli.bench;
+
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
+import io.stoq.node.bench.ClosedLoopLoad;
+import io.stoq.node.bench.InProcessNode;
+import io.stoq.node.cli.CommonOptions;
+import io.stoq.node.cli.Json;
+import io.stoq.node.config.DataSize;
+import io.stoq.shard.manifest.ManifestBatcher;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stoq bench uploads}: asset uploads per second that a real node sustains with N
+ * concurrent keep-alive clients, and their latency, end to end (HTTP, auth, shard pipeline,
+ * fsyncs, manifest signature, ledger commit). The node runs in this process on loopback, so client
+ * and node share the machine's cores, as they would on a single box.
+ *
+ * <p>The in-process node ({@link InProcessNode}) and the closed loop ({@link ClosedLoopLoad}) are
+ * separate so that further node benchmarks (downloads, a mix) can reuse them.
+ */
+@Command(
+        name = "uploads",
+        description = {"Uploads/s and latency of a real node: starts a node in this process on",
+            "127.0.0.1 (port 0, data in a temp directory, a writer account), then N clients",
+            "each POST a new asset of --size bytes over their own HTTP/1.1 keep-alive",
+            "connection as soon as the previous one is acknowledged (201: stored and",
+            "committed to the ledger). An unmeasured warm-up precedes the measured run.",
+            "Node settings are the defaults except a lifted per-key rate limit; change any",
+            "with -D. Other work on the machine changes the figure: the load average",
+            "is printed before and after."},
+        footer = {"", "Examples:", "  stoq bench uploads --clients 32 --seconds 15 --size 1KiB",
+            "  stoq bench uploads --clients 8 --size 1MiB -D ledger.block-interval=10ms --json"})
+public final class UploadsBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--clients", paramLabel = "N", defaultValue = "32",
+            description = "Concurrent clients, one connection each (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "15", description = "Measured time (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "5",
+            description = "Unmeasured load first, so the JIT has compiled the node's paths (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1KiB", description = "Body of each upload (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Node config override (repeatable), e.g. -D ledger.block-interval=10ms.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--keep-data", description = "Leave the node's temp directory in place (its path is printed).")
+    boolean keepData;
+
+    @Override
+    public Integer call() throws Exception {
+        DataSize body = parseSize();
+        if (clients < 1 || clients > 1024) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "--clients must be 1..1024, got " + clients);
+        }
+        if (!(seconds > 0 && seconds <= 3600) || !(warmupSeconds >= 0 && warmupSeconds <= 3600)) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "--seconds must be in (0, 3600] and --warmup-seconds in [0, 3600]");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        long startNanos = System.nanoTime();
+        try (InProcessNode node = InProcessNode.start(overrides, keepData)) {
+            text(out, "stoq bench uploads: %d clients, %s bodies, HTTP/1.1 keep-alive, Java %s, %d cores%n", clients,
+                    body, Runtime.version(), Runtime.getRuntime().availableProcessors());
+            text(out, "node: %s, data %s%s, started and warmed up in %.1f s%n", node.baseUri(), node.dir(),
+                    keepData ? " (kept)" : "", (System.nanoTime() - startNanos) / 1e9);
+            if (warmupSeconds > 0) {
+                ClosedLoopLoad.Result warm = ClosedLoopLoad.run(clients, seconds(warmupSeconds), i -> upload(node, body, i));
+                text(out, "warm-up: %.1f s, %.1f uploads/s, %d failed%n", warmupSeconds, warm.perSecond(), warm.failures());
+            }
+            String loadBefore = loadAverage();
+            long cpuBefore = processCpuNanos();
+            ManifestBatcher.Stats sealedBefore = node.node().manifestBatches();
+            ClosedLoopLoad.Result r = ClosedLoopLoad.run(clients, seconds(seconds), i -> upload(node, body, i));
+            long cpuNanos = processCpuNanos() - cpuBefore;
+            ManifestBatcher.Stats sealedAfter = node.node().manifestBatches();
+            double busyCores = (double) cpuNanos / r.elapsed().toNanos();
+            double cpuMillisPerUpload = r.requests() == 0 ? 0 : cpuNanos / 1e6 / r.requests();
+            long manifests = sealedAfter.manifests() - sealedBefore.manifests();
+            long signatures = sealedAfter.signatures() - sealedBefore.signatures();
+            String loadAfter = loadAverage();
+            if (common.json) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("java", Runtime.version().toString());
+                json.put("cores", Runtime.getRuntime().availableProcessors());
+                json.put("clients", clients);
+                json.put("bodyBytes", body.bytes());
+                json.put("seconds", r.elapsed().toNanos() / 1e9);
+                json.put("uploads", r.requests());
+                json.put("failed", r.failures());
+                json.put("firstFailure", r.firstFailure());
+                json.put("uploadsPerSecond", r.perSecond());
+                json.put("p50Millis", millis(r.latency(0.50)));
+                json.put("p90Millis", millis(r.latency(0.90)));
+                json.put("p99Millis", millis(r.latency(0.99)));
+                json.put("maxMillis", millis(r.latency(1.0)));
+                json.put("processBusyCores", busyCores);
+                json.put("cpuMillisPerUpload", cpuMillisPerUpload);
+                json.put("manifestsSealed", manifests);
+                json.put("manifestSignatures", signatures);
+                json.put("loadAverageBefore", loadBefore);
+                json.put("loadAverageAfter", loadAfter);
+                json.put("nodeSettings", node.settings());
+                Json.print(out, json);
+            } else {
+                out.printf("load average before: %s%n", loadBefore);
+                out.printf("uploads     %d in %.2f s (%d failed%s)%n", r.requests(), r.elapsed().toNanos() / 1e9, r.failures(),
+                        r.firstFailure() == null ? "" : "; first: " + r.firstFailure());
+                out.printf("uploads/s   %.1f%n", r.perSecond());
+                out.printf("latency     p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n", millis(r.latency(0.50)),
+                        millis(r.latency(0.90)), millis(r.latency(0.99)), millis(r.latency(1.0)));
+                out.printf("process     %.2f cores busy (node and clients together), %.1f ms CPU per upload%n", busyCores,
+                        cpuMillisPerUpload);
+                out.printf("manifests   %d sealed by %d SLH-DSA signatures (%.1f per signature)%n", manifests, signatures,
+                        signatures == 0 ? 0.0 : (double) manifests / signatures);
+                out.printf("load average after:  %s%n", loadAfter);
+                out.flush();
+            }
+            if (r.failures() * 100 > r.requests() + r.failures()) {
+                throw new NodeException(NodeErrorCode.ILLEGAL_STATE, r.failures() + " of " + (r.requests() + r.failures())
+                        + " uploads failed, so the figure means nothing; first failure: " + r.firstFailure());
+            }
+        }
+        return 0;
+    }
+
+    /** One client: its own HTTP/1.1 connection (kept alive) and its own body, made unique per request. */
+    private static ClosedLoopLoad.Request upload(InProcessNode node, DataSize size, int index) {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        URI target = node.baseUri().resolve("/v1/assets");
+        byte[] data = new byte[(int) size.bytes()];
+        new Random(index).nextBytes(data);
+        long[] sequence = {(long) index << 40};
+        return () -> {
+            if (data.length >= Long.BYTES) {
+                ByteBuffer.wrap(data).putLong(sequence[0]++);
+            }
+            HttpRequest request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(60))
+                    .header("Authorization", "Bearer " + node.apiKey())
+                    .header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build();
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 201) {
+                String text = new String(response.body(), StandardCharsets.UTF_8);
+                throw new IOException("HTTP " + response.statusCode() + ": " + text.substring(0, Math.min(200, text.length())));
+            }
+        };
+    }
+
+    private DataSize parseSize() throws NodeException {
+        try {
+            DataSize s = DataSize.parse(size);
+            if (s.bytes() > 64L << 20) {
+                throw new IllegalArgumentException("at most 64MiB per upload (bodies are held in memory)");
+            }
+            return s;
+        } catch (IllegalArgumentException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "--size " + size + ": " + e.getMessage());
+        }
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofNanos((long) (s * 1e9));
+    }
+
+    private static double millis(Duration d) {
+        return d.toNanos() / 1e6;
+    }
+
+    /** The 1, 5 and 15 minute load averages (Linux), or "unknown". */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            double one = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            return one < 0 ? "unknown" : String.format("%.2f", one);
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private void text(PrintWriter out, String format, Object... args) {
+        if (!common.json) {
+            out.printf(format, args);
+            out.flush();
+        }
+    }
+}
