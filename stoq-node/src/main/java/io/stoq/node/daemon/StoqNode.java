@@ -133,7 +133,7 @@ public final class StoqNode implements AutoCloseable {
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
         NodePorts ports = new NodePorts(assets, view, view, accounts.accounts(), accounts.audit(), ledger.events(), health);
-        server = new ApiServer(apiConfig(port), ports, null, clock);
+        server = new ApiServer(apiConfig(port), ports, clock);
         try {
             server.start();
         } catch (ApiException e) {
@@ -145,16 +145,29 @@ public final class StoqNode implements AutoCloseable {
         LOG.info("node {} serving on {}", identity.nodeId(), server.baseUri());
     }
 
-    private ApiServerConfig apiConfig(int port) {
+    private ApiServerConfig apiConfig(int port) throws NodeException {
         ApiServerConfig d = ApiServerConfig.defaults();
         int http3 = config.get(NodeConfigKeys.API_HTTP3) ? (port == 0 ? 0 : port) : -1;
         double rate = config.get(NodeConfigKeys.API_RATE_LIMIT);
         int burst = config.get(NodeConfigKeys.API_RATE_BURST);
-        return new ApiServerConfig(config.get(NodeConfigKeys.API_HOST), port, http3,
-                io.stoq.fragmint.http.DataSize.ofBytes(config.get(NodeConfigKeys.API_MAX_JSON_BODY).bytes()),
-                io.stoq.fragmint.http.DataSize.ofBytes(config.get(NodeConfigKeys.API_MAX_BODY).bytes()), d.maxHeaderSize(),
-                (int) Math.max(1, Math.ceil(rate)), burst, Math.max(2 * (int) Math.ceil(rate), d.ratePerAddress()),
-                d.workerThreads(), d.sessionLifetime(), d.idleTimeout());
+        ApiServerConfig.Tls tls = ApiServerConfig.Tls.OFF;
+        if (http3 >= 0) {
+            try {
+                tls = ApiServerConfig.Tls.http3Only(io.stoq.fragmint.http.TlsIdentity.selfSigned(List.of("localhost"),
+                        List.of("127.0.0.1"), java.time.Duration.ofDays(30)));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new NodeException(NodeErrorCode.IO_ERROR, "cannot make the HTTP/3 certificate: " + e.getMessage(), e);
+            }
+        }
+        return d.toBuilder()
+                .listen(new ApiServerConfig.Listen(config.get(NodeConfigKeys.API_HOST), port, http3))
+                .tls(tls)
+                .limits(d.limits()
+                        .withMaxJsonBody(io.stoq.fragmint.http.DataSize.ofBytes(config.get(NodeConfigKeys.API_MAX_JSON_BODY).bytes()))
+                        .withMaxUploadSize(io.stoq.fragmint.http.DataSize.ofBytes(config.get(NodeConfigKeys.API_MAX_BODY).bytes())))
+                .rates(new ApiServerConfig.Rates((int) Math.max(1, Math.ceil(rate)), burst,
+                        Math.max(2 * (int) Math.ceil(rate), d.rates().perAddress())))
+                .build();
     }
 
     /** Closes the node when the JVM is asked to stop (SIGTERM, Ctrl-C). */
