@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 final class Pipelines {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Pipelines.class);
     /** Outbound buffer marks: writers pause above 1 MiB and resume below 256 KiB. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
@@ -87,6 +88,13 @@ final class Pipelines {
             this.dispatcher = dispatcher;
             this.config = config;
             this.headers = headers;
+        }
+
+        /** A failed handshake (a port scanner, plain HTTP on the TLS port) is routine, not a warning. */
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
         }
 
         @Override
