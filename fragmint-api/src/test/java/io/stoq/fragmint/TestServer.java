@@ -148,6 +148,20 @@ public final class TestServer implements ContractServer {
         return Json.MAPPER.readTree(r.body());
     }
 
+    /**
+     * The value of one series in {@code /metrics} (scraped as admin), e.g.
+     * {@code fragmint_write_stall_cuts_total}; 0 when absent.
+     */
+    public double metric(String series) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = send(request("/metrics", "admin").build());
+        for (String line : new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

@@ -60,7 +60,8 @@ public final class ApiMetrics {
 
     /** Reports {@code open} as the gauge of open connections. */
     void connections(IntSupplier open) {
-        registry.gauge("fragmint_connections_open", open, IntSupplier::getAsInt);
+        io.micrometer.core.instrument.Gauge.builder("fragmint_connections_open", open, IntSupplier::getAsInt)
+                .description("open TCP and QUIC connections").strongReference(true).register(registry);
     }
 
     void started() {

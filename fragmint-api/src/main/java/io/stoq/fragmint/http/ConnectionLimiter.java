@@ -60,7 +60,8 @@ final class ConnectionLimiter extends ChannelHandlerAdapter {
         if (refused != null) {
             metrics.connectionRefused(refused);
             if (ch instanceof QuicChannel q) {
-                q.close(false, QUIC_CONNECTION_REFUSED, Unpooled.EMPTY_BUFFER);
+                // Not from inside the codec's channel setup: once registration has finished.
+                q.eventLoop().execute(() -> q.close(false, QUIC_CONNECTION_REFUSED, Unpooled.EMPTY_BUFFER));
             } else {
                 ch.close();
             }
