@@ -74,7 +74,7 @@ final class ContentPump implements Runnable {
                     return;
                 }
                 if (!ch.isWritable()) {
-                    handler.gate().park(ch, writeStall, this::requeue, this::abort);
+                    handler.gate().park(ch, writeStall, this::requeue, this::abort, metrics::writeStall);
                     return;
                 }
                 if (sentThisTurn >= TURN_BYTES) {

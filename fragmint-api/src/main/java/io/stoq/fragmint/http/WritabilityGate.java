@@ -25,29 +25,24 @@ import java.util.concurrent.TimeUnit;
  */
 final class WritabilityGate {
     private Parked parked;
-    private Runnable onStall = () -> { };
 
     /** A parked continuation. */
-    private record Parked(Channel channel, Runnable resume, Runnable abort, ScheduledFuture<?> stallTimer) {}
-
-    /** What to count when a stall cuts a response (set once, before any park). */
-    void onStall(Runnable counter) {
-        this.onStall = counter;
-    }
+    private record Parked(Channel channel, Runnable resume, Runnable abort, Runnable onStall,
+            ScheduledFuture<?> stallTimer) {}
 
     /**
      * From any thread: runs {@code resume} once {@code ch} is writable (straight away when it
-     * already is), or {@code abort} if it closes or stays unwritable for {@code stallLimit}. Both
-     * run on the event loop and must not block.
+     * already is), or {@code abort} if it closes or stays unwritable for {@code stallLimit} (then
+     * {@code onStall} runs first, to count it). All run on the event loop and must not block.
      */
-    void park(Channel ch, Duration stallLimit, Runnable resume, Runnable abort) {
+    void park(Channel ch, Duration stallLimit, Runnable resume, Runnable abort, Runnable onStall) {
         ch.eventLoop().execute(() -> {
             if (!ch.isActive()) {
                 abort.run();
             } else if (ch.isWritable()) {
                 resume.run();
             } else {
-                parked = new Parked(ch, resume, abort,
+                parked = new Parked(ch, resume, abort, onStall,
                         ch.eventLoop().schedule(this::stalled, stallLimit.toNanos(), TimeUnit.NANOSECONDS));
             }
         });
@@ -72,7 +67,7 @@ final class WritabilityGate {
             return;
         }
         parked = null;
-        onStall.run();
+        p.onStall().run();
         p.abort().run();
         p.channel().close();
     }
