@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class SlowClientTest {
     static final Duration HEADER = Duration.ofSeconds(2);
     static final Duration WRITE_STALL = Duration.ofSeconds(1);
-    static final ApiServerConfig.MinRate MIN_RATE = new ApiServerConfig.MinRate(DataSize.ofKiB(4), Duration.ofSeconds(1));
+    static final ApiServerConfig.MinRate MIN_RATE = new ApiServerConfig.MinRate(DataSize.ofKiB(8), Duration.ofSeconds(2));
     static TestServer t;
 
     @BeforeAll
@@ -136,7 +136,7 @@ class SlowClientTest {
                 assertThat(r.status()).isEqualTo(400);
                 JsonNode p = Json.MAPPER.readTree(r.body());
                 assertThat(p.get("code").asText()).isEqualTo("TRUNCATED_BODY");
-                assertThat(p.get("detail").asText()).contains("too slow").contains("4KiB per 1s");
+                assertThat(p.get("detail").asText()).contains("too slow").contains("8KiB per 2s");
             } finally {
                 stop.set(true);
                 trickle.join();
