@@ -107,9 +107,12 @@ final class ApiClient {
         } catch (ConnectException e) {
             throw new ApiException(ApiError.UNAVAILABLE, "cannot reach the node at " + base
                     + " (is `stoq dev` running? set --url or STOQ_URL)", e);
+        } catch (javax.net.ssl.SSLHandshakeException e) {
+            throw new ApiException(ApiError.UNAVAILABLE, "TLS with " + base + " failed: the node's certificate is not "
+                    + "trusted here, or not issued for this host; pass the certificate to trust with --cacert FILE "
+                    + "(for `stoq dev --tls`: --cacert data/tls/api.crt.pem)", e);
         } catch (javax.net.ssl.SSLException e) {
-            throw new ApiException(ApiError.UNAVAILABLE, "TLS with " + base + " failed (" + e.getMessage()
-                    + "): pass the node's certificate with --cacert FILE, e.g. --cacert data/tls/api.crt.pem", e);
+            throw new ApiException(ApiError.UNAVAILABLE, "TLS with " + base + " failed (is it an https port?)", e);
         } catch (IOException e) {
             throw new ApiException(ApiError.UNAVAILABLE, "request to " + base + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
