@@ -1,5 +1,6 @@
 package io.stoq.node.daemon;
 
+import io.stoq.crypto.StoqProviders;
 import io.stoq.fragmint.http.TlsIdentity;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
@@ -28,6 +29,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,17 +105,19 @@ public final class ApiTlsFiles {
             throw bad("TLS private key " + file + " holds no private key (api.tls.private-key)");
         }
         PrivateKeyInfo info = o instanceof PEMKeyPair kp ? kp.getPrivateKeyInfo() : (PrivateKeyInfo) o;
+        String oid = info.getPrivateKeyAlgorithm().getAlgorithm().getId();
+        String algorithm = switch (oid) {
+            case "1.2.840.10045.2.1" -> "EC";
+            case "1.2.840.113549.1.1.1" -> "RSA";
+            case "1.3.101.112" -> "Ed25519";
+            default -> throw bad("TLS private key " + file + " uses algorithm " + oid
+                    + "; use an EC (P-256, P-384), RSA or Ed25519 key");
+        };
         try {
-            byte[] pkcs8 = info.getEncoded();
-            String oid = info.getPrivateKeyAlgorithm().getAlgorithm().getId();
-            String algorithm = switch (oid) {
-                case "1.2.840.10045.2.1" -> "EC";
-                case "1.2.840.113549.1.1.1" -> "RSA";
-                case "1.3.101.112" -> "Ed25519";
-                default -> throw bad("TLS private key " + file + " uses algorithm " + oid
-                        + "; use an EC (P-256, P-384), RSA or Ed25519 key");
-            };
-            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+            // BouncyCastle reads every PEM flavour (a traditional EC key keeps its curve inside the
+            // key, where the JDK does not look); its PKCS#8 encoding is what the JDK's factory takes.
+            PrivateKey parsed = new JcaPEMKeyConverter().setProvider(StoqProviders.bc()).getPrivateKey(info);
+            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(parsed.getEncoded()));
         } catch (IOException | GeneralSecurityException e) {
             throw bad("TLS private key " + file + " cannot be used: " + oneLine(e));
         }
