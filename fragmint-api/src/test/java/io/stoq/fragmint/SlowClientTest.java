@@ -182,4 +182,33 @@ class SlowClientTest {
             }
         }
     }
+
+    @Test
+    void aWebSocketIsNotCutByTheHeaderTimeout() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<String> pongs = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket ws = t.client(java.net.http.HttpClient.Version.HTTP_1_1).newWebSocketBuilder()
+                .header("Authorization", "Bearer " + t.keys.get("rita"))
+                .buildAsync(java.net.URI.create("ws://127.0.0.1:" + t.server.port() + "/v1/events"),
+                        new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onPong(java.net.http.WebSocket w,
+                                    java.nio.ByteBuffer message) {
+                                pongs.add("pong");
+                                w.request(1);
+                                return null;
+                            }
+                        }).get(20, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            double before = t.metric("fragmint_header_timeouts_total");
+            ws.sendPing(java.nio.ByteBuffer.wrap(new byte[] {1})).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(pongs.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("pong");
+            // Bytes after a request used to start the head clock; a WebSocket has no more heads.
+            await().during(HEADER.multipliedBy(2)).atMost(HEADER.multipliedBy(4))
+                    .until(() -> t.metric("fragmint_header_timeouts_total") == before);
+            ws.sendPing(java.nio.ByteBuffer.wrap(new byte[] {2})).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(pongs.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("pong");
+        } finally {
+            ws.abort();
+        }
+    }
 }

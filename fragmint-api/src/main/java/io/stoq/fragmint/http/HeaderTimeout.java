@@ -1,10 +1,13 @@
 package io.stoq.fragmint.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
@@ -22,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Two handlers share the state: {@link #bytes()} stands before any decoder and sees raw bytes
  * (it starts the clock); {@link #heads()} stands after the HTTP decoder and sees request heads
  * (it stops the clock) and request ends (the next byte starts it again). Once a connection turns
- * into HTTP/2, whose streams arrive with their heads complete, the deadline is switched off.
+ * into HTTP/2, whose streams arrive with their heads complete, or into a WebSocket (a 101 goes
+ * out), the deadline is switched off.
  *
  * <p>Owned by the channel's event loop.
  */
@@ -77,7 +81,7 @@ final class HeaderTimeout {
      * this handler is added.
      */
     ChannelHandler heads(boolean armNow) {
-        return new ChannelInboundHandlerAdapter() {
+        return new ChannelDuplexHandler() {
             @Override
             public void handlerAdded(ChannelHandlerContext ctx) {
                 if (armNow) {
@@ -94,6 +98,15 @@ final class HeaderTimeout {
                     betweenRequests = true;
                 }
                 super.channelRead(ctx, msg);
+            }
+
+            /** A 101 (WebSocket) hands the connection to another protocol: no more request heads. */
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+                if (msg instanceof HttpResponse r && r.status().code() == 101) {
+                    off();
+                }
+                super.write(ctx, msg, promise);
             }
 
             @Override
@@ -113,7 +126,7 @@ final class HeaderTimeout {
         };
     }
 
-    /** Stops the deadline for good (the connection became HTTP/2). */
+    /** Stops the deadline for good (the connection became HTTP/2 or a WebSocket). */
     void off() {
         off = true;
         disarm();
