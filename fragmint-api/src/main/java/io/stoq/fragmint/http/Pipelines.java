@@ -8,7 +8,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -173,25 +172,9 @@ final class Pipelines {
         p.addLast(new RequestHandler(dispatcher, HttpExchange.Protocol.HTTP_1_1));
     }
 
-    /**
-     * Answers {@code Expect: 100-continue} with 100, or with a 413 problem when the declared
-     * Content-Length already exceeds the route's limit, so the client never sends the body.
-     */
-    private static HttpServerExpectContinueHandler expectContinue(Dispatcher dispatcher) {
-        return new HttpServerExpectContinueHandler() {
-            @Override
-            protected io.netty.handler.codec.http.HttpResponse acceptMessage(
-                    io.netty.handler.codec.http.HttpRequest request) {
-                long declared = io.netty.handler.codec.http.HttpUtil.getContentLength(request, -1L);
-                return declared > dispatcher.bodyLimit(request) ? null : super.acceptMessage(request);
-            }
-
-            @Override
-            protected io.netty.handler.codec.http.HttpResponse rejectResponse(
-                    io.netty.handler.codec.http.HttpRequest request) {
-                return dispatcher.expectRejection(request);
-            }
-        };
+    /** Answers {@code Expect: 100-continue}: see {@link ExpectContinueHandler}. */
+    private static ChannelHandler expectContinue(Dispatcher dispatcher) {
+        return new ExpectContinueHandler(dispatcher);
     }
 
     /** HTTP/2 with the header-list cap and at most {@code maxStreamsPerConnection} concurrent streams. */

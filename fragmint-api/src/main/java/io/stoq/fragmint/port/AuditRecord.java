@@ -16,7 +16,7 @@ import java.time.Instant;
  * @param status HTTP status finally sent
  * @param remote client address
  */
-public record AuditRecord(long seq, Instant at, String actor, String credentialId,
+public record AuditRecord(long seq, Instant at, String actor, @Nullable String credentialId,
         String operation, String method, String path, Outcome outcome, int status, String remote) {
 
     /** What the API decided. */

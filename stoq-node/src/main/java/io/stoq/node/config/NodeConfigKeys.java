@@ -22,6 +22,9 @@ public final class NodeConfigKeys {
             "The node's certificate chain from `stoq ca issue` (node certificate, then intermediate).");
     public static final ConfigKey<java.nio.file.Path> NODE_ROOT_CERTIFICATE = ConfigKey.path("node.root-certificate", "ca/root.crt.pem",
             "The network's root CA certificate: the trust anchor for every peer and this node.");
+    public static final ConfigKey<java.nio.file.Path> NODE_CRL = ConfigKey.path("node.crl", "ca/crl.pem",
+            "The network CA's current revocation list (`stoq ca crl`). Proof bundles carry it as revocation evidence; it is re-read "
+                    + "for every proof, so a refreshed file counts at once. Missing: bundles carry none and verifiers must bring one.");
 
     // ---- API ----
     public static final ConfigKey<String> API_HOST = ConfigKey.string("api.host", "127.0.0.1", null,
@@ -56,7 +59,7 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> API_MAX_STREAMS = ConfigKey.integer("api.max-streams-per-connection", 100, 1, 10_000,
             "Concurrent HTTP/2 streams and HTTP/3 request streams per connection.");
     public static final ConfigKey<DataSize> API_MAX_HEADER_SIZE = ConfigKey.size("api.max-header-size", "16KiB", DataSize.ofKiB(1), DataSize.ofMiB(1),
-            "Largest request header block; bigger ones get 413.");
+            "Largest request header block; bigger ones get 431.");
     public static final ConfigKey<Duration> API_HEADER_TIMEOUT = ConfigKey.duration("api.header-timeout", "10s",
             Duration.ofMillis(100), Duration.ofMinutes(10),
             "Time a client has to send a request head (and, on a new connection, to finish its TLS handshake) before it is disconnected.");
@@ -98,7 +101,7 @@ public final class NodeConfigKeys {
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
             DATA_DIR,
-            NODE_KEYS_DIR, NODE_CERTIFICATE, NODE_ROOT_CERTIFICATE,
+            NODE_KEYS_DIR, NODE_CERTIFICATE, NODE_ROOT_CERTIFICATE, NODE_CRL,
             API_HOST, API_PORT, API_HTTP3, API_MAX_BODY, API_MAX_JSON_BODY, API_RATE_LIMIT, API_RATE_BURST,
             API_TLS_CERTIFICATE, API_TLS_PRIVATE_KEY, API_ALLOW_INSECURE,
             API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_IP, API_MAX_STREAMS, API_MAX_HEADER_SIZE, API_HEADER_TIMEOUT,
