@@ -20,7 +20,7 @@ class ApiServerLifecycleTest {
         try (TestServer running = new TestServer(ApiServerConfig.defaults().withPorts(0, -1))) {
             InMemoryNode node = new InMemoryNode(Files.createTempDirectory("fragmint-lc"), Clock.systemUTC());
             ApiServer second = new ApiServer(ApiServerConfig.defaults().withPorts(running.server.port(), -1),
-                    node.ports(), null, Clock.systemUTC());
+                    node.ports(), Clock.systemUTC());
             assertThatThrownBy(second::start).isInstanceOfSatisfying(ApiException.class, e -> {
                 assertThat(e.error()).isEqualTo(ApiError.UNAVAILABLE);
                 assertThat(e.getMessage()).contains(Integer.toString(running.server.port())).doesNotContain("\n");

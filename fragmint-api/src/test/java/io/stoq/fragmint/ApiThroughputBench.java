@@ -218,7 +218,7 @@ class ApiThroughputBench {
             long h3Peak;
             long h3Live;
             int h3Gcs;
-            try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.http3Certificate())) {
+            try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate())) {
                 heapPeakReset();
                 live.reset();
                 ByteArrayOutputStream created = new ByteArrayOutputStream();
@@ -253,7 +253,7 @@ class ApiThroughputBench {
                 h1Sampled = ls.peak.get();
             }
             long h3Sampled;
-            try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.http3Certificate());
+            try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate());
                     LiveSampler ls = new LiveSampler(); InputStream in = Files.newInputStream(src)) {
                 Http3TestClient.Result r = h3.exchange("POST", "/v1/assets", Map.of("authorization",
                         "Bearer " + t.keys.get("alice")), in, size, new ByteArrayOutputStream());

@@ -24,7 +24,7 @@ class Http3Test {
     @BeforeAll
     static void start() throws Exception {
         t = new TestServer();
-        h3 = new Http3TestClient(t.server.http3Port(), t.server.http3Certificate());
+        h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate());
     }
 
     @AfterAll
@@ -40,7 +40,7 @@ class Http3Test {
     @Test
     void hybridPostQuantumKeyExchangeIsOffered() throws Exception {
         // A client that accepts only X25519MLKEM768 can complete the handshake only if the server offers it.
-        try (Http3TestClient pqOnly = new Http3TestClient(t.server.http3Port(), t.server.http3Certificate(),
+        try (Http3TestClient pqOnly = new Http3TestClient(t.server.http3Port(), t.server.certificate(),
                 new String[] {"X25519MLKEM768"})) {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             assertThat(pqOnly.exchange("GET", "/healthz", Map.of(), null, 0, body).status()).isEqualTo(200);

@@ -6,6 +6,7 @@ import io.stoq.fragmint.auth.Totp;
 import io.stoq.fragmint.http.ApiServer;
 import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.Json;
+import io.stoq.fragmint.http.TlsIdentity;
 import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.Role;
 import io.stoq.fragmint.port.TotpSecret;
@@ -59,8 +60,25 @@ public final class TestServer implements ContractServer {
             secrets.put(id, s);
         }
         node.accounts.mint("alice", 1000);
-        server = new ApiServer(config, node.ports(), null, clock);
+        if (config.http3() && config.tls().certificate() == null) {
+            config = config.withTls(ApiServerConfig.Tls.http3Only(localhostCertificate()));
+        }
+        server = new ApiServer(config, node.ports(), clock);
         server.start();
+    }
+
+    private static TlsIdentity localhost;
+
+    /**
+     * A self-signed certificate for {@code localhost} and {@code 127.0.0.1}, made once per test
+     * JVM: what HTTP/3 (and HTTPS, where a test asks for it) present in tests.
+     */
+    public static synchronized TlsIdentity localhostCertificate() throws java.security.GeneralSecurityException {
+        if (localhost == null) {
+            localhost = TlsIdentity.selfSigned(java.util.List.of("localhost"), java.util.List.of("127.0.0.1"),
+                    Duration.ofDays(30));
+        }
+        return localhost;
     }
 
     /** A fresh TOTP code for {@code account} (advances the clock one step). */
@@ -128,6 +146,20 @@ public final class TestServer implements ContractServer {
 
     public static JsonNode json(HttpResponse<byte[]> r) throws IOException {
         return Json.MAPPER.readTree(r.body());
+    }
+
+    /**
+     * The value of one series in {@code /metrics} (scraped as admin), e.g.
+     * {@code fragmint_write_stall_cuts_total}; 0 when absent.
+     */
+    public double metric(String series) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = send(request("/metrics", "admin").build());
+        for (String line : new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     @Override

@@ -10,10 +10,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http3.Http3;
-import io.netty.handler.codec.quic.BoringSSLContextOption;
-import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
-import io.netty.handler.codec.quic.QuicSslContext;
-import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.stoq.fragmint.auth.AccessControl;
 import io.stoq.fragmint.auth.Sessions;
@@ -34,12 +31,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The FragMint API server: one TCP port (HTTP/1.1, h2c) and one UDP port (HTTP/3), both serving
- * the route table from {@link Api#routes}. stoq-node builds one with its {@link NodePorts}, calls
+ * The FragMint API server: one TCP port (HTTPS with HTTP/1.1 and HTTP/2 by ALPN, or plain
+ * HTTP/1.1 and h2c when TLS is off) and one UDP port (HTTP/3), both serving the route table from
+ * {@link Api#routes}. stoq-node builds one with its {@link NodePorts} and config, calls
  * {@link #start()}, and {@link #close()}s it on shutdown (in-flight requests get a grace period).
  *
- * <p>HTTP/3 offers the hybrid post-quantum key exchange X25519MLKEM768 first (BoringSSL groups),
- * falling back to X25519 for clients without it.
+ * <p>One certificate ({@link ApiServerConfig.Tls}) serves HTTPS and HTTP/3; HTTP/3 offers the
+ * hybrid post-quantum key exchange X25519MLKEM768 first (BoringSSL groups), falling back to
+ * X25519 for clients without it. The server never makes a certificate of its own: HTTP/3 without
+ * one is refused at start, so every client can pin what it is shown.
+ *
+ * <p>Resources a client can make the server spend are bounded by {@link ApiServerConfig.Limits}
+ * and {@link ApiServerConfig.Timeouts}: connections (total, per address), streams per
+ * connection, header and body sizes, the time to send a request head, the rate of a request
+ * body, and how long a response may wait for a client that does not read. Downloads never hold a
+ * worker while the client is slow, uploads run on their own pool, JSON bodies are in before a
+ * worker is taken.
  *
  * <p>Thread-safety: {@code start} and {@code close} are synchronized; everything else is
  * read-only after start.
@@ -51,58 +58,62 @@ public final class ApiServer implements AutoCloseable {
 
     private final ApiServerConfig config;
     private final NodePorts ports;
-    private final TlsIdentity tls;
     private final Clock clock;
     private final ApiMetrics metrics = new ApiMetrics();
     private final RouteTable routes;
     private final byte[] openApi;
     private final AccessControl access;
+    private final ConnectionLimiter limiter;
     private volatile ServerState state = ServerState.NEW; // written under this, read anywhere
     private EventLoopGroup group;
     private Dispatcher dispatcher;
     private ThreadPoolExecutor workers;
+    private ThreadPoolExecutor uploads;
     private Channel tcp;
     private Channel udp;
     private volatile int http3Port = -1;
-    private volatile TlsIdentity devTls;
 
-    /**
-     * @param tls HTTP/3 identity; null makes a self-signed one for localhost (development)
-     */
-    public ApiServer(ApiServerConfig config, NodePorts ports, TlsIdentity tls, Clock clock) {
+    public ApiServer(ApiServerConfig config, NodePorts ports, Clock clock) {
         this.config = config;
         this.ports = ports;
-        this.tls = tls;
         this.clock = clock;
         this.access = new AccessControl(ports.accounts(), new Sessions(config.sessionLifetime(), clock), clock);
         byte[][] doc = new byte[1][];
         this.routes = Api.routes(ports, access, clock, () -> doc[0], metrics::scrape);
         this.openApi = OpenApiDocument.render(routes, config);
         doc[0] = openApi;
+        metrics.operations(routes.routes().stream().map(io.stoq.fragmint.route.Route::operationId).toList());
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(),
+                config.limits().maxConnectionsPerAddress(), metrics);
+        metrics.connections(limiter::open);
     }
 
     public synchronized void start() throws ApiException {
         move(ServerState.STARTING);
+        ApiServerConfig.Listen listen = config.listen();
         try {
+            if (config.http3() && config.tls().certificate() == null) {
+                throw new IllegalArgumentException("HTTP/3 needs a TLS certificate (ApiServerConfig.Tls)");
+            }
             group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("fragmint-io", true),
                     NioIoHandler.newFactory());
-            workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60,
-                    TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workerThreads() * 16),
-                    new DefaultThreadFactory("fragmint-worker", true));
-            workers.allowCoreThreadTimeOut(true);
+            workers = pool("fragmint-worker", config.workers().threads(), 16);
+            uploads = pool("fragmint-upload", config.workers().uploadThreads(), 4);
             EventsSocket events = new EventsSocket(ports.events(), access, workers);
-            ResponseWriter writer = new ResponseWriter(metrics, () -> http3Port, events);
-            dispatcher = new Dispatcher(routes, access, ports.audit(), metrics, workers,
+            ResponseWriter writer = new ResponseWriter(metrics, () -> http3Port, events, workers,
+                    config.timeouts().writeStall());
+            dispatcher = new Dispatcher(routes, access, ports.audit(), metrics, workers, uploads,
                     config, clock, writer);
-            if (config.http3Port() >= 0) {
+            if (config.http3()) {
                 udp = bindHttp3(dispatcher);
                 http3Port = ((InetSocketAddress) udp.localAddress()).getPort();
             }
+            SslContext tls = config.tls().tcp() ? TlsContexts.tcp(config.tls().certificate()) : null;
             tcp = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 256)
                     .childOption(ChannelOption.AUTO_READ, true)
-                    .childHandler(Pipelines.tcp(dispatcher, config))
-                    .bind(config.host(), config.port()).sync().channel();
+                    .childHandler(Pipelines.tcp(dispatcher, config, limiter, metrics, tls))
+                    .bind(listen.host(), listen.port()).sync().channel();
             move(ServerState.RUNNING);
             LOG.info("FragMint API on {} (HTTP/3 on udp {})", baseUri(), http3Port);
         } catch (Exception e) {
@@ -110,36 +121,34 @@ public final class ApiServer implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new ApiException(ApiError.UNAVAILABLE, "cannot start the API on " + config.host() + ":"
-                    + config.port() + ": " + e.getMessage(), e);
+            throw new ApiException(ApiError.UNAVAILABLE, "cannot start the API on " + listen.host() + ":"
+                    + listen.port() + ": " + e.getMessage(), e);
         }
     }
 
+    private static ThreadPoolExecutor pool(String name, int threads, int queuePerThread) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(threads * queuePerThread), new DefaultThreadFactory(name, true));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
     private Channel bindHttp3(Dispatcher dispatcher) throws Exception {
-        TlsIdentity id = tls != null ? tls
-                : TlsIdentity.selfSigned(java.util.List.of("localhost"), java.util.List.of("127.0.0.1"),
-                        java.time.Duration.ofDays(30));
-        this.devTls = id;
-        QuicSslContext ssl = QuicSslContextBuilder.forServer(id.key(), null,
-                        id.chain().toArray(new X509Certificate[0]))
-                .applicationProtocols(Http3.supportedApplicationProtocols())
-                .option(BoringSSLContextOption.GROUPS, QUIC_GROUPS)
-                .build();
         io.netty.channel.ChannelHandler codec = Http3.newQuicServerCodecBuilder()
-                .sslContext(ssl)
-                .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .sslContext(TlsContexts.quic(config.tls().certificate(), QUIC_GROUPS))
+                .maxIdleTimeout(config.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(64L << 20)
                 .initialMaxStreamDataBidirectionalLocal(4L << 20)
                 .initialMaxStreamDataBidirectionalRemote(4L << 20)
-                .initialMaxStreamsBidirectional(256)
-                .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
-                .handler(Pipelines.quicConnection(dispatcher, config))
+                .initialMaxStreamsBidirectional(config.limits().maxStreamsPerConnection())
+                .tokenHandler(new QuicTokens())
+                .handler(Pipelines.quicConnection(dispatcher, config, limiter, metrics))
                 .build();
         return new Bootstrap().group(group).channel(NioDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)
                 .option(ChannelOption.SO_SNDBUF, 4 << 20)
                 .handler(codec)
-                .bind(config.host(), Math.max(0, config.http3Port())).sync().channel();
+                .bind(config.listen().host(), Math.max(0, config.listen().http3Port())).sync().channel();
     }
 
     /** The TCP port bound (useful with port 0). */
@@ -152,14 +161,24 @@ public final class ApiServer implements AutoCloseable {
         return http3Port;
     }
 
-    /** {@code http://host:port}, printed by {@code stoq dev}. */
+    /** {@code https://host:port} with TLS on TCP, else {@code http://host:port}; printed by {@code stoq dev}. */
     public URI baseUri() {
-        return URI.create("http://" + config.host() + ":" + port());
+        String host = config.listen().host();
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return URI.create((config.tls().tcp() ? "https://" : "http://") + host + ":" + port());
     }
 
-    /** The certificate HTTP/3 presents (clients of a dev server trust this one). */
-    public X509Certificate http3Certificate() {
-        return devTls == null ? null : devTls.chain().get(0);
+    /** The leaf certificate HTTPS and HTTP/3 present, or null without TLS. */
+    public X509Certificate certificate() {
+        TlsIdentity id = config.tls().certificate();
+        return id == null ? null : id.chain().get(0);
+    }
+
+    /** The settings this server runs with. */
+    public ApiServerConfig config() {
+        return config;
     }
 
     public RouteTable routes() {
@@ -204,16 +223,20 @@ public final class ApiServer implements AutoCloseable {
             while (dispatcher != null && dispatcher.inFlight() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            if (workers != null) {
-                workers.shutdown();
-                long left = Math.max(0, deadline - System.nanoTime());
-                if (!workers.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-                    workers.shutdownNow();
+            for (ThreadPoolExecutor pool : new ThreadPoolExecutor[] {uploads, workers}) {
+                if (pool != null) {
+                    pool.shutdown();
+                    long left = Math.max(0, deadline - System.nanoTime());
+                    if (!pool.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                        pool.shutdownNow();
+                    }
                 }
             }
         } catch (InterruptedException e) {
-            if (workers != null) {
-                workers.shutdownNow();
+            for (ThreadPoolExecutor pool : new ThreadPoolExecutor[] {uploads, workers}) {
+                if (pool != null) {
+                    pool.shutdownNow();
+                }
             }
             Thread.currentThread().interrupt();
         }

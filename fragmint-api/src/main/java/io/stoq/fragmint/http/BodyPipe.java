@@ -25,6 +25,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *     \--abort()--> FAILED (read throws BodyAbortedException; queued buffers released)
  * </pre>
  *
+ * <p>A consumer waiting for bytes is bounded two ways: a body that brings nothing for the stall
+ * timeout fails, and (once {@link #minRate} is set) so does one that brings fewer than the
+ * minimum bytes in any whole window of the minimum rate. The window is fixed, not restarted by
+ * each byte, so a client trickling one byte at a time cannot keep a worker waiting; time the pipe
+ * spends paused (the consumer was slow, not the client) is not held against the client.
+ *
  * <p>Thread-safety: all state is guarded by {@code lock}; {@link #offer}, {@link #end} and
  * {@link #abort} are called on the event loop, {@link #stream()} reads on the worker.
  */
@@ -39,6 +45,12 @@ final class BodyPipe {
     private final OptionalLong declaredLength;
     private final long readTimeoutNanos;
     private long limit;
+    private long highWater = HIGH_WATER;
+    private ApiServerConfig.MinRate minRate;
+    private Runnable onTooSlow = () -> { };
+    private long windowStart = System.nanoTime();
+    private long windowStartReceived;
+    private Runnable whenDone;
     private long buffered;
     private long received;
     private long consumed;
@@ -64,12 +76,86 @@ final class BodyPipe {
         } finally {
             lock.unlock();
         }
+        fireDoneIfFinished();
+    }
+
+    /**
+     * Requires at least {@code rate.bytes()} in every window of {@code rate.per()} while the
+     * consumer waits; {@code onTooSlow} runs (under the pipe's lock, so it must only count) when a
+     * body is cut for it.
+     */
+    void minRate(ApiServerConfig.MinRate rate, Runnable onTooSlow) {
+        lock.lock();
+        try {
+            this.minRate = rate;
+            this.onTooSlow = onTooSlow;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Never asks the producer to pause: the whole body (at most the limit) is buffered, for a
+     * request that is handed to a worker only once its body is complete.
+     */
+    void bufferWhole() {
+        lock.lock();
+        try {
+            highWater = Long.MAX_VALUE;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code action} once, when the body has ended or failed (straight away if it already
+     * has). It runs on the thread that ended the body (the event loop) and must not block.
+     */
+    void whenDone(Runnable action) {
+        boolean now;
+        lock.lock();
+        try {
+            now = ended || failure != null;
+            if (!now) {
+                whenDone = action;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (now) {
+            action.run();
+        }
+    }
+
+    /** Runs the done-action (outside the lock) once the body has ended or failed. */
+    private void fireDoneIfFinished() {
+        Runnable r = null;
+        lock.lock();
+        try {
+            if (whenDone != null && (ended || failure != null)) {
+                r = whenDone;
+                whenDone = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (r != null) {
+            r.run();
+        }
     }
 
     /**
      * Takes ownership of {@code buf}. Returns true when the producer should pause reading.
      */
     boolean offer(ByteBuf buf) {
+        try {
+            return offerBuffer(buf);
+        } finally {
+            fireDoneIfFinished();
+        }
+    }
+
+    private boolean offerBuffer(ByteBuf buf) {
         lock.lock();
         try {
             if (failure != null || ended) {
@@ -95,7 +181,7 @@ final class BodyPipe {
             queue.add(buf);
             buffered += n;
             changed.signalAll();
-            if (buffered >= HIGH_WATER) {
+            if (buffered >= highWater) {
                 paused = true;
                 return true;
             }
@@ -122,6 +208,7 @@ final class BodyPipe {
         } finally {
             lock.unlock();
         }
+        fireDoneIfFinished();
     }
 
     /** The body will never complete (client gone, decoder error). Releases everything queued. */
@@ -134,6 +221,7 @@ final class BodyPipe {
         } finally {
             lock.unlock();
         }
+        fireDoneIfFinished();
     }
 
     /**
@@ -151,6 +239,7 @@ final class BodyPipe {
         } finally {
             lock.unlock();
         }
+        fireDoneIfFinished();
     }
 
     /** True once every byte of a complete body has arrived (it may not all be consumed yet). */
@@ -192,6 +281,46 @@ final class BodyPipe {
         changed.signalAll();
     }
 
+    /**
+     * Waits (holding {@code lock}) until data, the end or a failure is there, failing the body
+     * when it stalls or falls below the minimum rate.
+     */
+    private void awaitData() throws InterruptedIOException {
+        long stallDeadline = System.nanoTime() + readTimeoutNanos;
+        while (queue.isEmpty() && failure == null && !ended) {
+            long now = System.nanoTime();
+            long wait = stallDeadline - now;
+            if (minRate != null) {
+                long windowEnd = windowStart + minRate.per().toNanos();
+                if (now - windowEnd >= 0) {
+                    long got = received - windowStartReceived;
+                    if (got < minRate.bytes().bytes()) {
+                        onTooSlow.run();
+                        failLocked(ApiError.TRUNCATED_BODY, "request body too slow: " + got + " bytes in "
+                                + ApiServerConfig.Checks.format(minRate.per()) + ", at least " + minRate
+                                + " required");
+                        return;
+                    }
+                    windowStart = now;
+                    windowStartReceived = received;
+                    continue;
+                }
+                wait = Math.min(wait, windowEnd - now);
+            }
+            if (stallDeadline - now <= 0) {
+                failLocked(ApiError.TRUNCATED_BODY, "request body stalled: no data for "
+                        + TimeUnit.NANOSECONDS.toSeconds(readTimeoutNanos) + " s");
+                return;
+            }
+            try {
+                changed.awaitNanos(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while reading request body");
+            }
+        }
+    }
+
     /** The consumer's view; one stream per pipe, used by one worker thread. */
     InputStream stream() {
         return new InputStream() {
@@ -212,21 +341,7 @@ final class BodyPipe {
                 int n;
                 lock.lock();
                 try {
-                    long deadline = System.nanoTime() + readTimeoutNanos;
-                    while (queue.isEmpty() && failure == null && !ended) {
-                        long left = deadline - System.nanoTime();
-                        if (left <= 0) {
-                            failLocked(ApiError.TRUNCATED_BODY, "request body stalled: no data for "
-                                    + TimeUnit.NANOSECONDS.toSeconds(readTimeoutNanos) + " s");
-                            break;
-                        }
-                        try {
-                            changed.awaitNanos(left);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new InterruptedIOException("interrupted while reading request body");
-                        }
-                    }
+                    awaitData();
                     if (failure != null) {
                         throw failure;
                     }
@@ -244,6 +359,9 @@ final class BodyPipe {
                     if (paused && buffered < LOW_WATER) {
                         paused = false;
                         wake = true;
+                        // The client was held back by us; its rate window starts afresh.
+                        windowStart = System.nanoTime();
+                        windowStartReceived = received;
                     }
                 } finally {
                     lock.unlock();

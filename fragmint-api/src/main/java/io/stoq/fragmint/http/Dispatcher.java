@@ -42,6 +42,7 @@ final class Dispatcher {
     private final AuditLog audit;
     private final ApiMetrics metrics;
     private final ExecutorService workers;
+    private final ExecutorService uploads;
     private final ApiServerConfig config;
     private final Clock clock;
     private final ResponseWriter writer;
@@ -49,26 +50,32 @@ final class Dispatcher {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final String idPrefix = Long.toString(System.nanoTime() & 0xffffff, 36);
 
+    /**
+     * @param workers runs requests without a streamed body (and JSON requests once their body is in)
+     * @param uploads runs asset uploads, whose handlers wait on the client's body as it arrives
+     */
     Dispatcher(RouteTable routes, AccessControl access, AuditLog audit, ApiMetrics metrics,
-            ExecutorService workers, ApiServerConfig config, Clock clock, ResponseWriter writer) {
+            ExecutorService workers, ExecutorService uploads, ApiServerConfig config, Clock clock,
+            ResponseWriter writer) {
         this.routes = routes;
         this.access = access;
         this.audit = audit;
         this.metrics = metrics;
         this.workers = workers;
+        this.uploads = uploads;
         this.config = config;
         this.clock = clock;
         this.writer = writer;
-        this.perAccount = new RateLimiter(config.ratePerAccount(), config.rateBurst());
-        this.perAddress = new RateLimiter(config.ratePerAddress(), 2L * config.ratePerAddress());
+        this.perAccount = new RateLimiter(config.rates().perAccount(), config.rates().burst());
+        this.perAddress = new RateLimiter(config.rates().perAddress(), 2L * config.rates().perAddress());
     }
 
     long maxJson() {
-        return config.maxJsonBody().bytes();
+        return config.limits().maxJsonBody().bytes();
     }
 
     Duration bodyReadTimeout() {
-        return config.idleTimeout();
+        return config.timeouts().idle();
     }
 
     String nextRequestId() {
@@ -78,7 +85,7 @@ final class Dispatcher {
     /** Body byte limit for a request, decided on the event loop before any body byte is queued. */
     long bodyLimit(HttpRequest req) {
         Route r = routeOf(req);
-        return r != null && r.request().shape() == Route.Shape.BINARY ? config.maxUploadSize().bytes() : maxJson();
+        return r != null && r.request().shape() == Route.Shape.BINARY ? config.limits().maxUploadSize().bytes() : maxJson();
     }
 
     /** True when the request's route streams its body to the service (uploads). */
@@ -102,7 +109,7 @@ final class Dispatcher {
     }
 
     DataSize maxHeaderSize() {
-        return config.maxHeaderSize();
+        return config.limits().maxHeaderSize();
     }
 
     /** The 413 sent instead of {@code 100 Continue} when the declared body is over the limit. */
@@ -139,22 +146,50 @@ final class Dispatcher {
         }
     }
 
+    /**
+     * Hands the exchange to a worker, choosing the pool so that no shared worker waits on a slow
+     * client: an upload (streamed body) runs on the upload pool, with the body's minimum rate
+     * enforced; a JSON request is buffered (up to its limit) and runs only once its body is
+     * complete; anything else runs at once.
+     */
     void dispatch(HttpExchange ex, RequestHandler handler) {
         inFlight.incrementAndGet();
         metrics.started();
+        ex.pipe.minRate(config.limits().uploadMinRate(), metrics::slowBodyCut);
+        Route.Shape shape = requestShape(ex);
+        if (shape == Route.Shape.BINARY) {
+            submit(uploads, ex, handler, "too many uploads in progress, retry shortly");
+        } else if (shape != Route.Shape.NONE) {
+            ex.pipe.bufferWhole();
+            ex.pipe.whenDone(() -> submit(workers, ex, handler, "server is busy, retry shortly"));
+        } else {
+            submit(workers, ex, handler, "server is busy, retry shortly");
+        }
+    }
+
+    private void submit(ExecutorService pool, HttpExchange ex, RequestHandler handler, String busy) {
         try {
-            workers.execute(() -> run(ex, handler));
+            pool.execute(() -> run(ex, handler));
         } catch (RejectedExecutionException e) {
             ex.pipe.abort(ApiError.UNAVAILABLE, "server busy");
-            writer.problem(ex, handler, ApiError.UNAVAILABLE, "server is busy, retry shortly", Map.of());
-            metrics.finished("unknown", ex.request.method().name(), 503, ex.protocol.tag, Duration.ZERO, 0);
+            writer.problem(ex, handler, ApiError.UNAVAILABLE, busy, Map.of());
+            metrics.finished("unmatched", ex.request.method().name(), 503, ex.protocol.tag, Duration.ZERO, 0);
+        }
+    }
+
+    /** The matched route's request body shape; NONE when no route matches (the worker answers that). */
+    private Route.Shape requestShape(HttpExchange ex) {
+        try {
+            return routes.match(ex.request.method().name(), ex.path).route().request().shape();
+        } catch (ApiException e) {
+            return Route.Shape.NONE;
         }
     }
 
     private void run(HttpExchange ex, RequestHandler handler) {
         long start = System.nanoTime();
         String method = ex.request.method().name();
-        String operation = "unknown";
+        String operation = "unmatched";
         AuditRecord.Outcome outcome = null;
         int status;
         try {
@@ -169,7 +204,7 @@ final class Dispatcher {
                 outcome = AuditRecord.Outcome.PUBLIC;
             } else {
                 outcome = AuditRecord.Outcome.DENIED_RATE_LIMITED;
-                limit(perAddress, "ip:" + ex.remote);
+                limit(perAddress, "ip:" + ConnectionLimiter.key(ex.remote));
                 outcome = AuditRecord.Outcome.DENIED_UNAUTHENTICATED;
                 Caller c = access.authenticate(ex.request.headers().get(HttpHeaderNames.AUTHORIZATION));
                 ex.caller(c);
@@ -185,9 +220,9 @@ final class Dispatcher {
             if (route.request().shape() == Route.Shape.BINARY) {
                 ex.newContent();
                 long declared = ex.newContent().declaredLength().orElse(0);
-                if (declared > config.maxUploadSize().bytes()) {
+                if (declared > config.limits().maxUploadSize().bytes()) {
                     throw new ApiException(ApiError.PAYLOAD_TOO_LARGE, "upload of " + declared
-                            + " bytes exceeds the limit of " + config.maxUploadSize());
+                            + " bytes exceeds the limit of " + config.limits().maxUploadSize());
                 }
             }
             Reply reply = route.handler().handle(ex);

@@ -1,11 +1,9 @@
 package io.stoq.fragmint.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -15,21 +13,22 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.AssetContent;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.route.Reply;
 import java.io.IOException;
-import java.io.InputStream;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.IntSupplier;
 
 /**
  * Renders {@link Reply}s and problems onto a request's channel from a worker thread. Adds the
  * headers every response carries ({@code X-Request-Id}, {@code X-Content-Type-Options: nosniff},
  * {@code Alt-Svc} advertising HTTP/3 on TCP connections) and streams content in 64 KiB steps
- * gated on channel writability, with the download headers of {@link DownloadHeaders}.
+ * gated on channel writability ({@link ContentPump}), with the download headers of
+ * {@link DownloadHeaders}.
  *
  * <p>ByteBuf ownership: each buffer allocated here is handed to {@code writeAndFlush}, which
  * releases it. Thread-safe (stateless apart from configuration).
@@ -40,11 +39,20 @@ final class ResponseWriter {
     private final ApiMetrics metrics;
     private final IntSupplier http3Port;
     private final EventsSocket events;
+    private final Executor workers;
+    private final Duration writeStall;
 
-    ResponseWriter(ApiMetrics metrics, IntSupplier http3Port, EventsSocket events) {
+    /**
+     * @param workers where a download continues after its client caught up
+     * @param writeStall how long a download may wait for a client that does not read
+     */
+    ResponseWriter(ApiMetrics metrics, IntSupplier http3Port, EventsSocket events, Executor workers,
+            Duration writeStall) {
         this.metrics = metrics;
         this.http3Port = http3Port;
         this.events = events;
+        this.workers = workers;
+        this.writeStall = writeStall;
     }
 
     /** Writes {@code reply}; returns the HTTP status sent. */
@@ -124,8 +132,14 @@ final class ResponseWriter {
         finish(ex, handler, res);
     }
 
+    /**
+     * Writes the response head, then hands the body to a {@link ContentPump}, which owns the
+     * content from then on and never holds a worker while the client is slow.
+     */
     private int stream(HttpExchange ex, RequestHandler handler, Reply.Content c) throws IOException {
-        try (AssetContent content = c.content()) {
+        AssetContent content = c.content();
+        boolean handedOver = false;
+        try {
             AssetMetadata m = content.metadata();
             long length = content.range() == null ? 0 : content.range().length();
             int status = c.partial() ? 206 : 200;
@@ -151,30 +165,13 @@ final class ResponseWriter {
                 throw new IOException("response already started");
             }
             ex.ctx.write(head);
-            InputStream in = content.body();
-            long left = length;
-            while (left > 0) {
-                handler.gate().awaitWritable(ex.ctx.channel());
-                int want = (int) Math.min(CHUNK, left);
-                ByteBuf buf = ex.ctx.alloc().buffer(want);
-                int n;
-                try {
-                    n = buf.writeBytes(in, want);
-                } catch (IOException | RuntimeException e) {
-                    buf.release();
-                    throw e;
-                }
-                if (n < 0) {
-                    buf.release();
-                    throw new IOException("content ended " + left + " bytes early");
-                }
-                left -= n;
-                metrics.sent(n);
-                ex.ctx.writeAndFlush(new DefaultHttpContent(buf));
-            }
-            ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f ->
-                    handler.exchangeDone(ex.ctx, ex, close || !f.isSuccess()));
+            handedOver = true;
+            new ContentPump(ex, handler, content, length, close, metrics, workers, writeStall).run();
             return status;
+        } finally {
+            if (!handedOver) {
+                content.close();
+            }
         }
     }
 

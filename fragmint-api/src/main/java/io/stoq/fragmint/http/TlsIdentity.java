@@ -18,16 +18,17 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * The classical TLS key and certificate chain for HTTP/3 (QUIC's BoringSSL cannot carry Falcon
- * certificates, DESIGN.md s.4). stoq-node passes the node's TLS identity; for development
- * {@link #selfSigned} makes an ECDSA P-256 certificate with the given names as SANs (the HTTP/3
- * client checks the hostname, so a SAN is required).
+ * The classical TLS key and certificate chain of the API, served by HTTPS and HTTP/3 (neither
+ * JDK TLS nor QUIC's BoringSSL can carry Falcon certificates, DESIGN.md s.4). stoq-node loads the
+ * operator's certificate or its development certificate; {@link #selfSigned} makes the latter: an
+ * ECDSA P-256 server certificate with the given names as SANs (clients check the host name, so a
+ * SAN is required), shaped so that curl (OpenSSL), the JDK and browsers accept it as its own
+ * trust anchor ({@code curl --cacert}).
  *
  * @param key private key
  * @param chain leaf first
@@ -57,9 +58,18 @@ public record TlsIdentity(PrivateKey key, List<X509Certificate> chain) {
         try {
             b.addExtension(Extension.subjectAlternativeName, false,
                     new GeneralNames(sans.toArray(new GeneralName[0])));
-            X509Certificate cert = new JcaX509CertificateConverter().setProvider(StoqProviders.bc())
-                    .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA")
-                            .setProvider(StoqProviders.bc()).build(kp.getPrivate())));
+            b.addExtension(Extension.basicConstraints, true, new org.bouncycastle.asn1.x509.BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true,
+                    new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature));
+            b.addExtension(Extension.extendedKeyUsage, false,
+                    new org.bouncycastle.asn1.x509.ExtendedKeyUsage(org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_serverAuth));
+            org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils ext = new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils();
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(kp.getPublic()));
+            byte[] der = b.build(new JcaContentSignerBuilder("SHA256withECDSA")
+                    .setProvider(StoqProviders.bc()).build(kp.getPrivate())).getEncoded();
+            X509Certificate cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(der));
             return new TlsIdentity(kp.getPrivate(), List.of(cert));
         } catch (OperatorCreationException | java.io.IOException e) {
             throw new GeneralSecurityException("cannot build the development certificate", e);

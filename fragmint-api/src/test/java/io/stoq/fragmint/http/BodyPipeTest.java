@@ -95,4 +95,60 @@ class BodyPipeTest {
         assertThatThrownBy(() -> pipe.stream().read(new byte[1])).isInstanceOfSatisfying(BodyAbortedException.class,
                 e -> assertThat(e.reason()).isEqualTo(ApiError.TRUNCATED_BODY));
     }
+
+    @Test
+    void minimumRateIsMeasuredOverWholeWindowsNotRestartedByEachByte() throws Exception {
+        BodyPipe pipe = new BodyPipe(OptionalLong.empty(), 1_000_000, () -> { }, Duration.ofSeconds(30));
+        AtomicInteger cuts = new AtomicInteger();
+        pipe.minRate(new ApiServerConfig.MinRate(DataSize.ofKiB(1), Duration.ofMillis(200)), cuts::incrementAndGet);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread trickle = new Thread(() -> {
+            // A byte every 10 ms: the reader never waits long, but 100 B/s is far below 1 KiB per 200 ms.
+            while (!stop.get()) {
+                pipe.offer(chunk(1));
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        trickle.start();
+        try {
+            InputStream in = pipe.stream();
+            assertThatThrownBy(() -> {
+                while (in.read(new byte[64]) >= 0) {
+                    // keep reading
+                }
+            }).isInstanceOfSatisfying(BodyAbortedException.class, e -> {
+                assertThat(e.reason()).isEqualTo(ApiError.TRUNCATED_BODY);
+                assertThat(e.getMessage()).contains("too slow").contains("1KiB per 200ms");
+            });
+            assertThat(cuts.get()).isEqualTo(1);
+        } finally {
+            stop.set(true);
+            trickle.join();
+        }
+    }
+
+    @Test
+    void aBodyAtTheMinimumRateIsNotCut() throws Exception {
+        BodyPipe pipe = new BodyPipe(OptionalLong.empty(), 1_000_000, () -> { }, Duration.ofSeconds(30));
+        pipe.minRate(new ApiServerConfig.MinRate(DataSize.ofKiB(1), Duration.ofSeconds(2)), () -> { });
+        pipe.offer(chunk(2048));
+        Thread feeder = new Thread(() -> {
+            try {
+                for (int i = 1; i < 40; i++) {
+                    pipe.offer(chunk(2048)); // 2 KiB every 100 ms over several windows: forty times the minimum
+                    Thread.sleep(100);
+                }
+                pipe.end();
+            } catch (InterruptedException e) {
+                pipe.abort(ApiError.TRUNCATED_BODY, "interrupted");
+            }
+        });
+        feeder.start();
+        assertThat(pipe.stream().readAllBytes()).hasSize(40 * 2048);
+        feeder.join();
+    }
 }

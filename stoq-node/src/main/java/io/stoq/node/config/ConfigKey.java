@@ -99,6 +99,15 @@ public final class ConfigKey<T> {
         });
     }
 
+    /**
+     * A path that may be left unset (empty text, the default); relative values are resolved by
+     * {@link NodeConfig#optionalPath} against {@code data.dir}.
+     */
+    public static ConfigKey<java.util.Optional<Path>> optionalPath(String name, String description) {
+        return new ConfigKey<>(name, "path", "", "", description,
+                text -> text.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(text.trim())));
+    }
+
     public String name() {
         return name;
     }

@@ -96,6 +96,11 @@ public final class NodeConfig {
         return get(NodeConfigKeys.DATA_DIR).resolve(value);
     }
 
+    /** An optional path key's value, resolved against {@code data.dir} when relative. */
+    public java.util.Optional<Path> optionalPath(ConfigKey<java.util.Optional<Path>> key) {
+        return get(key).map(p -> p.isAbsolute() ? p : get(NodeConfigKeys.DATA_DIR).resolve(p));
+    }
+
     /** Every key with its value and source, in documentation order. */
     public List<Entry> entries() {
         return List.copyOf(entries.values());
@@ -217,7 +222,8 @@ public final class NodeConfig {
         md.append("|---|---|---|---|---|---|\n");
         List<String> rows = new ArrayList<>();
         for (ConfigKey<?> key : NodeConfigKeys.ALL) {
-            rows.add("| `" + key.name() + "` | " + key.type() + " | `" + key.defaultText() + "` | " + key.range().replace("|", "\\|") + " | `"
+            String shownDefault = key.defaultText().isEmpty() ? "(unset)" : "`" + key.defaultText() + "`";
+            rows.add("| `" + key.name() + "` | " + key.type() + " | " + shownDefault + " | " + key.range().replace("|", "\\|") + " | `"
                     + key.environmentVariable() + "` | " + key.description().replace("|", "\\|") + " |");
         }
         md.append(String.join("\n", rows)).append('\n');

@@ -42,6 +42,43 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> API_RATE_BURST = ConfigKey.integer("api.rate-limit.burst", 200, 1, 1_000_000,
             "Requests a credential may send in a burst above the sustained rate (token bucket size).");
 
+    // ---- API: TLS ----
+    public static final ConfigKey<java.util.Optional<java.nio.file.Path>> API_TLS_CERTIFICATE = ConfigKey.optionalPath("api.tls.certificate",
+            "PEM certificate chain (server certificate first) for HTTPS on TCP and for HTTP/3. Unset: plain HTTP on TCP, "
+                    + "and HTTP/3 uses a self-signed certificate kept in DATA/tls (made once).");
+    public static final ConfigKey<java.util.Optional<java.nio.file.Path>> API_TLS_PRIVATE_KEY = ConfigKey.optionalPath("api.tls.private-key",
+            "PEM private key of api.tls.certificate (PKCS#8, or traditional RSA / EC, unencrypted; keep it 0600).");
+    public static final ConfigKey<Boolean> API_ALLOW_INSECURE = ConfigKey.bool("api.allow-insecure", false,
+            "Allow plain HTTP on an api.host other than loopback (for a TLS proxy in front). Otherwise such a node refuses to start.");
+
+    // ---- API: resource limits ----
+    public static final ConfigKey<Integer> API_MAX_CONNECTIONS = ConfigKey.integer("api.max-connections", 4096, 1, 1_000_000,
+            "Open TCP and QUIC connections in total; more are closed at once.");
+    public static final ConfigKey<Integer> API_MAX_CONNECTIONS_PER_IP = ConfigKey.integer("api.max-connections-per-ip", 128, 1, 1_000_000,
+            "Open connections per client address (an IPv6 client counts by its /64); more are closed at once.");
+    public static final ConfigKey<Integer> API_MAX_STREAMS = ConfigKey.integer("api.max-streams-per-connection", 100, 1, 10_000,
+            "Concurrent HTTP/2 streams and HTTP/3 request streams per connection.");
+    public static final ConfigKey<DataSize> API_MAX_HEADER_SIZE = ConfigKey.size("api.max-header-size", "16KiB", DataSize.ofKiB(1), DataSize.ofMiB(1),
+            "Largest request header block; bigger ones get 431.");
+    public static final ConfigKey<Duration> API_HEADER_TIMEOUT = ConfigKey.duration("api.header-timeout", "10s",
+            Duration.ofMillis(100), Duration.ofMinutes(10),
+            "Time a client has to send a request head (and, on a new connection, to finish its TLS handshake) before it is disconnected.");
+    public static final ConfigKey<Duration> API_WRITE_STALL_TIMEOUT = ConfigKey.duration("api.write-stall-timeout", "30s",
+            Duration.ofMillis(100), Duration.ofHours(1),
+            "A response is cut when the client has not read any of it for this long.");
+    public static final ConfigKey<DataSize> API_UPLOAD_MIN_RATE = ConfigKey.size("api.upload-min-rate", "64KiB", DataSize.ofBytes(1), DataSize.ofGiB(1),
+            "Least bytes a request body must bring in each api.upload-min-rate-window; a slower one is cut with 400.");
+    public static final ConfigKey<Duration> API_UPLOAD_MIN_RATE_WINDOW = ConfigKey.duration("api.upload-min-rate-window", "20s",
+            Duration.ofMillis(100), Duration.ofHours(1),
+            "The fixed window the minimum request body rate is measured over (it does not restart on each byte).");
+    public static final ConfigKey<Duration> API_IDLE_TIMEOUT = ConfigKey.duration("api.idle-timeout", "5m",
+            Duration.ofSeconds(1), Duration.ofDays(1),
+            "A connection with no traffic for this long is closed (also QUIC's idle timeout).");
+    public static final ConfigKey<Integer> API_WORKERS = ConfigKey.integer("api.workers", 32, 2, 1024,
+            "Threads running API requests (queue 16 per thread, then 503). Downloads never hold one while a client is slow.");
+    public static final ConfigKey<Integer> API_UPLOAD_WORKERS = ConfigKey.integer("api.upload-workers", 16, 1, 1024,
+            "Threads running asset uploads, apart from api.workers, since an upload waits on its client (queue 4 per thread, then 503).");
+
     // ---- local shard store ----
     public static final ConfigKey<Boolean> STORE_FSYNC = ConfigKey.bool("store.fsync", true,
             "fsync every shard (and its directory entry) before acknowledging it. Turn off only for throwaway benchmarks.");
@@ -80,6 +117,10 @@ public final class NodeConfigKeys {
             DATA_DIR,
             NODE_KEYS_DIR, NODE_CERTIFICATE, NODE_ROOT_CERTIFICATE, NODE_CRL,
             API_HOST, API_PORT, API_HTTP3, API_MAX_BODY, API_MAX_JSON_BODY, API_RATE_LIMIT, API_RATE_BURST,
+            API_TLS_CERTIFICATE, API_TLS_PRIVATE_KEY, API_ALLOW_INSECURE,
+            API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_IP, API_MAX_STREAMS, API_MAX_HEADER_SIZE, API_HEADER_TIMEOUT,
+            API_WRITE_STALL_TIMEOUT, API_UPLOAD_MIN_RATE, API_UPLOAD_MIN_RATE_WINDOW, API_IDLE_TIMEOUT, API_WORKERS,
+            API_UPLOAD_WORKERS,
             STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD,
             SHARD_PARALLELISM,
             LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,

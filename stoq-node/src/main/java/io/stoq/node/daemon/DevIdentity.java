@@ -10,6 +10,7 @@ import io.stoq.crypto.ca.NodeIdentityExtension;
 import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.keys.PemFiles;
+import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import java.io.IOException;
@@ -26,7 +27,8 @@ import java.util.List;
 /**
  * The identity of a development node under {@code DATA}: a dev CA in {@code DATA/ca}, node keys
  * (unencrypted: development only) and a 30-day certificate with every role (the voter role
- * included: the dev node proposes every block) in {@code DATA/node}. Created on first call,
+ * included: the dev node proposes every block) in {@code DATA/node}; and the API's own TLS
+ * certificate in {@code DATA/tls} ({@link #ensureApiCertificate}). Created on first call,
  * reused afterwards; the certificate is renewed when it expires within two days or lacks the voter
  * role, and the CA's CRL re-signed when it goes stale within two days (proof bundles carry it).
  * A dev node boots exactly like a production node: the paths are the config defaults. A data
@@ -81,6 +83,59 @@ public final class DevIdentity {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "development identity in " + data + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where the API's own certificate lives under {@code DATA}. */
+    public static final String API_TLS_DIR = "tls";
+    public static final String API_CERTIFICATE = "api.crt.pem";
+    public static final String API_PRIVATE_KEY = "api.key.pem";
+    /** How long a made API certificate is valid; it is renewed when it has less than {@link #API_RENEW} left. */
+    static final Duration API_VALIDITY = Duration.ofDays(365);
+    static final Duration API_RENEW = Duration.ofDays(30);
+
+    /**
+     * The API certificate that stays the same across restarts, so clients can trust or pin it:
+     * {@code DATA/tls/api.crt.pem} (self-signed ECDSA P-256 for {@code 127.0.0.1}, {@code ::1} and
+     * {@code localhost}) and {@code DATA/tls/api.key.pem} (0600, in a 0700 directory). Made on the
+     * first call and reused afterwards; made anew only when it expires within 30 days or the pair
+     * no longer matches (the key is written first, the certificate last). It serves
+     * {@code stoq dev --tls} (HTTPS and HTTP/3), and HTTP/3 of any node with no
+     * {@code api.tls.certificate}.
+     *
+     * @param created true when this call made the files
+     * @param certificate the certificate file (what a client trusts: {@code curl --cacert})
+     * @param privateKey its key
+     */
+    public record ApiCertificate(boolean created, Path certificate, Path privateKey) {}
+
+    public static ApiCertificate ensureApiCertificate(Path data) throws NodeException {
+        Path dir = data.resolve(API_TLS_DIR);
+        Path cert = dir.resolve(API_CERTIFICATE);
+        Path key = dir.resolve(API_PRIVATE_KEY);
+        try {
+            if (Files.exists(cert) && Files.exists(key)) {
+                try {
+                    X509Certificate current = ApiTlsFiles.load(cert, key, Instant.now()).chain().get(0);
+                    if (current.getNotAfter().toInstant().isAfter(Instant.now().plus(API_RENEW))) {
+                        return new ApiCertificate(false, cert, key);
+                    }
+                } catch (NodeException unusable) {
+                    // e.g. a crash between writing the new key and the new certificate: make a new pair
+                    org.slf4j.LoggerFactory.getLogger(DevIdentity.class).warn("replacing the API certificate in {}: {}",
+                            dir, unusable.getMessage());
+                }
+            }
+            SecureFiles.createPrivateDirectory(dir);
+            io.stoq.fragmint.http.TlsIdentity id = io.stoq.fragmint.http.TlsIdentity.selfSigned(List.of("localhost"),
+                    List.of("127.0.0.1", "::1"), API_VALIDITY);
+            PemFiles.writePrivateKey(key, id.key(), null);
+            PemFiles.writeCertificates(cert, id.chain());
+            return new ApiCertificate(true, cert, key);
+        } catch (CryptoException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "API certificate in " + dir + ": " + e.getMessage(), e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot make the API certificate in " + dir + ": " + e.getMessage(), e);
         }
     }
 

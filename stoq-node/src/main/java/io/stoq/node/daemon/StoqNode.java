@@ -9,6 +9,7 @@ import io.stoq.crypto.keys.PemFiles;
 import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.fragmint.http.ApiServer;
 import io.stoq.fragmint.http.ApiServerConfig;
+import io.stoq.fragmint.http.TlsIdentity;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.HealthProbe;
 import io.stoq.fragmint.port.NodePorts;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running node: identity, local shard store, ledger service, accounts and audit log, asset
- * service and the FragMint API server (HTTP/1.1, h2c and HTTP/3), built from a {@link NodeConfig}.
+ * service and the FragMint API server (HTTPS or, on loopback, plain HTTP and h2c; HTTP/3), built
+ * from a {@link NodeConfig}.
  * {@link #start} opens everything in dependency order and {@link #close} releases it in reverse
  * (API first, so in-flight uploads drain before the stores close). Everything is durable, so a
  * restart on the same data directory picks up where the last run left off.
@@ -89,6 +91,7 @@ public final class StoqNode implements AutoCloseable {
 
     private void open(Clock clock, boolean devAdmin) throws NodeException {
         life.transition(LifeCycle.State.STARTING);
+        requireTlsOffLoopback(config);
         Path data = config.path(NodeConfigKeys.DATA_DIR);
         NodeKeys keys;
         List<X509Certificate> chain;
@@ -110,6 +113,8 @@ public final class StoqNode implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create " + data + ": " + e.getMessage(), e);
         }
+        // TLS files are checked before any database is opened: a bad path fails fast.
+        ApiServerConfig.Tls tls = apiTls(config.get(NodeConfigKeys.API_HTTP3), data, clock);
         Thread warm = new Thread(AesGcm::warmUp, "stoq-gcm-warmup");
         warm.setDaemon(true);
         warm.start();
@@ -153,7 +158,7 @@ public final class StoqNode implements AutoCloseable {
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
         NodePorts ports = new NodePorts(assets, view, view, accounts.accounts(), accounts.audit(), ledger.events(), health);
-        server = new ApiServer(apiConfig(port), ports, null, clock);
+        server = new ApiServer(apiConfig(port, tls), ports, clock);
         try {
             server.start();
         } catch (ApiException e) {
@@ -165,16 +170,93 @@ public final class StoqNode implements AutoCloseable {
         LOG.info("node {} serving on {}", identity.nodeId(), server.baseUri());
     }
 
-    private ApiServerConfig apiConfig(int port) {
+    /**
+     * Maps the node's {@code api.*} keys onto the API server's config groups, and picks the TLS
+     * certificate: the operator's ({@code api.tls.*}, HTTPS and HTTP/3), else the node's own
+     * stable one in {@code DATA/tls} for HTTP/3 alone.
+     */
+    private ApiServerConfig apiConfig(int port, ApiServerConfig.Tls tls) {
         ApiServerConfig d = ApiServerConfig.defaults();
         int http3 = config.get(NodeConfigKeys.API_HTTP3) ? (port == 0 ? 0 : port) : -1;
         double rate = config.get(NodeConfigKeys.API_RATE_LIMIT);
         int burst = config.get(NodeConfigKeys.API_RATE_BURST);
-        return new ApiServerConfig(config.get(NodeConfigKeys.API_HOST), port, http3,
-                io.stoq.fragmint.http.DataSize.ofBytes(config.get(NodeConfigKeys.API_MAX_JSON_BODY).bytes()),
-                io.stoq.fragmint.http.DataSize.ofBytes(config.get(NodeConfigKeys.API_MAX_BODY).bytes()), d.maxHeaderSize(),
-                (int) Math.max(1, Math.ceil(rate)), burst, Math.max(2 * (int) Math.ceil(rate), d.ratePerAddress()),
-                d.workerThreads(), d.sessionLifetime(), d.idleTimeout());
+        return d.toBuilder()
+                .listen(new ApiServerConfig.Listen(config.get(NodeConfigKeys.API_HOST), port, http3))
+                .tls(tls)
+                .limits(new ApiServerConfig.Limits(apiSize(NodeConfigKeys.API_MAX_JSON_BODY), apiSize(NodeConfigKeys.API_MAX_BODY),
+                        apiSize(NodeConfigKeys.API_MAX_HEADER_SIZE), config.get(NodeConfigKeys.API_MAX_CONNECTIONS),
+                        config.get(NodeConfigKeys.API_MAX_CONNECTIONS_PER_IP), config.get(NodeConfigKeys.API_MAX_STREAMS),
+                        new ApiServerConfig.MinRate(apiSize(NodeConfigKeys.API_UPLOAD_MIN_RATE),
+                                config.get(NodeConfigKeys.API_UPLOAD_MIN_RATE_WINDOW))))
+                .timeouts(new ApiServerConfig.Timeouts(config.get(NodeConfigKeys.API_IDLE_TIMEOUT),
+                        config.get(NodeConfigKeys.API_HEADER_TIMEOUT), config.get(NodeConfigKeys.API_WRITE_STALL_TIMEOUT)))
+                .rates(new ApiServerConfig.Rates((int) Math.max(1, Math.ceil(rate)), burst,
+                        Math.max(2 * (int) Math.ceil(rate), d.rates().perAddress())))
+                .workers(new ApiServerConfig.Workers(config.get(NodeConfigKeys.API_WORKERS),
+                        config.get(NodeConfigKeys.API_UPLOAD_WORKERS)))
+                .build();
+    }
+
+    private io.stoq.fragmint.http.DataSize apiSize(io.stoq.node.config.ConfigKey<io.stoq.node.config.DataSize> key) {
+        return io.stoq.fragmint.http.DataSize.ofBytes(config.get(key).bytes());
+    }
+
+    private ApiServerConfig.Tls apiTls(boolean http3, Path data, Clock clock) throws NodeException {
+        java.util.Optional<Path> cert = config.optionalPath(NodeConfigKeys.API_TLS_CERTIFICATE);
+        java.util.Optional<Path> key = config.optionalPath(NodeConfigKeys.API_TLS_PRIVATE_KEY);
+        if (cert.isPresent() != key.isPresent()) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "set both api.tls.certificate and api.tls.private-key, or neither"
+                    + " (only " + (cert.isPresent() ? "api.tls.certificate" : "api.tls.private-key") + " is set)");
+        }
+        if (cert.isPresent()) {
+            TlsIdentity id = ApiTlsFiles.load(cert.get(), key.get(), clock.instant());
+            LOG.info("API TLS certificate {} ({}), valid until {}", cert.get(),
+                    id.chain().get(0).getSubjectX500Principal().getName(), id.chain().get(0).getNotAfter().toInstant());
+            return ApiServerConfig.Tls.https(id);
+        }
+        if (!http3) {
+            return ApiServerConfig.Tls.OFF;
+        }
+        DevIdentity.ApiCertificate own = DevIdentity.ensureApiCertificate(data);
+        if (own.created()) {
+            LOG.info("made the HTTP/3 certificate {} (kept across restarts; clients trust or pin it)", own.certificate());
+        }
+        return ApiServerConfig.Tls.http3Only(ApiTlsFiles.load(own.certificate(), own.privateKey(), clock.instant()));
+    }
+
+    /**
+     * Refuses plain HTTP on an address other clients can reach: without {@code api.tls.*} the API
+     * may listen only on loopback, unless the operator says {@code api.allow-insecure=true} (a TLS
+     * proxy in front). Checked before anything is opened.
+     */
+    static void requireTlsOffLoopback(NodeConfig config) throws NodeException {
+        String host = config.get(NodeConfigKeys.API_HOST);
+        boolean tls = config.get(NodeConfigKeys.API_TLS_CERTIFICATE).isPresent()
+                || config.get(NodeConfigKeys.API_TLS_PRIVATE_KEY).isPresent();
+        if (tls || isLoopback(host)) {
+            return;
+        }
+        if (config.get(NodeConfigKeys.API_ALLOW_INSECURE)) {
+            LOG.warn("serving plain HTTP on {} (api.allow-insecure=true): credentials cross the network in clear "
+                    + "unless a TLS proxy is in front", host);
+            return;
+        }
+        throw new NodeException(NodeErrorCode.BAD_CONFIG, "refusing to serve plain HTTP on api.host " + host
+                + ", which is not a loopback address: set api.tls.certificate and api.tls.private-key (PEM files), "
+                + "or api.host=127.0.0.1, or api.allow-insecure=true if a TLS proxy sits in front");
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** Closes the node when the JVM is asked to stop (SIGTERM, Ctrl-C). */

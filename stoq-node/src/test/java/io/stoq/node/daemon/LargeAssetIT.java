@@ -183,7 +183,7 @@ class LargeAssetIT {
                     mbps(SIZE, down), mbps(SIZE, down) / pipeline, heap.peak.get() >> 20));
         }
         // HTTP/3 upload and download
-        try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().http3Certificate());
+        try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().certificate());
                 HeapSampler heap = new HeapSampler()) {
             Generated src3 = new Generated(SIZE);
             HashingSink created = new HashingSink();

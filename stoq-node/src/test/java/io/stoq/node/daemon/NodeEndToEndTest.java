@@ -266,7 +266,7 @@ class NodeEndToEndTest {
     @Test
     void http3UploadAndDownloadMatchHttp11() throws Exception {
         byte[] data = random(1024 * 1024 + 11, 11);
-        try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().http3Certificate())) {
+        try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().certificate())) {
             Map<String, String> auth = Map.of("authorization", "Bearer " + t.keys.get("alice"),
                     "content-type", "application/octet-stream");
             ByteArrayOutputStream created = new ByteArrayOutputStream();

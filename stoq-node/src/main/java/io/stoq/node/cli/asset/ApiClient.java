@@ -33,15 +33,23 @@ final class ApiClient {
     private final URI base;
     private final String key;
 
-    ApiClient(URI base, String key) {
+    /**
+     * @param ssl the TLS trust for an https {@code base}, or null for the JDK's default CAs
+     */
+    ApiClient(URI base, String key, javax.net.ssl.SSLContext ssl) {
         this.base = base;
         this.key = key;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10));
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        this.http = b.build();
     }
 
     static ApiClient of(ClientOptions options) throws ApiException {
-        return new ApiClient(options.baseUri(), options.apiKey());
+        URI base = options.baseUri();
+        return new ApiClient(base, options.apiKey(), "https".equals(base.getScheme()) ? options.sslContext() : null);
     }
 
     HttpRequest.Builder request(String pathAndQuery) {
@@ -104,6 +112,12 @@ final class ApiClient {
         } catch (ConnectException e) {
             throw new ApiException(ApiError.UNAVAILABLE, "cannot reach the node at " + base
                     + " (is `stoq dev` running? set --url or STOQ_URL)", e);
+        } catch (javax.net.ssl.SSLHandshakeException e) {
+            throw new ApiException(ApiError.UNAVAILABLE, "TLS with " + base + " failed: the node's certificate is not "
+                    + "trusted here, or not issued for this host; pass the certificate to trust with --cacert FILE "
+                    + "(for `stoq dev --tls`: --cacert data/tls/api.crt.pem)", e);
+        } catch (javax.net.ssl.SSLException e) {
+            throw new ApiException(ApiError.UNAVAILABLE, "TLS with " + base + " failed (is it an https port?)", e);
         } catch (IOException e) {
             throw new ApiException(ApiError.UNAVAILABLE, "request to " + base + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {

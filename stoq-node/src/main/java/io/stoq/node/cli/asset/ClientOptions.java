@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,8 +27,36 @@ public final class ClientOptions {
                     + "The environment variable STOQ_API_KEY, when set, is used instead.")
     Path keyFile;
 
+    @Option(names = "--cacert", paramLabel = "FILE", defaultValue = "${env:STOQ_CACERT}",
+            description = "For https URLs, trust only the certificates in this PEM file (env STOQ_CACERT). "
+                    + "Default: the system's CAs, plus tls/api.crt.pem beside --key-file when it exists "
+                    + "(the certificate of `stoq dev --tls`).")
+    Path cacert;
+
     /** Test seam: a key given directly wins over the environment and the file. */
     String keyOverride;
+
+    /** The development certificate that `stoq dev` keeps beside its admin key file. */
+    Path devCertificate() {
+        Path dir = keyFile.toAbsolutePath().getParent();
+        return dir == null ? null : dir.resolve("tls").resolve("api.crt.pem");
+    }
+
+    /**
+     * The TLS trust for https URLs: only {@code --cacert}'s certificates when given; else the JDK's
+     * default CAs plus the development certificate beside the key file when it exists; else null
+     * (the JDK default). Host names are checked either way.
+     */
+    SSLContext sslContext() throws ApiException {
+        if (cacert != null) {
+            return TrustFiles.trusting(TrustFiles.read(cacert, "--cacert"), false);
+        }
+        Path dev = devCertificate();
+        if (dev != null && Files.isRegularFile(dev)) {
+            return TrustFiles.trusting(TrustFiles.read(dev, "the development certificate"), true);
+        }
+        return null;
+    }
 
     URI baseUri() throws ApiException {
         try {

@@ -62,6 +62,9 @@ public final class ConfigCommand extends GroupCommand {
         }
 
         private static String render(Object value) {
+            if (value instanceof java.util.Optional<?> o) {
+                return o.map(String::valueOf).orElse("(unset)");
+            }
             return value instanceof Duration d ? ConfigKey.format(d) : String.valueOf(value);
         }
     }

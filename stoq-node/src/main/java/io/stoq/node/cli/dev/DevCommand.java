@@ -23,17 +23,22 @@ import picocli.CommandLine.Spec;
  * <p>First start creates a development CA, a node identity and the {@code admin} account (its API
  * key in {@code DATA/dev-admin.key}, mode 0600); later starts reuse them and everything stored.
  * Then the node serves the FragMint API on 127.0.0.1 until SIGTERM or Ctrl-C, which shut it down
- * gracefully (in-flight uploads drain, stores close).
+ * gracefully (in-flight uploads drain, stores close). Plain HTTP by default; with {@code --tls},
+ * HTTPS with the development certificate {@code DATA/tls/api.crt.pem}, made once and kept, which
+ * clients trust ({@code curl --cacert data/tls/api.crt.pem}). HTTP/3 always uses that certificate.
  */
 @Command(
         name = "dev",
         description = {"Run a single-node development network: creates a dev CA, node keys and certificate and the",
             "admin account under --data on first start (unencrypted keys: development only), then serves the",
             "FragMint API on 127.0.0.1 until SIGTERM / Ctrl-C. The base URL is printed on a line of its own;",
-            "the admin API key is in DATA/dev-admin.key (send it as 'Authorization: Bearer KEY')."},
+            "the admin API key is in DATA/dev-admin.key (send it as 'Authorization: Bearer KEY').",
+            "With --tls it serves HTTPS with the certificate DATA/tls/api.crt.pem (made once, kept)."},
         footer = {"", "Examples:", "  stoq dev",
             "  stoq dev --data /tmp/stoq-dev --port 9090",
-            "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" http://127.0.0.1:8080/v1/assets"})
+            "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" http://127.0.0.1:8080/v1/assets",
+            "  stoq dev --tls",
+            "  curl --cacert data/tls/api.crt.pem https://127.0.0.1:8080/healthz"})
 public final class DevCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,6 +52,10 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "API port on 127.0.0.1, TCP and UDP (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
 
+    @Option(names = "--tls", description = "Serve HTTPS (HTTP/1.1 and HTTP/2) with DATA/tls/api.crt.pem; "
+            + "clients trust that file (curl --cacert, stoq asset --cacert).")
+    boolean tls;
+
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable), e.g. -D ledger.block-interval=20ms.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -58,6 +67,11 @@ public final class DevCommand implements Callable<Integer> {
         keys.put("data.dir", data.toString());
         keys.put("api.host", "127.0.0.1");
         keys.put("api.port", Integer.toString(port));
+        DevIdentity.ApiCertificate certificate = DevIdentity.ensureApiCertificate(data);
+        if (tls && !keys.containsKey("api.tls.certificate")) {
+            keys.put("api.tls.certificate", certificate.certificate().toAbsolutePath().toString());
+            keys.put("api.tls.private-key", certificate.privateKey().toAbsolutePath().toString());
+        }
         NodeConfig config = NodeConfig.load(null, System.getenv(), keys);
         StoqNode node = StoqNode.start(config, Clock.systemUTC(), true).closeOnShutdown();
         String base = node.baseUri().toString().replaceAll("/$", "");
@@ -68,13 +82,19 @@ public final class DevCommand implements Callable<Integer> {
             json.put("data", data.toAbsolutePath().toString());
             json.put("nodeId", id.identity().nodeId());
             json.put("adminKeyFile", node.devAdmin().keyFile().toString());
+            json.put("certificate", certificate.certificate().toString());
             json.put("created", id.created() || node.devAdmin().created());
             Json.print(out, json);
         } else {
             out.printf("stoq dev: %s development node %s in %s%n", id.created() ? "created" : "reusing",
                     id.identity().nodeId(), data.toAbsolutePath());
             out.printf("  admin API key: %s%n", node.devAdmin().keyFile());
-            out.printf("  HTTP/1.1 and h2c on TCP, HTTP/3 on UDP %d; stop with Ctrl-C or SIGTERM%n", node.http3Port());
+            if (tls) {
+                out.printf("  HTTPS (HTTP/1.1, HTTP/2) on TCP, HTTP/3 on UDP %d; stop with Ctrl-C or SIGTERM%n", node.http3Port());
+                out.printf("  clients trust %s (curl --cacert %s)%n", certificate.certificate(), certificate.certificate());
+            } else {
+                out.printf("  HTTP/1.1 and h2c on TCP, HTTP/3 on UDP %d; stop with Ctrl-C or SIGTERM%n", node.http3Port());
+            }
             out.println(base);
         }
         out.flush();

@@ -72,7 +72,7 @@ class AssetCliTest {
         InMemoryAssets assets = new InMemoryAssets(dir.resolve("assets"), clock, ledger);
         NodePorts ports = new NodePorts(assets, new InMemoryTokens(ledger), ledger, accounts.accounts(),
                 accounts.audit(), ledger, () -> new HealthProbe.Status(true, "ready"));
-        server = new ApiServer(ApiServerConfig.defaults().withPorts(0, -1), ports, null, clock);
+        server = new ApiServer(ApiServerConfig.defaults().withPorts(0, -1), ports, clock);
         server.start();
     }
 
