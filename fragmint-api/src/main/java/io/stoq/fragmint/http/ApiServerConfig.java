@@ -1,5 +1,6 @@
 package io.stoq.fragmint.http;
 
+import io.stoq.fragmint.auth.AuthSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -20,10 +21,22 @@ import java.util.Objects;
  * @param workerThreads threads running handlers and blocking port calls (default 32)
  * @param sessionLifetime how long a TOTP-verified session lasts (default 15 minutes)
  * @param idleTimeout connections idle this long are closed (default 5 minutes)
+ * @param auth second-factor lockout thresholds and enrollment code lifetime
+ *     ({@link AuthSettings#defaults()})
  */
 public record ApiServerConfig(String host, int port, int http3Port, DataSize maxJsonBody,
         DataSize maxUploadSize, DataSize maxHeaderSize, int ratePerAccount, int rateBurst,
-        int ratePerAddress, int workerThreads, Duration sessionLifetime, Duration idleTimeout) {
+        int ratePerAddress, int workerThreads, Duration sessionLifetime, Duration idleTimeout,
+        AuthSettings auth) {
+
+    /** Everything but the auth settings, which take their defaults. */
+    public ApiServerConfig(String host, int port, int http3Port, DataSize maxJsonBody,
+            DataSize maxUploadSize, DataSize maxHeaderSize, int ratePerAccount, int rateBurst,
+            int ratePerAddress, int workerThreads, Duration sessionLifetime, Duration idleTimeout) {
+        this(host, port, http3Port, maxJsonBody, maxUploadSize, maxHeaderSize, ratePerAccount,
+                rateBurst, ratePerAddress, workerThreads, sessionLifetime, idleTimeout,
+                AuthSettings.defaults());
+    }
 
     public ApiServerConfig {
         Objects.requireNonNull(host, "host");
@@ -47,6 +60,7 @@ public record ApiServerConfig(String host, int port, int http3Port, DataSize max
         }
         Objects.requireNonNull(sessionLifetime, "sessionLifetime");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(auth, "auth");
     }
 
     public static ApiServerConfig defaults() {
@@ -57,16 +71,22 @@ public record ApiServerConfig(String host, int port, int http3Port, DataSize max
     public ApiServerConfig withPorts(int newPort, int newHttp3Port) {
         return new ApiServerConfig(host, newPort, newHttp3Port, maxJsonBody, maxUploadSize,
                 maxHeaderSize, ratePerAccount, rateBurst, ratePerAddress, workerThreads,
-                sessionLifetime, idleTimeout);
+                sessionLifetime, idleTimeout, auth);
     }
 
     public ApiServerConfig withMaxUploadSize(DataSize size) {
         return new ApiServerConfig(host, port, http3Port, maxJsonBody, size, maxHeaderSize,
-                ratePerAccount, rateBurst, ratePerAddress, workerThreads, sessionLifetime, idleTimeout);
+                ratePerAccount, rateBurst, ratePerAddress, workerThreads, sessionLifetime, idleTimeout, auth);
     }
 
     public ApiServerConfig withRates(int perAccount, int burst, int perAddress) {
         return new ApiServerConfig(host, port, http3Port, maxJsonBody, maxUploadSize, maxHeaderSize,
-                perAccount, burst, perAddress, workerThreads, sessionLifetime, idleTimeout);
+                perAccount, burst, perAddress, workerThreads, sessionLifetime, idleTimeout, auth);
+    }
+
+    public ApiServerConfig withAuth(AuthSettings newAuth) {
+        return new ApiServerConfig(host, port, http3Port, maxJsonBody, maxUploadSize, maxHeaderSize,
+                ratePerAccount, rateBurst, ratePerAddress, workerThreads, sessionLifetime, idleTimeout,
+                newAuth);
     }
 }
