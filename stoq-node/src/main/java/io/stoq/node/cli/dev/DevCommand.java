@@ -68,12 +68,17 @@ public final class DevCommand implements Callable<Integer> {
             json.put("data", data.toAbsolutePath().toString());
             json.put("nodeId", id.identity().nodeId());
             json.put("adminKeyFile", node.devAdmin().keyFile().toString());
+            Path code = node.devAdmin().enrollmentCodeFile();
+            json.put("adminEnrollmentCodeFile", code == null ? null : code.toString());
             json.put("created", id.created() || node.devAdmin().created());
             Json.print(out, json);
         } else {
             out.printf("stoq dev: %s development node %s in %s%n", id.created() ? "created" : "reusing",
                     id.identity().nodeId(), data.toAbsolutePath());
             out.printf("  admin API key: %s%n", node.devAdmin().keyFile());
+            if (node.devAdmin().enrollmentCodeFile() != null) {
+                out.printf("  admin TOTP enrollment code (one-time): %s%n", node.devAdmin().enrollmentCodeFile());
+            }
             out.printf("  HTTP/1.1 and h2c on TCP, HTTP/3 on UDP %d; stop with Ctrl-C or SIGTERM%n", node.http3Port());
             out.println(base);
         }
