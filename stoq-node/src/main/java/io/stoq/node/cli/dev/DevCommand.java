@@ -27,13 +27,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "dev",
-        description = {"Run a single-node development network: creates a dev CA, node keys and certificate and the",
-            "admin account under --data on first start (unencrypted keys: development only), then serves the",
-            "FragMint API on 127.0.0.1 until SIGTERM / Ctrl-C. The base URL is printed on a line of its own;",
-            "the admin API key is in DATA/dev-admin.key (send it as 'Authorization: Bearer KEY')."},
+        description = {"Run a single-node development network on 127.0.0.1.",
+            "On first start it creates, under --data, a dev CA, node keys and certificate",
+            "(unencrypted: development only) and the admin account; then it serves the",
+            "FragMint API until SIGTERM or Ctrl-C. The base URL is printed on a line of its",
+            "own. The admin's API key is in DATA/dev-admin.key (send it as 'Authorization:",
+            "Bearer KEY'); until the admin enrolls a TOTP second factor,",
+            "DATA/dev-admin.enrollment-code holds a one-time code for that (see",
+            "docs/accounts.md)."},
         footer = {"", "Examples:", "  stoq dev",
             "  stoq dev --data /tmp/stoq-dev --port 9090",
-            "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" http://127.0.0.1:8080/v1/assets"})
+            "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" \\",
+            "      http://127.0.0.1:8080/v1/assets"})
 public final class DevCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -44,10 +49,10 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path data;
 
-    @Option(names = "--port", defaultValue = "8080", description = "API port on 127.0.0.1, TCP and UDP (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(names = "--port", defaultValue = "8080", description = "API port on 127.0.0.1, TCP and UDP; 0 picks any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable), e.g. -D ledger.block-interval=20ms.")
+    @Option(names = "-D", paramLabel = "KEY=VALUE", description = {"Override a config key (repeatable), for example", "-D ledger.block-interval=20ms"})
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Override

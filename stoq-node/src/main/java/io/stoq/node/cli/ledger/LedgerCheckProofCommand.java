@@ -28,11 +28,13 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "check-proof",
         description = {"Check a proof bundle offline against the network root.",
-            "Check a proof bundle offline against a network root certificate: the tx signature, its inclusion in",
-            "the block's tx merkle root, the block header's proposer signature, and the proposer's (and a node signer's)",
-            "certificate chain to the root at the block's time. Needs no ledger and no network. Exit 34 when invalid."},
+            "Checks, against a network root certificate: the tx signature, its inclusion in",
+            "the block's tx merkle root, the block header's proposer signature, and the",
+            "proposer's (and a node signer's) certificate chain to the root at the block's",
+            "time. Needs no ledger and no network. Exit 34 when invalid."},
         footer = {"", "Examples:", "  stoq ledger check-proof tx-3f2a01c9.stqproof --root ca/root.crt.pem",
-            "  stoq ledger check-proof transfer.stqproof --root bench-ledger/network-root.pem --json"})
+            "  stoq ledger check-proof transfer.stqproof \\",
+            "      --root bench-ledger/network-root.pem --json"})
 public final class LedgerCheckProofCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

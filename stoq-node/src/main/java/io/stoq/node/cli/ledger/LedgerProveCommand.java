@@ -26,11 +26,13 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "prove",
         description = {"Export a proof bundle for a committed tx.",
-            "Export a proof bundle for transaction TX (its 64-hex-digit id): the tx, its merkle inclusion path,",
-            "the signed block header, and the certificate chains of the block's proposer and (for node-signed txs) the",
-            "signer. Anyone holding the network root certificate can check it offline with `stoq ledger check-proof`."},
+            "The bundle for transaction TX (its 64-hex-digit id) holds the tx, its merkle",
+            "inclusion path, the signed block header, and the certificate chains of the",
+            "block's proposer and (for node-signed txs) the signer. Anyone holding the",
+            "network root certificate can check it offline with `stoq ledger check-proof`."},
         footer = {"", "Examples:", "  stoq ledger prove 3f2a...c9 --data data/ledger",
-            "  stoq ledger prove 3f2a...c9 --data bench-ledger --out transfer.stqproof --json"})
+            "  stoq ledger prove 3f2a...c9 --data bench-ledger --out transfer.stqproof \\",
+            "      --json"})
 public final class LedgerProveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

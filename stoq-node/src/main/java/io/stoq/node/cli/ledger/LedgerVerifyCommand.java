@@ -22,10 +22,11 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "verify",
         description = {"Re-walk the whole chain and name the first bad block.",
-            "Re-walk a ledger from block 0 trusting nothing stored: header links and signatures, tx merkle roots,",
-            "every tx's bytes and signature and validity, the proposer of each block, and the state root after each block;",
-            "then compare the stored state, indexes and head with the replay. Prints the first bad block and why (exit 33).",
-            "Opens the store read-only; run it on a stopped node or a copy."},
+            "Re-walks a ledger from block 0 trusting nothing stored: header links and",
+            "signatures, tx merkle roots, every tx's bytes and signature and validity, the",
+            "proposer of each block, and the state root after each block; then compares the",
+            "stored state, indexes and head with the replay. Prints the first bad block and",
+            "why (exit 33). Opens the store read-only; run it on a stopped node or a copy."},
         footer = {"", "Examples:", "  stoq ledger verify data/ledger", "  stoq ledger verify bench-ledger --json"})
 public final class LedgerVerifyCommand implements Callable<Integer> {
     @Spec

@@ -18,11 +18,14 @@ import picocli.CommandLine.Spec;
 /** {@code stoq node run}: the production daemon, configured by YAML, environment and -D overrides. */
 @Command(
         name = "run",
-        description = {"Run the node daemon: ledger, shard store and the FragMint API (HTTP/1.1, h2c, HTTP/3).",
-            "Config precedence: -D, then STOQ_* environment variables, then the YAML file, then defaults",
-            "(see `stoq config docs`). Prints the base URL on a line of its own; stops gracefully on SIGTERM."},
+        description = {"Run the node daemon: the ledger, the shard store and the FragMint API.",
+            "The API speaks HTTP/1.1, h2c and HTTP/3.",
+            "Config precedence: -D, then STOQ_* environment variables, then the YAML file,",
+            "then defaults (see `stoq config docs`). Prints the base URL on a line of its",
+            "own; stops gracefully on SIGTERM."},
         footer = {"", "Examples:", "  stoq node run --config /etc/stoq/node.yaml",
-            "  stoq node run --config node.yaml -D api.port=9090 -D ledger.block-interval=20ms"})
+            "  stoq node run --config node.yaml -D api.port=9090 \\",
+            "      -D ledger.block-interval=20ms"})
 public final class NodeRunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
