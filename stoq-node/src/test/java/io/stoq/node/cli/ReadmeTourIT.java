@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -103,6 +104,7 @@ class ReadmeTourIT {
     }
 
     @Test
+    @Timeout(value = 30, unit = TimeUnit.MINUTES) // ~20 JVM starts, two benchmarks: minutes on a busy machine
     void everyTourCommandWorksAsWritten() throws Exception {
         List<List<String>> blocks = tourBlocks(Files.readString(REPO.resolve("README.md")));
         assertThat(blocks).hasSizeGreaterThanOrEqualTo(5);
