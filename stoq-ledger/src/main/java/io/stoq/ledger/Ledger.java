@@ -9,8 +9,10 @@ import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.StateHash;
 import io.stoq.ledger.state.StateMachine;
 import io.stoq.ledger.state.StateOverlay;
+import io.stoq.ledger.state.StateView;
 import io.stoq.ledger.store.Head;
 import io.stoq.ledger.store.LedgerStore;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.verify.BlockRules;
@@ -32,6 +34,8 @@ import java.util.function.Supplier;
  */
 public final class Ledger implements AutoCloseable {
     private final LedgerStore store;
+    /** The network of the committed genesis; null before genesis. */
+    private NetworkId network;
     private BlockHeader head;
     private StateHash stateHash;
     private boolean parallelSignatures;
@@ -48,6 +52,7 @@ public final class Ledger implements AutoCloseable {
                 throw new LedgerException(LedgerErrorCode.CORRUPT, "head record does not match block " + h.height());
             }
             this.stateHash = StateHash.fromBytes(h.stateHash());
+            this.network = StateMachine.networkOf(store, List.of());
         }
     }
 
@@ -83,7 +88,8 @@ public final class Ledger implements AutoCloseable {
         }
         Transaction tx;
         try {
-            tx = Transaction.sign(admin, 1, new TxBody.Genesis(network, adminSpkis, rootCertDer));
+            TxBody.Genesis body = new TxBody.Genesis(network, adminSpkis, rootCertDer);
+            tx = Transaction.sign(NetworkId.of(body), admin, 1, body);
         } catch (CryptoException e) {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign genesis: " + e.getMessage(), e);
         }
@@ -101,7 +107,7 @@ public final class Ledger implements AutoCloseable {
      */
     public CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
         checkSize(txs);
-        return commitChecked(txs, StateMachine.checkSignatures(txs, parallelSignatures), time, proposer);
+        return commitChecked(txs, StateMachine.checkSignatures(networkFor(txs), txs, parallelSignatures), time, proposer);
     }
 
     /**
@@ -115,17 +121,27 @@ public final class Ledger implements AutoCloseable {
             checkSize(batch);
         }
         List<CommitResult> results = new ArrayList<>(batches.size());
-        CompletableFuture<boolean[]> next = batches.isEmpty() ? null : verifyAsync(batches.get(0));
+        if (batches.isEmpty()) {
+            return results;
+        }
+        // Every batch is for the network of the first one (a leading genesis founds it).
+        NetworkId id = networkFor(batches.get(0));
+        CompletableFuture<boolean[]> next = verifyAsync(id, batches.get(0));
         for (int i = 0; i < batches.size(); i++) {
             boolean[] checked = next.join();
-            next = i + 1 < batches.size() ? verifyAsync(batches.get(i + 1)) : null;
+            next = i + 1 < batches.size() ? verifyAsync(id, batches.get(i + 1)) : null;
             results.add(commitChecked(batches.get(i), checked, time.get(), proposer));
         }
         return results;
     }
 
-    private CompletableFuture<boolean[]> verifyAsync(List<Transaction> batch) {
-        return CompletableFuture.supplyAsync(() -> StateMachine.checkSignatures(batch, parallelSignatures), ForkJoinPool.commonPool());
+    private CompletableFuture<boolean[]> verifyAsync(NetworkId id, List<Transaction> batch) {
+        return CompletableFuture.supplyAsync(() -> StateMachine.checkSignatures(id, batch, parallelSignatures), ForkJoinPool.commonPool());
+    }
+
+    /** The network {@code txs} are signed for: this ledger's, or before genesis the one a leading GENESIS tx founds. */
+    private NetworkId networkFor(List<Transaction> txs) throws LedgerException {
+        return network != null ? network : StateMachine.networkOf(StateView.empty(), txs);
     }
 
     private static void checkSize(List<Transaction> txs) throws LedgerException {
@@ -138,12 +154,16 @@ public final class Ledger implements AutoCloseable {
     private CommitResult commitChecked(List<Transaction> txs, boolean[] signatureOk, Instant time, SigningKey proposer)
             throws LedgerException {
         long height = head == null ? 0 : head.height() + 1;
+        NetworkId id = networkFor(txs);
+        if (id == null) {
+            throw new LedgerException(LedgerErrorCode.CONFLICT, "the ledger has no genesis yet: block 0 must hold the GENESIS tx");
+        }
         Instant t = head != null && time.isBefore(head.time()) ? head.time() : time;
         StateMachine.Outcome outcome = StateMachine.apply(store, stateHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
                 signatureOk, parallelSignatures);
         BlockHeader header;
         try {
-            header = BlockHeader.sign(height, head == null ? BlockHeader.NO_PREVIOUS : head.hash(), Block.txRoot(outcome.accepted()),
+            header = BlockHeader.sign(id, height, head == null ? BlockHeader.NO_PREVIOUS : head.hash(), Block.txRoot(outcome.accepted()),
                     outcome.stateRoot(), t, outcome.accepted().size(), proposer);
         } catch (CryptoException e) {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign block " + height + ": " + e.getMessage(), e);
@@ -157,6 +177,7 @@ public final class Ledger implements AutoCloseable {
         store.commit(block, outcome.writes().writes(), outcome.stateHash());
         head = header;
         stateHash = outcome.stateHash();
+        network = id;
         return new CommitResult(block, outcome.rejected());
     }
 
@@ -166,6 +187,12 @@ public final class Ledger implements AutoCloseable {
         store.commit(block, outcome.writes().writes(), outcome.stateHash());
         head = block.header();
         stateHash = outcome.stateHash();
+        network = StateMachine.networkOf(store, List.of());
+    }
+
+    /** The network this ledger belongs to (from its genesis), or null before genesis: what txs must be signed for. */
+    public NetworkId network() {
+        return network;
     }
 
     /** The last committed header, or null before genesis. */

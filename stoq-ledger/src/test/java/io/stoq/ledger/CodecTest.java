@@ -8,6 +8,7 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.BlockHeader;
 import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class CodecTest {
+    static final NetworkId NET = NetworkId.of("codec", new byte[] {1});
     static SigningKey key;
 
     @BeforeAll
@@ -51,13 +53,13 @@ class CodecTest {
         Set<TxType> seen = EnumSet.noneOf(TxType.class);
         long nonce = 1;
         for (TxBody body : everyBody()) {
-            Transaction tx = Transaction.sign(key, nonce++, body);
+            Transaction tx = Transaction.sign(NET, key, nonce++, body);
             Transaction back = Transaction.decode(tx.encoded());
             assertThat(back).isEqualTo(tx);
             assertThat(back.encoded()).isEqualTo(tx.encoded());
             assertThat(back.id()).isEqualTo(tx.id());
             assertThat(back.type()).isEqualTo(body.type());
-            assertThat(back.signatureValid()).isTrue();
+            assertThat(back.signatureValid(NET)).isTrue();
             assertThat(back.leafHash()).isEqualTo(io.stoq.crypto.merkle.MerkleHash.leaf(tx.encoded())).isEqualTo(tx.leafHash());
             seen.add(back.type());
         }
@@ -66,11 +68,11 @@ class CodecTest {
 
     @Test
     void truncationTrailingBytesAndUnknownCodesAreMalformed() throws Exception {
-        byte[] good = Transaction.sign(key, 1, everyBody().get(4)).encoded();
+        byte[] good = Transaction.sign(NET, key, 1, everyBody().get(4)).encoded();
         assertMalformed(Arrays.copyOf(good, good.length - 1));
         assertMalformed(Arrays.copyOf(good, good.length + 1));
         byte[] badVersion = good.clone();
-        badVersion[0] = 2;
+        badVersion[0] = 1; // before signatures named the network
         assertMalformed(badVersion);
         byte[] badType = good.clone();
         badType[1] = 99;
@@ -84,7 +86,7 @@ class CodecTest {
 
     @Test
     void anyFlippedByteIsMalformedOrBreaksTheSignature() throws Exception {
-        Transaction tx = Transaction.sign(key, 1, everyBody().get(2));
+        Transaction tx = Transaction.sign(NET, key, 1, everyBody().get(2));
         byte[] good = tx.encoded();
         Random random = new Random(42);
         for (int i = 0; i < 200; i++) {
@@ -93,7 +95,7 @@ class CodecTest {
             bad[at] ^= (byte) (1 << random.nextInt(8));
             try {
                 Transaction decoded = Transaction.decode(bad);
-                assertThat(decoded.signatureValid()).as("flip at %d", at).isFalse();
+                assertThat(decoded.signatureValid(NET)).as("flip at %d", at).isFalse();
             } catch (LedgerException e) {
                 assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);
             }
@@ -102,14 +104,14 @@ class CodecTest {
 
     @Test
     void headerRoundTripsAndChecksItsSignature() throws Exception {
-        BlockHeader h = BlockHeader.sign(3, Sha3.hash(new byte[] {1}), Sha3.hash(new byte[] {2}), Sha3.hash(new byte[] {3}),
+        BlockHeader h = BlockHeader.sign(NET, 3, Sha3.hash(new byte[] {1}), Sha3.hash(new byte[] {2}), Sha3.hash(new byte[] {3}),
                 TestNetwork.T0, 7, key);
         BlockHeader back = BlockHeader.decode(h.encode());
         assertThat(back.hash()).isEqualTo(h.hash());
-        assertThat(back.signatureValid()).isTrue();
+        assertThat(back.signatureValid(NET)).isTrue();
         byte[] bad = h.encode();
         bad[5] ^= 1; // inside the height
-        assertThat(BlockHeader.decode(bad).signatureValid()).isFalse();
+        assertThat(BlockHeader.decode(bad).signatureValid(NET)).isFalse();
     }
 
     private static void assertMalformed(byte[] bytes) {
@@ -119,14 +121,14 @@ class CodecTest {
 
     @Test
     void unknownSignatureAlgorithmCodesAreMalformed() throws Exception {
-        byte[] tx = Transaction.sign(key, 1, new TxBody.ConfigChange("replicas", "3")).encoded();
+        byte[] tx = Transaction.sign(NET, key, 1, new TxBody.ConfigChange("replicas", "3")).encoded();
         tx[2] = 99; // u8 version | u8 type | u8 algorithm
         assertThatThrownBy(() -> Transaction.decode(tx)).isInstanceOfSatisfying(LedgerException.class, e -> {
             assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);
             assertThat(e.getMessage()).contains("unknown signature algorithm code 99");
         });
         Hash256 h = Sha3.hash(new byte[] {1});
-        byte[] header = BlockHeader.sign(3, h, h, h, java.time.Instant.ofEpochMilli(5), 1, key).encode();
+        byte[] header = BlockHeader.sign(NET, 3, h, h, h, java.time.Instant.ofEpochMilli(5), 1, key).encode();
         header[1 + 8 + 3 * Hash256.LENGTH + 8 + 4] = 99; // after version, height, 3 hashes, time, tx count
         assertThatThrownBy(() -> BlockHeader.decode(header)).isInstanceOfSatisfying(LedgerException.class, e -> {
             assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);

@@ -41,7 +41,7 @@ public final class CrashWriter {
             long nonce = ledger.state().nonce(Sha3.hash(pub.getEncoded()));
             List<Transaction> pool = new ArrayList<>();
             for (int i = 1; i <= 25 * 40; i++) {
-                pool.add(Transaction.sign(admin, nonce + i,
+                pool.add(Transaction.sign(ledger.network(), admin, nonce + i,
                         TestNetwork.create(Sha3.hash(("crash-" + (nonce + i)).getBytes()), 1000, AssetPolicy.ANY_HOLDER)));
             }
             for (int from = 0; from < pool.size(); from += 25) {

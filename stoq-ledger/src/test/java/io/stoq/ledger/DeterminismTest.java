@@ -6,6 +6,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.verify.ChainVerifier;
@@ -64,8 +65,8 @@ class DeterminismTest {
                 Ledger follower = Ledger.open(tmp.resolve("c")); Ledger pipelined = Ledger.open(tmp.resolve("d"))) {
             List<Transaction> setup = new ArrayList<>();
             Map<Hash256, Long> nonces = new HashMap<>();
-            Transaction genesis = Transaction.sign(net.admin, 1, new TxBody.Genesis("det", List.of(net.admin.publicKey().getEncoded()),
-                    net.root.getEncoded()));
+            TxBody.Genesis founding = new TxBody.Genesis("det", List.of(net.admin.publicKey().getEncoded()), net.root.getEncoded());
+            Transaction genesis = Transaction.sign(NetworkId.of(founding), net.admin, 1, founding);
             nonces.put(TestNetwork.id(net.admin), 1L);
             fed.add(List.of(genesis));
             feed(a, b, follower, List.of(genesis), 0);
@@ -112,7 +113,7 @@ class DeterminismTest {
     }
 
     private static Transaction sign(Map<Hash256, Long> nonces, SigningKey key, TxBody body) throws Exception {
-        return Transaction.sign(key, nonces.merge(TestNetwork.id(key), 1L, Long::sum), body);
+        return Transaction.sign(NetworkId.of("det", net.root.getEncoded()), key, nonces.merge(TestNetwork.id(key), 1L, Long::sum), body);
     }
 
     private static void feed(Ledger a, Ledger b, Ledger follower, List<Transaction> txs, int height) throws Exception {

@@ -10,9 +10,12 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
+import java.math.BigInteger;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Real keys and a real Falcon CA for tests: an admin (ML-DSA-65, fast to sign), member accounts,
@@ -28,13 +32,18 @@ import java.util.Set;
  */
 public final class TestNetwork {
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    /** The network name genesis gives. */
+    public static final String NAME = "testnet";
 
     public final SigningKey admin;
     public final SigningKey rootKey;
     public final X509Certificate root;
     public final SigningKey intermediateKey;
     public final X509Certificate intermediate;
+    /** The network {@link #genesis} founds: what {@link #tx} signs for. */
+    public final NetworkId network;
     private final Map<Hash256, Long> nonces = new HashMap<>();
+    private long crlNumber;
 
     public TestNetwork() throws Exception {
         admin = SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
@@ -43,6 +52,23 @@ public final class TestNetwork {
         intermediateKey = SigningKey.generate(SignatureAlgorithm.FALCON_512);
         intermediate = CertificateIssuer.intermediate(rootKey, root, intermediateKey.publicKey(), "testnet",
                 T0.minus(Duration.ofDays(1)), T0.plus(Duration.ofDays(3650)));
+        network = NetworkId.of(NAME, root.getEncoded());
+    }
+
+    /**
+     * A CRL signed by this network's intermediate, current from {@code thisUpdate} to
+     * {@code nextUpdate}, revoking {@code revoked} (serial -> when), numbered in signing order.
+     */
+    public X509CRL crl(Instant thisUpdate, Instant nextUpdate, Map<BigInteger, Instant> revoked) throws Exception {
+        Map<BigInteger, CertificateIssuer.Revocation> entries = new TreeMap<>();
+        revoked.forEach((serial, at) -> entries.put(serial,
+                new CertificateIssuer.Revocation(at, CertificateIssuer.RevocationReason.KEY_COMPROMISE)));
+        return CertificateIssuer.crl(intermediateKey, intermediate, entries, ++crlNumber, thisUpdate, nextUpdate);
+    }
+
+    /** The serial of a chain's leaf certificate. */
+    public static BigInteger serialOf(List<byte[]> chain) throws Exception {
+        return io.stoq.ledger.validate.NodeCertificates.parse(chain.get(0)).getSerialNumber();
     }
 
     /** A new ML-DSA-65 member key (not yet registered). */
@@ -57,12 +83,12 @@ public final class TestNetwork {
     /** Signs {@code body} with {@code key}'s next nonce. */
     public Transaction tx(SigningKey key, TxBody body) throws Exception {
         long nonce = nonces.merge(id(key), 1L, Long::sum);
-        return Transaction.sign(key, nonce, body);
+        return Transaction.sign(network, key, nonce, body);
     }
 
     /** Signs with an explicit nonce (for replay and gap tests); does not advance the counter. */
-    public static Transaction txWithNonce(SigningKey key, long nonce, TxBody body) throws Exception {
-        return Transaction.sign(key, nonce, body);
+    public Transaction txWithNonce(SigningKey key, long nonce, TxBody body) throws Exception {
+        return Transaction.sign(network, key, nonce, body);
     }
 
     /** Gives back a nonce whose tx was rejected, so the signer's next tx reuses it. */
@@ -77,7 +103,7 @@ public final class TestNetwork {
 
     public Ledger.CommitResult genesis(Ledger ledger) throws Exception {
         usedGenesisNonce(admin);
-        return ledger.genesis(admin, "testnet", List.of(admin.publicKey().getEncoded()), root.getEncoded(), T0);
+        return ledger.genesis(admin, NAME, List.of(admin.publicKey().getEncoded()), root.getEncoded(), T0);
     }
 
     public TxBody.AccountRegister register(SigningKey key) {
@@ -94,8 +120,12 @@ public final class TestNetwork {
 
     /** A node certificate chain (leaf, intermediate) for {@code nodeId}'s keys, valid from..until, issued by this CA. */
     public List<byte[]> nodeChain(String nodeId, NodeKeys keys, Instant from, Instant until) throws Exception {
-        NodeClaims claims = NodeClaims.of(nodeId, "zone-a", Set.of(NodeRole.STORAGE, NodeRole.VOTER), keys.tls().getPublic(),
-                keys.kem().getPublic());
+        return nodeChain(nodeId, keys, from, until, Set.of(NodeRole.STORAGE, NodeRole.VOTER));
+    }
+
+    /** As {@link #nodeChain(String, NodeKeys, Instant, Instant)} with the given certified roles. */
+    public List<byte[]> nodeChain(String nodeId, NodeKeys keys, Instant from, Instant until, Set<NodeRole> roles) throws Exception {
+        NodeClaims claims = NodeClaims.of(nodeId, "zone-a", roles, keys.tls().getPublic(), keys.kem().getPublic());
         NodeCsr.Verified request = NodeCsr.verify(NodeCsr.create(keys.falcon(), claims));
         X509Certificate leaf = CertificateIssuer.node(intermediateKey, intermediate, request, CertificateIssuer.randomSerial(), from, until);
         return List.of(leaf.getEncoded(), intermediate.getEncoded());

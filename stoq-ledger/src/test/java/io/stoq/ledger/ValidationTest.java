@@ -79,18 +79,18 @@ class ValidationTest {
 
     @Test
     void nonceGapIsRejected() throws Exception {
-        assertRejected(TestNetwork.txWithNonce(alice, 5, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 10)),
+        assertRejected(net.txWithNonce(alice, 5, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 10)),
                 RejectReason.NONCE_GAP);
     }
 
     @Test
     void forgedSignatureIsRejected() throws Exception {
-        Transaction real = TestNetwork.txWithNonce(alice, 2, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 10));
+        Transaction real = net.txWithNonce(alice, 2, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 10));
         byte[] bytes = real.encoded();
         bytes[bytes.length - 10] ^= 0x40; // inside the signature
         assertRejected(Transaction.decode(bytes), RejectReason.BAD_SIGNATURE);
         // A signature by bob's key presented with alice's public key is a forgery too.
-        Transaction bobs = TestNetwork.txWithNonce(bob, 1, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 10));
+        Transaction bobs = net.txWithNonce(bob, 1, new TxBody.TokenTransfer(asset, TestNetwork.id(bob), 10));
         byte[] forged = spliceSigner(bobs, alice);
         assertRejected(Transaction.decode(forged), RejectReason.BAD_SIGNATURE);
     }
@@ -98,7 +98,7 @@ class ValidationTest {
     @Test
     void unknownSignerIsRejected() throws Exception {
         SigningKey mallory = TestNetwork.newKey();
-        assertRejected(TestNetwork.txWithNonce(mallory, 1, TestNetwork.create(TestNetwork.assetId(9), 5, AssetPolicy.CREATOR_ONLY)),
+        assertRejected(net.txWithNonce(mallory, 1, TestNetwork.create(TestNetwork.assetId(9), 5, AssetPolicy.CREATOR_ONLY)),
                 RejectReason.UNKNOWN_SIGNER);
     }
 

@@ -78,13 +78,32 @@ final class Dispatcher {
 
     /** Body byte limit for a request, decided on the event loop before any body byte is queued. */
     long bodyLimit(HttpRequest req) {
+        Route r = routeOf(req);
+        return r != null && r.request().shape() == Route.Shape.BINARY ? config.maxUploadSize().bytes() : maxJson();
+    }
+
+    /** True when the request's route streams its body to the service (uploads). */
+    boolean streamsBody(HttpRequest req) {
+        Route r = routeOf(req);
+        return r != null && r.request().shape() == Route.Shape.BINARY;
+    }
+
+    /** True when the request's route reads a request body at all. */
+    boolean takesBody(HttpRequest req) {
+        Route r = routeOf(req);
+        return r != null && r.request().shape() != Route.Shape.NONE;
+    }
+
+    private Route routeOf(HttpRequest req) {
         try {
-            String path = new QueryStringDecoder(req.uri()).rawPath();
-            Route r = routes.match(req.method().name(), path).route();
-            return r.request().shape() == Route.Shape.BINARY ? config.maxUploadSize().bytes() : maxJson();
+            return routes.match(req.method().name(), new QueryStringDecoder(req.uri()).rawPath()).route();
         } catch (ApiException e) {
-            return maxJson();
+            return null;
         }
+    }
+
+    DataSize maxHeaderSize() {
+        return config.maxHeaderSize();
     }
 
     /** The 413 sent instead of {@code 100 Continue} when the declared body is over the limit. */
@@ -99,6 +118,7 @@ final class Dispatcher {
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
         res.headers().set("X-Request-Id", id);
+        res.headers().set(HttpHeaderNames.CONNECTION, "close");
         return res;
     }
 
@@ -139,6 +159,9 @@ final class Dispatcher {
         AuditRecord.Outcome outcome = null;
         int status;
         try {
+            if (ex.malformed() != null) {
+                throw ApiException.badRequest(ex.malformed());
+            }
             RouteTable.Match m = routes.match(method, ex.path);
             ex.bind(m);
             Route route = m.route();

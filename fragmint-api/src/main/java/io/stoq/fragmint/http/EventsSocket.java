@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
 final class EventsSocket {
     private static final Logger LOG = LoggerFactory.getLogger(EventsSocket.class);
     private static final int MAX_FRAME = 64 * 1024;
+    private static final String SEC_VERSION = "Sec-WebSocket-Version";
+    private static final String SEC_KEY = "Sec-WebSocket-Key";
+    /** The only WebSocket version served: RFC 6455's. */
+    static final String VERSION = "13";
 
     private final EventSource source;
 
@@ -55,13 +59,31 @@ final class EventsSocket {
         };
     }
 
-    /** Performs the upgrade; returns 101. Non-WebSocket requests get 400 via the exception. */
+    /**
+     * Performs the upgrade; returns 101. A request that is not a complete RFC 6455 handshake gets
+     * 400 at once, before anything is handed to Netty's handshaker (which would throw on a missing
+     * key, leaving the client waiting until the idle timeout, and would fall back to the
+     * pre-standard draft 00 when the version is missing). A missing or other version than 13 gets
+     * 400 with {@code Sec-WebSocket-Version: 13}, which tells a client what to retry with (RFC 6455
+     * section 4.4 allows any 4xx with that header; 400 keeps one error code for all bad handshakes).
+     */
     int upgrade(HttpExchange ex, RequestHandler handler, long afterSeq, ResponseWriter writer)
             throws java.io.IOException {
         if (ex.protocol != HttpExchange.Protocol.HTTP_1_1
                 || !"websocket".equalsIgnoreCase(ex.request.headers().get("Upgrade"))) {
             writer.problem(ex, handler, ApiError.BAD_REQUEST,
                     "/v1/events is a WebSocket: send an HTTP/1.1 'Upgrade: websocket' request", Map.of());
+            return 400;
+        }
+        if (!VERSION.equals(ex.request.headers().get(SEC_VERSION))) {
+            writer.problem(ex, handler, ApiError.BAD_REQUEST, "this server speaks WebSocket version "
+                    + VERSION + " (RFC 6455): send '" + SEC_VERSION + ": " + VERSION + "'",
+                    Map.of(SEC_VERSION, VERSION));
+            return 400;
+        }
+        String problem = handshakeProblem(ex.request.headers());
+        if (problem != null) {
+            writer.problem(ex, handler, ApiError.BAD_REQUEST, problem, Map.of());
             return 400;
         }
         if (!ex.startResponse()) {
@@ -90,7 +112,19 @@ final class EventsSocket {
                 ch.pipeline().remove(HttpServerUpgradeHandler.class);
             }
             ch.pipeline().replace(handler, "events", sub);
-            hs.handshake(ch, req).addListener(f -> {
+            io.netty.channel.ChannelFuture handshake;
+            try {
+                handshake = hs.handshake(ch, req);
+            } catch (RuntimeException e) {
+                // Checked above, so this is a bug; still, answer instead of holding the client.
+                LOG.warn("WebSocket handshake of request {} failed: {}", ex.requestId, e.toString());
+                req.release();
+                ch.writeAndFlush(writer.problemResponse(ApiError.BAD_REQUEST,
+                        "the WebSocket handshake could not be completed", ex.requestId))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                return;
+            }
+            handshake.addListener(f -> {
                 req.release();
                 if (!f.isSuccess()) {
                     ch.close();
@@ -107,6 +141,33 @@ final class EventsSocket {
             });
         });
         return 101;
+    }
+
+    /** What is wrong with a version-13 handshake's other headers, or null. */
+    static String handshakeProblem(io.netty.handler.codec.http.HttpHeaders h) {
+        boolean upgradeToken = false;
+        for (String v : h.getAll("Connection")) {
+            for (String token : v.split(",")) {
+                upgradeToken |= token.trim().equalsIgnoreCase("upgrade");
+            }
+        }
+        if (!upgradeToken) {
+            return "a WebSocket handshake needs 'Connection: Upgrade'";
+        }
+        String key = h.get(SEC_KEY);
+        byte[] nonce = null;
+        if (key != null) {
+            try {
+                nonce = java.util.Base64.getDecoder().decode(key.trim());
+            } catch (IllegalArgumentException e) {
+                nonce = null;
+            }
+        }
+        if (nonce == null || nonce.length != 16) {
+            return "a WebSocket handshake needs '" + SEC_KEY + "': 16 random bytes in base64 "
+                    + "(RFC 6455 section 4.1)";
+        }
+        return null;
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -1,6 +1,5 @@
 package io.stoq.fragmint.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -35,6 +34,7 @@ final class HttpExchange implements Exchange {
     final String path;
     final String remote;
     private final Map<String, List<String>> query;
+    private final String malformed;
     private final long maxJson;
     private final java.util.concurrent.atomic.AtomicBoolean responseStarted =
             new java.util.concurrent.atomic.AtomicBoolean();
@@ -63,7 +63,45 @@ final class HttpExchange implements Exchange {
         this.maxJson = maxJson;
         QueryStringDecoder qs = new QueryStringDecoder(request.uri());
         this.path = qs.rawPath();
-        this.query = qs.parameters();
+        Map<String, List<String>> q;
+        String why = null;
+        try {
+            q = qs.parameters();
+        } catch (IllegalArgumentException e) {
+            // Netty decodes lazily and throws on a bad escape; on the event loop that used to
+            // close the connection without an answer. Remember it and answer 400 instead.
+            q = Map.of();
+            why = "the query string has a malformed percent-escape: write '%' as %25 and escape "
+                    + "other bytes as %XX with two hex digits";
+        }
+        this.query = q;
+        this.malformed = why != null ? why : headerProblem(request, protocol);
+    }
+
+    /**
+     * Headers a request may carry at most once: a second copy is ambiguous (which one did a proxy
+     * check, which one do we act on?), so such requests are refused instead of "first wins".
+     */
+    private static final List<String> SINGLE_HEADERS = List.of("Host", "Authorization", "Content-Type",
+            "Range", "If-Match", io.stoq.fragmint.auth.AccessControl.TOTP_HEADER, "X-Stoq-Name", "Expect", "Upgrade",
+            "Sec-WebSocket-Key", "Sec-WebSocket-Version");
+
+    private static String headerProblem(HttpRequest request, Protocol protocol) {
+        for (String name : SINGLE_HEADERS) {
+            int n = request.headers().getAll(name).size();
+            if (n > 1) {
+                return "send one " + name + " header, not " + n;
+            }
+        }
+        if (protocol == Protocol.HTTP_1_1 && !request.headers().contains(HttpHeaderNames.HOST)) {
+            return "an HTTP/1.1 request needs a Host header (RFC 9112 section 3.2)";
+        }
+        return null;
+    }
+
+    /** Why this request is malformed (bad query escape, duplicate or missing header), or null. */
+    String malformed() {
+        return malformed;
     }
 
     private final java.util.concurrent.atomic.AtomicBoolean completed =
@@ -141,21 +179,7 @@ final class HttpExchange implements Exchange {
         if (body.length == 0) {
             throw ApiException.badRequest("missing JSON body");
         }
-        try {
-            T value = Json.MAPPER.readValue(body, type);
-            if (value == null) {
-                throw ApiException.badRequest("JSON body must be an object, not null");
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            String why = e.getOriginalMessage().replaceAll("\\s+", " ");
-            if (why.length() > 200) {
-                why = why.substring(0, 200) + "...";
-            }
-            throw ApiException.badRequest("malformed JSON body: " + why);
-        } catch (IOException e) {
-            throw ApiException.badRequest("malformed JSON body");
-        }
+        return JsonBodyReader.read(body, type);
     }
 
     long maxJson() {
@@ -182,8 +206,13 @@ final class HttpExchange implements Exchange {
         if (ct.length() > 255) {
             throw ApiException.badRequest("Content-Type is longer than 255 characters");
         }
+        String type = DownloadHeaders.normalize(ct);
+        if (type == null) {
+            throw ApiException.badRequest("Content-Type must be a media type such as image/png or "
+                    + "text/plain; charset=utf-8");
+        }
         OptionalLong len = declaredLength(request);
-        return new NewContent(ct, name, len);
+        return new NewContent(type, name, len);
     }
 
     static OptionalLong declaredLength(HttpRequest request) {

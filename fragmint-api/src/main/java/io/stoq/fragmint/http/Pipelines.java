@@ -6,7 +6,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -88,25 +87,9 @@ final class Pipelines {
         };
     }
 
-    /**
-     * Answers {@code Expect: 100-continue} with 100, or with a 413 problem when the declared
-     * Content-Length already exceeds the route's limit, so the client never sends the body.
-     */
-    private static HttpServerExpectContinueHandler expectContinue(Dispatcher dispatcher) {
-        return new HttpServerExpectContinueHandler() {
-            @Override
-            protected io.netty.handler.codec.http.HttpResponse acceptMessage(
-                    io.netty.handler.codec.http.HttpRequest request) {
-                long declared = io.netty.handler.codec.http.HttpUtil.getContentLength(request, -1L);
-                return declared > dispatcher.bodyLimit(request) ? null : super.acceptMessage(request);
-            }
-
-            @Override
-            protected io.netty.handler.codec.http.HttpResponse rejectResponse(
-                    io.netty.handler.codec.http.HttpRequest request) {
-                return dispatcher.expectRejection(request);
-            }
-        };
+    /** Answers {@code Expect: 100-continue}: see {@link ExpectContinueHandler}. */
+    private static ChannelHandler expectContinue(Dispatcher dispatcher) {
+        return new ExpectContinueHandler(dispatcher);
     }
 
     private static io.netty.handler.codec.http2.Http2FrameCodec http2Codec(int maxHeader) {

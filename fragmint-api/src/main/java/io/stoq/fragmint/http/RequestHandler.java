@@ -6,6 +6,9 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -32,8 +35,13 @@ final class RequestHandler extends ChannelDuplexHandler {
     private final HttpExchange.Protocol protocol;
     private final WritabilityGate gate = new WritabilityGate();
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    /** Small bodies up to this size are read whole before the exchange goes to a worker. */
+    static final long WHOLE_BODY_LIMIT = 64 * 1024;
+
     private HttpExchange current;
     private boolean bodyDone;
+    private boolean dispatched;
+    private boolean trailerDue;
 
     RequestHandler(Dispatcher dispatcher, HttpExchange.Protocol protocol) {
         this.dispatcher = dispatcher;
@@ -50,6 +58,9 @@ final class RequestHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (pending.isEmpty() && swallowTrailer(msg)) {
+            return;
+        }
         if (current != null && bodyDone) {
             // HTTP/1.1 pipelining: hold the next request until this response is out.
             pending.add(msg);
@@ -60,37 +71,83 @@ final class RequestHandler extends ChannelDuplexHandler {
     }
 
     private void handle(ChannelHandlerContext ctx, Object msg) {
+        if (swallowTrailer(msg)) {
+            return;
+        }
         if (msg instanceof HttpRequest req) {
-            DecoderResult dr = req.decoderResult();
-            if (dr.isFailure()) {
-                ReferenceCountUtil.release(msg);
-                ApiError err = dr.cause() instanceof TooLongFrameException
-                        ? ApiError.PAYLOAD_TOO_LARGE : ApiError.BAD_REQUEST;
-                dispatcher.rejectUnparseable(ctx, protocol, err, "malformed HTTP request: "
-                        + oneLine(dr.cause()));
-                return;
-            }
-            BodyPipe pipe = new BodyPipe(HttpExchange.declaredLength(req), dispatcher.bodyLimit(req),
-                    () -> ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true)),
-                    dispatcher.bodyReadTimeout());
-            current = new HttpExchange(ctx, req, protocol, pipe, dispatcher.nextRequestId(),
-                    remote(ctx.channel()), dispatcher.maxJson());
-            bodyDone = false;
-            dispatcher.dispatch(current, this);
+            start(ctx, req, msg);
+            return;
         }
         if (msg instanceof HttpContent content) {
             if (current == null || bodyDone) {
                 content.release();
                 return;
             }
-            BodyPipe pipe = current.pipe;
-            if (content.decoderResult().isFailure()) {
-                content.release();
-                pipe.abort(ApiError.TRUNCATED_BODY, "request body could not be decoded: "
-                        + oneLine(content.decoderResult().cause()));
-                bodyDone = true;
-                return;
-            }
+            feed(ctx, content);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+    }
+
+    /**
+     * Begins an exchange. It goes to a worker at once when its body streams (uploads) or is
+     * unknown in size, but only once the whole body is here when it is small or absent: the
+     * worker then never answers a request whose end it has not seen yet, so whether the
+     * connection stays open does not depend on which thread wins a race.
+     */
+    private void start(ChannelHandlerContext ctx, HttpRequest req, Object msg) {
+        DecoderResult dr = req.decoderResult();
+        if (dr.isFailure()) {
+            ReferenceCountUtil.release(msg);
+            rejectUnparseable(ctx, dr.cause());
+            return;
+        }
+        BodyPipe pipe = new BodyPipe(HttpExchange.declaredLength(req), dispatcher.bodyLimit(req),
+                () -> ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true)),
+                dispatcher.bodyReadTimeout());
+        current = new HttpExchange(ctx, req, protocol, pipe, dispatcher.nextRequestId(),
+                remote(ctx.channel()), dispatcher.maxJson());
+        bodyDone = false;
+        dispatched = false;
+        if (msg instanceof HttpContent whole) {
+            // HTTP/2 or HTTP/3 HEADERS with END_STREAM, or an aggregated upgrade request.
+            feed(ctx, whole);
+        } else if (protocol == HttpExchange.Protocol.HTTP_1_1 && !HttpUtil.isTransferEncodingChunked(req)
+                && HttpUtil.getContentLength(req, 0L) == 0) {
+            // No body by its headers: it is complete now. The decoder still emits an empty
+            // end-of-message marker next; it carries nothing and is dropped.
+            pipe.end();
+            bodyDone = true;
+            trailerDue = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+        if (!dispatched && (bodyDone || !waitsForBody(req))) {
+            dispatch();
+        }
+    }
+
+    /** HTTP/1.1 bodies of a known small size on a non-streaming route are read before dispatch. */
+    private boolean waitsForBody(HttpRequest req) {
+        long declared = HttpUtil.getContentLength(req, -1L);
+        // A request still expecting 100-continue was not accepted: its body will not come.
+        return protocol == HttpExchange.Protocol.HTTP_1_1 && declared > 0 && declared <= WHOLE_BODY_LIMIT
+                && declared <= dispatcher.bodyLimit(req) && !dispatcher.streamsBody(req)
+                && !HttpUtil.is100ContinueExpected(req);
+    }
+
+    private void dispatch() {
+        dispatched = true;
+        dispatcher.dispatch(current, this);
+    }
+
+    private void feed(ChannelHandlerContext ctx, HttpContent content) {
+        BodyPipe pipe = current.pipe;
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            pipe.abort(ApiError.TRUNCATED_BODY, "request body could not be decoded: "
+                    + Problems.clientSafe(content.decoderResult().cause(), "bad chunk framing"));
+            bodyDone = true;
+        } else {
             boolean full = pipe.offer(content.content().retain());
             boolean last = content instanceof LastHttpContent;
             content.release();
@@ -104,11 +161,43 @@ final class RequestHandler extends ChannelDuplexHandler {
             } else if (full) {
                 ctx.channel().config().setAutoRead(false);
             }
-            return;
         }
-        if (!(msg instanceof HttpRequest)) {
+        if (bodyDone && !dispatched) {
+            dispatch();
+        }
+    }
+
+    /**
+     * True (and releases {@code msg}) when it is the empty end-of-message marker that follows a
+     * request whose body was already ended because its headers declared none.
+     */
+    private boolean swallowTrailer(Object msg) {
+        if (!trailerDue) {
+            return false;
+        }
+        trailerDue = false;
+        if (msg instanceof LastHttpContent && !(msg instanceof HttpRequest)) {
             ReferenceCountUtil.release(msg);
+            return true;
         }
+        return false;
+    }
+
+    /** Answers what the codec could not parse, in the client's terms, and closes. */
+    private void rejectUnparseable(ChannelHandlerContext ctx, Throwable cause) {
+        ApiError err;
+        String detail;
+        if (cause instanceof TooLongHttpLineException) {
+            err = ApiError.URI_TOO_LONG;
+            detail = "the request line (method, path and query) is too long: shorten the path or query";
+        } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            err = ApiError.HEADERS_TOO_LARGE;
+            detail = "the request headers are larger than the limit of " + dispatcher.maxHeaderSize();
+        } else {
+            err = ApiError.BAD_REQUEST;
+            detail = "malformed HTTP request: " + Problems.clientSafe(cause, "it could not be parsed");
+        }
+        dispatcher.rejectUnparseable(ctx, protocol, err, detail);
     }
 
     /** Called on the event loop once the response to {@code ex} is fully written. */
@@ -129,10 +218,10 @@ final class RequestHandler extends ChannelDuplexHandler {
         }
         current = null;
         bodyDone = false;
-        while (!pending.isEmpty() && (current == null || !bodyDone)) {
+        while (!pending.isEmpty() && (current == null || !bodyDone || trailerDue)) {
             handle(ctx, pending.poll());
         }
-        if (current == null || !bodyDone) {
+        if (current == null || !bodyDone || trailerDue) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -147,7 +236,9 @@ final class RequestHandler extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (current != null) {
             current.pipe.abort(ApiError.TRUNCATED_BODY, "client closed the connection mid-request");
-            dispatcher.completed(current);
+            if (dispatched) {
+                dispatcher.completed(current);
+            }
         }
         gate.signal();
         releasePending();
@@ -200,8 +291,4 @@ final class RequestHandler extends ChannelDuplexHandler {
         return String.valueOf(a);
     }
 
-    private static String oneLine(Throwable t) {
-        String m = t == null ? "unknown" : String.valueOf(t.getMessage());
-        return m.replaceAll("\\s+", " ");
-    }
 }

@@ -27,8 +27,9 @@ import java.util.function.IntSupplier;
 
 /**
  * Renders {@link Reply}s and problems onto a request's channel from a worker thread. Adds the
- * headers every response carries ({@code X-Request-Id}, {@code Alt-Svc} advertising HTTP/3 on
- * TCP connections) and streams content in 64 KiB steps gated on channel writability.
+ * headers every response carries ({@code X-Request-Id}, {@code X-Content-Type-Options: nosniff},
+ * {@code Alt-Svc} advertising HTTP/3 on TCP connections) and streams content in 64 KiB steps
+ * gated on channel writability, with the download headers of {@link DownloadHeaders}.
  *
  * <p>ByteBuf ownership: each buffer allocated here is handed to {@code writeAndFlush}, which
  * releases it. Thread-safe (stateless apart from configuration).
@@ -78,6 +79,7 @@ final class ResponseWriter {
         FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
                 Json.bytes(Problems.body(error, detail, ex.requestId)));
         res.headers().set("X-Request-Id", ex.requestId);
+        res.headers().set("X-Content-Type-Options", "nosniff");
         headers.forEach(res.headers()::set);
         if (error == ApiError.UNAUTHENTICATED) {
             res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"stoq\"");
@@ -92,13 +94,20 @@ final class ResponseWriter {
     /** A problem for a request that never became an exchange (codec failure); closes after. */
     void rawProblem(ChannelHandlerContext ctx, HttpExchange.Protocol protocol, ApiError error,
             String detail, String requestId) {
-        FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
-                Json.bytes(Problems.body(error, detail, requestId)));
-        res.headers().set("X-Request-Id", requestId);
+        FullHttpResponse res = problemResponse(error, detail, requestId);
         if (protocol == HttpExchange.Protocol.HTTP_1_1) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A complete problem response, for paths that write outside an exchange. */
+    FullHttpResponse problemResponse(ApiError error, String detail, String requestId) {
+        FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
+                Json.bytes(Problems.body(error, detail, requestId)));
+        res.headers().set("X-Request-Id", requestId);
+        res.headers().set("X-Content-Type-Options", "nosniff");
+        return res;
     }
 
     private void send(HttpExchange ex, RequestHandler handler, int status, String contentType,
@@ -123,7 +132,11 @@ final class ResponseWriter {
             HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
             HttpHeaders h = head.headers();
             common(ex, h);
-            h.set(HttpHeaderNames.CONTENT_TYPE, m.contentType());
+            String type = DownloadHeaders.contentType(m.contentType());
+            h.set(HttpHeaderNames.CONTENT_TYPE, type);
+            h.set(HttpHeaderNames.CONTENT_DISPOSITION,
+                    DownloadHeaders.disposition(DownloadHeaders.inline(type), m.name(), m.id()));
+            h.set("Content-Security-Policy", "sandbox");
             h.set(HttpHeaderNames.CONTENT_LENGTH, length);
             h.set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
             h.set("X-Stoq-Version", m.version());
@@ -184,6 +197,8 @@ final class ResponseWriter {
 
     private void common(HttpExchange ex, HttpHeaders h) {
         h.set("X-Request-Id", ex.requestId);
+        // No response of this API is ever to be content-sniffed (downloads above all).
+        h.set("X-Content-Type-Options", "nosniff");
         int port = http3Port.getAsInt();
         if (port > 0 && ex.protocol != HttpExchange.Protocol.H3) {
             h.set("Alt-Svc", "h3=\":" + port + "\"; ma=86400");

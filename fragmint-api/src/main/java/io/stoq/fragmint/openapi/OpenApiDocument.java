@@ -46,7 +46,11 @@ public final class OpenApiDocument {
                 .put("description", "Store, serve, update, transfer and audit assets on a STOQ node. "
                         + "Authenticate with 'Authorization: Bearer <api key or session token>'. "
                         + "Errors are RFC 9457 problem+json. JSON bodies up to " + config.maxJsonBody()
-                        + ", uploads up to " + config.maxUploadSize() + ".");
+                        + ", uploads up to " + config.maxUploadSize() + ". "
+                        + "Every field in a JSON body or answer is always present; one that may have no "
+                        + "value has a schema that admits null (and may be left out of a request). "
+                        + "A method a path does not list answers 405 with an Allow header "
+                        + "(components.responses.MethodNotAllowed).");
         doc.putArray("servers").addObject().put("url", "/");
         Map<String, ObjectNode> paths = new TreeMap<>();
         for (Route r : table.routes()) {
@@ -59,6 +63,14 @@ public final class OpenApiDocument {
         components.putObject("securitySchemes").putObject("bearer").put("type", "http")
                 .put("scheme", "bearer")
                 .put("description", "API key (stq_...) or session token (stqs_...)");
+        ObjectNode methodNotAllowed = components.putObject("responses").putObject("MethodNotAllowed")
+                .put("description", "METHOD_NOT_ALLOWED: the path exists but not with this method; "
+                        + "sent for any method the path item does not list");
+        methodNotAllowed.putObject("headers").putObject("Allow")
+                .put("description", "the methods this path takes, comma separated")
+                .putObject("schema").put("type", "string");
+        methodNotAllowed.putObject("content").putObject(Problems.MEDIA_TYPE).putObject("schema")
+                .put("$ref", "#/components/schemas/Problem");
         ObjectNode schemas = components.putObject("schemas");
         schemas.set("Problem", problemSchema());
         gen.schemas().forEach(schemas::set);
@@ -106,17 +118,22 @@ public final class OpenApiDocument {
                 .put("description", successText(r));
         switch (r.response().shape()) {
             case NONE -> { }
-            case BINARY -> ok.putObject("content").putObject("*/*").putObject("schema").put("type", "string")
-                    .put("contentMediaType", "application/octet-stream");
+            case BINARY -> {
+                ok.putObject("content").putObject("*/*").putObject("schema").put("type", "string")
+                        .put("contentMediaType", "application/octet-stream");
+                downloadHeaders(ok);
+            }
             case TEXT -> ok.putObject("content").putObject(r.response().mediaType()).putObject("schema")
                     .put("type", "string");
             default -> ok.putObject("content").putObject("application/json").set("schema",
                     bodySchema(r.response(), gen));
         }
         if (r.operationId().equals("getAssetContent")) {
-            responses.putObject("206").put("description", "the requested range (Content-Range set)")
-                    .putObject("content").putObject("*/*").putObject("schema").put("type", "string")
+            ObjectNode partial = responses.putObject("206").put("description",
+                    "the requested range (Content-Range set)");
+            partial.putObject("content").putObject("*/*").putObject("schema").put("type", "string")
                     .put("contentMediaType", "application/octet-stream");
+            downloadHeaders(partial);
         }
         errorsOf(r).forEach((status, errs) -> {
             ObjectNode e = responses.putObject(Integer.toString(status));
@@ -134,10 +151,33 @@ public final class OpenApiDocument {
         return op;
     }
 
+    /**
+     * Errors any request can get before or beside its route's own logic: unparseable HTTP, a bad
+     * query escape or a duplicate header (400), an over-long request line (414) or header block
+     * (431), a bug (500), a full worker queue (503).
+     */
+    static final Set<ApiError> ANY_REQUEST = EnumSet.of(ApiError.BAD_REQUEST, ApiError.URI_TOO_LONG,
+            ApiError.HEADERS_TOO_LARGE, ApiError.INTERNAL, ApiError.UNAVAILABLE);
+
+    /** The headers every download carries (docs/api.md, "Downloads"). */
+    private static void downloadHeaders(ObjectNode response) {
+        ObjectNode h = response.putObject("headers");
+        h.putObject("Content-Disposition").put("description", "attachment unless the stored type is "
+                + "on the inline-safe list; filename (ASCII) and filename* (UTF-8, RFC 5987) from the "
+                + "asset's name, else its id").putObject("schema").put("type", "string");
+        h.putObject("X-Content-Type-Options").put("description", "always nosniff")
+                .putObject("schema").put("type", "string").putArray("enum").add("nosniff");
+    }
+
     /** Every error a route can answer, grouped by status (also used by tests). */
     public static Map<Integer, List<ApiError>> errorsOf(Route r) {
         Set<ApiError> all = EnumSet.noneOf(ApiError.class);
         all.addAll(r.errors());
+        all.addAll(ANY_REQUEST);
+        if (r.path().contains("{")) {
+            // A path variable that is not one segment of [A-Za-z0-9._~-]{1,128} matches no route.
+            all.add(ApiError.NOT_FOUND);
+        }
         if (!r.isPublic()) {
             all.add(ApiError.UNAUTHENTICATED);
             all.add(ApiError.FORBIDDEN);
@@ -146,7 +186,6 @@ public final class OpenApiDocument {
         if (r.secondFactor()) {
             all.add(ApiError.TOTP_REQUIRED);
         }
-        all.add(ApiError.INTERNAL);
         Map<Integer, List<ApiError>> byStatus = new TreeMap<>();
         for (ApiError e : all) {
             byStatus.computeIfAbsent(e.status(), s -> new ArrayList<>()).add(e);
@@ -162,7 +201,7 @@ public final class OpenApiDocument {
                 a.set("items", gen.ref(b.type()));
                 yield a;
             }
-            default -> gen.ref(b.type());
+            default -> b.type().isRecord() ? gen.ref(b.type()) : gen.schemaFor(b.type());
         };
     }
 

@@ -3,6 +3,7 @@ package io.stoq.fragmint.openapi;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stoq.fragmint.port.Nullable;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -13,8 +14,10 @@ import java.util.TreeMap;
 
 /**
  * JSON Schema (2020-12, as OpenAPI 3.1 uses) for the API's records, by reflection over record
- * components, so the schema is whatever Jackson actually serialises. Primitive components are
- * required; reference components may be null. Not thread-safe: one instance per document.
+ * components, so the schema is whatever Jackson actually serialises. One rule for absent values
+ * (see {@link Nullable}): a component marked {@code @Nullable} is {@code [type, "null"]} and not
+ * required; every other component is required and never null. The same rule decides what a
+ * request body must carry ({@code JsonBodyReader}). Not thread-safe: one instance per document.
  */
 final class SchemaGenerator {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -40,6 +43,9 @@ final class SchemaGenerator {
             return schemaFor(raw);
         }
         Class<?> c = (Class<?>) type;
+        if (Map.class.isAssignableFrom(c) || com.fasterxml.jackson.databind.node.ObjectNode.class.isAssignableFrom(c)) {
+            return F.objectNode().put("type", "object");
+        }
         if (c == String.class) {
             return F.objectNode().put("type", "string");
         }
@@ -76,8 +82,10 @@ final class SchemaGenerator {
             ObjectNode props = s.putObject("properties");
             ArrayNode required = F.arrayNode();
             for (RecordComponent rc : record.getRecordComponents()) {
-                props.set(rc.getName(), schemaFor(rc.getGenericType()));
-                if (rc.getType().isPrimitive()) {
+                boolean nullable = !rc.getType().isPrimitive() && rc.isAnnotationPresent(Nullable.class);
+                ObjectNode schema = schemaFor(rc.getGenericType());
+                props.set(rc.getName(), nullable ? orNull(schema) : schema);
+                if (!nullable) {
                     required.add(rc.getName());
                 }
             }
@@ -87,6 +95,18 @@ final class SchemaGenerator {
             s.put("additionalProperties", false);
         }
         return F.objectNode().put("$ref", "#/components/schemas/" + name);
+    }
+
+    /** {@code schema} that also admits JSON null (for {@link Nullable} components). */
+    static ObjectNode orNull(ObjectNode schema) {
+        if (schema.has("type") && schema.get("type").isTextual()) {
+            ObjectNode copy = schema.deepCopy();
+            copy.putArray("type").add(schema.get("type").asText()).add("null");
+            return copy;
+        }
+        ObjectNode any = F.objectNode();
+        any.putArray("anyOf").add(schema).addObject().put("type", "null");
+        return any;
     }
 
     /** A page-of-records schema. */

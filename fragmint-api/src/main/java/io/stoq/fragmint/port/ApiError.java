@@ -3,7 +3,7 @@ package io.stoq.fragmint.port;
 /**
  * Every way an API call can fail, each bound once to its HTTP status, its RFC 9457 problem type
  * slug and its CLI exit code. The HTTP layer never classifies failures by message text: it reads
- * this enum. Exit codes use 50..64 (crypto has 10s, shard 20s, ledger 30s, node 40s) and 70 for
+ * this enum. Exit codes use 50..66 (crypto has 10s, shard 20s, ledger 30s, node 40s) and 70 for
  * "not the caller's fault".
  */
 public enum ApiError {
@@ -37,6 +37,10 @@ public enum ApiError {
     RATE_LIMITED(429, "rate-limited", "Too many requests", 63),
     /** The node cannot serve right now (not ready, not enough replicas, shutting down). */
     UNAVAILABLE(503, "unavailable", "Service unavailable", 64),
+    /** The request line (method, path and query) is longer than the server reads. */
+    URI_TOO_LONG(414, "uri-too-long", "URI too long", 65),
+    /** The request's header block (or one header line) is larger than the server reads. */
+    HEADERS_TOO_LARGE(431, "headers-too-large", "Request header fields too large", 66),
     /** A bug or an unexpected failure inside the node; details are logged, never sent. */
     INTERNAL(500, "internal", "Internal error", 70);
 

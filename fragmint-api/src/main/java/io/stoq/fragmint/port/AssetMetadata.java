@@ -24,6 +24,6 @@ public record AssetMetadata(
         String merkleRoot,
         String owner,
         String contentType,
-        String name,
+        @Nullable String name,
         Instant createdAt,
         Instant updatedAt) {}

@@ -14,7 +14,9 @@ import java.util.List;
  * @param blockHeight block holding the transaction
  * @param blockHash hex hash of that block's header
  * @param inclusionPath hex sibling hashes from the tx leaf to the block's tx root
- * @param bundle base64 of the canonical proof bundle (tx, proof, header, signer chains)
+ * @param bundle base64 of the binary proof bundle (network, tx, inclusion path, header, proposer and signer
+ *     certificate chains, the CA's CRL; layout in docs/ledger.md), the only part a verifier trusts:
+ *     {@code stoq ledger check-proof} checks every other field against it
  */
 public record AssetProof(
         String assetId,

@@ -16,13 +16,14 @@ import java.time.Instant;
  * @param path request path (no query string: it may hold cursors, never secrets, but keep it lean)
  * @param outcome the decision
  * @param status HTTP status finally sent
- * @param remote client address ({@code "other"} on an aggregate of the sources past the cap)
+ * @param remote client address ({@code "other"} on an aggregate of the sources past the cap; null
+ *     on a record that is not a request, {@link Outcome#SECOND_FACTOR_LOCKED})
  * @param count how many decisions this record stands for: 1 for one decision; for an aggregate
  *     of unauthenticated denials, how many arrived from {@code remote} in the minute starting at
  *     {@code at} (then {@code operation}, {@code method} and {@code path} are those of the first)
  */
-public record AuditRecord(long seq, Instant at, String actor, String credentialId,
-        String operation, String method, String path, Outcome outcome, int status, String remote,
+public record AuditRecord(long seq, Instant at, String actor, @Nullable String credentialId,
+        String operation, String method, String path, Outcome outcome, int status, @Nullable String remote,
         long count) {
 
     public AuditRecord {

@@ -1,5 +1,6 @@
 package io.stoq.fragmint.route;
 
+import io.stoq.fragmint.port.Nullable;
 import io.stoq.fragmint.port.Role;
 import java.time.Instant;
 import java.util.List;
@@ -7,7 +8,8 @@ import java.util.List;
 /**
  * JSON request and response bodies that are the API's own (port records are served as they are).
  * Records with only strings, numbers, booleans, instants, lists and enums, so the OpenAPI schema
- * generator can describe them by reflection.
+ * generator can describe them by reflection. A field that may be absent is marked {@link Nullable}
+ * (optional in a request, sent as null in a response); every other field is required.
  */
 public final class Messages {
     private Messages() {}
@@ -22,7 +24,7 @@ public final class Messages {
      * @param amount whole tokens, positive
      * @param memo optional free text, at most 256 characters
      */
-    public record TransferTokens(String to, Long amount, String memo) {}
+    public record TransferTokens(String to, Long amount, @Nullable String memo) {}
 
     /**
      * Body of {@code POST /v1/accounts}.
@@ -31,7 +33,7 @@ public final class Messages {
      * @param role its role
      * @param displayName optional free text
      */
-    public record CreateAccount(String id, String role, String displayName) {}
+    public record CreateAccount(String id, String role, @Nullable String displayName) {}
 
     /** Body of {@code PUT /v1/accounts/{id}/role}. @param role new role */
     public record SetRole(String role) {}
@@ -42,7 +44,7 @@ public final class Messages {
      * @param label free text to recognise the key by
      * @param expiresAt optional expiry (ISO-8601)
      */
-    public record CreateKey(String label, Instant expiresAt) {}
+    public record CreateKey(@Nullable String label, @Nullable Instant expiresAt) {}
 
     /**
      * A newly created API key: the only time the key string is ever shown.
@@ -54,7 +56,7 @@ public final class Messages {
      * @param expiresAt expiry or null
      */
     public record CreatedKey(String keyId, String key, String accountId, String label,
-            Instant expiresAt) {}
+            @Nullable Instant expiresAt) {}
 
     /**
      * An API key as listed (never the secret or its hash).
@@ -65,7 +67,7 @@ public final class Messages {
      * @param expiresAt expiry or null
      * @param revoked whether revoked
      */
-    public record KeyInfo(String keyId, String label, Instant createdAt, Instant expiresAt,
+    public record KeyInfo(String keyId, String label, Instant createdAt, @Nullable Instant expiresAt,
             boolean revoked) {}
 
     /**

@@ -34,7 +34,7 @@ final class SystemRoutes {
                                     new Messages.Health(s.ready() ? "ok" : "unavailable", s.detail()));
                         }),
                 get("/v1/openapi.json", "openApi").summary("This API's OpenAPI 3.1 document")
-                        .returns(200, Route.Body.text("application/json"))
+                        .returns(200, Route.Body.json(Map.class))
                         .handle(ex -> new Reply.Bytes(200, "application/json", openApi.get(), Map.of())),
                 get("/metrics", "metrics").needs(Permission.METRICS_READ)
                         .summary("Prometheus text exposition of the API's metrics")

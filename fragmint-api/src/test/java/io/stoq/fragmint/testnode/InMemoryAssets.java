@@ -202,6 +202,9 @@ public final class InMemoryAssets implements AssetService {
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("bad cursor");
         }
+        if (start < 0) {
+            throw ApiException.badRequest("bad cursor");
+        }
         int end = Math.min(all.size(), start + page.limit());
         return new Page<>(all.subList(Math.min(start, end), end), end < all.size() ? Integer.toString(end) : null);
     }
@@ -292,6 +295,9 @@ public final class InMemoryAssets implements AssetService {
         try {
             start = page.cursor() == null ? 0 : Integer.parseInt(page.cursor());
         } catch (NumberFormatException e) {
+            throw ApiException.badRequest("bad cursor");
+        }
+        if (start < 0) {
             throw ApiException.badRequest("bad cursor");
         }
         int end = Math.min(a.history.size(), start + page.limit());

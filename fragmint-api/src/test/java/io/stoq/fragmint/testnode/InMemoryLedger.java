@@ -65,6 +65,9 @@ public final class InMemoryLedger implements LedgerView, EventSource {
     @Override
     public synchronized Page<BlockSummary> blocks(PageRequest page) throws ApiException {
         long start = page.cursor() == null ? blocks.size() - 1 : parse(page.cursor());
+        if (start >= blocks.size()) {
+            throw ApiException.badRequest("bad cursor");
+        }
         List<BlockSummary> out = new ArrayList<>();
         long h = start;
         while (h >= 0 && out.size() < page.limit()) {

@@ -46,12 +46,14 @@ import java.util.stream.Stream;
  * header signing by the node (Falcon-512, once per block) and the synced WriteBatch; by default
  * through {@link Ledger#commitAll}, which checks the next block's signatures while the current one
  * commits. The ledger
- * stays in {@code dir} (with the root certificate as {@code network-root.pem}) for
+ * stays in {@code dir} (with the root certificate as {@code network-root.pem} and a CRL as {@code network-crl.pem}) for
  * {@code stoq ledger verify} and {@code stoq ledger prove}.
  */
 public final class LedgerBenchmark {
     /** The network root certificate written next to the ledger data. */
     public static final String ROOT_PEM = "network-root.pem";
+    /** A current, empty CRL of the bench CA, for {@code stoq ledger prove --crl}. */
+    public static final String CRL_PEM = "network-crl.pem";
 
     /** What to run. */
     public record Config(Path dir, int txsPerRound, List<Integer> blockSizes, SignatureAlgorithm accountAlgorithm, int accounts,
@@ -128,13 +130,15 @@ public final class LedgerBenchmark {
         try (Ledger ledger = Ledger.open(dir)) {
             ledger.parallelSignatures(config.parallelSignatures());
             PemFiles.writeCertificates(dir.resolve(ROOT_PEM), List.of(root));
+            PemFiles.writeCrl(dir.resolve(CRL_PEM), CertificateIssuer.crl(intermediateKey, intermediate, java.util.Map.of(), 1,
+                    now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(7))));
             adminNonce = 1;
             ledger.genesis(admin, "bench", List.of(admin.publicKey().getEncoded()), encoded(root), clock.instant());
             List<Transaction> setup = new ArrayList<>();
-            setup.add(Transaction.sign(admin, ++adminNonce,
+            setup.add(Transaction.sign(ledger.network(), admin, ++adminNonce,
                     new TxBody.NodeRegister(List.of(encoded(nodeCert), encoded(intermediate)))));
             for (Member m : members) {
-                setup.add(Transaction.sign(admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
+                setup.add(Transaction.sign(ledger.network(), admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
             }
             requireAllAccepted(ledger.commit(setup, clock.instant(), admin));
             for (int blockSize : config.blockSizes()) {
@@ -169,7 +173,7 @@ public final class LedgerBenchmark {
         Transaction[] txs = new Transaction[n];
         IntStream.range(0, n).parallel().forEach(i -> {
             try {
-                txs[i] = Transaction.sign(signers.get(i).key, nonces.get(i), bodies.get(i));
+                txs[i] = Transaction.sign(ledger.network(), signers.get(i).key, nonces.get(i), bodies.get(i));
             } catch (CryptoException e) {
                 throw new IllegalStateException(e);
             }
@@ -200,7 +204,7 @@ public final class LedgerBenchmark {
         log.accept("block size " + blockSize + ": signature verification alone, for reference, after the ledger so the JIT is warm (timed)");
         long verifyStart = System.nanoTime();
         IntStream verifyRange = IntStream.range(0, n);
-        long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid()).count();
+        long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid(ledger.network())).count();
         Duration verifyTime = Duration.ofNanos(System.nanoTime() - verifyStart);
         if (valid != n) {
             throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark produced " + (n - valid) + " txs with bad signatures");

@@ -10,37 +10,39 @@ import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.tx.CanonicalReader;
 import io.stoq.ledger.tx.CanonicalWriter;
 import io.stoq.ledger.tx.Limits;
+import io.stoq.ledger.tx.NetworkId;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
 
 /**
  * A block header, signed by the block's proposer.
  *
  * <pre>
- * u8 version (1) | u64 height | 32 previous block hash | 32 tx merkle root | 32 state root
+ * u8 version (2) | u64 height | 32 previous block hash | 32 tx merkle root | 32 state root
  * | u64 time (epoch millis) | u32 tx count | u8 proposer algorithm | bytes proposer SPKI | bytes signature
  * </pre>
  *
- * The signature covers {@code "stoq.ledger.block.v1\0"} and every field before it. The block hash
+ * The signature covers {@code "stoq.ledger.block.v2\0"}, the 32-byte {@link NetworkId} and every
+ * field before the signature, so a header signed for one network never verifies on another. The
+ * network id is not in the encoding: the checker knows its network. The block hash
  * is the SHA3-256 of the whole encoding (signature included), and the next header's previous hash
  * is that value, so changing any byte of any header breaks the chain after it.
  */
 public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
         SignatureAlgorithm proposerAlgorithm, byte[] proposerSpki, byte[] signature) {
 
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** The previous hash of block 0. */
     public static final Hash256 NO_PREVIOUS = Hash256.of(new byte[Hash256.LENGTH]);
-    private static final byte[] DOMAIN = "stoq.ledger.block.v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DOMAIN = "stoq.ledger.block.v2\0".getBytes(StandardCharsets.US_ASCII);
 
-    /** Builds and signs a header. */
-    public static BlockHeader sign(long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
+    /** Builds and signs a header for {@code network}. */
+    public static BlockHeader sign(NetworkId network, long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
             SigningKey proposer) throws CryptoException {
         byte[] spki = proposer.publicKey().getEncoded();
         BlockHeader unsigned = new BlockHeader(height, previousHash, txRoot, stateRoot, Instant.ofEpochMilli(time.toEpochMilli()),
                 txCount, proposer.algorithm(), spki, new byte[0]);
-        byte[] signature = proposer.sign(unsigned.signingPayload());
+        byte[] signature = proposer.sign(unsigned.signingPayload(network));
         return new BlockHeader(height, previousHash, txRoot, stateRoot, unsigned.time, txCount, proposer.algorithm(), spki, signature);
     }
 
@@ -49,11 +51,9 @@ public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Has
                 .u64(time.toEpochMilli()).u32(txCount).u8(proposerAlgorithm.code()).bytes(proposerSpki);
     }
 
-    public byte[] signingPayload() {
-        byte[] unsigned = unsignedPart().toBytes();
-        byte[] out = Arrays.copyOf(DOMAIN, DOMAIN.length + unsigned.length);
-        System.arraycopy(unsigned, 0, out, DOMAIN.length, unsigned.length);
-        return out;
+    /** The bytes the proposer signs on {@code network}: domain tag, network id, every field before the signature. */
+    public byte[] signingPayload(NetworkId network) {
+        return new CanonicalWriter().raw(DOMAIN).raw(network.toBytes()).raw(unsignedPart().toBytes()).toBytes();
     }
 
     public byte[] encode() {
@@ -69,11 +69,17 @@ public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Has
         return Sha3.hash(proposerSpki);
     }
 
-    /** True when the signature verifies under the carried proposer key of the named algorithm. */
-    public boolean signatureValid() {
+    /**
+     * True when the signature verifies, for {@code network}, under the carried proposer key of the
+     * named algorithm; false for a null network.
+     */
+    public boolean signatureValid(NetworkId network) {
+        if (network == null) {
+            return false;
+        }
         try {
             VerifyingKey key = VerifyingKey.fromSpki(proposerSpki);
-            return key.algorithm() == proposerAlgorithm && key.verify(signingPayload(), signature);
+            return key.algorithm() == proposerAlgorithm && key.verify(signingPayload(network), signature);
         } catch (CryptoException e) {
             return false;
         }
@@ -83,7 +89,8 @@ public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Has
         CanonicalReader in = new CanonicalReader(encoded, "block header");
         int version = in.u8("version");
         if (version != FORMAT_VERSION) {
-            throw in.malformed("unsupported header version " + version);
+            throw in.malformed("unsupported header version " + version + (version == 1
+                    ? " (written before signatures named the network; this stoq reads version " + FORMAT_VERSION + " only)" : ""));
         }
         long height = in.u64("height");
         Hash256 prev = in.hash("previousHash");

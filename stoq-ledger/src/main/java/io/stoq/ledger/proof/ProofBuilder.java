@@ -14,14 +14,24 @@ import io.stoq.ledger.tx.TxBody;
 import java.util.List;
 
 /**
- * Builds a {@link ProofBundle} for a committed tx from a store: the tx's inclusion path in its
- * block, the header, and the certificate chains of the block's proposer and (for node-signed txs)
- * of the signer, taken from the NODE_REGISTER txs that admitted them.
+ * Builds a {@link ProofBundle} for a committed tx from a store: the network name from genesis, the
+ * tx's inclusion path in its block, the header, the certificate chains of the block's proposer and
+ * (for node-signed txs) of the signer, taken from the NODE_REGISTER txs that admitted them, and
+ * the CRLs the caller gives as revocation evidence.
  */
 public final class ProofBuilder {
     private ProofBuilder() {}
 
+    /** A bundle with no revocation evidence: its verifier must bring the CA's current CRL. */
     public static ProofBundle build(LedgerStore store, Hash256 txId) throws LedgerException {
+        return build(store, txId, List.of());
+    }
+
+    /**
+     * A bundle carrying {@code crlsDer} (DER X.509 CRLs, normally the network CA's current one) as
+     * revocation evidence for the proposer's and signer's certificates.
+     */
+    public static ProofBundle build(LedgerStore store, Hash256 txId, List<byte[]> crlsDer) throws LedgerException {
         StoredTx stored = store.tx(txId);
         if (stored == null) {
             throw new LedgerException(LedgerErrorCode.NOT_FOUND, "tx " + txId + " is not in this ledger");
@@ -31,8 +41,8 @@ public final class ProofBuilder {
         LedgerState state = new LedgerState(new StateOverlay(store));
         List<byte[]> proposerChain = chainOf(store, state, header.proposer());
         List<byte[]> signerChain = chainOf(store, state, stored.tx().signer());
-        return new ProofBundle(stored.tx().encoded(), Block.tree(block.txs()).proof(stored.index()), header.encode(),
-                proposerChain, signerChain);
+        return new ProofBundle(state.genesis().network(), stored.tx().encoded(), Block.tree(block.txs()).proof(stored.index()), header.encode(),
+                proposerChain, signerChain, crlsDer);
     }
 
     /** The registered certificate chain of the node whose key fingerprint is {@code keyId}; empty for accounts. */

@@ -1,5 +1,6 @@
 package io.stoq.ledger.state;
 
+import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.ledger.LedgerException;
@@ -14,6 +15,8 @@ import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.Role;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Typed reads and writes of the ledger state over a {@link StateOverlay}. Every key starts with a
@@ -25,7 +28,8 @@ import java.time.Instant;
  * 0x03 asset(32)                     -> asset head (name, version, manifest root, creator, supply, policy, deleted)
  * 0x04 asset(32) account(32)         -> u64 balance (absent when 0)
  * 0x05 asset(32) u64 version         -> 32 manifest root | 32 metadata hash
- * 0x06 nodeId                        -> node (falcon spki, serial, notAfter, revoked, register tx id)
+ * 0x06 nodeId                        -> node (falcon spki, serial, notAfter, revoked, register tx id, u8 roles:
+ *                                       bit 0 storage, bit 1 voter, bit 2 gateway)
  * 0x07 signer(32)                    -> nodeId (a node's Falcon key fingerprint)
  * 0x08 asset(32) u64 version nodeId  -> 32 hash of the node's shard list | u32 count
  * 0x09 u64 epoch                     -> 32 hash of the key-epoch tx body;  0x0A -> u64 current epoch
@@ -160,9 +164,29 @@ public final class LedgerState {
         }
         CanonicalReader in = new CanonicalReader(v, "node state");
         Node n = new Node(nodeId, in.bytes("spki", Limits.MAX_KEY_BYTES), in.bytes("serial", 64),
-                Instant.ofEpochMilli(in.u64("notAfter")), in.bool("revoked"), in.hash("registerTx"));
+                Instant.ofEpochMilli(in.u64("notAfter")), in.bool("revoked"), in.hash("registerTx"), roles(in.u8("roles")));
         in.finish();
         return n;
+    }
+
+    /** Role bits of a node record; fixed here (never enum ordinals) because they are in the state root. */
+    private static int roleBits(Set<NodeRole> roles) {
+        return (roles.contains(NodeRole.STORAGE) ? 1 : 0) | (roles.contains(NodeRole.VOTER) ? 2 : 0)
+                | (roles.contains(NodeRole.GATEWAY) ? 4 : 0);
+    }
+
+    private static Set<NodeRole> roles(int bits) {
+        Set<NodeRole> roles = EnumSet.noneOf(NodeRole.class);
+        if ((bits & 1) != 0) {
+            roles.add(NodeRole.STORAGE);
+        }
+        if ((bits & 2) != 0) {
+            roles.add(NodeRole.VOTER);
+        }
+        if ((bits & 4) != 0) {
+            roles.add(NodeRole.GATEWAY);
+        }
+        return roles;
     }
 
     /** The node whose Falcon key has fingerprint {@code signer}, or null. */
@@ -178,7 +202,7 @@ public final class LedgerState {
 
     public void putNode(Node n) {
         state.put(key(NODE, utf8(n.nodeId())), new CanonicalWriter().bytes(n.falconSpki()).bytes(n.serial())
-                .u64(n.notAfter().toEpochMilli()).bool(n.revoked()).hash(n.registerTx()).toBytes());
+                .u64(n.notAfter().toEpochMilli()).bool(n.revoked()).hash(n.registerTx()).u8(roleBits(n.roles())).toBytes());
         state.put(key(NODE_KEY, Sha3.hash(n.falconSpki()).toBytes()), utf8(n.nodeId()));
     }
 

@@ -9,6 +9,7 @@ import io.stoq.ledger.state.StateRecords.Asset;
 import io.stoq.ledger.state.StateRecords.Genesis;
 import io.stoq.ledger.state.StateRecords.Node;
 import io.stoq.ledger.tx.CanonicalWriter;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
@@ -58,18 +59,32 @@ public final class StateMachine {
      */
     public static Outcome apply(StateView base, StateHash before, BlockContext ctx, List<Transaction> txs, boolean parallelSignatures)
             throws LedgerException {
-        return apply(base, before, ctx, txs, checkSignatures(txs, parallelSignatures), parallelSignatures);
+        return apply(base, before, ctx, txs, checkSignatures(networkOf(base, txs), txs, parallelSignatures), parallelSignatures);
     }
 
     /**
-     * The stateless part of validation: each tx's signature (and its merkle leaf hash, cached on
-     * the tx). Pure, so a pipeline may run it for the next batch while the current one applies.
+     * The network the txs of a batch over {@code base} are signed for: the one its genesis founded,
+     * or, before genesis, the one a leading GENESIS tx founds; null when there is neither (every
+     * signature then fails).
      */
-    public static boolean[] checkSignatures(List<Transaction> txs, boolean parallel) {
+    public static NetworkId networkOf(StateView base, List<Transaction> txs) throws LedgerException {
+        Genesis genesis = new LedgerState(new StateOverlay(base)).genesis();
+        if (genesis != null) {
+            return NetworkId.of(genesis.network(), genesis.rootCertDer());
+        }
+        return !txs.isEmpty() && txs.get(0).body() instanceof TxBody.Genesis g ? NetworkId.of(g) : null;
+    }
+
+    /**
+     * The stateless part of validation: each tx's signature on {@code network} (and its merkle
+     * leaf hash, cached on the tx). Pure, so a pipeline may run it for the next batch while the
+     * current one applies.
+     */
+    public static boolean[] checkSignatures(NetworkId network, List<Transaction> txs, boolean parallel) {
         boolean[] signatureOk = new boolean[txs.size()];
         IntStream indexes = IntStream.range(0, txs.size());
         (parallel ? indexes.parallel() : indexes).forEach(i -> {
-            signatureOk[i] = txs.get(i).signatureValid();
+            signatureOk[i] = txs.get(i).signatureValid(network);
             txs.get(i).leafHash(); // warm the cache for the block's merkle root on the same pass
         });
         return signatureOk;
@@ -91,7 +106,7 @@ public final class StateMachine {
             LedgerState state = new LedgerState(txWrites);
             try {
                 if (!signatureOk[i]) {
-                    throw new TxRejectedException(RejectReason.BAD_SIGNATURE, "signature does not verify under the signer key");
+                    throw new TxRejectedException(RejectReason.BAD_SIGNATURE, "signature does not verify under the signer key for this network");
                 }
                 TxValidator.check(state, tx, ctx, true);
                 effects(state, tx, ctx);
@@ -149,7 +164,7 @@ public final class StateMachine {
                 TxBody.NodeRegister n = (TxBody.NodeRegister) body;
                 NodeIdentity cert = NodeCertificates.validate(n.chainDer(), state.genesis().rootCertDer(), ctx.time());
                 state.putNode(new Node(cert.nodeId(), cert.falconKey().spki(), cert.serial().toByteArray(), cert.notAfter(), false,
-                        tx.id()));
+                        tx.id(), cert.roles()));
             }
             case NODE_REVOKE -> {
                 TxBody.NodeRevoke r = (TxBody.NodeRevoke) body;

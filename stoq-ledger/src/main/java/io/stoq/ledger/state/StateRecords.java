@@ -1,9 +1,13 @@
 package io.stoq.ledger.state;
 
+import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Role;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 
 /** Typed values kept in the ledger state (encoded by {@link LedgerState}). */
 public final class StateRecords {
@@ -25,12 +29,18 @@ public final class StateRecords {
     }
 
     /**
-     * A registered node: its Falcon key, certificate serial and expiry, whether it is revoked, and
-     * the id of the NODE_REGISTER tx that carries its certificate chain (for proof bundles).
+     * A registered node: its Falcon key, certificate serial and expiry, whether it is revoked, the
+     * id of the NODE_REGISTER tx that carries its certificate chain (for proof bundles), and the
+     * roles its certificate grants (only a {@link NodeRole#VOTER} may propose blocks).
      */
-    public record Node(String nodeId, byte[] falconSpki, byte[] serial, Instant notAfter, boolean revoked, Hash256 registerTx) {
+    public record Node(String nodeId, byte[] falconSpki, byte[] serial, Instant notAfter, boolean revoked, Hash256 registerTx,
+            Set<NodeRole> roles) {
+        public Node {
+            roles = roles.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(roles));
+        }
+
         public Node revoke() {
-            return new Node(nodeId, falconSpki, serial, notAfter, true, registerTx);
+            return new Node(nodeId, falconSpki, serial, notAfter, true, registerTx, roles);
         }
     }
 

@@ -16,19 +16,22 @@ import java.util.Arrays;
  * A signed ledger transaction. Immutable; the canonical encoding is computed once.
  *
  * <pre>
- * u8 format version (1) | u8 type | u8 signature algorithm code | bytes signer SPKI | u64 nonce
+ * u8 format version (2) | u8 type | u8 signature algorithm code | bytes signer SPKI | u64 nonce
  * | body (per type, see {@link TxBody}) | bytes signature
  * </pre>
  *
- * The signature covers {@code "stoq.ledger.tx.v1\0"} followed by every field before the signature,
- * so a signature cannot be moved to another kind of message. The signer is named by its public key
- * (so anyone can check the signature offline); its account id is the SHA3-256 of that SPKI. The tx
- * id is the SHA3-256 of the whole encoding, signature included: it is the merkle leaf data.
+ * The signature covers {@code "stoq.ledger.tx.v2\0"}, the 32-byte {@link NetworkId} and every field
+ * before the signature, so a signature cannot be moved to another kind of message nor replayed on
+ * another network that shares the signer's key. The network id is not in the encoding: whoever
+ * checks the signature knows which network it is on. Format version 1 (signatures without a
+ * network id) is refused. The signer is named by its public key (so anyone can check the signature
+ * offline); its account id is the SHA3-256 of that SPKI. The tx id is the SHA3-256 of the whole
+ * encoding, signature included: it is the merkle leaf data.
  */
 public final class Transaction {
     /** The only format version this code writes and accepts. */
-    public static final int FORMAT_VERSION = 1;
-    private static final byte[] DOMAIN = "stoq.ledger.tx.v1\0".getBytes(StandardCharsets.US_ASCII);
+    public static final int FORMAT_VERSION = 2;
+    private static final byte[] DOMAIN = "stoq.ledger.tx.v2\0".getBytes(StandardCharsets.US_ASCII);
 
     private final long nonce;
     private final SignatureAlgorithm algorithm;
@@ -55,11 +58,14 @@ public final class Transaction {
         this.withinLimits = withinLimits;
     }
 
-    /** Signs {@code body} with {@code key} as the signer's {@code nonce}-th transaction. */
-    public static Transaction sign(SigningKey key, long nonce, TxBody body) throws CryptoException {
+    /**
+     * Signs {@code body} with {@code key} as the signer's {@code nonce}-th transaction on
+     * {@code network} (a GENESIS tx is signed for the network it founds, {@link NetworkId#of(TxBody.Genesis)}).
+     */
+    public static Transaction sign(NetworkId network, SigningKey key, long nonce, TxBody body) throws CryptoException {
         byte[] spki = key.publicKey().getEncoded();
         byte[] unsigned = unsigned(nonce, key.algorithm(), spki, body);
-        byte[] signature = key.sign(payload(unsigned));
+        byte[] signature = key.sign(payload(network, unsigned));
         byte[] encoded = new CanonicalWriter().raw(unsigned).bytes(signature).toBytes();
         boolean withinLimits;
         try {
@@ -71,7 +77,7 @@ public final class Transaction {
         return new Transaction(nonce, key.algorithm(), spki, body, signature, encoded, withinLimits);
     }
 
-    /** Decodes and schema-checks a tx; the signature is not checked here (see {@link #signatureValid()}). */
+    /** Decodes and schema-checks a tx; the signature is not checked here (see {@link #signatureValid(NetworkId)}). */
     public static Transaction decode(byte[] encoded) throws LedgerException {
         if (encoded.length > Limits.MAX_TX_BYTES) {
             throw new LedgerException(LedgerErrorCode.MALFORMED, "malformed tx: " + encoded.length + " bytes, limit " + Limits.MAX_TX_BYTES);
@@ -79,7 +85,8 @@ public final class Transaction {
         CanonicalReader in = new CanonicalReader(encoded, "tx");
         int version = in.u8("version");
         if (version != FORMAT_VERSION) {
-            throw in.malformed("unsupported tx format version " + version);
+            throw in.malformed("unsupported tx format version " + version + (version == 1
+                    ? " (written before signatures named the network; this stoq reads version " + FORMAT_VERSION + " only)" : ""));
         }
         TxType type = TxType.fromCode(in.u8("type"), in);
         SignatureAlgorithm algorithm = in.signatureAlgorithm("signature algorithm code");
@@ -98,25 +105,27 @@ public final class Transaction {
         return out.toBytes();
     }
 
-    private static byte[] payload(byte[] unsigned) {
-        byte[] out = Arrays.copyOf(DOMAIN, DOMAIN.length + unsigned.length);
-        System.arraycopy(unsigned, 0, out, DOMAIN.length, unsigned.length);
-        return out;
+    private static byte[] payload(NetworkId network, byte[] unsigned) {
+        return new CanonicalWriter().raw(DOMAIN).raw(network.toBytes()).raw(unsigned).toBytes();
     }
 
-    /** The bytes the signature covers. */
-    public byte[] signingPayload() {
-        return payload(unsigned(nonce, algorithm, signerSpki, body));
+    /** The bytes the signature covers on {@code network}: domain tag, network id, every field before the signature. */
+    public byte[] signingPayload(NetworkId network) {
+        return payload(network, unsigned(nonce, algorithm, signerSpki, body));
     }
 
     /**
-     * True when the signature verifies under the carried key and that key is of the named
-     * algorithm. Pure and stateless, so callers may check many txs in parallel.
+     * True when the signature verifies, for {@code network}, under the carried key and that key is
+     * of the named algorithm; false for a null network (none known yet). Pure and stateless, so
+     * callers may check many txs in parallel.
      */
-    public boolean signatureValid() {
+    public boolean signatureValid(NetworkId network) {
+        if (network == null) {
+            return false;
+        }
         try {
             VerifyingKey key = VerifyingKey.fromSpki(signerSpki);
-            return key.algorithm() == algorithm && key.verify(signingPayload(), signature);
+            return key.algorithm() == algorithm && key.verify(signingPayload(network), signature);
         } catch (CryptoException e) {
             return false;
         }

@@ -12,6 +12,7 @@ import io.stoq.ledger.state.StateRecords.Account;
 import io.stoq.ledger.state.StateRecords.Asset;
 import io.stoq.ledger.state.StateRecords.Genesis;
 import io.stoq.ledger.state.StateRecords.Node;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
@@ -41,10 +42,11 @@ public final class TxValidator {
         if (!tx.withinLimits()) {
             throw reject(RejectReason.MALFORMED, "the tx breaks the schema's size limits and could not be decoded");
         }
-        if (!signatureChecked && !tx.signatureValid()) {
-            throw reject(RejectReason.BAD_SIGNATURE, "signature does not verify under the signer key");
-        }
         Genesis genesis = state.genesis();
+        if (!signatureChecked && !tx.signatureValid(genesis != null ? NetworkId.of(genesis.network(), genesis.rootCertDer())
+                : tx.body() instanceof TxBody.Genesis g ? NetworkId.of(g) : null)) {
+            throw reject(RejectReason.BAD_SIGNATURE, "signature does not verify under the signer key for this network");
+        }
         if (tx.body() instanceof TxBody.Genesis g) {
             checkGenesis(tx, g, genesis, ctx);
             return new Signer(tx.signer(), null, null);

@@ -1,5 +1,7 @@
 package io.stoq.ledger.verify;
 
+import io.stoq.crypto.ca.NodeRole;
+import io.stoq.crypto.hash.Hash256;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
@@ -11,14 +13,16 @@ import io.stoq.ledger.state.StateOverlay;
 import io.stoq.ledger.state.StateRecords.Account;
 import io.stoq.ledger.state.StateRecords.Node;
 import io.stoq.ledger.state.StateView;
+import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.TxType;
 import io.stoq.ledger.validate.BlockContext;
+import java.time.Instant;
 
 /**
  * Checks that a block follows from its predecessor and the state before it: height and previous
- * hash link, tx count and merkle root, non-decreasing time, a valid signature by an authorised
- * proposer (an admin account or an active node; for block 0 the genesis signer), every tx accepted,
+ * hash link, tx count and merkle root, non-decreasing time, a valid signature (for this network) by
+ * an authorised proposer (see {@link #proposerProblem}; for block 0 the genesis signer), every tx accepted,
  * and the state root it claims. A follower applying a block from consensus and {@code verify}
  * re-walking the chain use the same rules. Stateless and thread-safe.
  */
@@ -48,8 +52,12 @@ public final class BlockRules {
         if (!Block.txRoot(block.txs()).equals(h.txRoot())) {
             throw bad(h.height(), "tx merkle root does not match its txs");
         }
-        if (!h.signatureValid()) {
-            throw bad(h.height(), "proposer signature does not verify");
+        NetworkId network = StateMachine.networkOf(base, block.txs());
+        if (network == null) {
+            throw bad(h.height(), "there is no genesis before it and it does not start with one");
+        }
+        if (!h.signatureValid(network)) {
+            throw bad(h.height(), "proposer signature does not verify for this network");
         }
         checkProposer(block, new LedgerState(new StateOverlay(base)));
         StateMachine.Outcome outcome = StateMachine.apply(base, before, new BlockContext(h.height(), h.time()), block.txs(),
@@ -78,14 +86,45 @@ public final class BlockRules {
             }
             return;
         }
-        Account account = state.account(h.proposer());
+        String problem = proposerProblem(state, h.proposer(), h.time());
+        if (problem != null) {
+            throw bad(h.height(), problem);
+        }
+    }
+
+    /**
+     * Why {@code proposer} (a key fingerprint) may not propose a block at {@code time} after the
+     * state {@code state}, or null when it may. Allowed: an admin account (bootstrap: the block
+     * that registers the first voter, and recovery when no voter is left; admins can register a
+     * voter of their own anyway), or a registered node that is not revoked, whose certificate
+     * carries the voter role and had not expired at the block's time. A storage or gateway node
+     * never proposes.
+     */
+    public static String proposerProblem(LedgerState state, Hash256 proposer, Instant time) throws LedgerException {
+        Account account = state.account(proposer);
         if (account != null && account.role() == Role.ADMIN) {
-            return;
+            return null;
         }
-        Node node = state.nodeBySigner(h.proposer());
-        if (node == null || node.revoked()) {
-            throw bad(h.height(), "proposer " + h.proposer().toHex().substring(0, 16) + " is not an admin or an active node");
+        Node node = state.nodeBySigner(proposer);
+        if (node == null) {
+            return "proposer " + proposer.toHex().substring(0, 16) + " is not an admin or an active node";
         }
+        if (node.revoked()) {
+            return "proposer node " + node.nodeId() + " is revoked";
+        }
+        if (!node.roles().contains(NodeRole.VOTER)) {
+            return "proposer node " + node.nodeId() + " is not a voter (its certificate grants " + roleNames(node)
+                    + "); only voters propose blocks";
+        }
+        if (time.isAfter(node.notAfter())) {
+            return "proposer node " + node.nodeId() + "'s certificate expired at " + node.notAfter() + ", before the block's time " + time;
+        }
+        return null;
+    }
+
+    private static String roleNames(Node node) {
+        return node.roles().isEmpty() ? "no role"
+                : String.join(",", node.roles().stream().map(NodeRole::wireName).sorted().toList());
     }
 
     static LedgerException bad(long height, String why) {

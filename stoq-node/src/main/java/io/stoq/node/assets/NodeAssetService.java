@@ -25,6 +25,7 @@ import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.NodeException;
+import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.store.LocalShardStore;
@@ -64,9 +65,11 @@ public final class NodeAssetService implements AssetService {
     private final SigningKey manifestSigner;
     private final KeyPair kem;
     private final AssetIndex index;
+    private final CrlFile crl;
 
+    /** @param crl the CA's CRL, carried by every proof bundle as revocation evidence */
     public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, SigningKey manifestSigner,
-            KeyPair kem, int threads) {
+            KeyPair kem, int threads, CrlFile crl) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
@@ -75,6 +78,7 @@ public final class NodeAssetService implements AssetService {
         this.kem = kem;
         this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), threads);
         this.index = new AssetIndex(ledger, keys);
+        this.crl = crl;
     }
 
     @Override
@@ -217,7 +221,7 @@ public final class NodeAssetService implements AssetService {
         StateRecords.Asset a = index.live(lid, id);
         AssetIndex.Version v = AssetIndex.version(index.changes(lid), version.orElse(a.version()), id);
         try {
-            ProofBundle b = ProofBuilder.build(ledger.ledger().store(), v.txId());
+            ProofBundle b = ProofBuilder.build(ledger.ledger().store(), v.txId(), crlEvidence(id));
             List<String> path = new ArrayList<>();
             for (Hash256 h : b.inclusion().path()) {
                 path.add(h.toHex());
@@ -227,6 +231,14 @@ public final class NodeAssetService implements AssetService {
                     blockHash.toHex(), path, Base64.getEncoder().encodeToString(b.encode()));
         } catch (LedgerException e) {
             throw new ApiException(ApiError.INTERNAL, "cannot build the proof of asset " + id, e);
+        }
+    }
+
+    private List<byte[]> crlEvidence(String id) throws ApiException {
+        try {
+            return crl.current();
+        } catch (NodeException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot build the proof of asset " + id + ": the node's CRL is unreadable", e);
         }
     }
 

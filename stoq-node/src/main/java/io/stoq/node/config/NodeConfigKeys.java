@@ -22,6 +22,9 @@ public final class NodeConfigKeys {
             "The node's certificate chain from `stoq ca issue` (node certificate, then intermediate).");
     public static final ConfigKey<java.nio.file.Path> NODE_ROOT_CERTIFICATE = ConfigKey.path("node.root-certificate", "ca/root.crt.pem",
             "The network's root CA certificate: the trust anchor for every peer and this node.");
+    public static final ConfigKey<java.nio.file.Path> NODE_CRL = ConfigKey.path("node.crl", "ca/crl.pem",
+            "The network CA's current revocation list (`stoq ca crl`). Proof bundles carry it as revocation evidence; it is re-read "
+                    + "for every proof, so a refreshed file counts at once. Missing: bundles carry none and verifiers must bring one.");
 
     // ---- API ----
     public static final ConfigKey<String> API_HOST = ConfigKey.string("api.host", "127.0.0.1", null,
@@ -84,7 +87,7 @@ public final class NodeConfigKeys {
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
             DATA_DIR,
-            NODE_KEYS_DIR, NODE_CERTIFICATE, NODE_ROOT_CERTIFICATE,
+            NODE_KEYS_DIR, NODE_CERTIFICATE, NODE_ROOT_CERTIFICATE, NODE_CRL,
             API_HOST, API_PORT, API_HTTP3, API_MAX_BODY, API_MAX_JSON_BODY, API_RATE_LIMIT, API_RATE_BURST,
             STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD,
             SHARD_PARALLELISM,

@@ -6,6 +6,7 @@ import io.stoq.crypto.ca.NodeCertificateValidator;
 import io.stoq.crypto.ca.NodeClaims;
 import io.stoq.crypto.ca.NodeCsr;
 import io.stoq.crypto.ca.NodeIdentity;
+import io.stoq.crypto.ca.NodeIdentityExtension;
 import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.keys.PemFiles;
@@ -14,6 +15,7 @@ import io.stoq.node.NodeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,9 +25,11 @@ import java.util.List;
 
 /**
  * The identity of a development node under {@code DATA}: a dev CA in {@code DATA/ca}, node keys
- * (unencrypted: development only) and a 30-day certificate in {@code DATA/node}. Created on first
- * call, reused (and the certificate renewed when it expires within two days) afterwards, so a
- * dev node boots exactly like a production node: the paths are the config defaults.
+ * (unencrypted: development only) and a 30-day certificate with every role (the voter role
+ * included: the dev node proposes every block) in {@code DATA/node}. Created on first call,
+ * reused afterwards; the certificate is renewed when it expires within two days or lacks the voter
+ * role, and the CA's CRL re-signed when it goes stale within two days (proof bundles carry it).
+ * A dev node boots exactly like a production node: the paths are the config defaults.
  */
 public final class DevIdentity {
     private DevIdentity() {}
@@ -53,14 +57,19 @@ public final class DevIdentity {
             }
             NodeKeys keys = NodeKeys.load(nodeDir, null);
             CertificateAuthority ca = CertificateAuthority.open(caDir, null, Clock.systemUTC());
-            if (!Files.exists(certFile) || expiresSoon(certFile)) {
+            if (!Files.exists(certFile) || expiresSoon(certFile) || !isVoter(certFile)) {
                 NodeClaims claims = NodeClaims.of("dev-node", "dev", EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
                         keys.kem().getPublic());
                 PemFiles.writeCertificates(certFile, ca.issue(NodeCsr.create(keys.falcon(), claims), Duration.ofDays(30)));
                 created = true;
             }
+            X509CRL crl = PemFiles.readCrl(ca.crlFile());
+            if (crl.getNextUpdate() == null || crl.getNextUpdate().toInstant().isBefore(Instant.now().plus(Duration.ofDays(2)))) {
+                crl = ca.crl(); // proof bundles carry this CRL, and verifiers refuse a stale one
+                created = true;
+            }
             List<X509Certificate> chain = PemFiles.readCertificates(certFile);
-            NodeIdentity id = NodeCertificateValidator.validate(chain, ca.root(), Instant.now(), PemFiles.readCrl(ca.crlFile()));
+            NodeIdentity id = NodeCertificateValidator.validate(chain, ca.root(), Instant.now(), crl);
             NodeCertificateValidator.requireTlsKey(id, keys.tls().getPublic());
             return new Result(created, id);
         } catch (CryptoException e) {
@@ -68,6 +77,11 @@ public final class DevIdentity {
         } catch (IOException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create " + data + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A dev node is its network's only proposer, and only voters propose. */
+    private static boolean isVoter(Path certFile) throws CryptoException {
+        return NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0)).roles().contains(NodeRole.VOTER);
     }
 
     private static boolean expiresSoon(Path certFile) throws CryptoException {

@@ -19,6 +19,7 @@ import io.stoq.node.accounts.NodeAccounts;
 import io.stoq.node.assets.NodeAssetService;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
+import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.ledger.NodeLedgerView;
@@ -124,7 +125,7 @@ public final class StoqNode implements AutoCloseable {
                 identity.zone(), data);
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);
         NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), keys.falcon(), keys.kem(),
-                threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+                threads == 0 ? Runtime.getRuntime().availableProcessors() : threads, new CrlFile(config.path(NodeConfigKeys.NODE_CRL)));
         try {
             int swept = assets.sweepOrphans();
             if (swept > 0) {

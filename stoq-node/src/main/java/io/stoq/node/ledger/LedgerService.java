@@ -1,6 +1,9 @@
 package io.stoq.node.ledger;
 
 import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.ca.NodeClaims;
+import io.stoq.crypto.ca.NodeIdentityExtension;
+import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SigningKey;
@@ -11,13 +14,13 @@ import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.StateMachine;
-import io.stoq.ledger.state.StateRecords;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.validate.RejectReason;
+import io.stoq.ledger.verify.BlockRules;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.lifecycle.LifeCycle;
@@ -27,6 +30,7 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,7 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>First start writes genesis (admin = operator key) and a setup block that registers this node
  * (its certificate chain) and creates the network token; from then on blocks are proposed by the
- * node's Falcon key, so proofs check offline against the root certificate.
+ * node's Falcon key, so proofs check offline against the root certificate. The node's certificate
+ * must grant the voter role (only voters propose); every tx and header is signed for the network
+ * the genesis founded ({@link Ledger#network()}).
  */
 public final class LedgerService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerService.class);
@@ -77,6 +83,8 @@ public final class LedgerService implements AutoCloseable {
     private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean stopping;
+    /** Writer thread only: whether the loss of the node's right to propose was logged. */
+    private boolean proposerWarned;
 
     /** A submission: sign {@code body} with {@code signer}; {@code mustExist} accounts get registered first. */
     private static final class Request {
@@ -116,6 +124,7 @@ public final class LedgerService implements AutoCloseable {
     public static LedgerService start(Path dir, CustodialKeys keys, SigningKey nodeKey, List<X509Certificate> nodeChain,
             X509Certificate rootCert, String network, Clock clock, Duration blockInterval, int maxBlockTxs)
             throws NodeException {
+        requireVoter(nodeChain);
         Ledger ledger;
         try {
             ledger = Ledger.open(dir).parallelSignatures(true);
@@ -138,6 +147,25 @@ public final class LedgerService implements AutoCloseable {
         }
     }
 
+    /**
+     * Until consensus arrives every node is its network's only proposer, and only voters propose
+     * (BlockRules): a node certificate without the voter role could never commit a block.
+     */
+    private static void requireVoter(List<X509Certificate> nodeChain) throws NodeException {
+        NodeClaims claims;
+        try {
+            claims = NodeIdentityExtension.from(nodeChain.get(0));
+        } catch (CryptoException | IndexOutOfBoundsException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "the node certificate carries no readable node identity", e);
+        }
+        if (!claims.roles().contains(NodeRole.VOTER)) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "node " + claims.nodeId() + "'s certificate does not grant the voter role "
+                    + "(it grants " + String.join(",", claims.roles().stream().map(NodeRole::wireName).sorted().toList())
+                    + "), and this node proposes every block of its ledger: issue it a certificate from a CSR made with "
+                    + "`stoq node csr --roles storage,voter,gateway`");
+        }
+    }
+
     private void bootstrap(List<X509Certificate> nodeChain, X509Certificate rootCert, String network) throws NodeException {
         try {
             ledger.genesis(operator, network, List.of(operator.publicKey().getEncoded()), rootCert.getEncoded(), clock.instant());
@@ -146,8 +174,8 @@ public final class LedgerService implements AutoCloseable {
                 chain.add(c.getEncoded());
             }
             List<Transaction> setup = List.of(
-                    Transaction.sign(operator, 2, new TxBody.NodeRegister(chain)),
-                    Transaction.sign(operator, 3, new TxBody.AssetCreate(NETWORK_TOKEN, "stoq network token", NETWORK_TOKEN,
+                    Transaction.sign(ledger.network(), operator, 2, new TxBody.NodeRegister(chain)),
+                    Transaction.sign(ledger.network(), operator, 3, new TxBody.AssetCreate(NETWORK_TOKEN, "stoq network token", NETWORK_TOKEN,
                             new byte[0], NETWORK_TOKEN_SUPPLY, AssetPolicy.CREATOR_ONLY)));
             Ledger.CommitResult r = ledger.commit(setup, clock.instant(), operator);
             if (!r.rejected().isEmpty()) {
@@ -172,10 +200,22 @@ public final class LedgerService implements AutoCloseable {
         return events;
     }
 
-    /** The key the next block will be proposed with: the node once registered, else the operator. */
-    private SigningKey proposer() throws LedgerException {
-        StateRecords.Node n = ledger.state().nodeBySigner(nodeKey.verifyingKey().fingerprint());
-        return n != null && !n.revoked() ? nodeKey : operator;
+    /**
+     * The key the block at {@code time} will be proposed with: the node while the ledger lets it
+     * propose (registered, not revoked, a voter, certificate not expired at {@code time}; see
+     * BlockRules), else the operator account, whose blocks cannot be proven to outsiders.
+     */
+    private SigningKey proposer(Instant time) throws LedgerException {
+        String problem = BlockRules.proposerProblem(ledger.state(), nodeKey.verifyingKey().fingerprint(), time);
+        if (problem == null) {
+            return nodeKey;
+        }
+        if (ledger.state().nodeBySigner(nodeKey.verifyingKey().fingerprint()) != null && !proposerWarned) {
+            proposerWarned = true;
+            LOG.warn("{}: blocks are proposed by the operator account from now on, and proofs of their txs cannot be checked "
+                    + "against the root certificate", problem);
+        }
+        return operator;
     }
 
     /** Queues {@code body} signed by {@code signer}; the future completes after its block is durable. */
@@ -260,12 +300,12 @@ public final class LedgerService implements AutoCloseable {
                 for (SigningKey k : concat(r.signer, r.mustExist)) {
                     Hash256 id = k.verifyingKey().fingerprint();
                     if (!registered.contains(id) && state.account(id) == null && !k.equals(operator)) {
-                        txs.add(Transaction.sign(operator, nextNonce(state, nonces, operator),
+                        txs.add(Transaction.sign(ledger.network(), operator, nextNonce(state, nonces, operator),
                                 new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
                     }
                     registered.add(id);
                 }
-                Transaction tx = Transaction.sign(r.signer, nextNonce(state, nonces, r.signer), r.body);
+                Transaction tx = Transaction.sign(ledger.network(), r.signer, nextNonce(state, nonces, r.signer), r.body);
                 txs.add(tx);
                 txOf.put(r, tx);
             } catch (LedgerException | CryptoException e) {
@@ -277,7 +317,8 @@ public final class LedgerService implements AutoCloseable {
         }
         Ledger.CommitResult result;
         try {
-            result = ledger.commit(txs, clock.instant(), proposer());
+            Instant now = clock.instant();
+            result = ledger.commit(txs, now, proposer(now));
         } catch (LedgerException e) {
             LOG.error("block commit failed", e);
             for (Request r : txOf.keySet()) {

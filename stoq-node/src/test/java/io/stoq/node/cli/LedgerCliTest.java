@@ -44,13 +44,23 @@ class LedgerCliTest {
         String signer = show.json().get("txs").get(0).get("signer").asText();
         CliRun account = CliRun.of("ledger", "show", p("bl"), "--account", signer, "--json");
         assertThat(account.json().get("txs").size()).isGreaterThan(1);
-        CliRun prove = CliRun.of("ledger", "prove", ids.get(0), "--data", p("bl"), "--out", p("tx.stqproof"));
+        CliRun prove = CliRun.of("ledger", "prove", ids.get(0), "--data", p("bl"), "--out", p("tx.stqproof"), "--crl",
+                p("bl/network-crl.pem"));
         assertThat(prove.exitCode()).as(prove.err()).isZero();
         CliRun check = CliRun.of("ledger", "check-proof", p("tx.stqproof"), "--root", p("bl/network-root.pem"), "--json");
         assertThat(check.exitCode()).as(check.err()).isZero();
         assertThat(check.json().get("valid").asBoolean()).isTrue();
         assertThat(check.json().get("proposerNode").asText()).isEqualTo("bench-node-1");
         assertThat(check.json().get("block").asLong()).isEqualTo(5);
+        assertThat(check.json().get("network").asText()).isEqualTo("bench");
+        assertThat(check.json().get("proposerRoles").toString()).contains("voter");
+        // Without a CRL in the bundle, check-proof needs the CA's: exit 34 without, 0 with --crl.
+        assertThat(CliRun.of("ledger", "prove", ids.get(0), "--data", p("bl"), "--out", p("bare.stqproof")).exitCode()).isZero();
+        CliRun bare = CliRun.of("ledger", "check-proof", p("bare.stqproof"), "--root", p("bl/network-root.pem"));
+        assertThat(bare.exitCode()).isEqualTo(34);
+        assertThat(bare.err()).contains("give the verifier the CA's current crl.pem");
+        assertThat(CliRun.of("ledger", "check-proof", p("bare.stqproof"), "--root", p("bl/network-root.pem"), "--crl",
+                p("bl/network-crl.pem")).exitCode()).isZero();
 
         // A proof checked against another network's root, and a damaged proof file: exit 34, one line.
         assertThat(CliRun.of("ca", "init", "--ca-dir", p("other-ca"), "--network", "other").exitCode()).isZero();

@@ -17,8 +17,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code stoq asset proof ID}: the ledger inclusion proof of an asset version. */
 @Command(name = "proof", description = {"Fetch the ledger inclusion proof of an asset version (latest unless --version).",
-        "--json prints the whole proof including the bundle; check it offline with `stoq ledger check-proof`."},
-        footer = {"", "Example:", "  stoq asset proof ID --json > proof.json"})
+        "--json prints the whole proof, including the base64 bundle (docs/ledger.md);",
+        "check that file offline, with nothing but the network's root certificate, using",
+        "`stoq ledger check-proof`."},
+        footer = {"", "Example:", "  stoq asset proof ID --json > proof.json",
+            "  stoq ledger check-proof proof.json --root data/ca/root.crt.pem"})
 public final class AssetProofCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,6 +60,7 @@ public final class AssetProofCommand implements Callable<Integer> {
         out.printf("tx           %s%n", proof.path("txId").asText());
         out.printf("block        %d %s%n", proof.path("blockHeight").asLong(), proof.path("blockHash").asText());
         out.printf("path         %d hashes%n", proof.path("inclusionPath").size());
+        out.printf("check with   stoq asset proof %s --json > proof.json; stoq ledger check-proof proof.json --root ROOT.pem%n", id);
         out.flush();
         return 0;
     }
