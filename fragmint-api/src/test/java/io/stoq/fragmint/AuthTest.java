@@ -131,7 +131,9 @@ class AuthTest {
     void everyDecisionIsAudited() throws Exception {
         t.send(t.request("/v1/assets", null).build());
         t.send(t.request("/v1/audit", "rita").build());
-        t.send(t.request("/v1/assets/x", "alice").DELETE().build());
+        String own = TestServer.json(t.send(t.request("/v1/assets", "alice")
+                .POST(HttpRequest.BodyPublishers.ofString("mine")).build())).get("id").asText();
+        t.send(t.request("/v1/assets/" + own, "alice").DELETE().build());
         t.send(t.request("/v1/assets", "alice").build());
         JsonNode page = TestServer.json(t.send(t.request("/v1/audit?limit=500", "audrey").build()));
         assertThat(page.get("items")).extracting(n -> n.get("outcome").asText() + " " + n.get("actor").asText()
@@ -163,5 +165,94 @@ class AuthTest {
             assertThat(limited).isGreaterThan(0);
             assertThat(slow.send(slow.request("/v1/me", "rita").build()).statusCode()).isEqualTo(200);
         }
+    }
+
+    private HttpResponse<byte[]> session(String account, String code) throws Exception {
+        return t.send(t.request("/v1/sessions", account).header("X-Stoq-TOTP", code)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    private static String wrong(String right) {
+        return right.charAt(0) == '9' ? "0" + right.substring(1) : (char) (right.charAt(0) + 1) + right.substring(1);
+    }
+
+    @Test
+    void aBurstOfParallelGuessesGetsNoMoreCodesCheckedThanTheLimit() throws Exception {
+        String bad = wrong(t.totp("alice"));
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> burst = new java.util.ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            burst.add(t.client(java.net.http.HttpClient.Version.HTTP_1_1).sendAsync(t.request("/v1/sessions", "alice")
+                    .header("X-Stoq-TOTP", bad).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        java.util.Map<Integer, Long> statuses = burst.stream().map(java.util.concurrent.CompletableFuture::join)
+                .collect(java.util.stream.Collectors.groupingBy(HttpResponse::statusCode,
+                        java.util.stream.Collectors.counting()));
+        // five codes were checked: four answered "wrong", the fifth started the lockout; the rest never got checked
+        assertThat(statuses).containsEntry(401, 4L).containsEntry(429, 20L);
+        assertThat(t.node.accounts.auditRecords()).filteredOn(r -> r.outcome() == AuditRecord.Outcome.SECOND_FACTOR_LOCKED)
+                .hasSize(1).allSatisfy(r -> assertThat(r.actor()).isEqualTo("alice"));
+        assertThat(session("alice", t.totp("alice")).statusCode()).isEqualTo(429);
+    }
+
+    @Test
+    void lockoutsGrowUntilACodeIsAcceptedAndEndOnTheirOwn() throws Exception {
+        long[] periods = new long[3];
+        for (int round = 0; round < 3; round++) {
+            HttpResponse<byte[]> last = null;
+            for (int i = 0; i < 5; i++) {
+                last = session("bob", wrong(t.totp("bob")));
+            }
+            assertThat(last.statusCode()).isEqualTo(429);
+            periods[round] = Long.parseLong(last.headers().firstValue("Retry-After").orElseThrow());
+            t.clock.advance(Duration.ofSeconds(periods[round] - 31));
+            assertThat(session("bob", t.totp("bob")).statusCode()).as("still locked").isEqualTo(429);
+            t.clock.advance(Duration.ofSeconds(1));
+            if (round == 1) {
+                assertThat(session("bob", t.totp("bob")).statusCode()).as("the lockout ended").isEqualTo(201);
+            }
+        }
+        // 5 min, then 10 min; an accepted code resets the escalation: 5 min again
+        assertThat(periods).containsExactly(300, 600, 300);
+    }
+
+    @Test
+    void aWrongCodeWindowForgetsOldMistakes() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            assertThat(session("rita", wrong(t.totp("rita"))).statusCode()).isEqualTo(401);
+        }
+        t.clock.advance(Duration.ofMinutes(15));
+        assertThat(session("rita", wrong(t.totp("rita"))).statusCode()).as("a new window").isEqualTo(401);
+    }
+
+    @Test
+    void enrollmentCodesAreStoredHashedAndExpire() throws Exception {
+        HttpResponse<byte[]> r = t.send(t.request("/v1/accounts/rita/totp/enrollment-code", "admin")
+                .header("X-Stoq-TOTP", t.totp("admin")).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(r.statusCode()).isEqualTo(201);
+        String code = TestServer.json(r).get("code").asText();
+        assertThat(TestServer.json(r).get("expiresAt").asText()).isEqualTo(t.clock.instant().plus(Duration.ofHours(1)).toString());
+        var stored = t.node.accounts.enrollmentCode("rita").orElseThrow();
+        assertThat(stored.codeHash()).hasSize(64).doesNotContain(code).doesNotContain(code.replace("-", ""));
+        assertThat(stored.createdBy()).isEqualTo("admin");
+        t.clock.advance(Duration.ofMinutes(61));
+        HttpResponse<byte[]> late = t.send(t.request("/v1/accounts/rita/totp", "rita").header("X-Stoq-Enrollment-Code", code)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(late.statusCode()).isEqualTo(403);
+        assertThat(t.node.accounts.enrollmentCode("rita")).as("an expired code is removed").isEmpty();
+    }
+
+    @Test
+    void anAdminsCodeResetsALostSecondFactor() throws Exception {
+        String old = t.node.accounts.totpSecret("rita").orElseThrow().toString();
+        HttpResponse<byte[]> r = t.send(t.request("/v1/accounts/rita/totp/enrollment-code", "admin")
+                .header("X-Stoq-TOTP", t.totp("admin")).POST(HttpRequest.BodyPublishers.noBody()).build());
+        String code = TestServer.json(r).get("code").asText();
+        HttpResponse<byte[]> reset = t.send(t.request("/v1/accounts/rita/totp", "rita").header("X-Stoq-Enrollment-Code", code)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(reset.statusCode()).isEqualTo(201);
+        assertThat(t.node.accounts.totpSecret("rita").orElseThrow().toString()).isEqualTo(old); // same parameters
+        assertThat(TestServer.json(reset).get("secret").asText()).isNotEmpty();
+        assertThat(session("rita", t.totp("rita")).statusCode()).as("the old secret is gone").isEqualTo(401);
     }
 }

@@ -192,6 +192,9 @@ public abstract class HttpFuzzContract {
             } catch (HttpWire.Silence e) {
                 failures.add(c.label() + ": SILENCE (" + e.getMessage() + ")");
             }
+            // the bad TOTP codes the cases send would lock admin's second factor (429) and hide
+            // the later cases: the lockout has its own tests (OpenApiContract, AuthTest)
+            t.accounts().updateTotpAttempts("admin", a -> io.stoq.fragmint.port.TotpAttempts.NONE);
         }
         for (String path : new TreeSet<>(doc.operations().stream().map(ServedDocument.Operation::path).toList())) {
             for (String method : new String[] {"PATCH", "HEAD", "OPTIONS", "TRACE", "X0000001"}) {

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.stoq.fragmint.auth.ApiKeys;
 import io.stoq.fragmint.http.Json;
 import io.stoq.fragmint.auth.Permission;
+import io.stoq.fragmint.auth.Totp;
+import io.stoq.fragmint.port.TotpSecret;
 import io.stoq.fragmint.port.Role;
+import io.stoq.fragmint.port.TotpAttempts;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,6 +17,7 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -226,6 +230,8 @@ public abstract class OpenApiContract {
                         .contains("insufficient_user_authentication");
                 documented(op, r);
                 checked++;
+                // wrong codes count towards the TOTP lockout; this test is about each route, not that
+                t.accounts().updateTotpAttempts(accountOf.get(role), a -> TotpAttempts.NONE);
             }
         }
         assertThat(checked).isGreaterThanOrEqualTo(3 * 8);
@@ -353,6 +359,199 @@ public abstract class OpenApiContract {
         }
     }
 
+    /**
+     * Permission first, second factor after, on every route: a caller whose role holds the
+     * permission but who may not act on the target (another account's keys or TOTP, another
+     * owner's asset) is refused with 403 (or 404 where it may not even see the target) without
+     * a TOTP code, and never learns whether the route would have asked for one.
+     */
+    @Test
+    public void aCallerWhoMayNotTouchTheTargetIsRefusedBeforeTheSecondFactor() throws Exception {
+        Map<Role, String> nonOwners = Map.of(Role.OPERATOR, "otto", Role.WRITER, "bob", Role.READER, "rita",
+                Role.AUDITOR, "audrey");
+        int refusedBeforeTotp = 0;
+        for (Op op : operations().values()) {
+            boolean targeted = op.path().startsWith("/v1/accounts/{id}") || op.path().startsWith("/v1/assets/{id}");
+            if (!targeted || op.spec().get("security").isEmpty()) {
+                continue;
+            }
+            Permission p = Permission.valueOf(op.spec().get("x-stoq-permission").asText());
+            for (Map.Entry<Role, String> caller : nonOwners.entrySet()) {
+                if (!p.grantedTo(caller.getKey())) {
+                    continue; // the role check answers 403 first: everyProtectedRouteRefusesAMissingRole
+                }
+                // {id} is alice's account or alice's asset; none of these callers is alice or admin
+                HttpResponse<byte[]> r = send(generic(op, caller.getValue(), null).build());
+                String what = op.method() + " " + op.path() + " as " + caller.getValue();
+                if (r.statusCode() >= 400) {
+                    assertThat(json(r).get("code").asText()).as(what).isNotEqualTo("TOTP_REQUIRED");
+                }
+                if (op.spec().path("x-stoq-totp").asBoolean(false) || op.spec().get("operationId").asText().equals("enrollTotp")) {
+                    assertThat(r.statusCode()).as(what).isIn(403, 404);
+                    refusedBeforeTotp++;
+                }
+                documented(op, r);
+            }
+        }
+        assertThat(refusedBeforeTotp).isGreaterThanOrEqualTo(6);
+    }
+
+    /**
+     * Wrong TOTP codes are counted per account: after the fifth (the default of
+     * {@code auth.totp.max-failures}) every attempt is refused unchecked with 429 and
+     * {@code Retry-After}, the right code answering exactly like a wrong one, until an admin lifts
+     * the lockout; the lockout and the lifting are in the audit log.
+     */
+    @Test
+    public void wrongTotpCodesLockTheSecondFactorUntilAnAdminLiftsIt() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<byte[]> r = openSession("bob", wrong(t.totp("bob")));
+            assertThat(r.statusCode()).as("wrong code %d", i + 1).isEqualTo(i < 4 ? 401 : 429);
+        }
+        HttpResponse<byte[]> right = openSession("bob", t.totp("bob"));
+        HttpResponse<byte[]> wrong = openSession("bob", wrong(t.totp("bob")));
+        for (HttpResponse<byte[]> r : List.of(right, wrong)) {
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(json(r).get("code").asText()).isEqualTo("RATE_LIMITED");
+            long retry = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+            assertThat(retry).isBetween(1L, 300L);
+        }
+        assertThat(json(right).get("detail").asText().replaceAll("\\d+", "#"))
+                .isEqualTo(json(wrong).get("detail").asText().replaceAll("\\d+", "#"))
+                .contains("locked").doesNotContain("wrong code");
+        // a TOTP route of another kind is locked too: the lockout is per account, not per route
+        assertThat(send(json("/v1/tokens/transfers", "bob", "POST", "{\"to\":\"alice\",\"amount\":1}")
+                .header("X-Stoq-TOTP", t.totp("bob")).build()).statusCode()).isEqualTo(429);
+        HttpResponse<byte[]> lift = send(request("/v1/accounts/bob/totp/lockout", "admin")
+                .header("X-Stoq-TOTP", t.totp("admin")).DELETE().build());
+        assertThat(lift.statusCode()).isEqualTo(204);
+        assertThat(openSession("bob", t.totp("bob")).statusCode()).isEqualTo(201);
+        JsonNode locked = json(send(request("/v1/audit?actor=bob&outcome=SECOND_FACTOR_LOCKED", "audrey").build()));
+        assertThat(locked.get("items")).isNotEmpty();
+        assertThat(locked.get("items").get(0).get("path").asText()).isEqualTo("/v1/accounts/bob/totp/lockout");
+        JsonNode lifted = json(send(request("/v1/audit?actor=admin&outcome=ALLOWED&limit=500", "audrey").build()));
+        assertThat(lifted.get("items")).extracting(n -> n.get("operation").asText() + " " + n.get("path").asText())
+                .contains("clearTotpLockout /v1/accounts/bob/totp/lockout");
+        JsonNode refused = json(send(request("/v1/audit?actor=bob&outcome=DENIED_SECOND_FACTOR&limit=500", "audrey")
+                .build()));
+        assertThat(refused.get("items")).extracting(n -> n.get("status").asInt()).contains(401, 429);
+    }
+
+    /** A stolen API key alone cannot enroll the first TOTP secret: that needs an admin's one-time code. */
+    @Test
+    public void theFirstTotpSecretNeedsAnAdminsOneTimeEnrollmentCode() throws Exception {
+        t.accounts().create("erin", Role.WRITER, "Erin");
+        ApiKeys.Issued k = ApiKeys.issue("erin", "k", t.now(), null);
+        t.accounts().addApiKey(k.stored());
+        HttpResponse<byte[]> keyAlone = enroll(k.plaintext(), null);
+        assertThat(keyAlone.statusCode()).isEqualTo(403);
+        assertThat(json(keyAlone).get("detail").asText()).contains("enrollment code");
+        assertThat(t.accounts().totpSecret("erin")).isEmpty();
+        HttpResponse<byte[]> byAdmin = send(request("/v1/accounts/erin/totp", "admin")
+                .header("X-Stoq-TOTP", t.totp("admin")).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(byAdmin.statusCode()).as("an admin never sees another account's secret").isEqualTo(403);
+        String code = enrollmentCode("erin");
+        assertThat(code).matches("[A-Z2-7]{4}(-[A-Z2-7]{4}){5}");
+        String wrongCode = (code.charAt(0) == 'A' ? "B" : "A") + code.substring(1);
+        assertThat(enroll(k.plaintext(), wrongCode).statusCode()).isEqualTo(403);
+        HttpResponse<byte[]> ok = enroll(k.plaintext(), code.toLowerCase());
+        assertThat(ok.statusCode()).as(new String(ok.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        assertThat(json(ok).get("uri").asText()).startsWith("otpauth://totp/STOQ:erin?secret=");
+        assertThat(t.accounts().totpSecret("erin")).isPresent();
+        assertThat(enroll(k.plaintext(), code).statusCode()).as("single use").isEqualTo(403);
+        assertThat(enroll(k.plaintext(), null).statusCode()).as("replacing needs the current code").isEqualTo(401);
+    }
+
+    /**
+     * A session ends at its next request when the key that opened it is revoked or expires, or the
+     * account's role or TOTP secret changes, even when the change happens behind the API's back
+     * (here: straight in the account store, so no event closes the session).
+     */
+    @Test
+    public void aSessionEndsWhenItsKeyOrTheAccountsRoleOrSecretChanges() throws Exception {
+        t.accounts().create("sam", Role.WRITER, "Sam");
+        TotpSecret secret = Totp.newSecret();
+        t.accounts().setTotpSecret("sam", secret);
+        ApiKeys.Issued revoked = key("sam", null);
+        String s1 = session(revoked.plaintext(), secret);
+        assertThat(me(s1)).isEqualTo(200);
+        t.accounts().revokeApiKey("sam", revoked.stored().keyId());
+        assertThat(me(s1)).isEqualTo(401);
+        assertThat(me(s1)).as("and stays ended").isEqualTo(401);
+
+        t.totp("admin"); // moves the server's clock one TOTP step (30 s), so sam's next code is fresh
+        ApiKeys.Issued shortLived = key("sam", t.now().plusSeconds(20));
+        String s2 = session(shortLived.plaintext(), secret);
+        assertThat(me(s2)).isEqualTo(200);
+        t.totp("admin"); // 30 s later: the key has expired
+        assertThat(me(s2)).isEqualTo(401);
+
+        ApiKeys.Issued k = key("sam", null);
+        String s3 = session(k.plaintext(), secret);
+        assertThat(me(s3)).isEqualTo(200);
+        t.accounts().setRole("sam", Role.READER);
+        assertThat(me(s3)).isEqualTo(401);
+
+        t.totp("admin");
+        String s4 = session(k.plaintext(), secret);
+        assertThat(me(s4)).isEqualTo(200);
+        t.accounts().setTotpSecret("sam", Totp.newSecret());
+        HttpResponse<byte[]> ended = send(HttpRequest.newBuilder(uri("/v1/me")).header("Authorization", "Bearer " + s4)
+                .build());
+        assertThat(ended.statusCode()).isEqualTo(401);
+        assertThat(json(ended).get("detail").asText()).contains("TOTP secret changed");
+        assertThat(me(k.plaintext())).as("the key itself still works").isEqualTo(200);
+    }
+
+    private ApiKeys.Issued key(String account, java.time.Instant expiresAt) throws Exception {
+        ApiKeys.Issued k = ApiKeys.issue(account, "k", t.now(), expiresAt);
+        t.accounts().addApiKey(k.stored());
+        return k;
+    }
+
+    private String session(String key, TotpSecret secret) throws Exception {
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri("/v1/sessions")).header("Authorization", "Bearer " + key)
+                .header("X-Stoq-TOTP", Totp.code(secret, t.now())).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        return json(r).get("token").asText();
+    }
+
+    private int me(String bearer) throws Exception {
+        return send(HttpRequest.newBuilder(uri("/v1/me")).header("Authorization", "Bearer " + bearer).build())
+                .statusCode();
+    }
+
+    private HttpResponse<byte[]> openSession(String account, String code) throws Exception {
+        return send(request("/v1/sessions", account).header("X-Stoq-TOTP", code)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    private HttpResponse<byte[]> enroll(String key, String code) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri("/v1/accounts/erin/totp"))
+                .header("Authorization", "Bearer " + key);
+        if (code != null) {
+            b.header("X-Stoq-Enrollment-Code", code);
+        }
+        return send(b.POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /** A one-time enrollment code for {@code account}, made through the API by admin. */
+    protected String enrollmentCode(String account) throws Exception {
+        HttpResponse<byte[]> r = send(request("/v1/accounts/" + account + "/totp/enrollment-code", "admin")
+                .header("X-Stoq-TOTP", t.totp("admin")).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        return json(r).get("code").asText();
+    }
+
+    /** A code that is certainly not {@code right} (each digit moved by one). */
+    private static String wrong(String right) {
+        StringBuilder b = new StringBuilder();
+        for (char c : right.toCharArray()) {
+            b.append((char) ('0' + (c - '0' + 1) % 10));
+        }
+        return b.toString();
+    }
+
     private HttpRequest.Builder json(String path, String account, String method, String body) {
         return request(path, account).header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body));
@@ -406,9 +605,15 @@ public abstract class OpenApiContract {
             t.accounts().create("dave", Role.READER, "Dave");
             ApiKeys.Issued k = ApiKeys.issue("dave", "k", t.now(), null);
             t.accounts().addApiKey(k.stored());
+            String code = enrollmentCode("dave");
             return send(HttpRequest.newBuilder(uri("/v1/accounts/dave/totp"))
-                    .header("Authorization", "Bearer " + k.plaintext()).POST(HttpRequest.BodyPublishers.noBody()).build());
+                    .header("Authorization", "Bearer " + k.plaintext()).header("X-Stoq-Enrollment-Code", code)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
         });
+        f.put("createTotpEnrollmentCode", () -> send(request("/v1/accounts/rita/totp/enrollment-code", "admin")
+                .header("X-Stoq-TOTP", t.totp("admin")).POST(HttpRequest.BodyPublishers.noBody()).build()));
+        f.put("clearTotpLockout", () -> send(request("/v1/accounts/bob/totp/lockout", "admin")
+                .header("X-Stoq-TOTP", t.totp("admin")).DELETE().build()));
         f.put("createSession", () -> send(request("/v1/sessions", "rita").header("X-Stoq-TOTP", t.totp("rita"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build()));
         f.put("deleteSession", () -> {

@@ -77,7 +77,8 @@ public final class ApiServer implements AutoCloseable {
         this.config = config;
         this.ports = ports;
         this.clock = clock;
-        this.access = new AccessControl(ports.accounts(), new Sessions(config.sessionLifetime(), clock), clock);
+        this.access = new AccessControl(ports.accounts(), ports.audit(),
+                new Sessions(config.sessionLifetime(), clock), config.auth(), clock);
         byte[][] doc = new byte[1][];
         this.routes = Api.routes(ports, access, clock, () -> doc[0], metrics::scrape);
         this.openApi = OpenApiDocument.render(routes, config);

@@ -1,5 +1,6 @@
 package io.stoq.fragmint.http;
 
+import io.stoq.fragmint.auth.AuthSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -10,7 +11,7 @@ import java.util.Objects;
  * refused when the config is built, not when a request trips over it.
  *
  * <p>Build with {@link #defaults()} and the {@code with...} methods, or {@link #builder()}; callers
- * never use the canonical constructor, so adding a group (an auth group is planned) changes only
+ * never use the canonical constructor, so adding a group changes only
  * this file. Immutable.
  *
  * @param listen where to bind
@@ -20,9 +21,11 @@ import java.util.Objects;
  * @param rates request-rate token buckets
  * @param workers the handler thread pools
  * @param sessionLifetime how long a TOTP-verified session lasts (default 15 minutes)
+ * @param auth second-factor lockout thresholds and enrollment code lifetime
+ *     ({@link AuthSettings#defaults()})
  */
 public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts timeouts, Rates rates,
-        Workers workers, Duration sessionLifetime) {
+        Workers workers, Duration sessionLifetime, AuthSettings auth) {
 
     /** Default session lifetime. */
     public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofMinutes(15);
@@ -34,6 +37,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(rates, "rates");
         Objects.requireNonNull(workers, "workers");
+        Objects.requireNonNull(auth, "auth");
         Checks.between("sessionLifetime", sessionLifetime, Duration.ofMinutes(1), Duration.ofDays(1));
     }
 
@@ -43,7 +47,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
      */
     public static ApiServerConfig defaults() {
         return new ApiServerConfig(Listen.DEFAULT, Tls.OFF, Limits.DEFAULT, Timeouts.DEFAULT, Rates.DEFAULT,
-                Workers.DEFAULT, DEFAULT_SESSION_LIFETIME);
+                Workers.DEFAULT, DEFAULT_SESSION_LIFETIME, AuthSettings.defaults());
     }
 
     public static Builder builder() {
@@ -76,6 +80,10 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
 
     public ApiServerConfig withWorkers(Workers w) {
         return toBuilder().workers(w).build();
+    }
+
+    public ApiServerConfig withAuth(AuthSettings a) {
+        return toBuilder().auth(a).build();
     }
 
     /** Same host, other ports: {@code http3Port} 0 is ephemeral, -1 turns HTTP/3 off. */
@@ -309,6 +317,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
         private Rates rates;
         private Workers workers;
         private Duration sessionLifetime;
+        private AuthSettings auth;
 
         private Builder(ApiServerConfig c) {
             listen = c.listen;
@@ -318,6 +327,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
             rates = c.rates;
             workers = c.workers;
             sessionLifetime = c.sessionLifetime;
+            auth = c.auth;
         }
 
         public Builder listen(Listen l) {
@@ -355,8 +365,13 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
             return this;
         }
 
+        public Builder auth(AuthSettings a) {
+            auth = a;
+            return this;
+        }
+
         public ApiServerConfig build() {
-            return new ApiServerConfig(listen, tls, limits, timeouts, rates, workers, sessionLifetime);
+            return new ApiServerConfig(listen, tls, limits, timeouts, rates, workers, sessionLifetime, auth);
         }
     }
 

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.stoq.fragmint.auth.AccessControl;
+import io.stoq.fragmint.auth.SecondFactorLockedException;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AuditLog;
@@ -212,6 +213,7 @@ final class Dispatcher {
                 limit(perAccount, "acct:" + c.accountId());
                 outcome = AuditRecord.Outcome.DENIED_FORBIDDEN;
                 ex.caller(access.authorize(c, route.permission(), false, null));
+                route.guard().check(ex); // the route's target check, before the second factor
                 outcome = AuditRecord.Outcome.DENIED_SECOND_FACTOR;
                 ex.caller(access.authorize(c, route.permission(), route.secondFactor(),
                         ex.request.headers().get(AccessControl.TOTP_HEADER)));
@@ -228,9 +230,15 @@ final class Dispatcher {
             Reply reply = route.handler().handle(ex);
             status = writer.write(ex, handler, reply);
         } catch (ApiException e) {
+            if (outcome == AuditRecord.Outcome.ALLOWED && (e.error() == ApiError.TOTP_REQUIRED
+                    || e instanceof SecondFactorLockedException)) {
+                outcome = AuditRecord.Outcome.DENIED_SECOND_FACTOR; // a step-up inside the handler failed
+            }
             Map<String, String> headers = Map.of();
             if (e instanceof RateLimitedException r) {
                 headers = Map.of("Retry-After", Long.toString(r.retryAfterSeconds));
+            } else if (e instanceof SecondFactorLockedException l) {
+                headers = Map.of("Retry-After", Long.toString(l.retryAfterSeconds()));
             } else if (e instanceof io.stoq.fragmint.route.RangeHeader.Unsatisfiable u) {
                 headers = Map.of("Content-Range", "bytes */" + u.size());
             } else if (e.error() == ApiError.METHOD_NOT_ALLOWED) {

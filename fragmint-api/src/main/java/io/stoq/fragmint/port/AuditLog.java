@@ -3,12 +3,19 @@ package io.stoq.fragmint.port;
 import java.time.Instant;
 
 /**
- * The append-only audit log of access decisions, implemented by stoq-node (durable, no update or
- * delete operation exists). Appends happen on every request, so they must be cheap (group commit).
+ * The append-only audit log of access decisions, implemented by stoq-node (durable; no update
+ * operation exists, and records leave only by the node's retention pruning, {@code audit.retention}).
+ * Appends happen on every request, so they must be cheap (group commit). An implementation may
+ * fold {@linkplain AuditRecord#unauthenticated() unauthenticated denials} into one aggregate record
+ * per source address, minute and outcome ({@link AuditRecord#count()}); every decision taken for an
+ * authenticated caller stays one record.
  */
 public interface AuditLog {
 
-    /** Appends a record and returns it with its assigned sequence number. */
+    /**
+     * Appends a record and returns it with its assigned sequence number (0 when the record was
+     * folded into an aggregate that is written later).
+     */
     AuditRecord append(AuditRecord record) throws ApiException;
 
     /** Records matching {@code query}, oldest first. */

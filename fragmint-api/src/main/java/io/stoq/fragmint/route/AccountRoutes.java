@@ -14,6 +14,7 @@ import static io.stoq.fragmint.route.RouteBuilder.put;
 
 import io.stoq.fragmint.auth.AccessControl;
 import io.stoq.fragmint.auth.ApiKeys;
+import io.stoq.fragmint.auth.EnrollmentCodes;
 import io.stoq.fragmint.auth.Permission;
 import io.stoq.fragmint.auth.Sessions;
 import io.stoq.fragmint.auth.Totp;
@@ -29,12 +30,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Accounts, roles, API keys, TOTP enrollment and sessions. Key and role changes need TOTP; a
- * caller manages its own keys with {@code SELF_SERVICE}, anyone else's only with {@code KEY_ADMIN}.
+ * Accounts, roles, API keys, TOTP enrollment and lockout, and sessions. Key and role changes need
+ * TOTP; a caller manages its own keys with {@code SELF_SERVICE}, anyone else's only with
+ * {@code KEY_ADMIN}, and that target check is a route {@link Guard}, so it answers 403 before the
+ * second factor is asked for. The first TOTP secret of an account needs a one-time enrollment code
+ * that an admin (with its own TOTP) created, so a stolen API key alone cannot enroll one.
  * Stateless apart from the injected stores; thread-safe.
  */
 final class AccountRoutes {
     private static final String TOTP_ISSUER = "STOQ";
+    /** Request header carrying a one-time TOTP enrollment code. */
+    static final String ENROLLMENT_CODE_HEADER = "X-Stoq-Enrollment-Code";
 
     private final AccountStore accounts;
     private final AccessControl access;
@@ -70,10 +76,12 @@ final class AccountRoutes {
                         .errors(BAD_REQUEST, NOT_FOUND, UNPROCESSABLE, UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE)
                         .handle(this::setRole),
                 get("/v1/accounts/{id}/keys", "listApiKeys").needs(Permission.SELF_SERVICE)
+                        .guard(this::selfOrKeyAdmin)
                         .summary("API keys of an account (own, or any with KEY_ADMIN); never the secrets")
                         .returns(200, Route.Body.list(Messages.KeyInfo.class)).errors(FORBIDDEN, NOT_FOUND)
                         .handle(this::listKeys),
-                post("/v1/accounts/{id}/keys", "createApiKey").needs(Permission.SELF_SERVICE).withTotp()
+                post("/v1/accounts/{id}/keys", "createApiKey").needs(Permission.SELF_SERVICE)
+                        .guard(this::selfOrKeyAdmin).withTotp()
                         .summary("Create an API key; the response is the only time the key is shown")
                         .takes(Route.Body.json(Messages.CreateKey.class))
                         .returns(201, Route.Body.json(Messages.CreatedKey.class))
@@ -81,16 +89,34 @@ final class AccountRoutes {
                                 PAYLOAD_TOO_LARGE)
                         .handle(this::createKey),
                 delete("/v1/accounts/{id}/keys/{keyId}", "revokeApiKey").needs(Permission.SELF_SERVICE)
-                        .withTotp().summary("Revoke an API key (ends the account's sessions)")
+                        .guard(this::selfOrKeyAdmin).withTotp()
+                        .summary("Revoke an API key (ends the sessions it opened)")
                         .returns(204, Route.Body.NONE).errors(FORBIDDEN, NOT_FOUND).handle(this::revokeKey),
                 post("/v1/accounts/{id}/totp", "enrollTotp").needs(Permission.SELF_SERVICE)
-                        .summary("Enroll (or, with a current TOTP code, replace) the account's TOTP secret")
-                        .header(AccessControl.TOTP_HEADER, "current code, needed only to replace a secret")
+                        .guard(this::selfOnly)
+                        .summary("Enroll the account's own TOTP secret: the first one with a one-time "
+                                + "enrollment code from an admin, a replacement with a current TOTP code "
+                                + "(or a new enrollment code)")
+                        .header(ENROLLMENT_CODE_HEADER, "one-time code from POST /v1/accounts/{id}/totp/"
+                                + "enrollment-code; needed for the first secret")
+                        .header(AccessControl.TOTP_HEADER, "current code, to replace a secret without an "
+                                + "enrollment code")
                         .returns(201, Route.Body.json(Messages.TotpEnrollment.class))
                         .errors(FORBIDDEN, NOT_FOUND, ApiError.TOTP_REQUIRED).handle(this::enrollTotp),
+                post("/v1/accounts/{id}/totp/enrollment-code", "createTotpEnrollmentCode")
+                        .needs(Permission.KEY_ADMIN).withTotp()
+                        .summary("Create a one-time, short-lived TOTP enrollment code for an account "
+                                + "(replaces its earlier one); shown once")
+                        .returns(201, Route.Body.json(Messages.EnrollmentCodeCreated.class))
+                        .errors(NOT_FOUND).handle(this::createEnrollmentCode),
+                delete("/v1/accounts/{id}/totp/lockout", "clearTotpLockout").needs(Permission.KEY_ADMIN)
+                        .withTotp()
+                        .summary("Lift the account's TOTP lockout and forget its failed attempts")
+                        .returns(204, Route.Body.NONE).errors(NOT_FOUND).handle(this::clearLockout),
                 post("/v1/sessions", "createSession").needs(Permission.SELF_SERVICE).withTotp()
                         .summary("Exchange an API key plus a TOTP code for a short-lived session token "
-                                + "that counts as second factor until it expires")
+                                + "that counts as second factor until it expires, or until its key is "
+                                + "revoked or expires, or the account's role or TOTP secret changes")
                         .returns(201, Route.Body.json(Messages.SessionCreated.class)).errors(FORBIDDEN)
                         .handle(this::openSession),
                 delete("/v1/sessions/current", "deleteSession").needs(Permission.SELF_SERVICE)
@@ -102,14 +128,28 @@ final class AccountRoutes {
         return accounts.account(id).orElseThrow(() -> ApiException.notFound("account '" + id + "'"));
     }
 
-    /** Own account with SELF_SERVICE, or any with KEY_ADMIN. */
-    private Account manageable(Exchange ex) throws ApiException {
-        String id = ex.pathParam("id");
+    /** Guard: the caller's own account, or any with KEY_ADMIN. Decides on ids only (no lookup). */
+    private void selfOrKeyAdmin(Exchange ex) throws ApiException {
         Caller c = ex.caller();
-        if (!c.accountId().equals(id) && !Permission.KEY_ADMIN.grantedTo(c.role())) {
+        if (!c.accountId().equals(ex.pathParam("id")) && !Permission.KEY_ADMIN.grantedTo(c.role())) {
             throw new ApiException(FORBIDDEN, "only an admin manages another account's credentials");
         }
-        return find(id);
+    }
+
+    /** Guard: the caller's own account only (a TOTP secret is shown to its account alone). */
+    private void selfOnly(Exchange ex) throws ApiException {
+        String id = ex.pathParam("id");
+        if (!ex.caller().accountId().equals(id)) {
+            throw new ApiException(FORBIDDEN, Permission.KEY_ADMIN.grantedTo(ex.caller().role())
+                    ? "a TOTP secret is enrolled by its own account: give it an enrollment code from "
+                            + "POST /v1/accounts/" + id + "/totp/enrollment-code"
+                    : "an account enrolls only its own second factor");
+        }
+    }
+
+    /** The path's account, after a guard allowed the caller to act on it. */
+    private Account manageable(Exchange ex) throws ApiException {
+        return find(ex.pathParam("id"));
     }
 
     private Reply me(Exchange ex) throws ApiException {
@@ -165,32 +205,54 @@ final class AccountRoutes {
     private Reply revokeKey(Exchange ex) throws ApiException {
         Account a = manageable(ex);
         accounts.revokeApiKey(a.id(), ex.pathParam("keyId"));
-        access.sessions().closeAll(a.id());
+        // The sessions this key opened end at their next request (AccessControl re-checks the key).
         return new Reply.Empty(204, Map.of());
     }
 
     private Reply enrollTotp(Exchange ex) throws ApiException {
         Account a = manageable(ex);
-        if (a.totpEnrolled() || accounts.totpSecret(a.id()).isPresent()) {
+        String code = ex.header(ENROLLMENT_CODE_HEADER).map(String::trim).filter(c -> !c.isEmpty()).orElse(null);
+        if (code != null) {
+            if (!accounts.consumeEnrollmentCode(a.id(), EnrollmentCodes.hash(code), clock.instant())) {
+                throw new ApiException(FORBIDDEN, "the enrollment code for account '" + a.id()
+                        + "' is wrong, used or expired: ask an admin for a new one");
+            }
+        } else if (accounts.totpSecret(a.id()).isPresent()) {
             // Replacing a second factor is itself sensitive: prove the current one.
             ex.upgradeCaller(access.verifySecondFactor(ex.caller(),
                     ex.header(AccessControl.TOTP_HEADER).orElse(null)));
+        } else {
+            // Without this, whoever steals an API key could bind the account to their own phone.
+            throw new ApiException(FORBIDDEN, "enrolling the first TOTP secret of account '" + a.id()
+                    + "' needs a one-time enrollment code from an admin in the " + ENROLLMENT_CODE_HEADER
+                    + " header: an API key alone is not enough");
         }
         TotpSecret secret = Totp.newSecret();
         accounts.setTotpSecret(a.id(), secret);
         String alg = secret.algorithm().replace("Hmac", "");
-        return new Reply.Json(201, new Messages.TotpEnrollment(
-                io.stoq.fragmint.auth.Totp.base32(secret.key()),
+        return new Reply.Json(201, new Messages.TotpEnrollment(Totp.base32(secret.key()),
                 Totp.provisioningUri(secret, TOTP_ISSUER, a.id()), alg, secret.digits(),
                 secret.periodSeconds()));
     }
 
+    private Reply createEnrollmentCode(Exchange ex) throws ApiException {
+        Account a = find(ex.pathParam("id"));
+        EnrollmentCodes.Issued issued = EnrollmentCodes.issue(ex.caller().accountId(), clock.instant(),
+                access.settings().enrollmentCodeLifetime());
+        accounts.setEnrollmentCode(a.id(), issued.stored());
+        return new Reply.Json(201, new Messages.EnrollmentCodeCreated(a.id(), issued.plaintext(),
+                issued.stored().expiresAt()));
+    }
+
+    private Reply clearLockout(Exchange ex) throws ApiException {
+        Account a = find(ex.pathParam("id"));
+        access.secondFactor().lift(a.id());
+        return new Reply.Empty(204, Map.of());
+    }
+
     private Reply openSession(Exchange ex) throws ApiException {
-        if (ex.header("Authorization").orElse("").contains(Sessions.PREFIX)) {
-            // A session must not extend itself: each one starts from a key plus a fresh code.
-            throw new ApiException(FORBIDDEN, "open a session with an API key, not with another session");
-        }
-        Sessions.Opened s = access.sessions().open(ex.caller().accountId(), ex.caller().credentialId());
+        boolean viaSession = ex.header("Authorization").orElse("").contains(Sessions.PREFIX);
+        Sessions.Opened s = access.openSession(ex.caller(), viaSession);
         return new Reply.Json(201, new Messages.SessionCreated(s.token(), s.session().id(),
                 s.session().accountId(), s.session().expiresAt()));
     }

@@ -82,13 +82,14 @@ final class AssetRoutes {
                                 TRUNCATED_BODY, UNSUPPORTED_MEDIA_TYPE)
                         .handle(this::update),
                 post("/v1/assets/{id}/transfers", "transferAsset").needs(Permission.ASSET_TRANSFER)
-                        .withTotp().summary("Give the asset to another account (owner only)")
+                        .guard(this::ownerOrAdmin).withTotp().summary("Give the asset to another account (owner only)")
                         .takes(Route.Body.json(Messages.TransferAsset.class))
                         .returns(200, Route.Body.json(AssetMetadata.class))
                         .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, UNPROCESSABLE, UNSUPPORTED_MEDIA_TYPE,
                                 PAYLOAD_TOO_LARGE)
                         .handle(this::transfer),
-                RouteBuilder.delete("/v1/assets/{id}", "deleteAsset").needs(Permission.ASSET_DELETE).withTotp()
+                RouteBuilder.delete("/v1/assets/{id}", "deleteAsset").needs(Permission.ASSET_DELETE)
+                        .guard(this::ownerOrAdmin).withTotp()
                         .summary("Delete (tombstone) an asset (owner only)").returns(204, Route.Body.NONE)
                         .errors(NOT_FOUND, FORBIDDEN).handle(this::deleteAsset),
                 get("/v1/assets/{id}/history", "getAssetHistory").needs(Permission.ASSET_READ)
@@ -133,6 +134,17 @@ final class AssetRoutes {
 
     static String etag(long version) {
         return "\"v" + version + "\"";
+    }
+
+    /**
+     * Guard of the owner-only routes that need TOTP: a caller who does not own the asset is refused
+     * (403, or 404 when it may not even see it) before it is asked for a second factor.
+     */
+    private void ownerOrAdmin(Exchange ex) throws ApiException {
+        AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"), OptionalLong.empty());
+        if (!ex.caller().isAdmin() && !m.owner().equals(ex.caller().accountId())) {
+            throw new ApiException(FORBIDDEN, "only the owner of asset '" + m.id() + "' may do this");
+        }
     }
 
     private static void requireRawBody(Exchange ex) throws ApiException {

@@ -118,4 +118,14 @@ public final class Messages {
     public static List<String> roleNames() {
         return java.util.Arrays.stream(Role.values()).map(Role::wireName).toList();
     }
+
+    /**
+     * A one-time TOTP enrollment code: shown once, to the admin who made it, who hands it to the
+     * account's owner.
+     *
+     * @param accountId the account it enrolls
+     * @param code the code, sent back as {@code X-Stoq-Enrollment-Code} when enrolling
+     * @param expiresAt end of validity
+     */
+    public record EnrollmentCodeCreated(String accountId, String code, Instant expiresAt) {}
 }

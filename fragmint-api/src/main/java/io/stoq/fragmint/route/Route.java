@@ -23,12 +23,15 @@ import java.util.Set;
  * @param headerParams declared request headers (besides Authorization)
  * @param errors errors this route can answer besides the auth ones the table adds
  * @param handler the code
+ * @param guard the target check run after the role check and before the second factor
  */
 public record Route(String operationId, String method, String path, Permission permission,
         boolean secondFactor, String summary, Body request, Body response, int successStatus,
-        List<Param> queryParams, List<Param> headerParams, Set<ApiError> errors, Handler handler) {
+        List<Param> queryParams, List<Param> headerParams, Set<ApiError> errors, Handler handler,
+        Guard guard) {
 
     public Route {
+        guard = guard == null ? Guard.NONE : guard;
         queryParams = List.copyOf(queryParams);
         headerParams = List.copyOf(headerParams);
         errors = Set.copyOf(errors);

@@ -21,6 +21,7 @@ public final class RouteBuilder {
     private final List<Route.Param> query = new ArrayList<>();
     private final List<Route.Param> headers = new ArrayList<>();
     private final Set<ApiError> errors = EnumSet.noneOf(ApiError.class);
+    private Guard guard = Guard.NONE;
 
     private RouteBuilder(String method, String path, String operationId) {
         this.method = method;
@@ -53,6 +54,12 @@ public final class RouteBuilder {
     /** Requires a TOTP second factor too. */
     public RouteBuilder withTotp() {
         this.secondFactor = true;
+        return this;
+    }
+
+    /** A target check that runs after the role check and before the second factor (see {@link Guard}). */
+    public RouteBuilder guard(Guard g) {
+        this.guard = g;
         return this;
     }
 
@@ -95,6 +102,6 @@ public final class RouteBuilder {
 
     public Route handle(Handler handler) {
         return new Route(operationId, method, path, permission, secondFactor, summary, request,
-                response, successStatus, query, headers, errors, handler);
+                response, successStatus, query, headers, errors, handler, guard);
     }
 }

@@ -14,7 +14,13 @@ import io.stoq.fragmint.port.TokenService;
 import io.stoq.fragmint.port.Caller;
 import io.stoq.fragmint.port.LedgerEvent;
 import io.stoq.fragmint.port.TotpSecret;
+import io.stoq.crypto.ConstantTime;
+import io.stoq.crypto.Hex;
+import io.stoq.fragmint.port.EnrollmentCode;
+import io.stoq.fragmint.port.TotpAttempts;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.function.UnaryOperator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,8 +31,9 @@ import java.util.TreeMap;
 /**
  * TEST DOUBLE of stoq-node's account store, token ledger and audit log (the real ones will live in
  * RocksDB and the ledger). Real behaviour in memory: ids are unique, roles change, key records
- * hold only hashes, TOTP counters only move forward, balances never go negative, the audit log is
- * append-only.
+ * hold only hashes, TOTP counters only move forward, TOTP attempt state changes atomically,
+ * enrollment codes are single use, balances never go negative, the audit log is append-only (and
+ * keeps every record as it comes: aggregation and retention are the node's).
  *
  * <p>Thread-safe: every method synchronizes on this.
  */
@@ -37,6 +44,8 @@ public final class InMemoryAccounts implements AccountStore, TokenService, Audit
     private final Map<String, StoredApiKey> keys = new HashMap<>();
     private final Map<String, TotpSecret> totp = new HashMap<>();
     private final Map<String, Long> lastCounter = new HashMap<>();
+    private final Map<String, TotpAttempts> attempts = new HashMap<>();
+    private final Map<String, EnrollmentCode> enrollmentCodes = new HashMap<>();
     private final Map<String, Long> balances = new HashMap<>();
     private final List<AuditRecord> audit = new ArrayList<>();
 
@@ -122,6 +131,7 @@ public final class InMemoryAccounts implements AccountStore, TokenService, Audit
         Account a = account(accountId).orElseThrow(() -> ApiException.notFound("account"));
         totp.put(accountId, secret);
         lastCounter.remove(accountId);
+        attempts.remove(accountId);
         accounts.put(accountId, new Account(a.id(), a.role(), a.displayName(), true, a.createdAt()));
     }
 
@@ -133,6 +143,50 @@ public final class InMemoryAccounts implements AccountStore, TokenService, Audit
         }
         lastCounter.put(accountId, counter);
         return true;
+    }
+
+    @Override
+    public synchronized TotpAttempts totpAttempts(String accountId) {
+        return attempts.getOrDefault(accountId, TotpAttempts.NONE);
+    }
+
+    @Override
+    public synchronized TotpAttempts updateTotpAttempts(String accountId, UnaryOperator<TotpAttempts> change) {
+        TotpAttempts next = change.apply(totpAttempts(accountId));
+        if (next.equals(TotpAttempts.NONE)) {
+            attempts.remove(accountId);
+        } else {
+            attempts.put(accountId, next);
+        }
+        return next;
+    }
+
+    @Override
+    public synchronized void setEnrollmentCode(String accountId, EnrollmentCode code) throws ApiException {
+        account(accountId).orElseThrow(() -> ApiException.notFound("account '" + accountId + "'"));
+        enrollmentCodes.put(accountId, code);
+    }
+
+    @Override
+    public synchronized boolean consumeEnrollmentCode(String accountId, String codeHash, Instant now) {
+        EnrollmentCode c = enrollmentCodes.get(accountId);
+        if (c == null) {
+            return false;
+        }
+        if (!now.isBefore(c.expiresAt())) {
+            enrollmentCodes.remove(accountId);
+            return false;
+        }
+        if (!ConstantTime.equals(Hex.decode(c.codeHash()), Hex.decode(codeHash))) {
+            return false;
+        }
+        enrollmentCodes.remove(accountId);
+        return true;
+    }
+
+    /** The stored enrollment code record of an account (tests check that only a hash is kept). */
+    public synchronized Optional<EnrollmentCode> enrollmentCode(String accountId) {
+        return Optional.ofNullable(enrollmentCodes.get(accountId));
     }
 
     // --- tokens ---

@@ -3,6 +3,8 @@ package io.stoq.node.accounts;
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.fragmint.auth.ApiKeys;
+import io.stoq.fragmint.auth.AuthSettings;
+import io.stoq.fragmint.auth.EnrollmentCodes;
 import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.Role;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * First-start setup of a development node: creates the {@code admin} account (role admin) with one
@@ -19,15 +22,25 @@ import java.time.Clock;
  * right after {@code stoq dev}. On later starts, when the account exists, it changes nothing: the
  * key file and the account are left as they are (a revoked or deleted key stays so).
  *
- * <p>Why the key file is written before the key is stored, and "done" means "admin has a key": if
- * the process dies between the steps, the next start finds no admin key and does it again,
- * overwriting the orphan file; the other order could leave a stored key nobody knows.
+ * <p>The admin's second factor: as long as the admin has no TOTP secret, every start also makes a
+ * fresh one-time enrollment code and writes it to {@code DATA/dev-admin.enrollment-code} (0600);
+ * with the key and that code the admin enrolls through the API like any account (a key alone never
+ * can). Once the admin is enrolled, the file is removed. The code lives for
+ * {@code auth.enrollment-code-lifetime}; a restart makes a new one.
+ *
+ * <p>Why the files are written before the hashes are stored, and "done" means "admin has a key": if
+ * the process dies between the steps, the next start finds no admin key (or code) and does it
+ * again, overwriting the orphan file; the other order could leave a stored key nobody knows.
  */
 public final class AdminBootstrap {
     /** The admin account id. */
     public static final String ADMIN = "admin";
     /** Key file name under the data directory. */
     public static final String KEY_FILE = "dev-admin.key";
+    /** Enrollment code file name under the data directory (present while the admin has no TOTP). */
+    public static final String ENROLLMENT_CODE_FILE = "dev-admin.enrollment-code";
+    /** What made the dev admin's enrollment codes (in place of an admin account id). */
+    public static final String CREATED_BY = "dev-bootstrap";
 
     private AdminBootstrap() {}
 
@@ -36,29 +49,48 @@ public final class AdminBootstrap {
      *
      * @param created true when this call created the account and key
      * @param keyFile where the admin key is (written now or earlier)
+     * @param enrollmentCodeFile where this start wrote the admin's one-time TOTP enrollment code,
+     *     null when the admin already has a TOTP secret
      */
-    public record Result(boolean created, Path keyFile) {}
+    public record Result(boolean created, Path keyFile, Path enrollmentCodeFile) {}
+
+    /** {@link #ensureAdmin(AccountStore, Path, Clock, Duration)} with the default code lifetime. */
+    public static Result ensureAdmin(AccountStore store, Path dataDir, Clock clock) throws NodeException {
+        return ensureAdmin(store, dataDir, clock, AuthSettings.defaults().enrollmentCodeLifetime());
+    }
 
     /** Ensures the admin account exists in {@code store}; see the class comment. */
-    public static Result ensureAdmin(AccountStore store, Path dataDir, Clock clock) throws NodeException {
+    public static Result ensureAdmin(AccountStore store, Path dataDir, Clock clock, Duration codeLifetime)
+            throws NodeException {
         Path keyFile = dataDir.resolve(KEY_FILE);
+        Path codeFile = dataDir.resolve(ENROLLMENT_CODE_FILE);
+        Path writing = keyFile;
         try {
-            boolean exists = store.account(ADMIN).isPresent();
-            if (exists && !store.apiKeys(ADMIN).isEmpty()) {
-                return new Result(false, keyFile);
-            }
-            ApiKeys.Issued issued = ApiKeys.issue(ADMIN, "dev bootstrap", clock.instant(), null);
             Files.createDirectories(dataDir);
-            SecureFiles.writePrivate(keyFile, (issued.plaintext() + "\n").getBytes(StandardCharsets.US_ASCII));
-            if (!exists) {
-                store.create(ADMIN, Role.ADMIN, "Development administrator");
+            boolean exists = store.account(ADMIN).isPresent();
+            boolean created = false;
+            if (!exists || store.apiKeys(ADMIN).isEmpty()) {
+                ApiKeys.Issued issued = ApiKeys.issue(ADMIN, "dev bootstrap", clock.instant(), null);
+                SecureFiles.writePrivate(keyFile, (issued.plaintext() + "\n").getBytes(StandardCharsets.US_ASCII));
+                if (!exists) {
+                    store.create(ADMIN, Role.ADMIN, "Development administrator");
+                }
+                store.addApiKey(issued.stored());
+                created = true;
             }
-            store.addApiKey(issued.stored());
-            return new Result(true, keyFile);
+            writing = codeFile;
+            if (store.totpSecret(ADMIN).isPresent()) {
+                Files.deleteIfExists(codeFile);
+                return new Result(created, keyFile, null);
+            }
+            EnrollmentCodes.Issued code = EnrollmentCodes.issue(CREATED_BY, clock.instant(), codeLifetime);
+            SecureFiles.writePrivate(codeFile, (code.plaintext() + "\n").getBytes(StandardCharsets.US_ASCII));
+            store.setEnrollmentCode(ADMIN, code.stored());
+            return new Result(created, keyFile, codeFile);
         } catch (ApiException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create the admin account: " + e.getMessage(), e);
         } catch (CryptoException | java.io.IOException e) {
-            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot write " + keyFile + ": " + e.getMessage(), e);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot write " + writing + ": " + e.getMessage(), e);
         }
     }
 }

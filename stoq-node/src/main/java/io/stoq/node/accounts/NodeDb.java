@@ -53,7 +53,11 @@ public final class NodeDb implements AutoCloseable {
         /** 8-byte big-endian sequence number -> encoded {@code AuditRecord}. */
         AUDIT("audit"),
         /** small node facts, e.g. the fingerprint of secrets.key. */
-        META("meta");
+        META("meta"),
+        /** account id -> encoded {@code TotpAttempts}: counted TOTP attempts and lockout. */
+        TOTP_ATTEMPTS("totp-attempts"),
+        /** account id -> encoded {@code EnrollmentCode}: hash of the one-time TOTP enrollment code. */
+        ENROLLMENT_CODES("enrollment-codes");
 
         final String cfName;
 

@@ -2,8 +2,10 @@ package io.stoq.node.accounts;
 
 import io.stoq.fragmint.port.Account;
 import io.stoq.fragmint.port.AuditRecord;
+import io.stoq.fragmint.port.EnrollmentCode;
 import io.stoq.fragmint.port.Role;
 import io.stoq.fragmint.port.StoredApiKey;
+import io.stoq.fragmint.port.TotpAttempts;
 import io.stoq.fragmint.port.TotpSecret;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,6 +25,7 @@ import java.time.Instant;
  */
 final class Records {
     private static final int V1 = 1;
+    private static final int V2 = 2;
 
     private Records() {}
 
@@ -81,8 +84,35 @@ final class Records {
         });
     }
 
-    static byte[] audit(AuditRecord r) {
+    static byte[] totpAttempts(TotpAttempts a) {
         return write(out -> {
+            out.writeInt(a.failures());
+            optInstant(out, a.windowStart());
+            out.writeInt(a.lockouts());
+            optInstant(out, a.lockedUntil());
+        });
+    }
+
+    static TotpAttempts totpAttempts(byte[] bytes) {
+        return read(bytes, in -> new TotpAttempts(in.readInt(), optInstant(in), in.readInt(), optInstant(in)));
+    }
+
+    static byte[] enrollmentCode(EnrollmentCode c) {
+        return write(out -> {
+            out.writeUTF(c.codeHash());
+            out.writeUTF(c.createdBy());
+            instant(out, c.createdAt());
+            instant(out, c.expiresAt());
+        });
+    }
+
+    static EnrollmentCode enrollmentCode(byte[] bytes) {
+        return read(bytes, in -> new EnrollmentCode(in.readUTF(), in.readUTF(), instant(in), instant(in)));
+    }
+
+    /** Version 2 appends {@code count}; version 1 records (written before aggregation) read as count 1. */
+    static byte[] audit(AuditRecord r) {
+        return write(V2, out -> {
             out.writeLong(r.seq());
             instant(out, r.at());
             out.writeUTF(r.actor());
@@ -93,13 +123,14 @@ final class Records {
             out.writeUTF(r.outcome().name());
             out.writeShort(r.status());
             optString(out, r.remote());
+            out.writeLong(r.count());
         });
     }
 
     static AuditRecord audit(byte[] bytes) {
-        return read(bytes, in -> new AuditRecord(in.readLong(), instant(in), in.readUTF(), optString(in),
-                in.readUTF(), in.readUTF(), in.readUTF(), AuditRecord.Outcome.valueOf(in.readUTF()),
-                in.readUnsignedShort(), optString(in)));
+        return read(bytes, V2, (version, in) -> new AuditRecord(in.readLong(), instant(in), in.readUTF(),
+                optString(in), in.readUTF(), in.readUTF(), in.readUTF(), AuditRecord.Outcome.valueOf(in.readUTF()),
+                in.readUnsignedShort(), optString(in), version >= V2 ? in.readLong() : 1));
     }
 
     static byte[] longKey(long v) {
@@ -127,10 +158,18 @@ final class Records {
         T read(DataInputStream in) throws IOException;
     }
 
+    private interface VersionedReader<T> {
+        T read(int version, DataInputStream in) throws IOException;
+    }
+
     private static byte[] write(Writer w) {
+        return write(V1, w);
+    }
+
+    private static byte[] write(int version, Writer w) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(V1);
+            out.writeByte(version);
             w.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // cannot happen on a byte array
@@ -139,12 +178,16 @@ final class Records {
     }
 
     private static <T> T read(byte[] bytes, Reader<T> r) {
+        return read(bytes, V1, (version, in) -> r.read(in));
+    }
+
+    private static <T> T read(byte[] bytes, int newest, VersionedReader<T> r) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int version = in.readUnsignedByte();
-            if (version != V1) {
+            if (version < V1 || version > newest) {
                 throw new IllegalStateException("unknown record version " + version);
             }
-            return r.read(in);
+            return r.read(version, in);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("corrupt record in node database: " + e.getMessage(), e);
         }
@@ -159,6 +202,17 @@ final class Records {
 
     private static String optString(DataInputStream in) throws IOException {
         return in.readBoolean() ? in.readUTF() : null;
+    }
+
+    private static void optInstant(DataOutputStream out, Instant t) throws IOException {
+        out.writeBoolean(t != null);
+        if (t != null) {
+            instant(out, t);
+        }
+    }
+
+    private static Instant optInstant(DataInputStream in) throws IOException {
+        return in.readBoolean() ? instant(in) : null;
     }
 
     private static void instant(DataOutputStream out, Instant t) throws IOException {

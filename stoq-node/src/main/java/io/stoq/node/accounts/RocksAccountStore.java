@@ -1,23 +1,29 @@
 package io.stoq.node.accounts;
 
+import io.stoq.crypto.ConstantTime;
 import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.Hex;
 import io.stoq.fragmint.port.Account;
 import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.EnrollmentCode;
 import io.stoq.fragmint.port.Page;
 import io.stoq.fragmint.port.PageRequest;
 import io.stoq.fragmint.port.Role;
 import io.stoq.fragmint.port.StoredApiKey;
+import io.stoq.fragmint.port.TotpAttempts;
 import io.stoq.fragmint.port.TotpSecret;
 import io.stoq.node.accounts.NodeDb.Cf;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -31,8 +37,13 @@ import org.rocksdb.WriteBatch;
  * so a sealed secret copied onto another account does not open. API keys are stored only as the
  * hash record the API layer made ({@link StoredApiKey#secretHash()}).
  *
- * <p>Thread-safe: reads go straight to RocksDB; read-modify-write calls (create, role, keys, TOTP)
- * hold this object's monitor, which makes {@link #markTotpCounterUsed} atomic and forward-only.
+ * <p>TOTP attempt state ({@link TotpAttempts}) and one-time enrollment codes (hash only) are kept
+ * here too, durably, so neither a restart nor a crash hands a guesser a fresh allowance or revives
+ * a used code.
+ *
+ * <p>Thread-safe: reads go straight to RocksDB; read-modify-write calls (create, role, keys, TOTP,
+ * attempts, enrollment codes) hold this object's monitor, which makes {@link #markTotpCounterUsed},
+ * {@link #updateTotpAttempts} and {@link #consumeEnrollmentCode} atomic.
  */
 public final class RocksAccountStore implements AccountStore {
     private final NodeDb db;
@@ -170,6 +181,7 @@ public final class RocksAccountStore implements AccountStore {
         try (WriteBatch batch = new WriteBatch()) {
             batch.put(db.handle(Cf.TOTP_SECRETS), id, secrets.seal(id, Records.totp(secret)));
             batch.delete(db.handle(Cf.TOTP_COUNTERS), id);
+            batch.delete(db.handle(Cf.TOTP_ATTEMPTS), id);
             batch.put(db.handle(Cf.ACCOUNTS), id, Records.account(enrolled));
             db.write(batch);
         } catch (RocksDBException e) {
@@ -188,6 +200,61 @@ public final class RocksAccountStore implements AccountStore {
         }
         put(Cf.TOTP_COUNTERS, id, Records.longKey(counter));
         return true;
+    }
+
+    @Override
+    public TotpAttempts totpAttempts(String accountId) throws ApiException {
+        byte[] v = get(Cf.TOTP_ATTEMPTS, utf8(accountId));
+        return v == null ? TotpAttempts.NONE : Records.totpAttempts(v);
+    }
+
+    @Override
+    public synchronized TotpAttempts updateTotpAttempts(String accountId, UnaryOperator<TotpAttempts> change)
+            throws ApiException {
+        TotpAttempts next = Objects.requireNonNull(change.apply(totpAttempts(accountId)), "new attempt state");
+        if (next.equals(TotpAttempts.NONE)) {
+            delete(Cf.TOTP_ATTEMPTS, utf8(accountId));
+        } else {
+            put(Cf.TOTP_ATTEMPTS, utf8(accountId), Records.totpAttempts(next));
+        }
+        return next;
+    }
+
+    @Override
+    public synchronized void setEnrollmentCode(String accountId, EnrollmentCode code) throws ApiException {
+        if (get(Cf.ACCOUNTS, utf8(accountId)) == null) {
+            throw ApiException.notFound("account '" + accountId + "'");
+        }
+        put(Cf.ENROLLMENT_CODES, utf8(accountId), Records.enrollmentCode(code));
+    }
+
+    @Override
+    public synchronized boolean consumeEnrollmentCode(String accountId, String codeHash, Instant now)
+            throws ApiException {
+        byte[] id = utf8(accountId);
+        byte[] v = get(Cf.ENROLLMENT_CODES, id);
+        if (v == null) {
+            return false;
+        }
+        EnrollmentCode code = Records.enrollmentCode(v);
+        if (!now.isBefore(code.expiresAt())) {
+            delete(Cf.ENROLLMENT_CODES, id);
+            return false;
+        }
+        if (!ConstantTime.equals(Hex.decode(code.codeHash()), Hex.decode(codeHash))) {
+            return false;
+        }
+        delete(Cf.ENROLLMENT_CODES, id);
+        return true;
+    }
+
+    private void delete(Cf cf, byte[] key) throws ApiException {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.delete(db.handle(cf), key);
+            db.write(batch);
+        } catch (RocksDBException e) {
+            throw storageFailure(e);
+        }
     }
 
     private byte[] get(Cf cf, byte[] key) throws ApiException {

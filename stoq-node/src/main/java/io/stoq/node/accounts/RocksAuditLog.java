@@ -7,6 +7,7 @@ import io.stoq.fragmint.port.AuditRecord;
 import io.stoq.fragmint.port.Page;
 import io.stoq.fragmint.port.PageRequest;
 import io.stoq.node.accounts.NodeDb.Cf;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -27,7 +28,9 @@ import org.rocksdb.WriteBatch;
  * many requests, so an append costs a queue hop under load instead of an fsync each, and no append
  * returns before its record is durable.
  *
- * <p>There is no update or delete: the class offers none and nothing else writes {@link Cf#AUDIT}.
+ * <p>There is no update, and the only delete is {@link #prune}: retention drops the oldest records,
+ * always a prefix of the log, so what remains is still gap-free from its first record on. Nothing
+ * else writes {@link Cf#AUDIT}.
  *
  * <p>Threads: callers block in {@link #append}; the {@code stoq-audit-writer} thread owns the
  * batches. {@code nextSeq} is guarded by {@code queueLock} so sequence order equals queue order.
@@ -37,6 +40,8 @@ public final class RocksAuditLog implements AuditLog, AutoCloseable {
     static final int MAX_BATCH = 4096;
     /** Most records one {@link #query} call examines, so a selective filter cannot scan forever. */
     static final int MAX_SCAN = 20_000;
+    /** Most records one {@link #prune} call deletes. */
+    static final int MAX_PRUNE = 100_000;
 
     private record Pending(AuditRecord record, CompletableFuture<Void> done) {}
 
@@ -151,6 +156,45 @@ public final class RocksAuditLog implements AuditLog, AutoCloseable {
             throw RocksAccountStore.storageFailure(e);
         }
         return new Page<>(out, null);
+    }
+
+    /**
+     * Retention: deletes the records at the head of the log whose time is before {@code before},
+     * at most {@link #MAX_PRUNE} per call (call again while it returns that many), in one synced
+     * range delete. Stops at the first record that is not older, so a late-written aggregate with
+     * an older minute waits for the next pass instead of opening a gap. Returns how many records
+     * were deleted.
+     */
+    public long prune(Instant before) throws ApiException {
+        long first = -1;
+        long last = -1;
+        long count = 0;
+        try (RocksIterator it = db.iterator(Cf.AUDIT)) {
+            for (it.seekToFirst(); it.isValid() && count < MAX_PRUNE; it.next()) {
+                AuditRecord r = Records.audit(it.value());
+                if (!r.at().isBefore(before)) {
+                    break;
+                }
+                if (first < 0) {
+                    first = r.seq();
+                }
+                last = r.seq();
+                count++;
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw RocksAccountStore.storageFailure(e);
+        }
+        if (first < 0) {
+            return 0;
+        }
+        try (WriteBatch wb = new WriteBatch()) {
+            wb.deleteRange(db.handle(Cf.AUDIT), Records.longKey(first), Records.longKey(last + 1));
+            db.write(wb);
+        } catch (RocksDBException e) {
+            throw RocksAccountStore.storageFailure(e);
+        }
+        return count;
     }
 
     /** Writes what is queued, then stops the writer; later appends fail with UNAVAILABLE. */

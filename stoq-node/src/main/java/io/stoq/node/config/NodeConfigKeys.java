@@ -112,6 +112,29 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> MANIFEST_SIGNER_THREADS = ConfigKey.integer("manifest.signer-threads", 1, 1, 16,
             "Threads signing manifest batches in parallel: more cut waiting under load, at more CPU per upload.");
 
+    // ---- auth: second factor ----
+    public static final ConfigKey<Integer> AUTH_TOTP_MAX_FAILURES = ConfigKey.integer("auth.totp.max-failures", 5, 1, 100,
+            "Wrong TOTP codes an account may send within auth.totp.failure-window; then its TOTP is locked (429).");
+    public static final ConfigKey<Duration> AUTH_TOTP_FAILURE_WINDOW = ConfigKey.duration("auth.totp.failure-window", "15m",
+            Duration.ofMinutes(1), Duration.ofDays(1),
+            "Window in which wrong TOTP codes are counted, from the first one.");
+    public static final ConfigKey<Duration> AUTH_TOTP_LOCKOUT = ConfigKey.duration("auth.totp.lockout", "5m",
+            Duration.ofSeconds(1), Duration.ofDays(1),
+            "First TOTP lockout period; each further lockout before a code is accepted doubles it.");
+    public static final ConfigKey<Duration> AUTH_TOTP_MAX_LOCKOUT = ConfigKey.duration("auth.totp.max-lockout", "24h",
+            Duration.ofMinutes(1), Duration.ofDays(30),
+            "Longest TOTP lockout period (the doubling stops here); an admin can lift a lockout at any time.");
+    public static final ConfigKey<Duration> AUTH_ENROLLMENT_CODE_LIFETIME = ConfigKey.duration("auth.enrollment-code-lifetime", "1h",
+            Duration.ofMinutes(1), Duration.ofDays(7),
+            "Validity of a one-time TOTP enrollment code that an admin creates for an account.");
+
+    // ---- audit log ----
+    public static final ConfigKey<Duration> AUDIT_RETENTION = ConfigKey.duration("audit.retention", "90d",
+            Duration.ofDays(1), Duration.ofDays(3650),
+            "Audit records older than this are pruned (checked hourly).");
+    public static final ConfigKey<Integer> AUDIT_MAX_SOURCES = ConfigKey.integer("audit.max-sources", 1024, 1, 1_000_000,
+            "Source addresses whose unauthenticated denials are counted apart per minute; the rest count as 'other'.");
+
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
             DATA_DIR,
@@ -124,5 +147,8 @@ public final class NodeConfigKeys {
             STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD,
             SHARD_PARALLELISM,
             LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,
-            MANIFEST_BATCH_WINDOW, MANIFEST_BATCH_MAX, MANIFEST_SIGNER_THREADS);
+            MANIFEST_BATCH_WINDOW, MANIFEST_BATCH_MAX, MANIFEST_SIGNER_THREADS,
+            AUTH_TOTP_MAX_FAILURES, AUTH_TOTP_FAILURE_WINDOW, AUTH_TOTP_LOCKOUT, AUTH_TOTP_MAX_LOCKOUT,
+            AUTH_ENROLLMENT_CODE_LIFETIME,
+            AUDIT_RETENTION, AUDIT_MAX_SOURCES);
 }

@@ -7,6 +7,7 @@ import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.keys.PemFiles;
 import io.stoq.crypto.keys.SecureFiles;
+import io.stoq.fragmint.auth.AuthSettings;
 import io.stoq.fragmint.http.ApiServer;
 import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.TlsIdentity;
@@ -121,10 +122,12 @@ public final class StoqNode implements AutoCloseable {
 
         LocalShardStore store = LocalShardStore.open(data.resolve("shards"), config.get(NodeConfigKeys.STORE_FSYNC),
                 config.get(NodeConfigKeys.STORE_MIN_FREE), config.get(NodeConfigKeys.STORE_MAX_SHARD));
-        accounts = NodeAccounts.open(data, clock);
+        accounts = NodeAccounts.open(data, clock, new NodeAccounts.AuditSettings(
+                config.get(NodeConfigKeys.AUDIT_RETENTION), config.get(NodeConfigKeys.AUDIT_MAX_SOURCES)));
         resources.push(accounts);
         if (devAdmin) {
-            this.devAdmin = AdminBootstrap.ensureAdmin(accounts.accounts(), data, clock);
+            this.devAdmin = AdminBootstrap.ensureAdmin(accounts.accounts(), data, clock,
+                    config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME));
         }
         CustodialKeys custody = CustodialKeys.open(data.resolve("accounts"));
         LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, keys.falcon(), chain, root, clock,
@@ -175,7 +178,7 @@ public final class StoqNode implements AutoCloseable {
      * certificate: the operator's ({@code api.tls.*}, HTTPS and HTTP/3), else the node's own
      * stable one in {@code DATA/tls} for HTTP/3 alone.
      */
-    private ApiServerConfig apiConfig(int port, ApiServerConfig.Tls tls) {
+    private ApiServerConfig apiConfig(int port, ApiServerConfig.Tls tls) throws NodeException {
         ApiServerConfig d = ApiServerConfig.defaults();
         int http3 = config.get(NodeConfigKeys.API_HTTP3) ? (port == 0 ? 0 : port) : -1;
         double rate = config.get(NodeConfigKeys.API_RATE_LIMIT);
@@ -194,7 +197,24 @@ public final class StoqNode implements AutoCloseable {
                         Math.max(2 * (int) Math.ceil(rate), d.rates().perAddress())))
                 .workers(new ApiServerConfig.Workers(config.get(NodeConfigKeys.API_WORKERS),
                         config.get(NodeConfigKeys.API_UPLOAD_WORKERS)))
+                .auth(authSettings())
                 .build();
+    }
+
+    private AuthSettings authSettings() throws NodeException {
+        java.time.Duration lockout = config.get(NodeConfigKeys.AUTH_TOTP_LOCKOUT);
+        java.time.Duration maxLockout = config.get(NodeConfigKeys.AUTH_TOTP_MAX_LOCKOUT);
+        if (lockout.compareTo(maxLockout) > 0) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, NodeConfigKeys.AUTH_TOTP_LOCKOUT.name() + " is longer than "
+                    + NodeConfigKeys.AUTH_TOTP_MAX_LOCKOUT.name() + ": make the first lockout the shorter one");
+        }
+        try {
+            return new AuthSettings(config.get(NodeConfigKeys.AUTH_TOTP_MAX_FAILURES),
+                    config.get(NodeConfigKeys.AUTH_TOTP_FAILURE_WINDOW), lockout, maxLockout,
+                    config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME));
+        } catch (IllegalArgumentException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "auth.totp.*: " + e.getMessage(), e);
+        }
     }
 
     private io.stoq.fragmint.http.DataSize apiSize(io.stoq.node.config.ConfigKey<io.stoq.node.config.DataSize> key) {

@@ -52,4 +52,32 @@ class AdminBootstrapTest {
             assertThat(ApiKeys.matches(key, node.accounts().apiKeys("admin").get(0))).isTrue();
         }
     }
+
+    @Test
+    void theDevAdminGetsAOneTimeEnrollmentCodeUntilItHasASecondFactor() throws Exception {
+        String firstCode;
+        try (NodeAccounts node = NodeAccounts.open(data, clock)) {
+            AdminBootstrap.Result r = AdminBootstrap.ensureAdmin(node.accounts(), data, clock);
+            assertThat(r.enrollmentCodeFile()).isEqualTo(data.resolve("dev-admin.enrollment-code"));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(r.enrollmentCodeFile())))
+                    .isEqualTo("rw-------");
+            firstCode = Files.readString(r.enrollmentCodeFile()).strip();
+        }
+        try (NodeAccounts node = NodeAccounts.open(data, clock)) {
+            AdminBootstrap.Result r = AdminBootstrap.ensureAdmin(node.accounts(), data, clock);
+            String second = Files.readString(r.enrollmentCodeFile()).strip();
+            assertThat(second).as("each start makes a fresh code").isNotEqualTo(firstCode);
+            var store = node.accounts();
+            assertThat(store.consumeEnrollmentCode("admin", io.stoq.fragmint.auth.EnrollmentCodes.hash(firstCode),
+                    clock.instant())).as("the earlier code was replaced").isFalse();
+            assertThat(store.consumeEnrollmentCode("admin", io.stoq.fragmint.auth.EnrollmentCodes.hash(second),
+                    clock.instant())).isTrue();
+            store.setTotpSecret("admin", io.stoq.fragmint.auth.Totp.newSecret());
+        }
+        try (NodeAccounts node = NodeAccounts.open(data, clock)) {
+            AdminBootstrap.Result r = AdminBootstrap.ensureAdmin(node.accounts(), data, clock);
+            assertThat(r.enrollmentCodeFile()).isNull();
+            assertThat(data.resolve("dev-admin.enrollment-code")).doesNotExist();
+        }
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stoq.fragmint.auth.ApiKeys;
+import io.stoq.fragmint.auth.EnrollmentCodes;
 import io.stoq.fragmint.auth.Totp;
 import io.stoq.fragmint.port.Account;
 import io.stoq.fragmint.port.ApiError;
@@ -14,6 +15,7 @@ import io.stoq.fragmint.port.Page;
 import io.stoq.fragmint.port.PageRequest;
 import io.stoq.fragmint.port.Role;
 import io.stoq.fragmint.port.StoredApiKey;
+import io.stoq.fragmint.port.TotpAttempts;
 import io.stoq.fragmint.port.TotpSecret;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
@@ -210,7 +212,7 @@ class NodeAccountsTest {
         int perThread = 250;
         Set<Long> seqs = new HashSet<>();
         try (NodeAccounts node = NodeAccounts.open(data, clock)) {
-            RocksAuditLog audit = node.audit();
+            AuditLog audit = node.audit();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Future<List<Long>>> results = new ArrayList<>();
@@ -250,7 +252,7 @@ class NodeAccountsTest {
     void auditQueryFiltersByOutcomeAndTime() throws Exception {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         try (NodeAccounts node = NodeAccounts.open(data, clock)) {
-            RocksAuditLog audit = node.audit();
+            AuditLog audit = node.audit();
             for (int i = 0; i < 10; i++) {
                 AuditRecord.Outcome o = i % 2 == 0 ? AuditRecord.Outcome.ALLOWED : AuditRecord.Outcome.DENIED_FORBIDDEN;
                 audit.append(new AuditRecord(0, t0.plusSeconds(i), "bob", "k1", "getAsset", "GET",
@@ -273,10 +275,95 @@ class NodeAccountsTest {
     @Test
     void closedAuditLogRefusesAppends() throws Exception {
         NodeAccounts node = NodeAccounts.open(data, clock);
-        RocksAuditLog audit = node.audit();
+        AuditLog audit = node.audit();
         audit.append(record("a", AuditRecord.Outcome.ALLOWED));
         node.close();
         assertError(() -> audit.append(record("a", AuditRecord.Outcome.ALLOWED)), ApiError.UNAVAILABLE);
+    }
+
+    @Test
+    void totpAttemptsAndEnrollmentCodesAreDurableAndAtomic() throws Exception {
+        Instant now = clock.instant();
+        TotpAttempts locked = new TotpAttempts(0, null, 2, now.plusSeconds(600));
+        EnrollmentCodes.Issued code = EnrollmentCodes.issue("admin", now, java.time.Duration.ofHours(1));
+        try (NodeAccounts node = NodeAccounts.open(data, clock)) {
+            RocksAccountStore s = node.accounts();
+            s.create("alice", Role.WRITER, "Alice");
+            assertThat(s.totpAttempts("alice")).isEqualTo(TotpAttempts.NONE);
+            // parallel updates are serialised: none is lost
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<TotpAttempts>> fs = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    fs.add(pool.submit(() -> s.updateTotpAttempts("alice",
+                            a -> new TotpAttempts(a.failures() + 1, now, a.lockouts(), a.lockedUntil()))));
+                }
+                for (Future<TotpAttempts> f : fs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(s.totpAttempts("alice").failures()).isEqualTo(64);
+            s.updateTotpAttempts("alice", a -> locked);
+            s.setEnrollmentCode("alice", code.stored());
+            assertError(() -> { s.setEnrollmentCode("nobody", code.stored()); return null; }, ApiError.NOT_FOUND);
+        }
+        try (NodeAccounts node = NodeAccounts.open(data, clock)) {
+            RocksAccountStore s = node.accounts();
+            assertThat(s.totpAttempts("alice")).as("a restart hands no fresh allowance").isEqualTo(locked);
+            assertThat(s.consumeEnrollmentCode("alice", EnrollmentCodes.hash("AAAA-BBBB"), now)).isFalse();
+            assertThat(s.consumeEnrollmentCode("alice", EnrollmentCodes.hash(code.plaintext()), now)).isTrue();
+            assertThat(s.consumeEnrollmentCode("alice", EnrollmentCodes.hash(code.plaintext()), now)).isFalse();
+            s.setTotpSecret("alice", Totp.newSecret());
+            assertThat(s.totpAttempts("alice")).as("a new secret clears the count").isEqualTo(TotpAttempts.NONE);
+        }
+        try (Stream<Path> files = Files.walk(data.resolve(NodeAccounts.DB_DIR))) {
+            byte[] plain = code.plaintext().getBytes(StandardCharsets.US_ASCII);
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(indexOf(Files.readAllBytes(f), plain)).as("%s holds the enrollment code", f).isNegative();
+            }
+        }
+    }
+
+    @Test
+    void expiredEnrollmentCodesAreRefusedAndRemoved() throws Exception {
+        Instant now = clock.instant();
+        EnrollmentCodes.Issued code = EnrollmentCodes.issue("admin", now, java.time.Duration.ofMinutes(5));
+        try (NodeAccounts node = NodeAccounts.open(data, clock)) {
+            RocksAccountStore s = node.accounts();
+            s.create("bob", Role.READER, null);
+            s.setEnrollmentCode("bob", code.stored());
+            assertThat(s.consumeEnrollmentCode("bob", code.stored().codeHash(), now.plusSeconds(300))).isFalse();
+            assertThat(s.consumeEnrollmentCode("bob", code.stored().codeHash(), now)).as("removed").isFalse();
+        }
+    }
+
+    @Test
+    void auditRecordsWrittenBeforeAggregationStillRead() throws Exception {
+        // a version-1 record, byte for byte as the previous release wrote it (no count)
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeLong(7);
+            out.writeLong(1_700_000_000L);
+            out.writeInt(5);
+            out.writeUTF("bob");
+            out.writeBoolean(false);
+            out.writeUTF("getAsset");
+            out.writeUTF("GET");
+            out.writeUTF("/v1/assets/x");
+            out.writeUTF("ALLOWED");
+            out.writeShort(200);
+            out.writeBoolean(true);
+            out.writeUTF("127.0.0.1");
+        }
+        AuditRecord r = Records.audit(bytes.toByteArray());
+        assertThat(r).isEqualTo(new AuditRecord(7, Instant.ofEpochSecond(1_700_000_000L, 5), "bob", null, "getAsset",
+                "GET", "/v1/assets/x", AuditRecord.Outcome.ALLOWED, 200, "127.0.0.1"));
+        assertThat(r.count()).isEqualTo(1);
+        AuditRecord aggregate = r.withCount(12);
+        assertThat(Records.audit(Records.audit(aggregate))).isEqualTo(aggregate);
     }
 
     private AuditRecord record(String actor, AuditRecord.Outcome outcome) {
@@ -284,7 +371,7 @@ class NodeAccountsTest {
                 "127.0.0.1");
     }
 
-    private static List<AuditRecord> readAll(RocksAuditLog audit, AuditLog.Query q, int limit) throws ApiException {
+    private static List<AuditRecord> readAll(AuditLog audit, AuditLog.Query q, int limit) throws ApiException {
         List<AuditRecord> all = new ArrayList<>();
         String cursor = null;
         do {

@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code stoq asset proof ID}: the ledger inclusion proof of an asset version. */
 @Command(name = "proof", description = {"Fetch the ledger inclusion proof of an asset version (latest unless --version).",
-        "--json prints the whole proof, including the base64 bundle (docs/ledger.md); check that file offline,",
-        "with nothing but the network's root certificate, using `stoq ledger check-proof`."},
+        "--json prints the whole proof, including the base64 bundle (docs/ledger.md);",
+        "check that file offline, with nothing but the network's root certificate, using",
+        "`stoq ledger check-proof`."},
         footer = {"", "Example:", "  stoq asset proof ID --json > proof.json",
             "  stoq ledger check-proof proof.json --root data/ca/root.crt.pem"})
 public final class AssetProofCommand implements Callable<Integer> {

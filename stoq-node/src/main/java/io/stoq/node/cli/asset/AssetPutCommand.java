@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code stoq asset put FILE}: uploads a file as a new asset, streamed from disk. */
-@Command(name = "put", description = "Upload FILE as a new asset (streamed; a progress bar on stderr for files of 16 MiB or more).",
+@Command(name = "put", description = {"Upload FILE as a new asset, streamed.",
+        "Files of 16 MiB or more get a progress bar on stderr."},
         footer = {"", "Examples:", "  stoq asset put report.pdf --content-type application/pdf",
             "  ID=$(stoq asset put big.bin --json | jq -r .id)"})
 public final class AssetPutCommand implements Callable<Integer> {

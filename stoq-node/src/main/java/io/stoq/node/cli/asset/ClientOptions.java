@@ -19,12 +19,12 @@ public final class ClientOptions {
     public static final String KEY_ENV = "STOQ_API_KEY";
 
     @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:STOQ_URL:-http://127.0.0.1:8080}",
-            description = "Base URL of the node (default: ${DEFAULT-VALUE}; env STOQ_URL).")
+            description = {"Base URL of the node; env STOQ_URL", "(default: ${DEFAULT-VALUE})."})
     String url;
 
     @Option(names = "--key-file", paramLabel = "FILE", defaultValue = "data/dev-admin.key",
-            description = "File holding the API key (default: ${DEFAULT-VALUE}, written by `stoq dev`). "
-                    + "The environment variable STOQ_API_KEY, when set, is used instead.")
+            description = {"File holding the API key (STOQ_API_KEY wins)",
+                "(default: ${DEFAULT-VALUE}, from `stoq dev`)."})
     Path keyFile;
 
     @Option(names = "--cacert", paramLabel = "FILE", defaultValue = "${env:STOQ_CACERT}",

@@ -21,8 +21,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code stoq bench audit}: durable audit appends/s, group commit against one synced put per record. */
-@Command(name = "audit", description = {"Durable audit-log appends/s with group commit, against a baseline in the same run:",
-        "one synced RocksDB put per record from the same number of threads (same record bytes, fresh databases)."},
+@Command(name = "audit", description = {"Durable audit-log appends/s with group commit, against a baseline.",
+        "The baseline, measured in the same run, is one synced RocksDB put per record",
+        "from the same number of threads (same record bytes, fresh databases)."},
         footer = {"", "Example:", "  stoq bench audit /tmp/bench-audit --threads 1,8,64 --records 5000"})
 public final class AuditBenchCommand implements Callable<Integer> {
     @Spec

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** {@code stoq bench}: throughput benchmarks, each reporting against baselines taken in the same run. */
 @Command(
         name = "bench",
-        description = {"Measure throughput on this machine. Figures are meant as ratios against baselines measured in",
-            "the same run (e.g. pipeline MB/s over raw AES-GCM MB/s); run on an idle machine."},
+        description = {"Measure throughput on this machine.",
+            "Figures are meant as ratios against baselines measured in the same run (for",
+            "example pipeline MB/s over raw AES-GCM MB/s); run on an idle machine."},
         subcommands = {CryptoBenchCommand.class, ShardBenchCommand.class, LedgerBenchCommand.class, AuditBenchCommand.class,
             UploadsBenchCommand.class})
 public final class BenchCommand extends GroupCommand {}

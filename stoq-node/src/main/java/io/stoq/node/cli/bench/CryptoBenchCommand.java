@@ -20,8 +20,10 @@ import picocli.CommandLine.Spec;
 /** {@code stoq bench crypto}: the primitive bounds table. */
 @Command(
         name = "crypto",
-        description = {"Single-thread speed of each primitive: AES-256-GCM, SHA3-256, zstd, Falcon-512/1024, ML-DSA-65,",
-            "SLH-DSA-SHA2-128F, ML-KEM-768/1024. These are the bounds the shard pipeline and ledger are measured against."},
+        description = {"Single-thread speed of each cryptographic primitive.",
+            "Measures AES-256-GCM, SHA3-256, zstd, Falcon-512 and -1024, ML-DSA-65,",
+            "SLH-DSA-SHA2-128F, ML-KEM-768 and -1024. These are the bounds the shard pipeline",
+            "and the ledger are measured against."},
         footer = {"", "Examples:", "  stoq bench crypto", "  stoq bench crypto --seconds 3 --buffer-kib 4096 --json"})
 public final class CryptoBenchCommand implements Callable<Integer> {
     @Spec

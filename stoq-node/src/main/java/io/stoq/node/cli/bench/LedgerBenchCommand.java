@@ -24,15 +24,18 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "ledger",
         description = {"Committed ledger txs/s against a raw RocksDB synced WriteBatch baseline.",
-            "Commit pre-signed asset-create and token-transfer txs into a new ledger in blocks of the given sizes and",
-            "report committed txs/s next to a raw RocksDB baseline measured in the same run (same tx bytes, same batch",
-            "size, one synced WriteBatch per batch, no validation). Signing happens before the timed part; the timed part",
-            "is signature verification, validation, state machine, state root, header signing and the synced commit.",
-            "The ledger stays in DIR (root certificate in DIR/network-root.pem, CRL in DIR/network-crl.pem) for",
-            "`stoq ledger verify` and `prove`."},
+            "Commits pre-signed asset-create and token-transfer txs into a new ledger in",
+            "blocks of the given sizes and reports committed txs/s next to a raw RocksDB",
+            "baseline measured in the same run (same tx bytes, same batch size, one synced",
+            "WriteBatch per batch, no validation). Signing happens before the timed part; the",
+            "timed part is signature verification, validation, state machine, state root,",
+            "header signing and the synced commit. The ledger stays in DIR (root certificate",
+            "in DIR/network-root.pem, CRL in DIR/network-crl.pem) for `stoq ledger verify`",
+            "and `prove`."},
         footer = {"", "Examples:", "  stoq bench ledger --data /tmp/bench-ledger --txs 10000",
             "  stoq bench ledger --data /tmp/bl --txs 2000 --block-size 1,10,100,1000 --json",
-            "  stoq bench ledger --data /tmp/bl --txs 2000 --alg falcon-512.v1   (Falcon accounts: slow to pre-sign)",
+            "  stoq bench ledger --data /tmp/bl --txs 2000 --alg falcon-512.v1",
+            "      (Falcon accounts: slow to pre-sign)",
             "  stoq ledger verify /tmp/bench-ledger"})
 public final class LedgerBenchCommand implements Callable<Integer> {
     @Spec

@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code stoq ca crl}: signs a fresh revocation list. */
 @Command(name = "crl",
-        description = {"Sign a fresh CRL with the intermediate key and write it to crl.pem in the CA directory",
-            "(and to --out if given). Run it before the current CRL's next-update time, or verifiers refuse it as stale."})
+        description = {"Sign a fresh certificate revocation list with the intermediate key.",
+            "It goes to crl.pem in the CA directory (and to --out if given). Run it before",
+            "the current CRL's next-update time, or verifiers refuse it as stale."})
 public final class CaCrlCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

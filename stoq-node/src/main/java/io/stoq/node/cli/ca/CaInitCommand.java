@@ -22,11 +22,14 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "init",
         description = {
-            "Create a new CA: a Falcon-1024 root (self-signed) and a Falcon-512 intermediate that issues node",
-            "certificates. The directory is made owner-only (0700). Distribute root.crt.pem to every node;",
-            "move private/root.key.pem offline afterwards (it is only needed to renew the intermediate)."
+            "Create a new CA: a self-signed Falcon-1024 root and a Falcon-512 intermediate.",
+            "The intermediate issues the node certificates. The directory is made owner-only",
+            "(0700). Distribute root.crt.pem to every node; move private/root.key.pem offline",
+            "afterwards (it is only needed to renew the intermediate)."
         },
-        footer = {"", "Examples:", "  stoq ca init", "  stoq ca init --ca-dir /srv/stoq-ca --network prod --passphrase-file int.pass --root-passphrase-file root.pass"})
+        footer = {"", "Examples:", "  stoq ca init",
+            "  stoq ca init --ca-dir /srv/stoq-ca --network prod \\",
+            "      --passphrase-file int.pass --root-passphrase-file root.pass"})
 public final class CaInitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -25,10 +25,14 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "issue",
         description = {
-            "Verify a node's CSR (Falcon-512 proof of possession, node id, zone, roles, TLS and ML-KEM key hashes)",
-            "and issue a short-lived node certificate. Writes the chain (node certificate, then intermediate) as PEM."
+            "Verify a node's CSR and issue it a short-lived node certificate.",
+            "The CSR's Falcon-512 proof of possession, node id, zone, roles, and TLS and",
+            "ML-KEM key hashes are checked. Writes the chain (node certificate, then",
+            "intermediate) as PEM."
         },
-        footer = {"", "Examples:", "  stoq ca issue", "  stoq ca issue --ca-dir ca --csr node-2/node.csr.pem --out node-2/node.crt.pem --days 7"})
+        footer = {"", "Examples:", "  stoq ca issue",
+            "  stoq ca issue --ca-dir ca --csr node-2/node.csr.pem \\",
+            "      --out node-2/node.crt.pem --days 7"})
 public final class CaIssueCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,7 +47,7 @@ public final class CaIssueCommand implements Callable<Integer> {
     Path csr;
 
     @Option(names = "--out", paramLabel = "FILE",
-            description = "Where to write the certificate chain (default: node.crt.pem next to the CSR).")
+            description = {"Where to write the certificate chain", "(default: node.crt.pem next to the CSR)."})
     Path out;
 
     @Option(names = "--days", defaultValue = "30", description = "Validity in days, at most 397 (default: ${DEFAULT-VALUE}).")

@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
 /** {@code stoq ca revoke}: revokes a node certificate and re-signs the CRL. */
 @Command(
         name = "revoke",
-        description = {"Revoke a node certificate (by hex serial, as `stoq ca list` shows, or by certificate file)",
-            "and re-sign crl.pem. Nodes and `stoq cert verify --crl` then refuse it."},
+        description = {"Revoke a node certificate and re-sign crl.pem.",
+            "Name it by its hex serial, as `stoq ca list` shows it, or by its certificate",
+            "file. Nodes and `stoq cert verify --crl` refuse it from then on."},
         footer = {"", "Examples:", "  stoq ca revoke 3f2a9c...", "  stoq ca revoke node-2/node.crt.pem --reason key_compromise"})
 public final class CaRevokeCommand implements Callable<Integer> {
     @Spec

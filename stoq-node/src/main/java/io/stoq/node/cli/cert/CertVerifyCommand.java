@@ -29,13 +29,17 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "verify",
         description = {
-            "Validate a node certificate chain against the network root with PKIX rules plus stoq's node profile:",
-            "issuer and signatures, validity period, key usage, revocation (CRL), the node identity extension, and",
-            "optionally that a TLS public key is the one the certificate vouches for. Prints why it fails; exit code 14."
+            "Validate a node certificate chain against the network root.",
+            "PKIX rules plus stoq's node profile: issuer and signatures, validity period, key",
+            "usage, revocation (CRL), the node identity extension, and optionally that a TLS",
+            "public key is the one the certificate vouches for. Prints why it fails; exit",
+            "code 14."
         },
         footer = {"", "Examples:", "  stoq cert verify",
-            "  stoq cert verify --cert node/node.crt.pem --root ca/root.crt.pem --crl ca/crl.pem --tls-key node/tls.pub.pem",
-            "  stoq cert verify --cert node.crt.pem --root root.crt.pem --no-crl --at 2027-01-01T00:00:00Z"})
+            "  stoq cert verify --cert node/node.crt.pem --root ca/root.crt.pem \\",
+            "      --crl ca/crl.pem --tls-key node/tls.pub.pem",
+            "  stoq cert verify --cert node.crt.pem --root root.crt.pem --no-crl \\",
+            "      --at 2027-01-01T00:00:00Z"})
 public final class CertVerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -50,16 +54,17 @@ public final class CertVerifyCommand implements Callable<Integer> {
     @Option(names = "--root", paramLabel = "FILE", defaultValue = "ca/root.crt.pem", description = "Trusted network root (default: ${DEFAULT-VALUE}).")
     Path root;
 
-    @Option(names = "--crl", paramLabel = "FILE", description = "Revocation list to check (default: crl.pem beside the root, if present).")
+    @Option(names = "--crl", paramLabel = "FILE", description = {"Revocation list to check", "(default: crl.pem beside the root, if present)."})
     Path crl;
 
     @Option(names = "--no-crl", description = "Skip the revocation check.")
     boolean noCrl;
 
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "TLS public key the certificate must vouch for (default: tls.pub.pem beside the certificate, if present).")
+    @Option(names = "--tls-key", paramLabel = "FILE", description = {"TLS public key the certificate must vouch for",
+            "(default: tls.pub.pem next to the certificate, when there is one)."})
     Path tlsKey;
 
-    @Option(names = "--at", paramLabel = "INSTANT", description = "Validate at this time (ISO-8601, e.g. 2027-01-01T00:00:00Z) instead of now.")
+    @Option(names = "--at", paramLabel = "INSTANT", description = {"Validate at this time instead of now (ISO-8601,", "for example 2027-01-01T00:00:00Z)."})
     String at;
 
     @Override

@@ -26,8 +26,9 @@ public final class ConfigCommand extends GroupCommand {
 
     /** {@code stoq config show}. */
     @Command(name = "show",
-            description = {"Print every config key with its effective value and where it came from",
-                "(default, file, environment or -D), exactly as `stoq node run` would resolve it."},
+            description = {"Print every config key with its effective value and where it came from.",
+                "The source is default, file, environment or -D, exactly as `stoq node run`",
+                "would resolve it."},
             footer = {"", "Examples:", "  stoq config show --config config/stoq.yaml", "  STOQ_API_PORT=9090 stoq config show -D store.fsync=false"})
     public static final class Show implements Callable<Integer> {
         @Spec

@@ -29,14 +29,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "dev",
-        description = {"Run a single-node development network: creates a dev CA, node keys and certificate and the",
-            "admin account under --data on first start (unencrypted keys: development only), then serves the",
-            "FragMint API on 127.0.0.1 until SIGTERM / Ctrl-C. The base URL is printed on a line of its own;",
-            "the admin API key is in DATA/dev-admin.key (send it as 'Authorization: Bearer KEY').",
-            "With --tls it serves HTTPS with the certificate DATA/tls/api.crt.pem (made once, kept)."},
+        description = {"Run a single-node development network on 127.0.0.1.",
+            "On first start it creates, under --data, a dev CA, node keys and certificate",
+            "(unencrypted: development only) and the admin account; then it serves the",
+            "FragMint API until SIGTERM or Ctrl-C. The base URL is printed on a line of its",
+            "own. The admin's API key is in DATA/dev-admin.key (send it as 'Authorization:",
+            "Bearer KEY'); until the admin enrolls a TOTP second factor,",
+            "DATA/dev-admin.enrollment-code holds a one-time code for that (see",
+            "docs/accounts.md). With --tls it serves HTTPS with the certificate",
+            "DATA/tls/api.crt.pem (made once, kept)."},
         footer = {"", "Examples:", "  stoq dev",
             "  stoq dev --data /tmp/stoq-dev --port 9090",
-            "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" http://127.0.0.1:8080/v1/assets",
+            "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" \\",
+            "      http://127.0.0.1:8080/v1/assets",
             "  stoq dev --tls",
             "  curl --cacert data/tls/api.crt.pem https://127.0.0.1:8080/healthz"})
 public final class DevCommand implements Callable<Integer> {
@@ -49,14 +54,14 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path data;
 
-    @Option(names = "--port", defaultValue = "8080", description = "API port on 127.0.0.1, TCP and UDP (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(names = "--port", defaultValue = "8080", description = "API port on 127.0.0.1, TCP and UDP; 0 picks any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--tls", description = "Serve HTTPS (HTTP/1.1 and HTTP/2) with DATA/tls/api.crt.pem; "
-            + "clients trust that file (curl --cacert, stoq asset --cacert).")
+    @Option(names = "--tls", description = {"Serve HTTPS (HTTP/1.1 and HTTP/2) with DATA/tls/api.crt.pem;",
+            "clients trust that file (curl --cacert, stoq asset --cacert)."})
     boolean tls;
 
-    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable), e.g. -D ledger.block-interval=20ms.")
+    @Option(names = "-D", paramLabel = "KEY=VALUE", description = {"Override a config key (repeatable), for example", "-D ledger.block-interval=20ms"})
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Override
@@ -83,12 +88,17 @@ public final class DevCommand implements Callable<Integer> {
             json.put("nodeId", id.identity().nodeId());
             json.put("adminKeyFile", node.devAdmin().keyFile().toString());
             json.put("certificate", certificate.certificate().toString());
+            Path code = node.devAdmin().enrollmentCodeFile();
+            json.put("adminEnrollmentCodeFile", code == null ? null : code.toString());
             json.put("created", id.created() || node.devAdmin().created());
             Json.print(out, json);
         } else {
             out.printf("stoq dev: %s development node %s in %s%n", id.created() ? "created" : "reusing",
                     id.identity().nodeId(), data.toAbsolutePath());
             out.printf("  admin API key: %s%n", node.devAdmin().keyFile());
+            if (node.devAdmin().enrollmentCodeFile() != null) {
+                out.printf("  admin TOTP enrollment code (one-time): %s%n", node.devAdmin().enrollmentCodeFile());
+            }
             if (tls) {
                 out.printf("  HTTPS (HTTP/1.1, HTTP/2) on TCP, HTTP/3 on UDP %d; stop with Ctrl-C or SIGTERM%n", node.http3Port());
                 out.printf("  clients trust %s (curl --cacert %s)%n", certificate.certificate(), certificate.certificate());

@@ -38,16 +38,20 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "check-proof",
         description = {"Check a proof offline against the network root.",
-            "Check a proof offline against a network root certificate. FILE is a binary bundle (`stoq ledger prove`)",
-            "or the JSON of `stoq asset proof --json` / GET /v1/assets/{id}/proof (`-` reads standard input); for",
-            "JSON, the asset id, version, merkle root, manifest hash, tx id, block and path it states must be what",
-            "the bundle proves. Checked: the proposer's chain to the root at the block's time, its voter role, the",
-            "header and tx signatures for the bundle's network, the tx's inclusion in the block, and that neither",
-            "the proposer nor a node signer is on a CRL, one of which must be current now (the bundle's, or --crl).",
-            "Needs no ledger and no network. Exit 34 when invalid; see docs/ledger.md for what a proof proves."},
+            "Checks a proof against a network root certificate. FILE is a binary bundle",
+            "(`stoq ledger prove`) or the JSON that `stoq asset proof --json` prints, which",
+            "is what the API route GET /v1/assets/{id}/proof answers (`-` reads standard",
+            "input); for JSON, the asset id, version, merkle root, manifest hash, tx id,",
+            "block and path it states must be what the bundle proves. Checked: the proposer's",
+            "chain to the root at the block's time, its voter role, the header and tx",
+            "signatures for the bundle's network, the tx's inclusion in the block, and that",
+            "neither the proposer nor a node signer is on a CRL, one of which must be current",
+            "now (the bundle's, or --crl). Needs no ledger and no network. Exit 34 when",
+            "invalid; see docs/ledger.md for what a proof proves."},
         footer = {"", "Examples:", "  stoq asset proof ID --json > proof.json",
             "  stoq ledger check-proof proof.json --root ca/root.crt.pem",
-            "  stoq ledger check-proof tx-3f2a01c9.stqproof --root ca/root.crt.pem --crl ca/crl.pem --json"})
+            "  stoq ledger check-proof tx-3f2a01c9.stqproof --root ca/root.crt.pem \\",
+            "      --crl ca/crl.pem --json"})
 public final class LedgerCheckProofCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -32,12 +32,14 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "prove",
         description = {"Export a proof bundle for a committed tx.",
-            "Export a proof bundle for transaction TX (its 64-hex-digit id): the network name, the tx, its merkle",
-            "inclusion path, the signed block header, the certificate chains of the block's proposer and (for",
-            "node-signed txs) the signer, and the CA's CRL given with --crl as revocation evidence. Anyone holding",
-            "the network root certificate can check it offline with `stoq ledger check-proof`."},
+            "The bundle for transaction TX (its 64-hex-digit id) holds the network name, the",
+            "tx, its merkle inclusion path, the signed block header, the certificate chains",
+            "of the block's proposer and (for node-signed txs) the signer, and the CA's CRL",
+            "given with --crl as revocation evidence. Anyone holding the network root",
+            "certificate can check it offline with `stoq ledger check-proof`."},
         footer = {"", "Examples:", "  stoq ledger prove 3f2a...c9 --data data/ledger --crl data/ca/crl.pem",
-            "  stoq ledger prove 3f2a...c9 --data bench-ledger --crl bench-ledger/network-crl.pem --out t.stqproof --json"})
+            "  stoq ledger prove 3f2a...c9 --data bench-ledger \\",
+            "      --crl bench-ledger/network-crl.pem --out t.stqproof --json"})
 public final class LedgerProveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

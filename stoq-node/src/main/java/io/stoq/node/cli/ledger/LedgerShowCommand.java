@@ -31,9 +31,10 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "show",
         description = {"Show the head block, a block, a tx, an asset's history or an account's txs.",
-            "Show the head block (default), one block, one tx, an asset's history and ownership chain, or the txs",
-            "of an account, from the ledger's indexes. Ids are 64 hex digits; account ids are SHA3-256 of the key's SPKI.",
-            "Use it to find the TX to pass to `stoq ledger prove`."},
+            "Shows the head block (default), one block, one tx, an asset's history and",
+            "ownership chain, or the txs of an account, from the ledger's indexes. Ids are 64",
+            "hex digits; account ids are SHA3-256 of the key's SPKI. Use it to find the TX to",
+            "pass to `stoq ledger prove`."},
         footer = {"", "Examples:", "  stoq ledger show data/ledger", "  stoq ledger show data/ledger --block 12",
             "  stoq ledger show data/ledger --asset 9c1e...44 --json", "  stoq ledger show data/ledger --account 51ab...0f"})
 public final class LedgerShowCommand implements Callable<Integer> {

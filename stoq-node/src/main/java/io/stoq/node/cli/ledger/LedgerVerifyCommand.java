@@ -23,12 +23,14 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "verify",
         description = {"Re-walk the whole chain and name the first bad block.",
-            "Re-walk a ledger from block 0 trusting nothing stored: header links and signatures, tx merkle roots,",
-            "every tx's bytes and signature and validity, the proposer of each block, and the state root after each block;",
-            "then compare the stored state, indexes and head with the replay. Before the walk, RocksDB's checksums of every",
-            "table are checked, and a damaged log record refuses the open. Prints the damaged file (ledger/000004.log at",
-            "byte N, ledger/000012.sst) or the first bad block and why, and exits 33.",
-            "Opens the store read-only; run it on a stopped node or a copy."},
+            "Re-walks a ledger from block 0 trusting nothing stored: header links and",
+            "signatures, tx merkle roots, every tx's bytes and signature and validity, the",
+            "proposer of each block, and the state root after each block; then compares the",
+            "stored state, indexes and head with the replay. Before the walk, RocksDB's",
+            "checksums of every table are checked, and a damaged log record refuses the",
+            "open. Prints the damaged file (ledger/000004.log at byte N, ledger/000012.sst)",
+            "or the first bad block and why, and exits 33. Opens the store read-only; run",
+            "it on a stopped node or a copy."},
         footer = {"", "Examples:", "  stoq ledger verify data/ledger", "  stoq ledger verify bench-ledger --json"})
 public final class LedgerVerifyCommand implements Callable<Integer> {
     @Spec

@@ -25,11 +25,11 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "csr",
         description = {
-            "Write a PKCS#10 certificate signing request, signed with the node's Falcon key, asking the CA to",
-            "certify the node id, zone, roles, and the SHA3-256 hashes of the node's TLS, ML-KEM and SLH-DSA",
-            "public keys."
+            "Write a certificate signing request (PKCS#10) signed with the node's Falcon key.",
+            "It asks the CA to certify the node id, zone, roles, and the SHA3-256 hashes of",
+            "the node's TLS, ML-KEM and SLH-DSA public keys."
         },
-        footer = {"", "Examples:", "  stoq node csr", "  stoq node csr --keys node --node-id node-1 --zone eu-west --roles storage,voter"})
+        footer = {"", "Examples:", "  stoq node csr", "  stoq node csr --keys node --node-id node-1 --zone eu-west \\", "      --roles storage,voter"})
 public final class NodeCsrCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,7 +41,8 @@ public final class NodeCsrCommand implements Callable<Integer> {
     Path keys;
 
     @Option(names = "--node-id", paramLabel = "ID",
-            description = "Node id: lower-case letters, digits, hyphens (default: node-<first 8 hex of the Falcon key hash>).")
+            description = {"Node id: lower-case letters, digits, hyphens",
+                "(default: node-<8 hex digits of the Falcon key hash>)."})
     String nodeId;
 
     @Option(names = "--zone", defaultValue = "default", description = "Failure zone / region used to spread replicas (default: ${DEFAULT-VALUE}).")
@@ -51,7 +52,7 @@ public final class NodeCsrCommand implements Callable<Integer> {
             description = "Comma-separated roles from storage, voter, gateway (default: ${DEFAULT-VALUE}).")
     String roles;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Where to write the CSR (default: node.csr.pem in the key directory).")
+    @Option(names = "--out", paramLabel = "FILE", description = {"Where to write the CSR", "(default: node.csr.pem in the key directory)."})
     Path out;
 
     @Option(names = "--passphrase-file", paramLabel = "FILE",

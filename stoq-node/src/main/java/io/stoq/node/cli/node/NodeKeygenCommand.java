@@ -23,15 +23,17 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "keygen",
         description = {
-            "Generate this node's keys into a new owner-only directory:",
-            "  falcon.key.pem / falcon.pub.pem   Falcon-512 identity key (certified by the CA)",
-            "  tls.key.pem / tls.pub.pem         ECDSA P-256 key for QUIC's TLS (its hash goes into the certificate)",
-            "  kem.key.pem / kem.pub.pem         ML-KEM-768 key (data keys are wrapped to it)",
-            "  slhdsa.key.pem / slhdsa.pub.pem   SLH-DSA key: signs asset manifests",
-            "                                    (its hash goes into the certificate too)",
-            "Private keys are PKCS#8 PEM, mode 0600, encrypted when a passphrase is given. Existing keys are never overwritten.",
-            "With --add-missing, add only the SLH-DSA key to an older directory.",
-            "Then make a new CSR: a node starts only with a certificate binding it."
+            "Generate this node's keys into a new owner-only directory.",
+            "  falcon.key.pem, falcon.pub.pem  Falcon-512 identity key (the CA certifies it)",
+            "  tls.key.pem, tls.pub.pem        ECDSA P-256 key for QUIC's TLS; the",
+            "                                  certificate holds its hash",
+            "  kem.key.pem, kem.pub.pem        ML-KEM-768 key (data keys are wrapped to it)",
+            "  slhdsa.key.pem, slhdsa.pub.pem  SLH-DSA key: signs asset manifests; the",
+            "                                  certificate holds its hash",
+            "Private keys are PKCS#8 PEM, mode 0600, encrypted when a passphrase is given.",
+            "Existing keys are never overwritten. With --add-missing, add only the SLH-DSA",
+            "key to an older directory, then make a new CSR: a node starts only with a",
+            "certificate binding it."
         },
         footer = {"", "Examples:", "  stoq node keygen", "  STOQ_NODE_PASSPHRASE=... stoq node keygen --out /var/lib/stoq/keys",
             "  stoq node keygen --out node --add-missing"})
@@ -49,7 +51,8 @@ public final class NodeKeygenCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--passphrase-file", paramLabel = "FILE",
-            description = "Encrypt the private keys with this file's first line (else $" + PASSPHRASE_ENV + "; none: unencrypted).")
+            description = {"Encrypt the private keys with this file's first line",
+                "(else $" + PASSPHRASE_ENV + "; with neither: unencrypted)."})
     Path passphraseFile;
 
     @Option(names = "--add-missing",

@@ -22,15 +22,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "run",
-        description = {"Run the node daemon: ledger, shard store and the FragMint API (HTTP/1.1, HTTP/2, HTTP/3).",
-            "Config precedence: -D, then STOQ_* environment variables, then the YAML file, then defaults",
-            "(see `stoq config docs`). Prints the base URL on a line of its own; stops gracefully on SIGTERM.",
-            "HTTPS needs api.tls.certificate and api.tls.private-key; without them the API listens only on",
-            "loopback (plain HTTP), unless api.allow-insecure=true (a TLS proxy in front)."},
+        description = {"Run the node daemon: the ledger, the shard store and the FragMint API.",
+            "The API speaks HTTP/1.1, HTTP/2 and HTTP/3.",
+            "Config precedence: -D, then STOQ_* environment variables, then the YAML file,",
+            "then defaults (see `stoq config docs`). Prints the base URL on a line of its",
+            "own; stops gracefully on SIGTERM. HTTPS needs api.tls.certificate and",
+            "api.tls.private-key; without them the API listens only on loopback (plain",
+            "HTTP), unless api.allow-insecure=true (a TLS proxy in front)."},
         footer = {"", "Examples:", "  stoq node run --config /etc/stoq/node.yaml",
-            "  stoq node run --config node.yaml -D api.port=9090 -D ledger.block-interval=20ms",
+            "  stoq node run --config node.yaml -D api.port=9090 \\",
+            "      -D ledger.block-interval=20ms",
             "  stoq node run --config node.yaml -D api.host=0.0.0.0 \\",
-            "      -D api.tls.certificate=/etc/stoq/api.crt.pem -D api.tls.private-key=/etc/stoq/api.key.pem"})
+            "      -D api.tls.certificate=/etc/stoq/api.crt.pem \\",
+            "      -D api.tls.private-key=/etc/stoq/api.key.pem"})
 public final class NodeRunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
