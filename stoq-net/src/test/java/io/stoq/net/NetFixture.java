@@ -40,9 +40,11 @@ public final class NetFixture {
     public final Hash256 networkId;
 
     public NetFixture(Path dir, String network) throws CryptoException {
-        this.clock = new MovableClock(Instant.now());
+        // The CA is made 60 days back, so that tests can issue certificates that have already expired.
+        this.clock = new MovableClock(Instant.now().minus(Duration.ofDays(60)));
         this.ca = CertificateAuthority.init(dir.resolve("ca-" + network), network, null, null, CertificateAuthority.Policy.DEFAULT,
                 clock);
+        clock.set(Instant.now());
         this.networkId = Sha3.hash(("test network " + network).getBytes(StandardCharsets.UTF_8), ca.root().getEncoded());
     }
 

@@ -45,6 +45,12 @@ final class RequestStart extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        timeout.cancel(false);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (started || !(msg instanceof Frame frame)) {
             ctx.fireChannelRead(msg); // a FrameViolation: StreamIo answers it

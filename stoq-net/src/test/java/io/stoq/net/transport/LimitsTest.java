@@ -90,6 +90,7 @@ class LimitsTest {
             b.dial(server.localAddress());
             assertThatThrownBy(() -> b.dial(server.localAddress()))
                     .isInstanceOfSatisfying(NetException.class, e -> assertThat(e.code()).isEqualTo(NetErrorCode.TOO_MANY_CONNECTIONS));
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 1);
             c.dial(server.localAddress());
             await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 2);
             assertThatThrownBy(() -> d.dial(server.localAddress())).isInstanceOf(NetException.class);
@@ -159,6 +160,19 @@ class LimitsTest {
                 assertThat(codes).containsExactly(NetErrorCode.TIMEOUT);
             }
             connection.call(MessageType.PING, new byte[0]).close();
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsDroppedAtTheIdleTimeout() throws Exception {
+        NetFixture net = new NetFixture(dir, "main");
+        PeerConfig config = NetFixture.CONFIG.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5));
+        try (StoqTransport server = StoqTransport.builder(config, net.identity(net.issue("node-a"))).start();
+                StoqTransport client = StoqTransport.builder(config, net.identity(net.issue("node-b"))).start()) {
+            PeerConnection connection = client.connect(server.localAddress());
+            connection.call(MessageType.PING, new byte[0]).close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !connection.isOpen() && server.connectionCount() == 0);
+            assertThat(client.connectionCount()).isZero();
         }
     }
 }
