@@ -39,7 +39,7 @@ public final class NetFixture {
     public final MovableClock clock;
     public final Hash256 networkId;
 
-    public NetFixture(Path dir, String network) throws CryptoException {
+    public NetFixture(Path dir, String network) throws Exception {
         // The CA is made 60 days back, so that tests can issue certificates that have already expired.
         this.clock = new MovableClock(Instant.now().minus(Duration.ofDays(60)));
         this.ca = CertificateAuthority.init(dir.resolve("ca-" + network), network, null, null, CertificateAuthority.Policy.DEFAULT,

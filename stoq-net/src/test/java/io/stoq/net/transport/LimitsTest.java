@@ -119,7 +119,10 @@ class LimitsTest {
             PeerConnection connection = client.connect(server.localAddress());
             ExecutorService pool = Executors.newSingleThreadExecutor();
             try {
-                Future<?> first = pool.submit(() -> connection.call(SLOW, new byte[0]).close());
+                Future<?> first = pool.submit(() -> {
+                    connection.call(SLOW, new byte[0]).close();
+                    return null;
+                });
                 assertThat(inside.await(5, TimeUnit.SECONDS)).isTrue();
                 assertThatThrownBy(() -> connection.call(MessageType.PING, new byte[0]))
                         .isInstanceOfSatisfying(NetException.class, e -> assertThat(e.code()).isEqualTo(NetErrorCode.BUSY));
