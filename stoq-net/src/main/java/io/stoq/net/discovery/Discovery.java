@@ -141,7 +141,7 @@ public final class Discovery implements AutoCloseable {
         try {
             refreshOwn();
             membership.sweep(clock.instant());
-            for (InetSocketAddress target : targets()) {
+            for (Target target : targets()) {
                 pool.execute(() -> exchange(target));
             }
         } catch (RejectedExecutionException e) {
@@ -151,29 +151,44 @@ public final class Discovery implements AutoCloseable {
         }
     }
 
-    private List<InetSocketAddress> targets() {
-        List<InetSocketAddress> others = new ArrayList<>();
+    /** Whom a gossip round talks to: a member (reachable over any open connection) or a seed. */
+    private record Target(String nodeId, InetSocketAddress address) {}
+
+    private List<Target> targets() {
+        List<Target> members = new ArrayList<>();
+        Set<InetSocketAddress> addresses = new LinkedHashSet<>();
         for (Membership.Member m : membership.members()) {
             if (!m.record().nodeId().equals(identity.nodeId())) {
-                others.add(m.record().addresses().get(0));
+                members.add(new Target(m.record().nodeId(), m.record().addresses().get(0)));
+                addresses.addAll(m.record().addresses());
             }
         }
-        Collections.shuffle(others);
-        Set<InetSocketAddress> out = new LinkedHashSet<>(others.subList(0, Math.min(config.fanout(), others.size())));
+        Collections.shuffle(members);
+        List<Target> out = new ArrayList<>(members.subList(0, Math.min(config.fanout(), members.size())));
         if (out.size() < config.fanout()) {
             for (InetSocketAddress seed : config.seeds()) {
-                if (!config.advertise().contains(seed) && !others.contains(seed)) {
-                    out.add(seed);
+                if (!config.advertise().contains(seed) && !addresses.contains(seed)) {
+                    out.add(new Target(null, seed));
                 }
             }
         }
-        return new ArrayList<>(out);
+        return out;
     }
 
-    private void exchange(InetSocketAddress target) {
-        StoqTransport t = transport;
+    /** A connection to the member, either direction, or a new one to its address. */
+    private PeerConnection connectionTo(String nodeId, InetSocketAddress address) throws NetException {
+        for (PeerConnection c : transport.connectionsTo(nodeId)) {
+            if (c.isOpen()) {
+                return c;
+            }
+        }
+        return transport.connect(address);
+    }
+
+    private void exchange(Target target) {
         try {
-            PeerConnection connection = t.connect(target);
+            PeerConnection connection = target.nodeId() != null
+                    ? connectionTo(target.nodeId(), target.address()) : transport.connect(target.address());
             byte[] args = GossipMessages.request(own, membership.digest());
             try (Reply reply = connection.call(MessageType.GOSSIP, args)) {
                 health.heard(connection.peer().nodeId());
@@ -184,7 +199,7 @@ public final class Discovery implements AutoCloseable {
                 }
             }
         } catch (NetException | IOException e) {
-            LOG.debug("gossip with {} failed: {}", target, e.getMessage());
+            LOG.debug("gossip with {} failed: {}", target.address(), e.getMessage());
         }
     }
 
@@ -212,7 +227,7 @@ public final class Discovery implements AutoCloseable {
 
     private void ping(String nodeId, InetSocketAddress address) {
         try {
-            PeerConnection connection = transport.connect(address);
+            PeerConnection connection = connectionTo(nodeId, address);
             if (!connection.peer().nodeId().equals(nodeId)) {
                 health.recordFailure(nodeId); // the address now answers as another node
                 return;

@@ -52,24 +52,23 @@ final class ServerExchange implements Runnable, PeerRequest, Responder {
             io.doneReading();
             io.finish();
         } catch (NetException e) {
-            discard();
-            io.fail(e.code(), e.getMessage());
+            failWith(e.code(), e.getMessage());
         } catch (NetIoException e) {
-            discard();
-            io.fail(e.code(), e.getMessage());
+            failWith(e.code(), e.getMessage());
         } catch (IOException | RuntimeException e) {
-            discard();
             LOG.warn("{} handler failed for {}", registration.type(), session.describe(), e);
-            io.fail(NetErrorCode.INTERNAL, "the " + registration.type().name() + " handler failed");
+            failWith(NetErrorCode.INTERNAL, "the " + registration.type().name() + " handler failed");
         }
     }
 
-    private void discard() {
+    /**
+     * Sends the ERROR (which then ends the stream) before anything else touches the stream: an
+     * abandoned request body must not reset the stream ahead of the frame that says why.
+     */
+    private void failWith(NetErrorCode code, String message) {
+        io.fail(code, message);
         if (out != null) {
             out.discard();
-        }
-        if (body != null) {
-            body.close();
         }
     }
 

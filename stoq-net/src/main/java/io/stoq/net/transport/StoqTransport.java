@@ -34,7 +34,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -71,6 +75,7 @@ public final class StoqTransport implements AutoCloseable {
     private final Channel client;
     private final AutoCloseable revocationSubscription;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+    private final Map<InetSocketAddress, CompletableFuture<PeerConnection>> dialling = new ConcurrentHashMap<>();
 
     private StoqTransport(TransportContext ctx, EventLoopGroup group, Channel server, Channel client,
             AutoCloseable revocationSubscription) {
@@ -218,7 +223,38 @@ public final class StoqTransport implements AutoCloseable {
         if (existing.isPresent()) {
             return existing.get();
         }
-        return dial(address);
+        // One dial per address at a time: concurrent callers share it (and the per-peer limit is not spent twice).
+        CompletableFuture<PeerConnection> mine = new CompletableFuture<>();
+        CompletableFuture<PeerConnection> other = dialling.putIfAbsent(address, mine);
+        if (other != null) {
+            return awaitDial(address, other);
+        }
+        try {
+            PeerConnection connection = dial(address);
+            mine.complete(connection);
+            return connection;
+        } catch (NetException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            dialling.remove(address, mine);
+        }
+    }
+
+    private PeerConnection awaitDial(InetSocketAddress address, CompletableFuture<PeerConnection> dial) throws NetException {
+        try {
+            return dial.get(2 * ctx.config().handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof NetException n) {
+                throw new NetException(n.code(), n.getMessage(), n);
+            }
+            throw new NetException(NetErrorCode.INTERNAL, "dialling " + address + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new NetException(NetErrorCode.UNREACHABLE, "no connection to " + address + " in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NetException(NetErrorCode.CLOSED, "interrupted while connecting to " + address);
+        }
     }
 
     /** Always a new connection (tests, and transfers that want their own congestion window). */
@@ -237,7 +273,12 @@ public final class StoqTransport implements AutoCloseable {
                 .remoteAddress(address)
                 .connect();
         if (!connecting.awaitUninterruptibly(millis, TimeUnit.MILLISECONDS)) {
-            connecting.cancel(false);
+            // Not cancelled (the QUIC codec completes it later regardless): closed if it ever connects.
+            connecting.addListener(f -> {
+                if (f.isSuccess()) {
+                    ((QuicChannel) f.getNow()).close();
+                }
+            });
             throw new NetException(NetErrorCode.UNREACHABLE, "no QUIC handshake with " + address + " within " + millis + " ms");
         }
         if (!connecting.isSuccess()) {

@@ -7,9 +7,11 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.stoq.net.NetErrorCode;
+import io.stoq.net.NetException;
 import io.stoq.net.NetIoException;
 import io.stoq.net.PeerMetrics;
 import io.stoq.net.frame.Frame;
+import io.stoq.net.frame.FrameType;
 import io.stoq.net.frame.FrameViolation;
 import io.stoq.net.frame.Payloads;
 import java.time.Duration;
@@ -58,6 +60,7 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
     private boolean finished;
     private boolean discarding;
     private NetIoException failure;
+    private NetIoException peerError;
     private volatile ChannelFuture lastWrite;
 
     public StreamIo(QuicStreamChannel channel, Duration timeout, PeerMetrics metrics) {
@@ -90,6 +93,11 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
             }
             queue.add(frame);
             buffered += frame.length();
+            if (frame.type() == FrameType.ERROR && peerError == null) {
+                // The peer gave up on the exchange: a writer blocked on its window must stop now.
+                NetException e = Payloads.parseError(frame);
+                peerError = new NetIoException(e.code(), e.getMessage());
+            }
             if (buffered > READ_HIGH) {
                 channel.config().setAutoRead(false);
             }
@@ -198,16 +206,16 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
         lock.lock();
         try {
             long left = timeoutNanos;
-            while (failure == null && pendingWrite > WRITE_HIGH) {
+            while (failure == null && peerError == null && pendingWrite > WRITE_HIGH) {
                 if (left <= 0) {
                     frame.release();
                     throw timedOut("waiting for the peer to take data");
                 }
                 left = changed.awaitNanos(left);
             }
-            if (failure != null) {
+            if (failure != null || peerError != null) {
                 frame.release();
-                throw failure;
+                throw failure != null ? failure : peerError;
             }
             pendingWrite += length;
         } catch (InterruptedException e) {
@@ -259,7 +267,8 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
             return;
         }
         metrics.streamError(code);
-        channel.writeAndFlush(Payloads.error(code, message)).addListener(f -> channel.close());
+        // ERROR, then STOP_SENDING (so a writer on the other side is released at once), then close.
+        channel.writeAndFlush(Payloads.error(code, message)).addListener(f -> channel.shutdownInput().addListener(g -> channel.close()));
     }
 
     /**

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,20 +26,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NodeRecordTest {
     @TempDir
-    Path dir;
-    NetFixture net;
+    static Path dir;
+    static NetFixture net;
+    static LocalIdentity a;
+    static LocalIdentity b;
     Revocations revocations;
     PeerVerifier verifier;
-    LocalIdentity a;
-    LocalIdentity b;
 
-    @BeforeEach
-    void setUp() throws Exception {
+    @BeforeAll
+    static void makeNodes() throws Exception {
         net = new NetFixture(dir, "main");
-        revocations = new Revocations();
-        verifier = new PeerVerifier(net.ca.root(), net.networkId, revocations, Clock.systemUTC());
         a = net.identity(net.issue("node-a"));
         b = net.identity(net.issue("node-b"));
+    }
+
+    @BeforeEach
+    void setUp() {
+        revocations = new Revocations();
+        verifier = new PeerVerifier(net.ca.root(), net.networkId, revocations, Clock.systemUTC());
     }
 
     private static NodeRecord record(LocalIdentity id, long sequence, long free) {

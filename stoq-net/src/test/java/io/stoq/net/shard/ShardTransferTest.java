@@ -65,7 +65,7 @@ class ShardTransferTest {
 
     @Test
     void aShardIsFetchedByteExactOverOneStream() throws Exception {
-        byte[] shard = random(3 * 1024 * 1024 + 17, 1);
+        byte[] shard = random(1024 * 1024 + 17, 1);
         Hash256 id = serverStore.add(shard);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long before = transferred.get();
@@ -76,7 +76,7 @@ class ShardTransferTest {
 
     @Test
     void aShardIsFetchedByteExactOverSeveralStreamsAtOnce() throws Exception {
-        byte[] shard = random(8 * 1024 * 1024 + 5, 2);
+        byte[] shard = random(2 * 1024 * 1024 + 5, 2);
         Hash256 id = serverStore.add(shard);
         byte[] got = new byte[shard.length];
         long n = shards.getParallel(connection, id, (pos, b, off, len) -> System.arraycopy(b, off, got, (int) pos, len), 4);
@@ -86,7 +86,7 @@ class ShardTransferTest {
 
     @Test
     void aShardIsStoredByteExactAndASecondPutIsRecognised() throws Exception {
-        byte[] shard = random(2 * 1024 * 1024 + 3, 3);
+        byte[] shard = random(1024 * 1024 + 3, 3);
         Hash256 id = Sha3.hash(shard);
         assertThat(shards.put(connection, id, shard.length, new ByteArrayInputStream(shard))).isTrue();
         assertThat(serverStore.bytes(id)).isEqualTo(shard);
@@ -139,7 +139,7 @@ class ShardTransferTest {
         List<byte[]> shardsHeld = new ArrayList<>();
         List<Hash256> ids = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            byte[] s = random(300_000 + i, 100 + i);
+            byte[] s = random(100_000 + i, 100 + i);
             shardsHeld.add(s);
             ids.add(serverStore.add(s));
         }

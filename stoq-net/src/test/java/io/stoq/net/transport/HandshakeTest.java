@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,16 +36,20 @@ class HandshakeTest {
     private static final MessageType WHO = new MessageType(0x100, "who-am-i");
 
     @TempDir
-    Path dir;
-    NetFixture net;
-    NetFixture.Node alpha;
+    static Path dir;
+    static NetFixture net;
+    static NetFixture.Node alpha;
     StoqTransport server;
     Revocations serverRevocations;
 
-    @BeforeEach
-    void setUp() throws Exception {
+    @BeforeAll
+    static void makeCa() throws Exception {
         net = new NetFixture(dir, "main");
         alpha = net.issue("node-a");
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
         serverRevocations = new Revocations();
         server = net.builder(net.identity(alpha)).revocations(serverRevocations)
                 .handle(WHO, (request, responder) -> {

@@ -9,6 +9,7 @@ import io.stoq.net.NetException;
 import io.stoq.net.NetFixture;
 import io.stoq.net.PeerConnection;
 import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,11 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KeyExchangeGroupTest {
     @TempDir
-    Path dir;
+    static Path dir;
+    static NetFixture net;
+
+    @BeforeAll
+    static void makeCa() throws Exception {
+        net = new NetFixture(dir, "main");
+    }
 
     @Test
     void aClientOfferingOnlyX25519Mlkem768ConnectsToTheDefaultNode() throws Exception {
-        NetFixture net = new NetFixture(dir, "main");
         try (StoqTransport server = net.builder(net.identity(net.issue("node-a"))).start();
                 StoqTransport client = net.builder(net.identity(net.issue("node-b"))).groups("X25519MLKEM768").start()) {
             PeerConnection connection = client.connect(server.localAddress());
@@ -35,7 +41,6 @@ class KeyExchangeGroupTest {
 
     @Test
     void theSameClientFailsAgainstANodeWithoutTheHybridGroup() throws Exception {
-        NetFixture net = new NetFixture(dir, "main");
         try (StoqTransport server = net.builder(net.identity(net.issue("node-a"))).groups("X25519").start();
                 StoqTransport client = net.builder(net.identity(net.issue("node-b"))).groups("X25519MLKEM768").start()) {
             assertThatThrownBy(() -> client.connect(server.localAddress()))

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,11 +36,16 @@ class LimitsTest {
     private static final MessageType FLOOD = new MessageType(0x102, "flood");
 
     @TempDir
-    Path dir;
+    static Path dir;
+    static NetFixture net;
+
+    @BeforeAll
+    static void makeCa() throws Exception {
+        net = new NetFixture(dir, "main");
+    }
 
     @Test
     void callsBeyondTheStreamLimitWaitForAFreeStream() throws Exception {
-        NetFixture net = new NetFixture(dir, "main");
         PeerConfig config = NetFixture.CONFIG.withLimits(4, 16, 4, 8);
         CountDownLatch inside = new CountDownLatch(4);
         CountDownLatch release = new CountDownLatch(1);
@@ -81,7 +87,6 @@ class LimitsTest {
 
     @Test
     void connectionsPerPeerAndInTotalAreBounded() throws Exception {
-        NetFixture net = new NetFixture(dir, "main");
         PeerConfig serverConfig = NetFixture.CONFIG.withLimits(8, 2, 1, 8);
         try (StoqTransport server = StoqTransport.builder(serverConfig, net.identity(net.issue("node-a"))).start();
                 StoqTransport b = net.builder(net.identity(net.issue("node-b"))).start();
@@ -101,7 +106,6 @@ class LimitsTest {
 
     @Test
     void aFullWorkerPoolAnswersBusy() throws Exception {
-        NetFixture net = new NetFixture(dir, "main");
         PeerConfig config = NetFixture.CONFIG.withWorkers(1, 0);
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch inside = new CountDownLatch(1);
@@ -137,7 +141,6 @@ class LimitsTest {
 
     @Test
     void aReaderThatStopsReadingTimesTheSenderOut() throws Exception {
-        NetFixture net = new NetFixture(dir, "main");
         PeerConfig config = NetFixture.CONFIG.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMillis(800));
         CountDownLatch failed = new CountDownLatch(1);
         List<NetErrorCode> codes = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -168,7 +171,6 @@ class LimitsTest {
 
     @Test
     void anIdleConnectionIsDroppedAtTheIdleTimeout() throws Exception {
-        NetFixture net = new NetFixture(dir, "main");
         PeerConfig config = NetFixture.CONFIG.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5));
         try (StoqTransport server = StoqTransport.builder(config, net.identity(net.issue("node-a"))).start();
                 StoqTransport client = StoqTransport.builder(config, net.identity(net.issue("node-b"))).start()) {
