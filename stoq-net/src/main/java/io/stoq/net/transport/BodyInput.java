@@ -128,6 +128,11 @@ public final class BodyInput extends InputStream {
         return ended;
     }
 
+    /** Frees the frame being read without touching the stream (its owner ends or fails it). */
+    public void release() {
+        releaseCurrent();
+    }
+
     private void releaseCurrent() {
         if (current != null) {
             current.release();

@@ -49,6 +49,9 @@ final class ServerExchange implements Runnable, PeerRequest, Responder {
             if (out != null) {
                 out.close();
             }
+            if (body != null) {
+                body.release();
+            }
             io.doneReading();
             io.finish();
         } catch (NetException e) {
@@ -69,6 +72,9 @@ final class ServerExchange implements Runnable, PeerRequest, Responder {
         io.fail(code, message);
         if (out != null) {
             out.discard();
+        }
+        if (body != null) {
+            body.release();
         }
     }
 
