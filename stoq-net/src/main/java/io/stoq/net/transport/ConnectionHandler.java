@@ -54,11 +54,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof QuicConnectionCloseEvent close) {
-            session.closedByPeer(close.isApplicationClose(), close.error(), close.reason());
+            session.closedByPeer(close.isApplicationClose(), close.error(), reasonOf(close));
         } else if (evt instanceof QuicStreamLimitChangedEvent) {
             session.streamLimitChanged();
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The close reason; Netty 4.2.18's {@code reason()} throws when the peer sent none, so that reads as empty. */
+    private static byte[] reasonOf(QuicConnectionCloseEvent close) {
+        try {
+            return close.reason();
+        } catch (NullPointerException e) {
+            return new byte[0];
+        }
     }
 
     @Override

@@ -32,7 +32,8 @@ final class ConnectionInit extends ChannelInitializer<QuicChannel> {
         PeerSession session = new PeerSession(ctx, ch, role, address);
         if (!ctx.registry().reserve(session)) {
             ctx.metrics().refused(NetErrorCode.TOO_MANY_CONNECTIONS, String.valueOf(address), "connection limit reached");
-            ch.close(true, NetErrorCode.TOO_MANY_CONNECTIONS.wireCode(), Unpooled.EMPTY_BUFFER);
+            ch.close(true, NetErrorCode.TOO_MANY_CONNECTIONS.wireCode(),
+                    Unpooled.wrappedBuffer("connection limit reached".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
             return;
         }
         ctx.metrics().connectionOpened();

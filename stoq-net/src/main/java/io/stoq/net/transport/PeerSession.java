@@ -288,7 +288,7 @@ public final class PeerSession implements PeerConnection {
             closeCode = NetErrorCode.SHUTDOWN;
             closeReason = "closed by this node";
         }
-        channel.close(true, NetErrorCode.SHUTDOWN.wireCode(), Unpooled.EMPTY_BUFFER);
+        channel.close(true, NetErrorCode.SHUTDOWN.wireCode(), Unpooled.wrappedBuffer("closed".getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Override
