@@ -3,6 +3,7 @@ package io.stoq.net.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.stoq.net.LeakGuard;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.NetFixture;
 import io.stoq.net.Revocations;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * know all three; heartbeats make each see the others ALIVE with a measured RTT; a node that
  * stops is seen SUSPECT then DEAD; a revoked node disappears from the membership.
  */
+@ExtendWith(LeakGuard.class)
 class DiscoveryTest {
     @TempDir
     Path dir;

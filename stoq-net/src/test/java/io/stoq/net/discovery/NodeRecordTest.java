@@ -3,6 +3,7 @@ package io.stoq.net.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stoq.net.LeakGuard;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
@@ -17,6 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * node's certificate and signature; the membership keeps the newest per node, is bounded, and
  * forgets revoked nodes.
  */
+@ExtendWith(LeakGuard.class)
 class NodeRecordTest {
     @TempDir
     static Path dir;

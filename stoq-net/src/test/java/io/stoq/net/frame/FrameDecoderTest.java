@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.stoq.net.LeakGuard;
 import io.stoq.net.NetErrorCode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The frame layout byte by byte, and each header fault found before any payload is buffered. */
+@ExtendWith(LeakGuard.class)
 class FrameDecoderTest {
     private static ByteBuf header(int magic, int version, int type, long length) {
         return Unpooled.buffer().writeShort(magic).writeByte(version).writeByte(type).writeInt((int) length);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.net.LeakGuard;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
 import io.stoq.net.NetFixture;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and over several at once, and every refusal with its code: an unknown shard, bytes that do not
  * hash to their id, a shard over the size limit.
  */
+@ExtendWith(LeakGuard.class)
 class ShardTransferTest {
     private static final long MAX_SHARD = 32L << 20;
 

@@ -8,6 +8,7 @@ import io.stoq.crypto.ca.CertificateIssuer;
 import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.ca.NodeRole;
 import io.stoq.net.AuthenticatedPeer;
+import io.stoq.net.LeakGuard;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.MessageType;
 import io.stoq.net.NetErrorCode;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * accepted both ways and handlers see who called; each bad credential is refused with its own
  * code, which the dialling side receives, and the refusing side counts.
  */
+@ExtendWith(LeakGuard.class)
 class HandshakeTest {
     private static final MessageType WHO = new MessageType(0x100, "who-am-i");
 

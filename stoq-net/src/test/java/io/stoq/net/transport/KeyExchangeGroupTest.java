@@ -3,6 +3,7 @@ package io.stoq.net.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stoq.net.LeakGuard;
 import io.stoq.net.MessageType;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * connects to a STOQ node with its default groups, and the same client cannot connect to a node
  * narrowed to classical X25519 (so the first success is not the library ignoring the setting).
  */
+@ExtendWith(LeakGuard.class)
 class KeyExchangeGroupTest {
     @TempDir
     static Path dir;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.stoq.net.LeakGuard;
 import io.stoq.net.MessageType;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
@@ -24,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * instead of failing), connections per peer and in total, the worker pool (BUSY), and the request
  * timeout (a reader that stops reading, a handler that never answers).
  */
+@ExtendWith(LeakGuard.class)
 class LimitsTest {
     private static final MessageType SLOW = new MessageType(0x101, "slow");
     private static final MessageType FLOOD = new MessageType(0x102, "flood");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.stoq.crypto.SecureRandoms;
+import io.stoq.net.LeakGuard;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.MessageType;
 import io.stoq.net.NetErrorCode;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stream before the handshake is refused on that stream, and a client that never finishes is cut
  * off at the handshake timeout.
  */
+@ExtendWith(LeakGuard.class)
 class RawHandshakeTest {
     @TempDir
     Path dir;

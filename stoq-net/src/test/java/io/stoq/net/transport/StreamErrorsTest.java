@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.stoq.net.LeakGuard;
 import io.stoq.net.MessageType;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetFixture;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ERROR frame carrying its code, and then the same connection serves a ping: one bad stream
  * never takes the connection or the node down.
  */
+@ExtendWith(LeakGuard.class)
 class StreamErrorsTest {
     @TempDir
     static Path dir;
