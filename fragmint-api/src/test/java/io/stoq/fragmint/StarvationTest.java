@@ -34,6 +34,10 @@ class StarvationTest {
             byte[] small = SecureRandoms.bytes(10_000);
             String bigId = upload(t, big);
             String smallId = upload(t, small);
+            HttpResponse<byte[]> granted = t.send(t.request("/v1/assets/" + smallId + "/grants", "alice")
+                    .header("X-Stoq-TOTP", t.totp("alice")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"account\": \"rita\"}")).build());
+            assertThat(granted.statusCode()).as("alice lets rita read the small asset").isEqualTo(201);
 
             List<RawHttp> clients = new ArrayList<>();
             AtomicBoolean stop = new AtomicBoolean();
