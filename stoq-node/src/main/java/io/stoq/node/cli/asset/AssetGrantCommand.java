@@ -19,9 +19,10 @@ import picocli.CommandLine.Spec;
  * {@code stoq asset grant ID --to ACCOUNT}: lets another account read an asset you own (a ledger
  * transaction; needs TOTP, because the access outlives the key that gave it).
  */
-@Command(name = "grant", description = {"Let another account read an asset you own (content, metadata,",
-        "history, proof). Granting is sensitive: the node asks for a current TOTP code",
-        "of your account (--totp). Undo it with `stoq asset revoke`."},
+@Command(name = "grant", description = {"Let another account read an asset you own.",
+        "The account may then read its content, metadata, history and proof. Granting",
+        "is sensitive: the node asks for a current TOTP code of your account (--totp).",
+        "Undo it with `stoq asset revoke`."},
         footer = {"", "Example:", "  stoq asset grant ID --to bob --totp 123456"})
 public final class AssetGrantCommand implements Callable<Integer> {
     @Spec
