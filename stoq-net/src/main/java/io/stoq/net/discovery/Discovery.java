@@ -233,8 +233,13 @@ public final class Discovery implements AutoCloseable {
                 return;
             }
             long start = System.nanoTime();
-            try (Reply reply = connection.call(MessageType.PING, ByteBuffer.allocate(8).putLong(start).array())) {
-                health.recordRtt(nodeId, Duration.ofNanos(System.nanoTime() - start));
+            byte[] probe = ByteBuffer.allocate(8).putLong(start).array();
+            try (Reply reply = connection.call(MessageType.PING, probe)) {
+                if (java.util.Arrays.equals(reply.meta(), probe)) {
+                    health.recordRtt(nodeId, Duration.ofNanos(System.nanoTime() - start));
+                } else {
+                    health.recordFailure(nodeId); // a ping is answered with its own bytes
+                }
             }
         } catch (NetException e) {
             health.recordFailure(nodeId);
