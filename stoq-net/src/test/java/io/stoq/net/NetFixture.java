@@ -96,7 +96,7 @@ public final class NetFixture {
     public static final class MovableClock extends Clock {
         private volatile Instant now;
 
-        MovableClock(Instant now) {
+        public MovableClock(Instant now) {
             this.now = now;
         }
 
