@@ -185,4 +185,20 @@ class LimitsTest {
             assertThat(client.connectionCount()).isZero();
         }
     }
+
+    @Test
+    void unauthenticatedConnectionsPerAddressAreBounded() throws Exception {
+        PeerConfig serverConfig = NetFixture.CONFIG.withLimits(8, 16, 4, 1);
+        PeerConfig shortHandshake = NetFixture.CONFIG.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(5));
+        try (StoqTransport server = StoqTransport.builder(serverConfig, net.identity(net.issue("node-a"))).start();
+                StoqTransport client = StoqTransport.builder(shortHandshake, net.identity(net.issue("node-b"))).start()) {
+            PeerSession silent = client.quicConnect(server.localAddress()); // holds the address's one handshake slot
+            assertThatThrownBy(() -> client.dial(server.localAddress())).isInstanceOf(NetException.class);
+            // At least once: QUIC may retransmit its first packet, and each copy is refused again.
+            assertThat(server.metrics().snapshot().refused(NetErrorCode.TOO_MANY_CONNECTIONS)).isPositive();
+            silent.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 0);
+            assertThat(client.dial(server.localAddress()).isOpen()).isTrue();
+        }
+    }
 }
