@@ -201,4 +201,26 @@ class LimitsTest {
             assertThat(client.dial(server.localAddress()).isOpen()).isTrue();
         }
     }
+
+    @Test
+    void aCallerWaitsNoLongerThanTheRequestTimeoutForAnAnswer() throws Exception {
+        PeerConfig config = NetFixture.CONFIG.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMillis(500));
+        CountDownLatch release = new CountDownLatch(1);
+        try (StoqTransport server = StoqTransport.builder(config, net.identity(net.issue("node-a")))
+                        .handle(SLOW, (request, responder) -> {
+                            try {
+                                release.await(5, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            responder.reply(new byte[0]);
+                        }).start();
+                StoqTransport client = StoqTransport.builder(config, net.identity(net.issue("node-b"))).start()) {
+            PeerConnection connection = client.connect(server.localAddress());
+            assertThatThrownBy(() -> connection.call(SLOW, new byte[0]))
+                    .isInstanceOfSatisfying(NetException.class, e -> assertThat(e.code()).isEqualTo(NetErrorCode.TIMEOUT));
+            release.countDown();
+            connection.call(MessageType.PING, new byte[0]).close();
+        }
+    }
 }
