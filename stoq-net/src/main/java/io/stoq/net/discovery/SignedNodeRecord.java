@@ -117,7 +117,7 @@ public record SignedNodeRecord(NodeRecord record, List<X509Certificate> chain, b
             return new SignedNodeRecord(NodeRecord.decode(record), chain, signature);
         } catch (BufferUnderflowException e) {
             throw new NetException(NetErrorCode.BAD_REQUEST, "malformed signed node record: truncated");
-        } catch (GeneralSecurityException | ClassCastException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new NetException(NetErrorCode.BAD_REQUEST, "malformed signed node record: a certificate is not valid DER");
         }
     }

@@ -91,7 +91,8 @@ public record Hello(int version, Hash256 networkId, byte[] nonce, List<X509Certi
             return new Hello(version, Hash256.of(network), nonce, chain);
         } catch (IndexOutOfBoundsException e) {
             throw failed("the HELLO is truncated");
-        } catch (GeneralSecurityException | ClassCastException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
+            // BouncyCastle reports some malformed encodings with unchecked exceptions.
             throw failed("a certificate in the HELLO is not valid DER X.509");
         }
     }

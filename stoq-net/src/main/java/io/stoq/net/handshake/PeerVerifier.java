@@ -101,6 +101,8 @@ public final class PeerVerifier {
                         + " to " + leaf.getNotAfter().toInstant() + ", not at " + now, e);
             }
             throw new NetException(NetErrorCode.CHAIN_REJECTED, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new NetException(NetErrorCode.CHAIN_REJECTED, "the certificate chain cannot be read: " + e.getMessage(), e);
         }
     }
 

@@ -145,4 +145,21 @@ class RawHandshakeTest {
         assertThat(server.metrics().snapshot().refused(NetErrorCode.HANDSHAKE_TIMEOUT)).isEqualTo(1);
         assertThat(server.connectionCount()).isZero();
     }
+
+    @Test
+    void aHelloWithGarbageForCertificatesEndsTheHandshakeNotTheNode() throws Exception {
+        PeerSession session = client.quicConnect(server.localAddress());
+        StreamIo stream = session.openStream(Duration.ofSeconds(5), Duration.ofSeconds(5));
+        byte[] garbage = new byte[1 + 32 + 32 + 1 + 2 + 300];
+        new java.util.Random(3).nextBytes(garbage);
+        garbage[0] = 1;
+        garbage[65] = 1;
+        garbage[66] = 1;
+        garbage[67] = 44; // one "certificate" of 300 random bytes
+        stream.send(new Frame(FrameType.HELLO, io.netty.buffer.Unpooled.wrappedBuffer(garbage)));
+        assertThat(session.channel().closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(session.closeFailure().code()).isIn(NetErrorCode.HANDSHAKE_FAILED, NetErrorCode.WRONG_NETWORK);
+        // The node still admits a good peer.
+        assertThat(client.dial(server.localAddress()).isOpen()).isTrue();
+    }
 }
