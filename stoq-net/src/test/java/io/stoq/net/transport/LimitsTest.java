@@ -137,7 +137,8 @@ class LimitsTest {
                         .isInstanceOfSatisfying(NetException.class, e -> assertThat(e.code()).isEqualTo(NetErrorCode.BUSY));
                 release.countDown();
                 first.get(5, TimeUnit.SECONDS);
-                connection.call(MessageType.PING, new byte[0]).close();
+                // The worker is free again once it has finished the first exchange.
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> connection.call(MessageType.PING, new byte[0]).close());
             } finally {
                 pool.shutdownNow();
             }
