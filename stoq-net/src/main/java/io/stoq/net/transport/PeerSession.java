@@ -112,7 +112,8 @@ public final class PeerSession implements PeerConnection {
 
     @Override
     public boolean isOpen() {
-        return state == State.AUTHENTICATED && channel.isActive();
+        // A connection being closed (a refusal sent or received) is no longer open, even while QUIC drains it.
+        return state == State.AUTHENTICATED && closeCode == null && channel.isActive();
     }
 
     /** Completes when the handshake succeeds; fails with the refusal otherwise. */
