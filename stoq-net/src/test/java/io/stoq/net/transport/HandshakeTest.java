@@ -177,6 +177,17 @@ class HandshakeTest {
         }
     }
 
+    @Test
+    void revokingTheIntermediateRefusesEveryNodeItIssued() throws Exception {
+        NetFixture.Node beta = net.issue("node-b");
+        try (StoqTransport client = client(net.identity(beta))) {
+            PeerConnection connection = client.connect(server.localAddress());
+            serverRevocations.revoke(net.ca.intermediate().getSerialNumber());
+            await().atMost(Duration.ofSeconds(5)).until(() -> !connection.isOpen());
+            assertRefused(client, NetErrorCode.REVOKED);
+        }
+    }
+
     private void assertRefused(StoqTransport client, NetErrorCode code) {
         AtomicReference<NetException> failure = new AtomicReference<>();
         assertThatThrownBy(() -> client.dial(server.localAddress()))
