@@ -16,7 +16,7 @@ import io.stoq.net.shard.ShardService;
 import io.stoq.net.shard.TransferListener;
 import io.stoq.net.transport.StoqTransport;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,11 +61,11 @@ public final class PeerBench {
                         + " (known: --size-mib N, --streams 1,2,4, --rounds N)");
             }
         }
-        run(System.out, sizeMib, streams, rounds);
+        run(new PrintWriter(System.out, true, StandardCharsets.UTF_8), sizeMib, streams, rounds);
     }
 
     /** Runs the benchmark, printing one line per configuration; returns the results. */
-    public static List<Result> run(PrintStream out, int sizeMib, List<Integer> streams, int rounds) throws Exception {
+    public static List<Result> run(PrintWriter out, int sizeMib, List<Integer> streams, int rounds) throws Exception {
         Path dir = Files.createTempDirectory("stoq-peer-bench");
         ExecutorService pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "peer-bench");
