@@ -34,6 +34,7 @@ public final class ApiMetrics {
     private final Counter refusedPerAddress;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile Set<String> operations = Set.of();
+    private final java.util.List<java.util.function.Supplier<String>> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ApiMetrics() {
         bytesIn = Counter.builder("fragmint_request_body_bytes").description("request body bytes received")
@@ -107,8 +108,23 @@ public final class ApiMetrics {
         ("total".equals(cap) ? refusedTotal : refusedPerAddress).increment();
     }
 
+    /**
+     * Adds Prometheus text that the node renders itself (metric families other than the API's,
+     * e.g. per-peer health), appended to every scrape. The source bounds its own series.
+     */
+    void addSource(java.util.function.Supplier<String> source) {
+        sources.add(source);
+    }
+
     /** Prometheus text exposition. */
     public String scrape() {
-        return registry.scrape();
+        if (sources.isEmpty()) {
+            return registry.scrape();
+        }
+        StringBuilder text = new StringBuilder(registry.scrape());
+        for (java.util.function.Supplier<String> source : sources) {
+            text.append(source.get());
+        }
+        return text.toString();
     }
 }

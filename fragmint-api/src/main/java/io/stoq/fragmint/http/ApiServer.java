@@ -89,6 +89,14 @@ public final class ApiServer implements AutoCloseable {
         metrics.connections(limiter::open);
     }
 
+    /**
+     * Appends {@code source}'s Prometheus text (metric families the node renders itself, such as
+     * per-peer health) to every {@code /metrics} scrape. The source bounds its own series.
+     */
+    public void addMetrics(java.util.function.Supplier<String> source) {
+        metrics.addSource(source);
+    }
+
     public synchronized void start() throws ApiException {
         move(ServerState.STARTING);
         ApiServerConfig.Listen listen = config.listen();

@@ -44,12 +44,41 @@ public interface LedgerView {
      * @param capacityBytes declared capacity in bytes
      * @param freeBytes last reported free space in bytes
      * @param certSerial serial of the node's Falcon certificate
+     * @param liveness how recently the answering node heard from this one ({@link Liveness#SELF} for itself)
+     * @param rttMicros round-trip time the answering node measured to it (a moving average), null until measured
+     * @param throughputBytesPerSecond shard transfer rate from it (a moving average), 0 until measured
+     * @param lastHeard when the answering node last heard from it, null if never (and for itself)
      */
     record NodeInfo(String id, List<String> addresses, String zone, NodeStatus status,
-            long capacityBytes, long freeBytes, String certSerial) {
+            long capacityBytes, long freeBytes, String certSerial, Liveness liveness, @Nullable Long rttMicros,
+            long throughputBytesPerSecond, @Nullable java.time.Instant lastHeard) {
         public NodeInfo {
             addresses = List.copyOf(addresses);
+            java.util.Objects.requireNonNull(liveness, "liveness");
         }
+
+        /** The answering node itself: nothing measured. */
+        public static NodeInfo self(String id, List<String> addresses, String zone, NodeStatus status,
+                long capacityBytes, long freeBytes, String certSerial) {
+            return new NodeInfo(id, addresses, zone, status, capacityBytes, freeBytes, certSerial, Liveness.SELF, null, 0, null);
+        }
+    }
+
+    /**
+     * How recently the answering node heard from a member over the peer transport (heartbeats,
+     * gossip). Each node answers with what it measured itself, so two nodes may differ.
+     */
+    enum Liveness {
+        /** The answering node itself. */
+        SELF,
+        /** Heard within the suspect window. */
+        ALIVE,
+        /** Silent longer than the suspect window, not yet the dead one. */
+        SUSPECT,
+        /** Silent longer than the dead window. */
+        DEAD,
+        /** Known only through gossip, never heard from directly. */
+        UNKNOWN
     }
 
     /** Membership status of a node. */

@@ -29,8 +29,10 @@ public final class InMemoryLedger implements LedgerView, EventSource {
     private final List<LedgerEvent> events = new ArrayList<>();
     private final CopyOnWriteArrayList<Consumer<LedgerEvent>> subscribers = new CopyOnWriteArrayList<>();
     private final List<NodeInfo> nodes = List.of(
-            new NodeInfo("node-1", List.of("127.0.0.1:9000"), "zone-a", NodeStatus.UP, 1L << 40, 1L << 39, "01"),
-            new NodeInfo("node-2", List.of("127.0.0.1:9001"), "zone-b", NodeStatus.DOWN, 1L << 40, 1L << 38, "02"));
+            NodeInfo.self("node-1", List.of("127.0.0.1:9000"), "zone-a", NodeStatus.UP, 1L << 40, 1L << 39, "01"),
+            // a peer this node measured and then stopped hearing from
+            new NodeInfo("node-2", List.of("127.0.0.1:9001"), "zone-b", NodeStatus.DOWN, 1L << 40, 1L << 38, "02",
+                    Liveness.DEAD, 850L, 52_000_000L, java.time.Instant.parse("2026-01-01T00:00:00Z")));
 
     public InMemoryLedger(Clock clock) {
         this.clock = clock;
