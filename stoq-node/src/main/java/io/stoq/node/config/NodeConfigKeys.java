@@ -11,6 +11,11 @@ import java.util.List;
 public final class NodeConfigKeys {
     private NodeConfigKeys() {}
 
+    /** host:port, the host an IPv4 literal, a bracketed IPv6 literal or a DNS name. */
+    private static final String ADDRESS = "(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}";
+    /** Zero or more {@link #ADDRESS}es separated by commas. */
+    private static final String ADDRESS_LIST = "(\\s*" + ADDRESS + "\\s*(,\\s*" + ADDRESS + "\\s*)*)?";
+
     // ---- data ----
     public static final ConfigKey<java.nio.file.Path> DATA_DIR = ConfigKey.path("data.dir", "data",
             "Root of everything the node stores (ledger, shards, keys). Relative paths of other keys resolve against it.");
@@ -135,6 +140,65 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> AUDIT_MAX_SOURCES = ConfigKey.integer("audit.max-sources", 1024, 1, 1_000_000,
             "Source addresses whose unauthenticated denials are counted apart per minute; the rest count as 'other'.");
 
+    // ---- peer transport (stoq-net: QUIC, ALPN stoq/1, Falcon handshake) ----
+    public static final ConfigKey<Boolean> PEER_ENABLED = ConfigKey.bool("peer.enabled", true,
+            "Run the STOQ peer transport and discovery. Off: the node talks to no other node (a single-node network).");
+    public static final ConfigKey<String> PEER_BIND = ConfigKey.string("peer.bind", "0.0.0.0:7443", ADDRESS,
+            "UDP address:port (IP literal) the peer transport listens on; port 0 picks a free one. Any address is fine: "
+                    + "peers authenticate with their Falcon certificates, never by address.");
+    public static final ConfigKey<DataSize> PEER_MAX_FRAME_SIZE = ConfigKey.size("peer.max-frame-size", "256KiB",
+            DataSize.ofBytes(64 * 1024 + 64), DataSize.ofMiB(16),
+            "Largest frame payload accepted from a peer; a larger declared length closes that stream.");
+    public static final ConfigKey<Duration> PEER_HANDSHAKE_TIMEOUT = ConfigKey.duration("peer.handshake-timeout", "10s",
+            Duration.ofMillis(100), Duration.ofMinutes(5),
+            "From QUIC connect until the Falcon authentication has finished both ways; slower peers are cut off.");
+    public static final ConfigKey<Duration> PEER_IDLE_TIMEOUT = ConfigKey.duration("peer.idle-timeout", "60s",
+            Duration.ofSeconds(1), Duration.ofHours(1),
+            "QUIC idle timeout: a peer connection with no packet for this long is dropped.");
+    public static final ConfigKey<Duration> PEER_REQUEST_TIMEOUT = ConfigKey.duration("peer.request-timeout", "30s",
+            Duration.ofMillis(100), Duration.ofHours(1),
+            "Longest a peer request may go without progress (no frame sent or received) before it fails with TIMEOUT.");
+    public static final ConfigKey<Integer> PEER_MAX_STREAMS = ConfigKey.integer("peer.max-streams-per-connection", 64, 2, 4096,
+            "Concurrent requests (QUIC bidirectional streams) a peer may open on one connection.");
+    public static final ConfigKey<Integer> PEER_MAX_CONNECTIONS = ConfigKey.integer("peer.max-connections", 1024, 1, 65536,
+            "Peer connections in total, both directions, authenticated or not.");
+    public static final ConfigKey<Integer> PEER_MAX_CONNECTIONS_PER_PEER = ConfigKey.integer("peer.max-connections-per-peer", 4, 1, 64,
+            "Connections to or from one authenticated node.");
+    public static final ConfigKey<Integer> PEER_MAX_HANDSHAKES_PER_ADDRESS = ConfigKey.integer("peer.max-handshakes-per-address", 8,
+            1, 1024, "Unauthenticated peer connections from one IP address at once.");
+    public static final ConfigKey<Integer> PEER_WORKER_THREADS = ConfigKey.integer("peer.worker-threads", 16, 1, 1024,
+            "Threads running peer requests (shard reads and writes, gossip) and the handshake's signatures.");
+    public static final ConfigKey<Integer> PEER_WORKER_QUEUE = ConfigKey.integer("peer.worker-queue", 256, 0, 65536,
+            "Peer requests waiting for a worker; beyond it a request is answered BUSY at once.");
+    public static final ConfigKey<DataSize> PEER_STREAM_WINDOW = ConfigKey.size("peer.stream-window", "4MiB",
+            DataSize.ofKiB(64), DataSize.ofMiB(256), "QUIC flow-control window per stream.");
+    public static final ConfigKey<DataSize> PEER_CONNECTION_WINDOW = ConfigKey.size("peer.connection-window", "16MiB",
+            DataSize.ofKiB(64), DataSize.ofGiB(1), "QUIC flow-control window per connection; at least peer.stream-window.");
+    public static final ConfigKey<DataSize> PEER_SOCKET_BUFFER = ConfigKey.size("peer.socket-buffer", "4MiB",
+            DataSize.ofKiB(64), DataSize.ofMiB(64), "UDP socket send and receive buffers of the peer transport.");
+
+    // ---- discovery and health ----
+    public static final ConfigKey<String> DISCOVERY_SEEDS = ConfigKey.string("discovery.seeds", "", ADDRESS_LIST,
+            "Peers (address:port, comma-separated) dialled until gossip has found members. Empty: this node waits to be found.");
+    public static final ConfigKey<String> DISCOVERY_ADVERTISE = ConfigKey.string("discovery.advertise", "", ADDRESS_LIST,
+            "Addresses (IP literal:port, comma-separated, at most 8) this node's signed record announces to peers. Empty: "
+                    + "peer.bind with its bound port, or this host's first non-loopback address when peer.bind is a wildcard.");
+    public static final ConfigKey<Duration> DISCOVERY_GOSSIP_INTERVAL = ConfigKey.duration("discovery.gossip-interval", "2s",
+            Duration.ofMillis(50), Duration.ofMinutes(10),
+            "How often this node exchanges signed node records with discovery.fanout random members.");
+    public static final ConfigKey<Duration> DISCOVERY_HEARTBEAT_INTERVAL = ConfigKey.duration("discovery.heartbeat-interval", "1s",
+            Duration.ofMillis(50), Duration.ofMinutes(10), "How often each member is pinged (RTT and liveness).");
+    public static final ConfigKey<Duration> DISCOVERY_SUSPECT_AFTER = ConfigKey.duration("discovery.suspect-after", "5s",
+            Duration.ofMillis(50), Duration.ofHours(1),
+            "Silence after which a member is shown suspect; at least discovery.heartbeat-interval.");
+    public static final ConfigKey<Duration> DISCOVERY_DEAD_AFTER = ConfigKey.duration("discovery.dead-after", "15s",
+            Duration.ofMillis(50), Duration.ofDays(1),
+            "Silence after which a member is shown dead; at least discovery.suspect-after.");
+    public static final ConfigKey<Integer> DISCOVERY_MAX_RECORDS = ConfigKey.integer("discovery.max-records", 1024, 1, 65536,
+            "Most nodes kept in the membership (and so in GET /v1/nodes and /metrics); records of further nodes are refused.");
+    public static final ConfigKey<Integer> DISCOVERY_FANOUT = ConfigKey.integer("discovery.fanout", 3, 1, 32,
+            "Members gossiped with per round.");
+
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
             DATA_DIR,
@@ -150,5 +214,10 @@ public final class NodeConfigKeys {
             MANIFEST_BATCH_WINDOW, MANIFEST_BATCH_MAX, MANIFEST_SIGNER_THREADS,
             AUTH_TOTP_MAX_FAILURES, AUTH_TOTP_FAILURE_WINDOW, AUTH_TOTP_LOCKOUT, AUTH_TOTP_MAX_LOCKOUT,
             AUTH_ENROLLMENT_CODE_LIFETIME,
-            AUDIT_RETENTION, AUDIT_MAX_SOURCES);
+            AUDIT_RETENTION, AUDIT_MAX_SOURCES,
+            PEER_ENABLED, PEER_BIND, PEER_MAX_FRAME_SIZE, PEER_HANDSHAKE_TIMEOUT, PEER_IDLE_TIMEOUT, PEER_REQUEST_TIMEOUT,
+            PEER_MAX_STREAMS, PEER_MAX_CONNECTIONS, PEER_MAX_CONNECTIONS_PER_PEER, PEER_MAX_HANDSHAKES_PER_ADDRESS,
+            PEER_WORKER_THREADS, PEER_WORKER_QUEUE, PEER_STREAM_WINDOW, PEER_CONNECTION_WINDOW, PEER_SOCKET_BUFFER,
+            DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
+            DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT);
 }
