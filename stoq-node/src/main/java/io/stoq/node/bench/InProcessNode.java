@@ -58,6 +58,7 @@ public final class InProcessNode implements AutoCloseable {
         keys.put("api.rate-limit.per-second", "1000000");
         keys.put("api.rate-limit.burst", "1000000");
         keys.put("store.min-free", "0B");
+        keys.put("peer.bind", "127.0.0.1:0");
         return keys;
     }
 

@@ -26,6 +26,8 @@ import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
+import io.stoq.node.peer.PeerLedgerView;
+import io.stoq.node.peer.PeerNetwork;
 import io.stoq.node.store.LocalShardStore;
 import io.stoq.shard.manifest.ManifestBatcher;
 import io.stoq.shard.manifest.ManifestVerifier;
@@ -69,6 +71,7 @@ public final class StoqNode implements AutoCloseable {
     private LedgerService ledgerService;
     private ManifestBatcher manifestSigner;
     private AdminBootstrap.Result devAdmin;
+    private PeerNetwork peers;
     private Thread shutdownHook;
 
     private StoqNode(NodeConfig config) {
@@ -139,6 +142,11 @@ public final class StoqNode implements AutoCloseable {
         int port = config.get(NodeConfigKeys.API_PORT);
         NodeLedgerView view = new NodeLedgerView(ledger, accounts.accounts(), identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data);
+        if (config.get(NodeConfigKeys.PEER_ENABLED)) {
+            // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
+            peers = PeerNetwork.start(config, keys, chain, root, config.path(NodeConfigKeys.NODE_CRL), store, data, clock);
+            resources.push(peers);
+        }
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);
         // Closed after the API server (resources close in reverse), so draining uploads still get signed.
         manifestSigner = new ManifestBatcher(keys.slhDsa(), config.get(NodeConfigKeys.MANIFEST_BATCH_WINDOW),
@@ -160,8 +168,12 @@ public final class StoqNode implements AutoCloseable {
         }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
-        NodePorts ports = new NodePorts(assets, view, view, accounts.accounts(), accounts.audit(), ledger.events(), health);
+        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accounts.accounts(),
+                accounts.audit(), ledger.events(), health);
         server = new ApiServer(apiConfig(port, tls), ports, clock);
+        if (peers != null) {
+            server.addMetrics(peers::metrics);
+        }
         try {
             server.start();
         } catch (ApiException e) {
@@ -303,6 +315,11 @@ public final class StoqNode implements AutoCloseable {
     /** UDP port of HTTP/3, -1 when disabled. */
     public int http3Port() {
         return server.http3Port();
+    }
+
+    /** The peer transport and discovery, or null when {@code peer.enabled} is false. */
+    public PeerNetwork peers() {
+        return peers;
     }
 
     public ApiServer server() {

@@ -103,7 +103,7 @@ public final class NodeLedgerView implements LedgerView, TokenService {
             } catch (java.io.IOException e) {
                 // capacity unknown: report 0 rather than fail a status query
             }
-            return new NodeInfo(id, addresses, zone, n.revoked() ? NodeStatus.REVOKED : NodeStatus.UP, capacity, free,
+            return NodeInfo.self(id, addresses, zone, n.revoked() ? NodeStatus.REVOKED : NodeStatus.UP, capacity, free,
                     new BigInteger(n.serial()).toString(16));
         } catch (LedgerException e) {
             throw new ApiException(ApiError.INTERNAL, "cannot read node " + id, e);

@@ -195,6 +195,17 @@ public final class LocalShardStore {
         return Files.isRegularFile(pathOf(hash));
     }
 
+    /** The stored size of the shard in bytes, or empty when this node does not hold it (not verified: {@link #get} is). */
+    public java.util.OptionalLong size(Hash256 hash) throws NodeException {
+        try {
+            return java.util.OptionalLong.of(Files.size(pathOf(hash)));
+        } catch (NoSuchFileException e) {
+            return java.util.OptionalLong.empty();
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read shard " + hash + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Removes a shard; true if it was there. */
     public boolean delete(Hash256 hash) throws NodeException {
         try {

@@ -51,7 +51,7 @@ class DamagedDataTest {
 
     private static Path config(TestNode t) throws Exception {
         Path yaml = t.dir.resolve("node-test.yaml");
-        Files.writeString(yaml, "data:\n  dir: " + t.dir + "\napi:\n  port: 0\nstore:\n  min-free: 0B\n");
+        Files.writeString(yaml, "data:\n  dir: " + t.dir + "\napi:\n  port: 0\nstore:\n  min-free: 0B\npeer:\n  bind: 127.0.0.1:0\n");
         return yaml;
     }
 

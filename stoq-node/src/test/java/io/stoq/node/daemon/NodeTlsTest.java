@@ -45,7 +45,7 @@ class NodeTlsTest {
     StoqNode start(Map<String, String> extra) throws Exception {
         DevIdentity.ensure(dir);
         Map<String, String> keys = new HashMap<>(Map.of("data.dir", dir.toString(), "api.port", "0",
-                "store.min-free", "0B", "ledger.block-interval", "5ms", "shard.parallelism", "2"));
+                "store.min-free", "0B", "ledger.block-interval", "5ms", "shard.parallelism", "2", "peer.bind", "127.0.0.1:0"));
         keys.putAll(extra);
         return StoqNode.start(NodeConfig.load(null, Map.of(), keys), Clock.systemUTC(), true);
     }

@@ -49,7 +49,8 @@ class SlhDsaKeyUpgradeTest {
     }
 
     private NodeException startFails() throws NodeException {
-        NodeConfig config = NodeConfig.load(null, Map.of(), Map.of("data.dir", data.toString(), "api.port", "0", "store.min-free", "0B"));
+        NodeConfig config = NodeConfig.load(null, Map.of(), Map.of("data.dir", data.toString(), "api.port", "0", "store.min-free", "0B",
+                "peer.bind", "127.0.0.1:0"));
         try {
             StoqNode.start(config, Clock.systemUTC(), false).close();
         } catch (NodeException e) {
@@ -59,7 +60,8 @@ class SlhDsaKeyUpgradeTest {
     }
 
     private StoqNode start() throws NodeException {
-        NodeConfig config = NodeConfig.load(null, Map.of(), Map.of("data.dir", data.toString(), "api.port", "0", "store.min-free", "0B"));
+        NodeConfig config = NodeConfig.load(null, Map.of(), Map.of("data.dir", data.toString(), "api.port", "0", "store.min-free", "0B",
+                "peer.bind", "127.0.0.1:0"));
         return StoqNode.start(config, Clock.systemUTC(), false);
     }
 

@@ -66,7 +66,7 @@ final class TestNode implements AutoCloseable {
 
     void start() throws Exception {
         Map<String, String> overrides = new HashMap<>(Map.of("data.dir", dir.toString(), "api.port", "0",
-                "store.min-free", "0B", "ledger.block-interval", "5ms", "shard.parallelism", "2"));
+                "store.min-free", "0B", "ledger.block-interval", "5ms", "shard.parallelism", "2", "peer.bind", "127.0.0.1:0"));
         overrides.putAll(extraConfig);
         NodeConfig config = NodeConfig.load(null, Map.of(), overrides);
         node = StoqNode.start(config, clock, true);

@@ -73,6 +73,8 @@ public final class DevCommand implements Callable<Integer> {
         keys.put("data.dir", data.toString());
         keys.put("api.host", "127.0.0.1");
         keys.put("api.port", Integer.toString(port));
+        // Peers on loopback too: the API port + 1 (UDP), or a free port when the API's is picked freely.
+        keys.putIfAbsent("peer.bind", "127.0.0.1:" + (port == 0 ? 0 : port + 1));
         DevIdentity.ApiCertificate certificate = DevIdentity.ensureApiCertificate(data);
         if (tls && !keys.containsKey("api.tls.certificate")) {
             keys.put("api.tls.certificate", certificate.certificate().toAbsolutePath().toString());
@@ -92,6 +94,8 @@ public final class DevCommand implements Callable<Integer> {
             Path code = node.devAdmin().enrollmentCodeFile();
             json.put("adminEnrollmentCodeFile", code == null ? null : code.toString());
             json.put("created", id.created() || node.devAdmin().created());
+            json.put("peerAddress", node.peers() == null ? null : node.peers().localAddress().getAddress().getHostAddress()
+                    + ":" + node.peers().localAddress().getPort());
             Json.print(out, json);
         } else {
             out.printf("stoq dev: %s development node %s in %s%n", id.created() ? "created" : "reusing",
@@ -105,6 +109,11 @@ public final class DevCommand implements Callable<Integer> {
                 out.printf("  clients trust %s (curl --cacert %s)%n", certificate.certificate(), certificate.certificate());
             } else {
                 out.printf("  HTTP/1.1 and h2c on TCP, HTTP/3 on UDP %d; stop with Ctrl-C or SIGTERM%n", node.http3Port());
+            }
+            if (node.peers() != null) {
+                out.printf("  STOQ peers on UDP %s:%d (seed other nodes with -D discovery.seeds=%s:%d)%n",
+                        node.peers().localAddress().getAddress().getHostAddress(), node.peers().localAddress().getPort(),
+                        node.peers().localAddress().getAddress().getHostAddress(), node.peers().localAddress().getPort());
             }
             out.println(base);
         }
