@@ -6,6 +6,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.keys.PemFiles;
 import io.stoq.ledger.tx.NetworkId;
 import io.stoq.net.LocalIdentity;
+import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
 import io.stoq.net.PeerConfig;
 import io.stoq.net.PeerConnection;
@@ -70,6 +71,7 @@ public final class PeerNetwork implements AutoCloseable {
     private Discovery discovery;
     private ShardClient shards;
     private FileTime crlSeen;
+    private long maxShardBytes;
 
     private PeerNetwork() {}
 
@@ -113,6 +115,7 @@ public final class PeerNetwork implements AutoCloseable {
         crlWatcher.scheduleWithFixedDelay(() -> refreshCrl(crlFile, intermediate, clock), CRL_CHECK_SECONDS, CRL_CHECK_SECONDS,
                 TimeUnit.SECONDS);
         long maxShard = config.get(NodeConfigKeys.STORE_MAX_SHARD).bytes();
+        maxShardBytes = maxShard;
         try {
             transport = new ShardService(new NodeShardStore(store, maxShard), maxShard)
                     .register(StoqTransport.builder(peerConfig, me).revocations(revocations).clock(clock))
@@ -198,6 +201,42 @@ public final class PeerNetwork implements AutoCloseable {
     /** Fetches and pushes shards; transfers are reported to discovery's throughput figures. */
     public ShardClient shards() {
         return shards;
+    }
+
+    /**
+     * Fetches shard {@code id} from {@code peer}, verified on receipt: a shard larger than
+     * {@code store.max-shard-size} is refused ({@code REFUSED}) before a byte of it is read, more
+     * bytes than announced or bytes that do not hash to {@code id} fail with {@code INTEGRITY}.
+     * Holds the shard in memory (it is verified whole, as the local store does).
+     */
+    public byte[] fetch(PeerConnection peer, Hash256 id) throws NetException, IOException {
+        long size = shards.size(peer, id);
+        String from = peer.peer().nodeId();
+        if (size > maxShardBytes) {
+            throw new NetException(NetErrorCode.REFUSED, "node " + from + " offers shard " + id.toHex() + " of " + size
+                    + " bytes, over store.max-shard-size (" + maxShardBytes + " bytes)");
+        }
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream((int) size) {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                if (count + (long) len > size) {
+                    throw new java.io.UncheckedIOException(new IOException("more than the " + size + " bytes announced"));
+                }
+                super.write(b, off, len);
+            }
+        };
+        try {
+            shards.get(peer, id, received);
+        } catch (java.io.UncheckedIOException e) {
+            throw new NetException(NetErrorCode.INTEGRITY, "shard " + id.toHex() + " from node " + from + ": "
+                    + e.getCause().getMessage(), e);
+        }
+        byte[] bytes = received.toByteArray();
+        if (!io.stoq.crypto.hash.Sha3.hash(bytes).equals(id)) {
+            throw new NetException(NetErrorCode.INTEGRITY, "the bytes node " + from + " sent as shard " + id.toHex()
+                    + " do not hash to it; discarded");
+        }
+        return bytes;
     }
 
     /** The revocations both the transport and discovery check (the ledger's revoke txs will feed it too). */

@@ -16,7 +16,19 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.keys.PemFiles;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
+import io.stoq.net.LocalIdentity;
+import io.stoq.net.PeerConfig;
 import io.stoq.net.PeerConnection;
+import io.stoq.net.shard.ShardService;
+import io.stoq.net.shard.ShardStore;
+import io.stoq.net.transport.StoqTransport;
+import io.stoq.node.peer.PeerNetwork;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.OptionalLong;
 import io.stoq.node.config.DataSize;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.store.LocalShardStore;
@@ -166,9 +178,7 @@ class PeerNetworkOnNodesTest {
                 DataSize.ofMiB(64));
         aStore.put(id, shard);
         PeerConnection toA = b.peers().connect(a.peers().localAddress());
-        ByteArrayOutputStream fetched = new ByteArrayOutputStream();
-        assertThat(b.peers().shards().get(toA, id, fetched)).isEqualTo(shard.length);
-        assertThat(fetched.toByteArray()).isEqualTo(shard);
+        assertThat(b.peers().fetch(toA, id)).isEqualTo(shard);
         await().atMost(Duration.ofSeconds(5)).until(() -> listed(b).get("node-a").get("throughputBytesPerSecond").asLong() > 0);
 
         // A shard from elsewhere is verified on receipt: bytes that do not hash to their id are refused, nothing is kept.
@@ -199,6 +209,37 @@ class PeerNetworkOnNodesTest {
                 .contains("stoq_peer_members 2")
                 .doesNotContain("node-x");
         assertThat(get(a, "/metrics").body()).contains("stoq_peer_connections_refused_total{code=\"WRONG_NETWORK\"}");
+
+        // Verified on receipt: a certified peer that sends other bytes than the shard's is caught by the fetching node.
+        byte[] lie = new byte[4096];
+        new Random(13).nextBytes(lie);
+        NodeKeys liarKeys = NodeKeys.generate();
+        List<X509Certificate> liarChain = network.issue(NodeCsr.create(liarKeys.falcon(), NodeClaims.of("node-l", "zone-l",
+                EnumSet.of(NodeRole.STORAGE), liarKeys.tls().getPublic(), liarKeys.kem().getPublic(), liarKeys.slhDsa().publicKey())),
+                Duration.ofDays(30));
+        LocalIdentity liarId = LocalIdentity.of(liarKeys, liarChain, network.root(), PeerNetwork.networkId(network.root()));
+        ShardStore lying = new ShardStore() {
+            @Override
+            public OptionalLong size(Hash256 shardId) {
+                return OptionalLong.of(lie.length);
+            }
+
+            @Override
+            public void read(Hash256 shardId, long offset, long length, OutputStream out) throws IOException {
+                out.write(lie, (int) offset, (int) length);
+            }
+
+            @Override
+            public boolean write(Hash256 shardId, long length, InputStream in) {
+                return false;
+            }
+        };
+        try (StoqTransport liar = new ShardService(lying, 1 << 20).register(StoqTransport.builder(
+                PeerConfig.DEFAULTS.withBind(new InetSocketAddress("127.0.0.1", 0)), liarId)).start()) {
+            PeerConnection toLiar = b.peers().connect(liar.localAddress());
+            assertThatThrownBy(() -> b.peers().fetch(toLiar, Sha3.hash(shard)))
+                    .isInstanceOfSatisfying(NetException.class, e -> assertThat(e.code()).isEqualTo(NetErrorCode.INTEGRITY));
+        }
 
         // A stops: B sees it dead (and C stays alive).
         a.close();
