@@ -111,9 +111,8 @@ public final class DevCommand implements Callable<Integer> {
                 out.printf("  HTTP/1.1 and h2c on TCP, HTTP/3 on UDP %d; stop with Ctrl-C or SIGTERM%n", node.http3Port());
             }
             if (node.peers() != null) {
-                out.printf("  STOQ peers on UDP %s:%d (seed other nodes with -D discovery.seeds=%s:%d)%n",
-                        node.peers().localAddress().getAddress().getHostAddress(), node.peers().localAddress().getPort(),
-                        node.peers().localAddress().getAddress().getHostAddress(), node.peers().localAddress().getPort());
+                out.printf("  STOQ peers on UDP %s:%d%n", node.peers().localAddress().getAddress().getHostAddress(),
+                        node.peers().localAddress().getPort());
             }
             out.println(base);
         }
