@@ -166,8 +166,16 @@ final class ContentStream extends InputStream {
             if (units < 0) {
                 return;
             }
-            int i = nextAhead++;
-            ahead.add(new Ahead(i, pool.submit(() -> reader.shard(i)), units));
+            int i = nextAhead;
+            Future<byte[]> future;
+            try {
+                future = pool.submit(() -> reader.shard(i));
+            } catch (RuntimeException e) { // the pool is shutting down: read on this thread
+                pool.unreserve(units);
+                return;
+            }
+            nextAhead++;
+            ahead.add(new Ahead(i, future, units));
         }
     }
 

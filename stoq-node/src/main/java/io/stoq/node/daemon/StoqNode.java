@@ -212,7 +212,12 @@ public final class StoqNode implements AutoCloseable {
                 LOG.warn("storage sweep failed: {}", e.getMessage());
             }
         }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        resources.push(sweeper::shutdownNow);
+        resources.push(() -> {
+            sweeper.shutdownNow();
+            if (!sweeper.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("the storage sweep did not stop within 30 s");
+            }
+        });
     }
 
     /** The node's asset service (tests: sweeps, counts). */

@@ -162,14 +162,14 @@ public final class ShardEncoder implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new ShardException(ShardErrorCode.IO_ERROR, "interrupted while waiting for the shard pipeline's memory budget");
         } finally {
-            for (Pending p; (p = inFlight.poll()) != null; ) {
+            // Left in the deque (all FAILED) for inFlight(); cleared when the next encode starts.
+            for (Pending p : inFlight) {
                 p.fail();
                 if (p.future != null) {
                     p.future.cancel(true);
                 }
                 pool.give(p.units);
             }
-            inFlight.clear();
         }
     }
 
@@ -213,7 +213,16 @@ public final class ShardEncoder implements AutoCloseable {
             this.plainHash = plainHash;
         }
 
+        /** Waits for the oldest shard, hands it to the sink, and only then gives its budget back. */
         void emit(Pending pending) throws ShardException, IOException {
+            try {
+                emitHolding(pending);
+            } finally {
+                pool.give(pending.units);
+            }
+        }
+
+        private void emitHolding(Pending pending) throws ShardException, IOException {
             EncodedShard shard;
             try {
                 await(pending.future);
@@ -225,14 +234,12 @@ public final class ShardEncoder implements AutoCloseable {
                 pending.fail();
                 Thread.currentThread().interrupt();
                 throw new ShardException(ShardErrorCode.IO_ERROR, "interrupted while encoding shards");
-            } catch (ExecutionException | ShardException | RuntimeException e) {
+            } catch (ExecutionException e) {
                 pending.fail();
-                if (e instanceof ShardException se) {
-                    throw se;
-                }
-                throw new IllegalStateException("shard encoding failed: " + e, e);
-            } finally {
-                pool.give(pending.units);
+                throw new IllegalStateException("shard encoding failed: " + e.getCause(), e.getCause());
+            } catch (ShardException | RuntimeException e) {
+                pending.fail();
+                throw e;
             }
             inFlightPlain -= pending.plainLength;
             if (!shard.reused() && shard.chunkId() != null) {

@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "node",
         description = {"Upload and download MB/s of a real node, as ratios to the shard pipeline",
-            "measured in the same run: a generated corpus (40% random, 40% text, 20%",
+            "measured in the same run: a generated corpus (40%% random, 40%% text, 20%%",
             "near-duplicate files) goes up and down over HTTP/1.1 and HTTP/3 with N clients",
             "to a node in this process on 127.0.0.1. Also prints bytes stored per byte",
             "uploaded, the heap after GC (peak of the samples), and 1 KiB uploads/s with",
@@ -97,6 +97,10 @@ public final class NodeBenchCommand implements Callable<Integer> {
     @Option(names = "--keep-data", description = "Leave the node's temp directory in place (its path is printed).")
     boolean keepData;
 
+    @Option(names = "--write-corpus", paramLabel = "DIR",
+            description = "Only write the corpus as files into DIR (for side-by-side runs of other tools) and exit.")
+    Path writeCorpus;
+
     @Override
     public Integer call() throws Exception {
         if (clients < 1 || clients > 256 || corpusMib < 1 || fileMib < 1 || pipelineRuns < 0) {
@@ -105,6 +109,18 @@ public final class NodeBenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<FileSpec> files = NodeTransfers.corpus(corpusMib << 20, fileMib << 20, 2026);
         long corpusBytes = files.stream().mapToLong(FileSpec::size).sum();
+        if (writeCorpus != null) {
+            Files.createDirectories(writeCorpus);
+            for (int i = 0; i < files.size(); i++) {
+                FileSpec f = files.get(i);
+                try (InputStream in = f.open()) {
+                    Files.copy(in, writeCorpus.resolve(String.format("%04d-%s.dat", i, f.flipAt() >= 0 ? "copy"
+                            : f.kind().name().toLowerCase(java.util.Locale.ROOT))));
+                }
+            }
+            text(out, "wrote %d files, %d bytes, to %s%n", files.size(), corpusBytes, writeCorpus);
+            return 0;
+        }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("java", Runtime.version().toString());
         json.put("cores", Runtime.getRuntime().availableProcessors());
