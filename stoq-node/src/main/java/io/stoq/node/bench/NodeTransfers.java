@@ -2,7 +2,6 @@ package io.stoq.node.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.stoq.crypto.keys.PemFiles;
 import io.stoq.shard.corpus.CorpusGenerator;
 import io.stoq.shard.corpus.CorpusKind;
 import java.io.FilterInputStream;
@@ -88,11 +87,27 @@ public final class NodeTransfers {
         return files;
     }
 
-    /** What one phase moved. */
-    public record Phase(long bytes, Duration elapsed, int files, int failures, String firstFailure) {
+    /**
+     * What one phase moved.
+     *
+     * @param cpu CPU time of the whole process during the phase (node, clients, GC, JIT): MB per
+     *     CPU-second compares phases fairly on a machine whose other load changes from one minute
+     *     to the next, where wall-clock MB/s follows the neighbours
+     */
+    public record Phase(long bytes, Duration elapsed, int files, int failures, String firstFailure, Duration cpu) {
         public double megabytesPerSecond() {
             return elapsed.isZero() ? 0 : bytes / 1e6 / (elapsed.toNanos() / 1e9);
         }
+
+        public double megabytesPerCpuSecond() {
+            return cpu.isZero() ? 0 : bytes / 1e6 / (cpu.toNanos() / 1e9);
+        }
+    }
+
+    /** CPU time of this whole process so far. */
+    public static Duration processCpu() {
+        return Duration.ofNanos(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime());
     }
 
     /** One transfer: moves file {@code index} and returns its bytes. */
@@ -108,6 +123,7 @@ public final class NodeTransfers {
         AtomicInteger failures = new AtomicInteger();
         AtomicReference<String> first = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
+        Duration cpu = processCpu();
         long start = System.nanoTime();
         for (int c = 0; c < clients; c++) {
             int client = c;
@@ -127,7 +143,8 @@ public final class NodeTransfers {
         for (Thread t : threads) {
             t.join();
         }
-        return new Phase(bytes.get(), Duration.ofNanos(System.nanoTime() - start), count, failures.get(), first.get());
+        return new Phase(bytes.get(), Duration.ofNanos(System.nanoTime() - start), count, failures.get(), first.get(),
+                processCpu().minus(cpu));
     }
 
     /** Uploads every file over HTTP/1.1 (streamed, with its length); {@code ids} receives each asset id by index. */
@@ -224,11 +241,11 @@ public final class NodeTransfers {
     }
 
     private static List<Http3Client> http3Clients(InProcessNode node, int n) throws Exception {
-        X509Certificate cert = PemFiles.readCertificate(node.dir().resolve("tls").resolve("api.crt.pem"));
+        X509Certificate cert = node.node().server().certificate();
         List<Http3Client> out = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
-                out.add(new Http3Client(node.node().port(), cert));
+                out.add(new Http3Client(node.node().http3Port(), cert));
             }
         } catch (Exception e) {
             out.forEach(Http3Client::close);

@@ -123,7 +123,7 @@ public final class ShardEncoder implements AutoCloseable {
             throws ShardException, IOException {
         Chunker chunker = new Chunker(in, plan);
         inFlight.clear();
-        Run run = new Run(sink, hashPlain ? new Sha3() : null);
+        Run run = new Run(sink, hashPlain ? new HashLane(pool) : null);
         try {
             for (Chunk chunk; (chunk = chunker.next()) != null; ) {
                 int units = pool.units(2L * chunk.length());
@@ -143,20 +143,14 @@ public final class ShardEncoder implements AutoCloseable {
                 inFlight.add(pending);
                 run.inFlightPlain += c.length();
                 pending.future = pool.submit(() -> pending.encode(codec, c));
-                if (run.plainHash != null) {
-                    Sha3 sha3 = run.plainHash;
-                    run.lane = run.lane.thenRunAsync(() -> sha3.update(c.data()), pool::execute);
-                    pending.hashed = run.lane;
+                if (run.lane != null) {
+                    pending.hashed = run.lane.add(c.data());
                 }
             }
             while (!inFlight.isEmpty()) {
                 run.emit(inFlight.poll());
             }
-            Hash256 plainSha3 = null;
-            if (run.plainHash != null) {
-                await(run.lane);
-                plainSha3 = run.plainHash.digest();
-            }
+            Hash256 plainSha3 = run.lane == null ? null : run.lane.digest();
             return new EncodeResult(run.entries, run.plainBytes, run.storedBytes, run.newStoredBytes, run.reused, plainSha3);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -197,20 +191,19 @@ public final class ShardEncoder implements AutoCloseable {
     /** The calling thread's bookkeeping of one encode. */
     private final class Run {
         final ShardSink sink;
-        final Sha3 plainHash;
+        final HashLane lane;
         final List<ShardEntry> entries = new ArrayList<>();
         /** Chunk id to the first entry of this encode that had it (suite 2). */
         final Map<Hash256, ShardEntry> seen = new HashMap<>();
-        CompletableFuture<Void> lane = CompletableFuture.completedFuture(null);
         long plainBytes;
         long storedBytes;
         long newStoredBytes;
         long inFlightPlain;
         int reused;
 
-        Run(ShardSink sink, Sha3 plainHash) {
+        Run(ShardSink sink, HashLane lane) {
             this.sink = sink;
-            this.plainHash = plainHash;
+            this.lane = lane;
         }
 
         /** Waits for the oldest shard, hands it to the sink, and only then gives its budget back. */
@@ -263,6 +256,70 @@ public final class ShardEncoder implements AutoCloseable {
                 throw e;
             }
             pending.move(ShardState.ENCODED, ShardState.EMITTED);
+        }
+    }
+
+    /**
+     * The whole-input SHA3-256, computed on the pool in input order beside the encoding. Chunks
+     * queue up; one pool task at a time drains the queue (hashing every chunk that has arrived,
+     * not one chunk per task), so the lane does not wait its turn in the pool's FIFO once per
+     * chunk behind every other upload's shards, which would make it the slowest step of each
+     * upload. Each chunk's future completes once it is hashed (the emitter waits for it, so a
+     * chunk's bytes are held, and counted in the budget, until then).
+     */
+    private static final class HashLane {
+        private final CodecPool pool;
+        private final Sha3 sha3 = new Sha3();
+        private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+
+        HashLane(CodecPool pool) {
+            this.pool = pool;
+        }
+
+        /** Called by the encoding thread, in input order. */
+        CompletableFuture<Void> add(byte[] data) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            queue.add(new Object[] {data, done});
+            last = done;
+            if (draining.compareAndSet(false, true)) {
+                try {
+                    pool.execute(this::drain);
+                } catch (RuntimeException e) {
+                    draining.set(false);
+                    done.completeExceptionally(e);
+                }
+            }
+            return done;
+        }
+
+        /** On a pool thread: hashes whatever is queued, in order; exactly one drain runs at a time. */
+        private void drain() {
+            while (true) {
+                for (Object[] item; (item = queue.poll()) != null; ) {
+                    @SuppressWarnings("unchecked")
+                    CompletableFuture<Void> done = (CompletableFuture<Void>) item[1];
+                    try {
+                        sha3.update((byte[]) item[0]);
+                        done.complete(null);
+                    } catch (RuntimeException e) {
+                        done.completeExceptionally(e);
+                    }
+                }
+                draining.set(false);
+                // An add() between the last poll and the reset saw draining == true and left its
+                // chunk for us: take it (unless another drain already has).
+                if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+                    return;
+                }
+            }
+        }
+
+        /** The digest, once every added chunk is hashed (the emitter has waited for each). */
+        Hash256 digest() throws ShardException {
+            await(last);
+            return sha3.digest();
         }
     }
 

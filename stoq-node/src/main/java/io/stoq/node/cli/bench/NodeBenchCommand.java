@@ -87,6 +87,11 @@ public final class NodeBenchCommand implements Callable<Integer> {
             description = "Unmeasured pipeline runs first, so the JIT has compiled it (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
+    @Option(names = "--warmup-files", paramLabel = "N", defaultValue = "-1",
+            description = "Files uploaded and downloaded unmeasured first, so the JIT has compiled the node's paths; "
+                    + "-1 means one per client (default: ${DEFAULT-VALUE}).")
+    int warmupFiles;
+
     @Option(names = "--small-seconds", paramLabel = "S", defaultValue = "10",
             description = "Measured time of the 1 KiB upload loop with 32 clients; 0 skips it (default: ${DEFAULT-VALUE}).")
     double smallSeconds;
@@ -100,6 +105,9 @@ public final class NodeBenchCommand implements Callable<Integer> {
     @Option(names = "--write-corpus", paramLabel = "DIR",
             description = "Only write the corpus as files into DIR (for side-by-side runs of other tools) and exit.")
     Path writeCorpus;
+
+    /** Median MB per process CPU-second of the pipeline runs. */
+    private double pipelinePerCpu;
 
     @Override
     public Integer call() throws Exception {
@@ -135,18 +143,27 @@ public final class NodeBenchCommand implements Callable<Integer> {
         AesGcm.warmUp();
         double pipeline = pipelineRuns > 0 ? pipeline(files, out) : 0;
         json.put("pipelineMBps", pipeline);
+        json.put("pipelineMBperCpuSecond", pipelinePerCpu);
 
         try (NodeTransfers.HeapWatch heap = new NodeTransfers.HeapWatch();
                 InProcessNode node = InProcessNode.start(overrides, keepData)) {
             text(out, "node: %s, data %s%s%n", node.baseUri(), node.dir(), keepData ? " (kept)" : "");
             Path shards = node.dir().resolve("shards");
+            int warm = Math.min(files.size(), warmupFiles < 0 ? clients : warmupFiles);
+            if (warm > 0) {
+                List<FileSpec> first = files.subList(0, warm);
+                String[] warmIds = new String[warm];
+                check(NodeTransfers.uploadHttp1(node, first, clients, warmIds), "warm-up upload");
+                check(NodeTransfers.downloadHttp1(node, first, clients, warmIds), "warm-up download");
+                text(out, "warm-up       %d files up and down, unmeasured%n", warm);
+            }
             String[] ids = new String[files.size()];
             long before = storedBytes(shards);
             Phase up1 = check(NodeTransfers.uploadHttp1(node, files, clients, ids), "HTTP/1.1 upload");
             long stored = storedBytes(shards) - before;
             report(out, json, "http1Upload", up1, pipeline);
             json.put("storedPerUploadedByte", (double) stored / corpusBytes);
-            text(out, "stored      %.3f bytes per byte uploaded (%.0f MB for %.0f MB)%n", (double) stored / corpusBytes,
+            text(out, "stored        %.3f bytes per byte uploaded (%.0f MB for %.0f MB)%n", (double) stored / corpusBytes,
                     stored / 1e6, corpusBytes / 1e6);
             if (!noDownload) {
                 report(out, json, "http1Download", check(NodeTransfers.downloadHttp1(node, files, clients, ids), "HTTP/1.1 download"),
@@ -165,7 +182,7 @@ public final class NodeBenchCommand implements Callable<Integer> {
             long finalHeap = NodeTransfers.HeapWatch.afterGc();
             json.put("heapAfterGcPeakMiB", heap.peak() >> 20);
             json.put("heapAfterGcEndMiB", finalHeap >> 20);
-            text(out, "heap        after GC: peak %d MiB during the transfers, %d MiB at the end (max heap %d MiB)%n",
+            text(out, "heap          after GC: peak %d MiB during the transfers, %d MiB at the end (max heap %d MiB)%n",
                     heap.peak() >> 20, finalHeap >> 20, Runtime.getRuntime().maxMemory() >> 20);
             if (smallSeconds > 0) {
                 small(node, out, json);
@@ -187,6 +204,7 @@ public final class NodeBenchCommand implements Callable<Integer> {
         var kem = KemAlgorithm.ML_KEM_768.generateKeyPair();
         int threads = Runtime.getRuntime().availableProcessors();
         List<Double> runs = new ArrayList<>();
+        List<Double> perCpu = new ArrayList<>();
         try (ShardEncoder encoder = new ShardEncoder(threads)) {
             AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kem.getPublic()));
             long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
@@ -194,19 +212,25 @@ public final class NodeBenchCommand implements Callable<Integer> {
                 encode(assets, files.get(0));
             }
             for (int r = 0; r < pipelineRuns; r++) {
+                Duration cpu = NodeTransfers.processCpu();
                 long start = System.nanoTime();
                 long bytes = 0;
                 for (FileSpec f : files) {
                     bytes += encode(assets, f);
                 }
                 double mbs = bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
+                double mbPerCpu = bytes / 1e6 / (NodeTransfers.processCpu().minus(cpu).toNanos() / 1e9);
                 runs.add(mbs);
-                text(out, "pipeline    run %d: %.1f MB/s%n", r + 1, mbs);
+                perCpu.add(mbPerCpu);
+                text(out, "pipeline      run %d: %.1f MB/s, %.1f MB per CPU-second%n", r + 1, mbs, mbPerCpu);
             }
         }
         Collections.sort(runs);
+        Collections.sort(perCpu);
         double median = runs.get(runs.size() / 2);
-        text(out, "pipeline    %.1f MB/s (median of %d; AssetEncoder, %d threads, discarding sink)%n", median, runs.size(), threads);
+        pipelinePerCpu = perCpu.get(perCpu.size() / 2);
+        text(out, "pipeline      %.1f MB/s, %.1f MB per CPU-second (medians of %d; AssetEncoder, %d threads, discarding sink)%n",
+                median, pipelinePerCpu, runs.size(), threads);
         return median;
     }
 
@@ -228,19 +252,23 @@ public final class NodeBenchCommand implements Callable<Integer> {
         json.put("smallP50Millis", r.latency(0.5).toNanos() / 1e6);
         json.put("smallP99Millis", r.latency(0.99).toNanos() / 1e6);
         json.put("smallFailures", r.failures());
-        text(out, "small       1 KiB uploads, %d clients: %.1f uploads/s, p50 %.1f ms, p99 %.1f ms (%d failed)%n", smallClients,
+        text(out, "small         1 KiB uploads, %d clients: %.1f uploads/s, p50 %.1f ms, p99 %.1f ms (%d failed)%n", smallClients,
                 r.perSecond(), r.latency(0.5).toNanos() / 1e6, r.latency(0.99).toNanos() / 1e6, r.failures());
     }
 
     private void report(PrintWriter out, Map<String, Object> json, String name, Phase p, double pipeline) {
         json.put(name + "MBps", p.megabytesPerSecond());
         json.put(name + "Seconds", p.elapsed().toNanos() / 1e9);
+        json.put(name + "MBperCpuSecond", p.megabytesPerCpuSecond());
         if (pipeline > 0) {
             json.put(name + "ToPipeline", p.megabytesPerSecond() / pipeline);
+            json.put(name + "ToPipelineCpu", p.megabytesPerCpuSecond() / pipelinePerCpu);
         }
-        text(out, "%-11s %.1f MB/s%s (%d files, %.1f s)%n", name, p.megabytesPerSecond(),
-                pipeline > 0 ? String.format(", %.2f x pipeline", p.megabytesPerSecond() / pipeline) : "", p.files(),
-                p.elapsed().toNanos() / 1e9);
+        text(out, "%-13s %.1f MB/s%s; %.1f MB per CPU-second%s (%d files, %.1f s)%n", name, p.megabytesPerSecond(),
+                pipeline > 0 ? String.format(" = %.2f x pipeline", p.megabytesPerSecond() / pipeline) : "",
+                p.megabytesPerCpuSecond(),
+                pipeline > 0 ? String.format(" = %.2f x pipeline's", p.megabytesPerCpuSecond() / pipelinePerCpu) : "",
+                p.files(), p.elapsed().toNanos() / 1e9);
     }
 
     private static Phase check(Phase p, String what) throws NodeException {
