@@ -49,12 +49,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "node",
-        description = {"Upload and download MB/s of a real node, as ratios to the shard pipeline",
-            "measured in the same run: a generated corpus (40%% random, 40%% text, 20%%",
-            "near-duplicate files) goes up and down over HTTP/1.1 and HTTP/3 with N clients",
-            "to a node in this process on 127.0.0.1. Also prints bytes stored per byte",
-            "uploaded, the heap after GC (peak of the samples), and 1 KiB uploads/s with",
-            "32 clients (the figure of stoq bench uploads)."},
+        description = {"A real node's upload and download speed against its own pipeline.",
+            "A generated corpus (40%% random, 40%% text, 20%% near-duplicate files) goes up",
+            "and down over HTTP/1.1 and HTTP/3 with N clients to a node in this process on",
+            "127.0.0.1; MB/s of each phase is printed as a ratio to the shard pipeline",
+            "measured in the same run, with bytes stored per byte uploaded, the heap after",
+            "GC (peak of the samples) and 1 KiB uploads/s with 32 clients (the figure of",
+            "stoq bench uploads)."},
         footer = {"", "Examples:", "  stoq bench node --corpus-mib 1024 --clients 4",
             "  stoq bench node --corpus-mib 256 --no-http3 --small-seconds 0 --json"})
 public final class NodeBenchCommand implements Callable<Integer> {
