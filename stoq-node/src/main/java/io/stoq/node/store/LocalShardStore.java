@@ -228,15 +228,6 @@ public final class LocalShardStore {
         }
     }
 
-    /** Last-modified time of a stored shard, or null when it is not stored (the sweep's age check). */
-    public java.time.Instant modifiedAt(Hash256 hash) {
-        try {
-            return Files.getLastModifiedTime(pathOf(hash)).toInstant();
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
     public boolean contains(Hash256 hash) {
         return Files.isRegularFile(pathOf(hash));
     }
