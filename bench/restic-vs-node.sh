@@ -47,10 +47,11 @@ for round in 1 2; do
   # the node
   l=$(load); before=$(du -sb "$work/node/shards" | cut -f1); t0=$(now)
   ls "$work"/corpus/*.dat | xargs -P "$par" -I{} sh -c \
-    'curl -sS -f -X POST -T "$1" -H "Authorization: Bearer '"$key"'" -H "Content-Type: application/octet-stream" "'"$url"'/v1/assets" | sed -E "s/.*\"id\":\"([0-9a-f]{64})\".*/\1/"' _ {} \
+    'curl -sS -f -X POST -T "$1" -H "Authorization: Bearer '"$key"'" -H "Content-Type: application/octet-stream" "'"$url"'/v1/assets" | sed -E "s/.*\"id\":\"([0-9a-f]{64})\".*/\1/"; echo' _ {} \
     > "$work/ids.$round"
   t1=$(now)
-  xargs -P "$par" -I{} curl -sS -f -o /dev/null -H "Authorization: Bearer $key" "$url/v1/assets/{}/content" < "$work/ids.$round"
+  grep -E '^[0-9a-f]{64}$' "$work/ids.$round" \
+    | xargs -P "$par" -I{} curl -sS -f -o /dev/null -H "Authorization: Bearer $key" "$url/v1/assets/{}/content"
   t2=$(now)
   after=$(du -sb "$work/node/shards" | cut -f1)
   echo "| $round | stoq node (curl x$par) | $l | $(mbs "$corpus_bytes" "$t0" "$t1") | $(mbs "$corpus_bytes" "$t1" "$t2") | $(((after - before) / 1048576)) |"
