@@ -98,9 +98,25 @@ class VersionSharingTest {
 
     java.util.List<java.nio.file.Path> files() throws IOException {
         java.nio.file.Path shards = t.dir.resolve("shards");
-        try (var s = java.nio.file.Files.walk(shards)) {
-            return s.filter(java.nio.file.Files::isRegularFile).filter(p -> !p.startsWith(shards.resolve("tmp"))).toList();
-        }
+        java.util.List<java.nio.file.Path> found = new java.util.ArrayList<>();
+        // tmp is skipped, not walked and filtered: an upload's .part files vanish while a walk stats them.
+        java.nio.file.Files.walkFileTree(shards, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(java.nio.file.Path dir,
+                    java.nio.file.attribute.BasicFileAttributes attrs) {
+                return dir.equals(shards.resolve("tmp")) ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+                        : java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    found.add(file);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return found;
     }
 
     StorageSweep.Result sweep(Duration retention, Instant now) throws Exception {
