@@ -6,6 +6,7 @@ import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.block.BlockHeader;
 import io.stoq.ledger.state.LedgerState;
+import io.stoq.ledger.state.SignatureCheck;
 import io.stoq.ledger.state.StateHash;
 import io.stoq.ledger.state.StateMachine;
 import io.stoq.ledger.state.StateOverlay;
@@ -17,11 +18,10 @@ import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.verify.BlockRules;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +39,12 @@ public final class Ledger implements AutoCloseable {
     private BlockHeader head;
     private StateHash stateHash;
     private boolean parallelSignatures;
+    /** Writer thread only: nanoseconds spent per commit step so far (see {@link #timings}). */
+    private long blocksTimed;
+    private long waitNanos;
+    private long applyNanos;
+    private long signNanos;
+    private long storeNanos;
 
     private Ledger(LedgerStore store) throws LedgerException {
         this.store = store;
@@ -80,6 +86,26 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the writer's time went, summed over every block committed through this instance:
+     * waiting for (and helping with) the block's signature checks, applying it (validation, state
+     * machine, state root), signing its header, and the synced write. For {@code stoq bench
+     * ledger}; read it from the writer thread.
+     */
+    public record Timings(long blocks, Duration signatureChecks, Duration apply, Duration headerSignature,
+            Duration syncedWrite) {
+        /** This minus {@code earlier}: the steps of the blocks committed in between. */
+        public Timings since(Timings earlier) {
+            return new Timings(blocks - earlier.blocks, signatureChecks.minus(earlier.signatureChecks), apply.minus(earlier.apply),
+                    headerSignature.minus(earlier.headerSignature), syncedWrite.minus(earlier.syncedWrite));
+        }
+    }
+
+    public Timings timings() {
+        return new Timings(blocksTimed, Duration.ofNanos(waitNanos), Duration.ofNanos(applyNanos),
+                Duration.ofNanos(signNanos), Duration.ofNanos(storeNanos));
+    }
+
     /** Creates block 0 with one GENESIS tx signed (nonce 1) and proposed by {@code admin}. */
     public CommitResult genesis(SigningKey admin, String network, List<byte[]> adminSpkis, byte[] rootCertDer, Instant time)
             throws LedgerException {
@@ -107,13 +133,17 @@ public final class Ledger implements AutoCloseable {
      */
     public CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
         checkSize(txs);
-        return commitChecked(txs, StateMachine.checkSignatures(networkFor(txs), txs, parallelSignatures), time, proposer);
+        long t0 = System.nanoTime();
+        boolean[] checked = StateMachine.checkSignatures(networkFor(txs), txs, parallelSignatures);
+        waitNanos += System.nanoTime() - t0;
+        return commitChecked(txs, checked, time, proposer);
     }
 
     /**
      * Commits {@code batches} in order, one block each, as {@link #commit} would, but pipelined:
      * while batch i is applied and fsynced on this thread, the signatures of batch i+1 are checked
-     * on the fork-join pool. The outcome is identical to committing them one by one.
+     * by the verifier threads ({@link SignatureCheck}), and this thread joins in as soon as it is
+     * free. The outcome is identical to committing them one by one.
      */
     public List<CommitResult> commitAll(List<List<Transaction>> batches, Supplier<Instant> time, SigningKey proposer)
             throws LedgerException {
@@ -126,17 +156,15 @@ public final class Ledger implements AutoCloseable {
         }
         // Every batch is for the network of the first one (a leading genesis founds it).
         NetworkId id = networkFor(batches.get(0));
-        CompletableFuture<boolean[]> next = verifyAsync(id, batches.get(0));
+        SignatureCheck next = SignatureCheck.start(id, batches.get(0), parallelSignatures);
         for (int i = 0; i < batches.size(); i++) {
-            boolean[] checked = next.join();
-            next = i + 1 < batches.size() ? verifyAsync(id, batches.get(i + 1)) : null;
+            long t0 = System.nanoTime();
+            boolean[] checked = next.await(); // this thread helps with whatever is left of it
+            waitNanos += System.nanoTime() - t0;
+            next = i + 1 < batches.size() ? SignatureCheck.start(id, batches.get(i + 1), parallelSignatures) : null;
             results.add(commitChecked(batches.get(i), checked, time.get(), proposer));
         }
         return results;
-    }
-
-    private CompletableFuture<boolean[]> verifyAsync(NetworkId id, List<Transaction> batch) {
-        return CompletableFuture.supplyAsync(() -> StateMachine.checkSignatures(id, batch, parallelSignatures), ForkJoinPool.commonPool());
     }
 
     /** The network {@code txs} are signed for: this ledger's, or before genesis the one a leading GENESIS tx founds. */
@@ -159,8 +187,10 @@ public final class Ledger implements AutoCloseable {
             throw new LedgerException(LedgerErrorCode.CONFLICT, "the ledger has no genesis yet: block 0 must hold the GENESIS tx");
         }
         Instant t = head != null && time.isBefore(head.time()) ? head.time() : time;
+        long t0 = System.nanoTime();
         StateMachine.Outcome outcome = StateMachine.apply(store, stateHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
                 signatureOk, parallelSignatures);
+        long t1 = System.nanoTime();
         BlockHeader header;
         try {
             header = BlockHeader.sign(id, height, head == null ? BlockHeader.NO_PREVIOUS : head.hash(), Block.txRoot(outcome.accepted()),
@@ -168,6 +198,7 @@ public final class Ledger implements AutoCloseable {
         } catch (CryptoException e) {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign block " + height + ": " + e.getMessage(), e);
         }
+        long t2 = System.nanoTime();
         Block block = new Block(header, outcome.accepted());
         try {
             BlockRules.checkProposerOnly(block, store);
@@ -175,6 +206,11 @@ public final class Ledger implements AutoCloseable {
             throw new LedgerException(LedgerErrorCode.CONFLICT, "cannot propose: " + e.getMessage());
         }
         store.commit(block, outcome.writes().writes(), outcome.stateHash());
+        long t3 = System.nanoTime();
+        blocksTimed++;
+        applyNanos += t1 - t0;
+        signNanos += t2 - t1;
+        storeNanos += t3 - t2;
         head = header;
         stateHash = outcome.stateHash();
         network = id;
