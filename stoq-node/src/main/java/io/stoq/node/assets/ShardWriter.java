@@ -56,15 +56,20 @@ final class ShardWriter {
     Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared) throws ApiException, IOException {
         AssetId assetId = AssetId.of(Arrays.copyOf(ledgerId.toBytes(), AssetId.LENGTH));
         HashingStream in = new HashingStream(body);
-        List<Hash256> written = new ArrayList<>();
+        List<Hash256> written = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Small shards join the store's next synced group instead of waiting for a disk each:
+        // all of them, and the manifest, are awaited before this returns (before any ack).
+        List<LocalShardStore.PendingPut> pending = java.util.Collections.synchronizedList(new ArrayList<>());
         try (ShardEncoder encoder = new ShardEncoder(threads)) {
             AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kemKey));
             SignedManifest manifest = assets.encode(in, new AssetEncoder.Request(assetId, version, declared,
                     RedundancyPolicy.DEFAULT, null), shard -> {
                         try {
-                            if (!store.put(shard.hash(), shard.stored()).alreadyPresent()) {
+                            LocalShardStore.PendingPut p = store.putGrouped(shard.hash(), shard.stored());
+                            if (!p.alreadyPresent()) {
                                 written.add(shard.hash());
                             }
+                            pending.add(p);
                         } catch (NodeException e) {
                             throw new StoreFailure(e);
                         }
@@ -78,22 +83,40 @@ final class ShardWriter {
             }
             byte[] encoded = manifest.encoded();
             Hash256 manifestHash = Sha3.hash(encoded);
-            if (!store.put(manifestHash, encoded).alreadyPresent()) {
+            LocalShardStore.PendingPut m = store.putGrouped(manifestHash, encoded);
+            if (!m.alreadyPresent()) {
                 written.add(manifestHash);
+            }
+            pending.add(m);
+            for (LocalShardStore.PendingPut p : pending) {
+                p.await();
             }
             return new Stored(manifestHash, manifest.manifest().merkleRoot(), in.count, in.sha3.digest(), written);
         } catch (StoreFailure e) {
+            awaitQuietly(pending);
             discard(written);
             throw storeError(e.failure);
         } catch (NodeException e) {
+            awaitQuietly(pending);
             discard(written);
             throw storeError(e);
         } catch (ShardException e) {
+            awaitQuietly(pending);
             discard(written);
             throw new ApiException(ApiError.INTERNAL, "the shard pipeline failed: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
+            awaitQuietly(pending);
             discard(written);
             throw e;
+        }
+    }
+
+    /** Lets grouped puts settle before what they wrote is discarded, so no write lands after its delete. */
+    private static void awaitQuietly(List<LocalShardStore.PendingPut> pending) {
+        synchronized (pending) {
+            for (LocalShardStore.PendingPut p : pending) {
+                p.durable().handle((ok, failure) -> null).join();
+            }
         }
     }
 
