@@ -198,7 +198,7 @@ public final class StoqNode implements AutoCloseable {
                 .timeouts(new ApiServerConfig.Timeouts(config.get(NodeConfigKeys.API_IDLE_TIMEOUT),
                         config.get(NodeConfigKeys.API_HEADER_TIMEOUT), config.get(NodeConfigKeys.API_WRITE_STALL_TIMEOUT)))
                 .rates(new ApiServerConfig.Rates((int) Math.max(1, Math.ceil(rate)), burst,
-                        Math.max(2 * (int) Math.ceil(rate), d.rates().perAddress())))
+                        Math.min(1_000_000, Math.max(2 * (int) Math.ceil(rate), d.rates().perAddress()))))
                 .workers(new ApiServerConfig.Workers(config.get(NodeConfigKeys.API_WORKERS),
                         config.get(NodeConfigKeys.API_UPLOAD_WORKERS)))
                 .auth(authSettings())
