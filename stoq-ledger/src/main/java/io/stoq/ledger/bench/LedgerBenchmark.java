@@ -61,7 +61,17 @@ public final class LedgerBenchmark {
 
     /** One block size's measurement; rates are txs per second. */
     public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
-            Duration baselineTime, double baselineTxsPerSecond, double ratio, double verifyOnlyTxsPerSecond, Ledger.Timings steps) {
+            Duration baselineTime, double baselineTxsPerSecond, double ratio, double verifyOnlyTxsPerSecond, Ledger.Timings steps,
+            Duration ledgerCpu, Duration verifyCpu) {
+        /**
+         * Process CPU time per tx of the verification alone over that of the ledger: what the
+         * verify ratio would be with every core busy all along. On a machine shared with other
+         * work the wall-clock rates follow the neighbours' load; CPU time per tx barely does.
+         */
+        public double cpuRatio() {
+            return (double) verifyCpu.toNanos() / ledgerCpu.toNanos();
+        }
+
         /** Committed txs/s over signature verification alone on the same cores, same run: the ledger's target figure. */
         public double verifyRatio() {
             return ledgerTxsPerSecond / verifyOnlyTxsPerSecond;
@@ -193,6 +203,7 @@ public final class LedgerBenchmark {
         }
         int blocks = batches.size();
         Ledger.Timings stepsBefore = ledger.timings();
+        long cpuStart = processCpuNanos();
         long start = System.nanoTime();
         if (config.pipelined()) {
             for (Ledger.CommitResult r : ledger.commitAll(batches, clock::instant, proposer)) {
@@ -204,15 +215,18 @@ public final class LedgerBenchmark {
             }
         }
         Duration ledgerTime = Duration.ofNanos(System.nanoTime() - start);
+        Duration ledgerCpu = Duration.ofNanos(processCpuNanos() - cpuStart);
         Ledger.Timings steps = ledger.timings().since(stepsBefore);
 
         log.accept("block size " + blockSize + ": raw RocksDB synced WriteBatch baseline (timed)");
         Duration baseline = RawRocksBaseline.measure(config.dir().toAbsolutePath().getParent(), all, blockSize);
         log.accept("block size " + blockSize + ": signature verification alone, for reference, after the ledger so the JIT is warm (timed)");
+        long verifyCpuStart = processCpuNanos();
         long verifyStart = System.nanoTime();
         IntStream verifyRange = IntStream.range(0, n);
         long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid(ledger.network())).count();
         Duration verifyTime = Duration.ofNanos(System.nanoTime() - verifyStart);
+        Duration verifyCpu = Duration.ofNanos(processCpuNanos() - verifyCpuStart);
         if (valid != n) {
             throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark produced " + (n - valid) + " txs with bad signatures");
         }
@@ -220,7 +234,7 @@ public final class LedgerBenchmark {
         double ledgerRate = n / seconds(ledgerTime);
         double baselineRate = n / seconds(baseline);
         return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate,
-                n / seconds(verifyTime), steps);
+                n / seconds(verifyTime), steps, ledgerCpu, verifyCpu);
     }
 
     private static void requireAllAccepted(Ledger.CommitResult result) throws LedgerException {
@@ -235,6 +249,12 @@ public final class LedgerBenchmark {
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new CryptoException(io.stoq.crypto.CryptoErrorCode.PROVIDER_FAILURE, "cannot encode certificate", e);
         }
+    }
+
+    /** CPU time of this process so far (all threads), or 0 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private static double seconds(Duration d) {

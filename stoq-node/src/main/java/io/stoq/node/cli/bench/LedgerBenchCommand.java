@@ -102,6 +102,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 row.put("ratio", r.ratio());
                 row.put("verifyOnlyTxsPerSecond", r.verifyOnlyTxsPerSecond());
                 row.put("verifyRatio", r.verifyRatio());
+                row.put("ledgerCpuMicrosPerTx", r.ledgerCpu().toNanos() / 1e3 / r.txs());
+                row.put("verifyCpuMicrosPerTx", r.verifyCpu().toNanos() / 1e3 / r.txs());
+                row.put("cpuRatio", r.cpuRatio());
                 Map<String, Object> steps = new LinkedHashMap<>();
                 steps.put("signatureChecksMillis", r.steps().signatureChecks().toNanos() / 1e6);
                 steps.put("applyMillis", r.steps().apply().toNanos() / 1e6);
@@ -135,6 +138,11 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         }
         out.println("ratio = ledger txs/s / raw RocksDB txs/s (same tx bytes, same batch size, synced WriteBatch, same run)");
         out.println("vs verify = ledger txs/s / signature verification alone on the same cores (same txs, same run)");
+        out.println("CPU time per tx (process, all threads): ledger | verification alone | verification / ledger");
+        for (LedgerBenchmark.Round r : report.rounds()) {
+            out.printf("%10d %8.1f us | %8.1f us | %8.3f%n", r.blockSize(), r.ledgerCpu().toNanos() / 1e3 / r.txs(),
+                    r.verifyCpu().toNanos() / 1e3 / r.txs(), r.cpuRatio());
+        }
         out.println("committer thread, ms per block: waiting for/helping with signature checks | apply (validation, state, state root)"
                 + " | header signature | synced write");
         for (LedgerBenchmark.Round r : report.rounds()) {
