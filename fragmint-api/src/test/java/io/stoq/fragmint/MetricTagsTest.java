@@ -39,7 +39,9 @@ class MetricTagsTest {
         assertThat(r.statusCode()).isEqualTo(200);
         Set<String> out = new TreeSet<>();
         for (String line : new String(r.body()).split("\n")) {
-            if (!line.isBlank() && !line.startsWith("#")) {
+            // The scrape's own series are left out: a scrape's timer is recorded after its response
+            // is written, so whether the previous scrape shows up yet is a race, not a leak.
+            if (!line.isBlank() && !line.startsWith("#") && !line.contains("operation=\"metrics\"")) {
                 out.add(line.substring(0, line.lastIndexOf(' ')));
             }
         }

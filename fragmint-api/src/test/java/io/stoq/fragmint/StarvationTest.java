@@ -1,16 +1,12 @@
 package io.stoq.fragmint;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.stoq.crypto.SecureRandoms;
 import io.stoq.fragmint.http.ApiServerConfig;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,54 +30,16 @@ class StarvationTest {
             byte[] small = SecureRandoms.bytes(10_000);
             String bigId = upload(t, big);
             String smallId = upload(t, small);
+            HttpResponse<byte[]> granted = t.send(t.request("/v1/assets/" + smallId + "/grants", "alice")
+                    .header("X-Stoq-TOTP", t.totp("alice")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"account\": \"rita\"}")).build());
+            assertThat(granted.statusCode()).as("alice lets rita read the small asset").isEqualTo(201);
 
-            List<RawHttp> clients = new ArrayList<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> tricklers = new ArrayList<>();
-            try {
-                for (int i = 0; i < STALLED_DOWNLOADS; i++) {
-                    RawHttp c = new RawHttp(t.server.port(), 4096);
-                    clients.add(c);
-                    assertThat(c.get("/v1/assets/" + bigId + "/content", alice).readHead().status()).isEqualTo(200);
-                }
-                for (int i = 0; i < TRICKLING_UPLOADS; i++) {
-                    RawHttp c = new RawHttp(t.server.port());
-                    clients.add(c);
-                    c.send("POST /v1/assets HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
-                            + "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n");
-                    Thread trickle = new Thread(() -> {
-                        try {
-                            while (!stop.get()) {
-                                c.send(new byte[1]);
-                                Thread.sleep(500);
-                            }
-                        } catch (Exception closed) {
-                            // the test is over
-                        }
-                    });
-                    trickle.start();
-                    tricklers.add(trickle);
-                }
-                for (int round = 0; round < 3; round++) {
-                    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-                        HttpResponse<byte[]> me = t.send(t.request("/v1/me", "rita").timeout(Duration.ofSeconds(10)).build());
-                        assertThat(me.statusCode()).isEqualTo(200);
-                    });
-                    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-                        HttpResponse<byte[]> down = t.send(t.request("/v1/assets/" + smallId + "/content", "rita")
-                                .timeout(Duration.ofSeconds(10)).build());
-                        assertThat(down.statusCode()).isEqualTo(200);
-                        assertThat(down.body()).isEqualTo(small);
-                    });
-                }
-            } finally {
-                stop.set(true);
-                for (RawHttp c : clients) {
-                    c.close();
-                }
-                for (Thread th : tricklers) {
-                    th.join();
-                }
+            try (SlowClients load = SlowClients.start(t.server.port(), alice, bigId, STALLED_DOWNLOADS, TRICKLING_UPLOADS)) {
+                SlowClients.expectAnsweredThreeTimes(
+                        () -> t.send(t.request("/v1/me", "rita").timeout(Duration.ofSeconds(10)).build()),
+                        () -> t.send(t.request("/v1/assets/" + smallId + "/content", "rita").timeout(Duration.ofSeconds(10)).build()),
+                        small, Duration.ofSeconds(30));
             }
         }
     }

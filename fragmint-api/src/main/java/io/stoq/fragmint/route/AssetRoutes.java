@@ -101,7 +101,8 @@ final class AssetRoutes {
                         .query("version", "integer", VERSION_DOC)
                         .returns(200, Route.Body.json(AssetProof.class)).errors(BAD_REQUEST, NOT_FOUND)
                         .handle(this::proof),
-                post("/v1/assets/{id}/grants", "createAssetGrant").needs(Permission.ASSET_GRANT).withTotp()
+                post("/v1/assets/{id}/grants", "createAssetGrant").needs(Permission.ASSET_GRANT)
+                        .guard(this::ownerOrAdmin).withTotp()
                         .summary("Let another account read the asset (owner only)")
                         .takes(Route.Body.json(Messages.GrantAsset.class))
                         .returns(201, Route.Body.json(AssetGrant.class))

@@ -108,7 +108,7 @@ public final class NodeCertificateValidator {
         }
         try {
             crl.verify(issuer.getPublicKey(), StoqProviders.bc());
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) { // BC throws unchecked on malformed encodings
             throw reject("the CRL's signature does not verify with " + describe(issuer) + "'s key");
         }
         if (crl.getThisUpdate().toInstant().isAfter(at)) {
@@ -157,7 +157,7 @@ public final class NodeCertificateValidator {
         checkTime(root, at);
         try {
             root.verify(root.getPublicKey(), StoqProviders.bc());
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) { // BC throws unchecked on malformed encodings
             throw reject("the root certificate's self-signature does not verify");
         }
         requireCa(root);
@@ -170,7 +170,7 @@ public final class NodeCertificateValidator {
         }
         try {
             cert.verify(issuer.getPublicKey(), StoqProviders.bc());
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) { // BC throws unchecked on malformed encodings, e.g. a signature BIT STRING with pad bits
             throw reject("the signature on " + describe(cert) + " does not verify with " + describe(issuer)
                     + "'s key: forged, altered, or issued by another CA");
         }

@@ -109,6 +109,29 @@ class NodeCertificateValidatorTest {
                 .hasMessageContaining("not valid before");
     }
 
+    /**
+     * A certificate whose DER parses but whose signature BIT STRING claims unused bits makes
+     * BouncyCastle throw an IllegalStateException while verifying; found by flipping bytes of real
+     * proof bundles. It must be a rejection like any other bad signature, not an escaping
+     * runtime exception.
+     */
+    @Test
+    void aMalformedSignatureBitStringIsARejection() throws Exception {
+        org.bouncycastle.asn1.x509.Certificate parsed =
+                org.bouncycastle.asn1.x509.Certificate.getInstance(node.leaf().getEncoded());
+        byte[] sig = parsed.getSignature().getOctets();
+        byte[] der = new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+                parsed.getTBSCertificate(), parsed.getSignatureAlgorithm(),
+                new org.bouncycastle.asn1.DERBitString(sig, 1)}).getEncoded();
+        X509Certificate odd = (X509Certificate) java.security.cert.CertificateFactory
+                .getInstance("X.509", io.stoq.crypto.StoqProviders.bc())
+                .generateCertificate(new java.io.ByteArrayInputStream(der));
+        List<X509Certificate> chain = new java.util.ArrayList<>(node.chain());
+        chain.set(0, odd);
+        assertThat(rejection(() -> NodeCertificateValidator.validate(chain, root(), NOW.plusSeconds(60), Set.of())))
+                .hasMessageContaining("does not verify");
+    }
+
     @Test
     void revokedSerialIsRefused() {
         assertThat(rejection(() -> NodeCertificateValidator.validate(node.chain(), root(), NOW,

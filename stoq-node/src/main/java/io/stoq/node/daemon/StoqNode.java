@@ -197,6 +197,7 @@ public final class StoqNode implements AutoCloseable {
                                 config.get(NodeConfigKeys.API_UPLOAD_MIN_RATE_WINDOW))))
                 .timeouts(new ApiServerConfig.Timeouts(config.get(NodeConfigKeys.API_IDLE_TIMEOUT),
                         config.get(NodeConfigKeys.API_HEADER_TIMEOUT), config.get(NodeConfigKeys.API_WRITE_STALL_TIMEOUT)))
+                // The per-address bucket allows two accounts' worth behind one address (a NAT), within its range.
                 .rates(new ApiServerConfig.Rates((int) Math.max(1, Math.ceil(rate)), burst,
                         Math.min(1_000_000, Math.max(2 * (int) Math.ceil(rate), d.rates().perAddress()))))
                 .workers(new ApiServerConfig.Workers(config.get(NodeConfigKeys.API_WORKERS),

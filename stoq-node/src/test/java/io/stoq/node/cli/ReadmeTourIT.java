@@ -28,11 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  * asset} commands, whose default is that address), the id printed by {@code asset put} for
  * {@code ID}, and a temporary directory for {@code /tmp/ledger}. The input files the tour assumes
  * ({@code photo.jpg}, {@code big.csv}, ...) are generated. {@code curl} lines run only when curl
- * is installed; their answers must not be problem documents (curl exits 0 on a 415).
+ * is installed; their answers must not be problem documents (curl exits 0 on a 415). The block
+ * that starts {@code ./stoq dev --tls} gets a node of its own in its own directory, started with
+ * {@code --tls --port 0}, and its lines (curl with {@code --cacert data/tls/api.crt.pem},
+ * {@code stoq asset ls --url https://...}) run beside it.
  */
 class ReadmeTourIT {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private static final Pattern BASE_URL = Pattern.compile("^http://127\\.0\\.0\\.1:(\\d+)$");
+    private static final Pattern BASE_URL = Pattern.compile("^https?://127\\.0\\.0\\.1:(\\d+)$");
     private static final Pattern PROBLEM = Pattern.compile("\"type\"\\s*:\\s*\"https://stoq\\.io/problems/");
 
     @TempDir
@@ -110,31 +113,9 @@ class ReadmeTourIT {
         assertThat(blocks).hasSizeGreaterThanOrEqualTo(5);
         boolean curl = curlInstalled();
         Path devDir = freshDir("dev");
-        ProcessBuilder devBuilder = new ProcessBuilder("./stoq", "dev", "--port", "0").directory(devDir.toFile());
-        devBuilder.environment().put("STOQ_SKIP_BUILD", "1");
-        devBuilder.redirectError(work.resolve("dev.err").toFile());
-        Process dev = devBuilder.start();
+        Process dev = startDev(devDir, "dev.err");
         try {
-            BufferedReader devOut = new BufferedReader(new InputStreamReader(dev.getInputStream(), StandardCharsets.UTF_8));
-            CompletableFuture<String> port = new CompletableFuture<>();
-            Thread drain = new Thread(() -> {
-                try {
-                    for (String l; (l = devOut.readLine()) != null; ) {
-                        Matcher m = BASE_URL.matcher(l);
-                        if (m.matches()) {
-                            port.complete(m.group(1));
-                        }
-                    }
-                } catch (IOException e) {
-                    port.completeExceptionally(e);
-                }
-                port.complete(null);
-            }, "stoq-dev-stdout");
-            drain.setDaemon(true);
-            drain.start();
-            String p = port.get(180, TimeUnit.SECONDS);
-            assertThat(p).as("stoq dev printed its base URL; stderr: %s", Files.readString(work.resolve("dev.err")))
-                    .isNotNull();
+            String p = basePort(dev, "dev.err");
             String base = "http://127.0.0.1:" + p;
 
             String assetId = null;
@@ -142,6 +123,10 @@ class ReadmeTourIT {
             int skipped = 0;
             int n = 0;
             for (List<String> block : blocks) {
+                if (isTlsBlock(block)) {
+                    ran += runTlsBlock(block, curl);
+                    continue;
+                }
                 boolean needsNode = block.stream().anyMatch(l -> l.contains("127.0.0.1:8080") || l.contains("stoq asset")
                         || l.contains("data/dev-admin"));
                 Path dir = needsNode ? devDir : freshDir("block-" + n++);
@@ -176,17 +161,88 @@ class ReadmeTourIT {
             System.out.printf("README tour: %d commands run, %d curl lines skipped (curl %s)%n", ran, skipped,
                     curl ? "installed" : "not installed");
         } finally {
-            dev.destroy(); // SIGTERM: graceful shutdown
-            if (!dev.waitFor(60, TimeUnit.SECONDS)) {
-                dev.destroyForcibly();
+            stop(dev);
+        }
+    }
+
+    /** The block that starts {@code ./stoq dev --tls} and talks to it over https. */
+    private static boolean isTlsBlock(List<String> block) {
+        return block.get(0).strip().equals("./stoq dev --tls");
+    }
+
+    /**
+     * Runs the TLS block as written, in a directory of its own: its first line starts the node
+     * (here with {@code --port 0}), the others run beside it with the port rewritten.
+     */
+    private int runTlsBlock(List<String> block, boolean curl) throws Exception {
+        Path dir = freshDir("tls");
+        Process dev = startDev(dir, "dev-tls.err", "--tls");
+        try {
+            String p = basePort(dev, "dev-tls.err");
+            int ran = 0;
+            for (String written : block.subList(1, block.size())) {
+                String line = written.replace("127.0.0.1:8080", "127.0.0.1:" + p);
+                if (line.stripLeading().startsWith("curl ") && !curl) {
+                    continue;
+                }
+                Ran r = bash(dir, line, null);
+                System.out.printf("README tour (TLS): %s%n", written);
+                assertThat(r.exit()).as("`%s` exited %d: %s", written, r.exit(), r.err()).isZero();
+                assertThat(PROBLEM.matcher(r.out()).find()).as("`%s` answered a problem: %s", written, r.out()).isFalse();
+                ran++;
             }
+            assertThat(dir.resolve("data/tls/api.crt.pem")).exists();
+            return ran;
+        } finally {
+            stop(dev);
+        }
+    }
+
+    private Process startDev(Path dir, String errFile, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("./stoq", "dev", "--port", "0"));
+        cmd.addAll(List.of(extra));
+        ProcessBuilder b = new ProcessBuilder(cmd).directory(dir.toFile());
+        b.environment().put("STOQ_SKIP_BUILD", "1");
+        b.redirectError(work.resolve(errFile).toFile());
+        return b.start();
+    }
+
+    /** Reads the node's stdout until its base URL line (http or https) and returns the port. */
+    private String basePort(Process dev, String errFile) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(dev.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> port = new CompletableFuture<>();
+        Thread drain = new Thread(() -> {
+            try {
+                for (String l; (l = out.readLine()) != null; ) {
+                    Matcher m = BASE_URL.matcher(l);
+                    if (m.matches()) {
+                        port.complete(m.group(1));
+                    }
+                }
+            } catch (IOException e) {
+                port.completeExceptionally(e);
+            }
+            port.complete(null);
+        }, "stoq-dev-stdout");
+        drain.setDaemon(true);
+        drain.start();
+        String p = port.get(180, TimeUnit.SECONDS);
+        assertThat(p).as("stoq dev printed its base URL; stderr: %s", Files.readString(work.resolve(errFile))).isNotNull();
+        return p;
+    }
+
+    private static void stop(Process dev) throws InterruptedException {
+        dev.destroy(); // SIGTERM: graceful shutdown
+        if (!dev.waitFor(60, TimeUnit.SECONDS)) {
+            dev.destroyForcibly();
         }
     }
 
     @Test
     void theTourParserFindsTheDevBlockAsWritten() throws Exception {
         List<List<String>> blocks = tourBlocks(Files.readString(REPO.resolve("README.md")));
-        assertThat(blocks.get(0)).anyMatch(l -> l.startsWith("./stoq asset put photo.jpg"));
+        assertThat(blocks).anyMatch(ReadmeTourIT::isTlsBlock);
+        assertThat(blocks.stream().flatMap(List::stream)).anyMatch(l -> l.startsWith("./stoq asset put photo.jpg"));
         assertThat(blocks.stream().flatMap(List::stream)).anyMatch(l -> l.startsWith("curl ") && l.contains("--data-binary"));
     }
 }

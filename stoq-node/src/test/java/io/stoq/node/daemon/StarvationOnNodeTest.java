@@ -1,16 +1,12 @@
 package io.stoq.node.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.stoq.fragmint.RawHttp;
+import io.stoq.fragmint.SlowClients;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,53 +27,11 @@ class StarvationOnNodeTest {
             String bigId = upload(t, big);
             String smallId = upload(t, small);
 
-            List<RawHttp> clients = new ArrayList<>();
-            List<Thread> tricklers = new ArrayList<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            try {
-                for (int i = 0; i < 48; i++) {
-                    RawHttp c = new RawHttp(t.node.port(), 4096);
-                    clients.add(c);
-                    assertThat(c.get("/v1/assets/" + bigId + "/content", alice).readHead().status()).isEqualTo(200);
-                }
-                for (int i = 0; i < 16; i++) {
-                    RawHttp c = new RawHttp(t.node.port());
-                    clients.add(c);
-                    c.send("POST /v1/assets HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
-                            + "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n");
-                    Thread trickle = new Thread(() -> {
-                        try {
-                            while (!stop.get()) {
-                                c.send(new byte[1]);
-                                Thread.sleep(500);
-                            }
-                        } catch (Exception closed) {
-                            // the test is over
-                        }
-                    });
-                    trickle.start();
-                    tricklers.add(trickle);
-                }
-                for (int round = 0; round < 3; round++) {
-                    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-                        HttpResponse<byte[]> me = t.send(t.request("/v1/me", "rita").timeout(Duration.ofSeconds(20)).build());
-                        assertThat(me.statusCode()).isEqualTo(200);
-                    });
-                    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-                        HttpResponse<byte[]> down = t.send(t.request("/v1/assets/" + smallId + "/content", "alice")
-                                .timeout(Duration.ofSeconds(20)).build());
-                        assertThat(down.statusCode()).isEqualTo(200);
-                        assertThat(down.body()).isEqualTo(small);
-                    });
-                }
-            } finally {
-                stop.set(true);
-                for (RawHttp c : clients) {
-                    c.close();
-                }
-                for (Thread th : tricklers) {
-                    th.join();
-                }
+            try (SlowClients load = SlowClients.start(t.node.port(), alice, bigId, 48, 16)) {
+                SlowClients.expectAnsweredThreeTimes(
+                        () -> t.send(t.request("/v1/me", "rita").timeout(Duration.ofSeconds(20)).build()),
+                        () -> t.send(t.request("/v1/assets/" + smallId + "/content", "alice").timeout(Duration.ofSeconds(20)).build()),
+                        small, Duration.ofSeconds(60));
             }
         }
     }

@@ -1,7 +1,6 @@
 package io.stoq.node.cli.asset;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
@@ -19,9 +18,10 @@ import picocli.CommandLine.Spec;
  * {@code stoq asset grant ID --to ACCOUNT}: lets another account read an asset you own (a ledger
  * transaction; needs TOTP, because the access outlives the key that gave it).
  */
-@Command(name = "grant", description = {"Let another account read an asset you own (content, metadata,",
-        "history, proof). Granting is sensitive: the node asks for a current TOTP code",
-        "of your account (--totp). Undo it with `stoq asset revoke`."},
+@Command(name = "grant", description = {"Let another account read an asset you own.",
+        "The account may then read its content, metadata, history and proof. Granting",
+        "is sensitive: the node asks for a current TOTP code of your account (--totp).",
+        "Undo it with `stoq asset revoke`."},
         footer = {"", "Example:", "  stoq asset grant ID --to bob --totp 123456"})
 public final class AssetGrantCommand implements Callable<Integer> {
     @Spec
@@ -39,17 +39,14 @@ public final class AssetGrantCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "ACCOUNT", description = "The account that may read the asset.")
     String to;
 
-    @Option(names = "--totp", paramLabel = "CODE", description = "Current TOTP code of your account (6-8 digits).")
-    String totp;
+    @Mixin
+    TotpOption totp;
 
     @Override
     public Integer call() throws ApiException {
         AssetIds.check("asset id", id);
         AssetIds.check("account", to);
-        if (totp != null && !totp.matches("\\d{6,8}")) {
-            throw new ApiException(ApiError.BAD_REQUEST, "--totp must be 6 to 8 digits");
-        }
-        Map<String, String> headers = totp == null ? Map.of() : Map.of("X-Stoq-TOTP", totp);
+        Map<String, String> headers = totp.headers();
         JsonNode grant = ApiClient.of(client).postJson("/v1/assets/" + id + "/grants", Map.of("account", to), headers);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json) {

@@ -14,8 +14,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code stoq asset history ID}: the asset's changes as recorded on the ledger, oldest first. */
-@Command(name = "history", description = {"Show an asset's changes from the ledger, oldest first: create, update,",
-        "transfer, delete, and the owner's read grants and revocations."},
+@Command(name = "history", description = {"Show an asset's changes from the ledger, oldest first.",
+        "Lists each create, update, transfer and delete, and the owner's read grants",
+        "and revocations."},
         footer = {"", "Example:", "  stoq asset history ID --json"})
 public final class AssetHistoryCommand implements Callable<Integer> {
     @Spec

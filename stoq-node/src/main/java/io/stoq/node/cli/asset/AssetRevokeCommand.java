@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code stoq asset revoke ID --from ACCOUNT}: takes back a read grant (a ledger transaction). */
 @Command(name = "revoke", description = {"Take back another account's read access to an asset you own.",
-        "It takes effect once the ledger commits it; the account's open event",
-        "streams stop getting the asset's events."},
+        "It takes effect once the ledger commits it; from then on, the account's open",
+        "event streams get none of the asset's events."},
         footer = {"", "Example:", "  stoq asset revoke ID --from bob"})
 public final class AssetRevokeCommand implements Callable<Integer> {
     @Spec

@@ -1,7 +1,6 @@
 package io.stoq.node.cli.asset;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
@@ -35,17 +34,14 @@ public final class AssetTransferCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "ACCOUNT", description = "The new owner's account id.")
     String to;
 
-    @Option(names = "--totp", paramLabel = "CODE", description = "Current TOTP code of your account (6-8 digits).")
-    String totp;
+    @Mixin
+    TotpOption totp;
 
     @Override
     public Integer call() throws ApiException {
         AssetIds.check("asset id", id);
         AssetIds.check("account", to);
-        if (totp != null && !totp.matches("\\d{6,8}")) {
-            throw new ApiException(ApiError.BAD_REQUEST, "--totp must be 6 to 8 digits");
-        }
-        Map<String, String> headers = totp == null ? Map.of() : Map.of("X-Stoq-TOTP", totp);
+        Map<String, String> headers = totp.headers();
         JsonNode meta = ApiClient.of(client).postJson("/v1/assets/" + id + "/transfers", Map.of("newOwner", to), headers);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json) {

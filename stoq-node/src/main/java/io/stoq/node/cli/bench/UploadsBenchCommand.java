@@ -42,16 +42,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "uploads",
-        description = {"Uploads/s and latency of a real node: starts a node in this process on",
-            "127.0.0.1 (port 0, data in a temp directory, a writer account), then N clients",
-            "each POST a new asset of --size bytes over their own HTTP/1.1 keep-alive",
-            "connection as soon as the previous one is acknowledged (201: stored and",
-            "committed to the ledger). An unmeasured warm-up precedes the measured run.",
-            "Node settings are the defaults except a lifted per-key rate limit; change any",
-            "with -D. Other work on the machine changes the figure: the load average",
-            "is printed before and after."},
+        description = {"Uploads/s and latency of a real node started in this process.",
+            "The node runs on 127.0.0.1 (port 0, data in a temp directory, a writer",
+            "account); then N clients each POST a new asset of --size bytes over their own",
+            "HTTP/1.1 keep-alive connection as soon as the previous one is acknowledged",
+            "(201: stored and committed to the ledger). An unmeasured warm-up precedes the",
+            "measured run. Node settings are the defaults except a lifted per-key rate",
+            "limit; change any with -D.",
+            "Other work on the machine changes the figure: the load average is printed",
+            "before and after."},
         footer = {"", "Examples:", "  stoq bench uploads --clients 32 --seconds 15 --size 1KiB",
-            "  stoq bench uploads --clients 8 --size 1MiB -D ledger.block-interval=10ms --json"})
+            "  stoq bench uploads --clients 8 --size 1MiB --json \\",
+            "      -D ledger.block-interval=10ms"})
 public final class UploadsBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -73,7 +75,8 @@ public final class UploadsBenchCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1KiB", description = "Body of each upload (default: ${DEFAULT-VALUE}).")
     String size;
 
-    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Node config override (repeatable), e.g. -D ledger.block-interval=10ms.")
+    @Option(names = "-D", paramLabel = "KEY=VALUE", description = {"Node config override (repeatable), for example",
+            "-D ledger.block-interval=10ms"})
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--keep-data", description = "Leave the node's temp directory in place (its path is printed).")

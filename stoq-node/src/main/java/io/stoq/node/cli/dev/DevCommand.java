@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
             "Bearer KEY'); until the admin enrolls a TOTP second factor,",
             "DATA/dev-admin.enrollment-code holds a one-time code for that (see",
             "docs/accounts.md). With --tls it serves HTTPS with the certificate",
-            "DATA/tls/api.crt.pem (made once, kept)."},
+            "DATA/tls/api.crt.pem, made once and kept."},
         footer = {"", "Examples:", "  stoq dev",
             "  stoq dev --data /tmp/stoq-dev --port 9090",
             "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" \\",
@@ -57,8 +57,9 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "API port on 127.0.0.1, TCP and UDP; 0 picks any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--tls", description = {"Serve HTTPS (HTTP/1.1 and HTTP/2) with DATA/tls/api.crt.pem;",
-            "clients trust that file (curl --cacert, stoq asset --cacert)."})
+    @Option(names = "--tls", description = {"Serve HTTPS (HTTP/1.1 and HTTP/2) with",
+            "DATA/tls/api.crt.pem; clients trust that file",
+            "(curl --cacert, stoq asset --cacert)."})
     boolean tls;
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = {"Override a config key (repeatable), for example", "-D ledger.block-interval=20ms"})

@@ -29,11 +29,13 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "recover",
         description = {"Keep blocks 0..HEIGHT of a damaged ledger and drop the rest, on record.",
-            "For a ledger that a node refuses or `stoq ledger verify` fails: rebuilds blocks 0..HEIGHT from what",
-            "RocksDB can still replay, re-checking every block, into a new store that replaces the old one; the old",
-            "directory is kept whole beside it and ledger-recovery.log records what was dropped. Stop the node",
-            "first. Asks you to type HEIGHT again unless --yes. Blocks dropped here are lost unless a backup or",
-            "replica has them, and the next node start removes the shards only they referenced."},
+            "For a ledger that a node refuses or `stoq ledger verify` fails: rebuilds",
+            "blocks 0..HEIGHT from what RocksDB can still replay, re-checking every block,",
+            "into a new store that replaces the old one. The old directory is kept whole",
+            "beside it, and ledger-recovery.log records what was dropped.",
+            "Stop the node first. Asks you to type HEIGHT again unless --yes.",
+            "Blocks dropped here are lost unless a backup or replica has them, and the",
+            "next node start removes the shards only they referenced."},
         footer = {"", "Examples:", "  stoq ledger recover data/ledger --truncate-to 41",
             "  stoq ledger recover data/ledger --truncate-to 41 --yes --json"})
 public final class LedgerRecoverCommand implements Callable<Integer> {

@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  stoq shard decode video.shards --out video.mp4",
             "  stoq shard decode data.shards --out part.csv --range 1048576:4096",
-            "  stoq shard decode data.shards --out data.csv --keys my-kem-keys --signer-key their.signing.pub.pem"})
+            "  stoq shard decode data.shards --out data.csv --keys my-kem-keys \\",
+            "      --signer-key their.signing.pub.pem"})
 public final class DecodeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -58,7 +59,9 @@ public final class DecodeCommand implements Callable<Integer> {
     Path keys;
 
     @Option(names = "--signer-key", paramLabel = "PEM",
-            description = "Trust this public key (PEM), e.g. a node's slhdsa.pub.pem, instead of KEYDIR/signing.pub.pem.")
+            description = {"Trust this public key (PEM), for example a",
+                "node's slhdsa.pub.pem, instead of",
+                "KEYDIR/signing.pub.pem."})
     Path signerKey;
 
     @Option(names = "--threads", paramLabel = "N", description = "Verification threads (default: available processors).")
