@@ -57,7 +57,7 @@ public final class LedgerBenchmark {
 
     /** What to run. */
     public record Config(Path dir, int txsPerRound, List<Integer> blockSizes, SignatureAlgorithm accountAlgorithm, int accounts,
-            boolean parallelSignatures, boolean pipelined) {}
+            boolean parallelSignatures, boolean pipelined, int warmupTxs) {}
 
     /** One block size's measurement; rates are txs per second. */
     public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
@@ -156,15 +156,20 @@ public final class LedgerBenchmark {
                 setup.add(Transaction.sign(ledger.network(), admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
             }
             requireAllAccepted(ledger.commit(setup, clock.instant(), admin));
+            if (config.warmupTxs() > 0) {
+                // Untimed: the JIT compiles the commit and verify paths here, not in the first timed round
+                // (one run's C2 thread used 8 s of CPU, most of it while the ledger was timed).
+                log.accept("warm-up: " + config.warmupTxs() + " txs in blocks of 100 (untimed, not reported)");
+                round(ledger, node.falcon(), 100, config.warmupTxs());
+            }
             for (int blockSize : config.blockSizes()) {
-                rounds.add(round(ledger, node.falcon(), blockSize));
+                rounds.add(round(ledger, node.falcon(), blockSize, config.txsPerRound()));
             }
             return new Report(List.copyOf(rounds), ledger.height(), ledger.stateRoot(), dir.resolve(ROOT_PEM));
         }
     }
 
-    private Round round(Ledger ledger, SigningKey proposer, int blockSize) throws LedgerException, IOException {
-        int n = config.txsPerRound();
+    private Round round(Ledger ledger, SigningKey proposer, int blockSize, int n) throws LedgerException, IOException {
         List<TxBody> bodies = new ArrayList<>(n);
         List<Member> signers = new ArrayList<>(n);
         List<Long> nonces = new ArrayList<>(n);

@@ -23,7 +23,7 @@ class LedgerCliTest {
 
     @Test
     void benchLeavesALedgerThatVerifiesAndProves() throws Exception {
-        CliRun bench = CliRun.of("bench", "ledger", "--data", p("bl"), "--txs", "40", "--block-size", "1,20", "--accounts", "3", "--json");
+        CliRun bench = CliRun.of("bench", "ledger", "--data", p("bl"), "--txs", "40", "--block-size", "1,20", "--accounts", "3", "--warmup-txs", "0", "--json");
         assertThat(bench.exitCode()).as(bench.err()).isZero();
         assertThat(bench.json().get("rounds")).hasSize(2);
         assertThat(bench.json().get("rounds").get(0).get("ledgerTxsPerSecond").asDouble()).isPositive();

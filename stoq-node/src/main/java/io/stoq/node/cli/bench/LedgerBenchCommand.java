@@ -64,14 +64,18 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     @Option(names = "--sequential-verify", description = "Verify tx signatures on the committing thread only (default: in parallel on all cores).")
     boolean sequentialVerify;
 
+    @Option(names = "--warmup-txs", paramLabel = "N", defaultValue = "2000",
+            description = "Txs committed untimed first, in blocks of 100, so the JIT has compiled the paths (default: ${DEFAULT-VALUE}; 0: none).")
+    int warmupTxs;
+
     @Option(names = "--no-pipeline", description = "Commit block by block; by default the next block's signatures are checked while one commits.")
     boolean noPipeline;
 
     @Override
     public Integer call() throws LedgerException, CryptoException {
         SignatureAlgorithm algorithm = SignatureAlgorithm.fromId(alg);
-        if (txs < 1 || txs > 1_000_000 || accounts < 2 || accounts > 1000) {
-            throw new LedgerException(LedgerErrorCode.MALFORMED, "--txs must be 1..1000000 and --accounts 2..1000");
+        if (txs < 1 || txs > 1_000_000 || accounts < 2 || accounts > 1000 || warmupTxs < 0 || warmupTxs > 1_000_000) {
+            throw new LedgerException(LedgerErrorCode.MALFORMED, "--txs must be 1..1000000, --warmup-txs 0..1000000 and --accounts 2..1000");
         }
         for (int size : blockSizes) {
             if (size < 1 || size > 10_000) {
@@ -80,7 +84,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         LedgerBenchmark.Report report = LedgerBenchmark.run(
-                new LedgerBenchmark.Config(data, txs, blockSizes, algorithm, accounts, !sequentialVerify, !noPipeline),
+                new LedgerBenchmark.Config(data, txs, blockSizes, algorithm, accounts, !sequentialVerify, !noPipeline, warmupTxs),
                 line -> {
                     if (!common.json) {
                         out.println("  " + line);
