@@ -21,16 +21,25 @@ import io.stoq.shard.merkle.ShardMerkle;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.shard.chunk.ChunkParams;
+import io.stoq.shard.codec.ShardEntry;
 import java.security.PublicKey;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
  * The whole upload-side data path for one asset version, streaming: sniff the format from the
- * head, pick chunk sizes, run the shard pipeline into a sink, build the merkle tree, wrap a fresh
- * random asset key to the recipients and have the manifest sealed by a {@link ManifestSigner}
- * (a batch of one, or a {@link io.stoq.shard.manifest.ManifestBatcher} shared by concurrent
- * uploads).
+ * head, pick chunk sizes, run the shard pipeline into a sink, build the merkle tree, wrap the key
+ * to the recipients and have the manifest sealed by a {@link ManifestSigner} (a batch of one, or
+ * a {@link io.stoq.shard.manifest.ManifestBatcher} shared by concurrent uploads).
+ *
+ * <p>The key is a {@link Lineage} secret (suite 2, the default): random for a first version, the
+ * previous version's for a later one, so unchanged chunks are recognised by their chunk id and
+ * their stored shards reused ({@link #encode(InputStream, Request, Lineage, ShardSink, boolean)}).
+ * {@link #encode(InputStream, Request, byte[], ShardSink)} still writes suite 1 (a key per
+ * version, shard keys by index).
  *
  * <p>Thread-safe as far as its parts are: the {@link ShardEncoder} it is given runs one encode at a
  * time.
@@ -44,12 +53,60 @@ public final class AssetEncoder {
     private final ShardEncoder encoder;
     private final ManifestSigner signer;
     private final List<PublicKey> recipients;
+    private final int maxAverage;
 
     public AssetEncoder(ShardEncoder encoder, ManifestSigner signer, List<PublicKey> recipients) {
+        this(encoder, signer, recipients, ChunkParams.AVG_UPPER);
+    }
+
+    /** With the sizing's average chunk size capped at {@code maxAverage} (see {@link ShardSizing}). */
+    public AssetEncoder(ShardEncoder encoder, ManifestSigner signer, List<PublicKey> recipients, int maxAverage) {
         this.encoder = encoder;
         this.signer = signer;
         this.recipients = List.copyOf(recipients);
+        this.maxAverage = maxAverage;
     }
+
+    /**
+     * The secret an asset's versions share and the chunks its earlier versions stored.
+     *
+     * @param secret 32 random bytes, made with the first version, carried wrapped in every manifest
+     * @param known chunk id to stored entry, of the versions whose shards a new one may reuse
+     */
+    public record Lineage(byte[] secret, Map<Hash256, ShardEntry> known) {
+        public Lineage {
+            if (secret.length != AesGcm.KEY_LENGTH) {
+                throw new IllegalArgumentException("a lineage secret is 32 bytes");
+            }
+            secret = secret.clone();
+            known = Map.copyOf(known);
+        }
+
+        /** A copy of the secret (the caller may wipe it). */
+        @Override
+        public byte[] secret() {
+            return secret.clone();
+        }
+
+        /** A new lineage: a fresh random secret, nothing stored yet. */
+        public static Lineage fresh() {
+            return new Lineage(AesGcm.newKey(), Map.of());
+        }
+
+        /** The lineage of a verified suite-2 manifest whose key (the secret) the caller unwrapped. */
+        public static Lineage of(AssetManifest previous, byte[] secret) {
+            Map<Hash256, ShardEntry> known = new java.util.HashMap<>();
+            for (ShardEntry e : previous.shards()) {
+                if (e.chunkId() != null) {
+                    known.putIfAbsent(e.chunkId(), e);
+                }
+            }
+            return new Lineage(secret, known);
+        }
+    }
+
+    /** A version's sealed manifest and what its pipeline run did (reused shards, plaintext hash). */
+    public record Encoded(SignedManifest manifest, EncodeResult result) {}
 
     /** Signs each manifest on its own with {@code signer}, an SLH-DSA key (a batch of one). */
     public AssetEncoder(ShardEncoder encoder, SigningKey signer, List<PublicKey> recipients) {
@@ -65,13 +122,43 @@ public final class AssetEncoder {
         }
     }
 
-    /** Encodes everything readable from {@code in} (not closed) into {@code sink}; returns the signed manifest. */
+    /**
+     * Encodes everything readable from {@code in} (not closed) into {@code sink} as the first
+     * version of a new lineage (suite 2); returns the signed manifest.
+     */
     public SignedManifest encode(InputStream in, Request request, ShardSink sink) throws ShardException, IOException {
-        byte[] assetKey = AesGcm.newKey();
+        return encode(in, request, Lineage.fresh(), sink, false).manifest();
+    }
+
+    /**
+     * Encodes one version of {@code lineage} (suite 2): chunks the lineage already stores reach
+     * the sink as {@link io.stoq.shard.codec.EncodedShard#reused() reused} and must not be
+     * stored again; with {@code hashPlain} the result carries the SHA3-256 of the whole input,
+     * hashed on the pipeline's pool beside the encoding.
+     */
+    public Encoded encode(InputStream in, Request request, Lineage lineage, ShardSink sink, boolean hashPlain)
+            throws ShardException, IOException {
+        if (request.size().isEmpty() || request.size().getAsLong() >= WARMUP_THRESHOLD) {
+            AesGcm.warmUp();
+        }
+        BufferedInputStream head = new BufferedInputStream(in, FormatSniffer.HEAD_BYTES);
+        head.mark(FormatSniffer.HEAD_BYTES);
+        byte[] sample = head.readNBytes(FormatSniffer.HEAD_BYTES);
+        head.reset();
+        ContentFormat format = FormatSniffer.sniff(sample, sample.length);
+        ChunkPlan plan = request.plan() != null ? request.plan()
+                : ShardSizing.plan(request.size(), format, request.policy(), maxAverage);
+        byte[] secret = lineage.secret();
         try {
-            return encode(in, request, assetKey, sink);
+            ShardCodec codec = ShardCodec.lineage(request.assetId(), secret, DEFAULT_ZSTD_LEVEL, format.worthCompressing(),
+                    lineage.known());
+            EncodeResult result = encoder.encode(head, plan, codec, sink, hashPlain);
+            AssetManifest manifest = new AssetManifest(request.assetId(), request.version(), format, result.plainBytes(),
+                    ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), ShardMerkle.treeOf(result.shards()).root(),
+                    AssetKeys.wrap(secret, request.assetId(), request.version(), recipients), AssetManifest.SUITE_V2);
+            return new Encoded(signer.sign(manifest), result);
         } finally {
-            java.util.Arrays.fill(assetKey, (byte) 0);
+            java.util.Arrays.fill(secret, (byte) 0);
         }
     }
 
@@ -90,7 +177,8 @@ public final class AssetEncoder {
         byte[] sample = head.readNBytes(FormatSniffer.HEAD_BYTES);
         head.reset();
         ContentFormat format = FormatSniffer.sniff(sample, sample.length);
-        ChunkPlan plan = request.plan() != null ? request.plan() : ShardSizing.plan(request.size(), format, request.policy());
+        ChunkPlan plan = request.plan() != null ? request.plan()
+                : ShardSizing.plan(request.size(), format, request.policy(), maxAverage);
         ShardCodec codec = new ShardCodec(request.assetId(), request.version(), assetKey, DEFAULT_ZSTD_LEVEL, format.worthCompressing());
         EncodeResult result = encoder.encode(head, plan, codec, sink);
         AssetManifest manifest = new AssetManifest(request.assetId(), request.version(), format, result.plainBytes(),

@@ -31,8 +31,11 @@ import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.store.LocalShardStore;
+import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.assemble.AssetReader;
+import io.stoq.shard.codec.CodecPool;
+import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.assemble.FetchedShard;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
@@ -73,23 +76,32 @@ public final class NodeAssetService implements AssetService {
     private final KeyPair kem;
     private final AssetIndex index;
     private final CrlFile crl;
+    private final CodecPool pool;
+    private final int readAhead;
+    private final ShardPins pins = new ShardPins();
+    private final StorageSweep sweep;
 
     /**
      * @param manifestSigner seals each upload's manifest (the node's SLH-DSA key, batched)
      * @param manifests the check every read makes of a stored manifest (the node's own keys)
+     * @param pool the node's codec threads and memory budget, shared by every upload and download
+     * @param readAhead shards a download verifies and decrypts ahead of the one being sent
      * @param crl the CA's CRL, carried by every proof bundle as revocation evidence
      */
     public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, ManifestSigner manifestSigner,
-            ManifestVerifier manifests, KeyPair kem, int threads, CrlFile crl) {
+            ManifestVerifier manifests, KeyPair kem, CodecPool pool, int readAhead, CrlFile crl) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
         this.accounts = accounts;
         this.manifests = manifests;
         this.kem = kem;
-        this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), threads);
+        this.pool = pool;
+        this.readAhead = readAhead;
+        this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), pool, pins);
         this.index = new AssetIndex(ledger, keys);
         this.crl = crl;
+        this.sweep = new StorageSweep(index, store, pins);
     }
 
     @Override
@@ -98,7 +110,7 @@ public final class NodeAssetService implements AssetService {
         SigningKey owner = key(caller.accountId());
         Hash256 lid = Hash256.of(SecureRandoms.bytes(32));
         String id = lid.toHex();
-        ShardWriter.Stored s = writer.write(body, lid, 1, content.declaredLength());
+        ShardWriter.Stored s = writer.write(body, lid, 1, content.declaredLength(), AssetEncoder.Lineage.fresh());
         TxBody tx;
         AssetMeta meta;
         try {
@@ -185,16 +197,62 @@ public final class NodeAssetService implements AssetService {
             byte[] assetKey = AssetKeys.unwrap(m, kem.getPrivate(), kem.getPublic());
             AssetReader reader = new AssetReader(m, assetKey, (i, entry) -> {
                 try {
-                    return new FetchedShard(store.get(entry.hash()), null);
+                    return new FetchedShard(store.getForVerifier(entry.hash()), null); // the reader verifies
                 } catch (NodeException e) {
                     throw new IOException(e.getMessage(), e);
                 }
             });
             InputStream body = range == null ? InputStream.nullInputStream()
-                    : new ContentStream(reader, m, range.first(), range.length());
+                    : new ContentStream(reader, m, range.first(), range.length(), pool, readAhead, i -> recheck(m, i));
             return new AssetContent(meta, range, body);
         } catch (NodeException | ShardException e) {
             throw new ApiException(ApiError.INTERNAL, "asset " + id + " cannot be read from the local store", e);
+        }
+    }
+
+    /** The node's codec pool (its memory budget is observable in tests and metrics). */
+    public CodecPool codecPool() {
+        return pool;
+    }
+
+    /** A shard failed verification on a read: the store re-hashes it and quarantines it if corrupt. */
+    private void recheck(AssetManifest m, int index) {
+        try {
+            store.get(m.shards().get(index).hash());
+        } catch (NodeException e) {
+            // quarantined (CORRUPT_DATA) or gone: the read already failed, repair is a separate job
+        }
+    }
+
+    /**
+     * The lineage a new version of {@code s} continues: the current version's secret and the
+     * chunks it stores (those still in the store), so unchanged chunks reuse their shards. An
+     * asset whose current version predates lineages (suite 1) starts one with this version.
+     */
+    private AssetEncoder.Lineage lineage(Seen s) throws ApiException {
+        AssetIndex.Version v = AssetIndex.version(s.changes(), s.state().version(), s.id());
+        try {
+            AssetManifest m = manifests.verify(SignedManifest.decode(store.get(Hash256.ofHex(v.meta().manifest()))));
+            if (!m.merkleRoot().equals(v.merkleRoot()) || m.version() != v.version()) {
+                throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + s.id() + " does not match the ledger");
+            }
+            if (m.suite() != AssetManifest.SUITE_V2) {
+                return AssetEncoder.Lineage.fresh();
+            }
+            byte[] secret = AssetKeys.unwrap(m, kem.getPrivate(), kem.getPublic());
+            try {
+                java.util.Map<Hash256, ShardEntry> known = new java.util.HashMap<>();
+                for (ShardEntry e : m.shards()) {
+                    if (!known.containsKey(e.chunkId()) && store.contains(e.hash())) {
+                        known.put(e.chunkId(), e);
+                    }
+                }
+                return new AssetEncoder.Lineage(secret, known);
+            } finally {
+                java.util.Arrays.fill(secret, (byte) 0);
+            }
+        } catch (NodeException | ShardException e) {
+            throw new ApiException(ApiError.INTERNAL, "the current version of asset " + s.id() + " cannot be read from the local store", e);
         }
     }
 
@@ -211,7 +269,7 @@ public final class NodeAssetService implements AssetService {
         }
         SigningKey ownerKey = key(seen.owner());
         long next = a.version() + 1;
-        ShardWriter.Stored s = writer.write(body, lid, next, content.declaredLength());
+        ShardWriter.Stored s = writer.write(body, lid, next, content.declaredLength(), lineage(seen));
         TxBody tx;
         try {
             AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
@@ -318,44 +376,21 @@ public final class NodeAssetService implements AssetService {
 
     /**
      * Deletes shards and manifests no committed version references: what an upload interrupted by
-     * a crash left behind. Call only before the API starts (an upload in flight would look
-     * orphaned). Does nothing if any referenced manifest cannot be read, so it never deletes
-     * on partial knowledge. Returns how many files it removed.
+     * a crash left behind. Call only before the API starts. Deleted assets keep their shards (the
+     * periodic {@link #sweep} frees them after the retention). Returns how many files it removed.
      */
     public int sweepOrphans() throws ApiException {
-        java.util.Set<Hash256> referenced = new java.util.HashSet<>();
-        try {
-            for (Hash256 lid : index.allAssets()) {
-                for (AssetIndex.Change c : index.changes(lid)) {
-                    byte[] metaBytes = c.tx().tx().body() instanceof TxBody.AssetCreate cr ? cr.metadata()
-                            : c.tx().tx().body() instanceof TxBody.AssetUpdate u ? u.metadata() : null;
-                    if (metaBytes == null) {
-                        continue;
-                    }
-                    AssetMeta meta = AssetMeta.decode(metaBytes);
-                    if (meta == null) {
-                        return 0;
-                    }
-                    Hash256 mh = Hash256.ofHex(meta.manifest());
-                    referenced.add(mh);
-                    for (var shard : SignedManifest.decode(store.get(mh)).manifest().shards()) {
-                        referenced.add(shard.hash());
-                    }
-                }
-            }
-            List<Hash256> orphans = new ArrayList<>();
-            store.forEach(h -> {
-                if (!referenced.contains(h)) {
-                    orphans.add(h);
-                }
-            });
-            for (Hash256 h : orphans) {
-                store.delete(h);
-            }
-            return orphans.size();
-        } catch (NodeException | ShardException e) {
-            return 0; // unreadable manifest: keep everything, repair is a separate job
-        }
+        return sweep.run(null, java.time.Instant.now()).removed();
+    }
+
+    /**
+     * Frees what no version needs: shards and manifests that no committed version of a live
+     * asset names, nor any version of an asset deleted less than {@code deletedRetention} ago,
+     * nor an upload in progress. Safe while the node serves ({@link StorageSweep}). {@code now}
+     * is compared with the block times of deletions.
+     */
+    public StorageSweep.Result sweep(java.time.Duration deletedRetention, java.time.Instant now) throws ApiException {
+        return sweep.run(deletedRetention, now);
     }
 
     /**
@@ -366,7 +401,9 @@ public final class NodeAssetService implements AssetService {
      * start-up orphan sweep removes them if it never does.
      */
     private Committed commitOrDiscard(SigningKey signer, TxBody tx, ShardWriter.Stored s) throws ApiException {
-        return ledger.commit(signer, List.of(), tx, () -> writer.discard(s));
+        Committed c = ledger.commit(signer, List.of(), tx, () -> writer.discard(s));
+        writer.settled(s); // (an outcome still open keeps the pins: a sweep must not free a version that may yet commit)
+        return c;
     }
 
     private SigningKey key(String account) throws ApiException {

@@ -12,6 +12,7 @@ import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.analyze.RedundancyPolicy;
+import io.stoq.shard.codec.CodecPool;
 import io.stoq.shard.codec.ShardEncoder;
 import io.stoq.shard.manifest.ManifestSigner;
 import io.stoq.shard.manifest.SignedManifest;
@@ -28,52 +29,88 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Streams one upload through stoq-shard's {@link AssetEncoder} into the local shard store (each
- * shard fsynced before the next step), hashing the plaintext with SHA3-256 on the way, then has
- * the manifest sealed (by the node's {@link ManifestSigner}: one SLH-DSA signature per batch of
- * uploads finishing together) and stores it (content-addressed, fsynced). The asset key is
- * wrapped to the node's ML-KEM key inside the manifest. Nothing reaches the ledger here: on any
- * failure the caller {@link #discard}s what was written, and a crash leaves only unreferenced
- * shards behind.
+ * shard fsynced before the next step), then has the manifest sealed (by the node's
+ * {@link ManifestSigner}: one SLH-DSA signature per batch of uploads finishing together) and
+ * stores it (content-addressed, fsynced). Nothing reaches the ledger here: on any failure the
+ * caller {@link #discard}s what was written, and a crash leaves only unreferenced shards behind.
+ *
+ * <p>Where the work runs: the request thread reads the body and cuts chunks; the node's shared
+ * {@link CodecPool} compresses, encrypts and hashes them and, in a lane of its own, hashes the
+ * whole plaintext with SHA3-256 (what {@code stoq asset get} checks); the request thread writes
+ * each finished shard with {@link LocalShardStore#putTrusted} (the pipeline just hashed those
+ * bytes, so the store does not hash them again), up to {@value ShardWrites#PER_UPLOAD} at once so
+ * their fsyncs overlap ({@link ShardWrites}). No SHA3 runs on the request thread.
+ *
+ * <p>Versions share shards: the asset's lineage secret and the chunk ids of the previous version
+ * come in as a {@link AssetEncoder.Lineage}; chunks it already stores are not written again.
+ * Every shard a version names (written or reused) is pinned in {@link ShardPins} until the
+ * caller {@link #settled settles} the version, so a sweep running meanwhile keeps it.
  */
 final class ShardWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ShardWriter.class);
+    /** Largest average chunk a node cuts: bounds what each concurrent upload buffers (docs/node.md). */
+    static final int MAX_AVERAGE_CHUNK = 1 << 20;
 
     private final LocalShardStore store;
     private final ManifestSigner signer;
     private final PublicKey kemKey;
-    private final int threads;
+    private final CodecPool pool;
+    private final ShardPins pins;
 
-    ShardWriter(LocalShardStore store, ManifestSigner signer, PublicKey kemKey, int threads) {
+    ShardWriter(LocalShardStore store, ManifestSigner signer, PublicKey kemKey, CodecPool pool, ShardPins pins) {
         this.store = store;
         this.signer = signer;
         this.kemKey = kemKey;
-        this.threads = threads;
+        this.pool = pool;
+        this.pins = pins;
     }
 
-    /** What was written for one version. */
-    record Stored(Hash256 manifestHash, Hash256 merkleRoot, long size, Hash256 sha3, List<Hash256> written) {}
+    /**
+     * What was written for one version.
+     *
+     * @param written shards and manifest this upload added to the store (what a discard removes)
+     * @param pinned every hash the version names, pinned until {@link #settled}
+     * @param reusedShards shards of the version that were already stored (earlier versions, or repeats)
+     * @param newStoredBytes bytes of the shards this upload wrote
+     */
+    record Stored(Hash256 manifestHash, Hash256 merkleRoot, long size, Hash256 sha3, List<Hash256> written, List<Hash256> pinned,
+            int reusedShards, long newStoredBytes) {}
 
-    Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared) throws ApiException, IOException {
-        AssetId assetId = AssetId.of(Arrays.copyOf(ledgerId.toBytes(), AssetId.LENGTH));
-        HashingStream in = new HashingStream(body);
-        List<Hash256> written = java.util.Collections.synchronizedList(new ArrayList<>());
-        // Small shards join the store's next synced group instead of waiting for a disk each:
-        // all of them, and the manifest, are awaited before this returns (before any ack).
+    Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage)
+            throws ApiException, IOException {
+        AssetId assetId = assetId(ledgerId);
+        CountingStream in = new CountingStream(body);
+        List<Hash256> written = new ArrayList<>();
+        List<Hash256> pinned = new ArrayList<>();
+        ShardWrites writes = new ShardWrites(store);
+        // Small shards join the store's next synced group instead of an fsync each (SmallShardStore):
+        // they, and the manifest, are awaited before this returns, so before any acknowledgement.
+        List<Hash256> grouped = java.util.Collections.synchronizedList(new ArrayList<>());
         List<LocalShardStore.PendingPut> pending = java.util.Collections.synchronizedList(new ArrayList<>());
-        try (ShardEncoder encoder = new ShardEncoder(threads)) {
-            AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kemKey));
-            SignedManifest manifest = assets.encode(in, new AssetEncoder.Request(assetId, version, declared,
-                    RedundancyPolicy.DEFAULT, null), shard -> {
-                        try {
-                            LocalShardStore.PendingPut p = store.putGrouped(shard.hash(), shard.stored());
-                            if (!p.alreadyPresent()) {
-                                written.add(shard.hash());
+        try (ShardEncoder encoder = new ShardEncoder(pool)) {
+            AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kemKey), MAX_AVERAGE_CHUNK);
+            AssetEncoder.Encoded encoded = assets.encode(in, new AssetEncoder.Request(assetId, version, declared,
+                    RedundancyPolicy.DEFAULT, null), lineage, shard -> {
+                        pins.pin(shard.hash());
+                        pinned.add(shard.hash());
+                        if (!shard.reused()) {
+                            try {
+                                if (store.groupsSmall(shard.stored().length)) {
+                                    LocalShardStore.PendingPut p = store.putGrouped(shard.hash(), shard.stored());
+                                    if (!p.alreadyPresent()) {
+                                        grouped.add(shard.hash());
+                                    }
+                                    pending.add(p);
+                                } else {
+                                    writes.submit(shard.hash(), shard.stored());
+                                }
+                            } catch (NodeException e) {
+                                throw new StoreFailure(e);
                             }
-                            pending.add(p);
-                        } catch (NodeException e) {
-                            throw new StoreFailure(e);
                         }
-                    });
+                    }, true);
+            written.addAll(writes.finish());
+            written.addAll(grouped);
             if (in.read() != -1) {
                 throw new IllegalStateException("the shard pipeline stopped before the end of the body");
             }
@@ -81,9 +118,14 @@ final class ShardWriter {
                 throw new BodyAbortedException(ApiError.TRUNCATED_BODY, "body ended after " + in.count + " of "
                         + declared.getAsLong() + " bytes");
             }
-            byte[] encoded = manifest.encoded();
-            Hash256 manifestHash = Sha3.hash(encoded);
-            LocalShardStore.PendingPut m = store.putGrouped(manifestHash, encoded);
+            SignedManifest manifest = encoded.manifest();
+            byte[] bytes = manifest.encoded();
+            Hash256 manifestHash = Sha3.hash(bytes);
+            pins.pin(manifestHash);
+            pinned.add(manifestHash);
+            LocalShardStore.PendingPut m = store.groupsSmall(bytes.length) ? store.putGrouped(manifestHash, bytes)
+                    : new LocalShardStore.PendingPut(manifestHash, store.putTrusted(manifestHash, bytes).alreadyPresent(),
+                            java.util.concurrent.CompletableFuture.completedFuture(null));
             if (!m.alreadyPresent()) {
                 written.add(manifestHash);
             }
@@ -91,22 +133,23 @@ final class ShardWriter {
             for (LocalShardStore.PendingPut p : pending) {
                 p.await();
             }
-            return new Stored(manifestHash, manifest.manifest().merkleRoot(), in.count, in.sha3.digest(), written);
+            return new Stored(manifestHash, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(), written,
+                    pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes());
         } catch (StoreFailure e) {
             awaitQuietly(pending);
-            discard(written);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw storeError(e.failure);
         } catch (NodeException e) {
             awaitQuietly(pending);
-            discard(written);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw storeError(e);
         } catch (ShardException e) {
             awaitQuietly(pending);
-            discard(written);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw new ApiException(ApiError.INTERNAL, "the shard pipeline failed: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             awaitQuietly(pending);
-            discard(written);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw e;
         }
     }
@@ -120,11 +163,32 @@ final class ShardWriter {
         }
     }
 
-    void discard(Stored s) {
-        discard(s.written());
+    /** {@code a} plus whatever of {@code b} it lacks. */
+    private static List<Hash256> merge(List<Hash256> a, List<Hash256> b) {
+        List<Hash256> out = new ArrayList<>(a);
+        for (Hash256 h : b) {
+            if (!out.contains(h)) {
+                out.add(h);
+            }
+        }
+        return out;
     }
 
-    private void discard(List<Hash256> written) {
+    static AssetId assetId(Hash256 ledgerId) {
+        return AssetId.of(Arrays.copyOf(ledgerId.toBytes(), AssetId.LENGTH));
+    }
+
+    /** The version will never commit: removes what it wrote and releases its pins. */
+    void discard(Stored s) {
+        discard(s.written(), s.pinned());
+    }
+
+    /** The version committed: the ledger names its shards now, so the pins can go. */
+    void settled(Stored s) {
+        pins.release(s.pinned());
+    }
+
+    private void discard(List<Hash256> written, List<Hash256> pinned) {
         for (Hash256 h : written) {
             try {
                 store.delete(h);
@@ -132,6 +196,7 @@ final class ShardWriter {
                 LOG.warn("could not remove shard {} of a failed upload: {}", h.toHex(), e.getMessage());
             }
         }
+        pins.release(pinned);
     }
 
     private static ApiException storeError(NodeException e) {
@@ -152,12 +217,11 @@ final class ShardWriter {
         }
     }
 
-    /** Counts and hashes the plaintext as the encoder reads it. */
-    private static final class HashingStream extends FilterInputStream {
-        final Sha3 sha3 = new Sha3();
+    /** Counts the plaintext as the encoder reads it (the pipeline hashes it, on its own lane). */
+    private static final class CountingStream extends FilterInputStream {
         long count;
 
-        HashingStream(InputStream in) {
+        CountingStream(InputStream in) {
             super(in);
         }
 
@@ -165,7 +229,6 @@ final class ShardWriter {
         public int read() throws IOException {
             int b = super.read();
             if (b >= 0) {
-                sha3.update((byte) b);
                 count++;
             }
             return b;
@@ -175,7 +238,6 @@ final class ShardWriter {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             if (n > 0) {
-                sha3.update(b, off, n);
                 count += n;
             }
             return n;
@@ -183,7 +245,7 @@ final class ShardWriter {
 
         @Override
         public long skip(long n) throws IOException {
-            throw new IOException("skip is not supported while hashing");
+            throw new IOException("skip is not supported while counting");
         }
     }
 }

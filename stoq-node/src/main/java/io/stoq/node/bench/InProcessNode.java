@@ -55,7 +55,7 @@ public final class InProcessNode implements AutoCloseable {
         keys.put("data.dir", dir.toString());
         keys.put("api.host", "127.0.0.1");
         keys.put("api.port", "0");
-        keys.put("api.rate-limit.per-second", "1000000");
+        keys.put("api.rate-limit.per-second", "500000"); // the per-address limit (twice this) must stay <= 1,000,000
         keys.put("api.rate-limit.burst", "1000000");
         keys.put("store.min-free", "0B");
         return keys;

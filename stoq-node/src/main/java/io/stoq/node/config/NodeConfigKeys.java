@@ -94,6 +94,16 @@ public final class NodeConfigKeys {
     // ---- shard pipeline ----
     public static final ConfigKey<Integer> SHARD_PARALLELISM = ConfigKey.integer("shard.parallelism", 0, 0, 256,
             "Threads compressing, encrypting and hashing shards; 0 means one per CPU core.");
+    public static final ConfigKey<DataSize> SHARD_MEMORY_BUDGET = ConfigKey.size("shard.memory-budget", "0", DataSize.ofBytes(0), DataSize.parse("64GiB"),
+            "Bytes all uploads' in-flight shards and downloads' read-ahead may hold together; uploads wait when it is spent. 0 means an eighth of the JVM's maximum heap (at least 16MiB, at most 1GiB).");
+    public static final ConfigKey<Integer> SHARD_READ_AHEAD = ConfigKey.integer("shard.read-ahead", 4, 1, 64,
+            "Shards a download fetches, verifies, decrypts and decompresses ahead of the one being sent.");
+    public static final ConfigKey<Duration> STORE_DELETED_RETENTION = ConfigKey.duration("store.deleted-retention", "1d",
+            Duration.ZERO, Duration.ofDays(3650),
+            "How long the shards of a deleted asset are kept before the storage sweep frees them.");
+    public static final ConfigKey<Duration> STORE_SWEEP_INTERVAL = ConfigKey.duration("store.sweep-interval", "1h",
+            Duration.ofSeconds(1), Duration.ofDays(30),
+            "Time between storage sweeps, which free shards no live version, recent deletion or upload in progress needs.");
 
     // ---- ledger ----
     public static final ConfigKey<Integer> LEDGER_MAX_BLOCK_TXS = ConfigKey.integer("ledger.max-block-txs", 1000, 1, 100_000,
@@ -151,6 +161,7 @@ public final class NodeConfigKeys {
             API_UPLOAD_WORKERS,
             STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD, STORE_SMALL_SHARD_MAX,
             SHARD_PARALLELISM,
+            SHARD_MEMORY_BUDGET, SHARD_READ_AHEAD, STORE_DELETED_RETENTION, STORE_SWEEP_INTERVAL,
             LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,
             MANIFEST_BATCH_WINDOW, MANIFEST_BATCH_MAX, MANIFEST_SIGNER_THREADS,
             AUTH_TOTP_MAX_FAILURES, AUTH_TOTP_FAILURE_WINDOW, AUTH_TOTP_LOCKOUT, AUTH_TOTP_MAX_LOCKOUT,

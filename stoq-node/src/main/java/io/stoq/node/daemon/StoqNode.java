@@ -19,6 +19,7 @@ import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
 import io.stoq.node.accounts.NodeAccounts;
 import io.stoq.node.assets.NodeAssetService;
+import io.stoq.shard.codec.CodecPool;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
 import io.stoq.node.ledger.CrlFile;
@@ -69,6 +70,7 @@ public final class StoqNode implements AutoCloseable {
     private LedgerService ledgerService;
     private ManifestBatcher manifestSigner;
     private LocalShardStore shardStore;
+    private NodeAssetService assetService;
     private AdminBootstrap.Result devAdmin;
     private Thread shutdownHook;
 
@@ -151,9 +153,14 @@ public final class StoqNode implements AutoCloseable {
         // The Falcon key signed this node's manifests before they were batch-signed with SLH-DSA (schema 1).
         ManifestVerifier manifestVerifier = new ManifestVerifier(
                 List.of(keys.slhDsa().verifyingKey(), keys.falcon().verifyingKey()), MANIFEST_SIGNATURE_CACHE);
+        // One codec pool for every upload and download; closed after the API server, like the signer.
+        CodecPool codecPool = new CodecPool(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
+                memoryBudget(config.get(NodeConfigKeys.SHARD_MEMORY_BUDGET)));
+        resources.push(codecPool);
         NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), manifestSigner, manifestVerifier,
-                keys.kem(), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
+                keys.kem(), codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD),
                 new CrlFile(config.path(NodeConfigKeys.NODE_CRL)));
+        assetService = assets;
         try {
             int swept = assets.sweepOrphans();
             if (swept > 0) {
@@ -173,8 +180,53 @@ public final class StoqNode implements AutoCloseable {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot start the API on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         resources.push(server);
+        startSweeps(assets, clock);
         life.transition(LifeCycle.State.RUNNING);
         LOG.info("node {} serving on {}", identity.nodeId(), server.baseUri());
+    }
+
+    /** {@code shard.memory-budget}, 0 meaning an eighth of the maximum heap (at most 1 GiB, at least 16 MiB). */
+    static long memoryBudget(io.stoq.node.config.DataSize configured) {
+        if (configured.bytes() > 0) {
+            return Math.max(configured.bytes(), 1L << 20);
+        }
+        return Math.max(16L << 20, Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 8));
+    }
+
+    /**
+     * The periodic storage sweep ({@code store.sweep-interval}): frees shards that no live version,
+     * no asset deleted within {@code store.deleted-retention} and no upload in progress needs.
+     * Runs on a daemon thread of its own, stopped with the node.
+     */
+    private void startSweeps(NodeAssetService assets, java.time.Clock clock) {
+        java.time.Duration every = config.get(NodeConfigKeys.STORE_SWEEP_INTERVAL);
+        java.time.Duration retention = config.get(NodeConfigKeys.STORE_DELETED_RETENTION);
+        java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stoq-storage-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                var result = assets.sweep(retention, clock.instant());
+                if (result.removed() > 0) {
+                    LOG.info("storage sweep freed {} shard files ({} in use)", result.removed(), result.marked());
+                }
+            } catch (ApiException | RuntimeException e) {
+                LOG.warn("storage sweep failed: {}", e.getMessage());
+            }
+        }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        resources.push(() -> {
+            sweeper.shutdownNow();
+            if (!sweeper.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("the storage sweep did not stop within 30 s");
+            }
+        });
+    }
+
+    /** The node's asset service (tests: sweeps, counts). */
+    public NodeAssetService assets() {
+        return assetService;
     }
 
     /**

@@ -186,6 +186,11 @@ public final class LocalShardStore implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #putGrouped} keeps {@code size} bytes in the small shard store (group-committed). */
+    public boolean groupsSmall(long size) {
+        return small != null && size <= smallMax;
+    }
+
     /** Counters of the small shard store (zeros when it is off). */
     public SmallShardStore.Stats smallStats() {
         return small == null ? new SmallShardStore.Stats(0, 0, 0) : small.stats();
@@ -205,6 +210,20 @@ public final class LocalShardStore implements AutoCloseable {
      * {@link NodeErrorCode#HASH_MISMATCH}; nothing is left behind.
      */
     public PutResult put(Hash256 expected, InputStream in, long declaredSize) throws NodeException {
+        return write(expected, in, declaredSize, true);
+    }
+
+    /**
+     * Stores a shard the caller has just sealed and hashed in this process (the node's own shard
+     * pipeline, whose hash is of these very bytes): written and made durable exactly like
+     * {@link #put}, but not hashed a second time. Bytes from anywhere else (a peer, a client) go
+     * through {@link #put}, which verifies them; every read ({@link #get}) verifies again.
+     */
+    public PutResult putTrusted(Hash256 hash, byte[] bytes) throws NodeException {
+        return write(hash, new java.io.ByteArrayInputStream(bytes), bytes.length, false);
+    }
+
+    private PutResult write(Hash256 expected, InputStream in, long declaredSize, boolean verify) throws NodeException {
         if (declaredSize > maxShard.bytes()) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "shard " + expected + " is " + declaredSize
                     + " bytes, larger than store.max-shard-size " + maxShard);
@@ -214,7 +233,7 @@ public final class LocalShardStore implements AutoCloseable {
         Path temp = tmp.resolve(UUID.randomUUID() + ".part");
         try {
             long written = 0;
-            Sha3 sha3 = new Sha3();
+            Sha3 sha3 = verify ? new Sha3() : null;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 byte[] buf = new byte[BUFFER];
                 for (int n; (n = in.read(buf)) != -1; ) {
@@ -222,7 +241,9 @@ public final class LocalShardStore implements AutoCloseable {
                     if (written > maxShard.bytes()) {
                         throw new NodeException(NodeErrorCode.IO_ERROR, "shard " + expected + " exceeds store.max-shard-size " + maxShard);
                     }
-                    sha3.update(buf, 0, n);
+                    if (sha3 != null) {
+                        sha3.update(buf, 0, n);
+                    }
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                     while (bb.hasRemaining()) {
                         out.write(bb);
@@ -232,7 +253,7 @@ public final class LocalShardStore implements AutoCloseable {
                     out.force(true);
                 }
             }
-            Hash256 actual = sha3.digest();
+            Hash256 actual = sha3 == null ? expected : sha3.digest();
             if (!actual.equals(expected)) {
                 throw new NodeException(NodeErrorCode.HASH_MISMATCH,
                         "shard bytes hash to " + actual + ", not to the announced " + expected + "; nothing stored");
@@ -307,6 +328,33 @@ public final class LocalShardStore implements AutoCloseable {
             quarantine(hash, file, "hashes to " + actual);
         }
         return bytes;
+    }
+
+    /**
+     * The shard's bytes as on disk, for a reader that verifies them against {@code hash} itself
+     * (the asset reader checks length, hash and merkle proof of every shard before releasing a
+     * byte, so a second hash here would only double the work). A reader that finds a mismatch
+     * calls {@link #get} to have the file checked and quarantined.
+     */
+    public byte[] getForVerifier(Hash256 hash) throws NodeException {
+        if (small != null) {
+            byte[] kept = small.get(hash);
+            if (kept != null) {
+                return kept;
+            }
+        }
+        Path file = pathOf(hash);
+        try {
+            long size = Files.size(file);
+            if (size > maxShard.bytes()) {
+                quarantine(hash, file, "is " + size + " bytes, beyond any shard this store accepts");
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new NodeException(NodeErrorCode.NOT_FOUND, "shard " + hash + " is not stored on this node");
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read shard " + hash + ": " + e.getMessage(), e);
+        }
     }
 
     public boolean contains(Hash256 hash) {

@@ -34,6 +34,19 @@ public final class ShardSizing {
 
     /** The chunk plan for a file of {@code size} bytes (empty when unknown, e.g. a chunked upload). */
     public static ChunkPlan plan(OptionalLong size, ContentFormat format, RedundancyPolicy policy) {
+        return plan(size, format, policy, AVG_CEILING);
+    }
+
+    /**
+     * As {@link #plan(OptionalLong, ContentFormat, RedundancyPolicy)} with the average chunk size
+     * capped at {@code maxAverage} (a power of two between 64 KiB and 4 MiB): a node caps it to
+     * bound the memory each concurrent upload holds (the chunker buffers about twice
+     * {@code max = 4 x avg}).
+     */
+    public static ChunkPlan plan(OptionalLong size, ContentFormat format, RedundancyPolicy policy, int maxAverage) {
+        if (Integer.bitCount(maxAverage) != 1 || maxAverage < AVG_FLOOR || maxAverage > AVG_CEILING) {
+            throw new IllegalArgumentException("maxAverage must be a power of two in [64 KiB, 4 MiB]");
+        }
         BoundaryRule rule = format.boundaryRule();
         if (size.isPresent() && size.getAsLong() <= SMALL_FILE) {
             return new ChunkPlan(new ChunkParams(SMALL_FILE, SMALL_FILE, 4 * SMALL_FILE, 1), null, 0);
@@ -43,6 +56,7 @@ public final class ShardSizing {
         if (format == ContentFormat.MEDIA) {
             avg = clamp(avg * 2);
         }
+        avg = Math.min(avg, maxAverage);
         if (policy instanceof RedundancyPolicy.Erasure erasure) {
             avg = clamp(Math.max(avg, pow2((long) erasure.k() * AVG_FLOOR)));
         }

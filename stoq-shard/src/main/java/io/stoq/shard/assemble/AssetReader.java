@@ -48,7 +48,7 @@ public final class AssetReader {
         if (manifest.plainSize() >= 256L << 20) {
             AesGcm.warmUp();
         }
-        this.codec = new ShardCodec(manifest.assetId(), manifest.version(), assetKey, manifest.zstdLevel(), true);
+        this.codec = ShardCodec.reading(manifest.suite(), manifest.assetId(), manifest.version(), assetKey, manifest.zstdLevel());
         this.source = source;
         List<Hash256> hashes = new ArrayList<>(manifest.shards().size());
         this.offsets = new long[manifest.shards().size() + 1];

@@ -54,6 +54,9 @@ public final class ShardDirectory implements ShardSink, ShardSource {
 
     @Override
     public void accept(EncodedShard shard) throws IOException {
+        if (shard.reused()) {
+            return; // a repeat of an earlier chunk of this file: its shard file is already written
+        }
         Files.write(shardPath(shard.hash().toHex()), shard.stored());
     }
 

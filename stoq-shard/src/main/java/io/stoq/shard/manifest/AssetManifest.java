@@ -20,17 +20,38 @@ public record AssetManifest(
         int zstdLevel,
         List<ShardEntry> shards,
         Hash256 merkleRoot,
-        List<WrappedAssetKey> keys) {
+        List<WrappedAssetKey> keys,
+        int suite) {
 
     /**
      * The cipher suite every v1 manifest uses: zstd, AES-256-GCM, HKDF-SHA3-256 shard keys,
      * SHA3-256 shard hashes, RFC 6962 merkle tree over SHA3-256. A new suite gets a new code.
      */
     public static final int SUITE_V1 = 1;
+    /**
+     * Suite 2: as suite 1, but the wrapped key is the asset's lineage secret (the same for all its
+     * versions) and each shard's key derives from its chunk id, listed in the manifest, so
+     * versions share unchanged shards ({@code ShardCodec}).
+     */
+    public static final int SUITE_V2 = 2;
 
     public AssetManifest {
         shards = List.copyOf(shards);
         keys = List.copyOf(keys);
+        if (suite != SUITE_V1 && suite != SUITE_V2) {
+            throw new IllegalArgumentException("unknown cipher suite " + suite);
+        }
+        for (ShardEntry e : shards) {
+            if ((e.chunkId() != null) != (suite == SUITE_V2)) {
+                throw new IllegalArgumentException("suite " + suite + " manifests list chunk ids " + (suite == SUITE_V2 ? "for every shard" : "for none"));
+            }
+        }
+    }
+
+    /** A suite-1 manifest. */
+    public AssetManifest(AssetId assetId, long version, ContentFormat format, long plainSize, ChunkingInfo chunking,
+            int zstdLevel, List<ShardEntry> shards, Hash256 merkleRoot, List<WrappedAssetKey> keys) {
+        this(assetId, version, format, plainSize, chunking, zstdLevel, shards, merkleRoot, keys, SUITE_V1);
     }
 
     /** Plaintext offset of shard {@code index}: the sum of the lengths before it. */

@@ -31,8 +31,9 @@ import java.util.List;
  *   "STQM" | u16 schema (2, or 1 for manifests written before batch signing)
  *   asset id (16) | u64 version | u8 format | u64 plain size
  *   u32 min | u32 avg | u32 max | u8 normalization | u8 snap rule | u32 snap window
- *   u8 suite (=1) | u8 zstd level
+ *   u8 suite (1 or 2) | u8 zstd level
  *   u32 shard count | per shard: u32 plain length | u32 stored length | u8 compression | hash (32)
+ *                                | suite 2 only: chunk id (32)
  *   merkle root (32)
  *   u8 key count | per key: recipient (32) | u8 kem | u16 len | kem ciphertext | u16 len | wrapped key
  *   schema 1 only: u8 signer algorithm | u16 len | signer SPKI
@@ -86,7 +87,10 @@ public final class ManifestCodec {
             out.writeByte(c.params().normalization());
             out.writeByte(c.snapRule().code());
             out.writeInt(c.snapWindow());
-            out.writeByte(AssetManifest.SUITE_V1);
+            if (m.suite() != AssetManifest.SUITE_V1 && schema == SCHEMA_SINGLE) {
+                throw new IllegalArgumentException("schema 1 manifests have suite 1 only");
+            }
+            out.writeByte(m.suite());
             out.writeByte(m.zstdLevel());
             out.writeInt(m.shards().size());
             for (ShardEntry e : m.shards()) {
@@ -94,6 +98,9 @@ public final class ManifestCodec {
                 out.writeInt(e.storedLength());
                 out.writeByte(e.compression().code());
                 out.write(e.hash().toBytes());
+                if (m.suite() == AssetManifest.SUITE_V2) {
+                    out.write(e.chunkId().toBytes());
+                }
             }
             out.write(m.merkleRoot().toBytes());
             out.writeByte(m.keys().size());
@@ -146,7 +153,7 @@ public final class ManifestCodec {
             throw malformed("unknown manifest schema version " + schema + " (this build reads " + SCHEMA_SINGLE + " and "
                     + SCHEMA_VERSION + ")");
         }
-        AssetManifest manifest = readManifest(r);
+        AssetManifest manifest = readManifest(r, schema);
         ManifestSignature signature;
         int bodyEnd;
         if (schema == SCHEMA_SINGLE) {
@@ -161,7 +168,7 @@ public final class ManifestCodec {
         return new SignedManifest(manifest, signature, java.util.Arrays.copyOf(encoded, bodyEnd), encoded.clone());
     }
 
-    private static AssetManifest readManifest(FieldReader r) throws ShardException {
+    private static AssetManifest readManifest(FieldReader r, int schema) throws ShardException {
         AssetId assetId = AssetId.of(r.bytes("assetId", AssetId.LENGTH));
         long version = r.u64("version");
         int formatCode = r.u8("format");
@@ -190,15 +197,16 @@ public final class ManifestCodec {
             throw r.bad("chunking.snapWindow", snapWindow + " does not fit the chunk sizes and rule");
         }
         int suite = r.u8("suite");
-        if (suite != AssetManifest.SUITE_V1) {
+        if (suite != AssetManifest.SUITE_V1 && (suite != AssetManifest.SUITE_V2 || schema != SCHEMA_VERSION)) {
             throw r.bad("suite", "unknown cipher suite " + suite);
         }
+        int record = SHARD_RECORD + (suite == AssetManifest.SUITE_V2 ? Hash256.LENGTH : 0);
         int zstdLevel = r.u8("zstdLevel");
         if (zstdLevel < 1 || zstdLevel > 22) {
             throw r.bad("zstdLevel", zstdLevel + " is not a zstd level 1..22");
         }
         int count = r.u32("shardCount");
-        if (count < 0 || (long) count * SHARD_RECORD > r.remaining()) {
+        if (count < 0 || (long) count * record > r.remaining()) {
             throw r.bad("shardCount", Integer.toUnsignedString(count) + " shards cannot fit in the "
                     + r.remaining() + " bytes left (truncated or corrupt)");
         }
@@ -210,6 +218,7 @@ public final class ManifestCodec {
             int stored = r.u32(f + ".storedLength");
             int compressionCode = r.u8(f + ".compression");
             Hash256 hash = Hash256.of(r.bytes(f + ".hash", Hash256.LENGTH));
+            Hash256 chunkId = suite == AssetManifest.SUITE_V2 ? Hash256.of(r.bytes(f + ".chunkId", Hash256.LENGTH)) : null;
             Compression compression = Compression.fromCode(compressionCode);
             if (compression == null) {
                 throw r.bad(f + ".compression", "unknown code " + compressionCode);
@@ -225,7 +234,7 @@ public final class ManifestCodec {
                         + compression + " shard of " + plain + " bytes");
             }
             sum += plain;
-            shards.add(new ShardEntry(plain, stored, compression, hash));
+            shards.add(new ShardEntry(plain, stored, compression, hash, chunkId));
         }
         if (sum != plainSize) {
             throw malformed("field plainSize: " + plainSize + " but the shard lengths add up to " + sum);
@@ -248,7 +257,7 @@ public final class ManifestCodec {
             keys.add(new WrappedAssetKey(recipient, new KeyWrapper.WrappedKey(kem, ct, wrapped)));
         }
         return new AssetManifest(assetId, version, format, plainSize, new ChunkingInfo(params, rule, snapWindow), zstdLevel,
-                shards, root, keys);
+                shards, root, keys, suite);
     }
 
     private static BatchSeal readSeal(FieldReader r) throws ShardException {

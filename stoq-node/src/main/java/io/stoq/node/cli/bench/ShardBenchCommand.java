@@ -376,7 +376,7 @@ public final class ShardBenchCommand implements Callable<Integer> {
         java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long total = threads.getCurrentThreadCpuTime();
         for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null && info.getThreadName().startsWith("stoq-shard-")) {
+            if (info != null && info.getThreadName().startsWith("stoq-codec-")) {
                 total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
             }
         }

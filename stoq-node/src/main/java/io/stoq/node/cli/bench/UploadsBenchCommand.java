@@ -171,7 +171,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
     }
 
     /** One client: its own HTTP/1.1 connection (kept alive) and its own body, made unique per request. */
-    private static ClosedLoopLoad.Request upload(InProcessNode node, DataSize size, int index) {
+    static ClosedLoopLoad.Request upload(InProcessNode node, DataSize size, int index) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         URI target = node.baseUri().resolve("/v1/assets");
         byte[] data = new byte[(int) size.bytes()];
@@ -214,7 +214,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
     }
 
     /** The 1, 5 and 15 minute load averages (Linux), or "unknown". */
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
@@ -224,7 +224,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
         }
     }
 
-    private static long processCpuNanos() {
+    static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 

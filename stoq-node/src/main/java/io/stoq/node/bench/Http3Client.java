@@ -1,0 +1,151 @@
+package io.stoq.node.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http3.Http3;
+import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
+import io.netty.handler.codec.http3.Http3FrameToHttpObjectCodec;
+import io.netty.handler.codec.quic.BoringSSLContextOption;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Netty's HTTP/3 client for the node benchmark (a copy of fragmint-api's test client, which main
+ * code cannot use): one QUIC connection, one request stream per call, request bodies streamed
+ * from an InputStream gated on stream writability, response bodies streamed into an
+ * OutputStream. Trusts exactly the server's certificate.
+ */
+public final class Http3Client implements AutoCloseable {
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel udp;
+    private final QuicChannel quic;
+
+    /** A response: status, headers, and how many body bytes went to the sink. */
+    public record Result(int status, Map<String, String> headers, long bodyBytes) {}
+
+    public Http3Client(int port, X509Certificate trusted) throws Exception {
+        this(port, trusted, new String[] {"X25519MLKEM768", "X25519"});
+    }
+
+    public Http3Client(int port, X509Certificate trusted, String[] groups) throws Exception {
+        QuicSslContext ssl = QuicSslContextBuilder.forClient().trustManager(trusted)
+                .applicationProtocols(Http3.supportedApplicationProtocols())
+                .option(BoringSSLContextOption.GROUPS, groups)
+                .build();
+        io.netty.channel.ChannelHandler codec = Http3.newQuicClientCodecBuilder()
+                .sslContext(ssl)
+                .sslEngineProvider(q -> ssl.newEngine(q.alloc(), "localhost", port))
+                .maxIdleTimeout(60, TimeUnit.SECONDS)
+                .initialMaxData(64L << 20)
+                .initialMaxStreamDataBidirectionalLocal(4L << 20)
+                .initialMaxStreamDataBidirectionalRemote(4L << 20)
+                .build();
+        udp = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+                .handler(codec).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        quic = QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler())
+                .remoteAddress(new InetSocketAddress("127.0.0.1", port)).connect().get(10, TimeUnit.SECONDS);
+    }
+
+    /** The TLS key-exchange group negotiated, as BoringSSL names it (null if unknown). */
+    public QuicChannel connection() {
+        return quic;
+    }
+
+    public Result exchange(String method, String path, Map<String, String> headers, InputStream body, long length,
+            OutputStream sink) throws Exception {
+        CompletableFuture<Result> done = new CompletableFuture<>();
+        QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
+            @Override
+            protected void initChannel(QuicStreamChannel ch) {
+                ch.pipeline().addLast(new Http3FrameToHttpObjectCodec(false));
+                ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpObject>() {
+                    int status;
+                    Map<String, String> h = new java.util.HashMap<>();
+                    long n;
+
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) throws Exception {
+                        if (msg instanceof HttpResponse r) {
+                            status = r.status().code();
+                            r.headers().forEach(e -> h.put(e.getKey().toLowerCase(), e.getValue()));
+                        }
+                        if (msg instanceof HttpContent c) {
+                            int len = c.content().readableBytes();
+                            c.content().readBytes(sink, len);
+                            n += len;
+                            if (msg instanceof LastHttpContent) {
+                                done.complete(new Result(status, h, n));
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        done.completeExceptionally(new java.io.IOException("stream closed before the response ended"));
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        done.completeExceptionally(cause);
+                        ctx.close();
+                    }
+                });
+            }
+        }).get(10, TimeUnit.SECONDS);
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), path);
+        req.headers().set(HttpHeaderNames.HOST, "localhost");
+        headers.forEach(req.headers()::set);
+        if (body != null) {
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        }
+        stream.writeAndFlush(req);
+        if (body != null) {
+            byte[] buf = new byte[64 * 1024];
+            for (int r; (r = body.read(buf)) != -1; ) {
+                while (!stream.isWritable() && stream.isActive()) {
+                    Thread.sleep(0, 200_000); // a benchmark client: polling writability costs less than a handshake with the event loop
+                }
+                stream.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, r)));
+            }
+        }
+        stream.writeAndFlush(new DefaultLastHttpContent());
+        return done.get(30, TimeUnit.MINUTES);
+    }
+
+    @Override
+    public void close() {
+        quic.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        udp.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

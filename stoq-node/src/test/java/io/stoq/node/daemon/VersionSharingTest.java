@@ -1,0 +1,239 @@
+package io.stoq.node.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.node.assets.StorageSweep;
+import io.stoq.node.fault.FaultInjection;
+import io.stoq.shard.corpus.CorpusGenerator;
+import io.stoq.shard.corpus.CorpusKind;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 11, deliverable 3 on a real node: versions of one asset share the stored shards of their
+ * unchanged chunks (counted in the shard store), other assets share nothing, and the storage sweep
+ * frees only what no live version, recent deletion or upload in progress needs.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class VersionSharingTest {
+    static final long MIB = 1 << 20;
+    TestNode t;
+
+    @BeforeEach
+    void start() throws Exception {
+        t = new TestNode(Map.of("ledger.commit-timeout", "3s"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        t.close();
+    }
+
+    /** {@code size} bytes of generated {@code kind} with byte {@code flipAt} flipped (none when negative). */
+    static InputStream body(CorpusKind kind, long size, long seed, long flipAt) {
+        return new FilterInputStream(CorpusGenerator.stream(kind, size, seed)) {
+            long pos;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0 && flipAt >= pos && flipAt < pos + n) {
+                    b[off + (int) (flipAt - pos)] ^= 1;
+                }
+                pos += Math.max(n, 0);
+                return n;
+            }
+        };
+    }
+
+    static HttpRequest.BodyPublisher publisher(CorpusKind kind, long size, long seed, long flipAt) {
+        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body(kind, size, seed, flipAt)), size);
+    }
+
+    static String sha3(CorpusKind kind, long size, long seed, long flipAt) throws IOException {
+        try (InputStream in = body(kind, size, seed, flipAt)) {
+            return Sha3.hash(in).toHex();
+        }
+    }
+
+    JsonNode create(CorpusKind kind, long size, long seed) throws Exception {
+        HttpResponse<byte[]> r = t.send(t.request("/v1/assets", "alice").header("Content-Type", "application/octet-stream")
+                .POST(publisher(kind, size, seed, -1)).build());
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        return TestNode.json(r);
+    }
+
+    HttpResponse<byte[]> update(String id, CorpusKind kind, long size, long seed, long flipAt) throws Exception {
+        return t.send(t.request("/v1/assets/" + id + "/content", "alice").header("Content-Type", "application/octet-stream")
+                .PUT(publisher(kind, size, seed, flipAt)).build());
+    }
+
+    /** SHA3-256 of a downloaded version, streamed. */
+    String downloadSha3(String id, long version) throws Exception {
+        HttpResponse<InputStream> r = t.client.send(t.request("/v1/assets/" + id + "/content?version=" + version, "alice").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        try (InputStream in = r.body()) {
+            return Sha3.hash(in).toHex();
+        }
+    }
+
+    java.util.List<java.nio.file.Path> files() throws IOException {
+        java.nio.file.Path shards = t.dir.resolve("shards");
+        try (var s = java.nio.file.Files.walk(shards)) {
+            return s.filter(java.nio.file.Files::isRegularFile).filter(p -> !p.startsWith(shards.resolve("tmp"))).toList();
+        }
+    }
+
+    StorageSweep.Result sweep(Duration retention, Instant now) throws Exception {
+        return t.node.assets().sweep(retention, now);
+    }
+
+    @Test
+    void aOneByteEditOfA100MiBFileStoresAtMostThreeNewShards() throws Exception {
+        long size = 100 * MIB;
+        String id = create(CorpusKind.RANDOM, size, 1).get("id").asText();
+        long afterV1 = t.storedFiles();
+        HttpResponse<byte[]> r = update(id, CorpusKind.RANDOM, size, 1, 50 * MIB + 12345);
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        long added = t.storedFiles() - afterV1;
+        assertThat(added).as("files added by version 2: its new shards and its manifest").isBetween(2L, 4L);
+        assertThat(TestNode.json(r).get("sha3").asText()).isEqualTo(sha3(CorpusKind.RANDOM, size, 1, 50 * MIB + 12345));
+        assertThat(downloadSha3(id, 1)).isEqualTo(sha3(CorpusKind.RANDOM, size, 1, -1));
+        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.RANDOM, size, 1, 50 * MIB + 12345));
+    }
+
+    @Test
+    void theSameContentInAnotherAssetSharesNoShard() throws Exception {
+        long before = t.storedFiles();
+        create(CorpusKind.TEXT, 4 * MIB, 2);
+        long one = t.storedFiles() - before;
+        create(CorpusKind.TEXT, 4 * MIB, 2);
+        assertThat(t.storedFiles() - before).as("a second lineage stores its own shards").isEqualTo(2 * one);
+    }
+
+    @Test
+    void aDeletedAssetIsFreedAfterTheRetentionAndNothingElseIs() throws Exception {
+        long base = t.storedFiles();
+        String a = create(CorpusKind.MIXED, 12 * MIB, 3).get("id").asText();
+        assertThat(update(a, CorpusKind.MIXED, 12 * MIB, 3, 6 * MIB).statusCode()).isEqualTo(200);
+        long withA = t.storedFiles();
+        String b = create(CorpusKind.MIXED, 12 * MIB, 3).get("id").asText();
+        long withB = t.storedFiles();
+        HttpResponse<byte[]> del = t.send(t.request("/v1/assets/" + a, "alice").header("X-Stoq-TOTP", t.totp("alice"))
+                .DELETE().build());
+        assertThat(del.statusCode()).isEqualTo(204);
+
+        StorageSweep.Result kept = sweep(Duration.ofDays(1), t.clock.instant());
+        assertThat(kept.complete()).isTrue();
+        assertThat(kept.removed()).as("within the retention a deleted asset keeps its shards").isZero();
+        assertThat(t.storedFiles()).isEqualTo(withB);
+
+        StorageSweep.Result freed = sweep(Duration.ZERO, t.clock.instant().plusSeconds(1));
+        assertThat(freed.removed()).as("every file of both versions of the deleted asset").isEqualTo(withA - base);
+        assertThat(t.storedFiles()).isEqualTo(base + (withB - withA));
+        assertThat(downloadSha3(b, 1)).isEqualTo(sha3(CorpusKind.MIXED, 12 * MIB, 3, -1));
+        assertThat(sweep(Duration.ZERO, t.clock.instant().plusSeconds(2)).removed()).isZero();
+    }
+
+    @Test
+    void aSweepDuringAnUploadKeepsEveryShardTheUploadWrote() throws Exception {
+        String id = create(CorpusKind.TEXT, 8 * MIB, 4).get("id").asText();
+        long afterV1 = t.storedFiles();
+        long size = 16 * MIB;
+        CountDownLatch halfway = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        HttpRequest.BodyPublisher paused = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                () -> new FilterInputStream(body(CorpusKind.TEXT, size, 5, -1)) {
+                    long pos;
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        if (pos >= size / 2 && halfway.getCount() > 0) {
+                            halfway.countDown();
+                            try {
+                                go.await();
+                            } catch (InterruptedException e) {
+                                throw new IOException(e);
+                            }
+                        }
+                        int limit = pos < size / 2 ? (int) Math.min(len, size / 2 - pos) : len;
+                        int n = super.read(b, off, limit);
+                        pos += Math.max(n, 0);
+                        return n;
+                    }
+                }), size);
+        CompletableFuture<HttpResponse<byte[]>> upload = CompletableFuture.supplyAsync(() -> {
+            try {
+                return t.send(t.request("/v1/assets/" + id + "/content", "alice").header("Content-Type", "application/octet-stream")
+                        .PUT(paused).build());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(halfway.await(60, TimeUnit.SECONDS)).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> t.storedFiles() > afterV1 + 3);
+        java.util.List<java.nio.file.Path> during = files();
+        StorageSweep.Result r = sweep(Duration.ZERO, t.clock.instant());
+        assertThat(r.complete()).isTrue();
+        assertThat(r.removed()).as("an upload's shards are pinned until its version settles").isZero();
+        assertThat(during).allMatch(java.nio.file.Files::exists); // (the pipeline may still be adding more)
+        go.countDown();
+        HttpResponse<byte[]> done = upload.get(120, TimeUnit.SECONDS);
+        assertThat(done.statusCode()).as(new String(done.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(sweep(Duration.ZERO, t.clock.instant()).removed()).isZero();
+        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.TEXT, size, 5, -1));
+        assertThat(downloadSha3(id, 1)).isEqualTo(sha3(CorpusKind.TEXT, 8 * MIB, 4, -1));
+    }
+
+    /**
+     * A crash after version 2's shards are stored and before its tx commits: the ledger writer
+     * fails the block (the outcome stays open, so nothing is discarded), the node restarts, and the
+     * start-up sweep removes version 2's new shards while keeping every shard version 1 names,
+     * including those version 2 reused.
+     */
+    @Test
+    void aCrashBetweenStoreAndCommitLeavesEveryReferencedShard() throws Exception {
+        long size = 8 * MIB;
+        String id = create(CorpusKind.TEXT, size, 6).get("id").asText();
+        long afterV1 = t.storedFiles();
+        AtomicBoolean first = new AtomicBoolean(true);
+        HttpResponse<byte[]> r;
+        try (FaultInjection.Installed fault = FaultInjection.install(FaultInjection.LEDGER_BEFORE_COMMIT, ctx -> {
+            if (first.getAndSet(false)) {
+                throw new IllegalStateException("simulated crash before the block is written");
+            }
+        })) {
+            r = update(id, CorpusKind.TEXT, size, 6, size / 3);
+        }
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(503);
+        assertThat(t.storedFiles()).as("version 2's new shards and manifest are on disk").isGreaterThan(afterV1);
+        t.restart();
+        assertThat(t.storedFiles()).isEqualTo(afterV1);
+        JsonNode meta = TestNode.json(t.send(t.request("/v1/assets/" + id, "alice").build()));
+        assertThat(meta.get("version").asLong()).isEqualTo(1);
+        assertThat(downloadSha3(id, 1)).isEqualTo(sha3(CorpusKind.TEXT, size, 6, -1));
+        // and the lineage goes on: the next version reuses version 1's shards
+        assertThat(update(id, CorpusKind.TEXT, size, 6, size / 3).statusCode()).isEqualTo(200);
+        assertThat(t.storedFiles() - afterV1).isBetween(2L, 4L);
+        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.TEXT, size, 6, size / 3));
+    }
+}
