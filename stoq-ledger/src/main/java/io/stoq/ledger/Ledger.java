@@ -6,6 +6,7 @@ import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.block.BlockHeader;
 import io.stoq.ledger.state.LedgerState;
+import io.stoq.ledger.state.SignatureCheck;
 import io.stoq.ledger.state.StateHash;
 import io.stoq.ledger.state.StateMachine;
 import io.stoq.ledger.state.StateOverlay;
@@ -17,11 +18,18 @@ import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.verify.BlockRules;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ForkJoinPool;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +47,12 @@ public final class Ledger implements AutoCloseable {
     private BlockHeader head;
     private StateHash stateHash;
     private boolean parallelSignatures;
+    /** Writer thread only: nanoseconds spent per commit step so far (see {@link #timings}). */
+    private long blocksTimed;
+    private long waitNanos;
+    private long applyNanos;
+    private long signNanos;
+    private long storeNanos;
 
     private Ledger(LedgerStore store) throws LedgerException {
         this.store = store;
@@ -80,6 +94,26 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the writer's time went, summed over every block committed through this instance:
+     * waiting for (and helping with) the block's signature checks, applying it (validation, state
+     * machine, state root), signing its header, and the synced write. For {@code stoq bench
+     * ledger}; read it from the writer thread.
+     */
+    public record Timings(long blocks, Duration signatureChecks, Duration apply, Duration headerSignature,
+            Duration syncedWrite) {
+        /** This minus {@code earlier}: the steps of the blocks committed in between. */
+        public Timings since(Timings earlier) {
+            return new Timings(blocks - earlier.blocks, signatureChecks.minus(earlier.signatureChecks), apply.minus(earlier.apply),
+                    headerSignature.minus(earlier.headerSignature), syncedWrite.minus(earlier.syncedWrite));
+        }
+    }
+
+    public Timings timings() {
+        return new Timings(blocksTimed, Duration.ofNanos(waitNanos), Duration.ofNanos(applyNanos),
+                Duration.ofNanos(signNanos), Duration.ofNanos(storeNanos));
+    }
+
     /** Creates block 0 with one GENESIS tx signed (nonce 1) and proposed by {@code admin}. */
     public CommitResult genesis(SigningKey admin, String network, List<byte[]> adminSpkis, byte[] rootCertDer, Instant time)
             throws LedgerException {
@@ -107,13 +141,26 @@ public final class Ledger implements AutoCloseable {
      */
     public CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
         checkSize(txs);
-        return commitChecked(txs, StateMachine.checkSignatures(networkFor(txs), txs, parallelSignatures), time, proposer);
+        long t0 = System.nanoTime();
+        boolean[] checked = StateMachine.checkSignatures(networkFor(txs), txs, parallelSignatures);
+        waitNanos += System.nanoTime() - t0;
+        return commitChecked(txs, checked, time, proposer);
     }
 
     /**
-     * Commits {@code batches} in order, one block each, as {@link #commit} would, but pipelined:
-     * while batch i is applied and fsynced on this thread, the signatures of batch i+1 are checked
-     * on the fork-join pool. The outcome is identical to committing them one by one.
+     * Commits {@code batches} in order, one block each, as {@link #commit} would, but pipelined in
+     * three stages that run at the same time:
+     * <pre>
+     *   verifier threads:  signatures of the next {@value #LOOKAHEAD} batches ({@link SignatureCheck})
+     *   this thread:       apply batch i over the committed state plus the blocks not yet written,
+     *                      sign its header (it needs block i-1's hash, known once i-1 is signed)
+     *   block writer:      the synced write of block i-1, i-2, ... in order
+     * </pre>
+     * so a block's fsync no longer holds up the next block's state machine, and the verifier
+     * threads keep both cores busy while either waits. This thread checks signatures too when it
+     * would otherwise wait. The blocks, state roots and results are identical to committing the
+     * batches one by one (DeterminismTest); the call returns after every block is durable, and a
+     * failed write stops it: blocks before the failure are committed, none after.
      */
     public List<CommitResult> commitAll(List<List<Transaction>> batches, Supplier<Instant> time, SigningKey proposer)
             throws LedgerException {
@@ -126,17 +173,139 @@ public final class Ledger implements AutoCloseable {
         }
         // Every batch is for the network of the first one (a leading genesis founds it).
         NetworkId id = networkFor(batches.get(0));
-        CompletableFuture<boolean[]> next = verifyAsync(id, batches.get(0));
-        for (int i = 0; i < batches.size(); i++) {
-            boolean[] checked = next.join();
-            next = i + 1 < batches.size() ? verifyAsync(id, batches.get(i + 1)) : null;
-            results.add(commitChecked(batches.get(i), checked, time.get(), proposer));
+        if (id == null) {
+            throw new LedgerException(LedgerErrorCode.CONFLICT, "the ledger has no genesis yet: block 0 must hold the GENESIS tx");
         }
-        return results;
+        ArrayDeque<SignatureCheck> checks = new ArrayDeque<>();
+        int started = 0;
+        PendingState pending = new PendingState(store);
+        ArrayDeque<Writing> writes = new ArrayDeque<>();
+        ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stoq-ledger-block-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicBoolean failed = new AtomicBoolean();
+        BlockHeader prev = head;
+        StateHash prevHash = stateHash;
+        try {
+            for (int i = 0; i < batches.size(); i++) {
+                while (started < batches.size() && started <= i + LOOKAHEAD) {
+                    checks.add(SignatureCheck.start(id, batches.get(started++), parallelSignatures));
+                }
+                long t0 = System.nanoTime();
+                boolean[] checked = checks.poll().await(); // this thread helps with whatever is left of it
+                waitNanos += System.nanoTime() - t0;
+                Prepared p = prepare(batches.get(i), checked, time.get(), proposer, id, pending, prev, prevHash);
+                pending.add(p.outcome().writes().writes());
+                writes.add(new Writing(p, writer.submit(() -> {
+                    if (failed.get()) {
+                        throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "an earlier block of the batch failed to commit");
+                    }
+                    long w0 = System.nanoTime();
+                    try {
+                        write(p);
+                    } catch (LedgerException | RuntimeException e) {
+                        failed.set(true);
+                        throw e;
+                    }
+                    pending.written();
+                    return System.nanoTime() - w0;
+                })));
+                results.add(p.result());
+                prev = p.block().header();
+                prevHash = p.outcome().stateHash();
+                while (writes.size() > LOOKAHEAD || (!writes.isEmpty() && writes.peek().done().isDone())) {
+                    settle(writes.poll(), id);
+                }
+            }
+            while (!writes.isEmpty()) {
+                settle(writes.poll(), id);
+            }
+            return results;
+        } finally {
+            // Left here only when something failed: the head must still follow every block that
+            // was written, and no write may still run when this returns.
+            boolean settling = true;
+            for (Writing w : writes) {
+                if (settling) {
+                    try {
+                        settle(w, id);
+                        continue;
+                    } catch (LedgerException e) {
+                        settling = false; // the first failure is what the caller sees
+                    }
+                }
+                try {
+                    w.done().get();
+                } catch (ExecutionException | InterruptedException e) {
+                    // refused after the earlier failure
+                }
+            }
+            writer.shutdown();
+        }
     }
 
-    private CompletableFuture<boolean[]> verifyAsync(NetworkId id, List<Transaction> batch) {
-        return CompletableFuture.supplyAsync(() -> StateMachine.checkSignatures(id, batch, parallelSignatures), ForkJoinPool.commonPool());
+    /** How many batches ahead signatures are checked and blocks may wait for their write. */
+    private static final int LOOKAHEAD = 4;
+
+    /** A block handed to the block writer, and its write (which returns the nanoseconds it took). */
+    private record Writing(Prepared block, Future<Long> done) {}
+
+    /** Waits for one block's synced write; once it is durable the block becomes this ledger's head. */
+    private void settle(Writing w, NetworkId id) throws LedgerException {
+        CommitResult written = w.block().result();
+        try {
+            storeNanos += w.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "interrupted while block " + written.header().height() + " was written");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof LedgerException l) {
+                throw l;
+            }
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot commit block " + written.header().height() + ": "
+                    + e.getCause(), e.getCause());
+        }
+        blocksTimed++;
+        head = written.header();
+        stateHash = w.block().outcome().stateHash();
+        network = id;
+    }
+
+    /**
+     * The committed state seen through the writes of blocks that were applied but are not written
+     * yet, newest first: what the next block applies over while earlier ones are being fsynced. A
+     * block's writes leave the view only after they are in the store, so a read sees each key's
+     * latest value either here or there. Read by the applying thread; the writer drops the oldest.
+     */
+    private static final class PendingState implements StateView {
+        private final StateView committed;
+        private final ConcurrentLinkedDeque<Map<byte[], byte[]>> blocks = new ConcurrentLinkedDeque<>();
+
+        PendingState(StateView committed) {
+            this.committed = committed;
+        }
+
+        void add(Map<byte[], byte[]> writes) {
+            blocks.addFirst(writes);
+        }
+
+        /** The oldest pending block is in the store now. */
+        void written() {
+            blocks.pollLast();
+        }
+
+        @Override
+        public byte[] get(byte[] key) throws LedgerException {
+            for (Map<byte[], byte[]> writes : blocks) {
+                if (writes.containsKey(key)) {
+                    byte[] v = writes.get(key);
+                    return v == null ? null : v.clone();
+                }
+            }
+            return committed.get(key);
+        }
     }
 
     /** The network {@code txs} are signed for: this ledger's, or before genesis the one a leading GENESIS tx founds. */
@@ -153,32 +322,55 @@ public final class Ledger implements AutoCloseable {
 
     private CommitResult commitChecked(List<Transaction> txs, boolean[] signatureOk, Instant time, SigningKey proposer)
             throws LedgerException {
-        long height = head == null ? 0 : head.height() + 1;
         NetworkId id = networkFor(txs);
         if (id == null) {
             throw new LedgerException(LedgerErrorCode.CONFLICT, "the ledger has no genesis yet: block 0 must hold the GENESIS tx");
         }
-        Instant t = head != null && time.isBefore(head.time()) ? head.time() : time;
-        StateMachine.Outcome outcome = StateMachine.apply(store, stateHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
+        Prepared p = prepare(txs, signatureOk, time, proposer, id, store, head, stateHash);
+        long t0 = System.nanoTime();
+        write(p);
+        storeNanos += System.nanoTime() - t0;
+        blocksTimed++;
+        head = p.block().header();
+        stateHash = p.outcome().stateHash();
+        network = id;
+        return p.result();
+    }
+
+    /** A block applied and signed, not yet written. */
+    private record Prepared(Block block, StateMachine.Outcome outcome, CommitResult result) {}
+
+    /** Applies {@code txs} over {@code base} (the state after {@code prev}) and signs the block's header. */
+    private Prepared prepare(List<Transaction> txs, boolean[] signatureOk, Instant time, SigningKey proposer, NetworkId id,
+            StateView base, BlockHeader prev, StateHash prevHash) throws LedgerException {
+        long height = prev == null ? 0 : prev.height() + 1;
+        Instant t = prev != null && time.isBefore(prev.time()) ? prev.time() : time;
+        long t0 = System.nanoTime();
+        StateMachine.Outcome outcome = StateMachine.apply(base, prevHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
                 signatureOk, parallelSignatures);
+        long t1 = System.nanoTime();
         BlockHeader header;
         try {
-            header = BlockHeader.sign(id, height, head == null ? BlockHeader.NO_PREVIOUS : head.hash(), Block.txRoot(outcome.accepted()),
+            header = BlockHeader.sign(id, height, prev == null ? BlockHeader.NO_PREVIOUS : prev.hash(), Block.txRoot(outcome.accepted()),
                     outcome.stateRoot(), t, outcome.accepted().size(), proposer);
         } catch (CryptoException e) {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign block " + height + ": " + e.getMessage(), e);
         }
+        long t2 = System.nanoTime();
         Block block = new Block(header, outcome.accepted());
         try {
-            BlockRules.checkProposerOnly(block, store);
+            BlockRules.checkProposerOnly(block, base);
         } catch (LedgerException e) {
             throw new LedgerException(LedgerErrorCode.CONFLICT, "cannot propose: " + e.getMessage());
         }
-        store.commit(block, outcome.writes().writes(), outcome.stateHash());
-        head = header;
-        stateHash = outcome.stateHash();
-        network = id;
-        return new CommitResult(block, outcome.rejected());
+        applyNanos += t1 - t0;
+        signNanos += t2 - t1;
+        return new Prepared(block, outcome, new CommitResult(block, outcome.rejected()));
+    }
+
+    /** The block's one synced WriteBatch: txs, state writes, index entries, head. */
+    private void write(Prepared p) throws LedgerException {
+        store.commit(p.block(), p.outcome().writes().writes(), p.outcome().stateHash());
     }
 
     /** Checks a block made elsewhere against this ledger's head and state, then commits it. */

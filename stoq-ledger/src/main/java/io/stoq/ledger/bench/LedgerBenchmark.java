@@ -57,11 +57,26 @@ public final class LedgerBenchmark {
 
     /** What to run. */
     public record Config(Path dir, int txsPerRound, List<Integer> blockSizes, SignatureAlgorithm accountAlgorithm, int accounts,
-            boolean parallelSignatures, boolean pipelined) {}
+            boolean parallelSignatures, boolean pipelined, int warmupTxs) {}
 
     /** One block size's measurement; rates are txs per second. */
     public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
-            Duration baselineTime, double baselineTxsPerSecond, double ratio, double verifyOnlyTxsPerSecond) {}
+            Duration baselineTime, double baselineTxsPerSecond, double ratio, double verifyOnlyTxsPerSecond, Ledger.Timings steps,
+            Duration ledgerCpu, Duration verifyCpu) {
+        /**
+         * Process CPU time per tx of the verification alone over that of the ledger: what the
+         * verify ratio would be with every core busy all along. On a machine shared with other
+         * work the wall-clock rates follow the neighbours' load; CPU time per tx barely does.
+         */
+        public double cpuRatio() {
+            return (double) verifyCpu.toNanos() / ledgerCpu.toNanos();
+        }
+
+        /** Committed txs/s over signature verification alone on the same cores, same run: the ledger's target figure. */
+        public double verifyRatio() {
+            return ledgerTxsPerSecond / verifyOnlyTxsPerSecond;
+        }
+    }
 
     /** Everything measured, plus where the ledger ended. */
     public record Report(List<Round> rounds, long height, Hash256 stateRoot, Path rootCertificate) {}
@@ -141,15 +156,20 @@ public final class LedgerBenchmark {
                 setup.add(Transaction.sign(ledger.network(), admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
             }
             requireAllAccepted(ledger.commit(setup, clock.instant(), admin));
+            if (config.warmupTxs() > 0) {
+                // Untimed: the JIT compiles the commit and verify paths here, not in the first timed round
+                // (one run's C2 thread used 8 s of CPU, most of it while the ledger was timed).
+                log.accept("warm-up: " + config.warmupTxs() + " txs in blocks of 100 (untimed, not reported)");
+                round(ledger, node.falcon(), 100, config.warmupTxs());
+            }
             for (int blockSize : config.blockSizes()) {
-                rounds.add(round(ledger, node.falcon(), blockSize));
+                rounds.add(round(ledger, node.falcon(), blockSize, config.txsPerRound()));
             }
             return new Report(List.copyOf(rounds), ledger.height(), ledger.stateRoot(), dir.resolve(ROOT_PEM));
         }
     }
 
-    private Round round(Ledger ledger, SigningKey proposer, int blockSize) throws LedgerException, IOException {
-        int n = config.txsPerRound();
+    private Round round(Ledger ledger, SigningKey proposer, int blockSize, int n) throws LedgerException, IOException {
         List<TxBody> bodies = new ArrayList<>(n);
         List<Member> signers = new ArrayList<>(n);
         List<Long> nonces = new ArrayList<>(n);
@@ -187,6 +207,8 @@ public final class LedgerBenchmark {
             batches.add(all.subList(from, Math.min(n, from + blockSize)));
         }
         int blocks = batches.size();
+        Ledger.Timings stepsBefore = ledger.timings();
+        long cpuStart = processCpuNanos();
         long start = System.nanoTime();
         if (config.pipelined()) {
             for (Ledger.CommitResult r : ledger.commitAll(batches, clock::instant, proposer)) {
@@ -198,14 +220,18 @@ public final class LedgerBenchmark {
             }
         }
         Duration ledgerTime = Duration.ofNanos(System.nanoTime() - start);
+        Duration ledgerCpu = Duration.ofNanos(processCpuNanos() - cpuStart);
+        Ledger.Timings steps = ledger.timings().since(stepsBefore);
 
         log.accept("block size " + blockSize + ": raw RocksDB synced WriteBatch baseline (timed)");
         Duration baseline = RawRocksBaseline.measure(config.dir().toAbsolutePath().getParent(), all, blockSize);
         log.accept("block size " + blockSize + ": signature verification alone, for reference, after the ledger so the JIT is warm (timed)");
+        long verifyCpuStart = processCpuNanos();
         long verifyStart = System.nanoTime();
         IntStream verifyRange = IntStream.range(0, n);
         long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid(ledger.network())).count();
         Duration verifyTime = Duration.ofNanos(System.nanoTime() - verifyStart);
+        Duration verifyCpu = Duration.ofNanos(processCpuNanos() - verifyCpuStart);
         if (valid != n) {
             throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark produced " + (n - valid) + " txs with bad signatures");
         }
@@ -213,7 +239,7 @@ public final class LedgerBenchmark {
         double ledgerRate = n / seconds(ledgerTime);
         double baselineRate = n / seconds(baseline);
         return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate,
-                n / seconds(verifyTime));
+                n / seconds(verifyTime), steps, ledgerCpu, verifyCpu);
     }
 
     private static void requireAllAccepted(Ledger.CommitResult result) throws LedgerException {
@@ -228,6 +254,12 @@ public final class LedgerBenchmark {
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new CryptoException(io.stoq.crypto.CryptoErrorCode.PROVIDER_FAILURE, "cannot encode certificate", e);
         }
+    }
+
+    /** CPU time of this process so far (all threads), or 0 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private static double seconds(Duration d) {

@@ -21,7 +21,6 @@ import io.stoq.ledger.validate.TxValidator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * The deterministic state machine: applies an ordered batch of txs to a state view and returns the
@@ -81,13 +80,7 @@ public final class StateMachine {
      * current one applies.
      */
     public static boolean[] checkSignatures(NetworkId network, List<Transaction> txs, boolean parallel) {
-        boolean[] signatureOk = new boolean[txs.size()];
-        IntStream indexes = IntStream.range(0, txs.size());
-        (parallel ? indexes.parallel() : indexes).forEach(i -> {
-            signatureOk[i] = txs.get(i).signatureValid(network);
-            txs.get(i).leafHash(); // warm the cache for the block's merkle root on the same pass
-        });
-        return signatureOk;
+        return SignatureCheck.start(network, txs, parallel).await();
     }
 
     /** As {@link #apply(StateView, StateHash, BlockContext, List, boolean)} with signatures already checked. */
@@ -97,7 +90,7 @@ public final class StateMachine {
             throw new IllegalArgumentException("one signature result per tx");
         }
         boolean parallelSignatures = parallel;
-        StateOverlay block = new StateOverlay(base);
+        StateOverlay block = StateOverlay.caching(base);
         List<Transaction> accepted = new ArrayList<>(txs.size());
         List<Rejection> rejected = new ArrayList<>();
         for (int i = 0; i < txs.size(); i++) {
@@ -119,7 +112,7 @@ public final class StateMachine {
         StateHash after = before.copy();
         List<StateHash.Change> changes = new ArrayList<>(block.writes().size());
         for (Map.Entry<byte[], byte[]> w : block.writes().entrySet()) {
-            changes.add(new StateHash.Change(w.getKey(), base.get(w.getKey()), w.getValue()));
+            changes.add(new StateHash.Change(w.getKey(), block.baseValue(w.getKey()), w.getValue()));
         }
         after.updateAll(changes, parallelSignatures);
         return new Outcome(List.copyOf(accepted), List.copyOf(rejected), block, after);

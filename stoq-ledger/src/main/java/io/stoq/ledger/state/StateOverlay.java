@@ -16,11 +16,31 @@ import java.util.TreeMap;
  * <p>Not thread-safe: owned by the thread applying a block.
  */
 public final class StateOverlay implements StateView {
+    /** Marks a key known to be absent from the base in {@link #baseReads}. */
+    private static final byte[] ABSENT = new byte[0];
+
     private final StateView base;
     private final NavigableMap<byte[], byte[]> writes = new TreeMap<>(Arrays::compareUnsigned);
+    /** Base values read so far (a block's overlay only; null otherwise): each key is read from the store once. */
+    private final NavigableMap<byte[], byte[]> baseReads;
 
     public StateOverlay(StateView base) {
+        this(base, false);
+    }
+
+    private StateOverlay(StateView base, boolean cacheBaseReads) {
         this.base = base;
+        this.baseReads = cacheBaseReads ? new TreeMap<>(Arrays::compareUnsigned) : null;
+    }
+
+    /**
+     * An overlay that remembers what it read from {@code base}: the block's overlay, whose txs
+     * read the same few keys (genesis, signer, nonce, asset) again and again, and whose state-hash
+     * update needs the base value of every key it wrote. Only for a base that does not change
+     * while the overlay lives (the committed store while one writer applies a block).
+     */
+    public static StateOverlay caching(StateView base) {
+        return new StateOverlay(base, true);
     }
 
     @Override
@@ -29,7 +49,25 @@ public final class StateOverlay implements StateView {
             byte[] v = writes.get(key);
             return v == null ? null : v.clone();
         }
-        return base.get(key);
+        if (baseReads == null) {
+            return base.get(key);
+        }
+        byte[] v = baseValue(key);
+        return v == null ? null : v.clone();
+    }
+
+    /** The base's value of {@code key} (null when absent), whatever this overlay wrote over it. Not a copy. */
+    public byte[] baseValue(byte[] key) throws LedgerException {
+        if (baseReads == null) {
+            return base.get(key);
+        }
+        byte[] v = baseReads.get(key);
+        if (v == null) {
+            v = base.get(key);
+            baseReads.put(key.clone(), v == null ? ABSENT : v);
+            return v;
+        }
+        return v == ABSENT ? null : v;
     }
 
     public void put(byte[] key, byte[] value) {

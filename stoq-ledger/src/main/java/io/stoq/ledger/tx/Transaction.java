@@ -111,7 +111,13 @@ public final class Transaction {
 
     /** The bytes the signature covers on {@code network}: domain tag, network id, every field before the signature. */
     public byte[] signingPayload(NetworkId network) {
-        return payload(network, unsigned(nonce, algorithm, signerSpki, body));
+        // The encoding is the unsigned fields, then bytes(signature): its prefix is what was signed.
+        int unsignedLength = encoded.length - 4 - signature.length;
+        byte[] out = new byte[DOMAIN.length + 32 + unsignedLength];
+        System.arraycopy(DOMAIN, 0, out, 0, DOMAIN.length);
+        System.arraycopy(network.toBytes(), 0, out, DOMAIN.length, 32);
+        System.arraycopy(encoded, 0, out, DOMAIN.length + 32, unsignedLength);
+        return out;
     }
 
     /**
@@ -124,7 +130,7 @@ public final class Transaction {
             return false;
         }
         try {
-            VerifyingKey key = VerifyingKey.fromSpki(signerSpki);
+            VerifyingKey key = SignerKeys.of(signer, signerSpki);
             return key.algorithm() == algorithm && key.verify(signingPayload(network), signature);
         } catch (CryptoException e) {
             return false;

@@ -112,16 +112,20 @@ public final class NodeAssetService implements AssetService {
         String id = lid.toHex();
         ShardWriter.Stored s = writer.write(body, lid, 1, content.declaredLength(), AssetEncoder.Lineage.fresh());
         TxBody tx;
+        AssetMeta meta;
         try {
-            AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
+            meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
                     content.name());
             tx = new TxBody.AssetCreate(lid, ledgerName(content.name()), s.merkleRoot(), meta.encode(), 1, AssetPolicy.ANY_HOLDER);
         } catch (RuntimeException e) {
             writer.discard(s);
             throw e;
         }
-        commitOrDiscard(owner, tx, s);
-        return metadata(caller, id, OptionalLong.empty());
+        Committed c = commitOrDiscard(owner, tx, s);
+        // The answer is what this call just committed (version 1, the caller's key as owner): no
+        // need to read it back through the ledger's indexes.
+        return new AssetMetadata(id, 1, meta.size(), meta.sha3(), s.merkleRoot().toHex(), index.name(owner.verifyingKey().fingerprint()),
+                meta.contentType(), meta.name(), c.time(), c.time());
     }
 
     /** One asset as one caller sees it, read once per request. */
@@ -396,9 +400,10 @@ public final class NodeAssetService implements AssetService {
      * write failed) keeps them: a version that commits later must find its shards, and the
      * start-up orphan sweep removes them if it never does.
      */
-    private void commitOrDiscard(SigningKey signer, TxBody tx, ShardWriter.Stored s) throws ApiException {
-        ledger.commit(signer, List.of(), tx, () -> writer.discard(s));
+    private Committed commitOrDiscard(SigningKey signer, TxBody tx, ShardWriter.Stored s) throws ApiException {
+        Committed c = ledger.commit(signer, List.of(), tx, () -> writer.discard(s));
         writer.settled(s); // (an outcome still open keeps the pins: a sweep must not free a version that may yet commit)
+        return c;
     }
 
     private SigningKey key(String account) throws ApiException {

@@ -83,6 +83,10 @@ final class ShardWriter {
         List<Hash256> written = new ArrayList<>();
         List<Hash256> pinned = new ArrayList<>();
         ShardWrites writes = new ShardWrites(store);
+        // Small shards join the store's next synced group instead of an fsync each (SmallShardStore):
+        // they, and the manifest, are awaited before this returns, so before any acknowledgement.
+        List<Hash256> grouped = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<LocalShardStore.PendingPut> pending = java.util.Collections.synchronizedList(new ArrayList<>());
         try (ShardEncoder encoder = new ShardEncoder(pool)) {
             AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kemKey), MAX_AVERAGE_CHUNK);
             AssetEncoder.Encoded encoded = assets.encode(in, new AssetEncoder.Request(assetId, version, declared,
@@ -91,13 +95,22 @@ final class ShardWriter {
                         pinned.add(shard.hash());
                         if (!shard.reused()) {
                             try {
-                                writes.submit(shard.hash(), shard.stored());
+                                if (store.groupsSmall(shard.stored().length)) {
+                                    LocalShardStore.PendingPut p = store.putGrouped(shard.hash(), shard.stored());
+                                    if (!p.alreadyPresent()) {
+                                        grouped.add(shard.hash());
+                                    }
+                                    pending.add(p);
+                                } else {
+                                    writes.submit(shard.hash(), shard.stored());
+                                }
                             } catch (NodeException e) {
                                 throw new StoreFailure(e);
                             }
                         }
                     }, true);
             written.addAll(writes.finish());
+            written.addAll(grouped);
             if (in.read() != -1) {
                 throw new IllegalStateException("the shard pipeline stopped before the end of the body");
             }
@@ -110,23 +123,43 @@ final class ShardWriter {
             Hash256 manifestHash = Sha3.hash(bytes);
             pins.pin(manifestHash);
             pinned.add(manifestHash);
-            if (!store.putTrusted(manifestHash, bytes).alreadyPresent()) {
+            LocalShardStore.PendingPut m = store.groupsSmall(bytes.length) ? store.putGrouped(manifestHash, bytes)
+                    : new LocalShardStore.PendingPut(manifestHash, store.putTrusted(manifestHash, bytes).alreadyPresent(),
+                            java.util.concurrent.CompletableFuture.completedFuture(null));
+            if (!m.alreadyPresent()) {
                 written.add(manifestHash);
+            }
+            pending.add(m);
+            for (LocalShardStore.PendingPut p : pending) {
+                p.await();
             }
             return new Stored(manifestHash, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(), written,
                     pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes());
         } catch (StoreFailure e) {
-            discard(merge(written, writes.abort()), pinned);
+            awaitQuietly(pending);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw storeError(e.failure);
         } catch (NodeException e) {
-            discard(merge(written, writes.abort()), pinned);
+            awaitQuietly(pending);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw storeError(e);
         } catch (ShardException e) {
-            discard(merge(written, writes.abort()), pinned);
+            awaitQuietly(pending);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw new ApiException(ApiError.INTERNAL, "the shard pipeline failed: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            discard(merge(written, writes.abort()), pinned);
+            awaitQuietly(pending);
+            discard(merge(merge(written, grouped), writes.abort()), pinned);
             throw e;
+        }
+    }
+
+    /** Lets grouped puts settle before what they wrote is discarded, so no write lands after its delete. */
+    private static void awaitQuietly(List<LocalShardStore.PendingPut> pending) {
+        synchronized (pending) {
+            for (LocalShardStore.PendingPut p : pending) {
+                p.durable().handle((ok, failure) -> null).join();
+            }
         }
     }
 

@@ -91,6 +91,10 @@ public final class NodeConfigKeys {
             "Free space kept in reserve on the data disk; a shard write that would eat into it is refused cleanly.");
     public static final ConfigKey<DataSize> STORE_MAX_SHARD = ConfigKey.size("store.max-shard-size", "64MiB", DataSize.ofKiB(4), DataSize.ofGiB(1),
             "Largest single shard the store accepts (shards are read whole to verify before serving).");
+    public static final ConfigKey<DataSize> STORE_SMALL_SHARD_MAX = ConfigKey.size("store.small-shard-max", "64KiB", DataSize.ofBytes(0),
+            DataSize.ofMiB(1),
+            "Shards and manifests up to this size are kept in RocksDB (shards/small), made durable by one fsync per group of "
+                    + "concurrent uploads instead of one per file; 0 keeps every shard as a file.");
 
     // ---- shard pipeline ----
     public static final ConfigKey<Integer> SHARD_PARALLELISM = ConfigKey.integer("shard.parallelism", 0, 0, 256,
@@ -109,9 +113,10 @@ public final class NodeConfigKeys {
     // ---- ledger ----
     public static final ConfigKey<Integer> LEDGER_MAX_BLOCK_TXS = ConfigKey.integer("ledger.max-block-txs", 1000, 1, 100_000,
             "Most transactions committed in one block (one synced RocksDB write batch).");
-    public static final ConfigKey<Duration> LEDGER_BLOCK_INTERVAL = ConfigKey.duration("ledger.block-interval", "50ms",
+    public static final ConfigKey<Duration> LEDGER_BLOCK_INTERVAL = ConfigKey.duration("ledger.block-interval", "5ms",
             Duration.ofMillis(1), Duration.ofSeconds(10),
-            "Longest a transaction waits for more to group-commit with before its block is cut.");
+            "Longest a transaction waits for more to group-commit with before its block is cut. Under load blocks grow by "
+                    + "themselves: whatever queued while the previous block was written goes into the next one at once.");
     public static final ConfigKey<Duration> LEDGER_COMMIT_TIMEOUT = ConfigKey.duration("ledger.commit-timeout", "2m",
             Duration.ofMillis(100), Duration.ofHours(1),
             "Longest a write waits for its block. If the writer has not taken it by then it is withdrawn (never committed "
@@ -218,7 +223,7 @@ public final class NodeConfigKeys {
             API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_IP, API_MAX_STREAMS, API_MAX_HEADER_SIZE, API_HEADER_TIMEOUT,
             API_WRITE_STALL_TIMEOUT, API_UPLOAD_MIN_RATE, API_UPLOAD_MIN_RATE_WINDOW, API_IDLE_TIMEOUT, API_WORKERS,
             API_UPLOAD_WORKERS,
-            STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD,
+            STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD, STORE_SMALL_SHARD_MAX,
             SHARD_PARALLELISM,
             SHARD_MEMORY_BUDGET, SHARD_READ_AHEAD, STORE_DELETED_RETENTION, STORE_SWEEP_INTERVAL,
             LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,

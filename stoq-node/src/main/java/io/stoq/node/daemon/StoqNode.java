@@ -71,6 +71,7 @@ public final class StoqNode implements AutoCloseable {
     private ApiServer server;
     private LedgerService ledgerService;
     private ManifestBatcher manifestSigner;
+    private LocalShardStore shardStore;
     private NodeAssetService assetService;
     private AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
@@ -126,7 +127,10 @@ public final class StoqNode implements AutoCloseable {
         warm.start();
 
         LocalShardStore store = LocalShardStore.open(data.resolve("shards"), config.get(NodeConfigKeys.STORE_FSYNC),
-                config.get(NodeConfigKeys.STORE_MIN_FREE), config.get(NodeConfigKeys.STORE_MAX_SHARD));
+                config.get(NodeConfigKeys.STORE_MIN_FREE), config.get(NodeConfigKeys.STORE_MAX_SHARD),
+                config.get(NodeConfigKeys.STORE_SMALL_SHARD_MAX));
+        resources.push(store); // closed last: after the API and the ledger stopped using it
+        shardStore = store;
         accounts = NodeAccounts.open(data, clock, new NodeAccounts.AuditSettings(
                 config.get(NodeConfigKeys.AUDIT_RETENTION), config.get(NodeConfigKeys.AUDIT_MAX_SOURCES)));
         resources.push(accounts);
@@ -384,6 +388,16 @@ public final class StoqNode implements AutoCloseable {
 
     public NodeAccounts accounts() {
         return accounts;
+    }
+
+    /** The node's shard store (for its counters). */
+    public LocalShardStore shardStore() {
+        return shardStore;
+    }
+
+    /** Height of the ledger's last committed block (for benchmarks' block counts). */
+    public long ledgerHeight() {
+        return ledgerService.ledger().height();
     }
 
     /** The node's ledger service (package-private: tests fund accounts through it). */

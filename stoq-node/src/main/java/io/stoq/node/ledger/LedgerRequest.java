@@ -29,11 +29,13 @@ final class LedgerRequest {
     final List<SigningKey> mustExist;
     final TxBody body;
     final CompletableFuture<Committed> done = new CompletableFuture<>();
+    /** {@link System#nanoTime} when it was queued: its block is cut at the latest block-interval later. */
+    final long queuedAt = System.nanoTime();
     private final AtomicInteger state = new AtomicInteger(QUEUED);
     private final AtomicReference<Runnable> ifNeverCommitted;
     int retries;
 
-LedgerRequest(SigningKey signer, List<SigningKey> mustExist, TxBody body, Runnable ifNeverCommitted) {
+    LedgerRequest(SigningKey signer, List<SigningKey> mustExist, TxBody body, Runnable ifNeverCommitted) {
         this.signer = signer;
         this.mustExist = mustExist;
         this.body = body;

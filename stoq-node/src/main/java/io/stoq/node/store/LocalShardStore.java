@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -43,11 +45,17 @@ import org.slf4j.LoggerFactory;
  * {@code quarantine/} for repair. A write that would eat into the configured free-space reserve is
  * refused before anything is written.
  *
+ * <p>Small shards and manifests (up to {@code store.small-shard-max}) written through
+ * {@link #putGrouped} go into a {@link SmallShardStore} under {@code shards/small/} instead: RocksDB,
+ * one synced write per group of concurrent puts. Every read, delete and scan here covers both.
+ *
  * <p>Thread-safe: concurrent puts of the same shard race benignly (same bytes, same name).
  */
-public final class LocalShardStore {
+public final class LocalShardStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalShardStore.class);
     private static final int BUFFER = 64 * 1024;
+    /** Bytes of small puts that may wait for the group committer before puts block. */
+    private static final long SMALL_QUEUE_BYTES = 64L << 20;
 
     private final Path root;
     private final Path tmp;
@@ -56,22 +64,40 @@ public final class LocalShardStore {
     private final DataSize minFree;
     private final DataSize maxShard;
     private final AtomicLong quarantined = new AtomicLong();
+    /** Null when small shards are files like the others ({@code store.small-shard-max} 0). */
+    private final SmallShardStore small;
+    private final long smallMax;
+    /** Grouped puts not yet durable, by hash: a second put of the same bytes waits for the first. */
+    private final ConcurrentHashMap<Hash256, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
-    private LocalShardStore(Path root, boolean fsync, DataSize minFree, DataSize maxShard) {
+    private LocalShardStore(Path root, boolean fsync, DataSize minFree, DataSize maxShard, SmallShardStore small, long smallMax) {
         this.root = root;
         this.tmp = root.resolve("tmp");
         this.quarantine = root.resolve("quarantine");
         this.fsync = fsync;
         this.minFree = minFree;
         this.maxShard = maxShard;
+        this.small = small;
+        this.smallMax = smallMax;
     }
 
     /** What {@link #put} did. */
     public record PutResult(Hash256 hash, long size, boolean alreadyPresent) {}
 
-    /** Opens (creating if needed) a store under {@code root} and clears interrupted writes. */
+    /** Opens (creating if needed) a store under {@code root} and clears interrupted writes; every shard is a file. */
     public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard) throws NodeException {
-        LocalShardStore store = new LocalShardStore(root, fsync, minFree, maxShard);
+        return open(root, fsync, minFree, maxShard, DataSize.ofBytes(0));
+    }
+
+    /**
+     * As {@link #open(Path, boolean, DataSize, DataSize)}; shards and manifests of at most
+     * {@code smallMax} bytes given to {@link #putGrouped} are kept in the group-committed
+     * {@link SmallShardStore} under {@code root/small} (none when {@code smallMax} is 0).
+     */
+    public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard, DataSize smallMax)
+            throws NodeException {
+        SmallShardStore small = smallMax.bytes() > 0 ? SmallShardStore.open(root.resolve("small"), fsync, SMALL_QUEUE_BYTES) : null;
+        LocalShardStore store = new LocalShardStore(root, fsync, minFree, maxShard, small, smallMax.bytes());
         try {
             SecureFiles.createDirectoriesDurably(store.tmp);
             SecureFiles.createDirectoriesDurably(store.quarantine);
@@ -86,9 +112,96 @@ public final class LocalShardStore {
                 LOG.info("removed {} interrupted shard write(s) from {}", stale, store.tmp);
             }
         } catch (IOException e) {
+            store.close();
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open shard store " + root + ": " + e.getMessage(), e);
         }
         return store;
+    }
+
+    /**
+     * A put handed to {@link #putGrouped}: {@code alreadyPresent} is known at once (the bytes were
+     * stored before, or another put of them is in flight, so they are not this caller's to
+     * discard); {@code durable} completes when they are on disk, or fails with the
+     * {@link NodeException} that stopped them.
+     */
+    public record PendingPut(Hash256 hash, boolean alreadyPresent, CompletableFuture<Void> durable) {
+        /** Waits for {@link #durable}; rethrows its failure. */
+        public void await() throws NodeException {
+            await(durable);
+        }
+
+        static void await(CompletableFuture<Void> f) throws NodeException {
+            try {
+                f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof NodeException n) {
+                    throw new NodeException(n.code(), n.getMessage(), n);
+                }
+                throw new NodeException(NodeErrorCode.IO_ERROR, "the shard write failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    /**
+     * Stores {@code bytes} under {@code expected} (their SHA3-256, checked here) without waiting
+     * for the disk when they are small: they join the next group of the {@link SmallShardStore}
+     * and the caller waits on {@link PendingPut#durable} (or {@link PendingPut#await}) before it
+     * acknowledges anything that needs them. Larger bytes are stored as by {@link #put} before
+     * this returns. Refused like {@link #put}: hash mismatch, over the size limit, out of space.
+     */
+    public PendingPut putGrouped(Hash256 expected, byte[] bytes) throws NodeException {
+        if (small == null || bytes.length > smallMax) {
+            PutResult r = put(expected, bytes);
+            return new PendingPut(expected, r.alreadyPresent(), CompletableFuture.completedFuture(null));
+        }
+        Hash256 actual = Sha3.hash(bytes);
+        if (!actual.equals(expected)) {
+            throw new NodeException(NodeErrorCode.HASH_MISMATCH,
+                    "shard bytes hash to " + actual + ", not to the announced " + expected + "; nothing stored");
+        }
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> other = inFlight.putIfAbsent(expected, mine);
+        if (other != null) {
+            return new PendingPut(expected, true, other);
+        }
+        try {
+            if (small.contains(expected) || Files.isRegularFile(pathOf(expected))) {
+                mine.complete(null);
+                return new PendingPut(expected, true, mine);
+            }
+            requireSpace(bytes.length);
+            small.put(expected, bytes).whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    mine.complete(null);
+                } else {
+                    mine.completeExceptionally(failure);
+                }
+            });
+            return new PendingPut(expected, false, mine);
+        } catch (NodeException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            mine.whenComplete((ok, failure) -> inFlight.remove(expected, mine));
+        }
+    }
+
+    /** Whether {@link #putGrouped} keeps {@code size} bytes in the small shard store (group-committed). */
+    public boolean groupsSmall(long size) {
+        return small != null && size <= smallMax;
+    }
+
+    /** Counters of the small shard store (zeros when it is off). */
+    public SmallShardStore.Stats smallStats() {
+        return small == null ? new SmallShardStore.Stats(0, 0, 0) : small.stats();
+    }
+
+    /** Closes the small shard store (after writing its queued groups); file shards need nothing. */
+    @Override
+    public void close() {
+        if (small != null) {
+            small.close();
+        }
     }
 
     /**
@@ -187,6 +300,16 @@ public final class LocalShardStore {
      * another replica, and the repair loop re-replicates.
      */
     public byte[] get(Hash256 hash) throws NodeException {
+        if (small != null) {
+            byte[] kept = small.get(hash);
+            if (kept != null) {
+                Hash256 actual = Sha3.hash(kept);
+                if (!actual.equals(hash)) {
+                    quarantineSmall(hash, kept, "hashes to " + actual);
+                }
+                return kept;
+            }
+        }
         Path file = pathOf(hash);
         byte[] bytes;
         try {
@@ -214,6 +337,12 @@ public final class LocalShardStore {
      * calls {@link #get} to have the file checked and quarantined.
      */
     public byte[] getForVerifier(Hash256 hash) throws NodeException {
+        if (small != null) {
+            byte[] kept = small.get(hash);
+            if (kept != null) {
+                return kept;
+            }
+        }
         Path file = pathOf(hash);
         try {
             long size = Files.size(file);
@@ -229,6 +358,15 @@ public final class LocalShardStore {
     }
 
     public boolean contains(Hash256 hash) {
+        if (small != null) {
+            try {
+                if (small.contains(hash)) {
+                    return true;
+                }
+            } catch (NodeException e) {
+                LOG.warn("cannot look up shard {}: {}", hash, e.getMessage());
+            }
+        }
         return Files.isRegularFile(pathOf(hash));
     }
 
@@ -245,6 +383,9 @@ public final class LocalShardStore {
 
     /** Removes a shard; true if it was there. */
     public boolean delete(Hash256 hash) throws NodeException {
+        if (small != null && small.delete(hash)) {
+            return true;
+        }
         try {
             return Files.deleteIfExists(pathOf(hash));
         } catch (IOException e) {
@@ -254,6 +395,9 @@ public final class LocalShardStore {
 
     /** Calls {@code action} with the hash of every stored shard (for audits and repair scans). */
     public void forEach(Consumer<Hash256> action) throws NodeException {
+        if (small != null) {
+            small.forEach(action);
+        }
         try (var level1 = Files.newDirectoryStream(root, "[0-9a-f][0-9a-f]")) {
             for (Path a : level1) {
                 try (var level2 = Files.newDirectoryStream(a, "[0-9a-f][0-9a-f]")) {
@@ -293,6 +437,20 @@ public final class LocalShardStore {
         }
         quarantined.incrementAndGet();
         LOG.warn("shard {} is corrupt on disk ({}); moved to {}", hash, why, target);
+        throw new NodeException(NodeErrorCode.CORRUPT_DATA, "shard " + hash + " is corrupt on disk (" + why + "); quarantined");
+    }
+
+    /** As {@link #quarantine} for a small shard: its bytes go to a quarantine file, its record away. */
+    private void quarantineSmall(Hash256 hash, byte[] bytes, String why) throws NodeException {
+        Path target = quarantine.resolve(hash.toHex() + "." + System.currentTimeMillis());
+        try {
+            Files.write(target, bytes, StandardOpenOption.CREATE_NEW);
+            small.delete(hash);
+        } catch (IOException | NodeException e) {
+            LOG.error("small shard {} is corrupt and could not be quarantined: {}", hash, e.getMessage());
+        }
+        quarantined.incrementAndGet();
+        LOG.warn("small shard {} is corrupt ({}); moved to {}", hash, why, target);
         throw new NodeException(NodeErrorCode.CORRUPT_DATA, "shard " + hash + " is corrupt on disk (" + why + "); quarantined");
     }
 

@@ -2,6 +2,8 @@ package io.stoq.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.stoq.ledger.store.LedgerStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +23,19 @@ class LedgerCliTest {
 
     @Test
     void benchLeavesALedgerThatVerifiesAndProves() throws Exception {
-        CliRun bench = CliRun.of("bench", "ledger", "--data", p("bl"), "--txs", "40", "--block-size", "1,20", "--accounts", "3", "--json");
+        CliRun bench = CliRun.of("bench", "ledger", "--data", p("bl"), "--txs", "40", "--block-size", "1,20", "--accounts", "3", "--warmup-txs", "0", "--json");
         assertThat(bench.exitCode()).as(bench.err()).isZero();
         assertThat(bench.json().get("rounds")).hasSize(2);
         assertThat(bench.json().get("rounds").get(0).get("ledgerTxsPerSecond").asDouble()).isPositive();
         assertThat(bench.json().get("rounds").get(0).get("blocks").asInt()).isEqualTo(40);
+        JsonNode round = bench.json().get("rounds").get(1);
+        assertThat(round.get("verifyRatio").asDouble())
+                .isCloseTo(round.get("ledgerTxsPerSecond").asDouble() / round.get("verifyOnlyTxsPerSecond").asDouble(),
+                        org.assertj.core.data.Offset.offset(1e-9));
+        // where the committer's time went, per step, for the round's 2 blocks
+        assertThat(round.get("committerSteps").get("headerSignatureMillis").asDouble()).isPositive();
+        assertThat(round.get("committerSteps").get("syncedWriteMillis").asDouble()).isPositive();
+        assertThat(round.get("committerSteps").get("applyMillis").asDouble()).isPositive();
 
         CliRun verify = CliRun.of("ledger", "verify", p("bl"));
         assertThat(verify.exitCode()).as(verify.err()).isZero();

@@ -24,7 +24,7 @@ class LedgerRecoverCliTest {
 
     private Path benchLedger(String name) throws Exception {
         Path dir = tmp.resolve(name);
-        CliRun bench = CliRun.of("bench", "ledger", "--data", dir.toString(), "--txs", "30", "--block-size", "1", "--accounts", "3");
+        CliRun bench = CliRun.of("bench", "ledger", "--data", dir.toString(), "--txs", "30", "--block-size", "1", "--accounts", "3", "--warmup-txs", "0");
         assertThat(bench.exitCode()).as(bench.err()).isZero();
         return dir; // genesis, setup and 30 one-tx blocks: heights 0..31, all in one log
     }

@@ -28,6 +28,11 @@ class UploadsBenchCliTest {
         // Every upload measured was sealed; the ones in flight at the start may add a few.
         assertThat(r.path("manifestsSealed").asLong()).isBetween(r.path("uploads").asLong() - 3, r.path("uploads").asLong() + 3);
         assertThat(r.path("manifestSignatures").asLong()).isBetween(1L, r.path("manifestsSealed").asLong());
+        // 1 KiB uploads keep their shard and manifest in the small shard store: two group-committed puts each
+        long puts = r.path("smallShardPuts").asLong();
+        assertThat(puts).isBetween(2 * r.path("uploads").asLong() - 6, 2 * r.path("uploads").asLong() + 6);
+        assertThat(r.path("smallShardSyncedWrites").asLong()).isBetween(1L, puts);
+        assertThat(r.path("ledgerBlocks").asLong()).isPositive();
     }
 
     @Test

@@ -25,7 +25,7 @@ class NodeConfigTest {
         assertThat(config.entries()).hasSize(NodeConfigKeys.ALL.size());
         assertThat(config.get(NodeConfigKeys.API_PORT)).isEqualTo(8080);
         assertThat(config.get(NodeConfigKeys.API_MAX_BODY)).isEqualTo(DataSize.parse("1TiB"));
-        assertThat(config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL)).isEqualTo(Duration.ofMillis(50));
+        assertThat(config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL)).isEqualTo(Duration.ofMillis(5));
         assertThat(config.path(NodeConfigKeys.NODE_CERTIFICATE)).isEqualTo(Path.of("data", "node", "node.crt.pem"));
         assertThat(config.entries()).allSatisfy(e -> assertThat(e.source()).isEqualTo(NodeConfig.Source.DEFAULT));
     }

@@ -120,4 +120,20 @@ class DamagedDataTest {
             assertRefused(t, "node-db/" + log.getFileName(), "audit changes written after that record cannot be proven intact");
         }
     }
+
+    @Test
+    void aFlippedByteInTheSmallShardStoresLogStopsTheNode() throws Exception {
+        try (TestNode t = new TestNode()) {
+            upload(t, 3); // 1.4 KiB each: shard and manifest in the small shard store
+            t.node.close();
+            Path db = t.dir.resolve("shards/small");
+            Path log = WalFiles.onlyLog(db);
+            List<List<WalFiles.Rec>> records = WalFiles.logicalRecords(log);
+            assertThat(records.size()).as("one synced group per upload at least").isGreaterThanOrEqualTo(3);
+            WalFiles.Rec first = records.get(0).get(0);
+            WalFiles.flip(log, first.payloadStart() + first.length() / 2);
+
+            assertRefused(t, "shards/small/" + log.getFileName(), "small shards and manifests written after it cannot be proven intact");
+        }
+    }
 }

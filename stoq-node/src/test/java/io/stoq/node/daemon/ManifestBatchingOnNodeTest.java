@@ -15,8 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +28,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +55,7 @@ class ManifestBatchingOnNodeTest {
     @Test
     void thirtyTwoConcurrentUploadsShareFewSignaturesAndEveryManifestVerifies() throws Exception {
         int n = 32;
-        Set<Path> before = manifestFiles();
+        Set<Hash256> before = manifestHashes();
         ExecutorService pool = Executors.newFixedThreadPool(n);
         Map<String, byte[]> uploaded = new HashMap<>();
         try {
@@ -89,9 +86,9 @@ class ManifestBatchingOnNodeTest {
 
         // The new manifests, as anyone with a copy of the node's store would see them.
         List<SignedManifest> manifests = new ArrayList<>();
-        for (Path f : manifestFiles()) {
-            if (!before.contains(f)) {
-                manifests.add(SignedManifest.decode(Files.readAllBytes(f)));
+        for (Hash256 h : manifestHashes()) {
+            if (!before.contains(h)) {
+                manifests.add(SignedManifest.decode(t.node.shardStore().get(h)));
             }
         }
         assertThat(manifests).hasSize(n);
@@ -118,16 +115,15 @@ class ManifestBatchingOnNodeTest {
         }
     }
 
-    /** Files in the shard store that hold a manifest. */
-    static Set<Path> manifestFiles() throws Exception {
-        Path shards = t.dir.resolve("shards");
-        Set<Path> out = new HashSet<>();
-        try (Stream<Path> files = Files.walk(shards)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.startsWith(shards.resolve("tmp"))).toList()) {
-                byte[] bytes = Files.readAllBytes(f);
-                if (bytes.length > 4 && Arrays.equals(Arrays.copyOf(bytes, 4), "STQM".getBytes(StandardCharsets.US_ASCII))) {
-                    out.add(f);
-                }
+    /** Shard store entries (files or small records) that hold a manifest. */
+    static Set<Hash256> manifestHashes() throws Exception {
+        Set<Hash256> all = new HashSet<>();
+        t.node.shardStore().forEach(all::add);
+        Set<Hash256> out = new HashSet<>();
+        for (Hash256 h : all) {
+            byte[] bytes = t.node.shardStore().get(h);
+            if (bytes.length > 4 && Arrays.equals(Arrays.copyOf(bytes, 4), "STQM".getBytes(StandardCharsets.US_ASCII))) {
+                out.add(h);
             }
         }
         return out;

@@ -102,12 +102,11 @@ final class TestNode implements AutoCloseable {
         return JSON.readTree(r.body());
     }
 
-    /** Files in the shard store (shards and manifests), temp files excluded. */
-    long storedFiles() throws IOException {
-        Path shards = dir.resolve("shards");
-        try (Stream<Path> s = Files.walk(shards)) {
-            return s.filter(Files::isRegularFile).filter(p -> !p.startsWith(shards.resolve("tmp"))).count();
-        }
+    /** Shards and manifests in the shard store: files, and the small ones kept in its RocksDB. */
+    long storedFiles() throws Exception {
+        java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+        node.shardStore().forEach(h -> n.incrementAndGet());
+        return n.get();
     }
 
     @Override

@@ -64,14 +64,18 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     @Option(names = "--sequential-verify", description = "Verify tx signatures on the committing thread only (default: in parallel on all cores).")
     boolean sequentialVerify;
 
+    @Option(names = "--warmup-txs", paramLabel = "N", defaultValue = "2000",
+            description = "Txs committed untimed first, in blocks of 100, so the JIT has compiled the paths (default: ${DEFAULT-VALUE}; 0: none).")
+    int warmupTxs;
+
     @Option(names = "--no-pipeline", description = "Commit block by block; by default the next block's signatures are checked while one commits.")
     boolean noPipeline;
 
     @Override
     public Integer call() throws LedgerException, CryptoException {
         SignatureAlgorithm algorithm = SignatureAlgorithm.fromId(alg);
-        if (txs < 1 || txs > 1_000_000 || accounts < 2 || accounts > 1000) {
-            throw new LedgerException(LedgerErrorCode.MALFORMED, "--txs must be 1..1000000 and --accounts 2..1000");
+        if (txs < 1 || txs > 1_000_000 || accounts < 2 || accounts > 1000 || warmupTxs < 0 || warmupTxs > 1_000_000) {
+            throw new LedgerException(LedgerErrorCode.MALFORMED, "--txs must be 1..1000000, --warmup-txs 0..1000000 and --accounts 2..1000");
         }
         for (int size : blockSizes) {
             if (size < 1 || size > 10_000) {
@@ -80,7 +84,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         LedgerBenchmark.Report report = LedgerBenchmark.run(
-                new LedgerBenchmark.Config(data, txs, blockSizes, algorithm, accounts, !sequentialVerify, !noPipeline),
+                new LedgerBenchmark.Config(data, txs, blockSizes, algorithm, accounts, !sequentialVerify, !noPipeline, warmupTxs),
                 line -> {
                     if (!common.json) {
                         out.println("  " + line);
@@ -101,6 +105,16 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 row.put("baselineTxsPerSecond", r.baselineTxsPerSecond());
                 row.put("ratio", r.ratio());
                 row.put("verifyOnlyTxsPerSecond", r.verifyOnlyTxsPerSecond());
+                row.put("verifyRatio", r.verifyRatio());
+                row.put("ledgerCpuMicrosPerTx", r.ledgerCpu().toNanos() / 1e3 / r.txs());
+                row.put("verifyCpuMicrosPerTx", r.verifyCpu().toNanos() / 1e3 / r.txs());
+                row.put("cpuRatio", r.cpuRatio());
+                Map<String, Object> steps = new LinkedHashMap<>();
+                steps.put("signatureChecksMillis", r.steps().signatureChecks().toNanos() / 1e6);
+                steps.put("applyMillis", r.steps().apply().toNanos() / 1e6);
+                steps.put("headerSignatureMillis", r.steps().headerSignature().toNanos() / 1e6);
+                steps.put("syncedWriteMillis", r.steps().syncedWrite().toNanos() / 1e6);
+                row.put("committerSteps", steps);
                 rows.add(row);
             }
             Map<String, Object> json = new LinkedHashMap<>();
@@ -119,13 +133,28 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         out.printf("stoq bench ledger: %s accounts (%d), %s signature verify, %s, sync on, %d cores, Java %s%n", algorithm.id(), accounts,
                 sequentialVerify ? "sequential" : "parallel", noPipeline ? "block by block" : "pipelined",
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
-        out.printf("%10s %8s %8s %10s %13s %18s %8s %16s%n", "block size", "txs", "blocks", "ledger s", "ledger txs/s",
-                "raw RocksDB txs/s", "ratio", "verify-only tx/s");
+        out.printf("%10s %8s %8s %10s %13s %18s %8s %16s %10s%n", "block size", "txs", "blocks", "ledger s", "ledger txs/s",
+                "raw RocksDB txs/s", "ratio", "verify-only tx/s", "vs verify");
         for (LedgerBenchmark.Round r : report.rounds()) {
-            out.printf("%10d %8d %8d %10.3f %13.1f %18.1f %8.4f %16.1f%n", r.blockSize(), r.txs(), r.blocks(),
-                    r.ledgerTime().toNanos() / 1e9, r.ledgerTxsPerSecond(), r.baselineTxsPerSecond(), r.ratio(), r.verifyOnlyTxsPerSecond());
+            out.printf("%10d %8d %8d %10.3f %13.1f %18.1f %8.4f %16.1f %10.3f%n", r.blockSize(), r.txs(), r.blocks(),
+                    r.ledgerTime().toNanos() / 1e9, r.ledgerTxsPerSecond(), r.baselineTxsPerSecond(), r.ratio(), r.verifyOnlyTxsPerSecond(),
+                    r.verifyRatio());
         }
         out.println("ratio = ledger txs/s / raw RocksDB txs/s (same tx bytes, same batch size, synced WriteBatch, same run)");
+        out.println("vs verify = ledger txs/s / signature verification alone on the same cores (same txs, same run)");
+        out.println("CPU time per tx (process, all threads): ledger | verification alone | verification / ledger");
+        for (LedgerBenchmark.Round r : report.rounds()) {
+            out.printf("%10d %8.1f us | %8.1f us | %8.3f%n", r.blockSize(), r.ledgerCpu().toNanos() / 1e3 / r.txs(),
+                    r.verifyCpu().toNanos() / 1e3 / r.txs(), r.cpuRatio());
+        }
+        out.println("committer thread, ms per block: waiting for/helping with signature checks | apply (validation, state, state root)"
+                + " | header signature | synced write");
+        for (LedgerBenchmark.Round r : report.rounds()) {
+            long b = Math.max(1, r.steps().blocks());
+            out.printf("%10d %8.2f | %8.2f | %8.2f | %8.2f%n", r.blockSize(), r.steps().signatureChecks().toNanos() / 1e6 / b,
+                    r.steps().apply().toNanos() / 1e6 / b, r.steps().headerSignature().toNanos() / 1e6 / b,
+                    r.steps().syncedWrite().toNanos() / 1e6 / b);
+        }
         out.printf("ledger left in %s: height %d, state root %s; check it with: stoq ledger verify %s%n", data, report.height(),
                 report.stateRoot().toHex(), data);
         out.flush();

@@ -7,6 +7,7 @@ import io.stoq.node.bench.InProcessNode;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import io.stoq.node.config.DataSize;
+import io.stoq.node.store.SmallShardStore;
 import io.stoq.shard.manifest.ManifestBatcher;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -104,9 +105,15 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             String loadBefore = loadAverage();
             long cpuBefore = processCpuNanos();
             ManifestBatcher.Stats sealedBefore = node.node().manifestBatches();
+            SmallShardStore.Stats smallBefore = node.node().shardStore().smallStats();
+            long heightBefore = node.node().ledgerHeight();
             ClosedLoopLoad.Result r = ClosedLoopLoad.run(clients, seconds(seconds), i -> upload(node, body, i));
             long cpuNanos = processCpuNanos() - cpuBefore;
             ManifestBatcher.Stats sealedAfter = node.node().manifestBatches();
+            SmallShardStore.Stats smallAfter = node.node().shardStore().smallStats();
+            long blocks = node.node().ledgerHeight() - heightBefore;
+            long smallPuts = smallAfter.puts() - smallBefore.puts();
+            long smallGroups = smallAfter.groups() - smallBefore.groups();
             double busyCores = (double) cpuNanos / r.elapsed().toNanos();
             double cpuMillisPerUpload = r.requests() == 0 ? 0 : cpuNanos / 1e6 / r.requests();
             long manifests = sealedAfter.manifests() - sealedBefore.manifests();
@@ -131,6 +138,9 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 json.put("cpuMillisPerUpload", cpuMillisPerUpload);
                 json.put("manifestsSealed", manifests);
                 json.put("manifestSignatures", signatures);
+                json.put("smallShardPuts", smallPuts);
+                json.put("smallShardSyncedWrites", smallGroups);
+                json.put("ledgerBlocks", blocks);
                 json.put("loadAverageBefore", loadBefore);
                 json.put("loadAverageAfter", loadAfter);
                 json.put("nodeSettings", node.settings());
@@ -146,6 +156,9 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                         cpuMillisPerUpload);
                 out.printf("manifests   %d sealed by %d SLH-DSA signatures (%.1f per signature)%n", manifests, signatures,
                         signatures == 0 ? 0.0 : (double) manifests / signatures);
+                out.printf("small store %d shards and manifests in %d synced writes (%.1f per fsync)%n", smallPuts, smallGroups,
+                        smallGroups == 0 ? 0.0 : (double) smallPuts / smallGroups);
+                out.printf("ledger      %d blocks (%.1f uploads per block)%n", blocks, blocks == 0 ? 0.0 : (double) r.requests() / blocks);
                 out.printf("load average after:  %s%n", loadAfter);
                 out.flush();
             }
