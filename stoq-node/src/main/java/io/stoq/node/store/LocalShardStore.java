@@ -372,6 +372,12 @@ public final class LocalShardStore implements AutoCloseable {
 
     /** The stored size of the shard in bytes, or empty when this node does not hold it (not verified: {@link #get} is). */
     public java.util.OptionalLong size(Hash256 hash) throws NodeException {
+        if (small != null) {
+            byte[] kept = small.get(hash);
+            if (kept != null) {
+                return java.util.OptionalLong.of(kept.length);
+            }
+        }
         try {
             return java.util.OptionalLong.of(Files.size(pathOf(hash)));
         } catch (NoSuchFileException e) {

@@ -29,7 +29,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.OptionalLong;
-import io.stoq.node.config.DataSize;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.store.LocalShardStore;
 import java.io.ByteArrayInputStream;
@@ -174,11 +173,15 @@ class PeerNetworkOnNodesTest {
         byte[] shard = new byte[3 * 1024 * 1024 + 17];
         new Random(12).nextBytes(shard);
         Hash256 id = Sha3.hash(shard);
-        LocalShardStore aStore = LocalShardStore.open(dir.resolve("node-a").resolve("shards"), true, DataSize.ofBytes(0),
-                DataSize.ofMiB(64));
+        LocalShardStore aStore = a.shardStore();
         aStore.put(id, shard);
         PeerConnection toA = b.peers().connect(a.peers().localAddress());
         assertThat(b.peers().fetch(toA, id)).isEqualTo(shard);
+        // and a small one, which A keeps in its group-committed small-shard store rather than a file
+        byte[] small = new byte[2000];
+        new Random(14).nextBytes(small);
+        aStore.putGrouped(Sha3.hash(small), small).await();
+        assertThat(b.peers().fetch(toA, Sha3.hash(small))).isEqualTo(small);
         await().atMost(Duration.ofSeconds(5)).until(() -> listed(b).get("node-a").get("throughputBytesPerSecond").asLong() > 0);
 
         // A shard from elsewhere is verified on receipt: bytes that do not hash to their id are refused, nothing is kept.
