@@ -1,5 +1,6 @@
 package io.stoq.fragmint;
 
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stoq.crypto.hash.Sha3;
@@ -218,13 +219,13 @@ class ApiThroughputBench {
             long h3Peak;
             long h3Live;
             int h3Gcs;
-            try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate())) {
+            try (Http3Client h3 = new Http3Client(t.server.http3Port(), t.server.certificate())) {
                 heapPeakReset();
                 live.reset();
                 ByteArrayOutputStream created = new ByteArrayOutputStream();
                 t0 = System.nanoTime();
                 try (InputStream in = Files.newInputStream(src)) {
-                    Http3TestClient.Result r = h3.exchange("POST", "/v1/assets", Map.of("authorization",
+                    Http3Client.Result r = h3.exchange("POST", "/v1/assets", Map.of("authorization",
                             "Bearer " + t.keys.get("alice"), "content-type", "application/octet-stream"), in, size, created);
                     assertThat(r.status()).as(created.toString()).isEqualTo(201);
                 }
@@ -236,7 +237,7 @@ class ApiThroughputBench {
                 assertThat(m3.sha3()).isEqualTo(base.sha3());
                 Sha3Sink s3 = new Sha3Sink();
                 t0 = System.nanoTime();
-                Http3TestClient.Result r = h3.exchange("GET", "/v1/assets/" + m3.id() + "/content",
+                Http3Client.Result r = h3.exchange("GET", "/v1/assets/" + m3.id() + "/content",
                         Map.of("authorization", "Bearer " + t.keys.get("alice")), null, 0, s3);
                 h3DownN = System.nanoTime() - t0;
                 assertThat(r.status()).isEqualTo(200);
@@ -253,9 +254,9 @@ class ApiThroughputBench {
                 h1Sampled = ls.peak.get();
             }
             long h3Sampled;
-            try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate());
+            try (Http3Client h3 = new Http3Client(t.server.http3Port(), t.server.certificate());
                     LiveSampler ls = new LiveSampler(); InputStream in = Files.newInputStream(src)) {
-                Http3TestClient.Result r = h3.exchange("POST", "/v1/assets", Map.of("authorization",
+                Http3Client.Result r = h3.exchange("POST", "/v1/assets", Map.of("authorization",
                         "Bearer " + t.keys.get("alice")), in, size, new ByteArrayOutputStream());
                 assertThat(r.status()).isEqualTo(201);
                 ls.close();

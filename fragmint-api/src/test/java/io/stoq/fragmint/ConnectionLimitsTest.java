@@ -1,5 +1,6 @@
 package io.stoq.fragmint;
 
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -79,7 +80,7 @@ class ConnectionLimitsTest {
     void totalCapCountsTcpAndQuicTogether() throws Exception {
         try (TestServer t = server(2, 100, true)) {
             List<RawHttp> held = open(t, 1);
-            try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate())) {
+            try (Http3Client h3 = new Http3Client(t.server.http3Port(), t.server.certificate())) {
                 assertThat(h3.exchange("GET", "/healthz", Map.of(), null, 0, new ByteArrayOutputStream()).status())
                         .isEqualTo(200);
                 try (RawHttp refused = new RawHttp(t.server.port())) {
@@ -87,7 +88,7 @@ class ConnectionLimitsTest {
                     assertThat(refused.closedWithoutAnswer()).as("third connection over TCP").isTrue();
                 }
                 assertThatThrownBy(() -> {
-                    try (Http3TestClient third = new Http3TestClient(t.server.http3Port(), t.server.certificate())) {
+                    try (Http3Client third = new Http3Client(t.server.http3Port(), t.server.certificate())) {
                         third.exchange("GET", "/healthz", Map.of(), null, 0, new ByteArrayOutputStream());
                     }
                 }).as("third connection over QUIC").isInstanceOf(Exception.class);

@@ -1,5 +1,6 @@
 package io.stoq.fragmint;
 
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,12 +20,12 @@ import org.junit.jupiter.api.Test;
 /** The same routes over HTTP/3 (QUIC) with Netty's HTTP/3 client, compared with HTTP/1.1. */
 class Http3Test {
     static TestServer t;
-    static Http3TestClient h3;
+    static Http3Client h3;
 
     @BeforeAll
     static void start() throws Exception {
         t = new TestServer();
-        h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate());
+        h3 = new Http3Client(t.server.http3Port(), t.server.certificate());
     }
 
     @AfterAll
@@ -40,7 +41,7 @@ class Http3Test {
     @Test
     void hybridPostQuantumKeyExchangeIsOffered() throws Exception {
         // A client that accepts only X25519MLKEM768 can complete the handshake only if the server offers it.
-        try (Http3TestClient pqOnly = new Http3TestClient(t.server.http3Port(), t.server.certificate(),
+        try (Http3Client pqOnly = new Http3Client(t.server.http3Port(), t.server.certificate(),
                 new String[] {"X25519MLKEM768"})) {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             assertThat(pqOnly.exchange("GET", "/healthz", Map.of(), null, 0, body).status()).isEqualTo(200);
@@ -50,7 +51,7 @@ class Http3Test {
     @Test
     void abandonedUploadLeavesNothing() throws Exception {
         int before = t.node.assets.assetCount();
-        h3.abandonUpload("/v1/assets", auth("alice"), SecureRandoms.bytes(300_000), 1_000_000);
+        Http3Abandon.abandonUpload(h3, "/v1/assets", auth("alice"), SecureRandoms.bytes(300_000), 1_000_000);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(t.node.accounts.auditRecords()).anySatisfy(r -> {
                     assertThat(r.operation()).isEqualTo("createAsset");
@@ -74,7 +75,7 @@ class Http3Test {
         for (int size : new int[] {0, 1, 1_000_003, 9 * 1024 * 1024}) {
             byte[] data = SecureRandoms.bytes(size);
             ByteArrayOutputStream created = new ByteArrayOutputStream();
-            Http3TestClient.Result up = h3.exchange("POST", "/v1/assets", auth("alice"),
+            Http3Client.Result up = h3.exchange("POST", "/v1/assets", auth("alice"),
                     new ByteArrayInputStream(data), size, created);
             assertThat(up.status()).as(created.toString()).isEqualTo(201);
             JsonNode m = Json.MAPPER.readTree(created.toByteArray());
@@ -84,7 +85,7 @@ class Http3Test {
             String id = m.get("id").asText();
 
             ByteArrayOutputStream viaH3 = new ByteArrayOutputStream();
-            Http3TestClient.Result down = h3.exchange("GET", "/v1/assets/" + id + "/content", auth("alice"), null, 0, viaH3);
+            Http3Client.Result down = h3.exchange("GET", "/v1/assets/" + id + "/content", auth("alice"), null, 0, viaH3);
             assertThat(down.status()).isEqualTo(200);
             assertThat(viaH3.toByteArray()).isEqualTo(data);
             byte[] viaH1 = t.send(t.request("/v1/assets/" + id + "/content", "alice").build()).body();
@@ -100,12 +101,12 @@ class Http3Test {
         ByteArrayOutputStream part = new ByteArrayOutputStream();
         Map<String, String> h = new java.util.HashMap<>(auth("alice"));
         h.put("range", "bytes=100-199");
-        Http3TestClient.Result r = h3.exchange("GET", "/v1/assets/" + id + "/content", h, null, 0, part);
+        Http3Client.Result r = h3.exchange("GET", "/v1/assets/" + id + "/content", h, null, 0, part);
         assertThat(r.status()).isEqualTo(206);
         assertThat(part.toByteArray()).isEqualTo(Arrays.copyOfRange(data, 100, 200));
 
         ByteArrayOutputStream p = new ByteArrayOutputStream();
-        Http3TestClient.Result anon = h3.exchange("GET", "/v1/assets/" + id, Map.of(), null, 0, p);
+        Http3Client.Result anon = h3.exchange("GET", "/v1/assets/" + id, Map.of(), null, 0, p);
         assertThat(anon.status()).isEqualTo(401);
         // audit records the client's IP for HTTP/3 too (not the QUIC stream id)
         assertThat(t.node.accounts.auditRecords()).filteredOn(a -> a.actor().equals("anonymous"))

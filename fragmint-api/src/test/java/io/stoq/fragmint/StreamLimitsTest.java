@@ -1,5 +1,6 @@
 package io.stoq.fragmint;
 
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -148,7 +149,7 @@ class StreamLimitsTest {
 
     @Test
     void http3GrantsOnlyTheCapInBidirectionalStreams() throws Exception {
-        try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), t.server.certificate())) {
+        try (Http3Client h3 = new Http3Client(t.server.http3Port(), t.server.certificate())) {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
                     h3.connection().peerAllowedStreams(QuicStreamType.BIDIRECTIONAL), v -> v == STREAMS);
             List<QuicStreamChannel> open = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.stoq.fragmint;
 
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -86,7 +87,7 @@ class TlsTest {
 
     @Test
     void http3PresentsTheSameCertificate() throws Exception {
-        try (Http3TestClient h3 = new Http3TestClient(t.server.http3Port(), ca.certificate())) {
+        try (Http3Client h3 = new Http3Client(t.server.http3Port(), ca.certificate())) {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             assertThat(h3.exchange("GET", "/healthz", Map.of(), null, 0, body).status()).isEqualTo(200);
             Certificate[] chain = h3.connection().sslEngine().getSession().getPeerCertificates();
@@ -107,7 +108,7 @@ class TlsTest {
                 URI.create("http://127.0.0.1:" + t.server.port() + "/healthz")).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
 
-        assertThatThrownBy(() -> new Http3TestClient(t.server.http3Port(), other.certificate()).close())
+        assertThatThrownBy(() -> new Http3Client(t.server.http3Port(), other.certificate()).close())
                 .isInstanceOf(Exception.class);
     }
 }

@@ -1,5 +1,6 @@
 package io.stoq.node.bench;
 
+import io.stoq.fragmint.client.Http3Client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stoq.shard.corpus.CorpusGenerator;

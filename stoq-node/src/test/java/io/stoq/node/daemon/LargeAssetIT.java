@@ -1,6 +1,6 @@
 package io.stoq.node.daemon;
 
-import io.stoq.fragmint.Http3TestClient;
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stoq.crypto.hash.Hash256;
@@ -183,19 +183,19 @@ class LargeAssetIT {
                     mbps(SIZE, down), mbps(SIZE, down) / pipeline, heap.peak.get() >> 20));
         }
         // HTTP/3 upload and download
-        try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().certificate());
+        try (Http3Client h3 = new Http3Client(t.node.http3Port(), t.node.server().certificate());
                 HeapSampler heap = new HeapSampler()) {
             Generated src3 = new Generated(SIZE);
             HashingSink created = new HashingSink();
             java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
             t0 = System.nanoTime();
-            Http3TestClient.Result up = h3.exchange("POST", "/v1/assets", Map.of("authorization", "Bearer " + t.keys.get("alice"),
+            Http3Client.Result up = h3.exchange("POST", "/v1/assets", Map.of("authorization", "Bearer " + t.keys.get("alice"),
                     "content-type", "application/octet-stream"), src3, SIZE, body);
             long upNs = System.nanoTime() - t0;
             assertThat(up.status()).as(body.toString()).isEqualTo(201);
             String id3 = TestNode.JSON.readTree(body.toByteArray()).get("id").asText();
             t0 = System.nanoTime();
-            Http3TestClient.Result down = h3.exchange("GET", "/v1/assets/" + id3 + "/content",
+            Http3Client.Result down = h3.exchange("GET", "/v1/assets/" + id3 + "/content",
                     Map.of("authorization", "Bearer " + t.keys.get("alice")), null, 0, created);
             long downNs = System.nanoTime() - t0;
             assertThat(down.status()).isEqualTo(200);

@@ -1,6 +1,6 @@
 package io.stoq.node.daemon;
 
-import io.stoq.fragmint.Http3TestClient;
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -266,16 +266,16 @@ class NodeEndToEndTest {
     @Test
     void http3UploadAndDownloadMatchHttp11() throws Exception {
         byte[] data = random(1024 * 1024 + 11, 11);
-        try (Http3TestClient h3 = new Http3TestClient(t.node.http3Port(), t.node.server().certificate())) {
+        try (Http3Client h3 = new Http3Client(t.node.http3Port(), t.node.server().certificate())) {
             Map<String, String> auth = Map.of("authorization", "Bearer " + t.keys.get("alice"),
                     "content-type", "application/octet-stream");
             ByteArrayOutputStream created = new ByteArrayOutputStream();
-            Http3TestClient.Result up = h3.exchange("POST", "/v1/assets", auth, new ByteArrayInputStream(data), data.length,
+            Http3Client.Result up = h3.exchange("POST", "/v1/assets", auth, new ByteArrayInputStream(data), data.length,
                     created);
             assertThat(up.status()).as(created.toString()).isEqualTo(201);
             String id = TestNode.JSON.readTree(created.toByteArray()).get("id").asText();
             ByteArrayOutputStream viaH3 = new ByteArrayOutputStream();
-            Http3TestClient.Result down = h3.exchange("GET", "/v1/assets/" + id + "/content",
+            Http3Client.Result down = h3.exchange("GET", "/v1/assets/" + id + "/content",
                     Map.of("authorization", "Bearer " + t.keys.get("alice")), null, 0, viaH3);
             assertThat(down.status()).isEqualTo(200);
             assertThat(viaH3.toByteArray()).isEqualTo(data);

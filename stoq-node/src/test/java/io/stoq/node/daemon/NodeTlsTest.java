@@ -1,10 +1,10 @@
 package io.stoq.node.daemon;
 
+import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stoq.crypto.keys.PemFiles;
-import io.stoq.fragmint.Http3TestClient;
 import io.stoq.fragmint.TestCertificates;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
@@ -56,7 +56,7 @@ class NodeTlsTest {
     }
 
     static int h3Health(int port, X509Certificate trusted) throws Exception {
-        try (Http3TestClient h3 = new Http3TestClient(port, trusted)) {
+        try (Http3Client h3 = new Http3Client(port, trusted)) {
             return h3.exchange("GET", "/healthz", Map.of(), null, 0, new ByteArrayOutputStream()).status();
         }
     }

@@ -1,6 +1,7 @@
 package io.stoq.node.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.stoq.fragmint.auth.Totp;
 import io.stoq.fragmint.port.AuditLog;
@@ -89,6 +90,10 @@ class SecondFactorOnNodeTest {
         for (int i = 0; i < 3; i++) {
             t.clock.step(); // 90 s later every minute of the flood has closed
         }
+        // A request's own record is appended as the request completes, which may be just after the
+        // client has its answer: wait for rita's before counting.
+        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> !audit.query(new AuditLog.Query("rita", null, null, null),
+                new PageRequest(null, 10)).items().isEmpty());
         t.node.accounts().flushAggregates();
         List<AuditRecord> after = audit.query(new AuditLog.Query(null, null, null, null), new PageRequest(null, 500))
                 .items();

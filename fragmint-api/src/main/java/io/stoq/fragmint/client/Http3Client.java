@@ -1,4 +1,4 @@
-package io.stoq.fragmint;
+package io.stoq.fragmint.client;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -39,11 +39,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Netty's HTTP/3 client, as a test helper: one QUIC connection, one request stream per call,
- * request bodies streamed from an InputStream gated on stream writability, response bodies
- * streamed into an OutputStream. Trusts exactly the server's certificate.
+ * Netty's HTTP/3 client for the FragMint API, used by {@code stoq bench node} and by the tests of
+ * both modules: one QUIC connection, one request stream per call, request bodies streamed from an
+ * InputStream gated on stream writability, response bodies streamed into an OutputStream. Trusts
+ * exactly the server's certificate.
  */
-public final class Http3TestClient implements AutoCloseable {
+public final class Http3Client implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel udp;
     private final QuicChannel quic;
@@ -51,11 +52,11 @@ public final class Http3TestClient implements AutoCloseable {
     /** A response: status, headers, and how many body bytes went to the sink. */
     public record Result(int status, Map<String, String> headers, long bodyBytes) {}
 
-    public Http3TestClient(int port, X509Certificate trusted) throws Exception {
+    public Http3Client(int port, X509Certificate trusted) throws Exception {
         this(port, trusted, new String[] {"X25519MLKEM768", "X25519"});
     }
 
-    public Http3TestClient(int port, X509Certificate trusted, String[] groups) throws Exception {
+    public Http3Client(int port, X509Certificate trusted, String[] groups) throws Exception {
         QuicSslContext ssl = QuicSslContextBuilder.forClient().trustManager(trusted)
                 .applicationProtocols(Http3.supportedApplicationProtocols())
                 .option(BoringSSLContextOption.GROUPS, groups)
@@ -132,34 +133,13 @@ public final class Http3TestClient implements AutoCloseable {
             byte[] buf = new byte[64 * 1024];
             for (int r; (r = body.read(buf)) != -1; ) {
                 while (!stream.isWritable() && stream.isActive()) {
-                    Thread.sleep(0, 200_000);
+                    Thread.sleep(0, 200_000); // a benchmark client: polling writability costs less than a handshake with the event loop
                 }
                 stream.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, r)));
             }
         }
         stream.writeAndFlush(new DefaultLastHttpContent());
-        return done.get(5, TimeUnit.MINUTES);
-    }
-
-    /**
-     * Sends the head and {@code sent} of {@code declared} body bytes, then abandons the request
-     * stream (as a client that crashes mid-upload would).
-     */
-    public void abandonUpload(String path, Map<String, String> headers, byte[] sent, long declared) throws Exception {
-        QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
-            @Override
-            protected void initChannel(QuicStreamChannel ch) {
-                ch.pipeline().addLast(new Http3FrameToHttpObjectCodec(false));
-            }
-        }).get(10, TimeUnit.SECONDS);
-        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
-        req.headers().set(HttpHeaderNames.HOST, "localhost");
-        headers.forEach(req.headers()::set);
-        req.headers().set(HttpHeaderNames.CONTENT_LENGTH, declared);
-        stream.write(req);
-        stream.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(sent))).sync();
-        Thread.sleep(200);
-        stream.close().sync();
+        return done.get(30, TimeUnit.MINUTES);
     }
 
     @Override
