@@ -550,6 +550,11 @@ public final class Ledger implements AutoCloseable {
         return new LedgerState(new StateOverlay(store));
     }
 
+    /** A consistent checkpoint of the store into {@code target} (see {@link LedgerStore#checkpoint}), between two appends. */
+    public synchronized void checkpoint(Path target) throws LedgerException {
+        store.checkpoint(target);
+    }
+
     public LedgerStore store() {
         return store;
     }
