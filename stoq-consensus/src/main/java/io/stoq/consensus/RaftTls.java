@@ -33,7 +33,6 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.DERSequence;
@@ -101,6 +100,15 @@ public final class RaftTls {
             throws ConsensusException {
         return new RaftTls(certificate(identity.tlsKey(), identity.nodeId(), address, identity.chain()), identity.tlsKey(), verifier,
                 refusals);
+    }
+
+    /**
+     * For tests that need a process presenting a TLS key its Falcon certificate does not bind (an
+     * impostor), or a chain from another CA: skips {@link LocalIdentity}'s start-up checks.
+     */
+    static RaftTls unchecked(KeyPair tlsKey, String nodeId, List<X509Certificate> chain, InetAddress address, PeerVerifier verifier,
+            Consumer<String> refusals) throws ConsensusException {
+        return new RaftTls(certificate(tlsKey, nodeId, address, chain), tlsKey, verifier, refusals);
     }
 
     /** The self-signed TLS certificate this node presents, carrying its Falcon chain. */
@@ -190,7 +198,7 @@ public final class RaftTls {
         }
     }
 
-    private KeyManager keyManager() throws ConsensusException {
+    KeyManager keyManager() throws ConsensusException {
         try {
             char[] password = new char[0];
             KeyStore store = KeyStore.getInstance("PKCS12");
