@@ -26,6 +26,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,12 +82,24 @@ final class LedgerStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId group, RaftStorage storage) throws IOException {
         super.initialize(server, group, storage);
-        snapshots.init(storage);
-        open();
-        TermIndex s = snapshots.getLatestSnapshot() == null ? null : snapshots.getLatestSnapshot().getTermIndex();
-        if (s != null) {
-            setLastAppliedTermIndex(s); // Ratis replays the log after it; blocks the ledger holds are skipped
+        getLifeCycle().startAndTransition(() -> {
+            snapshots.init(storage);
+            open();
+            TermIndex s = snapshots.getLatestSnapshot() == null ? null : snapshots.getLatestSnapshot().getTermIndex();
+            if (s != null) {
+                setLastAppliedTermIndex(s); // Ratis replays the log after it; blocks the ledger holds are skipped
+            }
+        }, IOException.class);
+    }
+
+    /** Before Ratis installs a snapshot (once per chunk): no apply runs until {@link #reinitialize}. */
+    @Override
+    public void pause() {
+        if (getLifeCycle().getCurrentState() != LifeCycle.State.RUNNING) {
+            return; // paused by an earlier chunk of the same snapshot
         }
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
     private void open() throws IOException {
@@ -116,6 +129,10 @@ final class LedgerStateMachine extends BaseStateMachine {
     /** After Ratis installed a snapshot from the leader: the ledger becomes that snapshot. */
     @Override
     public void reinitialize() throws IOException {
+        getLifeCycle().startAndTransition(this::restore, IOException.class);
+    }
+
+    private void restore() throws IOException {
         snapshots.reload();
         TermIndex s = snapshots.getLatestSnapshot() == null ? null : snapshots.getLatestSnapshot().getTermIndex();
         TermIndex applied = getLastAppliedTermIndex();

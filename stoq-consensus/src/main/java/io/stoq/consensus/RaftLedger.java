@@ -143,7 +143,7 @@ public final class RaftLedger implements AutoCloseable {
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, config.snapshotsKept());
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
         RaftServerConfigKeys.Log.setPurgeGap(props, 1);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("1MB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, true);
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(config.submitTimeout().toMillis(), TimeUnit.MILLISECONDS));
         return props;

@@ -20,10 +20,11 @@ import java.util.UUID;
  * @param submitRetries how often {@code submit} resubmits txs whose block lost (RETRY) before it reports RETRY
  * @param snapshotEvery take a snapshot each time this many log entries were applied since the last one
  * @param snapshotsKept snapshots kept on disk; older ones are deleted and the log is purged up to the oldest kept
+ * @param logSegmentBytes size at which a Raft log segment is closed; only closed segments are purged after a snapshot
  */
 public record RaftLedgerConfig(String self, UUID group, List<RaftPeerSpec> peers, Path raftDir, Duration blockInterval,
         int maxBlockTxs, int maxInflightBlocks, int maxQueuedTxs, Duration submitTimeout, int submitRetries, long snapshotEvery,
-        int snapshotsKept) {
+        int snapshotsKept, long logSegmentBytes) {
     public RaftLedgerConfig {
         peers = List.copyOf(peers);
     }
@@ -31,22 +32,27 @@ public record RaftLedgerConfig(String self, UUID group, List<RaftPeerSpec> peers
     /** Defaults for everything but who and where. */
     public static RaftLedgerConfig of(String self, UUID group, List<RaftPeerSpec> peers, Path raftDir) {
         return new RaftLedgerConfig(self, group, peers, raftDir, Duration.ofMillis(5), 2000, 8, 100_000, Duration.ofSeconds(30), 5,
-                10_000, 2);
+                10_000, 2, 8L << 20);
     }
 
     public RaftLedgerConfig withSnapshotEvery(long entries) {
         return new RaftLedgerConfig(self, group, peers, raftDir, blockInterval, maxBlockTxs, maxInflightBlocks, maxQueuedTxs,
-                submitTimeout, submitRetries, entries, snapshotsKept);
+                submitTimeout, submitRetries, entries, snapshotsKept, logSegmentBytes);
     }
 
     public RaftLedgerConfig withBlockInterval(Duration interval) {
         return new RaftLedgerConfig(self, group, peers, raftDir, interval, maxBlockTxs, maxInflightBlocks, maxQueuedTxs,
-                submitTimeout, submitRetries, snapshotEvery, snapshotsKept);
+                submitTimeout, submitRetries, snapshotEvery, snapshotsKept, logSegmentBytes);
     }
 
     public RaftLedgerConfig withPeers(List<RaftPeerSpec> newPeers) {
         return new RaftLedgerConfig(self, group, newPeers, raftDir, blockInterval, maxBlockTxs, maxInflightBlocks, maxQueuedTxs,
-                submitTimeout, submitRetries, snapshotEvery, snapshotsKept);
+                submitTimeout, submitRetries, snapshotEvery, snapshotsKept, logSegmentBytes);
+    }
+
+    public RaftLedgerConfig withLogSegmentBytes(long bytes) {
+        return new RaftLedgerConfig(self, group, peers, raftDir, blockInterval, maxBlockTxs, maxInflightBlocks, maxQueuedTxs,
+                submitTimeout, submitRetries, snapshotEvery, snapshotsKept, bytes);
     }
 
     /** This node's entry in {@code peers}. */
@@ -66,7 +72,7 @@ public record RaftLedgerConfig(String self, UUID group, List<RaftPeerSpec> peers
             throw new ConsensusException(ConsensusErrorCode.BAD_CONFIG, "the Raft group has no voter");
         }
         if (maxBlockTxs < 1 || maxBlockTxs > io.stoq.ledger.tx.Limits.MAX_BLOCK_TXS || maxInflightBlocks < 1 || maxQueuedTxs < 1
-                || submitRetries < 0 || snapshotEvery < 1 || snapshotsKept < 1 || blockInterval.isNegative()) {
+                || submitRetries < 0 || snapshotEvery < 1 || snapshotsKept < 1 || blockInterval.isNegative() || logSegmentBytes < 4096) {
             throw new ConsensusException(ConsensusErrorCode.BAD_CONFIG, "consensus settings out of range: " + this);
         }
     }
