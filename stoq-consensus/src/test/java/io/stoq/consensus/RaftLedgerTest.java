@@ -88,6 +88,28 @@ class RaftLedgerTest {
     }
 
     @Test
+    void fiveVotersLoseTwoAndKeepWriting() throws Exception {
+        try (RaftCluster c = RaftCluster.start(dir, 5, 0, cfg -> cfg)) {
+            SigningKey erin = TestNetwork.newKey();
+            assertThat(c.follower().submitAndWait(List.of(c.net.tx(c.net.admin, c.net.register(erin)))).get(0).status())
+                    .isEqualTo(TxOutcome.Status.COMMITTED);
+            assertThat(createAssets(c.follower(), erin, 0, 10)).containsOnly(TxOutcome.Status.COMMITTED);
+            // Two of five down, the leader among them: three still make a majority.
+            String leader = c.leader().nodeId();
+            String follower = c.follower().nodeId();
+            c.kill(leader);
+            c.kill(follower);
+            assertThat(c.leader().nodeId()).isNotIn(leader, follower);
+            assertThat(createAssets(c.follower(), erin, 10, 10)).containsOnly(TxOutcome.Status.COMMITTED);
+            c.start(leader);
+            c.start(follower);
+            assertThat(createAssets(c.get(follower), erin, 20, 5)).containsOnly(TxOutcome.Status.COMMITTED);
+            c.assertSameVerifiedLedger();
+            assertThat(c.running).hasSize(5);
+        }
+    }
+
+    @Test
     void aNonceSpentThroughOneNodeIsAReplayThroughAnother() throws Exception {
         try (RaftCluster c = RaftCluster.start(dir, 3, 0, cfg -> cfg)) {
             SigningKey carol = TestNetwork.newKey();
