@@ -50,6 +50,11 @@ public record RaftLedgerConfig(String self, UUID group, List<RaftPeerSpec> peers
                 submitTimeout, submitRetries, snapshotEvery, snapshotsKept, logSegmentBytes);
     }
 
+    public RaftLedgerConfig withMaxBlockTxs(int txs) {
+        return new RaftLedgerConfig(self, group, peers, raftDir, blockInterval, txs, maxInflightBlocks, maxQueuedTxs,
+                submitTimeout, submitRetries, snapshotEvery, snapshotsKept, logSegmentBytes);
+    }
+
     public RaftLedgerConfig withLogSegmentBytes(long bytes) {
         return new RaftLedgerConfig(self, group, peers, raftDir, blockInterval, maxBlockTxs, maxInflightBlocks, maxQueuedTxs,
                 submitTimeout, submitRetries, snapshotEvery, snapshotsKept, bytes);
