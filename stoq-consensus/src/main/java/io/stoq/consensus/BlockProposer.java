@@ -64,6 +64,7 @@ final class BlockProposer implements AutoCloseable {
     private final BooleanSupplier leaderReady;
     private final BooleanSupplier leader;
     private final Function<Block, CompletableFuture<?>> propose;
+    private final java.util.function.LongSupplier term;
     private final LinkedBlockingDeque<Transaction> queue = new LinkedBlockingDeque<>();
     private final AtomicInteger queued = new AtomicInteger();
     /** Every tx not decided yet, by id: queued or in a proposed block. */
@@ -77,11 +78,14 @@ final class BlockProposer implements AutoCloseable {
     /** Builder thread only: the last block proposed, which the next one follows; null to build on the head. */
     private Ledger.Proposal tip;
 
-    /** A proposed block: its proposal (for the leader's own fast append), when it was proposed. */
-    private record Inflight(Ledger.Proposal proposal, long proposedNanos) {}
+    /**
+     * A proposed block: its proposal (for the leader's own fast append), when it was proposed, and
+     * the leader's term read just after it was handed to the log (at least the term of its entry).
+     */
+    private record Inflight(Ledger.Proposal proposal, long proposedNanos, long term) {}
 
     BlockProposer(Supplier<Ledger> ledger, SigningKey key, RaftLedgerConfig config, Clock clock, BooleanSupplier leader,
-            BooleanSupplier leaderReady, Function<Block, CompletableFuture<?>> propose) {
+            BooleanSupplier leaderReady, Function<Block, CompletableFuture<?>> propose, java.util.function.LongSupplier term) {
         this.ledger = ledger;
         this.key = key;
         this.config = config;
@@ -89,6 +93,7 @@ final class BlockProposer implements AutoCloseable {
         this.leader = leader;
         this.leaderReady = leaderReady;
         this.propose = propose;
+        this.term = term;
         this.inflightPermits = new Semaphore(config.maxInflightBlocks());
         this.thread = new Thread(this::run, "stoq-raft-proposer-" + config.self());
         thread.setDaemon(true);
@@ -162,6 +167,27 @@ final class BlockProposer implements AutoCloseable {
                     for (Transaction tx : lost.block().txs()) {
                         settle(tx.id(), TxOutcome.retry(tx.id(), "another block took height " + lost.header().height()));
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The apply thread reached a log entry of {@code applied} term. Terms never decrease along the
+     * log, so a block this node proposed in an earlier term and not applied by now was never
+     * committed and never will be: its txs are to be retried.
+     */
+    void termApplied(long applied) {
+        for (Iterator<Map.Entry<Hash256, Inflight>> it = inflight.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<Hash256, Inflight> e = it.next();
+            if (e.getValue().term() < applied) {
+                it.remove();
+                inflightPermits.release();
+                resetTip.set(true);
+                Ledger.Proposal lost = e.getValue().proposal();
+                for (Transaction tx : lost.block().txs()) {
+                    settle(tx.id(), TxOutcome.retry(tx.id(), "block " + lost.header().height() + " was proposed in term "
+                            + e.getValue().term() + ", which ended before it committed"));
                 }
             }
         }
@@ -263,9 +289,12 @@ final class BlockProposer implements AutoCloseable {
             return false;
         }
         Ledger.Proposal built = p;
-        inflight.put(built.header().hash(), new Inflight(built, System.nanoTime()));
+        Hash256 hash = built.header().hash();
+        inflight.put(hash, new Inflight(built, System.nanoTime(), Long.MAX_VALUE));
         tip = built;
-        propose.apply(built.block()).whenComplete((reply, error) -> {
+        CompletableFuture<?> sent = propose.apply(built.block());
+        inflight.computeIfPresent(hash, (h, f) -> new Inflight(f.proposal(), f.proposedNanos(), term.getAsLong()));
+        sent.whenComplete((reply, error) -> {
             if (error != null) {
                 // Not in the log (or in doubt): the next block starts from the head; this one's txs
                 // are settled when a block takes its height, or time out.

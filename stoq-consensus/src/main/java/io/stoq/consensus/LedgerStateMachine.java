@@ -104,7 +104,8 @@ final class LedgerStateMachine extends BaseStateMachine {
 
     private void open() throws IOException {
         try {
-            ledger = Ledger.open(ledgerDir);
+            // Every replica re-checks every tx signature of every block: spread them over the cores.
+            ledger = Ledger.open(ledgerDir).parallelSignatures(true);
         } catch (LedgerException e) {
             throw new IOException("cannot open the ledger of " + self + ": " + e.getMessage(), e);
         }
@@ -176,6 +177,10 @@ final class LedgerStateMachine extends BaseStateMachine {
             return CompletableFuture.failedFuture(e);
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        BlockProposer p = proposer;
+        if (p != null) {
+            p.termApplied(entry.getTerm());
+        }
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
     }
 
@@ -247,6 +252,16 @@ final class LedgerStateMachine extends BaseStateMachine {
             return p.submit(Wire.decodeSubmit(bytes)).thenApply(o -> Message.valueOf(UnsafeByteOperations.unsafeWrap(Wire.outcomes(o))));
         } catch (ConsensusException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Ratis applied an entry of its own (configuration, a new leader's first entry): its term counts too. */
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        BlockProposer p = proposer;
+        if (p != null) {
+            p.termApplied(term);
         }
     }
 

@@ -4,6 +4,7 @@ import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.Ledger;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.tx.Transaction;
+import io.stoq.ledger.validate.RejectReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +57,9 @@ import org.apache.ratis.util.TimeDuration;
  *   Raft commits the entry -> every replica's LedgerStateMachine appends (or refuses) it -> outcomes per tx
  * </pre>
  *
- * Txs whose block lost (RETRY) are submitted again, up to {@code submitRetries} times; what is
- * then still RETRY is reported as such. Listeners (non-voting peers) apply every block too.
+ * Txs whose block lost (RETRY) are submitted again, up to {@code submitRetries} times, with the
+ * txs of the same submission that a lost block left with a nonce gap; what is then still RETRY is
+ * reported as such. Submit one signer's dependent txs in one call: across calls their order is not kept. Listeners (non-voting peers) apply every block too.
  *
  * <p>Thread-safe. Closing stops the server, the client and the proposer, and closes the ledger.
  */
@@ -81,7 +83,7 @@ public final class RaftLedger implements AutoCloseable {
         this.server = server;
         this.client = client;
         this.proposer = new BlockProposer(stateMachine::ledger, proposerKey, config, clock, this::isLeader, this::isLeaderReady,
-                this::propose);
+                this::propose, this::currentTerm);
         stateMachine.proposer(proposer);
     }
 
@@ -108,7 +110,9 @@ public final class RaftLedger implements AutoCloseable {
                     .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
             server.start();
             client = RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setParameters(parameters)
-                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                    // Retries (to the next leader) for as long as a submission may wait.
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                            (int) Math.max(1, config.submitTimeout().toMillis() / 200), TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
                     .build();
             return new RaftLedger(config, group, sm, server, client, proposerKey, clock);
         } catch (IOException | RuntimeException e) {
@@ -134,9 +138,9 @@ public final class RaftLedger implements AutoCloseable {
         RaftServerConfigKeys.setStorageDir(props, List.of(config.raftDir().toFile()));
         GrpcConfigKeys.Server.setHost(props, me.address().getHostString());
         GrpcConfigKeys.Server.setPort(props, me.address().getPort());
-        // Elections: a few hundred ms, so a shared 2-core machine's pauses do not depose a live leader.
-        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
+        // Elections after 1-2 s of silence, so a busy 2-core machine's pauses do not depose a live leader.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(5, TimeUnit.SECONDS));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotEvery());
@@ -180,9 +184,14 @@ public final class RaftLedger implements AutoCloseable {
 
     private CompletableFuture<List<TxOutcome>> submit(List<Transaction> txs, int retriesLeft) {
         return once(txs).thenCompose(outcomes -> {
+            // A lost block takes its txs with it; a later tx of the same signer in this submission
+            // then finds a nonce gap. Both go again, in their order.
+            boolean lost = outcomes.stream().anyMatch(o -> o.status() == TxOutcome.Status.RETRY);
             List<Transaction> again = new ArrayList<>();
             for (int i = 0; i < txs.size(); i++) {
-                if (outcomes.get(i).status() == TxOutcome.Status.RETRY) {
+                TxOutcome o = outcomes.get(i);
+                if (o.status() == TxOutcome.Status.RETRY
+                        || (lost && o.status() == TxOutcome.Status.REJECTED && o.reason() == RejectReason.NONCE_GAP)) {
                     again.add(txs.get(i));
                 }
             }
@@ -270,6 +279,14 @@ public final class RaftLedger implements AutoCloseable {
             return server.getDivision(group.getGroupId()).getInfo().isLeader();
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    private long currentTerm() {
+        try {
+            return server.getDivision(group.getGroupId()).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // unknown: never judge a proposal lost by its term
         }
     }
 

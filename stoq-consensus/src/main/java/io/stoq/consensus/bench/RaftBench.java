@@ -163,13 +163,15 @@ public final class RaftBench {
             out.printf(Locale.ROOT, "setup: CA, %d voters, %d accounts, bootstrap blocks (untimed)%n", chains.size(), members.size());
             out.flush();
             List<Block> boot = bootstrap(dir.resolve("bootstrap"));
+            out.printf(Locale.ROOT, "single node: %d txs in blocks of %d (timed after an untimed warm-up)%n", n, blockSize);
+            out.flush();
             List<Figure> figures = new ArrayList<>();
 
             // Single node: the same two bootstrap blocks, then the txs in blocks of blockSize.
             double single;
             List<Transaction> warm = txs(Math.min(n, 500), "warm-single");
             List<Transaction> timed = txs(n, "single");
-            try (Ledger l = Ledger.open(dir.resolve("single"))) {
+            try (Ledger l = Ledger.open(dir.resolve("single")).parallelSignatures(true)) {
                 for (Block b : boot) {
                     l.append(b);
                 }
@@ -199,6 +201,8 @@ public final class RaftBench {
                     nodes.add(RaftLedger.start(config, dir.resolve(id).resolve("ledger"), nodeKeys.get(i).falcon(),
                             RaftTls.of(identity, LOOPBACK, verifier, why -> { }), Clock.systemUTC()));
                 }
+                out.printf(Locale.ROOT, "raft: %d voters started, bootstrap blocks proposed by the admin%n", nodes.size());
+                out.flush();
                 RaftLedger leader = awaitLeader(nodes);
                 for (Block b : boot) {
                     leader.proposeBlock(b);
@@ -207,6 +211,8 @@ public final class RaftBench {
                 submitAll(leader, txs(Math.min(n, 500), "warm-raft"), blockSize); // warm-up, untimed
                 for (RaftLedger via : List.of(leader, follower)) {
                     List<Transaction> batch = txs(n, "raft-" + via.nodeId());
+                    out.printf(Locale.ROOT, "raft: %d txs via %s (timed)%n", n, via == leader ? "the leader" : "a follower");
+                    out.flush();
                     long t0 = System.nanoTime();
                     int committed = submitAll(via, batch, blockSize);
                     Duration d = Duration.ofNanos(System.nanoTime() - t0);
@@ -243,11 +249,18 @@ public final class RaftBench {
             }
         }
 
-        /** Hands the txs over in chunks, all at once (one signer's txs stay in order), and counts the committed ones. */
+        /**
+         * Hands the txs over all at once, one submission per signer (so that a signer's txs stay in
+         * nonce order even when a lost block sends some of them round again), and counts the committed ones.
+         */
         private static int submitAll(RaftLedger via, List<Transaction> txs, int chunk) throws ConsensusException {
+            java.util.Map<Hash256, List<Transaction>> bySigner = new java.util.LinkedHashMap<>();
+            for (Transaction tx : txs) {
+                bySigner.computeIfAbsent(tx.signer(), k -> new ArrayList<>()).add(tx);
+            }
             List<CompletableFuture<List<TxOutcome>>> futures = new ArrayList<>();
-            for (int from = 0; from < txs.size(); from += chunk) {
-                futures.add(via.submit(txs.subList(from, Math.min(txs.size(), from + chunk))));
+            for (List<Transaction> own : bySigner.values()) {
+                futures.add(via.submit(own));
             }
             int committed = 0;
             for (CompletableFuture<List<TxOutcome>> f : futures) {
