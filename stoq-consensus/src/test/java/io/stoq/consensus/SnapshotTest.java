@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Snapshots are RocksDB checkpoints of the ledger: taken every few entries, old ones deleted, the
- * log purged up to them; a follower that was down while the leader purged the entries it misses
- * installs the leader's snapshot, then replays the rest, and ends with the same verified ledger.
+ * log purged up to them; the old leader, down while the new leader purged the entries it misses,
+ * installs the new leader's snapshot, then replays the rest, and ends with the same verified ledger.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SnapshotTest {
@@ -25,13 +25,14 @@ class SnapshotTest {
     Path dir;
 
     @Test
-    void aFollowerBehindThePurgedLogCatchesUpFromASnapshot() throws Exception {
+    void anOldLeaderBehindThePurgedLogCatchesUpFromASnapshot() throws Exception {
         try (RaftCluster c = RaftCluster.start(dir, 3, 0, cfg -> cfg.withSnapshotEvery(4).withLogSegmentBytes(16 * 1024))) {
             SigningKey dora = TestNetwork.newKey();
             assertThat(c.leader().submitAndWait(List.of(c.net.tx(c.net.admin, c.net.register(dora)))).get(0).status())
                     .isEqualTo(TxOutcome.Status.COMMITTED);
             c.awaitConverged();
-            String lagging = c.follower().nodeId();
+            // The leader goes down: it will have to catch up from a snapshot of the new leader.
+            String lagging = c.leader().nodeId();
             long laggingApplied = c.get(lagging).appliedIndex();
             c.kill(lagging);
 
