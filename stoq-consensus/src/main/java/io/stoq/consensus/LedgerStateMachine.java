@@ -55,6 +55,9 @@ final class LedgerStateMachine extends BaseStateMachine {
     private final LedgerSnapshots snapshots = new LedgerSnapshots();
     private final List<Consumer<Block>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong refusedBlocks = new AtomicLong();
+    /** Futures waiting for this replica's ledger to reach a height, by height (completed by the apply thread). */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> heightWaiters =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
     private volatile Ledger ledger;
     private volatile BlockProposer proposer;
 
@@ -73,6 +76,29 @@ final class LedgerStateMachine extends BaseStateMachine {
 
     long refusedBlocks() {
         return refusedBlocks.get();
+    }
+
+    /** Completes once this replica's ledger holds block {@code height} (read-your-writes for the submitting node). */
+    CompletableFuture<Void> awaitHeight(long height) {
+        if (ledger.height() >= height) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = heightWaiters.computeIfAbsent(height, h -> new CompletableFuture<>());
+        if (ledger.height() >= height) {
+            release(); // applied in between
+        }
+        return f;
+    }
+
+    private void release() {
+        long h = ledger.height();
+        var reached = heightWaiters.headMap(h, true);
+        for (Long k : List.copyOf(reached.keySet())) {
+            CompletableFuture<Void> f = heightWaiters.remove(k);
+            if (f != null) {
+                f.complete(null);
+            }
+        }
     }
 
     void onApplied(Consumer<Block> listener) {
@@ -145,6 +171,7 @@ final class LedgerStateMachine extends BaseStateMachine {
         snapshots.restore(ledgerDir);
         open();
         setLastAppliedTermIndex(s);
+        release();
         BlockProposer p = proposer;
         if (p != null) {
             p.leaderChanged();
@@ -226,6 +253,9 @@ final class LedgerStateMachine extends BaseStateMachine {
                     refusal);
         }
         boolean appended = refusal == null;
+        if (appended) {
+            release();
+        }
         if (p != null) {
             p.applied(block, hash, appended, refusal);
         }

@@ -173,13 +173,19 @@ public final class RaftLedger implements AutoCloseable {
 
     /**
      * Hands {@code txs} to the leader (this node or another) and completes with one outcome per tx,
-     * in order, once every one is decided: COMMITTED at a height, REJECTED with the validation
+     * in order, once every one is decided and this replica has applied the blocks holding the
+     * committed ones: COMMITTED at a height, REJECTED with the validation
      * reason, or RETRY when its block still lost after {@code submitRetries} new tries. Fails
      * with TIMEOUT when no leader decided within {@code submitTimeout}, UNAVAILABLE when the group
      * cannot be reached, CLOSED after close.
      */
     public CompletableFuture<List<TxOutcome>> submit(List<Transaction> txs) {
-        return submit(txs, config.submitRetries());
+        // Answer only once this replica holds every committed tx too: whoever submitted here reads its writes here.
+        return submit(txs, config.submitRetries()).thenCompose(outcomes -> {
+            long highest = outcomes.stream().filter(o -> o.status() == TxOutcome.Status.COMMITTED).mapToLong(TxOutcome::height).max()
+                    .orElse(-1);
+            return stateMachine.awaitHeight(highest).thenApply(v -> outcomes);
+        });
     }
 
     private CompletableFuture<List<TxOutcome>> submit(List<Transaction> txs, int retriesLeft) {
