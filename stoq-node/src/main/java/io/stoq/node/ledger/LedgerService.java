@@ -103,6 +103,8 @@ public final class LedgerService implements AutoCloseable {
     private final Duration commitTimeout;
     private final int maxBlockRequests;
     private final LedgerEvents events;
+    /** The events' subscription to the ledger's applied blocks; closed before the ledger. */
+    private AutoCloseable eventFeed = () -> { };
     private final LinkedBlockingQueue<LedgerRequest> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean stopping;
@@ -160,6 +162,8 @@ public final class LedgerService implements AutoCloseable {
             if (ledger.height() < 0) {
                 s.bootstrap(nodeChain, rootCert, settings.network());
             }
+            // From here on every durable block becomes events, whether this node built it or appended it.
+            s.eventFeed = ledger.onApplied(events::publish);
             s.writer.start();
             s.life.transition(LifeCycle.State.RUNNING);
             return s;
@@ -467,7 +471,6 @@ public final class LedgerService implements AutoCloseable {
                 r.refuse(new ApiException(errorOf(rej.reason()), rej.message()));
             }
         }
-        events.publish(result.block());
         return retry;
     }
 
@@ -508,6 +511,11 @@ public final class LedgerService implements AutoCloseable {
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            eventFeed.close();
+        } catch (Exception e) {
+            LOG.debug("event feed close: {}", e.toString());
         }
         events.close();
         ledger.close();
