@@ -30,7 +30,7 @@ import io.stoq.node.ledger.Committed;
 import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.ShardStore;
 import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.assemble.AssetReader;
@@ -69,7 +69,7 @@ public final class NodeAssetService implements AssetService {
 
     private final LedgerService ledger;
     private final CustodialKeys keys;
-    private final LocalShardStore store;
+    private final ShardStore store;
     private final AccountStore accounts;
     private final ShardWriter writer;
     private final ManifestVerifier manifests;
@@ -88,7 +88,7 @@ public final class NodeAssetService implements AssetService {
      * @param readAhead shards a download verifies and decrypts ahead of the one being sent
      * @param crl the CA's CRL, carried by every proof bundle as revocation evidence
      */
-    public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, ManifestSigner manifestSigner,
+    public NodeAssetService(LedgerService ledger, ShardStore store, AccountStore accounts, ManifestSigner manifestSigner,
             ManifestVerifier manifests, KeyPair kem, CodecPool pool, int readAhead, CrlFile crl) {
         this.ledger = ledger;
         this.keys = ledger.keys();

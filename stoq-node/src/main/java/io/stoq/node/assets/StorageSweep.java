@@ -4,7 +4,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.NodeException;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.ShardStore;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.manifest.SignedManifest;
 import java.time.Duration;
@@ -42,10 +42,10 @@ public final class StorageSweep {
     private static final Logger LOG = LoggerFactory.getLogger(StorageSweep.class);
 
     private final AssetIndex index;
-    private final LocalShardStore store;
+    private final ShardStore store;
     private final ShardPins pins;
 
-    StorageSweep(AssetIndex index, LocalShardStore store, ShardPins pins) {
+    StorageSweep(AssetIndex index, ShardStore store, ShardPins pins) {
         this.index = index;
         this.store = store;
         this.pins = pins;

@@ -23,7 +23,7 @@ import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.ShardStore;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -90,7 +90,7 @@ public final class PeerNetwork implements AutoCloseable {
      * @param chain the node certificate, then the intermediate (whose CRL {@code crlFile} holds)
      */
     public static PeerNetwork start(NodeConfig config, NodeKeys keys, List<X509Certificate> chain, X509Certificate root,
-            Path crlFile, LocalShardStore store, Path dataDir, Clock clock) throws NodeException {
+            Path crlFile, ShardStore store, Path dataDir, Clock clock) throws NodeException {
         PeerNetwork net = new PeerNetwork();
         try {
             net.open(config, keys, chain, root, crlFile, store, dataDir, clock);
@@ -102,7 +102,7 @@ public final class PeerNetwork implements AutoCloseable {
     }
 
     private void open(NodeConfig config, NodeKeys keys, List<X509Certificate> chain, X509Certificate root, Path crlFile,
-            LocalShardStore store, Path dataDir, Clock clock) throws NodeException {
+            ShardStore store, Path dataDir, Clock clock) throws NodeException {
         PeerConfig peerConfig = PeerSettings.transport(config);
         LocalIdentity me;
         try {

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: concurrent puts of the same shard race benignly (same bytes, same name).
  */
-public final class LocalShardStore implements AutoCloseable {
+public final class LocalShardStore implements ShardStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalShardStore.class);
     private static final int BUFFER = 64 * 1024;
     /** Bytes of small puts that may wait for the group committer before puts block. */
@@ -81,8 +81,6 @@ public final class LocalShardStore implements AutoCloseable {
         this.smallMax = smallMax;
     }
 
-    /** What {@link #put} did. */
-    public record PutResult(Hash256 hash, long size, boolean alreadyPresent) {}
 
     /** Opens (creating if needed) a store under {@code root} and clears interrupted writes; every shard is a file. */
     public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard) throws NodeException {
@@ -119,36 +117,13 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /**
-     * A put handed to {@link #putGrouped}: {@code alreadyPresent} is known at once (the bytes were
-     * stored before, or another put of them is in flight, so they are not this caller's to
-     * discard); {@code durable} completes when they are on disk, or fails with the
-     * {@link NodeException} that stopped them.
-     */
-    public record PendingPut(Hash256 hash, boolean alreadyPresent, CompletableFuture<Void> durable) {
-        /** Waits for {@link #durable}; rethrows its failure. */
-        public void await() throws NodeException {
-            await(durable);
-        }
-
-        static void await(CompletableFuture<Void> f) throws NodeException {
-            try {
-                f.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof NodeException n) {
-                    throw new NodeException(n.code(), n.getMessage(), n);
-                }
-                throw new NodeException(NodeErrorCode.IO_ERROR, "the shard write failed: " + e.getCause(), e.getCause());
-            }
-        }
-    }
-
-    /**
      * Stores {@code bytes} under {@code expected} (their SHA3-256, checked here) without waiting
      * for the disk when they are small: they join the next group of the {@link SmallShardStore}
      * and the caller waits on {@link PendingPut#durable} (or {@link PendingPut#await}) before it
      * acknowledges anything that needs them. Larger bytes are stored as by {@link #put} before
      * this returns. Refused like {@link #put}: hash mismatch, over the size limit, out of space.
      */
+    @Override
     public PendingPut putGrouped(Hash256 expected, byte[] bytes) throws NodeException {
         if (small == null || bytes.length > smallMax) {
             PutResult r = put(expected, bytes);
@@ -187,6 +162,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** Whether {@link #putGrouped} keeps {@code size} bytes in the small shard store (group-committed). */
+    @Override
     public boolean groupsSmall(long size) {
         return small != null && size <= smallMax;
     }
@@ -209,6 +185,7 @@ public final class LocalShardStore implements AutoCloseable {
      * Returns only once the shard is durable. Bytes that hash differently are discarded with
      * {@link NodeErrorCode#HASH_MISMATCH}; nothing is left behind.
      */
+    @Override
     public PutResult put(Hash256 expected, InputStream in, long declaredSize) throws NodeException {
         return write(expected, in, declaredSize, true);
     }
@@ -219,6 +196,7 @@ public final class LocalShardStore implements AutoCloseable {
      * {@link #put}, but not hashed a second time. Bytes from anywhere else (a peer, a client) go
      * through {@link #put}, which verifies them; every read ({@link #get}) verifies again.
      */
+    @Override
     public PutResult putTrusted(Hash256 hash, byte[] bytes) throws NodeException {
         return write(hash, new java.io.ByteArrayInputStream(bytes), bytes.length, false);
     }
@@ -289,7 +267,7 @@ public final class LocalShardStore implements AutoCloseable {
         }
     }
 
-    /** Convenience form of {@link #put(Hash256, InputStream, long)} for bytes in memory. */
+    @Override
     public PutResult put(Hash256 expected, byte[] bytes) throws NodeException {
         return put(expected, new java.io.ByteArrayInputStream(bytes), bytes.length);
     }
@@ -299,6 +277,7 @@ public final class LocalShardStore implements AutoCloseable {
      * the file to quarantine and fails with {@link NodeErrorCode#CORRUPT_DATA}: the caller fetches
      * another replica, and the repair loop re-replicates.
      */
+    @Override
     public byte[] get(Hash256 hash) throws NodeException {
         if (small != null) {
             byte[] kept = small.get(hash);
@@ -336,6 +315,7 @@ public final class LocalShardStore implements AutoCloseable {
      * byte, so a second hash here would only double the work). A reader that finds a mismatch
      * calls {@link #get} to have the file checked and quarantined.
      */
+    @Override
     public byte[] getForVerifier(Hash256 hash) throws NodeException {
         if (small != null) {
             byte[] kept = small.get(hash);
@@ -357,6 +337,7 @@ public final class LocalShardStore implements AutoCloseable {
         }
     }
 
+    @Override
     public boolean contains(Hash256 hash) {
         if (small != null) {
             try {
@@ -371,6 +352,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** The stored size of the shard in bytes, or empty when this node does not hold it (not verified: {@link #get} is). */
+    @Override
     public java.util.OptionalLong size(Hash256 hash) throws NodeException {
         if (small != null) {
             byte[] kept = small.get(hash);
@@ -388,6 +370,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** Removes a shard; true if it was there. */
+    @Override
     public boolean delete(Hash256 hash) throws NodeException {
         if (small != null && small.delete(hash)) {
             return true;
@@ -400,6 +383,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** Calls {@code action} with the hash of every stored shard (for audits and repair scans). */
+    @Override
     public void forEach(Consumer<Hash256> action) throws NodeException {
         if (small != null) {
             small.forEach(action);
