@@ -14,6 +14,7 @@ import io.stoq.fragmint.http.TlsIdentity;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.HealthProbe;
 import io.stoq.fragmint.port.NodePorts;
+import io.stoq.net.PacketFilter;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
@@ -86,9 +87,17 @@ public final class StoqNode implements AutoCloseable {
      * writes its API key to {@code DATA/dev-admin.key} (development networks only).
      */
     public static StoqNode start(NodeConfig config, Clock clock, boolean devAdmin) throws NodeException {
+        return start(config, clock, devAdmin, null);
+    }
+
+    /**
+     * As {@link #start(NodeConfig, Clock, boolean)}, with the peer transport dropping the datagrams
+     * {@code peerPackets} names (a fault-injection seam for cluster tests: partitions; null drops none).
+     */
+    public static StoqNode start(NodeConfig config, Clock clock, boolean devAdmin, PacketFilter peerPackets) throws NodeException {
         StoqNode node = new StoqNode(config);
         try {
-            node.open(clock, devAdmin);
+            node.open(clock, devAdmin, peerPackets);
             return node;
         } catch (NodeException | RuntimeException e) {
             node.close();
@@ -96,7 +105,7 @@ public final class StoqNode implements AutoCloseable {
         }
     }
 
-    private void open(Clock clock, boolean devAdmin) throws NodeException {
+    private void open(Clock clock, boolean devAdmin, PacketFilter peerPackets) throws NodeException {
         life.transition(LifeCycle.State.STARTING);
         requireTlsOffLoopback(config);
         Path data = config.path(NodeConfigKeys.DATA_DIR);
@@ -150,7 +159,8 @@ public final class StoqNode implements AutoCloseable {
                 identity.zone(), data);
         if (config.get(NodeConfigKeys.PEER_ENABLED)) {
             // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
-            peers = PeerNetwork.start(config, keys, chain, root, config.path(NodeConfigKeys.NODE_CRL), store, data, clock);
+            peers = PeerNetwork.start(config, new PeerNetwork.Credentials(keys, chain, root, config.path(NodeConfigKeys.NODE_CRL)),
+                    store, data, clock, peerPackets);
             resources.push(peers);
         }
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);

@@ -8,6 +8,7 @@ import io.stoq.ledger.tx.NetworkId;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
+import io.stoq.net.PacketFilter;
 import io.stoq.net.PeerConfig;
 import io.stoq.net.PeerConnection;
 import io.stoq.net.Revocations;
@@ -85,15 +86,26 @@ public final class PeerNetwork implements AutoCloseable {
     }
 
     /**
-     * Starts the transport on {@code peer.bind} and discovery with {@code discovery.seeds}.
-     *
-     * @param chain the node certificate, then the intermediate (whose CRL {@code crlFile} holds)
+     * Who this node is on the network: its keys, its certificate chain (node certificate, then the
+     * intermediate whose CRL {@code crlFile} holds) and the network root.
      */
-    public static PeerNetwork start(NodeConfig config, NodeKeys keys, List<X509Certificate> chain, X509Certificate root,
-            Path crlFile, ShardStore store, Path dataDir, Clock clock) throws NodeException {
+    public record Credentials(NodeKeys keys, List<X509Certificate> chain, X509Certificate root, Path crlFile) {}
+
+    /** Starts the transport on {@code peer.bind} and discovery with {@code discovery.seeds}. */
+    public static PeerNetwork start(NodeConfig config, Credentials credentials, ShardStore store, Path dataDir, Clock clock)
+            throws NodeException {
+        return start(config, credentials, store, dataDir, clock, null);
+    }
+
+    /**
+     * As {@link #start(NodeConfig, Credentials, ShardStore, Path, Clock)}, dropping the peer
+     * datagrams {@code packets} names (tests: partitions; null drops none).
+     */
+    public static PeerNetwork start(NodeConfig config, Credentials credentials, ShardStore store, Path dataDir, Clock clock,
+            PacketFilter packets) throws NodeException {
         PeerNetwork net = new PeerNetwork();
         try {
-            net.open(config, keys, chain, root, crlFile, store, dataDir, clock);
+            net.open(config, credentials, store, dataDir, clock, packets);
             return net;
         } catch (NodeException | RuntimeException e) {
             net.close();
@@ -101,8 +113,12 @@ public final class PeerNetwork implements AutoCloseable {
         }
     }
 
-    private void open(NodeConfig config, NodeKeys keys, List<X509Certificate> chain, X509Certificate root, Path crlFile,
-            ShardStore store, Path dataDir, Clock clock) throws NodeException {
+    private void open(NodeConfig config, Credentials credentials, ShardStore store, Path dataDir, Clock clock, PacketFilter packets)
+            throws NodeException {
+        NodeKeys keys = credentials.keys();
+        List<X509Certificate> chain = credentials.chain();
+        X509Certificate root = credentials.root();
+        Path crlFile = credentials.crlFile();
         PeerConfig peerConfig = PeerSettings.transport(config);
         LocalIdentity me;
         try {
@@ -118,7 +134,7 @@ public final class PeerNetwork implements AutoCloseable {
         maxShardBytes = maxShard;
         try {
             transport = new ShardService(new NodeShardStore(store, maxShard), maxShard)
-                    .register(StoqTransport.builder(peerConfig, me).revocations(revocations).clock(clock))
+                    .register(StoqTransport.builder(peerConfig, me).revocations(revocations).clock(clock).packetFilter(packets))
                     .start();
             DiscoveryConfig discoveryConfig = PeerSettings.discovery(config, transport.localAddress());
             discovery = new Discovery(discoveryConfig, me, revocations, clock, capacity(dataDir));
