@@ -3,7 +3,6 @@ package io.stoq.node.assets;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.fragmint.port.ApiError;
-import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.BodyAbortedException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
@@ -77,7 +76,7 @@ final class ShardWriter {
             int reusedShards, long newStoredBytes) {}
 
     Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage)
-            throws ApiException, IOException {
+            throws NodeException, IOException {
         AssetId assetId = assetId(ledgerId);
         CountingStream in = new CountingStream(body);
         List<Hash256> written = new ArrayList<>();
@@ -146,7 +145,7 @@ final class ShardWriter {
         } catch (ShardException e) {
             awaitQuietly(pending);
             discard(merge(merge(written, grouped), writes.abort()), pinned);
-            throw new ApiException(ApiError.INTERNAL, "the shard pipeline failed: " + e.getMessage(), e);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "the shard pipeline failed: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             awaitQuietly(pending);
             discard(merge(merge(written, grouped), writes.abort()), pinned);
@@ -199,11 +198,11 @@ final class ShardWriter {
         pins.release(pinned);
     }
 
-    private static ApiException storeError(NodeException e) {
+    private static NodeException storeError(NodeException e) {
         if (e.code() == NodeErrorCode.INSUFFICIENT_SPACE) {
-            return new ApiException(ApiError.UNAVAILABLE, "the node is out of storage space", e);
+            return new NodeException(NodeErrorCode.INSUFFICIENT_SPACE, "the node is out of storage space", e);
         }
-        return new ApiException(ApiError.INTERNAL, "the shard store failed", e);
+        return new NodeException(NodeErrorCode.IO_ERROR, "the shard store failed", e);
     }
 
     /** Carries a store failure out of the sink (which may only throw IOException or ShardException). */

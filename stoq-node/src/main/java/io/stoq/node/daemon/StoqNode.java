@@ -184,7 +184,7 @@ public final class StoqNode implements AutoCloseable {
             if (swept > 0) {
                 LOG.info("removed {} unreferenced shard files left by interrupted uploads", swept);
             }
-        } catch (ApiException e) {
+        } catch (NodeException e) {
             LOG.warn("orphan sweep skipped: {}", e.getMessage());
         }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
@@ -234,7 +234,7 @@ public final class StoqNode implements AutoCloseable {
                 if (result.removed() > 0) {
                     LOG.info("storage sweep freed {} shard files ({} in use)", result.removed(), result.marked());
                 }
-            } catch (ApiException | RuntimeException e) {
+            } catch (NodeException | RuntimeException e) {
                 LOG.warn("storage sweep failed: {}", e.getMessage());
             }
         }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
