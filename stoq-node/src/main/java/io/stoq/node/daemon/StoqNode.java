@@ -208,7 +208,7 @@ public final class StoqNode implements AutoCloseable {
     }
 
     /** {@code shard.memory-budget}, 0 meaning an eighth of the maximum heap (at most 1 GiB, at least 16 MiB). */
-    static long memoryBudget(io.stoq.node.config.DataSize configured) {
+    static long memoryBudget(io.stoq.fragmint.http.DataSize configured) {
         if (configured.bytes() > 0) {
             return Math.max(configured.bytes(), 1L << 20);
         }
@@ -296,8 +296,8 @@ public final class StoqNode implements AutoCloseable {
         }
     }
 
-    private io.stoq.fragmint.http.DataSize apiSize(io.stoq.node.config.ConfigKey<io.stoq.node.config.DataSize> key) {
-        return io.stoq.fragmint.http.DataSize.ofBytes(config.get(key).bytes());
+    private io.stoq.fragmint.http.DataSize apiSize(io.stoq.node.config.ConfigKey<io.stoq.fragmint.http.DataSize> key) {
+        return config.get(key); // one DataSize: the config's value is the API server's
     }
 
     private ApiServerConfig.Tls apiTls(boolean http3, Path data, Clock clock) throws NodeException {

@@ -5,7 +5,7 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
-import io.stoq.node.config.DataSize;
+import io.stoq.fragmint.http.DataSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
