@@ -15,6 +15,7 @@ import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.HealthProbe;
 import io.stoq.fragmint.port.NodePorts;
 import io.stoq.net.PacketFilter;
+import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
@@ -135,9 +136,7 @@ public final class StoqNode implements AutoCloseable {
         warm.setDaemon(true);
         warm.start();
 
-        LocalShardStore store = LocalShardStore.open(data.resolve("shards"), config.get(NodeConfigKeys.STORE_FSYNC),
-                config.get(NodeConfigKeys.STORE_MIN_FREE), config.get(NodeConfigKeys.STORE_MAX_SHARD),
-                config.get(NodeConfigKeys.STORE_SMALL_SHARD_MAX));
+        LocalShardStore store = LocalShardStore.open(data.resolve("shards"), LocalShardStore.Settings.from(config));
         resources.push(store); // closed last: after the API and the ledger stopped using it
         shardStore = store;
         accounts = NodeAccounts.open(data, clock, new NodeAccounts.AuditSettings(
@@ -148,9 +147,9 @@ public final class StoqNode implements AutoCloseable {
                     config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME));
         }
         CustodialKeys custody = CustodialKeys.open(data.resolve("accounts"));
-        LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, keys.falcon(), chain, root, clock,
-                new LedgerService.Settings("stoq-" + identity.zone(), config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL),
-                        config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS), config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT)));
+        NodeCredentials credentials = new NodeCredentials(keys, chain, root, config.path(NodeConfigKeys.NODE_CRL));
+        LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, credentials, clock,
+                LedgerService.Settings.from(config, "stoq-" + identity.zone()));
         resources.push(ledger);
         ledgerService = ledger;
         String host = config.get(NodeConfigKeys.API_HOST);
@@ -159,8 +158,7 @@ public final class StoqNode implements AutoCloseable {
                 identity.zone(), data);
         if (config.get(NodeConfigKeys.PEER_ENABLED)) {
             // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
-            peers = PeerNetwork.start(config, new PeerNetwork.Credentials(keys, chain, root, config.path(NodeConfigKeys.NODE_CRL)),
-                    store, data, clock, peerPackets);
+            peers = PeerNetwork.start(config, credentials, store, data, clock, peerPackets);
             resources.push(peers);
         }
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);

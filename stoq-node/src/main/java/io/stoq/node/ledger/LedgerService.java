@@ -25,7 +25,10 @@ import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.validate.RejectReason;
 import io.stoq.ledger.validate.TxRejectedException;
 import io.stoq.ledger.verify.BlockRules;
+import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
+import io.stoq.node.config.NodeConfig;
+import io.stoq.node.config.NodeConfigKeys;
 import io.stoq.node.NodeException;
 import io.stoq.node.fault.FaultInjection;
 import io.stoq.node.lifecycle.LifeCycle;
@@ -112,7 +115,13 @@ public final class LedgerService implements LedgerWriter {
     private boolean proposerWarned;
 
     /** How the service batches and waits; from the node's {@code ledger.*} config keys. */
-    public record Settings(String network, Duration blockInterval, int maxBlockTxs, Duration commitTimeout) {}
+    public record Settings(String network, Duration blockInterval, int maxBlockTxs, Duration commitTimeout) {
+        /** The {@code ledger.*} keys of {@code config}, for a ledger founding {@code network} at genesis. */
+        public static Settings from(NodeConfig config, String network) {
+            return new Settings(network, config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL), config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS),
+                    config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT));
+        }
+    }
 
     private LedgerService(Ledger ledger, CustodialKeys keys, SigningKey operator, SigningKey nodeKey, Clock clock, Settings settings,
             LedgerEvents events) {
@@ -133,13 +142,14 @@ public final class LedgerService implements LedgerWriter {
     /**
      * Opens (or creates, with genesis and setup) the ledger under {@code dir} and starts the writer.
      * Refuses ({@link NodeErrorCode#CORRUPT_DATA}) a damaged ledger, a missing or foreign operator
-     * key, and custodial keys the ledger knows but {@code keys} lacks.
-     *
-     * @param nodeChain the node's certificate chain (node certificate, then intermediate)
-     * @param rootCert the network root certificate, fixed at genesis
+     * key, and custodial keys the ledger knows but {@code keys} lacks. The node proposes with its
+     * Falcon key; its chain is registered at setup and the root fixed at genesis.
      */
-    public static LedgerService start(Path dir, CustodialKeys keys, SigningKey nodeKey, List<X509Certificate> nodeChain,
-            X509Certificate rootCert, Clock clock, Settings settings) throws NodeException {
+    public static LedgerService start(Path dir, CustodialKeys keys, NodeCredentials node, Clock clock, Settings settings)
+            throws NodeException {
+        SigningKey nodeKey = node.keys().falcon();
+        List<X509Certificate> nodeChain = node.chain();
+        X509Certificate rootCert = node.root();
         requireVoter(nodeChain);
         Ledger ledger;
         try {

@@ -20,6 +20,7 @@ import io.stoq.net.discovery.PeerStatus;
 import io.stoq.net.shard.ShardClient;
 import io.stoq.net.shard.ShardService;
 import io.stoq.net.transport.StoqTransport;
+import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.config.NodeConfig;
@@ -85,23 +86,17 @@ public final class PeerNetwork implements AutoCloseable {
         }
     }
 
-    /**
-     * Who this node is on the network: its keys, its certificate chain (node certificate, then the
-     * intermediate whose CRL {@code crlFile} holds) and the network root.
-     */
-    public record Credentials(NodeKeys keys, List<X509Certificate> chain, X509Certificate root, Path crlFile) {}
-
     /** Starts the transport on {@code peer.bind} and discovery with {@code discovery.seeds}. */
-    public static PeerNetwork start(NodeConfig config, Credentials credentials, ShardStore store, Path dataDir, Clock clock)
+    public static PeerNetwork start(NodeConfig config, NodeCredentials credentials, ShardStore store, Path dataDir, Clock clock)
             throws NodeException {
         return start(config, credentials, store, dataDir, clock, null);
     }
 
     /**
-     * As {@link #start(NodeConfig, Credentials, ShardStore, Path, Clock)}, dropping the peer
+     * As {@link #start(NodeConfig, NodeCredentials, ShardStore, Path, Clock)}, dropping the peer
      * datagrams {@code packets} names (tests: partitions; null drops none).
      */
-    public static PeerNetwork start(NodeConfig config, Credentials credentials, ShardStore store, Path dataDir, Clock clock,
+    public static PeerNetwork start(NodeConfig config, NodeCredentials credentials, ShardStore store, Path dataDir, Clock clock,
             PacketFilter packets) throws NodeException {
         PeerNetwork net = new PeerNetwork();
         try {
@@ -113,7 +108,7 @@ public final class PeerNetwork implements AutoCloseable {
         }
     }
 
-    private void open(NodeConfig config, Credentials credentials, ShardStore store, Path dataDir, Clock clock, PacketFilter packets)
+    private void open(NodeConfig config, NodeCredentials credentials, ShardStore store, Path dataDir, Clock clock, PacketFilter packets)
             throws NodeException {
         NodeKeys keys = credentials.keys();
         List<X509Certificate> chain = credentials.chain();

@@ -5,6 +5,8 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
+import io.stoq.node.config.NodeConfig;
+import io.stoq.node.config.NodeConfigKeys;
 import io.stoq.fragmint.http.DataSize;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,19 +83,31 @@ public final class LocalShardStore implements ShardStore {
         this.smallMax = smallMax;
     }
 
-
     /** Opens (creating if needed) a store under {@code root} and clears interrupted writes; every shard is a file. */
     public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard) throws NodeException {
-        return open(root, fsync, minFree, maxShard, DataSize.ofBytes(0));
+        return open(root, new Settings(fsync, minFree, maxShard, DataSize.ofBytes(0)));
     }
 
     /**
-     * As {@link #open(Path, boolean, DataSize, DataSize)}; shards and manifests of at most
-     * {@code smallMax} bytes given to {@link #putGrouped} are kept in the group-committed
-     * {@link SmallShardStore} under {@code root/small} (none when {@code smallMax} is 0).
+     * How a store writes: {@code fsync} each shard (off only for benchmarks), keep {@code minFree}
+     * of the disk free, refuse shards over {@code maxShard}, and keep shards and manifests of at
+     * most {@code smallShardMax} bytes given to {@link #putGrouped} in the group-committed
+     * {@link SmallShardStore} under {@code root/small} (none when it is 0).
      */
-    public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard, DataSize smallMax)
-            throws NodeException {
+    public record Settings(boolean fsync, DataSize minFree, DataSize maxShard, DataSize smallShardMax) {
+        /** The {@code store.*} keys of {@code config}. */
+        public static Settings from(NodeConfig config) {
+            return new Settings(config.get(NodeConfigKeys.STORE_FSYNC), config.get(NodeConfigKeys.STORE_MIN_FREE),
+                    config.get(NodeConfigKeys.STORE_MAX_SHARD), config.get(NodeConfigKeys.STORE_SMALL_SHARD_MAX));
+        }
+    }
+
+    /** Opens (creating if needed) a store under {@code root} and clears interrupted writes. */
+    public static LocalShardStore open(Path root, Settings settings) throws NodeException {
+        boolean fsync = settings.fsync();
+        DataSize minFree = settings.minFree();
+        DataSize maxShard = settings.maxShard();
+        DataSize smallMax = settings.smallShardMax();
         SmallShardStore small = smallMax.bytes() > 0 ? SmallShardStore.open(root.resolve("small"), fsync, SMALL_QUEUE_BYTES) : null;
         LocalShardStore store = new LocalShardStore(root, fsync, minFree, maxShard, small, smallMax.bytes());
         try {

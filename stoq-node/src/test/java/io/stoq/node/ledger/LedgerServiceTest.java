@@ -48,8 +48,8 @@ class LedgerServiceTest {
         NodeKeys keys = NodeKeys.load(dir.resolve("node"), null);
         List<X509Certificate> chain = PemFiles.readCertificates(dir.resolve("node/node.crt.pem"));
         X509Certificate root = PemFiles.readCertificate(dir.resolve("ca/root.crt.pem"));
-        return LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")), keys.falcon(), chain,
-                root, Clock.systemUTC(), new LedgerService.Settings("test", interval, 1000, commitTimeout));
+        return LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")),
+                new io.stoq.node.NodeCredentials(keys, chain, root, dir.resolve("ca/crl.pem")), Clock.systemUTC(), new LedgerService.Settings("test", interval, 1000, commitTimeout));
     }
 
     private static TxBody.AssetCreate create() {

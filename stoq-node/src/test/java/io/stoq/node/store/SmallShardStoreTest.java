@@ -40,7 +40,7 @@ class SmallShardStoreTest {
     Path tmp;
 
     private LocalShardStore open() throws NodeException {
-        return LocalShardStore.open(tmp.resolve("shards"), true, DataSize.ofBytes(0), DataSize.ofMiB(8), DataSize.ofKiB(64));
+        return LocalShardStore.open(tmp.resolve("shards"), new LocalShardStore.Settings(true, DataSize.ofBytes(0), DataSize.ofMiB(8), DataSize.ofKiB(64)));
     }
 
     private static byte[] random(int size, long seed) {
