@@ -222,4 +222,49 @@ class LedgerServiceTest {
             followerSub.close();
         }
     }
+
+    /**
+     * The service's events come from its ledger's apply path, not from its writer: a block made by
+     * another node (here a copy of this ledger, proposing with this node's key) and appended to
+     * the service's ledger, as a Raft follower will, shows up in the service's event stream.
+     * Fails when events are published only by the writer.
+     */
+    @Test
+    void aBlockAppendedToTheServicesLedgerBecomesItsEvents() throws Exception {
+        try (LedgerService s = open(Duration.ofMillis(5))) {
+            s.commit(s.keys().keyOf("g1"), List.of(), create());
+        }
+        Path leaderDir = dir.resolve("leader");
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir.resolve("ledger"))) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.copy(f, leaderDir.resolve(dir.resolve("ledger").relativize(f).toString()));
+            }
+        }
+        io.stoq.ledger.block.Block made;
+        TxBody.AssetCreate asset = create();
+        try (io.stoq.ledger.Ledger leader = io.stoq.ledger.Ledger.open(leaderDir)) {
+            CustodialKeys custody = CustodialKeys.open(dir.resolve("accounts"));
+            SigningKey operator = custody.operatorKey(false);
+            SigningKey member = custody.keyOf("g2");
+            long nonce = leader.state().nonce(operator.verifyingKey().fingerprint()) + 1;
+            List<io.stoq.ledger.tx.Transaction> txs = List.of(
+                    io.stoq.ledger.tx.Transaction.sign(leader.network(), operator, nonce,
+                            new TxBody.AccountRegister(member.publicKey().getEncoded(), io.stoq.ledger.tx.Role.MEMBER)),
+                    io.stoq.ledger.tx.Transaction.sign(leader.network(), member, 1, asset));
+            io.stoq.ledger.Ledger.CommitResult r = leader.commit(txs, java.time.Instant.now(),
+                    NodeKeys.load(dir.resolve("node"), null).falcon());
+            assertThat(r.rejected()).isEmpty();
+            made = r.block();
+        }
+        List<LedgerEvent> events = new CopyOnWriteArrayList<>();
+        try (LedgerService s = open(Duration.ofMillis(5))) {
+            AutoCloseable sub = s.events().subscribe(-1, events::add);
+            s.ledger().append(made); // nothing is queued: the writer thread is idle
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
+                    .anyMatch(e -> e.type().equals("asset.created") && e.subject().equals(asset.assetId().toHex())));
+            assertThat(events).filteredOn(e -> e.blockHeight() == made.header().height()).extracting(LedgerEvent::type)
+                    .containsExactly("block.committed", "account.registered", "asset.created");
+            sub.close();
+        }
+    }
 }
