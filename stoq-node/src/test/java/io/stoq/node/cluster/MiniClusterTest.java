@@ -101,7 +101,8 @@ class MiniClusterTest {
                 await().atMost(WAIT).until(() -> liveness(c, at, 2).equals("DEAD"));
             }
             await().atMost(WAIT).until(() -> liveness(c, 2, 0).equals("DEAD") && liveness(c, 2, 1).equals("DEAD"));
-            assertThat(liveness(c, 0, 1)).isEqualTo("ALIVE");
+            // (B stays reachable for A throughout; a heartbeat delayed by a loaded machine may show it suspect for a moment)
+            await().atMost(WAIT).until(() -> liveness(c, 0, 1).equals("ALIVE"));
             c.heal(2);
             awaitAllConnected(c);
 
