@@ -272,6 +272,34 @@ public final class MiniCluster implements AutoCloseable {
         members.get(index).partitioned.set(false);
     }
 
+    /**
+     * Waits until every running node's discovery shows every other running node
+     * {@link io.stoq.net.discovery.Liveness#ALIVE ALIVE} (heartbeats answered over STOQ): the
+     * cluster is connected. In-process, without the API; tests that check {@code GET /v1/nodes}
+     * do so themselves.
+     */
+    public void awaitConnected(Duration atMost) {
+        org.awaitility.Awaitility.await().atMost(atMost).until(this::connected);
+    }
+
+    /** Whether every running node sees every other running node alive right now. */
+    public boolean connected() {
+        for (Member m : members) {
+            if (m.node == null) {
+                continue;
+            }
+            java.util.Set<String> alive = m.node.peers().peers().stream()
+                    .filter(p -> p.liveness() == io.stoq.net.discovery.Liveness.ALIVE)
+                    .map(io.stoq.net.discovery.PeerStatus::nodeId).collect(Collectors.toSet());
+            for (Member other : members) {
+                if (other != m && other.node != null && !alive.contains(other.nodeId)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** The dev admin's API key of a node (each node has its own accounts until they are network state). */
     public String adminKey(int index) throws IOException {
         return Files.readString(members.get(index).data.resolve(io.stoq.node.accounts.AdminBootstrap.KEY_FILE)).trim();

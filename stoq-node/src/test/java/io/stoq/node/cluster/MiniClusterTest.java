@@ -74,6 +74,7 @@ class MiniClusterTest {
     @Test
     void nodesConnectShareShardsAndSurviveKillRestartPartitionAndGrowth() throws Exception {
         try (MiniCluster c = MiniCluster.builder(dir).nodes(3).start()) {
+            c.awaitConnected(WAIT);
             awaitAllConnected(c);
             assertThat(listed(c, 1).get(c.nodeId(0)).get("zone").asText()).isEqualTo(c.zone(0));
 
@@ -103,7 +104,9 @@ class MiniClusterTest {
             await().atMost(WAIT).until(() -> liveness(c, 2, 0).equals("DEAD") && liveness(c, 2, 1).equals("DEAD"));
             // (B stays reachable for A throughout; a heartbeat delayed by a loaded machine may show it suspect for a moment)
             await().atMost(WAIT).until(() -> liveness(c, 0, 1).equals("ALIVE"));
+            assertThat(c.connected()).isFalse();
             c.heal(2);
+            c.awaitConnected(WAIT);
             awaitAllConnected(c);
 
             // A fourth node, seeded with the three, joins; everyone lists everyone.
