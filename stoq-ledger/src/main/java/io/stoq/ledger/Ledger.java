@@ -25,6 +25,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +64,7 @@ public final class Ledger implements AutoCloseable {
     private long applyNanos;
     private long signNanos;
     private long storeNanos;
+    private final List<AppliedListener> appliedListeners = new CopyOnWriteArrayList<>();
 
     private Ledger(LedgerStore store) throws LedgerException {
         this.store = store;
@@ -281,6 +283,7 @@ public final class Ledger implements AutoCloseable {
         head = written.header();
         stateHash = w.block().outcome().stateHash();
         network = id;
+        applied(written.block());
     }
 
     /**
@@ -432,6 +435,7 @@ public final class Ledger implements AutoCloseable {
         if (network == null) {
             network = StateMachine.networkOf(store, List.of());
         }
+        applied(proposal.block());
         return proposal.result();
     }
 
@@ -524,6 +528,27 @@ public final class Ledger implements AutoCloseable {
         head = block.header();
         stateHash = outcome.stateHash();
         network = StateMachine.networkOf(store, List.of());
+        applied(block);
+    }
+
+    /**
+     * Calls {@code listener} after every block from now on that is durable and the head, built
+     * here or appended (see {@link AppliedListener}); closing the handle stops the calls.
+     */
+    public AutoCloseable onApplied(AppliedListener listener) {
+        appliedListeners.add(listener);
+        return () -> appliedListeners.remove(listener);
+    }
+
+    private void applied(Block block) {
+        for (AppliedListener l : appliedListeners) {
+            try {
+                l.applied(block);
+            } catch (RuntimeException e) { // the block is durable whatever a listener does
+                System.getLogger(Ledger.class.getName()).log(System.Logger.Level.WARNING,
+                        "listener of block " + block.header().height() + " failed: " + e, e);
+            }
+        }
     }
 
     /** The network this ledger belongs to (from its genesis), or null before genesis: what txs must be signed for. */

@@ -17,7 +17,11 @@ public enum NodeErrorCode implements FailureCode {
     /** Reading or writing the data directory failed. */
     IO_ERROR(45),
     /** The service is not in a state that allows the operation (not started, shutting down). */
-    ILLEGAL_STATE(46);
+    ILLEGAL_STATE(46),
+    /** The node cannot take the request now: shutting down, a write not confirmed in time, a commit that failed. Retry later. */
+    UNAVAILABLE(47),
+    /** The caller may not do this to the thing named (an asset of another account, content for an auditor). */
+    NOT_PERMITTED(48);
 
     private final int exitCode;
 

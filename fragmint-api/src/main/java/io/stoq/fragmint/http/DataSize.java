@@ -5,63 +5,83 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A size in bytes, so limits never travel as bare longs. Parses {@code 64KiB}, {@code 10MiB},
- * {@code 1GiB}, {@code 2TiB} or a plain byte count.
- *
- * @param bytes the size in bytes, {@code >= 0}
+ * A number of bytes, written in config and output with binary units: {@code 512KiB}, {@code 64MiB},
+ * {@code 4GiB}, {@code 1TiB}, or a plain byte count. Keeps sizes out of bare {@code long}s. The one
+ * size type of the project: the API server's limits and the node's config keys both use it
+ * (it lives here, in the lowest module both depend on).
  */
-public record DataSize(long bytes) {
-    private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|TiB)?");
+public record DataSize(long bytes) implements Comparable<DataSize> {
+    private static final Pattern FORMAT = Pattern.compile("\\s*(\\d+)\\s*([KMGT]i?B|B)?\\s*", Pattern.CASE_INSENSITIVE);
+    private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB"};
 
     public DataSize {
         if (bytes < 0) {
-            throw new IllegalArgumentException("negative size " + bytes);
+            throw new IllegalArgumentException("a size cannot be negative: " + bytes);
         }
     }
 
-    public static DataSize ofBytes(long n) {
-        return new DataSize(n);
+    public static DataSize ofBytes(long bytes) {
+        return new DataSize(bytes);
     }
 
-    public static DataSize ofKiB(long n) {
-        return new DataSize(Math.multiplyExact(n, 1024L));
+    public static DataSize ofKiB(long kib) {
+        return new DataSize(Math.multiplyExact(kib, 1024L));
     }
 
-    public static DataSize ofMiB(long n) {
-        return new DataSize(Math.multiplyExact(n, 1024L * 1024));
+    public static DataSize ofMiB(long mib) {
+        return new DataSize(Math.multiplyExact(mib, 1024L * 1024));
     }
 
-    public static DataSize ofGiB(long n) {
-        return new DataSize(Math.multiplyExact(n, 1024L * 1024 * 1024));
+    public static DataSize ofGiB(long gib) {
+        return new DataSize(Math.multiplyExact(gib, 1024L * 1024 * 1024));
     }
 
-    /** Parses the forms listed above; IllegalArgumentException otherwise. */
+    /** Parses {@code 123}, {@code 123B}, {@code 64KiB}, {@code 64MiB}, {@code 4GiB}, {@code 1TiB} (KB etc. mean the same binary units). */
     public static DataSize parse(String text) {
-        Matcher m = FORMAT.matcher(text.trim());
+        Matcher m = FORMAT.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("not a size: '" + text + "' (use e.g. 64KiB, 10MiB, 1GiB)");
+            throw new IllegalArgumentException("'" + text + "' is not a size like 512KiB, 64MiB or 4GiB");
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2);
-        long mult = switch (unit) {
-            case "KiB" -> 1L << 10;
-            case "MiB" -> 1L << 20;
-            case "GiB" -> 1L << 30;
-            case "TiB" -> 1L << 40;
-            default -> 1L;
+        long value = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+        int shift = switch (unit.charAt(0)) {
+            case 'K' -> 10;
+            case 'M' -> 20;
+            case 'G' -> 30;
+            case 'T' -> 40;
+            default -> 0;
         };
-        return new DataSize(Math.multiplyExact(n, mult));
+        if (shift > 0 && value > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
+        return new DataSize(value << shift);
     }
 
     @Override
+    public int compareTo(DataSize o) {
+        return Long.compare(bytes, o.bytes);
+    }
+
+    /** The largest exact unit: {@code 65536} prints as {@code 64KiB}, {@code 1000} as {@code 1000B}. */
+    @Override
     public String toString() {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        long v = bytes;
-        int u = 0;
-        while (u < units.length - 1 && v != 0 && v % 1024 == 0) {
-            v /= 1024;
-            u++;
+        long value = bytes;
+        int unit = 0;
+        while (unit < UNITS.length - 1 && value != 0 && value % 1024 == 0) {
+            value /= 1024;
+            unit++;
         }
-        return String.format(Locale.ROOT, "%d%s", v, units[u]);
+        return value + UNITS[unit];
+    }
+
+    /** Rounded, for humans: {@code 53.2 GiB}. */
+    public String approximate() {
+        double value = bytes;
+        int unit = 0;
+        while (unit < UNITS.length - 1 && value >= 1024) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", value, UNITS[unit]);
     }
 }

@@ -13,8 +13,11 @@ class DataSizeTest {
         assertThat(DataSize.parse("17").bytes()).isEqualTo(17);
         assertThat(DataSize.ofMiB(10).toString()).isEqualTo("10MiB");
         assertThat(DataSize.ofBytes(1500).toString()).isEqualTo("1500B");
-        assertThatThrownBy(() -> DataSize.parse("1GB")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> DataSize.parse("99999999999TiB")).isInstanceOf(ArithmeticException.class);
+        // one DataSize for the API and the node's config: KB, MB, GB mean the binary units, as config files always had it
+        assertThat(DataSize.parse("1GB")).isEqualTo(DataSize.ofGiB(1));
+        assertThatThrownBy(() -> DataSize.parse("1 GiBs")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DataSize.parse("99999999999TiB")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("too large");
     }
 
     @Test

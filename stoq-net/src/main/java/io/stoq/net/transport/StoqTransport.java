@@ -20,6 +20,7 @@ import io.stoq.net.LocalIdentity;
 import io.stoq.net.MessageType;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
+import io.stoq.net.PacketFilter;
 import io.stoq.net.PeerConfig;
 import io.stoq.net.PeerConnection;
 import io.stoq.net.PeerMetrics;
@@ -98,6 +99,7 @@ public final class StoqTransport implements AutoCloseable {
         private RevocationSource revocations = new Revocations();
         private Clock clock = Clock.systemUTC();
         private String[] groups = QuicTls.GROUPS;
+        private PacketFilter packetFilter;
 
         private Builder(PeerConfig config, LocalIdentity identity) {
             this.config = config;
@@ -126,6 +128,12 @@ public final class StoqTransport implements AutoCloseable {
         /** The TLS key-exchange groups to offer (tests narrow them). */
         public Builder groups(String... groups) {
             this.groups = groups.clone();
+            return this;
+        }
+
+        /** Drops the datagrams {@code filter} names, both ways (tests: partitions; see {@link PacketFilter}). */
+        public Builder packetFilter(PacketFilter filter) {
+            this.packetFilter = filter;
             return this;
         }
 
@@ -160,7 +168,12 @@ public final class StoqTransport implements AutoCloseable {
             return new Bootstrap().group(group).channel(NioDatagramChannel.class)
                     .option(ChannelOption.SO_RCVBUF, config.socketBufferBytes())
                     .option(ChannelOption.SO_SNDBUF, config.socketBufferBytes())
-                    .handler(codec).bind(address).sync().channel();
+                    .handler(packetFilter == null ? codec : new io.netty.channel.ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new PacketDropper(packetFilter), codec);
+                        }
+                    }).bind(address).sync().channel();
         }
     }
 

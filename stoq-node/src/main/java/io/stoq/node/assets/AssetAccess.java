@@ -1,7 +1,7 @@
 package io.stoq.node.assets;
 
-import io.stoq.fragmint.port.ApiError;
-import io.stoq.fragmint.port.ApiException;
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
 import io.stoq.fragmint.port.Caller;
 import io.stoq.fragmint.port.Role;
 import java.util.Collection;
@@ -48,22 +48,22 @@ final class AssetAccess {
     }
 
     /** The answer for an asset the caller may not see: the same as for an id that does not exist. */
-    static ApiException hidden(String id) {
-        return ApiException.notFound("asset " + id);
+    static NodeException hidden(String id) {
+        return new NodeException(NodeErrorCode.NOT_FOUND, "asset " + id + " not found");
     }
 
     /** FORBIDDEN unless {@code level} may change the asset. */
-    static void requireChange(Level level, String id) throws ApiException {
+    static void requireChange(Level level, String id) throws NodeException {
         if (!level.mayChange()) {
-            throw new ApiException(ApiError.FORBIDDEN, "asset " + id + " belongs to another account: only its owner may "
+            throw new NodeException(NodeErrorCode.NOT_PERMITTED, "asset " + id + " belongs to another account: only its owner may "
                     + "change it or decide who reads it");
         }
     }
 
     /** FORBIDDEN for an auditor: it sees metadata, history and proofs, never content. */
-    static void requireContent(Level level, String id) throws ApiException {
+    static void requireContent(Level level, String id) throws NodeException {
         if (level == Level.AUDITOR) {
-            throw new ApiException(ApiError.FORBIDDEN, "auditors see the metadata, history and proof of asset " + id
+            throw new NodeException(NodeErrorCode.NOT_PERMITTED, "auditors see the metadata, history and proof of asset " + id
                     + ", never its content");
         }
     }

@@ -1,8 +1,6 @@
 package io.stoq.node.assets;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.fragmint.port.ApiError;
-import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AssetGrant;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.AssetVersion;
@@ -12,7 +10,10 @@ import io.stoq.ledger.store.Indexes;
 import io.stoq.ledger.store.LedgerStore;
 import io.stoq.ledger.store.StoredTx;
 import io.stoq.ledger.tx.TxBody;
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
 import io.stoq.node.ledger.CustodialKeys;
+import io.stoq.node.ledger.LedgerReader;
 import io.stoq.node.ledger.LedgerService;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,10 +31,10 @@ import java.util.TreeMap;
  * truth; nothing here is cached across calls.
  */
 final class AssetIndex {
-    private final LedgerService ledger;
+    private final LedgerReader ledger;
     private final CustodialKeys keys;
 
-    AssetIndex(LedgerService ledger, CustodialKeys keys) {
+    AssetIndex(LedgerReader ledger, CustodialKeys keys) {
         this.ledger = ledger;
         this.keys = keys;
     }
@@ -45,40 +46,40 @@ final class AssetIndex {
     record Change(StoredTx tx, Instant at) {}
 
     /** The ledger id of an API asset id (64 lower-case hex digits); NOT_FOUND when it cannot be one. */
-    static Hash256 ledgerId(String id) throws ApiException {
+    static Hash256 ledgerId(String id) throws NodeException {
         if (id == null || id.length() != 64 || !id.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            throw ApiException.notFound("asset " + id);
+            throw new NodeException(NodeErrorCode.NOT_FOUND, "asset " + id + " not found");
         }
         Hash256 h = Hash256.of(HexFormat.of().parseHex(id));
         if (h.equals(LedgerService.NETWORK_TOKEN)) {
-            throw ApiException.notFound("asset " + id);
+            throw new NodeException(NodeErrorCode.NOT_FOUND, "asset " + id + " not found");
         }
         return h;
     }
 
     /** The asset's state record; NOT_FOUND when unknown or deleted. */
-    StateRecords.Asset live(Hash256 lid, String id) throws ApiException {
+    StateRecords.Asset live(Hash256 lid, String id) throws NodeException {
         try {
-            StateRecords.Asset a = ledger.ledger().state().asset(lid);
+            StateRecords.Asset a = ledger.state().asset(lid);
             if (a == null || a.deleted()) {
-                throw ApiException.notFound("asset " + id);
+                throw new NodeException(NodeErrorCode.NOT_FOUND, "asset " + id + " not found");
             }
             return a;
         } catch (LedgerException e) {
-            throw new ApiException(ApiError.INTERNAL, "cannot read asset " + id, e);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read asset " + id, e);
         }
     }
 
     /** Accounts holding a live read grant on the asset (ledger state): API account id to ledger account id. */
-    Map<String, Hash256> grantees(Hash256 lid, String id) throws ApiException {
+    Map<String, Hash256> grantees(Hash256 lid, String id) throws NodeException {
         try {
             Map<String, Hash256> out = new LinkedHashMap<>();
-            for (Hash256 g : ledger.ledger().state().grants(lid)) {
+            for (Hash256 g : ledger.state().grants(lid)) {
                 out.put(name(g), g);
             }
             return out;
         } catch (LedgerException e) {
-            throw new ApiException(ApiError.INTERNAL, "cannot read the grants of asset " + id, e);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read the grants of asset " + id, e);
         }
     }
 
@@ -97,8 +98,8 @@ final class AssetIndex {
     }
 
     /** Every change of the asset in chain order. */
-    List<Change> changes(Hash256 lid) throws ApiException {
-        LedgerStore store = ledger.ledger().store();
+    List<Change> changes(Hash256 lid) throws NodeException {
+        LedgerStore store = ledger.store();
         TreeMap<Long, StoredTx> ordered = new TreeMap<>();
         try {
             for (Indexes ix : new Indexes[] {Indexes.ASSET_HISTORY, Indexes.OWNERSHIP}) {
@@ -121,12 +122,12 @@ final class AssetIndex {
             }
             return out;
         } catch (LedgerException e) {
-            throw new ApiException(ApiError.INTERNAL, "cannot read the history of an asset", e);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read the history of an asset", e);
         }
     }
 
     /** Version {@code number} from the changes. */
-    static Version version(List<Change> changes, long number, String id) throws ApiException {
+    static Version version(List<Change> changes, long number, String id) throws NodeException {
         long v = 0;
         for (Change c : changes) {
             TxBody body = c.tx().tx().body();
@@ -144,12 +145,12 @@ final class AssetIndex {
             if (root != null && v == number) {
                 AssetMeta m = AssetMeta.decode(meta);
                 if (m == null) {
-                    throw new ApiException(ApiError.INTERNAL, "asset " + id + " version " + number + " has unreadable metadata");
+                    throw new NodeException(NodeErrorCode.CORRUPT_DATA, "asset " + id + " version " + number + " has unreadable metadata");
                 }
                 return new Version(v, c.tx().tx().id(), c.tx().height(), c.tx().index(), c.at(), root, m);
             }
         }
-        throw ApiException.notFound("asset " + id + " version " + number);
+        throw new NodeException(NodeErrorCode.NOT_FOUND, "asset " + id + " version " + number + " not found");
     }
 
     /** The owner (holder of the asset's single token) after all changes. */
@@ -178,10 +179,10 @@ final class AssetIndex {
     }
 
     /** Ledger ids of every live asset (state scan; fine at single-node scale, see docs/node.md). */
-    List<Hash256> allAssets() throws ApiException {
+    List<Hash256> allAssets() throws NodeException {
         List<Hash256> out = new ArrayList<>();
         try {
-            ledger.ledger().store().forEachState((k, v) -> {
+            ledger.store().forEachState((k, v) -> {
                 if (k.length == 33 && k[0] == 0x03) {
                     byte[] h = new byte[32];
                     System.arraycopy(k, 1, h, 0, 32);
@@ -189,7 +190,7 @@ final class AssetIndex {
                 }
             });
         } catch (LedgerException e) {
-            throw new ApiException(ApiError.INTERNAL, "cannot list the assets: the ledger could not be read", e);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot list the assets: the ledger could not be read", e);
         }
         out.remove(LedgerService.NETWORK_TOKEN);
         return out;

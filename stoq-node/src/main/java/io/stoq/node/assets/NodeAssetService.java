@@ -26,11 +26,12 @@ import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.NodeException;
+import io.stoq.node.NodeProblems;
 import io.stoq.node.ledger.Committed;
 import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
-import io.stoq.node.ledger.LedgerService;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.ledger.LedgerWriter;
+import io.stoq.node.store.ShardStore;
 import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.assemble.AssetReader;
@@ -67,9 +68,9 @@ import java.util.OptionalLong;
 public final class NodeAssetService implements AssetService {
     private static final int MAX_TEXT = 200;
 
-    private final LedgerService ledger;
+    private final LedgerWriter ledger;
     private final CustodialKeys keys;
-    private final LocalShardStore store;
+    private final ShardStore store;
     private final AccountStore accounts;
     private final ShardWriter writer;
     private final ManifestVerifier manifests;
@@ -88,7 +89,7 @@ public final class NodeAssetService implements AssetService {
      * @param readAhead shards a download verifies and decrypts ahead of the one being sent
      * @param crl the CA's CRL, carried by every proof bundle as revocation evidence
      */
-    public NodeAssetService(LedgerService ledger, LocalShardStore store, AccountStore accounts, ManifestSigner manifestSigner,
+    public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSigner manifestSigner,
             ManifestVerifier manifests, KeyPair kem, CodecPool pool, int readAhead, CrlFile crl) {
         this.ledger = ledger;
         this.keys = ledger.keys();
@@ -99,7 +100,7 @@ public final class NodeAssetService implements AssetService {
         this.pool = pool;
         this.readAhead = readAhead;
         this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), pool, pins);
-        this.index = new AssetIndex(ledger, keys);
+        this.index = new AssetIndex(ledger.reader(), keys);
         this.crl = crl;
         this.sweep = new StorageSweep(index, store, pins);
     }
@@ -110,7 +111,7 @@ public final class NodeAssetService implements AssetService {
         SigningKey owner = key(caller.accountId());
         Hash256 lid = Hash256.of(SecureRandoms.bytes(32));
         String id = lid.toHex();
-        ShardWriter.Stored s = writer.write(body, lid, 1, content.declaredLength(), AssetEncoder.Lineage.fresh());
+        ShardWriter.Stored s = write(body, lid, 1, content.declaredLength(), AssetEncoder.Lineage.fresh());
         TxBody tx;
         AssetMeta meta;
         try {
@@ -134,35 +135,43 @@ public final class NodeAssetService implements AssetService {
 
     /** The asset as {@code caller} sees it; NOT_FOUND when it is missing, deleted, or hidden from the caller. */
     private Seen see(Caller caller, String id) throws ApiException {
-        Hash256 lid = AssetIndex.ledgerId(id);
-        StateRecords.Asset a = index.live(lid, id);
-        List<AssetIndex.Change> changes = index.changes(lid);
-        String owner = index.owner(changes);
-        Map<String, Hash256> grantees = index.grantees(lid, id);
-        AssetAccess.Level level = AssetAccess.of(caller, owner, grantees.keySet());
-        if (level == null) {
-            throw AssetAccess.hidden(id);
+        try {
+            Hash256 lid = AssetIndex.ledgerId(id);
+            StateRecords.Asset a = index.live(lid, id);
+            List<AssetIndex.Change> changes = index.changes(lid);
+            String owner = index.owner(changes);
+            Map<String, Hash256> grantees = index.grantees(lid, id);
+            AssetAccess.Level level = AssetAccess.of(caller, owner, grantees.keySet());
+            if (level == null) {
+                throw AssetAccess.hidden(id);
+            }
+            return new Seen(lid, id, a, changes, owner, grantees, level);
+        } catch (NodeException e) {
+            throw NodeProblems.of(e);
         }
-        return new Seen(lid, id, a, changes, owner, grantees, level);
     }
 
     /** As {@link #see}, for a change: FORBIDDEN unless the caller owns the asset or is an admin. */
     private Seen seeToChange(Caller caller, String id) throws ApiException {
         Seen s = see(caller, id);
-        AssetAccess.requireChange(s.level(), id);
+        try {
+            AssetAccess.requireChange(s.level(), id);
+        } catch (NodeException e) {
+            throw NodeProblems.of(e);
+        }
         return s;
     }
 
     @Override
     public AssetMetadata metadata(Caller caller, String id, OptionalLong version) throws ApiException {
         Seen s = see(caller, id);
-        return index.metadata(id, s.changes(), AssetIndex.version(s.changes(), version.orElse(s.state().version()), id));
+        return index.metadata(id, s.changes(), version(s.changes(), version.orElse(s.state().version()), id));
     }
 
     @Override
     public Page<AssetMetadata> list(Caller caller, String owner, PageRequest page) throws ApiException {
         List<AssetMetadata> all = new ArrayList<>();
-        for (Hash256 lid : index.allAssets()) {
+        for (Hash256 lid : allAssets()) {
             try {
                 AssetMetadata m = metadata(caller, lid.toHex(), OptionalLong.empty());
                 if (owner == null || owner.equals(m.owner())) {
@@ -181,9 +190,13 @@ public final class NodeAssetService implements AssetService {
     @Override
     public AssetContent openContent(Caller caller, String id, long version, ByteRange range) throws ApiException {
         Seen s = see(caller, id);
-        AssetAccess.requireContent(s.level(), id);
+        try {
+            AssetAccess.requireContent(s.level(), id);
+        } catch (NodeException e) {
+            throw NodeProblems.of(e);
+        }
         List<AssetIndex.Change> changes = s.changes();
-        AssetIndex.Version v = AssetIndex.version(changes, version, id);
+        AssetIndex.Version v = version(changes, version, id);
         AssetMetadata meta = index.metadata(id, changes, v);
         if (range != null && range.last() >= v.meta().size()) {
             throw new ApiException(ApiError.RANGE_NOT_SATISFIABLE, "range ends past the content's " + v.meta().size() + " bytes");
@@ -230,7 +243,7 @@ public final class NodeAssetService implements AssetService {
      * asset whose current version predates lineages (suite 1) starts one with this version.
      */
     private AssetEncoder.Lineage lineage(Seen s) throws ApiException {
-        AssetIndex.Version v = AssetIndex.version(s.changes(), s.state().version(), s.id());
+        AssetIndex.Version v = version(s.changes(), s.state().version(), s.id());
         try {
             AssetManifest m = manifests.verify(SignedManifest.decode(store.get(Hash256.ofHex(v.meta().manifest()))));
             if (!m.merkleRoot().equals(v.merkleRoot()) || m.version() != v.version()) {
@@ -269,7 +282,7 @@ public final class NodeAssetService implements AssetService {
         }
         SigningKey ownerKey = key(seen.owner());
         long next = a.version() + 1;
-        ShardWriter.Stored s = writer.write(body, lid, next, content.declaredLength(), lineage(seen));
+        ShardWriter.Stored s = write(body, lid, next, content.declaredLength(), lineage(seen));
         TxBody tx;
         try {
             AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
@@ -295,16 +308,16 @@ public final class NodeAssetService implements AssetService {
             throw new ApiException(ApiError.UNPROCESSABLE, "account " + newOwner + " already owns asset " + id);
         }
         SigningKey to = key(newOwner);
-        ledger.commit(key(owner), List.of(to), new TxBody.TokenTransfer(lid, to.verifyingKey().fingerprint(), 1));
+        commit(key(owner), List.of(to), new TxBody.TokenTransfer(lid, to.verifyingKey().fingerprint(), 1));
         // the answer to the caller's own transfer, although a former owner no longer sees the asset
-        List<AssetIndex.Change> changes = index.changes(lid);
-        return index.metadata(id, changes, AssetIndex.version(changes, seen.state().version(), id));
+        List<AssetIndex.Change> changes = changes(lid);
+        return index.metadata(id, changes, version(changes, seen.state().version(), id));
     }
 
     @Override
     public void delete(Caller caller, String id) throws ApiException {
         Seen seen = seeToChange(caller, id);
-        ledger.commit(key(seen.owner()), List.of(), new TxBody.AssetDelete(seen.lid(), "deleted by " + caller.accountId()));
+        commit(key(seen.owner()), List.of(), new TxBody.AssetDelete(seen.lid(), "deleted by " + caller.accountId()));
     }
 
     @Override
@@ -317,9 +330,9 @@ public final class NodeAssetService implements AssetService {
     @Override
     public AssetProof proof(Caller caller, String id, OptionalLong version) throws ApiException {
         Seen s = see(caller, id);
-        AssetIndex.Version v = AssetIndex.version(s.changes(), version.orElse(s.state().version()), id);
+        AssetIndex.Version v = version(s.changes(), version.orElse(s.state().version()), id);
         try {
-            ProofBundle b = ProofBuilder.build(ledger.ledger().store(), v.txId(), crlEvidence(id));
+            ProofBundle b = ProofBuilder.build(ledger.reader().store(), v.txId(), crlEvidence(id));
             List<String> path = new ArrayList<>();
             for (Hash256 h : b.inclusion().path()) {
                 path.add(h.toHex());
@@ -345,7 +358,7 @@ public final class NodeAssetService implements AssetService {
             throw new ApiException(ApiError.CONFLICT, "account " + account + " may already read asset " + id);
         }
         SigningKey grantee = key(account);
-        Committed c = ledger.commit(key(s.owner()), List.of(grantee),
+        Committed c = commit(key(s.owner()), List.of(grantee),
                 new TxBody.ReadGrant(s.lid(), grantee.verifyingKey().fingerprint()));
         return new AssetGrant(id, account, s.owner(), c.height(), c.time());
     }
@@ -357,7 +370,7 @@ public final class NodeAssetService implements AssetService {
         if (grantee == null) {
             throw ApiException.notFound("read grant of account " + account + " on asset " + id);
         }
-        ledger.commit(key(s.owner()), List.of(), new TxBody.ReadRevoke(s.lid(), grantee));
+        commit(key(s.owner()), List.of(), new TxBody.ReadRevoke(s.lid(), grantee));
     }
 
     @Override
@@ -379,7 +392,7 @@ public final class NodeAssetService implements AssetService {
      * a crash left behind. Call only before the API starts. Deleted assets keep their shards (the
      * periodic {@link #sweep} frees them after the retention). Returns how many files it removed.
      */
-    public int sweepOrphans() throws ApiException {
+    public int sweepOrphans() throws NodeException {
         return sweep.run(null, java.time.Instant.now()).removed();
     }
 
@@ -389,7 +402,7 @@ public final class NodeAssetService implements AssetService {
      * nor an upload in progress. Safe while the node serves ({@link StorageSweep}). {@code now}
      * is compared with the block times of deletions.
      */
-    public StorageSweep.Result sweep(java.time.Duration deletedRetention, java.time.Instant now) throws ApiException {
+    public StorageSweep.Result sweep(java.time.Duration deletedRetention, java.time.Instant now) throws NodeException {
         return sweep.run(deletedRetention, now);
     }
 
@@ -401,9 +414,57 @@ public final class NodeAssetService implements AssetService {
      * start-up orphan sweep removes them if it never does.
      */
     private Committed commitOrDiscard(SigningKey signer, TxBody tx, ShardWriter.Stored s) throws ApiException {
-        Committed c = ledger.commit(signer, List.of(), tx, () -> writer.discard(s));
+        Committed c;
+        try {
+            c = ledger.commit(signer, List.of(), tx, () -> writer.discard(s));
+        } catch (NodeException | LedgerException e) {
+            throw NodeProblems.of(e);
+        }
         writer.settled(s); // (an outcome still open keeps the pins: a sweep must not free a version that may yet commit)
         return c;
+    }
+
+    // The port's answers are problems; the services below fail with node and ledger codes, mapped here.
+
+    private Committed commit(SigningKey signer, List<SigningKey> mustExist, TxBody body) throws ApiException {
+        try {
+            return ledger.commit(signer, mustExist, body);
+        } catch (NodeException | LedgerException e) {
+            throw NodeProblems.of(e);
+        }
+    }
+
+    private static AssetIndex.Version version(List<AssetIndex.Change> changes, long number, String id) throws ApiException {
+        try {
+            return AssetIndex.version(changes, number, id);
+        } catch (NodeException e) {
+            throw NodeProblems.of(e);
+        }
+    }
+
+    private List<AssetIndex.Change> changes(Hash256 lid) throws ApiException {
+        try {
+            return index.changes(lid);
+        } catch (NodeException e) {
+            throw NodeProblems.of(e);
+        }
+    }
+
+    private List<Hash256> allAssets() throws ApiException {
+        try {
+            return index.allAssets();
+        } catch (NodeException e) {
+            throw NodeProblems.of(e);
+        }
+    }
+
+    private ShardWriter.Stored write(InputStream body, Hash256 lid, long version, OptionalLong declared,
+            AssetEncoder.Lineage lineage) throws ApiException, IOException {
+        try {
+            return writer.write(body, lid, version, declared, lineage);
+        } catch (NodeException e) {
+            throw NodeProblems.of(e);
+        }
     }
 
     private SigningKey key(String account) throws ApiException {

@@ -3,11 +3,10 @@ package io.stoq.node.assets;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.fragmint.port.ApiError;
-import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.BodyAbortedException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.ShardStore;
 import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.ShardException;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Where the work runs: the request thread reads the body and cuts chunks; the node's shared
  * {@link CodecPool} compresses, encrypts and hashes them and, in a lane of its own, hashes the
  * whole plaintext with SHA3-256 (what {@code stoq asset get} checks); the request thread writes
- * each finished shard with {@link LocalShardStore#putTrusted} (the pipeline just hashed those
+ * each finished shard with {@link ShardStore#putTrusted} (the pipeline just hashed those
  * bytes, so the store does not hash them again), up to {@value ShardWrites#PER_UPLOAD} at once so
  * their fsyncs overlap ({@link ShardWrites}). No SHA3 runs on the request thread.
  *
@@ -51,13 +50,13 @@ final class ShardWriter {
     /** Largest average chunk a node cuts: bounds what each concurrent upload buffers (docs/node.md). */
     static final int MAX_AVERAGE_CHUNK = 1 << 20;
 
-    private final LocalShardStore store;
+    private final ShardStore store;
     private final ManifestSigner signer;
     private final PublicKey kemKey;
     private final CodecPool pool;
     private final ShardPins pins;
 
-    ShardWriter(LocalShardStore store, ManifestSigner signer, PublicKey kemKey, CodecPool pool, ShardPins pins) {
+    ShardWriter(ShardStore store, ManifestSigner signer, PublicKey kemKey, CodecPool pool, ShardPins pins) {
         this.store = store;
         this.signer = signer;
         this.kemKey = kemKey;
@@ -77,7 +76,7 @@ final class ShardWriter {
             int reusedShards, long newStoredBytes) {}
 
     Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage)
-            throws ApiException, IOException {
+            throws NodeException, IOException {
         AssetId assetId = assetId(ledgerId);
         CountingStream in = new CountingStream(body);
         List<Hash256> written = new ArrayList<>();
@@ -86,7 +85,7 @@ final class ShardWriter {
         // Small shards join the store's next synced group instead of an fsync each (SmallShardStore):
         // they, and the manifest, are awaited before this returns, so before any acknowledgement.
         List<Hash256> grouped = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<LocalShardStore.PendingPut> pending = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<ShardStore.PendingPut> pending = java.util.Collections.synchronizedList(new ArrayList<>());
         try (ShardEncoder encoder = new ShardEncoder(pool)) {
             AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kemKey), MAX_AVERAGE_CHUNK);
             AssetEncoder.Encoded encoded = assets.encode(in, new AssetEncoder.Request(assetId, version, declared,
@@ -96,7 +95,7 @@ final class ShardWriter {
                         if (!shard.reused()) {
                             try {
                                 if (store.groupsSmall(shard.stored().length)) {
-                                    LocalShardStore.PendingPut p = store.putGrouped(shard.hash(), shard.stored());
+                                    ShardStore.PendingPut p = store.putGrouped(shard.hash(), shard.stored());
                                     if (!p.alreadyPresent()) {
                                         grouped.add(shard.hash());
                                     }
@@ -123,14 +122,14 @@ final class ShardWriter {
             Hash256 manifestHash = Sha3.hash(bytes);
             pins.pin(manifestHash);
             pinned.add(manifestHash);
-            LocalShardStore.PendingPut m = store.groupsSmall(bytes.length) ? store.putGrouped(manifestHash, bytes)
-                    : new LocalShardStore.PendingPut(manifestHash, store.putTrusted(manifestHash, bytes).alreadyPresent(),
+            ShardStore.PendingPut m = store.groupsSmall(bytes.length) ? store.putGrouped(manifestHash, bytes)
+                    : new ShardStore.PendingPut(manifestHash, store.putTrusted(manifestHash, bytes).alreadyPresent(),
                             java.util.concurrent.CompletableFuture.completedFuture(null));
             if (!m.alreadyPresent()) {
                 written.add(manifestHash);
             }
             pending.add(m);
-            for (LocalShardStore.PendingPut p : pending) {
+            for (ShardStore.PendingPut p : pending) {
                 p.await();
             }
             return new Stored(manifestHash, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(), written,
@@ -146,7 +145,7 @@ final class ShardWriter {
         } catch (ShardException e) {
             awaitQuietly(pending);
             discard(merge(merge(written, grouped), writes.abort()), pinned);
-            throw new ApiException(ApiError.INTERNAL, "the shard pipeline failed: " + e.getMessage(), e);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "the shard pipeline failed: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             awaitQuietly(pending);
             discard(merge(merge(written, grouped), writes.abort()), pinned);
@@ -155,9 +154,9 @@ final class ShardWriter {
     }
 
     /** Lets grouped puts settle before what they wrote is discarded, so no write lands after its delete. */
-    private static void awaitQuietly(List<LocalShardStore.PendingPut> pending) {
+    private static void awaitQuietly(List<ShardStore.PendingPut> pending) {
         synchronized (pending) {
-            for (LocalShardStore.PendingPut p : pending) {
+            for (ShardStore.PendingPut p : pending) {
                 p.durable().handle((ok, failure) -> null).join();
             }
         }
@@ -199,11 +198,11 @@ final class ShardWriter {
         pins.release(pinned);
     }
 
-    private static ApiException storeError(NodeException e) {
+    private static NodeException storeError(NodeException e) {
         if (e.code() == NodeErrorCode.INSUFFICIENT_SPACE) {
-            return new ApiException(ApiError.UNAVAILABLE, "the node is out of storage space", e);
+            return new NodeException(NodeErrorCode.INSUFFICIENT_SPACE, "the node is out of storage space", e);
         }
-        return new ApiException(ApiError.INTERNAL, "the shard store failed", e);
+        return new NodeException(NodeErrorCode.IO_ERROR, "the shard store failed", e);
     }
 
     /** Carries a store failure out of the sink (which may only throw IOException or ShardException). */

@@ -2,7 +2,7 @@ package io.stoq.node.assets;
 
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.node.NodeException;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.ShardStore;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,12 +37,12 @@ final class ShardWrites {
                 return t;
             });
 
-    private final LocalShardStore store;
+    private final ShardStore store;
     private final Semaphore slots = new Semaphore(PER_UPLOAD);
     private final List<Hash256> written = new ArrayList<>();
     private NodeException failure;
 
-    ShardWrites(LocalShardStore store) {
+    ShardWrites(ShardStore store) {
         this.store = store;
     }
 

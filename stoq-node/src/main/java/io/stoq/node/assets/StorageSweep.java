@@ -1,10 +1,9 @@
 package io.stoq.node.assets;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.fragmint.port.ApiException;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.NodeException;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.ShardStore;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.manifest.SignedManifest;
 import java.time.Duration;
@@ -42,10 +41,10 @@ public final class StorageSweep {
     private static final Logger LOG = LoggerFactory.getLogger(StorageSweep.class);
 
     private final AssetIndex index;
-    private final LocalShardStore store;
+    private final ShardStore store;
     private final ShardPins pins;
 
-    StorageSweep(AssetIndex index, LocalShardStore store, ShardPins pins) {
+    StorageSweep(AssetIndex index, ShardStore store, ShardPins pins) {
         this.index = index;
         this.store = store;
         this.pins = pins;
@@ -65,32 +64,38 @@ public final class StorageSweep {
      * start-up sweep, which only removes what interrupted uploads left); deletions are timed by
      * their block's time against {@code now}.
      */
-    synchronized Result run(Duration deletedRetention, Instant now) throws ApiException {
+    synchronized Result run(Duration deletedRetention, Instant now) throws NodeException {
         long started = System.nanoTime();
         Set<Hash256> marked = new HashSet<>();
-        try {
-            for (Hash256 lid : index.allAssets()) {
-                List<AssetIndex.Change> changes = index.changes(lid);
-                if (deletedRetention != null && deletedBefore(changes, now.minus(deletedRetention))) {
+        // The ledger must be readable (its failures propagate); a store or manifest that is not
+        // makes the sweep incomplete: it removes nothing rather than something still needed.
+        for (Hash256 lid : index.allAssets()) {
+            List<AssetIndex.Change> changes = index.changes(lid);
+            if (deletedRetention != null && deletedBefore(changes, now.minus(deletedRetention))) {
+                continue;
+            }
+            for (AssetIndex.Change c : changes) {
+                byte[] metaBytes = c.tx().tx().body() instanceof TxBody.AssetCreate cr ? cr.metadata()
+                        : c.tx().tx().body() instanceof TxBody.AssetUpdate u ? u.metadata() : null;
+                if (metaBytes == null) {
                     continue;
                 }
-                for (AssetIndex.Change c : changes) {
-                    byte[] metaBytes = c.tx().tx().body() instanceof TxBody.AssetCreate cr ? cr.metadata()
-                            : c.tx().tx().body() instanceof TxBody.AssetUpdate u ? u.metadata() : null;
-                    if (metaBytes == null) {
-                        continue;
-                    }
-                    AssetMeta meta = AssetMeta.decode(metaBytes);
-                    if (meta == null) {
-                        return incomplete(marked, "a version of asset " + lid.toHex() + " carries unreadable metadata");
-                    }
-                    Hash256 mh = Hash256.ofHex(meta.manifest());
-                    marked.add(mh);
+                AssetMeta meta = AssetMeta.decode(metaBytes);
+                if (meta == null) {
+                    return incomplete(marked, "a version of asset " + lid.toHex() + " carries unreadable metadata");
+                }
+                Hash256 mh = Hash256.ofHex(meta.manifest());
+                marked.add(mh);
+                try {
                     for (var shard : SignedManifest.decode(store.get(mh)).manifest().shards()) {
                         marked.add(shard.hash());
                     }
+                } catch (NodeException | ShardException e) {
+                    return incomplete(marked, e.getMessage());
                 }
             }
+        }
+        try {
             List<Hash256> unmarked = new ArrayList<>();
             store.forEach(h -> {
                 if (!marked.contains(h)) {
@@ -105,7 +110,7 @@ public final class StorageSweep {
             }
             pins.forgetReleasedBefore(started);
             return new Result(marked.size(), removed, true);
-        } catch (NodeException | ShardException e) {
+        } catch (NodeException e) {
             return incomplete(marked, e.getMessage());
         }
     }

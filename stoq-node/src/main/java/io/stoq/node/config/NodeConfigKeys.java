@@ -1,5 +1,7 @@
 package io.stoq.node.config;
 
+import io.stoq.fragmint.http.DataSize;
+
 import java.time.Duration;
 import java.util.List;
 

@@ -14,6 +14,8 @@ import io.stoq.fragmint.http.TlsIdentity;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.HealthProbe;
 import io.stoq.fragmint.port.NodePorts;
+import io.stoq.net.PacketFilter;
+import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
@@ -86,9 +88,17 @@ public final class StoqNode implements AutoCloseable {
      * writes its API key to {@code DATA/dev-admin.key} (development networks only).
      */
     public static StoqNode start(NodeConfig config, Clock clock, boolean devAdmin) throws NodeException {
+        return start(config, clock, devAdmin, null);
+    }
+
+    /**
+     * As {@link #start(NodeConfig, Clock, boolean)}, with the peer transport dropping the datagrams
+     * {@code peerPackets} names (a fault-injection seam for cluster tests: partitions; null drops none).
+     */
+    public static StoqNode start(NodeConfig config, Clock clock, boolean devAdmin, PacketFilter peerPackets) throws NodeException {
         StoqNode node = new StoqNode(config);
         try {
-            node.open(clock, devAdmin);
+            node.open(clock, devAdmin, peerPackets);
             return node;
         } catch (NodeException | RuntimeException e) {
             node.close();
@@ -96,7 +106,7 @@ public final class StoqNode implements AutoCloseable {
         }
     }
 
-    private void open(Clock clock, boolean devAdmin) throws NodeException {
+    private void open(Clock clock, boolean devAdmin, PacketFilter peerPackets) throws NodeException {
         life.transition(LifeCycle.State.STARTING);
         requireTlsOffLoopback(config);
         Path data = config.path(NodeConfigKeys.DATA_DIR);
@@ -126,9 +136,7 @@ public final class StoqNode implements AutoCloseable {
         warm.setDaemon(true);
         warm.start();
 
-        LocalShardStore store = LocalShardStore.open(data.resolve("shards"), config.get(NodeConfigKeys.STORE_FSYNC),
-                config.get(NodeConfigKeys.STORE_MIN_FREE), config.get(NodeConfigKeys.STORE_MAX_SHARD),
-                config.get(NodeConfigKeys.STORE_SMALL_SHARD_MAX));
+        LocalShardStore store = LocalShardStore.open(data.resolve("shards"), LocalShardStore.Settings.from(config));
         resources.push(store); // closed last: after the API and the ledger stopped using it
         shardStore = store;
         accounts = NodeAccounts.open(data, clock, new NodeAccounts.AuditSettings(
@@ -139,9 +147,9 @@ public final class StoqNode implements AutoCloseable {
                     config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME));
         }
         CustodialKeys custody = CustodialKeys.open(data.resolve("accounts"));
-        LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, keys.falcon(), chain, root, clock,
-                new LedgerService.Settings("stoq-" + identity.zone(), config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL),
-                        config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS), config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT)));
+        NodeCredentials credentials = new NodeCredentials(keys, chain, root, config.path(NodeConfigKeys.NODE_CRL));
+        LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, credentials, clock,
+                LedgerService.Settings.from(config, "stoq-" + identity.zone()));
         resources.push(ledger);
         ledgerService = ledger;
         String host = config.get(NodeConfigKeys.API_HOST);
@@ -150,7 +158,7 @@ public final class StoqNode implements AutoCloseable {
                 identity.zone(), data);
         if (config.get(NodeConfigKeys.PEER_ENABLED)) {
             // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
-            peers = PeerNetwork.start(config, keys, chain, root, config.path(NodeConfigKeys.NODE_CRL), store, data, clock);
+            peers = PeerNetwork.start(config, credentials, store, data, clock, peerPackets);
             resources.push(peers);
         }
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);
@@ -174,7 +182,7 @@ public final class StoqNode implements AutoCloseable {
             if (swept > 0) {
                 LOG.info("removed {} unreferenced shard files left by interrupted uploads", swept);
             }
-        } catch (ApiException e) {
+        } catch (NodeException e) {
             LOG.warn("orphan sweep skipped: {}", e.getMessage());
         }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
@@ -198,7 +206,7 @@ public final class StoqNode implements AutoCloseable {
     }
 
     /** {@code shard.memory-budget}, 0 meaning an eighth of the maximum heap (at most 1 GiB, at least 16 MiB). */
-    static long memoryBudget(io.stoq.node.config.DataSize configured) {
+    static long memoryBudget(io.stoq.fragmint.http.DataSize configured) {
         if (configured.bytes() > 0) {
             return Math.max(configured.bytes(), 1L << 20);
         }
@@ -224,7 +232,7 @@ public final class StoqNode implements AutoCloseable {
                 if (result.removed() > 0) {
                     LOG.info("storage sweep freed {} shard files ({} in use)", result.removed(), result.marked());
                 }
-            } catch (ApiException | RuntimeException e) {
+            } catch (NodeException | RuntimeException e) {
                 LOG.warn("storage sweep failed: {}", e.getMessage());
             }
         }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -286,8 +294,8 @@ public final class StoqNode implements AutoCloseable {
         }
     }
 
-    private io.stoq.fragmint.http.DataSize apiSize(io.stoq.node.config.ConfigKey<io.stoq.node.config.DataSize> key) {
-        return io.stoq.fragmint.http.DataSize.ofBytes(config.get(key).bytes());
+    private io.stoq.fragmint.http.DataSize apiSize(io.stoq.node.config.ConfigKey<io.stoq.fragmint.http.DataSize> key) {
+        return config.get(key); // one DataSize: the config's value is the API server's
     }
 
     private ApiServerConfig.Tls apiTls(boolean http3, Path data, Clock clock) throws NodeException {

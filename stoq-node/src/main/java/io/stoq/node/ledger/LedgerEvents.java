@@ -30,9 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ledger events for {@code /v1/events}: the writer hands each committed block here; a single
- * event thread turns it into events and delivers them, in order, so the writer never waits on a
- * subscriber. The last {@value #RETAINED} events are kept for resuming subscribers.
+ * Ledger events for {@code /v1/events}: subscribed to the ledger's applied blocks
+ * ({@link Ledger#onApplied}), so a block this node built and a block it appended (made by another
+ * node) give the same events; a single event thread turns each block into events and delivers
+ * them, in order, so the writer never waits on a subscriber. The last {@value #RETAINED} events are kept for resuming subscribers.
  *
  * <p>Event numbers are {@code height * 65536 + i} (i = 0 for the block itself, then one per tx),
  * so they increase monotonically and stay the same across restarts.
@@ -73,7 +74,7 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
         this.ledger = ledger;
     }
 
-    /** Called by the writer after a block is durable; returns at once (after one state read per asset touched). */
+    /** Called on the writer thread after a block is durable; returns at once (after one state read per asset touched). */
     void publish(Block block) {
         Map<Hash256, List<Hash256>> grants = grantsAfter(block);
         try {

@@ -1,7 +1,7 @@
 package io.stoq.node.ledger;
 
 import io.stoq.crypto.sign.SigningKey;
-import io.stoq.fragmint.port.ApiException;
+import io.stoq.crypto.CodedException;
 import io.stoq.ledger.tx.TxBody;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -65,7 +65,7 @@ final class LedgerRequest {
     }
 
     /** Fails the caller's future with {@code failure}, known never to be committed. */
-    void refuse(ApiException failure) {
+    void refuse(CodedException failure) {
         neverCommitted();
         done.completeExceptionally(failure);
     }

@@ -7,8 +7,6 @@ import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SigningKey;
-import io.stoq.fragmint.port.ApiError;
-import io.stoq.fragmint.port.ApiException;
 import io.stoq.ledger.Ledger;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
@@ -25,8 +23,12 @@ import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.ledger.validate.RejectReason;
+import io.stoq.ledger.validate.TxRejectedException;
 import io.stoq.ledger.verify.BlockRules;
+import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
+import io.stoq.node.config.NodeConfig;
+import io.stoq.node.config.NodeConfigKeys;
 import io.stoq.node.NodeException;
 import io.stoq.node.fault.FaultInjection;
 import io.stoq.node.lifecycle.LifeCycle;
@@ -85,7 +87,7 @@ import org.slf4j.LoggerFactory;
  * A request whose block write failed stays undecided (RocksDB may have its record); its hook
  * never runs, and the start-up orphan sweep settles its shards against the ledger.
  */
-public final class LedgerService implements AutoCloseable {
+public final class LedgerService implements LedgerWriter {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerService.class);
     /** Ledger id of the network token (TokenService balances). */
     public static final Hash256 NETWORK_TOKEN = Sha3.hash("stoq.network-token.v1".getBytes(StandardCharsets.UTF_8));
@@ -103,6 +105,9 @@ public final class LedgerService implements AutoCloseable {
     private final Duration commitTimeout;
     private final int maxBlockRequests;
     private final LedgerEvents events;
+    private final LedgerReader reader;
+    /** The events' subscription to the ledger's applied blocks; closed before the ledger. */
+    private AutoCloseable eventFeed = () -> { };
     private final LinkedBlockingQueue<LedgerRequest> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean stopping;
@@ -110,7 +115,13 @@ public final class LedgerService implements AutoCloseable {
     private boolean proposerWarned;
 
     /** How the service batches and waits; from the node's {@code ledger.*} config keys. */
-    public record Settings(String network, Duration blockInterval, int maxBlockTxs, Duration commitTimeout) {}
+    public record Settings(String network, Duration blockInterval, int maxBlockTxs, Duration commitTimeout) {
+        /** The {@code ledger.*} keys of {@code config}, for a ledger founding {@code network} at genesis. */
+        public static Settings from(NodeConfig config, String network) {
+            return new Settings(network, config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL), config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS),
+                    config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT));
+        }
+    }
 
     private LedgerService(Ledger ledger, CustodialKeys keys, SigningKey operator, SigningKey nodeKey, Clock clock, Settings settings,
             LedgerEvents events) {
@@ -123,6 +134,7 @@ public final class LedgerService implements AutoCloseable {
         this.commitTimeout = settings.commitTimeout();
         this.maxBlockRequests = Math.max(1, Math.min(settings.maxBlockTxs(), Limits.MAX_BLOCK_TXS / 3));
         this.events = events;
+        this.reader = LedgerReader.of(ledger);
         this.writer = new Thread(this::run, "stoq-ledger-writer");
         this.writer.setDaemon(true);
     }
@@ -130,13 +142,14 @@ public final class LedgerService implements AutoCloseable {
     /**
      * Opens (or creates, with genesis and setup) the ledger under {@code dir} and starts the writer.
      * Refuses ({@link NodeErrorCode#CORRUPT_DATA}) a damaged ledger, a missing or foreign operator
-     * key, and custodial keys the ledger knows but {@code keys} lacks.
-     *
-     * @param nodeChain the node's certificate chain (node certificate, then intermediate)
-     * @param rootCert the network root certificate, fixed at genesis
+     * key, and custodial keys the ledger knows but {@code keys} lacks. The node proposes with its
+     * Falcon key; its chain is registered at setup and the root fixed at genesis.
      */
-    public static LedgerService start(Path dir, CustodialKeys keys, SigningKey nodeKey, List<X509Certificate> nodeChain,
-            X509Certificate rootCert, Clock clock, Settings settings) throws NodeException {
+    public static LedgerService start(Path dir, CustodialKeys keys, NodeCredentials node, Clock clock, Settings settings)
+            throws NodeException {
+        SigningKey nodeKey = node.keys().falcon();
+        List<X509Certificate> nodeChain = node.chain();
+        X509Certificate rootCert = node.root();
         requireVoter(nodeChain);
         Ledger ledger;
         try {
@@ -160,6 +173,8 @@ public final class LedgerService implements AutoCloseable {
             if (ledger.height() < 0) {
                 s.bootstrap(nodeChain, rootCert, settings.network());
             }
+            // From here on every durable block becomes events, whether this node built it or appended it.
+            s.eventFeed = ledger.onApplied(events::publish);
             s.writer.start();
             s.life.transition(LifeCycle.State.RUNNING);
             return s;
@@ -242,10 +257,17 @@ public final class LedgerService implements AutoCloseable {
         return ledger;
     }
 
+    @Override
+    public LedgerReader reader() {
+        return reader;
+    }
+
+    @Override
     public CustodialKeys keys() {
         return keys;
     }
 
+    @Override
     public LedgerEvents events() {
         return events;
     }
@@ -268,52 +290,49 @@ public final class LedgerService implements AutoCloseable {
         return operator;
     }
 
-    /** Queues {@code body} signed by {@code signer}; the future completes after its block is durable. */
+    @Override
     public CompletableFuture<Committed> submit(SigningKey signer, List<SigningKey> mustExist, TxBody body) {
         return enqueue(new LedgerRequest(signer, List.copyOf(mustExist), body, null)).done;
     }
 
     private LedgerRequest enqueue(LedgerRequest r) {
         if (stopping || life.state() != LifeCycle.State.RUNNING) {
-            r.refuse(new ApiException(ApiError.UNAVAILABLE, "the ledger is shutting down"));
+            r.refuse(new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger is shutting down"));
             return r;
         }
         queue.add(r);
         return r;
     }
 
-    /** As {@link #submit}, waiting for the commit; rejections become the matching {@link ApiException}. */
-    public Committed commit(SigningKey signer, List<SigningKey> mustExist, TxBody body) throws ApiException {
-        return commit(signer, mustExist, body, null);
-    }
-
     /**
-     * As {@link #commit(SigningKey, List, TxBody)}, and runs {@code ifNeverCommitted} (once) when it
-     * is settled that the tx will never be committed: refused by validation, withdrawn because
-     * {@code ledger.commit-timeout} passed before the writer took it, or the service stopped first.
-     * It runs before this method throws when that is known by then, else later on the writer
-     * thread (the wait timed out while its block was being written, and the block then left it
-     * out). It never runs while the outcome is open, so a caller that discards data in it never
-     * discards what a committed tx refers to.
+     * {@inheritDoc}
+     *
+     * <p>Here: the run-once hook runs before this method throws when that is known by then, else
+     * later on the writer thread (the wait timed out while its block was being written, and the
+     * block then left it out). Waits at most {@code ledger.commit-timeout}.
      */
+    @Override
     public Committed commit(SigningKey signer, List<SigningKey> mustExist, TxBody body, Runnable ifNeverCommitted)
-            throws ApiException {
+            throws NodeException, LedgerException {
         LedgerRequest r = enqueue(new LedgerRequest(signer, List.copyOf(mustExist), body, ifNeverCommitted));
         try {
             return r.done.get(commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ApiException a) {
-                throw a;
+            if (e.getCause() instanceof TxRejectedException t) {
+                throw new TxRejectedException(t.reason(), t.detail()); // thrown here, with this caller's stack
             }
-            throw new ApiException(ApiError.INTERNAL, "ledger commit failed", e.getCause());
+            if (e.getCause() instanceof NodeException n) {
+                throw new NodeException(n.code(), n.getMessage(), n);
+            }
+            throw new NodeException(NodeErrorCode.IO_ERROR, "ledger commit failed", e.getCause());
         } catch (TimeoutException e) {
             if (r.withdraw()) {
                 queue.remove(r);
                 r.neverCommitted();
-                throw new ApiException(ApiError.UNAVAILABLE, "the ledger did not take the change within " + commitTimeout
+                throw new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger did not take the change within " + commitTimeout
                         + "; nothing was recorded");
             }
-            throw new ApiException(ApiError.UNAVAILABLE, "the ledger did not confirm the change within " + commitTimeout
+            throw new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger did not confirm the change within " + commitTimeout
                     + "; its block is being written and the change may still be recorded");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -321,7 +340,7 @@ public final class LedgerService implements AutoCloseable {
                 queue.remove(r);
                 r.neverCommitted();
             }
-            throw new ApiException(ApiError.UNAVAILABLE, "interrupted while waiting for the ledger");
+            throw new NodeException(NodeErrorCode.UNAVAILABLE, "interrupted while waiting for the ledger");
         }
     }
 
@@ -366,7 +385,7 @@ public final class LedgerService implements AutoCloseable {
                 LOG.error("ledger writer failure", e);
             }
         }
-        ApiException gone = new ApiException(ApiError.UNAVAILABLE, "the ledger is shutting down");
+        NodeException gone = new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger is shutting down");
         for (LedgerRequest r : retry) {
             r.refuse(gone);
         }
@@ -399,7 +418,7 @@ public final class LedgerService implements AutoCloseable {
                 }
                 plan.add(new Unsigned(r, r.signer, nextNonce(state, nonces, r.signer), r.body));
             } catch (LedgerException e) {
-                r.refuse(new ApiException(ApiError.INTERNAL, "cannot prepare the ledger transaction", e));
+                r.refuse(new NodeException(NodeErrorCode.IO_ERROR, "cannot prepare the ledger transaction", e));
             }
         }
         // Nonces are fixed above, in order; the signatures (ML-DSA, ~0.35 ms each) are independent
@@ -420,7 +439,7 @@ public final class LedgerService implements AutoCloseable {
             LedgerRequest r = plan.get(i).request();
             if (failed[i] != null) {
                 if (r != null) {
-                    r.refuse(new ApiException(ApiError.INTERNAL, "cannot prepare the ledger transaction", failed[i]));
+                    r.refuse(new NodeException(NodeErrorCode.IO_ERROR, "cannot prepare the ledger transaction", failed[i]));
                 }
                 continue; // a registration that failed: its request is refused as UNKNOWN_SIGNER by validation
             }
@@ -440,7 +459,7 @@ public final class LedgerService implements AutoCloseable {
             // Undecided, not refused: a failed synced write may still be in RocksDB's log. No hook runs.
             LOG.error("block commit failed", e);
             for (LedgerRequest r : txOf.keySet()) {
-                r.done.completeExceptionally(new ApiException(ApiError.UNAVAILABLE, "the ledger could not commit: "
+                r.done.completeExceptionally(new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger could not commit: "
                         + e.getMessage(), e));
             }
             return List.of();
@@ -464,10 +483,9 @@ public final class LedgerService implements AutoCloseable {
             } else if (rej.reason() == RejectReason.NONCE_GAP && r.retries++ < MAX_RETRIES) {
                 retry.add(r); // an earlier tx of the same signer in this block was refused
             } else {
-                r.refuse(new ApiException(errorOf(rej.reason()), rej.message()));
+                r.refuse(new TxRejectedException(rej.reason(), rej.message()));
             }
         }
-        events.publish(result.block());
         return retry;
     }
 
@@ -486,17 +504,6 @@ public final class LedgerService implements AutoCloseable {
         return next;
     }
 
-    /** The API error a ledger rejection means for a client. */
-    static ApiError errorOf(RejectReason reason) {
-        return switch (reason) {
-            case NOT_AUTHORIZED, NOT_A_HOLDER -> ApiError.FORBIDDEN;
-            case UNKNOWN_ASSET, ASSET_DELETED, UNKNOWN_NODE, NOT_GRANTED -> ApiError.NOT_FOUND;
-            case STALE_VERSION, ALREADY_EXISTS, REPLAY, NONCE_GAP -> ApiError.CONFLICT;
-            case BAD_SIGNATURE, UNKNOWN_SIGNER, NODE_REVOKED, BAD_CERTIFICATE -> ApiError.INTERNAL;
-            default -> ApiError.UNPROCESSABLE;
-        };
-    }
-
     /** Stops taking work, commits what was queued, stops the writer and closes the ledger. */
     @Override
     public void close() {
@@ -508,6 +515,11 @@ public final class LedgerService implements AutoCloseable {
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            eventFeed.close();
+        } catch (Exception e) {
+            LOG.debug("event feed close: {}", e.toString());
         }
         events.close();
         ledger.close();

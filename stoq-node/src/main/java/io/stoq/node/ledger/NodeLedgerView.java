@@ -26,14 +26,14 @@ import java.util.List;
  * of the network token ({@link LedgerService#NETWORK_TOKEN}), minted to the operator at setup.
  */
 public final class NodeLedgerView implements LedgerView, TokenService {
-    private final LedgerService service;
+    private final LedgerWriter service;
     private final AccountStore accounts;
     private final String nodeId;
     private final List<String> addresses;
     private final String zone;
     private final Path dataDir;
 
-    public NodeLedgerView(LedgerService service, AccountStore accounts, String nodeId, List<String> addresses, String zone,
+    public NodeLedgerView(LedgerWriter service, AccountStore accounts, String nodeId, List<String> addresses, String zone,
             Path dataDir) {
         this.service = service;
         this.accounts = accounts;
@@ -45,7 +45,7 @@ public final class NodeLedgerView implements LedgerView, TokenService {
 
     @Override
     public Page<BlockSummary> blocks(PageRequest page) throws ApiException {
-        long tip = service.ledger().height();
+        long tip = service.reader().height();
         long start = tip;
         if (page.cursor() != null) {
             try {
@@ -67,11 +67,11 @@ public final class NodeLedgerView implements LedgerView, TokenService {
 
     @Override
     public BlockSummary block(long height) throws ApiException {
-        if (height < 0 || height > service.ledger().height()) {
+        if (height < 0 || height > service.reader().height()) {
             throw ApiException.notFound("block " + height);
         }
         try {
-            BlockHeader h = service.ledger().store().header(height);
+            BlockHeader h = service.reader().store().header(height);
             return new BlockSummary(h.height(), h.hash().toHex(), h.height() == 0 ? "" : h.previousHash().toHex(),
                     h.txRoot().toHex(), h.stateRoot().toHex(), h.txCount(), h.time());
         } catch (LedgerException e) {
@@ -90,7 +90,7 @@ public final class NodeLedgerView implements LedgerView, TokenService {
             throw ApiException.notFound("node " + id);
         }
         try {
-            StateRecords.Node n = service.ledger().state().node(id);
+            StateRecords.Node n = service.reader().state().node(id);
             if (n == null) {
                 throw ApiException.notFound("node " + id);
             }
@@ -115,8 +115,8 @@ public final class NodeLedgerView implements LedgerView, TokenService {
         requireAccount(accountId);
         try {
             Hash256 id = service.keys().ledgerIdOf(accountId);
-            long height = service.ledger().height();
-            return new TokenBalance(accountId, service.ledger().state().balance(LedgerService.NETWORK_TOKEN, id), height);
+            long height = service.reader().height();
+            return new TokenBalance(accountId, service.reader().state().balance(LedgerService.NETWORK_TOKEN, id), height);
         } catch (NodeException | LedgerException e) {
             throw new ApiException(ApiError.INTERNAL, "cannot read the balance of " + accountId, e);
         }
@@ -131,17 +131,23 @@ public final class NodeLedgerView implements LedgerView, TokenService {
             throw new ApiException(ApiError.UNPROCESSABLE, "cannot transfer to yourself");
         }
         requireAccount(to);
+        SigningKey from;
+        SigningKey toKey;
         try {
-            SigningKey from = service.keys().keyOf(caller.accountId());
-            SigningKey toKey = service.keys().keyOf(to);
-            if (service.ledger().state().balance(LedgerService.NETWORK_TOKEN, from.verifyingKey().fingerprint()) < amount) {
+            from = service.keys().keyOf(caller.accountId());
+            toKey = service.keys().keyOf(to);
+            if (service.reader().state().balance(LedgerService.NETWORK_TOKEN, from.verifyingKey().fingerprint()) < amount) {
                 throw new ApiException(ApiError.UNPROCESSABLE, "insufficient balance");
             }
+        } catch (NodeException | LedgerException e) {
+            throw new ApiException(ApiError.INTERNAL, "cannot transfer tokens", e);
+        }
+        try {
             Committed c = service.commit(from, List.of(toKey),
                     new TxBody.TokenTransfer(LedgerService.NETWORK_TOKEN, toKey.verifyingKey().fingerprint(), amount));
             return new TokenReceipt(c.txId().toHex(), caller.accountId(), to, amount, c.height());
         } catch (NodeException | LedgerException e) {
-            throw new ApiException(ApiError.INTERNAL, "cannot transfer tokens", e);
+            throw io.stoq.node.NodeProblems.of(e); // a refusal is the client's (409, 422...), a timeout 503
         }
     }
 

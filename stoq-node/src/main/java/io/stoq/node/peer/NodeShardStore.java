@@ -5,16 +5,15 @@ import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
 import io.stoq.net.shard.ShardStore;
 import io.stoq.node.NodeException;
-import io.stoq.node.store.LocalShardStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.OptionalLong;
 
 /**
- * The node's {@link LocalShardStore} as stoq-net's {@link ShardStore}: what peers fetch and
+ * The node's shard store ({@link io.stoq.node.store.ShardStore}, local today) as stoq-net's {@link ShardStore}: what peers fetch and
  * push with {@code get-shard} and {@code put-shard}. A read serves only bytes that still hash
- * to their id ({@link LocalShardStore#get} verifies the whole shard, and quarantines a corrupt
+ * to their id ({@link io.stoq.node.store.ShardStore#get} verifies the whole shard, and quarantines a corrupt
  * one); a write is hashed as it streams to disk and kept only if it hashes to the announced id,
  * so shards from elsewhere are always verified on receipt. Node error codes become the codes the
  * peer sees: not held is {@code NOT_FOUND}, bytes that do not hash to their id (received or on
@@ -23,10 +22,10 @@ import java.util.OptionalLong;
  */
 final class NodeShardStore implements ShardStore {
     private static final int CHUNK = 64 * 1024;
-    private final LocalShardStore store;
+    private final io.stoq.node.store.ShardStore store;
     private final long maxShardBytes;
 
-    NodeShardStore(LocalShardStore store, long maxShardBytes) {
+    NodeShardStore(io.stoq.node.store.ShardStore store, long maxShardBytes) {
         this.store = store;
         this.maxShardBytes = maxShardBytes;
     }

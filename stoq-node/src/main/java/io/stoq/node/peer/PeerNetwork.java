@@ -8,6 +8,7 @@ import io.stoq.ledger.tx.NetworkId;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
+import io.stoq.net.PacketFilter;
 import io.stoq.net.PeerConfig;
 import io.stoq.net.PeerConnection;
 import io.stoq.net.Revocations;
@@ -19,11 +20,12 @@ import io.stoq.net.discovery.PeerStatus;
 import io.stoq.net.shard.ShardClient;
 import io.stoq.net.shard.ShardService;
 import io.stoq.net.transport.StoqTransport;
+import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
-import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.ShardStore;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -84,16 +86,21 @@ public final class PeerNetwork implements AutoCloseable {
         }
     }
 
+    /** Starts the transport on {@code peer.bind} and discovery with {@code discovery.seeds}. */
+    public static PeerNetwork start(NodeConfig config, NodeCredentials credentials, ShardStore store, Path dataDir, Clock clock)
+            throws NodeException {
+        return start(config, credentials, store, dataDir, clock, null);
+    }
+
     /**
-     * Starts the transport on {@code peer.bind} and discovery with {@code discovery.seeds}.
-     *
-     * @param chain the node certificate, then the intermediate (whose CRL {@code crlFile} holds)
+     * As {@link #start(NodeConfig, NodeCredentials, ShardStore, Path, Clock)}, dropping the peer
+     * datagrams {@code packets} names (tests: partitions; null drops none).
      */
-    public static PeerNetwork start(NodeConfig config, NodeKeys keys, List<X509Certificate> chain, X509Certificate root,
-            Path crlFile, LocalShardStore store, Path dataDir, Clock clock) throws NodeException {
+    public static PeerNetwork start(NodeConfig config, NodeCredentials credentials, ShardStore store, Path dataDir, Clock clock,
+            PacketFilter packets) throws NodeException {
         PeerNetwork net = new PeerNetwork();
         try {
-            net.open(config, keys, chain, root, crlFile, store, dataDir, clock);
+            net.open(config, credentials, store, dataDir, clock, packets);
             return net;
         } catch (NodeException | RuntimeException e) {
             net.close();
@@ -101,8 +108,12 @@ public final class PeerNetwork implements AutoCloseable {
         }
     }
 
-    private void open(NodeConfig config, NodeKeys keys, List<X509Certificate> chain, X509Certificate root, Path crlFile,
-            LocalShardStore store, Path dataDir, Clock clock) throws NodeException {
+    private void open(NodeConfig config, NodeCredentials credentials, ShardStore store, Path dataDir, Clock clock, PacketFilter packets)
+            throws NodeException {
+        NodeKeys keys = credentials.keys();
+        List<X509Certificate> chain = credentials.chain();
+        X509Certificate root = credentials.root();
+        Path crlFile = credentials.crlFile();
         PeerConfig peerConfig = PeerSettings.transport(config);
         LocalIdentity me;
         try {
@@ -118,7 +129,7 @@ public final class PeerNetwork implements AutoCloseable {
         maxShardBytes = maxShard;
         try {
             transport = new ShardService(new NodeShardStore(store, maxShard), maxShard)
-                    .register(StoqTransport.builder(peerConfig, me).revocations(revocations).clock(clock))
+                    .register(StoqTransport.builder(peerConfig, me).revocations(revocations).clock(clock).packetFilter(packets))
                     .start();
             DiscoveryConfig discoveryConfig = PeerSettings.discovery(config, transport.localAddress());
             discovery = new Discovery(discoveryConfig, me, revocations, clock, capacity(dataDir));

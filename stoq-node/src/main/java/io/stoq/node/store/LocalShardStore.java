@@ -5,7 +5,9 @@ import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
-import io.stoq.node.config.DataSize;
+import io.stoq.node.config.NodeConfig;
+import io.stoq.node.config.NodeConfigKeys;
+import io.stoq.fragmint.http.DataSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -51,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: concurrent puts of the same shard race benignly (same bytes, same name).
  */
-public final class LocalShardStore implements AutoCloseable {
+public final class LocalShardStore implements ShardStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalShardStore.class);
     private static final int BUFFER = 64 * 1024;
     /** Bytes of small puts that may wait for the group committer before puts block. */
@@ -81,21 +83,31 @@ public final class LocalShardStore implements AutoCloseable {
         this.smallMax = smallMax;
     }
 
-    /** What {@link #put} did. */
-    public record PutResult(Hash256 hash, long size, boolean alreadyPresent) {}
-
     /** Opens (creating if needed) a store under {@code root} and clears interrupted writes; every shard is a file. */
     public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard) throws NodeException {
-        return open(root, fsync, minFree, maxShard, DataSize.ofBytes(0));
+        return open(root, new Settings(fsync, minFree, maxShard, DataSize.ofBytes(0)));
     }
 
     /**
-     * As {@link #open(Path, boolean, DataSize, DataSize)}; shards and manifests of at most
-     * {@code smallMax} bytes given to {@link #putGrouped} are kept in the group-committed
-     * {@link SmallShardStore} under {@code root/small} (none when {@code smallMax} is 0).
+     * How a store writes: {@code fsync} each shard (off only for benchmarks), keep {@code minFree}
+     * of the disk free, refuse shards over {@code maxShard}, and keep shards and manifests of at
+     * most {@code smallShardMax} bytes given to {@link #putGrouped} in the group-committed
+     * {@link SmallShardStore} under {@code root/small} (none when it is 0).
      */
-    public static LocalShardStore open(Path root, boolean fsync, DataSize minFree, DataSize maxShard, DataSize smallMax)
-            throws NodeException {
+    public record Settings(boolean fsync, DataSize minFree, DataSize maxShard, DataSize smallShardMax) {
+        /** The {@code store.*} keys of {@code config}. */
+        public static Settings from(NodeConfig config) {
+            return new Settings(config.get(NodeConfigKeys.STORE_FSYNC), config.get(NodeConfigKeys.STORE_MIN_FREE),
+                    config.get(NodeConfigKeys.STORE_MAX_SHARD), config.get(NodeConfigKeys.STORE_SMALL_SHARD_MAX));
+        }
+    }
+
+    /** Opens (creating if needed) a store under {@code root} and clears interrupted writes. */
+    public static LocalShardStore open(Path root, Settings settings) throws NodeException {
+        boolean fsync = settings.fsync();
+        DataSize minFree = settings.minFree();
+        DataSize maxShard = settings.maxShard();
+        DataSize smallMax = settings.smallShardMax();
         SmallShardStore small = smallMax.bytes() > 0 ? SmallShardStore.open(root.resolve("small"), fsync, SMALL_QUEUE_BYTES) : null;
         LocalShardStore store = new LocalShardStore(root, fsync, minFree, maxShard, small, smallMax.bytes());
         try {
@@ -119,36 +131,13 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /**
-     * A put handed to {@link #putGrouped}: {@code alreadyPresent} is known at once (the bytes were
-     * stored before, or another put of them is in flight, so they are not this caller's to
-     * discard); {@code durable} completes when they are on disk, or fails with the
-     * {@link NodeException} that stopped them.
-     */
-    public record PendingPut(Hash256 hash, boolean alreadyPresent, CompletableFuture<Void> durable) {
-        /** Waits for {@link #durable}; rethrows its failure. */
-        public void await() throws NodeException {
-            await(durable);
-        }
-
-        static void await(CompletableFuture<Void> f) throws NodeException {
-            try {
-                f.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof NodeException n) {
-                    throw new NodeException(n.code(), n.getMessage(), n);
-                }
-                throw new NodeException(NodeErrorCode.IO_ERROR, "the shard write failed: " + e.getCause(), e.getCause());
-            }
-        }
-    }
-
-    /**
      * Stores {@code bytes} under {@code expected} (their SHA3-256, checked here) without waiting
      * for the disk when they are small: they join the next group of the {@link SmallShardStore}
      * and the caller waits on {@link PendingPut#durable} (or {@link PendingPut#await}) before it
      * acknowledges anything that needs them. Larger bytes are stored as by {@link #put} before
      * this returns. Refused like {@link #put}: hash mismatch, over the size limit, out of space.
      */
+    @Override
     public PendingPut putGrouped(Hash256 expected, byte[] bytes) throws NodeException {
         if (small == null || bytes.length > smallMax) {
             PutResult r = put(expected, bytes);
@@ -187,6 +176,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** Whether {@link #putGrouped} keeps {@code size} bytes in the small shard store (group-committed). */
+    @Override
     public boolean groupsSmall(long size) {
         return small != null && size <= smallMax;
     }
@@ -209,6 +199,7 @@ public final class LocalShardStore implements AutoCloseable {
      * Returns only once the shard is durable. Bytes that hash differently are discarded with
      * {@link NodeErrorCode#HASH_MISMATCH}; nothing is left behind.
      */
+    @Override
     public PutResult put(Hash256 expected, InputStream in, long declaredSize) throws NodeException {
         return write(expected, in, declaredSize, true);
     }
@@ -219,6 +210,7 @@ public final class LocalShardStore implements AutoCloseable {
      * {@link #put}, but not hashed a second time. Bytes from anywhere else (a peer, a client) go
      * through {@link #put}, which verifies them; every read ({@link #get}) verifies again.
      */
+    @Override
     public PutResult putTrusted(Hash256 hash, byte[] bytes) throws NodeException {
         return write(hash, new java.io.ByteArrayInputStream(bytes), bytes.length, false);
     }
@@ -289,7 +281,7 @@ public final class LocalShardStore implements AutoCloseable {
         }
     }
 
-    /** Convenience form of {@link #put(Hash256, InputStream, long)} for bytes in memory. */
+    @Override
     public PutResult put(Hash256 expected, byte[] bytes) throws NodeException {
         return put(expected, new java.io.ByteArrayInputStream(bytes), bytes.length);
     }
@@ -299,6 +291,7 @@ public final class LocalShardStore implements AutoCloseable {
      * the file to quarantine and fails with {@link NodeErrorCode#CORRUPT_DATA}: the caller fetches
      * another replica, and the repair loop re-replicates.
      */
+    @Override
     public byte[] get(Hash256 hash) throws NodeException {
         if (small != null) {
             byte[] kept = small.get(hash);
@@ -336,6 +329,7 @@ public final class LocalShardStore implements AutoCloseable {
      * byte, so a second hash here would only double the work). A reader that finds a mismatch
      * calls {@link #get} to have the file checked and quarantined.
      */
+    @Override
     public byte[] getForVerifier(Hash256 hash) throws NodeException {
         if (small != null) {
             byte[] kept = small.get(hash);
@@ -357,6 +351,7 @@ public final class LocalShardStore implements AutoCloseable {
         }
     }
 
+    @Override
     public boolean contains(Hash256 hash) {
         if (small != null) {
             try {
@@ -371,6 +366,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** The stored size of the shard in bytes, or empty when this node does not hold it (not verified: {@link #get} is). */
+    @Override
     public java.util.OptionalLong size(Hash256 hash) throws NodeException {
         if (small != null) {
             byte[] kept = small.get(hash);
@@ -388,6 +384,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** Removes a shard; true if it was there. */
+    @Override
     public boolean delete(Hash256 hash) throws NodeException {
         if (small != null && small.delete(hash)) {
             return true;
@@ -400,6 +397,7 @@ public final class LocalShardStore implements AutoCloseable {
     }
 
     /** Calls {@code action} with the hash of every stored shard (for audits and repair scans). */
+    @Override
     public void forEach(Consumer<Hash256> action) throws NodeException {
         if (small != null) {
             small.forEach(action);

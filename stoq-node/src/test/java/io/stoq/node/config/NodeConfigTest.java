@@ -1,5 +1,7 @@
 package io.stoq.node.config;
 
+import io.stoq.fragmint.http.DataSize;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

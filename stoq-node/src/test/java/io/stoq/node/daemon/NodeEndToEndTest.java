@@ -290,7 +290,7 @@ class NodeEndToEndTest {
         // what a crash mid-upload leaves: a stored shard no ledger version references
         byte[] orphan = random(5000, 55);
         io.stoq.node.store.LocalShardStore store = io.stoq.node.store.LocalShardStore.open(t.dir.resolve("shards"), true,
-                io.stoq.node.config.DataSize.ofBytes(0), io.stoq.node.config.DataSize.ofMiB(64));
+                io.stoq.fragmint.http.DataSize.ofBytes(0), io.stoq.fragmint.http.DataSize.ofMiB(64));
         io.stoq.crypto.hash.Hash256 orphanHash = Sha3.hash(orphan);
         store.put(orphanHash, orphan);
         assertThat(store.contains(orphanHash)).isTrue();

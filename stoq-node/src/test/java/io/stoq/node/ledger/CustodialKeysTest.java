@@ -42,8 +42,8 @@ class CustodialKeysTest {
         NodeKeys keys = NodeKeys.load(dir.resolve("node"), null);
         List<X509Certificate> chain = PemFiles.readCertificates(dir.resolve("node/node.crt.pem"));
         X509Certificate root = PemFiles.readCertificate(dir.resolve("ca/root.crt.pem"));
-        return LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(accounts()), keys.falcon(), chain, root,
-                Clock.systemUTC(), new LedgerService.Settings("test", Duration.ofMillis(5), 1000, Duration.ofMinutes(2)));
+        return LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(accounts()),
+                new io.stoq.node.NodeCredentials(keys, chain, root, dir.resolve("ca/crl.pem")), Clock.systemUTC(), new LedgerService.Settings("test", Duration.ofMillis(5), 1000, Duration.ofMinutes(2)));
     }
 
     /** Gives {@code account} a ledger identity: its first tx registers its key on the ledger. */

@@ -8,8 +8,10 @@ import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.keys.PemFiles;
 import io.stoq.crypto.sign.SigningKey;
-import io.stoq.fragmint.port.ApiError;
-import io.stoq.fragmint.port.ApiException;
+import io.stoq.ledger.validate.RejectReason;
+import io.stoq.ledger.validate.TxRejectedException;
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
 import io.stoq.fragmint.port.LedgerEvent;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.TxBody;
@@ -46,8 +48,8 @@ class LedgerServiceTest {
         NodeKeys keys = NodeKeys.load(dir.resolve("node"), null);
         List<X509Certificate> chain = PemFiles.readCertificates(dir.resolve("node/node.crt.pem"));
         X509Certificate root = PemFiles.readCertificate(dir.resolve("ca/root.crt.pem"));
-        return LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")), keys.falcon(), chain,
-                root, Clock.systemUTC(), new LedgerService.Settings("test", interval, 1000, commitTimeout));
+        return LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")),
+                new io.stoq.node.NodeCredentials(keys, chain, root, dir.resolve("ca/crl.pem")), Clock.systemUTC(), new LedgerService.Settings("test", interval, 1000, commitTimeout));
     }
 
     private static TxBody.AssetCreate create() {
@@ -85,7 +87,7 @@ class LedgerServiceTest {
 
             assertThatThrownBy(() -> s.commit(s.keys().keyOf("a1"), List.of(),
                     new TxBody.AssetUpdate(Hash256.of(new byte[32]), 2, Hash256.of(new byte[32]), new byte[0])))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error()).isEqualTo(ApiError.NOT_FOUND));
+                    .isInstanceOfSatisfying(TxRejectedException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.UNKNOWN_ASSET));
 
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (events.stream().filter(e -> e.type().equals("asset.created")).count() < 40 && System.nanoTime() < deadline) {
@@ -130,8 +132,8 @@ class LedgerServiceTest {
             TxBody.AssetCreate b = create();
             AtomicInteger hookRuns = new AtomicInteger();
             assertThatThrownBy(() -> s.commit(s.keys().keyOf("a2"), List.of(), b, hookRuns::incrementAndGet))
-                    .isInstanceOfSatisfying(ApiException.class, e -> {
-                        assertThat(e.error()).isEqualTo(ApiError.UNAVAILABLE);
+                    .isInstanceOfSatisfying(NodeException.class, e -> {
+                        assertThat(e.code()).isEqualTo(NodeErrorCode.UNAVAILABLE);
                         assertThat(e.getMessage()).contains("nothing was recorded");
                     });
             assertThat(hookRuns).hasValue(1);
@@ -167,8 +169,8 @@ class LedgerServiceTest {
                 }
             })) {
                 assertThatThrownBy(() -> s.commit(k, List.of(), b, hookRuns::incrementAndGet))
-                        .isInstanceOfSatisfying(ApiException.class, e -> {
-                            assertThat(e.error()).isEqualTo(ApiError.UNAVAILABLE);
+                        .isInstanceOfSatisfying(NodeException.class, e -> {
+                            assertThat(e.code()).isEqualTo(NodeErrorCode.UNAVAILABLE);
                             assertThat(e.getMessage()).contains("may still be recorded");
                         });
                 assertThat(stalled.getCount()).isZero();
@@ -182,8 +184,87 @@ class LedgerServiceTest {
             AtomicInteger refusedRuns = new AtomicInteger();
             assertThatThrownBy(() -> s.commit(k, List.of(), new TxBody.AssetUpdate(Hash256.of(new byte[32]), 2,
                     Hash256.of(new byte[32]), new byte[0]), refusedRuns::incrementAndGet))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error()).isEqualTo(ApiError.NOT_FOUND));
+                    .isInstanceOfSatisfying(TxRejectedException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.UNKNOWN_ASSET));
             assertThat(refusedRuns).hasValue(1);
+        }
+    }
+
+    /**
+     * Events come from the ledger's apply path: a follower that appends the blocks another node
+     * built (as a Raft follower will) emits the same events, in the same order and with the same
+     * numbers, as the node that built them. Fails if events are published only by the writer.
+     */
+    @Test
+    void aFollowerAppendingAnotherNodesBlocksEmitsTheSameEvents() throws Exception {
+        List<LedgerEvent> built = new CopyOnWriteArrayList<>();
+        List<LedgerEvent> appended = new CopyOnWriteArrayList<>();
+        try (LedgerService s = open(Duration.ofMillis(5));
+                io.stoq.ledger.Ledger follower = io.stoq.ledger.Ledger.open(dir.resolve("follower"));
+                LedgerEvents followerEvents = new LedgerEvents(s.keys(), follower)) {
+            AutoCloseable sub = s.events().subscribe(-1, built::add);
+            follower.onApplied(followerEvents::publish);
+            AutoCloseable followerSub = followerEvents.subscribe(-1, appended::add);
+            SigningKey k = s.keys().keyOf("f1");
+            TxBody.AssetCreate a = create();
+            s.commit(k, List.of(), a);
+            s.commit(k, List.of(s.keys().keyOf("f2")), new TxBody.ReadGrant(a.assetId(),
+                    s.keys().keyOf("f2").verifyingKey().fingerprint()));
+            for (long h = 0; h <= s.ledger().height(); h++) {
+                follower.append(s.ledger().store().block(h));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> built.stream()
+                    .anyMatch(e -> e.type().equals("asset.granted")) && appended.stream().anyMatch(e -> e.type().equals("asset.granted")));
+            // The follower also heard genesis and setup, which came before the service's events were fed.
+            List<LedgerEvent> fromFollower = appended.stream().filter(e -> e.seq() >= built.get(0).seq()).toList();
+            assertThat(fromFollower).usingRecursiveFieldByFieldElementComparator().isEqualTo(built);
+            assertThat(built).extracting(LedgerEvent::type).contains("asset.created", "asset.granted", "account.registered");
+            sub.close();
+            followerSub.close();
+        }
+    }
+
+    /**
+     * The service's events come from its ledger's apply path, not from its writer: a block made by
+     * another node (here a copy of this ledger, proposing with this node's key) and appended to
+     * the service's ledger, as a Raft follower will, shows up in the service's event stream.
+     * Fails when events are published only by the writer.
+     */
+    @Test
+    void aBlockAppendedToTheServicesLedgerBecomesItsEvents() throws Exception {
+        try (LedgerService s = open(Duration.ofMillis(5))) {
+            s.commit(s.keys().keyOf("g1"), List.of(), create());
+        }
+        Path leaderDir = dir.resolve("leader");
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir.resolve("ledger"))) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.copy(f, leaderDir.resolve(dir.resolve("ledger").relativize(f).toString()));
+            }
+        }
+        io.stoq.ledger.block.Block made;
+        TxBody.AssetCreate asset = create();
+        try (io.stoq.ledger.Ledger leader = io.stoq.ledger.Ledger.open(leaderDir)) {
+            CustodialKeys custody = CustodialKeys.open(dir.resolve("accounts"));
+            SigningKey operator = custody.operatorKey(false);
+            SigningKey member = custody.keyOf("g2");
+            long nonce = leader.state().nonce(operator.verifyingKey().fingerprint()) + 1;
+            List<io.stoq.ledger.tx.Transaction> txs = List.of(
+                    io.stoq.ledger.tx.Transaction.sign(leader.network(), operator, nonce,
+                            new TxBody.AccountRegister(member.publicKey().getEncoded(), io.stoq.ledger.tx.Role.MEMBER)),
+                    io.stoq.ledger.tx.Transaction.sign(leader.network(), member, 1, asset));
+            io.stoq.ledger.Ledger.CommitResult r = leader.commit(txs, java.time.Instant.now(),
+                    NodeKeys.load(dir.resolve("node"), null).falcon());
+            assertThat(r.rejected()).isEmpty();
+            made = r.block();
+        }
+        List<LedgerEvent> events = new CopyOnWriteArrayList<>();
+        try (LedgerService s = open(Duration.ofMillis(5))) {
+            AutoCloseable sub = s.events().subscribe(-1, events::add);
+            s.ledger().append(made); // nothing is queued: the writer thread is idle
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
+                    .anyMatch(e -> e.type().equals("asset.created") && e.subject().equals(asset.assetId().toHex())));
+            assertThat(events).filteredOn(e -> e.blockHeight() == made.header().height()).extracting(LedgerEvent::type)
+                    .containsExactly("block.committed", "account.registered", "asset.created");
+            sub.close();
         }
     }
 }

@@ -41,8 +41,8 @@ class VoterRoleTest {
         NodeKeys keys = NodeKeys.load(dir.resolve("node"), null);
         List<X509Certificate> chain = storageOnlyChain(keys);
         X509Certificate root = PemFiles.readCertificate(dir.resolve("ca/root.crt.pem"));
-        assertThatThrownBy(() -> LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")), keys.falcon(),
-                chain, root, Clock.systemUTC(), new LedgerService.Settings("test", Duration.ofMillis(5), 100, Duration.ofMinutes(2))))
+        assertThatThrownBy(() -> LedgerService.start(dir.resolve("ledger"), CustodialKeys.open(dir.resolve("accounts")),
+                new io.stoq.node.NodeCredentials(keys, chain, root, dir.resolve("ca/crl.pem")), Clock.systemUTC(), new LedgerService.Settings("test", Duration.ofMillis(5), 100, Duration.ofMinutes(2))))
                 .isInstanceOfSatisfying(NodeException.class, e -> {
                     assertThat(e.code()).isEqualTo(NodeErrorCode.BAD_CONFIG);
                     assertThat(e.getMessage()).contains("node dev-node's certificate does not grant the voter role (it grants gateway,storage)")

@@ -7,7 +7,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
-import io.stoq.node.config.DataSize;
+import io.stoq.fragmint.http.DataSize;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,7 +7,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
-import io.stoq.node.config.DataSize;
+import io.stoq.fragmint.http.DataSize;
 import io.stoq.node.fault.FaultInjection;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class SmallShardStoreTest {
     Path tmp;
 
     private LocalShardStore open() throws NodeException {
-        return LocalShardStore.open(tmp.resolve("shards"), true, DataSize.ofBytes(0), DataSize.ofMiB(8), DataSize.ofKiB(64));
+        return LocalShardStore.open(tmp.resolve("shards"), new LocalShardStore.Settings(true, DataSize.ofBytes(0), DataSize.ofMiB(8), DataSize.ofKiB(64)));
     }
 
     private static byte[] random(int size, long seed) {

@@ -13,7 +13,7 @@ import io.stoq.node.bench.NodeTransfers.FileSpec;
 import io.stoq.node.bench.NodeTransfers.Phase;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
-import io.stoq.node.config.DataSize;
+import io.stoq.fragmint.http.DataSize;
 import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.analyze.RedundancyPolicy;

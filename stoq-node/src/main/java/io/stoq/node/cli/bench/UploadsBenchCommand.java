@@ -6,7 +6,7 @@ import io.stoq.node.bench.ClosedLoopLoad;
 import io.stoq.node.bench.InProcessNode;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
-import io.stoq.node.config.DataSize;
+import io.stoq.fragmint.http.DataSize;
 import io.stoq.node.store.SmallShardStore;
 import io.stoq.shard.manifest.ManifestBatcher;
 import java.io.IOException;

@@ -1,0 +1,322 @@
+package io.stoq.node.cluster;
+
+import io.stoq.crypto.ca.CertificateAuthority;
+import io.stoq.crypto.ca.NodeClaims;
+import io.stoq.crypto.ca.NodeCsr;
+import io.stoq.crypto.ca.NodeKeys;
+import io.stoq.crypto.ca.NodeRole;
+import io.stoq.crypto.keys.PemFiles;
+import io.stoq.node.config.NodeConfig;
+import io.stoq.node.daemon.StoqNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * N real {@link StoqNode}s in one JVM on 127.0.0.1, in the style of Ratis's
+ * {@code MiniRaftCluster}: real QUIC, real RocksDB, real Falcon certificates. One dev CA certifies
+ * every node (each with its own keys, made by the production keygen, and every role); each node
+ * has its own data directory under the cluster's, API and peer ports picked at bind (port 0), and
+ * the peer addresses of the nodes started before it as its {@code discovery.seeds}.
+ *
+ * <pre>
+ *   try (MiniCluster c = MiniCluster.builder(tempDir).nodes(3).start()) {
+ *       c.node(0).shardStore() ...; c.get(1, "/v1/nodes") ...;
+ *       c.kill(1); c.restart(1); c.partition(2); c.heal(2); int d = c.addNode();
+ *   }
+ * </pre>
+ *
+ * <p>Faults: {@link #kill} closes a node without any goodbye to its peers (in one JVM there is no
+ * kill -9; the crash tests for that run child processes); {@link #restart} starts it again on the
+ * same data directory and the same peer address, so the others' seeds and records still point
+ * to it; {@link #partition} drops every peer datagram of a node, both ways, at its UDP socket
+ * (stoq-net's {@link io.stoq.net.PacketFilter}), until {@link #heal}. The API stays reachable,
+ * so a test can watch the partitioned node from both sides.
+ *
+ * <p>Ledgers: until the Ratis writer lands every node keeps its own ledger (its genesis names its
+ * zone). A test or a later builder option that picks the writer sets it through {@link
+ * Builder#config} (every node) or {@link Builder#configure} (per node, knowing the cluster), e.g.
+ * {@code ledger.mode} and the voters' addresses, without changing this class.
+ *
+ * <p>Timings are short ({@link #FAST_DISCOVERY}): gossip and heartbeats every 200 ms, a member
+ * dead after 2 s of silence, QUIC connections idle out after 3 s, so faults show within seconds.
+ *
+ * <p>Not thread-safe: one test thread drives it.
+ */
+public final class MiniCluster implements AutoCloseable {
+    /** Config every node gets: loopback, port 0, quick discovery and timeouts, small CPU use. */
+    public static final Map<String, String> FAST_DISCOVERY = Map.ofEntries(
+            Map.entry("api.port", "0"), Map.entry("store.min-free", "0B"), Map.entry("ledger.block-interval", "5ms"),
+            Map.entry("shard.parallelism", "2"), Map.entry("discovery.gossip-interval", "200ms"),
+            Map.entry("discovery.heartbeat-interval", "200ms"), Map.entry("discovery.suspect-after", "1s"),
+            Map.entry("discovery.dead-after", "2s"), Map.entry("peer.handshake-timeout", "1s"),
+            Map.entry("peer.request-timeout", "2s"), Map.entry("peer.idle-timeout", "3s"));
+
+    private final Path dir;
+    private final CertificateAuthority ca;
+    private final Map<String, String> config;
+    private final Configurer configurer;
+    private final Clock clock;
+    private final List<Member> members = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+            .version(HttpClient.Version.HTTP_1_1).build();
+
+    /** Adds per-node config on top of the cluster's, knowing the node's index and the cluster. */
+    @FunctionalInterface
+    public interface Configurer {
+        void configure(int index, MiniCluster cluster, Map<String, String> config);
+    }
+
+    /** One node slot: its identity and directory stay across kill and restart. */
+    private static final class Member {
+        final int index;
+        final String nodeId;
+        final String zone;
+        final Path data;
+        final AtomicBoolean partitioned = new AtomicBoolean();
+        /** The peer address of its first start, kept across restarts. */
+        InetSocketAddress peerAddress;
+        StoqNode node;
+
+        Member(int index, String nodeId, String zone, Path data) {
+            this.index = index;
+            this.nodeId = nodeId;
+            this.zone = zone;
+            this.data = data;
+        }
+    }
+
+    public static Builder builder(Path dir) {
+        return new Builder(dir);
+    }
+
+    /** Configures and starts a cluster. */
+    public static final class Builder {
+        private final Path dir;
+        private int nodes = 3;
+        private final Map<String, String> config = new LinkedHashMap<>(FAST_DISCOVERY);
+        private Configurer configurer = (i, c, m) -> { };
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(Path dir) {
+            this.dir = dir;
+        }
+
+        /** How many nodes start (default 3). */
+        public Builder nodes(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("a cluster has at least one node, not " + n);
+            }
+            this.nodes = n;
+            return this;
+        }
+
+        /** A config key every node gets (over {@link #FAST_DISCOVERY}). */
+        public Builder config(String key, String value) {
+            config.put(key, value);
+            return this;
+        }
+
+        /** Per-node config, applied last at every start and restart. */
+        public Builder configure(Configurer configurer) {
+            this.configurer = configurer;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Makes the CA and starts the nodes in order, each seeded with those before it. */
+        public MiniCluster start() throws Exception {
+            CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "stoq-dev", null, null,
+                    CertificateAuthority.Policy.DEFAULT, clock);
+            MiniCluster cluster = new MiniCluster(dir, ca, Map.copyOf(config), configurer, clock);
+            try {
+                for (int i = 0; i < nodes; i++) {
+                    cluster.addNode();
+                }
+                return cluster;
+            } catch (Exception | Error e) {
+                cluster.close();
+                throw e;
+            }
+        }
+    }
+
+    private MiniCluster(Path dir, CertificateAuthority ca, Map<String, String> config, Configurer configurer, Clock clock) {
+        this.dir = dir;
+        this.ca = ca;
+        this.config = config;
+        this.configurer = configurer;
+        this.clock = clock;
+    }
+
+    /**
+     * Certifies and starts one more node ({@code node-<n>} in {@code zone-<n>}), seeded with every
+     * running node's peer address; returns its index.
+     */
+    public int addNode() throws Exception {
+        int index = members.size();
+        String nodeId = "node-" + (index + 1);
+        Member m = new Member(index, nodeId, "zone-" + (index + 1), dir.resolve(nodeId));
+        certify(m);
+        members.add(m);
+        start(m);
+        return index;
+    }
+
+    /** Node keys (the production keygen) and a certificate with every role, the way `stoq node csr` + `stoq ca issue` make them. */
+    private void certify(Member m) throws Exception {
+        Path keyDir = m.data.resolve("node");
+        NodeKeys keys = NodeKeys.generate();
+        keys.write(keyDir, null);
+        NodeClaims claims = NodeClaims.of(m.nodeId, m.zone, EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
+                keys.kem().getPublic(), keys.slhDsa().publicKey());
+        PemFiles.writeCertificates(keyDir.resolve("node.crt.pem"), ca.issue(NodeCsr.create(keys.falcon(), claims), Duration.ofDays(30)));
+        ca.crl();
+    }
+
+    private void start(Member m) throws Exception {
+        Map<String, String> c = new HashMap<>(config);
+        c.put("data.dir", m.data.toString());
+        c.put("node.root-certificate", ca.directory().resolve("root.crt.pem").toString());
+        c.put("node.crl", ca.directory().resolve("crl.pem").toString());
+        c.put("peer.bind", "127.0.0.1:" + (m.peerAddress == null ? 0 : m.peerAddress.getPort()));
+        c.put("discovery.seeds", members.stream().filter(o -> o != m && o.peerAddress != null)
+                .map(o -> "127.0.0.1:" + o.peerAddress.getPort()).collect(Collectors.joining(",")));
+        configurer.configure(m.index, this, c);
+        m.node = StoqNode.start(NodeConfig.load(null, Map.of(), c), clock, true, remote -> m.partitioned.get());
+        if (m.peerAddress == null) {
+            m.peerAddress = new InetSocketAddress("127.0.0.1", m.node.peers().localAddress().getPort());
+        }
+    }
+
+    /** How many nodes the cluster has (running or killed). */
+    public int size() {
+        return members.size();
+    }
+
+    /** The running node at {@code index}; fails when it was killed. */
+    public StoqNode node(int index) {
+        StoqNode n = members.get(index).node;
+        if (n == null) {
+            throw new IllegalStateException(members.get(index).nodeId + " is not running");
+        }
+        return n;
+    }
+
+    public boolean isRunning(int index) {
+        return members.get(index).node != null;
+    }
+
+    public String nodeId(int index) {
+        return members.get(index).nodeId;
+    }
+
+    public String zone(int index) {
+        return members.get(index).zone;
+    }
+
+    public Path dataDir(int index) {
+        return members.get(index).data;
+    }
+
+    /** The node's peer address (the same across restarts). */
+    public InetSocketAddress peerAddress(int index) {
+        return members.get(index).peerAddress;
+    }
+
+    /** The dev CA that certified every node (tests issue more certificates with it: revoked ones, foreign roles). */
+    public CertificateAuthority ca() {
+        return ca;
+    }
+
+    /** Stops the node without a goodbye; its data stays for {@link #restart}. */
+    public void kill(int index) {
+        Member m = members.get(index);
+        if (m.node != null) {
+            m.node.close();
+            m.node = null;
+        }
+    }
+
+    /** Starts a killed node again on its data directory and peer address (kills it first if it runs). */
+    public void restart(int index) throws Exception {
+        kill(index);
+        start(members.get(index));
+    }
+
+    /** Drops every peer datagram the node sends or receives, until {@link #heal}. */
+    public void partition(int index) {
+        members.get(index).partitioned.set(true);
+    }
+
+    public void heal(int index) {
+        members.get(index).partitioned.set(false);
+    }
+
+    /**
+     * Waits until every running node's discovery shows every other running node
+     * {@link io.stoq.net.discovery.Liveness#ALIVE ALIVE} (heartbeats answered over STOQ): the
+     * cluster is connected. In-process, without the API; tests that check {@code GET /v1/nodes}
+     * do so themselves.
+     */
+    public void awaitConnected(Duration atMost) {
+        org.awaitility.Awaitility.await().atMost(atMost).until(this::connected);
+    }
+
+    /** Whether every running node sees every other running node alive right now. */
+    public boolean connected() {
+        for (Member m : members) {
+            if (m.node == null) {
+                continue;
+            }
+            java.util.Set<String> alive = m.node.peers().peers().stream()
+                    .filter(p -> p.liveness() == io.stoq.net.discovery.Liveness.ALIVE)
+                    .map(io.stoq.net.discovery.PeerStatus::nodeId).collect(Collectors.toSet());
+            for (Member other : members) {
+                if (other != m && other.node != null && !alive.contains(other.nodeId)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The dev admin's API key of a node (each node has its own accounts until they are network state). */
+    public String adminKey(int index) throws IOException {
+        return Files.readString(members.get(index).data.resolve(io.stoq.node.accounts.AdminBootstrap.KEY_FILE)).trim();
+    }
+
+    /** {@code GET path} on a node's API as its dev admin. */
+    public HttpResponse<String> get(int index, String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node(index).port() + path))
+                .header("Authorization", "Bearer " + adminKey(index)).timeout(Duration.ofSeconds(30)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Closes every running node, the last started first. */
+    @Override
+    public void close() {
+        for (int i = members.size() - 1; i >= 0; i--) {
+            kill(i);
+        }
+    }
+}
