@@ -1,0 +1,179 @@
+package io.stoq.node.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.keys.PemFiles;
+import io.stoq.crypto.sign.SignatureAlgorithm;
+import io.stoq.crypto.sign.VerifyingKey;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.node.assets.AssetMeta;
+import io.stoq.node.store.SealStore;
+import io.stoq.shard.manifest.BatchSeal;
+import io.stoq.shard.manifest.ManifestBody;
+import io.stoq.shard.manifest.ManifestVerifier;
+import io.stoq.shard.manifest.SignedManifest;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Seal after commit on a real node. The sealer's interval is an hour here, so nothing is sealed
+ * unless a test says {@code sealNow}: an upload is acknowledged with its tx naming the hash of
+ * the manifest BODY, the body is in the store unsealed and every read checks it against that
+ * hash; once sealed, the seal verifies with nothing but the node's public key and reads go on;
+ * a changed body is refused before the seal and after; a stop before the seal leaves the body
+ * unsealed, and the next start hands it to the sealer.
+ */
+@Timeout(300)
+class SealAfterCommitOnNodeTest {
+    TestNode t;
+
+    @BeforeEach
+    void start() throws Exception {
+        t = new TestNode(Map.of("manifest.seal-interval", "1h"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        t.close();
+    }
+
+    record Uploaded(String id, byte[] content, Hash256 manifest) {}
+
+    Uploaded upload(int seed) throws Exception {
+        byte[] content = new byte[1024 + seed];
+        new Random(seed).nextBytes(content);
+        HttpResponse<byte[]> r = t.send(t.request("/v1/assets", "alice").header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build());
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        String id = TestNode.json(r).get("id").asText();
+        JsonNode proof = TestNode.json(t.send(t.request("/v1/assets/" + id + "/proof", "alice").build()));
+        // the tx's metadata says which hash it names: the body's
+        TxBody.AssetCreate tx = (TxBody.AssetCreate) t.node.ledger().ledger().store()
+                .tx(Hash256.ofHex(proof.get("txId").asText())).tx().body();
+        AssetMeta meta = AssetMeta.decode(tx.metadata());
+        assertThat(meta.namesBody()).isTrue();
+        assertThat(meta.manifest()).isEqualTo(proof.get("manifestHash").asText());
+        return new Uploaded(id, content, Hash256.ofHex(meta.manifest()));
+    }
+
+    void readsBack(Uploaded u) throws Exception {
+        HttpResponse<byte[]> r = t.send(t.request("/v1/assets/" + u.id() + "/content", "alice").build());
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(u.content());
+    }
+
+    ManifestVerifier anyone() throws Exception {
+        PublicKey pub = PemFiles.readPublicKey(t.dir.resolve("node/slhdsa.pub.pem"));
+        return new ManifestVerifier(List.of(new VerifyingKey(SignatureAlgorithm.SLH_DSA_SHA2_128F, pub)), 0);
+    }
+
+    void sealAll() {
+        t.node.manifestSealer().sealNow();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> t.node.manifestBatches().waiting() == 0);
+    }
+
+    @Test
+    void theTxNamesTheBodyReadsVerifyBeforeAndAfterTheSeal() throws Exception {
+        Uploaded a = upload(1);
+        Uploaded b = upload(2);
+        for (Uploaded u : List.of(a, b)) {
+            // acknowledged, committed, and not sealed: the store holds the body under the tx's hash
+            assertThat(t.node.manifestSealer().sealOf(u.manifest())).isEmpty();
+            ManifestBody body = ManifestBody.verify(t.node.shardStore().get(u.manifest()), u.manifest());
+            assertThat(body.manifest().plainSize()).isEqualTo(u.content().length);
+            readsBack(u);
+        }
+        assertThat(t.node.manifestBatches().waiting()).isEqualTo(2);
+
+        sealAll();
+        assertThat(t.node.manifestBatches().signatures()).isEqualTo(1);
+        ManifestVerifier anyone = anyone();
+        for (Uploaded u : List.of(a, b)) {
+            BatchSeal seal = t.node.manifestSealer().sealOf(u.manifest()).orElseThrow();
+            SignedManifest sealed = SignedManifest.of(ManifestBody.decode(t.node.shardStore().get(u.manifest())), seal);
+            anyone.verify(sealed);
+            assertThat(sealed.bodyDigest()).isEqualTo(u.manifest()); // the seal does not change what the tx names
+            assertThat(seal.batchSize()).isEqualTo(2);
+            readsBack(u);
+        }
+    }
+
+    @Test
+    void aChangedBodyIsRefusedBeforeTheSeal() throws Exception {
+        Uploaded u = upload(3);
+        tamperBody(u);
+        HttpResponse<byte[]> r = t.send(t.request("/v1/assets/" + u.id() + "/content", "alice").build());
+        assertThat(r.statusCode()).isEqualTo(500);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).doesNotContain("Exception");
+    }
+
+    @Test
+    void aChangedBodyOrSealIsRefusedAfterTheSeal() throws Exception {
+        Uploaded u = upload(4);
+        Uploaded v = upload(5);
+        sealAll();
+        readsBack(u);
+        // a seal whose signature was altered
+        SealStore seals = t.node.manifestSealer().store();
+        BatchSeal genuine = seals.seal(u.manifest()).orElseThrow();
+        byte[] sig = genuine.signature();
+        sig[100] ^= 0x01;
+        seals.put(List.of(new SealStore.Sealed(u.manifest(), new BatchSeal(genuine.algorithm(), genuine.signerKeyId(),
+                genuine.proof(), genuine.batchRoot(), sig))));
+        HttpResponse<byte[]> r = t.send(t.request("/v1/assets/" + u.id() + "/content", "alice").build());
+        assertThat(r.statusCode()).isEqualTo(500);
+        // a changed body under a genuine seal
+        readsBack(v);
+        tamperBody(v);
+        assertThat(t.send(t.request("/v1/assets/" + v.id() + "/content", "alice").build()).statusCode()).isEqualTo(500);
+    }
+
+    /** Replaces the stored body with one of another version number (a well-formed, consistent body). */
+    void tamperBody(Uploaded u) throws Exception {
+        byte[] bytes = t.node.shardStore().get(u.manifest());
+        bytes[4 + 2 + 16 + 7] ^= 0x01; // the low byte of the u64 version after magic, schema and asset id
+        t.node.shardStore().delete(u.manifest());
+        t.node.shardStore().putTrusted(u.manifest(), bytes);
+    }
+
+    @Test
+    void aStopBeforeTheSealLeavesBodiesThatTheNextStartSeals() throws Exception {
+        List<Uploaded> uploads = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            uploads.add(upload(10 + i));
+        }
+        t.restart(); // the sealer does not sign on the way down: as after a kill -9, nothing is sealed
+        for (Uploaded u : uploads) {
+            assertThat(t.node.manifestSealer().sealOf(u.manifest())).isEmpty();
+            readsBack(u);
+        }
+        // the start handed every committed, unsealed body to the sealer
+        assertThat(t.node.manifestBatches().waiting()).isEqualTo(3);
+        sealAll();
+        ManifestVerifier anyone = anyone();
+        for (Uploaded u : uploads) {
+            anyone.verify(SignedManifest.of(ManifestBody.decode(t.node.shardStore().get(u.manifest())),
+                    t.node.manifestSealer().sealOf(u.manifest()).orElseThrow()));
+            readsBack(u);
+        }
+        t.restart();
+        assertThat(t.node.manifestBatches().waiting()).isZero(); // sealed ones are not sealed again
+        for (Uploaded u : uploads) {
+            readsBack(u);
+        }
+    }
+}
