@@ -124,10 +124,11 @@ class SealAfterCommitOnNodeTest {
     @Test
     void aChangedBodyOrSealIsRefusedAfterTheSeal() throws Exception {
         Uploaded u = upload(4);
-        Uploaded v = upload(5);
         sealAll();
+        Uploaded v = upload(5);
+        sealAll(); // another batch: altering u's batch signature must not touch v's
         readsBack(u);
-        // a seal whose signature was altered
+        // a seal whose signature was altered (the batch's one stored signature)
         SealStore seals = t.node.manifestSealer().store();
         BatchSeal genuine = seals.seal(u.manifest()).orElseThrow();
         byte[] sig = genuine.signature();
