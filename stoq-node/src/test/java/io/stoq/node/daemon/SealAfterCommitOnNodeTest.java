@@ -151,6 +151,61 @@ class SealAfterCommitOnNodeTest {
         t.node.shardStore().putTrusted(u.manifest(), bytes);
     }
 
+    /**
+     * Data written by the old path: version 2 made exactly as nodes did before seal-after-commit
+     * (AssetEncoder.encode sealing the manifest with the node's SLH-DSA key before the tx, the
+     * sealed manifest stored under the hash of all of it, metadata without manifestHashOf naming
+     * that hash). It reads as before, beside a version 1 written the new way, and survives a
+     * restart (which does not take it for an unsealed body).
+     */
+    @Test
+    void aVersionSealedBeforeItsTxTheOldWayStaysReadable() throws Exception {
+        Uploaded u = upload(30);
+        byte[] content = new byte[5000];
+        new Random(31).nextBytes(content);
+        io.stoq.crypto.ca.NodeKeys keys = io.stoq.crypto.ca.NodeKeys.load(t.dir.resolve("node"), null);
+        Hash256 lid = Hash256.ofHex(u.id());
+        io.stoq.shard.AssetEncoder.Encoded old;
+        try (io.stoq.shard.codec.ShardEncoder encoder = new io.stoq.shard.codec.ShardEncoder(t.node.assets().codecPool())) {
+            old = new io.stoq.shard.AssetEncoder(encoder, new io.stoq.shard.manifest.BatchSigner(keys.slhDsa()),
+                    List.of(keys.kem().getPublic())).encode(new java.io.ByteArrayInputStream(content),
+                            new io.stoq.shard.AssetEncoder.Request(io.stoq.shard.AssetId.of(java.util.Arrays.copyOf(lid.toBytes(), 16)), 2,
+                                    java.util.OptionalLong.of(content.length), io.stoq.shard.analyze.RedundancyPolicy.DEFAULT, null),
+                            io.stoq.shard.AssetEncoder.Lineage.fresh(), shard -> {
+                                try {
+                                    t.node.shardStore().putTrusted(shard.hash(), shard.stored());
+                                } catch (io.stoq.node.NodeException e) {
+                                    throw new java.io.IOException(e);
+                                }
+                            }, true);
+        }
+        byte[] sealedBytes = old.manifest().encoded();
+        Hash256 sealedHash = io.stoq.crypto.hash.Sha3.hash(sealedBytes);
+        t.node.shardStore().putTrusted(sealedHash, sealedBytes);
+        AssetMeta oldMeta = new AssetMeta(sealedHash.toHex(), content.length, old.result().plainSha3().toHex(),
+                "application/octet-stream", null);
+        assertThat(new String(oldMeta.encode(), StandardCharsets.UTF_8)).doesNotContain("manifestHashOf");
+        t.node.ledger().commit(t.node.ledger().keys().keyOf("alice"), List.of(),
+                new TxBody.AssetUpdate(lid, 2, old.manifest().manifest().merkleRoot(), oldMeta.encode()));
+
+        Uploaded v2 = new Uploaded(u.id(), content, sealedHash);
+        for (int round = 0; round < 2; round++) {
+            HttpResponse<byte[]> r = t.send(t.request("/v1/assets/" + u.id() + "/content?version=2", "alice").build());
+            assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(v2.content());
+            HttpResponse<byte[]> r1 = t.send(t.request("/v1/assets/" + u.id() + "/content?version=1", "alice").build());
+            assertThat(r1.body()).isEqualTo(u.content());
+            JsonNode proof = TestNode.json(t.send(t.request("/v1/assets/" + u.id() + "/proof?version=2", "alice").build()));
+            assertThat(proof.get("manifestHash").asText()).isEqualTo(sealedHash.toHex());
+            t.restart();
+            assertThat(t.node.manifestBatches().waiting()).as("only version 1's body waits for a seal").isEqualTo(1);
+        }
+        // an update the new way continues from the old version's manifest (its lineage read through the old path)
+        HttpResponse<byte[]> up = t.send(t.request("/v1/assets/" + u.id() + "/content", "alice")
+                .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build());
+        assertThat(up.statusCode()).as(new String(up.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+    }
+
     @Test
     void aStopBeforeTheSealLeavesBodiesThatTheNextStartSeals() throws Exception {
         List<Uploaded> uploads = new ArrayList<>();
