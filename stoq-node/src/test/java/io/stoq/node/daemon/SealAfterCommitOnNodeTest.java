@@ -143,10 +143,16 @@ class SealAfterCommitOnNodeTest {
         assertThat(t.send(t.request("/v1/assets/" + v.id() + "/content", "alice").build()).statusCode()).isEqualTo(500);
     }
 
-    /** Replaces the stored body with one of another version number (a well-formed, consistent body). */
+    /**
+     * Replaces the stored body with a well-formed, consistent one that differs only in its zstd
+     * level (which a read does not otherwise use): only the check against the hash the ledger
+     * names (or the seal) can catch it.
+     */
     void tamperBody(Uploaded u) throws Exception {
         byte[] bytes = t.node.shardStore().get(u.manifest());
-        bytes[4 + 2 + 16 + 7] ^= 0x01; // the low byte of the u64 version after magic, schema and asset id
+        // magic 4, schema 2, asset id 16, version 8, format 1, size 8, chunking 4+4+4+1+1+4, suite 1: then the zstd level
+        bytes[58] ^= 0x02;
+        assertThat(ManifestBody.decode(bytes).manifest().plainSize()).isEqualTo(u.content().length);
         t.node.shardStore().delete(u.manifest());
         t.node.shardStore().putTrusted(u.manifest(), bytes);
     }
