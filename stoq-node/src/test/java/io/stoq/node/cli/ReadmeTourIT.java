@@ -2,16 +2,13 @@ package io.stoq.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
+import io.stoq.node.daemon.DevProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadmeTourIT {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private static final Pattern BASE_URL = Pattern.compile("^https?://127\\.0\\.0\\.1:(\\d+)$");
     private static final Pattern PROBLEM = Pattern.compile("\"type\"\\s*:\\s*\"https://stoq\\.io/problems/");
 
     @TempDir
@@ -113,9 +109,8 @@ class ReadmeTourIT {
         assertThat(blocks).hasSizeGreaterThanOrEqualTo(5);
         boolean curl = curlInstalled();
         Path devDir = freshDir("dev");
-        Process dev = startDev(devDir, "dev.err");
-        try {
-            String p = basePort(dev, "dev.err");
+        try (DevProcess dev = DevProcess.start(devDir, "./stoq", work.resolve("dev.err"))) {
+            String p = dev.port();
             String base = "http://127.0.0.1:" + p;
 
             String assetId = null;
@@ -160,8 +155,7 @@ class ReadmeTourIT {
             assertThat(ran).isGreaterThanOrEqualTo(15);
             System.out.printf("README tour: %d commands run, %d curl lines skipped (curl %s)%n", ran, skipped,
                     curl ? "installed" : "not installed");
-        } finally {
-            stop(dev);
+            dev.stop();
         }
     }
 
@@ -176,9 +170,8 @@ class ReadmeTourIT {
      */
     private int runTlsBlock(List<String> block, boolean curl) throws Exception {
         Path dir = freshDir("tls");
-        Process dev = startDev(dir, "dev-tls.err", "--tls");
-        try {
-            String p = basePort(dev, "dev-tls.err");
+        try (DevProcess dev = DevProcess.start(dir, "./stoq", work.resolve("dev-tls.err"), "--tls")) {
+            String p = dev.port();
             int ran = 0;
             for (String written : block.subList(1, block.size())) {
                 String line = written.replace("127.0.0.1:8080", "127.0.0.1:" + p);
@@ -192,49 +185,8 @@ class ReadmeTourIT {
                 ran++;
             }
             assertThat(dir.resolve("data/tls/api.crt.pem")).exists();
+            dev.stop();
             return ran;
-        } finally {
-            stop(dev);
-        }
-    }
-
-    private Process startDev(Path dir, String errFile, String... extra) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("./stoq", "dev", "--port", "0"));
-        cmd.addAll(List.of(extra));
-        ProcessBuilder b = new ProcessBuilder(cmd).directory(dir.toFile());
-        b.environment().put("STOQ_SKIP_BUILD", "1");
-        b.redirectError(work.resolve(errFile).toFile());
-        return b.start();
-    }
-
-    /** Reads the node's stdout until its base URL line (http or https) and returns the port. */
-    private String basePort(Process dev, String errFile) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(dev.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> port = new CompletableFuture<>();
-        Thread drain = new Thread(() -> {
-            try {
-                for (String l; (l = out.readLine()) != null; ) {
-                    Matcher m = BASE_URL.matcher(l);
-                    if (m.matches()) {
-                        port.complete(m.group(1));
-                    }
-                }
-            } catch (IOException e) {
-                port.completeExceptionally(e);
-            }
-            port.complete(null);
-        }, "stoq-dev-stdout");
-        drain.setDaemon(true);
-        drain.start();
-        String p = port.get(180, TimeUnit.SECONDS);
-        assertThat(p).as("stoq dev printed its base URL; stderr: %s", Files.readString(work.resolve(errFile))).isNotNull();
-        return p;
-    }
-
-    private static void stop(Process dev) throws InterruptedException {
-        dev.destroy(); // SIGTERM: graceful shutdown
-        if (!dev.waitFor(60, TimeUnit.SECONDS)) {
-            dev.destroyForcibly();
         }
     }
 

@@ -3,15 +3,11 @@ package io.stoq.node.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,41 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
  * identical and the interrupted one must be absent or complete. Then SIGTERM stops it cleanly.
  */
 class DevProcessIT {
-    private static final Path LAUNCHER = Path.of("..", "stoq").toAbsolutePath().normalize();
-    private static final Pattern BASE_URL = Pattern.compile("^http://127\\.0\\.0\\.1:\\d+$");
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     @TempDir
     Path work;
 
-    record Dev(Process process, String baseUrl) {}
-
-    private Dev startDev() throws Exception {
-        ProcessBuilder b = new ProcessBuilder(LAUNCHER.toString(), "dev", "--port", "0", "--data", "data",
-                "-D", "ledger.block-interval=5ms", "-D", "store.min-free=0B").directory(work.toFile());
-        b.environment().put("STOQ_SKIP_BUILD", "1");
-        b.redirectError(work.resolve("dev.err").toFile());
-        Process p = b.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> url = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    if (BASE_URL.matcher(line).matches()) {
-                        return line;
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        });
-        String base = url.get(120, TimeUnit.SECONDS);
-        assertThat(base).as("base URL line; stderr: %s", Files.readString(work.resolve("dev.err"))).isNotNull();
-        return new Dev(p, base);
+    private DevProcess startDev() throws Exception {
+        return DevProcess.start(work, DevProcess.LAUNCHER.toString(), work.resolve("dev.err"), "--data", "data",
+                "-D", "ledger.block-interval=5ms", "-D", "store.min-free=0B");
     }
 
-    private HttpRequest.Builder req(Dev dev, String path, String key) {
+    private HttpRequest.Builder req(DevProcess dev, String path, String key) {
         return HttpRequest.newBuilder(URI.create(dev.baseUrl() + path)).timeout(Duration.ofSeconds(120))
                 .header("Authorization", "Bearer " + key);
     }
@@ -82,7 +54,7 @@ class DevProcessIT {
 
     @Test
     void killDuringUploadThenRestartKeepsAcknowledgedAssetsAndNothingCorrupt() throws Exception {
-        Dev dev = startDev();
+        DevProcess dev = startDev();
         String key = Files.readString(work.resolve("data/dev-admin.key")).trim();
         Map<String, byte[]> acknowledged = new LinkedHashMap<>();
         for (int i = 0; i < 3; i++) {
@@ -126,11 +98,10 @@ class DevProcessIT {
             Thread.sleep(10);
         }
         assertThat(sent.get()).isGreaterThanOrEqualTo(32L << 20);
-        dev.process().destroyForcibly();
-        assertThat(dev.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        dev.kill();
         upload.handle((r, e) -> null).get(30, TimeUnit.SECONDS);
 
-        Dev again = startDev();
+        DevProcess again = startDev();
         for (Map.Entry<String, byte[]> a : acknowledged.entrySet()) {
             HttpResponse<byte[]> r = client.send(req(again, "/v1/assets/" + a.getKey() + "/content", key).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
@@ -157,8 +128,7 @@ class DevProcessIT {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(data(7, 1000))).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(after.statusCode()).isEqualTo(201);
 
-        again.process().destroy(); // SIGTERM: graceful shutdown
-        assertThat(again.process().waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+        again.stop();
         assertThat(Files.readString(work.resolve("dev.err"))).doesNotContain("Exception");
     }
 }

@@ -2,9 +2,7 @@ package io.stoq.node.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,9 +14,9 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
@@ -32,44 +30,15 @@ import org.junit.jupiter.api.io.TempDir;
  * serves http and keeps the certificate for HTTP/3.
  */
 class DevTlsProcessIT {
-    private static final Path LAUNCHER = Path.of("..", "stoq").toAbsolutePath().normalize();
-    private static final Pattern HTTPS = Pattern.compile("^https://127\\.0\\.0\\.1:\\d+$");
-    private static final Pattern HTTP = Pattern.compile("^http://127\\.0\\.0\\.1:\\d+$");
-
     @TempDir
     Path work;
 
-    record Dev(Process process, String baseUrl) {}
-
-    private Dev startDev(Pattern urlLine, String... extra) throws Exception {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(LAUNCHER.toString(), "dev", "--port", "0",
-                "--data", "data", "-D", "store.min-free=0B"));
-        cmd.addAll(java.util.List.of(extra));
-        ProcessBuilder b = new ProcessBuilder(cmd).directory(work.toFile());
-        b.environment().put("STOQ_SKIP_BUILD", "1");
-        b.redirectError(work.resolve("dev.err").toFile());
-        Process p = b.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> url = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    if (urlLine.matcher(line).matches()) {
-                        return line;
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        });
-        String base = url.get(120, TimeUnit.SECONDS);
-        assertThat(base).as("base URL line; stderr: %s", Files.readString(work.resolve("dev.err"))).isNotNull();
-        return new Dev(p, base);
-    }
-
-    private static void stop(Dev dev) throws Exception {
-        dev.process().destroy(); // SIGTERM
-        assertThat(dev.process().waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+    private DevProcess startDev(String scheme, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--data", "data", "-D", "store.min-free=0B"));
+        args.addAll(List.of(extra));
+        DevProcess dev = DevProcess.start(work, DevProcess.LAUNCHER.toString(), work.resolve("dev.err"), args.toArray(String[]::new));
+        assertThat(dev.baseUrl()).startsWith(scheme + "://");
+        return dev;
     }
 
     private HttpClient trusting(Path pem, HttpClient.Version version) throws Exception {
@@ -97,7 +66,7 @@ class DevTlsProcessIT {
 
     @Test
     void devTlsServesHttpsWithACertificateThatStaysAcrossRestarts() throws Exception {
-        Dev dev = startDev(HTTPS, "--tls");
+        DevProcess dev = startDev("https", "--tls");
         Path cert = work.resolve("data/tls/api.crt.pem");
         byte[] first = Files.readAllBytes(cert);
         for (HttpClient.Version v : new HttpClient.Version[] {HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2}) {
@@ -115,21 +84,21 @@ class DevTlsProcessIT {
             assertThat(curl.exitValue()).as(said).isZero();
             assertThat(said).contains("\"status\":\"ok\"");
         }
-        stop(dev);
+        dev.stop();
 
-        Dev again = startDev(HTTPS, "--tls");
+        DevProcess again = startDev("https", "--tls");
         assertThat(Files.readAllBytes(cert)).as("the same certificate after a restart").isEqualTo(first);
         assertThat(trusting(cert, HttpClient.Version.HTTP_1_1).send(HttpRequest.newBuilder(URI.create(again.baseUrl()
                 + "/healthz")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(200);
-        stop(again);
+        again.stop();
 
-        Dev plain = startDev(HTTP);
+        DevProcess plain = startDev("http");
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(plain.baseUrl()
                 + "/healthz")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(Files.readAllBytes(cert)).as("plain dev keeps the certificate for HTTP/3").isEqualTo(first);
-        stop(plain);
+        plain.stop();
         assertThat(Files.readString(work.resolve("dev.err"))).doesNotContain("Exception");
     }
 }

@@ -2,14 +2,11 @@ package io.stoq.node.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,11 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,48 +31,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(600)
 class SmallUploadsKillNineIT {
-    private static final Path LAUNCHER = Path.of("..", "stoq").toAbsolutePath().normalize();
-    private static final Pattern BASE_URL = Pattern.compile("^http://127\\.0\\.0\\.1:\\d+$");
     private static final int CLIENTS = 16;
 
     @TempDir
     Path work;
 
-    record Dev(Process process, String baseUrl) {}
-
-    private Dev startDev() throws Exception {
-        ProcessBuilder b = new ProcessBuilder(LAUNCHER.toString(), "dev", "--port", "0", "--data", "data",
-                "-D", "store.min-free=0B", "-D", "api.rate-limit.per-second=100000", "-D", "api.rate-limit.burst=100000")
-                .directory(work.toFile());
-        b.environment().put("STOQ_SKIP_BUILD", "1");
-        b.redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("dev.err").toFile()));
-        Process p = b.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> url = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    if (BASE_URL.matcher(line).matches()) {
-                        return line;
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        });
-        String base = url.get(120, TimeUnit.SECONDS);
-        assertThat(base).as("base URL line; stderr: %s", Files.readString(work.resolve("dev.err"))).isNotNull();
-        return new Dev(p, base);
+    private DevProcess startDev() throws Exception {
+        return DevProcess.start(work, DevProcess.LAUNCHER.toString(), work.resolve("dev.err"), "--data", "data",
+                "-D", "store.min-free=0B", "-D", "api.rate-limit.per-second=100000", "-D", "api.rate-limit.burst=100000");
     }
 
-    private static HttpRequest.Builder req(Dev dev, String path, String key) {
+    private static HttpRequest.Builder req(DevProcess dev, String path, String key) {
         return HttpRequest.newBuilder(URI.create(dev.baseUrl() + path)).timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + key);
     }
 
     @Test
     void everyAcknowledgedSmallUploadSurvivesAKillDuringTheBurst() throws Exception {
-        Dev dev = startDev();
+        DevProcess dev = startDev();
         String key = Files.readString(work.resolve("data/dev-admin.key")).trim();
         Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -110,8 +81,7 @@ class SmallUploadsKillNineIT {
         }
         Awaitility.await().atMost(Duration.ofMinutes(4)).until(() -> acknowledged.size() >= 300);
         // SIGKILL in the middle of the burst: every client has an upload in flight
-        dev.process().destroyForcibly();
-        assertThat(dev.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        dev.kill();
         stop.set(true);
         for (Thread th : clients) {
             th.join(TimeUnit.SECONDS.toMillis(60));
@@ -119,7 +89,7 @@ class SmallUploadsKillNineIT {
         Map<String, byte[]> acked = Map.copyOf(acknowledged);
         System.out.printf("%d small uploads acknowledged before SIGKILL%n", acked.size());
 
-        Dev again = startDev();
+        DevProcess again = startDev();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         int missing = 0;
         for (Map.Entry<String, byte[]> a : acked.entrySet()) {
@@ -130,8 +100,7 @@ class SmallUploadsKillNineIT {
             }
         }
         assertThat(missing).as("acknowledged uploads missing or different after kill -9, of %d", acked.size()).isZero();
-        again.process().destroy();
-        assertThat(again.process().waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+        again.stop();
     }
 
     /** The id field of an asset's JSON. */

@@ -2,17 +2,10 @@ package io.stoq.node.cli.asset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stoq.fragmint.port.ApiException;
-import io.stoq.node.cli.CommonOptions;
-import io.stoq.node.cli.Json;
-import java.io.PrintWriter;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code stoq asset grant ID --to ACCOUNT}: lets another account read an asset you own (a ledger
@@ -23,19 +16,7 @@ import picocli.CommandLine.Spec;
         "is sensitive: the node asks for a current TOTP code of your account (--totp).",
         "Undo it with `stoq asset revoke`."},
         footer = {"", "Example:", "  stoq asset grant ID --to bob --totp 123456"})
-public final class AssetGrantCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    CommonOptions common;
-
-    @Mixin
-    ClientOptions client;
-
-    @Parameters(index = "0", paramLabel = "ID", description = "Asset id.")
-    String id;
-
+public final class AssetGrantCommand extends AssetAccountCommand {
     @Option(names = "--to", required = true, paramLabel = "ACCOUNT", description = "The account that may read the asset.")
     String to;
 
@@ -43,19 +24,18 @@ public final class AssetGrantCommand implements Callable<Integer> {
     TotpOption totp;
 
     @Override
-    public Integer call() throws ApiException {
-        AssetIds.check("asset id", id);
-        AssetIds.check("account", to);
-        Map<String, String> headers = totp.headers();
-        JsonNode grant = ApiClient.of(client).postJson("/v1/assets/" + id + "/grants", Map.of("account", to), headers);
-        PrintWriter out = spec.commandLine().getOut();
-        if (common.json) {
-            Json.print(out, grant);
-        } else {
-            out.printf("%s may now read %s (ledger block %d)%n", grant.path("account").asText(to), id,
-                    grant.path("blockHeight").asLong());
-            out.flush();
-        }
-        return 0;
+    String account() {
+        return to;
+    }
+
+    @Override
+    JsonNode send(ApiClient api) throws ApiException {
+        return api.postJson("/v1/assets/" + id + "/grants", Map.of("account", to), totp.headers());
+    }
+
+    @Override
+    String sentence(JsonNode grant) {
+        return String.format("%s may now read %s (ledger block %d)", grant.path("account").asText(to), id,
+                grant.path("blockHeight").asLong());
     }
 }
