@@ -15,6 +15,7 @@ import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
 import io.stoq.shard.manifest.BatchSigner;
 import io.stoq.shard.manifest.ChunkingInfo;
+import io.stoq.shard.manifest.ManifestBody;
 import io.stoq.shard.manifest.ManifestSigner;
 import io.stoq.shard.manifest.SignedManifest;
 import io.stoq.shard.merkle.ShardMerkle;
@@ -138,6 +139,20 @@ public final class AssetEncoder {
      */
     public Encoded encode(InputStream in, Request request, Lineage lineage, ShardSink sink, boolean hashPlain)
             throws ShardException, IOException {
+        Unsealed u = encodeUnsealed(in, request, lineage, sink, hashPlain);
+        return new Encoded(signer.sign(u.body().manifest()), u.result());
+    }
+
+    /** A version's manifest body, not sealed yet, and what its pipeline run did. */
+    public record Unsealed(ManifestBody body, EncodeResult result) {}
+
+    /**
+     * As {@link #encode(InputStream, Request, Lineage, ShardSink, boolean)}, but leaves the
+     * manifest unsealed: a node stores the body, commits its hash to the ledger and has its sealer
+     * sign it later with others ("seal after commit", docs/shard.md). The signer is not used.
+     */
+    public Unsealed encodeUnsealed(InputStream in, Request request, Lineage lineage, ShardSink sink, boolean hashPlain)
+            throws ShardException, IOException {
         if (request.size().isEmpty() || request.size().getAsLong() >= WARMUP_THRESHOLD) {
             AesGcm.warmUp();
         }
@@ -156,7 +171,7 @@ public final class AssetEncoder {
             AssetManifest manifest = new AssetManifest(request.assetId(), request.version(), format, result.plainBytes(),
                     ChunkingInfo.of(plan), DEFAULT_ZSTD_LEVEL, result.shards(), ShardMerkle.treeOf(result.shards()).root(),
                     AssetKeys.wrap(secret, request.assetId(), request.version(), recipients), AssetManifest.SUITE_V2);
-            return new Encoded(signer.sign(manifest), result);
+            return new Unsealed(ManifestBody.of(manifest), result);
         } finally {
             java.util.Arrays.fill(secret, (byte) 0);
         }

@@ -1,21 +1,46 @@
 package io.stoq.node.assets;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
 /**
  * The node's per-version record carried in the ASSET_CREATE / ASSET_UPDATE {@code metadata} field
- * (JSON, at most 4 KiB): where the signed manifest is in the shard store and what the client is
- * told about the plaintext. The merkle root itself is the tx's {@code manifestRoot}.
+ * (JSON, at most 4 KiB): where the manifest is in the shard store and what the client is told
+ * about the plaintext. The merkle root itself is the tx's {@code manifestRoot}.
  *
- * @param manifest hex SHA3-256 of the signed manifest (its name in the local shard store)
+ * <p>Which bytes {@code manifest} is the hash of depends on {@code manifestHashOf}, so a verifier
+ * always knows what the tx names (docs/ledger.md, "Asset metadata"):
+ * <ul>
+ *   <li>absent (every version written before seal-after-commit): SHA3-256 of the whole signed
+ *       manifest, seal included (schema 2, or schema 1), sealed before the tx was made;
+ *   <li>{@value #BODY}: SHA3-256 of the manifest body (schema 2 without its seal); the node seals
+ *       it after the commit, and the seal's leaf is {@code H(0x00 || this hash)}.
+ * </ul>
+ * Nodes before this field refuse a record carrying it (unknown property) rather than misread it.
+ *
+ * @param manifest hex SHA3-256 of the manifest (its name in the local shard store), see above
  * @param size plaintext bytes
  * @param sha3 hex SHA3-256 of the plaintext
  * @param contentType media type given at upload
  * @param name file name given at upload, or null
+ * @param manifestHashOf {@value #BODY}, or null for a hash of the sealed manifest
  */
-public record AssetMeta(String manifest, long size, String sha3, String contentType, String name) {
+public record AssetMeta(String manifest, long size, String sha3, String contentType, String name,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String manifestHashOf) {
+    /** {@code manifestHashOf} of a version whose tx names the manifest body (sealed after the commit). */
+    public static final String BODY = "body";
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A record as written before seal-after-commit: {@code manifest} hashes the sealed manifest. */
+    public AssetMeta(String manifest, long size, String sha3, String contentType, String name) {
+        this(manifest, size, sha3, contentType, name, null);
+    }
+
+    /** True when {@code manifest} is the hash of the body, sealed after the commit. */
+    public boolean namesBody() {
+        return BODY.equals(manifestHashOf);
+    }
 
     public byte[] encode() {
         try {
@@ -25,10 +50,15 @@ public record AssetMeta(String manifest, long size, String sha3, String contentT
         }
     }
 
-    /** Decodes a record written by {@link #encode}; null when the bytes are not one. */
+    /**
+     * Decodes a record written by {@link #encode}; null when the bytes are not one, or name a
+     * manifest hash this build does not know how to check ({@code manifestHashOf} other than
+     * absent or {@value #BODY}).
+     */
     public static AssetMeta decode(byte[] bytes) {
         try {
-            return JSON.readValue(bytes, AssetMeta.class);
+            AssetMeta m = JSON.readValue(bytes, AssetMeta.class);
+            return m.manifestHashOf == null || m.namesBody() ? m : null;
         } catch (IOException e) {
             return null;
         }

@@ -40,9 +40,7 @@ import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.assemble.FetchedShard;
 import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
-import io.stoq.shard.manifest.ManifestSigner;
 import io.stoq.shard.manifest.ManifestVerifier;
-import io.stoq.shard.manifest.SignedManifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +71,8 @@ public final class NodeAssetService implements AssetService {
     private final ShardStore store;
     private final AccountStore accounts;
     private final ShardWriter writer;
-    private final ManifestVerifier manifests;
+    private final ManifestSealer sealer;
+    private final VersionManifests manifests;
     private final KeyPair kem;
     private final AssetIndex index;
     private final CrlFile crl;
@@ -83,23 +82,24 @@ public final class NodeAssetService implements AssetService {
     private final StorageSweep sweep;
 
     /**
-     * @param manifestSigner seals each upload's manifest (the node's SLH-DSA key, batched)
+     * @param sealer seals each upload's manifest body after its commit (the node's SLH-DSA key, batched)
      * @param manifests the check every read makes of a stored manifest (the node's own keys)
      * @param pool the node's codec threads and memory budget, shared by every upload and download
      * @param readAhead shards a download verifies and decrypts ahead of the one being sent
      * @param crl the CA's CRL, carried by every proof bundle as revocation evidence
      */
-    public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSigner manifestSigner,
+    public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSealer sealer,
             ManifestVerifier manifests, KeyPair kem, CodecPool pool, int readAhead, CrlFile crl) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
         this.accounts = accounts;
-        this.manifests = manifests;
+        this.sealer = sealer;
+        this.manifests = new VersionManifests(store, sealer, manifests);
         this.kem = kem;
         this.pool = pool;
         this.readAhead = readAhead;
-        this.writer = new ShardWriter(store, manifestSigner, kem.getPublic(), pool, pins);
+        this.writer = new ShardWriter(store, kem.getPublic(), pool, pins);
         this.index = new AssetIndex(ledger.reader(), keys);
         this.crl = crl;
         this.sweep = new StorageSweep(index, store, pins);
@@ -116,7 +116,7 @@ public final class NodeAssetService implements AssetService {
         AssetMeta meta;
         try {
             meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
-                    content.name());
+                    content.name(), AssetMeta.BODY);
             tx = new TxBody.AssetCreate(lid, ledgerName(content.name()), s.merkleRoot(), meta.encode(), 1, AssetPolicy.ANY_HOLDER);
         } catch (RuntimeException e) {
             writer.discard(s);
@@ -202,8 +202,7 @@ public final class NodeAssetService implements AssetService {
             throw new ApiException(ApiError.RANGE_NOT_SATISFIABLE, "range ends past the content's " + v.meta().size() + " bytes");
         }
         try {
-            SignedManifest signed = SignedManifest.decode(store.get(Hash256.ofHex(v.meta().manifest())));
-            AssetManifest m = manifests.verify(signed);
+            AssetManifest m = manifests.verified(v.meta());
             if (!m.merkleRoot().equals(v.merkleRoot()) || m.plainSize() != v.meta().size() || m.version() != v.version()) {
                 throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + id + " does not match the ledger");
             }
@@ -245,7 +244,7 @@ public final class NodeAssetService implements AssetService {
     private AssetEncoder.Lineage lineage(Seen s) throws ApiException {
         AssetIndex.Version v = version(s.changes(), s.state().version(), s.id());
         try {
-            AssetManifest m = manifests.verify(SignedManifest.decode(store.get(Hash256.ofHex(v.meta().manifest()))));
+            AssetManifest m = manifests.verified(v.meta());
             if (!m.merkleRoot().equals(v.merkleRoot()) || m.version() != v.version()) {
                 throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + s.id() + " does not match the ledger");
             }
@@ -286,7 +285,7 @@ public final class NodeAssetService implements AssetService {
         TxBody tx;
         try {
             AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
-                    content.name());
+                    content.name(), AssetMeta.BODY);
             tx = new TxBody.AssetUpdate(lid, next, s.merkleRoot(), meta.encode());
         } catch (RuntimeException e) {
             writer.discard(s);
@@ -421,6 +420,11 @@ public final class NodeAssetService implements AssetService {
             throw NodeProblems.of(e);
         }
         writer.settled(s); // (an outcome still open keeps the pins: a sweep must not free a version that may yet commit)
+        try {
+            sealer.submit(s.body()); // committed and durable: the seal follows, the answer need not wait for it
+        } catch (NodeException e) {
+            // stopping: the body is durable and the tx names it; the next start seals it (sealUnsealed)
+        }
         return c;
     }
 
@@ -465,6 +469,14 @@ public final class NodeAssetService implements AssetService {
         } catch (NodeException e) {
             throw NodeProblems.of(e);
         }
+    }
+
+    /**
+     * Hands the sealer every committed manifest body that has no seal yet (left by a stop or a
+     * crash between commit and seal). Call once at start, before the API; returns how many.
+     */
+    public int sealUnsealed() throws NodeException {
+        return manifests.submitUnsealed(index);
     }
 
     private SigningKey key(String account) throws ApiException {

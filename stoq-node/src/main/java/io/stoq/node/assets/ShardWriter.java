@@ -1,7 +1,6 @@
 package io.stoq.node.assets;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.hash.Sha3;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.BodyAbortedException;
 import io.stoq.node.NodeErrorCode;
@@ -13,8 +12,7 @@ import io.stoq.shard.ShardException;
 import io.stoq.shard.analyze.RedundancyPolicy;
 import io.stoq.shard.codec.CodecPool;
 import io.stoq.shard.codec.ShardEncoder;
-import io.stoq.shard.manifest.ManifestSigner;
-import io.stoq.shard.manifest.SignedManifest;
+import io.stoq.shard.manifest.ManifestBody;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,10 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Streams one upload through stoq-shard's {@link AssetEncoder} into the local shard store (each
- * shard fsynced before the next step), then has the manifest sealed (by the node's
- * {@link ManifestSigner}: one SLH-DSA signature per batch of uploads finishing together) and
- * stores it (content-addressed, fsynced). Nothing reaches the ledger here: on any failure the
- * caller {@link #discard}s what was written, and a crash leaves only unreferenced shards behind.
+ * shard fsynced before the next step), then stores its manifest body unsealed (content-addressed
+ * by the hash the ledger tx will name, fsynced or group-committed): the node's
+ * {@link ManifestSealer} seals it after the commit. Nothing reaches the ledger here: on any
+ * failure the caller {@link #discard}s what was written, and a crash leaves only unreferenced
+ * shards behind.
  *
  * <p>Where the work runs: the request thread reads the body and cuts chunks; the node's shared
  * {@link CodecPool} compresses, encrypts and hashes them and, in a lane of its own, hashes the
@@ -51,14 +50,12 @@ final class ShardWriter {
     static final int MAX_AVERAGE_CHUNK = 1 << 20;
 
     private final ShardStore store;
-    private final ManifestSigner signer;
     private final PublicKey kemKey;
     private final CodecPool pool;
     private final ShardPins pins;
 
-    ShardWriter(ShardStore store, ManifestSigner signer, PublicKey kemKey, CodecPool pool, ShardPins pins) {
+    ShardWriter(ShardStore store, PublicKey kemKey, CodecPool pool, ShardPins pins) {
         this.store = store;
-        this.signer = signer;
         this.kemKey = kemKey;
         this.pool = pool;
         this.pins = pins;
@@ -67,12 +64,14 @@ final class ShardWriter {
     /**
      * What was written for one version.
      *
+     * @param manifestHash SHA3-256 of the manifest body: what the tx names, its name in the store
+     * @param body the unsealed manifest body, for the sealer once the tx committed
      * @param written shards and manifest this upload added to the store (what a discard removes)
      * @param pinned every hash the version names, pinned until {@link #settled}
      * @param reusedShards shards of the version that were already stored (earlier versions, or repeats)
      * @param newStoredBytes bytes of the shards this upload wrote
      */
-    record Stored(Hash256 manifestHash, Hash256 merkleRoot, long size, Hash256 sha3, List<Hash256> written, List<Hash256> pinned,
+    record Stored(Hash256 manifestHash, ManifestBody body, Hash256 merkleRoot, long size, Hash256 sha3, List<Hash256> written, List<Hash256> pinned,
             int reusedShards, long newStoredBytes) {}
 
     Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage)
@@ -87,8 +86,10 @@ final class ShardWriter {
         List<Hash256> grouped = java.util.Collections.synchronizedList(new ArrayList<>());
         List<ShardStore.PendingPut> pending = java.util.Collections.synchronizedList(new ArrayList<>());
         try (ShardEncoder encoder = new ShardEncoder(pool)) {
-            AssetEncoder assets = new AssetEncoder(encoder, signer, List.of(kemKey), MAX_AVERAGE_CHUNK);
-            AssetEncoder.Encoded encoded = assets.encode(in, new AssetEncoder.Request(assetId, version, declared,
+            // no signer: the body is sealed after the commit (ManifestSealer)
+            AssetEncoder assets = new AssetEncoder(encoder, (io.stoq.shard.manifest.ManifestSigner) null, List.of(kemKey),
+                    MAX_AVERAGE_CHUNK);
+            AssetEncoder.Unsealed encoded = assets.encodeUnsealed(in, new AssetEncoder.Request(assetId, version, declared,
                     RedundancyPolicy.DEFAULT, null), lineage, shard -> {
                         pins.pin(shard.hash());
                         pinned.add(shard.hash());
@@ -117,9 +118,9 @@ final class ShardWriter {
                 throw new BodyAbortedException(ApiError.TRUNCATED_BODY, "body ended after " + in.count + " of "
                         + declared.getAsLong() + " bytes");
             }
-            SignedManifest manifest = encoded.manifest();
-            byte[] bytes = manifest.encoded();
-            Hash256 manifestHash = Sha3.hash(bytes);
+            ManifestBody manifest = encoded.body();
+            byte[] bytes = manifest.bytes();
+            Hash256 manifestHash = manifest.digest();
             pins.pin(manifestHash);
             pinned.add(manifestHash);
             ShardStore.PendingPut m = store.groupsSmall(bytes.length) ? store.putGrouped(manifestHash, bytes)
@@ -132,7 +133,7 @@ final class ShardWriter {
             for (ShardStore.PendingPut p : pending) {
                 p.await();
             }
-            return new Stored(manifestHash, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(), written,
+            return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(), written,
                     pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes());
         } catch (StoreFailure e) {
             awaitQuietly(pending);

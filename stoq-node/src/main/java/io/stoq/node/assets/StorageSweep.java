@@ -5,7 +5,6 @@ import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.NodeException;
 import io.stoq.node.store.ShardStore;
 import io.stoq.shard.ShardException;
-import io.stoq.shard.manifest.SignedManifest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +86,7 @@ public final class StorageSweep {
                 Hash256 mh = Hash256.ofHex(meta.manifest());
                 marked.add(mh);
                 try {
-                    for (var shard : SignedManifest.decode(store.get(mh)).manifest().shards()) {
+                    for (var shard : VersionManifests.shardsOf(meta, store.get(mh))) {
                         marked.add(shard.hash());
                     }
                 } catch (NodeException | ShardException e) {

@@ -126,13 +126,15 @@ public final class NodeConfigKeys {
                     + "settles in the ledger.");
 
     // ---- manifest signing ----
-    public static final ConfigKey<Duration> MANIFEST_BATCH_WINDOW = ConfigKey.duration("manifest.batch-window", "5ms",
-            Duration.ZERO, Duration.ofSeconds(1),
-            "Longest a finished upload's manifest waits for others to share one SLH-DSA signature (~36 ms each) with.");
-    public static final ConfigKey<Integer> MANIFEST_BATCH_MAX = ConfigKey.integer("manifest.batch-max", 256, 1, 65536,
-            "Most manifests one signature covers; a batch this full is signed at once.");
-    public static final ConfigKey<Integer> MANIFEST_SIGNER_THREADS = ConfigKey.integer("manifest.signer-threads", 1, 1, 16,
-            "Threads signing manifest batches in parallel: more cut waiting under load, at more CPU per upload.");
+    public static final ConfigKey<Duration> MANIFEST_SEAL_INTERVAL = ConfigKey.duration("manifest.seal-interval", "1s",
+            Duration.ofMillis(1), Duration.ofHours(1),
+            "Manifests are sealed after their upload's ledger commit: the bodies committed within this interval of the oldest "
+                    + "waiting one share one SLH-DSA signature (~36 ms each). Uploads do not wait for it.");
+    public static final ConfigKey<Integer> MANIFEST_BATCH_MAX = ConfigKey.integer("manifest.batch-max", 4096, 1, 65536,
+            "Most manifests one seal signature covers; a batch this full is sealed at once.");
+    public static final ConfigKey<DataSize> MANIFEST_SEAL_QUEUE_MAX = ConfigKey.size("manifest.seal-queue-max", "16MiB",
+            DataSize.ofKiB(64), DataSize.ofGiB(1),
+            "Bytes of committed manifest bodies waiting for their seal; uploads wait (after their commit) while it is full.");
 
     // ---- auth: second factor ----
     public static final ConfigKey<Integer> AUTH_TOTP_MAX_FAILURES = ConfigKey.integer("auth.totp.max-failures", 5, 1, 100,
@@ -229,7 +231,7 @@ public final class NodeConfigKeys {
             SHARD_PARALLELISM,
             SHARD_MEMORY_BUDGET, SHARD_READ_AHEAD, STORE_DELETED_RETENTION, STORE_SWEEP_INTERVAL,
             LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,
-            MANIFEST_BATCH_WINDOW, MANIFEST_BATCH_MAX, MANIFEST_SIGNER_THREADS,
+            MANIFEST_SEAL_INTERVAL, MANIFEST_BATCH_MAX, MANIFEST_SEAL_QUEUE_MAX,
             AUTH_TOTP_MAX_FAILURES, AUTH_TOTP_FAILURE_WINDOW, AUTH_TOTP_LOCKOUT, AUTH_TOTP_MAX_LOCKOUT,
             AUTH_ENROLLMENT_CODE_LIFETIME,
             AUDIT_RETENTION, AUDIT_MAX_SOURCES,

@@ -20,6 +20,7 @@ import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
 import io.stoq.node.accounts.NodeAccounts;
+import io.stoq.node.assets.ManifestSealer;
 import io.stoq.node.assets.NodeAssetService;
 import io.stoq.shard.codec.CodecPool;
 import io.stoq.node.config.NodeConfig;
@@ -32,6 +33,8 @@ import io.stoq.node.lifecycle.LifeCycle;
 import io.stoq.node.peer.PeerLedgerView;
 import io.stoq.node.peer.PeerNetwork;
 import io.stoq.node.store.LocalShardStore;
+import io.stoq.node.store.SealStore;
+import io.stoq.shard.manifest.BatchSigner;
 import io.stoq.shard.manifest.ManifestBatcher;
 import io.stoq.shard.manifest.ManifestVerifier;
 import java.net.URI;
@@ -72,7 +75,7 @@ public final class StoqNode implements AutoCloseable {
     private NodeAccounts accounts;
     private ApiServer server;
     private LedgerService ledgerService;
-    private ManifestBatcher manifestSigner;
+    private ManifestSealer manifestSealer;
     private LocalShardStore shardStore;
     private NodeAssetService assetService;
     private AdminBootstrap.Result devAdmin;
@@ -162,10 +165,13 @@ public final class StoqNode implements AutoCloseable {
             resources.push(peers);
         }
         int threads = config.get(NodeConfigKeys.SHARD_PARALLELISM);
-        // Closed after the API server (resources close in reverse), so draining uploads still get signed.
-        manifestSigner = new ManifestBatcher(keys.slhDsa(), config.get(NodeConfigKeys.MANIFEST_BATCH_WINDOW),
-                config.get(NodeConfigKeys.MANIFEST_BATCH_MAX), config.get(NodeConfigKeys.MANIFEST_SIGNER_THREADS));
-        resources.push(manifestSigner);
+        // Manifests are sealed after their commit: the seals sit beside the shards (shards/seals).
+        // Closed after the API server (resources close in reverse); what it leaves unsealed is sealed at the next start.
+        SealStore seals = SealStore.open(data.resolve("shards").resolve("seals"), config.get(NodeConfigKeys.STORE_FSYNC));
+        resources.push(seals);
+        manifestSealer = new ManifestSealer(new BatchSigner(keys.slhDsa()), seals, config.get(NodeConfigKeys.MANIFEST_SEAL_INTERVAL),
+                config.get(NodeConfigKeys.MANIFEST_BATCH_MAX), config.get(NodeConfigKeys.MANIFEST_SEAL_QUEUE_MAX).bytes());
+        resources.push(manifestSealer);
         // The Falcon key signed this node's manifests before they were batch-signed with SLH-DSA (schema 1).
         ManifestVerifier manifestVerifier = new ManifestVerifier(
                 List.of(keys.slhDsa().verifyingKey(), keys.falcon().verifyingKey()), MANIFEST_SIGNATURE_CACHE);
@@ -173,7 +179,7 @@ public final class StoqNode implements AutoCloseable {
         CodecPool codecPool = new CodecPool(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
                 memoryBudget(config.get(NodeConfigKeys.SHARD_MEMORY_BUDGET)));
         resources.push(codecPool);
-        NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), manifestSigner, manifestVerifier,
+        NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), manifestSealer, manifestVerifier,
                 keys.kem(), codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD),
                 new CrlFile(config.path(NodeConfigKeys.NODE_CRL)));
         assetService = assets;
@@ -184,6 +190,14 @@ public final class StoqNode implements AutoCloseable {
             }
         } catch (NodeException e) {
             LOG.warn("orphan sweep skipped: {}", e.getMessage());
+        }
+        try {
+            int unsealed = assets.sealUnsealed();
+            if (unsealed > 0) {
+                LOG.info("{} committed manifests were left unsealed by the last stop; sealing them", unsealed);
+            }
+        } catch (NodeException e) {
+            LOG.warn("could not look for unsealed manifests: {}", e.getMessage());
         }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
@@ -413,9 +427,14 @@ public final class StoqNode implements AutoCloseable {
         return ledgerService;
     }
 
+    /** The node's manifest sealer (tests seal at once with {@link ManifestSealer#sealNow}, read seals). */
+    public ManifestSealer manifestSealer() {
+        return manifestSealer;
+    }
+
     /** How many manifests this node has sealed with how many SLH-DSA signatures since it started. */
     public ManifestBatcher.Stats manifestBatches() {
-        return manifestSigner.stats();
+        return manifestSealer.stats();
     }
 
     /** What the dev admin bootstrap did, or null when not asked for. */

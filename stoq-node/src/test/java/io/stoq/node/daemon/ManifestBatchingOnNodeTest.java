@@ -9,6 +9,7 @@ import io.stoq.crypto.keys.PemFiles;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.VerifyingKey;
 import io.stoq.shard.manifest.BatchSeal;
+import io.stoq.shard.manifest.ManifestBody;
 import io.stoq.shard.manifest.ManifestVerifier;
 import io.stoq.shard.manifest.SignedManifest;
 import java.net.http.HttpClient;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,6 +30,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,8 +38,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * On a real node, concurrent uploads share SLH-DSA signatures: 32 uploads at once, each on its own
- * connection, leave 32 manifests in the shard store under far fewer signatures, and each of them
- * verifies with nothing but the node's SLH-DSA public key (whose hash the node certificate carries).
+ * connection, leave 32 manifest bodies in the shard store that the sealer seals (after their
+ * commits) under far fewer signatures, and each sealed manifest verifies with nothing but the
+ * node's SLH-DSA public key (whose hash the node certificate carries).
  */
 @Timeout(300)
 class ManifestBatchingOnNodeTest {
@@ -84,11 +88,15 @@ class ManifestBatchingOnNodeTest {
             pool.shutdownNow();
         }
 
-        // The new manifests, as anyone with a copy of the node's store would see them.
+        // The new manifests, as anyone with a copy of the node's store and seal store would see
+        // them, once the sealer has sealed what was committed (at the latest after its interval).
+        t.node.manifestSealer().sealNow();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> t.node.manifestBatches().waiting() == 0);
         List<SignedManifest> manifests = new ArrayList<>();
         for (Hash256 h : manifestHashes()) {
             if (!before.contains(h)) {
-                manifests.add(SignedManifest.decode(t.node.shardStore().get(h)));
+                ManifestBody body = ManifestBody.verify(t.node.shardStore().get(h), h);
+                manifests.add(SignedManifest.of(body, t.node.manifestSealer().sealOf(h).orElseThrow()));
             }
         }
         assertThat(manifests).hasSize(n);

@@ -85,6 +85,7 @@ class ProofCliAgainstNodeTest {
         Run ok = check(json);
         assertThat(ok.exit()).as(ok.err()).isZero();
         assertThat(ok.out()).startsWith("VALID: asset " + id + " version 1 (merkle root " + meta.get("merkleRoot").asText())
+                .contains("= H(body))") // the tx names the manifest body (sealed after the commit)
                 .contains("proposed by voter node dev-node").contains("revoked on no CRL");
         Run okJson = check(json, "--json");
         assertThat(okJson.exit()).as(okJson.err()).isZero();
@@ -92,6 +93,7 @@ class ProofCliAgainstNodeTest {
         assertThat(v.get("assetId").asText()).isEqualTo(id);
         assertThat(v.get("version").asLong()).isEqualTo(1);
         assertThat(v.get("type").asText()).isEqualTo("ASSET_CREATE");
+        assertThat(v.get("manifestHashOf").asText()).isEqualTo("body");
         assertThat(v.get("proposerNode").asText()).isEqualTo("dev-node");
         assertThat(v.get("crlNextUpdate").asText()).isNotEmpty();
 

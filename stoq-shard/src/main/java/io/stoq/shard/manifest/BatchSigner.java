@@ -50,6 +50,20 @@ public final class BatchSigner implements ManifestSigner {
         return signBodies(manifests, bodies);
     }
 
+    /**
+     * Seals bodies already stored (a node's sealer, after their ledger commit) as one batch, in
+     * that leaf order; each result's {@link SignedManifest#bodyDigest()} is its body's digest.
+     */
+    public List<SignedManifest> sealBodies(List<ManifestBody> bodies) throws ShardException {
+        List<AssetManifest> manifests = new ArrayList<>(bodies.size());
+        List<byte[]> bytes = new ArrayList<>(bodies.size());
+        for (ManifestBody b : bodies) {
+            manifests.add(b.manifest());
+            bytes.add(b.shared());
+        }
+        return signBodies(manifests, bytes);
+    }
+
     /** As {@link #signAll}, with the bodies already encoded (by {@link ManifestCodec#encodeBody}). */
     List<SignedManifest> signBodies(List<AssetManifest> manifests, List<byte[]> bodies) throws ShardException {
         int n = manifests.size();

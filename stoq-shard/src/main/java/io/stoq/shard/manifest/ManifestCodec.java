@@ -168,6 +168,27 @@ public final class ManifestCodec {
         return new SignedManifest(manifest, signature, java.util.Arrays.copyOf(encoded, bodyEnd), encoded.clone());
     }
 
+    /**
+     * Parses a schema-2 body alone, as a node stores it between the ledger commit and the seal
+     * ({@link ManifestBody}): the body must end the bytes exactly. Nothing is verified here.
+     */
+    static AssetManifest decodeBody(byte[] body) throws ShardException {
+        FieldReader r = new FieldReader(body);
+        byte[] magic = r.bytes("magic", MAGIC.length);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw malformed("not a stoq manifest body (bad magic)");
+        }
+        int schema = r.u16("schema");
+        if (schema != SCHEMA_VERSION) {
+            throw malformed("a manifest body without its seal is schema " + SCHEMA_VERSION + ", not " + schema);
+        }
+        AssetManifest manifest = readManifest(r, schema);
+        if (r.remaining() != 0) {
+            throw r.bad("seal", r.remaining() + " bytes after the body; an unsealed body ends with its keys");
+        }
+        return manifest;
+    }
+
     private static AssetManifest readManifest(FieldReader r, int schema) throws ShardException {
         AssetId assetId = AssetId.of(r.bytes("assetId", AssetId.LENGTH));
         long version = r.u64("version");

@@ -52,6 +52,21 @@ public final class SignedManifest {
         }
     }
 
+    /**
+     * The sealed manifest of {@code body} under {@code seal} (schema 2, the same bytes a
+     * {@link BatchSigner} makes): how a node joins a stored body with the seal its sealer stored
+     * beside it. Not verified; see {@link ManifestVerifier}.
+     */
+    public static SignedManifest of(ManifestBody body, BatchSeal seal) {
+        byte[] bytes = body.shared();
+        return new SignedManifest(body.manifest(), seal, bytes, ManifestCodec.encode(bytes, seal));
+    }
+
+    /** SHA3-256 of the body alone (what a seal-after-commit ledger tx names; see {@link ManifestBody}). */
+    public Hash256 bodyDigest() {
+        return Sha3.hash(body);
+    }
+
     public AssetManifest manifest() {
         return manifest;
     }

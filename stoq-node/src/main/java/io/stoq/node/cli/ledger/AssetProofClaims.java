@@ -94,6 +94,18 @@ record AssetProofClaims(JsonNode json, ProofBundle bundle) {
         return text("merkleRoot");
     }
 
+    /**
+     * What the manifest hash of a verified asset-version tx is the hash of: {@code "body"} (the
+     * manifest without its seal, sealed after the commit) or {@code "signed manifest"} (seal
+     * included, versions written before); see docs/ledger.md, "manifestHashOf".
+     */
+    static String manifestHashOf(Transaction tx) {
+        byte[] metadata = tx.body() instanceof TxBody.AssetCreate c ? c.metadata()
+                : tx.body() instanceof TxBody.AssetUpdate u ? u.metadata() : null;
+        AssetMeta meta = metadata == null ? null : AssetMeta.decode(metadata);
+        return meta != null && meta.namesBody() ? "body" : "signed manifest";
+    }
+
     String manifestHash() {
         return text("manifestHash");
     }

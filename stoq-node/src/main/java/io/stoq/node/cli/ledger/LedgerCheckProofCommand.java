@@ -144,13 +144,14 @@ public final class LedgerCheckProofCommand implements Callable<Integer> {
                 json.put("version", claims.version());
                 json.put("merkleRoot", claims.merkleRoot());
                 json.put("manifestHash", claims.manifestHash());
+                json.put("manifestHashOf", AssetProofClaims.manifestHashOf(v.tx()));
             }
             Json.print(out, json);
             return;
         }
         if (claims != null) {
-            out.printf("VALID: asset %s version %d (merkle root %s, manifest %s)%n", claims.assetId(), claims.version(),
-                    claims.merkleRoot(), claims.manifestHash());
+            out.printf("VALID: asset %s version %d (merkle root %s, manifest %s = H(%s))%n", claims.assetId(), claims.version(),
+                    claims.merkleRoot(), claims.manifestHash(), AssetProofClaims.manifestHashOf(v.tx()));
             out.printf("  is tx %s in block %d (%s) of network '%s',%n", v.tx().id().toHex(), v.header().height(), v.header().time(),
                     v.network());
         } else {
