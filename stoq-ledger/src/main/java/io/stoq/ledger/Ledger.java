@@ -35,18 +35,28 @@ import java.util.function.Supplier;
 
 /**
  * The ledger as a writer sees it: a {@link LedgerStore} plus the head block and state hash in
- * memory. {@link #commit} is what a proposer (later: the Raft leader's state machine) calls with an
- * ordered batch; {@link #append} is what a follower calls with a block made elsewhere.
+ * memory. Writing a block has two steps that may run on different nodes:
  *
- * <p>Single writer: one thread calls {@link #commit}/{@link #append}; reads of the store may run
- * concurrently. Closing closes the store.
+ * <pre>
+ *   build(txs, time, proposer[, after])  apply over the head (plus unwritten proposals), sign the header: a {@link Proposal}
+ *   append(block)                         a block made anywhere: BlockRules.check, then one synced write
+ *   append(proposal)                      a block built here, on this head: the synced write alone
+ * </pre>
+ *
+ * {@link #commit} and {@link #commitAll} (the single-node writer) are build then append; a Raft
+ * leader builds, and every replica appends what consensus committed.
+ *
+ * <p>Build and append hold this ledger's lock, so a build never reads a half-appended state; one
+ * thread at a time may append or commit. Reads of the store may run concurrently. Closing closes
+ * the store.
  */
 public final class Ledger implements AutoCloseable {
     private final LedgerStore store;
     /** The network of the committed genesis; null before genesis. */
-    private NetworkId network;
-    private BlockHeader head;
-    private StateHash stateHash;
+    private volatile NetworkId network;
+    /** Written under this ledger's lock; volatile so that readers on other threads see the last append. */
+    private volatile BlockHeader head;
+    private volatile StateHash stateHash;
     private boolean parallelSignatures;
     /** Writer thread only: nanoseconds spent per commit step so far (see {@link #timings}). */
     private long blocksTimed;
@@ -141,7 +151,7 @@ public final class Ledger implements AutoCloseable {
      * {@code proposer} and commits it durably. Rejected txs change nothing and come back with their
      * reasons. {@code time} is clamped to be no earlier than the previous block's.
      */
-    public CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
+    public synchronized CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
         checkSize(txs);
         long t0 = System.nanoTime();
         boolean[] checked = StateMachine.checkSignatures(networkFor(txs), txs, parallelSignatures);
@@ -164,7 +174,7 @@ public final class Ledger implements AutoCloseable {
      * batches one by one (DeterminismTest); the call returns after every block is durable, and a
      * failed write stops it: blocks before the failure are committed, none after.
      */
-    public List<CommitResult> commitAll(List<List<Transaction>> batches, Supplier<Instant> time, SigningKey proposer)
+    public synchronized List<CommitResult> commitAll(List<List<Transaction>> batches, Supplier<Instant> time, SigningKey proposer)
             throws LedgerException {
         for (List<Transaction> batch : batches) {
             checkSize(batch);
@@ -198,7 +208,7 @@ public final class Ledger implements AutoCloseable {
                 long t0 = System.nanoTime();
                 boolean[] checked = checks.poll().await(); // this thread helps with whatever is left of it
                 waitNanos += System.nanoTime() - t0;
-                Prepared p = prepare(batches.get(i), checked, time.get(), proposer, id, pending, prev, prevHash);
+                Proposal p = prepare(batches.get(i), checked, time.get(), proposer, id, pending, prev, prevHash);
                 pending.add(p.outcome().writes().writes());
                 writes.add(new Writing(p, writer.submit(() -> {
                     if (failed.get()) {
@@ -252,7 +262,7 @@ public final class Ledger implements AutoCloseable {
     private static final int LOOKAHEAD = 4;
 
     /** A block handed to the block writer, and its write (which returns the nanoseconds it took). */
-    private record Writing(Prepared block, Future<Long> done) {}
+    private record Writing(Proposal block, Future<Long> done) {}
 
     /** Waits for one block's synced write; once it is durable the block becomes this ledger's head. */
     private void settle(Writing w, NetworkId id) throws LedgerException {
@@ -329,24 +339,154 @@ public final class Ledger implements AutoCloseable {
         if (id == null) {
             throw new LedgerException(LedgerErrorCode.CONFLICT, "the ledger has no genesis yet: block 0 must hold the GENESIS tx");
         }
-        Prepared p = prepare(txs, signatureOk, time, proposer, id, store, head, stateHash);
+        Proposal p = prepare(txs, signatureOk, time, proposer, id, store, head, stateHash);
         long t0 = System.nanoTime();
-        write(p);
+        CommitResult result = append(p);
         storeNanos += System.nanoTime() - t0;
         blocksTimed++;
-        head = p.block().header();
-        stateHash = p.outcome().stateHash();
-        network = id;
-        applied(p.block());
-        return p.result();
+        return result;
     }
 
-    /** A block applied and signed, not yet written. */
-    private record Prepared(Block block, StateMachine.Outcome outcome, CommitResult result) {}
+    /** As {@link #build(List, Instant, SigningKey, Proposal)} over the head alone. */
+    public Proposal build(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
+        return build(txs, time, proposer, null);
+    }
+
+    /**
+     * Builds the block that would follow {@code after} (a proposal of this ledger not yet
+     * appended, or null for the head): applies {@code txs} in order over the committed state seen
+     * through the unwritten proposals up to {@code after}, and signs a header of the accepted ones
+     * with {@code proposer}. Nothing is written: {@link #append(Proposal)} writes it here, and any
+     * ledger that reaches the same head accepts its {@link Proposal#block()} through
+     * {@link #append(Block)}. {@code time} is clamped to be no earlier than the previous block's.
+     *
+     * <p>Throws CONFLICT when the chain of proposals does not continue this ledger's head (another
+     * block was appended in between: the proposer lost its turn and must build again), or when
+     * {@code proposer} may not propose here.
+     */
+    public synchronized Proposal build(List<Transaction> txs, Instant time, SigningKey proposer, Proposal after)
+            throws LedgerException {
+        checkSize(txs);
+        List<Proposal> unwritten = unwritten(after);
+        PendingState base = new PendingState(store);
+        for (int i = unwritten.size() - 1; i >= 0; i--) {
+            base.add(unwritten.get(i).outcome().writes().writes());
+        }
+        NetworkId id = network != null ? network : StateMachine.networkOf(base, txs);
+        if (id == null) {
+            throw new LedgerException(LedgerErrorCode.CONFLICT, "the ledger has no genesis yet: block 0 must hold the GENESIS tx");
+        }
+        BlockHeader prev = unwritten.isEmpty() ? head : unwritten.get(0).header();
+        StateHash prevHash = unwritten.isEmpty() ? stateHash : unwritten.get(0).outcome().stateHash();
+        long t0 = System.nanoTime();
+        boolean[] checked = StateMachine.checkSignatures(id, txs, parallelSignatures);
+        waitNanos += System.nanoTime() - t0;
+        return prepare(txs, checked, time, proposer, id, base, prev, prevHash, unwritten.isEmpty() ? null : after);
+    }
+
+    /**
+     * The proposals from {@code after} back to the head that are not written yet, newest first.
+     * Those already written are cut off the chain; the oldest unwritten one must continue the head.
+     */
+    private List<Proposal> unwritten(Proposal after) throws LedgerException {
+        List<Proposal> chain = new ArrayList<>();
+        long height = height();
+        for (Proposal p = after; p != null && p.header().height() > height; p = p.after) {
+            if (p.owner != this) {
+                throw new IllegalArgumentException("a proposal of another ledger");
+            }
+            chain.add(p);
+        }
+        if (chain.isEmpty()) {
+            if (after != null && !after.header().hash().equals(store.header(after.header().height()).hash())) {
+                throw new LedgerException(LedgerErrorCode.CONFLICT, "block " + after.header().height()
+                        + " was built here but another block was appended at that height");
+            }
+            return chain;
+        }
+        Proposal oldest = chain.get(chain.size() - 1);
+        Hash256 headHash = head == null ? BlockHeader.NO_PREVIOUS : head.hash();
+        if (!oldest.header().previousHash().equals(headHash)) {
+            throw new LedgerException(LedgerErrorCode.CONFLICT, "proposed block " + oldest.header().height()
+                    + " does not follow this ledger's head " + height + ": another block was appended in between");
+        }
+        oldest.after = null; // the head is its predecessor now; let the written ones go
+        return chain;
+    }
+
+    /**
+     * Writes a block this ledger built, without checking it again: it must follow the head it was
+     * built on (CONFLICT otherwise, and nothing is written). The rules were applied when it was
+     * built over the very same state.
+     */
+    public synchronized CommitResult append(Proposal proposal) throws LedgerException {
+        if (proposal.owner != this) {
+            throw new IllegalArgumentException("a proposal of another ledger");
+        }
+        BlockHeader h = proposal.header();
+        Hash256 headHash = head == null ? BlockHeader.NO_PREVIOUS : head.hash();
+        if (h.height() != height() + 1 || !h.previousHash().equals(headHash)) {
+            throw new LedgerException(LedgerErrorCode.CONFLICT, "block " + h.height() + " was built on another head than this ledger's "
+                    + height());
+        }
+        write(proposal);
+        head = h;
+        stateHash = proposal.outcome().stateHash();
+        if (network == null) {
+            network = StateMachine.networkOf(store, List.of());
+        }
+        applied(proposal.block());
+        return proposal.result();
+    }
+
+    /**
+     * A block built by {@link #build}: applied and signed, not written. It remembers the unwritten
+     * proposal it was built after (until that one is written), so the next build can read the
+     * state through it. Immutable but for that link, which only the building thread cuts.
+     */
+    public static final class Proposal {
+        private final Ledger owner;
+        private final Block block;
+        private final StateMachine.Outcome outcome;
+        private volatile Proposal after;
+
+        private Proposal(Ledger owner, Block block, StateMachine.Outcome outcome, Proposal after) {
+            this.owner = owner;
+            this.block = block;
+            this.outcome = outcome;
+            this.after = after;
+        }
+
+        public Block block() {
+            return block;
+        }
+
+        public BlockHeader header() {
+            return block.header();
+        }
+
+        /** The txs validation refused; they are not in the block. */
+        public List<StateMachine.Rejection> rejected() {
+            return outcome.rejected();
+        }
+
+        public CommitResult result() {
+            return new CommitResult(block, outcome.rejected());
+        }
+
+        StateMachine.Outcome outcome() {
+            return outcome;
+        }
+    }
 
     /** Applies {@code txs} over {@code base} (the state after {@code prev}) and signs the block's header. */
-    private Prepared prepare(List<Transaction> txs, boolean[] signatureOk, Instant time, SigningKey proposer, NetworkId id,
+    private Proposal prepare(List<Transaction> txs, boolean[] signatureOk, Instant time, SigningKey proposer, NetworkId id,
             StateView base, BlockHeader prev, StateHash prevHash) throws LedgerException {
+        return prepare(txs, signatureOk, time, proposer, id, base, prev, prevHash, null);
+    }
+
+    private Proposal prepare(List<Transaction> txs, boolean[] signatureOk, Instant time, SigningKey proposer, NetworkId id,
+            StateView base, BlockHeader prev, StateHash prevHash, Proposal after) throws LedgerException {
         long height = prev == null ? 0 : prev.height() + 1;
         Instant t = prev != null && time.isBefore(prev.time()) ? prev.time() : time;
         long t0 = System.nanoTime();
@@ -369,16 +509,20 @@ public final class Ledger implements AutoCloseable {
         }
         applyNanos += t1 - t0;
         signNanos += t2 - t1;
-        return new Prepared(block, outcome, new CommitResult(block, outcome.rejected()));
+        return new Proposal(this, block, outcome, after);
     }
 
     /** The block's one synced WriteBatch: txs, state writes, index entries, head. */
-    private void write(Prepared p) throws LedgerException {
+    private void write(Proposal p) throws LedgerException {
         store.commit(p.block(), p.outcome().writes().writes(), p.outcome().stateHash());
     }
 
-    /** Checks a block made elsewhere against this ledger's head and state, then commits it. */
-    public void append(Block block) throws LedgerException {
+    /**
+     * Checks a block made elsewhere against this ledger's head and state ({@link BlockRules#check}:
+     * link, signature, proposer, every tx valid, state root), then commits it. A refused block
+     * (CORRUPT, naming the rule) changes nothing.
+     */
+    public synchronized void append(Block block) throws LedgerException {
         StateMachine.Outcome outcome = BlockRules.check(block, head, store, stateHash, parallelSignatures);
         store.commit(block, outcome.writes().writes(), outcome.stateHash());
         head = block.header();
@@ -429,6 +573,11 @@ public final class Ledger implements AutoCloseable {
     /** Typed read access to the committed state. */
     public LedgerState state() {
         return new LedgerState(new StateOverlay(store));
+    }
+
+    /** A consistent checkpoint of the store into {@code target} (see {@link LedgerStore#checkpoint}), between two appends. */
+    public synchronized void checkpoint(Path target) throws LedgerException {
+        store.checkpoint(target);
     }
 
     public LedgerStore store() {
