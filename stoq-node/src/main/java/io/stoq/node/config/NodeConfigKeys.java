@@ -134,6 +134,10 @@ public final class NodeConfigKeys {
             Duration.ofMillis(100), Duration.ofMinutes(2),
             "ledger.mode=raft: longest such wait; each voter picks at random between min and max. Must exceed "
                     + "raft.election-timeout-min.");
+    public static final ConfigKey<String> RAFT_FOUNDERS = ConfigKey.string("raft.founders", "", null,
+            "ledger.mode=raft, first voter only, read once when the network's ledger is created: a directory of node "
+                    + "certificate chains (*.pem, leaf first) registered in the setup block beside this node's, so those voters may "
+                    + "lead from the start. Empty: only this node; others join by registration.");
     public static final ConfigKey<Integer> RAFT_SUBMIT_RETRIES = ConfigKey.integer("raft.submit-retries", 5, 0, 100,
             "ledger.mode=raft: how often a write whose block lost to another leader, or whose nonce another node took, is "
                     + "signed again and resubmitted before it fails as never committed.");
@@ -265,5 +269,5 @@ public final class NodeConfigKeys {
             DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
             DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,
-            RAFT_SUBMIT_RETRIES);
+            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS);
 }

@@ -170,7 +170,7 @@ public final class StoqNode implements AutoCloseable {
             RaftLedgerConfig raftConfig = RaftSettings.config(config, identity.nodeId(), credentials);
             RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftConfig, clock);
             ledger = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings, raftConfig, raftTls,
-                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES));
+                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config));
             resources.push(ledger);
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);

@@ -66,8 +66,9 @@ import org.slf4j.LoggerFactory;
  * (UNAVAILABLE, no hook).
  *
  * <p>Genesis: the first voter of {@code raft.voters} proposes the network's genesis and setup
- * block (its own certificate registered, the network token created) when the group's ledger is
- * empty. Other voters can lead only once registered (NODE_REGISTER by the admin).
+ * block (its own certificate and those of {@code raft.founders} registered, the network token
+ * created) when the group's ledger is empty. Other voters can lead only once registered
+ * (NODE_REGISTER by the admin): a block they build before that is refused by every replica.
  */
 public final class RaftLedgerWriter implements LedgerWriter {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLedgerWriter.class);
@@ -124,7 +125,8 @@ public final class RaftLedgerWriter implements LedgerWriter {
      * background (the group needs a quorum first, so start-up does not wait for it).
      */
     public static RaftLedgerWriter start(Path ledgerDir, CustodialKeys keys, NodeCredentials node, java.time.Clock clock,
-            LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries) throws NodeException {
+            LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries, List<List<X509Certificate>> founders)
+            throws NodeException {
         SigningKey operator = keys.operatorKey(true);
         RaftLedger raft;
         try {
@@ -140,7 +142,7 @@ public final class RaftLedgerWriter implements LedgerWriter {
             boolean first = raftConfig.peers().stream().filter(p -> p.voter()).findFirst()
                     .map(p -> p.nodeId().equals(raftConfig.self())).orElse(false);
             if (first && raft.ledger().height() < 0) {
-                w.bootstrap = new Thread(() -> w.proposeGenesis(node, clock, settings.network()), "stoq-raft-genesis");
+                w.bootstrap = new Thread(() -> w.proposeGenesis(node, founders, clock, settings.network()), "stoq-raft-genesis");
                 w.bootstrap.setDaemon(true);
                 w.bootstrap.start();
             }
@@ -153,7 +155,7 @@ public final class RaftLedgerWriter implements LedgerWriter {
     }
 
     /** Builds genesis and setup in a scratch ledger, signed by the operator, and proposes both blocks to the group. */
-    private void proposeGenesis(NodeCredentials node, Clock clock, String network) {
+    private void proposeGenesis(NodeCredentials node, List<List<X509Certificate>> founders, Clock clock, String network) {
         Path scratchDir = null;
         try {
             scratchDir = Files.createTempDirectory("stoq-genesis");
@@ -162,15 +164,26 @@ public final class RaftLedgerWriter implements LedgerWriter {
             try (Ledger scratch = Ledger.open(scratchDir)) {
                 X509Certificate root = node.root();
                 scratch.genesis(operator, network, List.of(operator.publicKey().getEncoded()), root.getEncoded(), clock.instant());
-                List<byte[]> chain = new ArrayList<>();
-                for (X509Certificate c : node.chain()) {
-                    chain.add(c.getEncoded());
+                List<Transaction> setupTxs = new ArrayList<>();
+                long nonce = 2;
+                List<List<X509Certificate>> members = new ArrayList<>();
+                members.add(node.chain());
+                for (List<X509Certificate> f : founders) {
+                    if (!f.get(0).equals(node.chain().get(0))) {
+                        members.add(f);
+                    }
                 }
-                Ledger.CommitResult r = scratch.commit(List.of(
-                        Transaction.sign(scratch.network(), operator, 2, new TxBody.NodeRegister(chain)),
-                        Transaction.sign(scratch.network(), operator, 3, new TxBody.AssetCreate(LedgerService.NETWORK_TOKEN,
-                                "stoq network token", LedgerService.NETWORK_TOKEN, new byte[0], LedgerService.NETWORK_TOKEN_SUPPLY,
-                                AssetPolicy.CREATOR_ONLY))), clock.instant(), operator);
+                for (List<X509Certificate> member : members) {
+                    List<byte[]> chain = new ArrayList<>();
+                    for (X509Certificate c : member) {
+                        chain.add(c.getEncoded());
+                    }
+                    setupTxs.add(Transaction.sign(scratch.network(), operator, nonce++, new TxBody.NodeRegister(chain)));
+                }
+                setupTxs.add(Transaction.sign(scratch.network(), operator, nonce, new TxBody.AssetCreate(LedgerService.NETWORK_TOKEN,
+                        "stoq network token", LedgerService.NETWORK_TOKEN, new byte[0], LedgerService.NETWORK_TOKEN_SUPPLY,
+                        AssetPolicy.CREATOR_ONLY)));
+                Ledger.CommitResult r = scratch.commit(setupTxs, clock.instant(), operator);
                 if (!r.rejected().isEmpty()) {
                     LOG.error("the network's setup block was refused: {}", r.rejected().get(0).message());
                     return;

@@ -14,7 +14,12 @@ import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
+import io.stoq.crypto.keys.PemFiles;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -81,6 +86,25 @@ public final class RaftSettings {
         } catch (CryptoException | ConsensusException e) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "raft identity: " + e.getMessage(), e);
         }
+    }
+
+    /** The node certificate chains in {@code raft.founders} (every {@code *.pem} there), none when the key is empty. */
+    public static List<List<X509Certificate>> founders(NodeConfig config) throws NodeException {
+        String dir = config.get(NodeConfigKeys.RAFT_FOUNDERS);
+        List<List<X509Certificate>> out = new ArrayList<>();
+        if (dir.isBlank()) {
+            return out;
+        }
+        Path path = Path.of(dir);
+        try (var files = Files.list(path)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pem")).sorted().toList()) {
+                out.add(PemFiles.readCertificates(f));
+            }
+        } catch (IOException | CryptoException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "cannot read the founders' certificates in " + path + " (raft.founders): "
+                    + e.getMessage(), e);
+        }
+        return out;
     }
 
     private static List<String> split(String list) {
