@@ -8,11 +8,11 @@ import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.NetException;
 import io.stoq.net.handshake.PeerVerifier;
+import io.stoq.net.transport.ChainCheckTrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
@@ -27,8 +27,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -212,41 +210,11 @@ public final class RaftTls {
         }
     }
 
-    /** Extended, so the JDK does not add its own host-name check around it: identity is the Falcon chain's. */
-    private final class StoqTrustManager extends X509ExtendedTrustManager {
+    /** The Raft transport's trust decision is the STOQ identity check, on either side. */
+    private final class StoqTrustManager extends ChainCheckTrustManager {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
+        protected void check(X509Certificate[] chain) throws CertificateException {
+            RaftTls.this.check(chain);
         }
     }
 }

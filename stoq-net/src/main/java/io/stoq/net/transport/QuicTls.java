@@ -8,14 +8,12 @@ import io.netty.handler.ssl.ClientAuth;
 import io.stoq.net.LocalIdentity;
 import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
-import java.net.Socket;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * QUIC's TLS for STOQ: ALPN {@code stoq/1}, mutual certificates (the server requires one from
@@ -71,48 +69,14 @@ public final class QuicTls {
     }
 
     /** Accepts one EC certificate, whoever signed it (see the class comment for why). */
-    static final class AnyTlsKey extends X509ExtendedTrustManager {
+    static final class AnyTlsKey extends ChainCheckTrustManager {
         static final AnyTlsKey INSTANCE = new AnyTlsKey();
 
-        private static void check(X509Certificate[] chain) throws CertificateException {
+        @Override
+        protected void check(X509Certificate[] chain) throws CertificateException {
             if (chain == null || chain.length == 0 || !(chain[0].getPublicKey() instanceof ECPublicKey)) {
                 throw new CertificateException("a STOQ peer presents one EC certificate for its TLS key");
             }
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
