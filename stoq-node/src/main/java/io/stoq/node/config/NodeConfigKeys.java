@@ -17,6 +17,9 @@ public final class NodeConfigKeys {
     private static final String ADDRESS = "(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}";
     /** Zero or more {@link #ADDRESS}es separated by commas. */
     private static final String ADDRESS_LIST = "(\\s*" + ADDRESS + "\\s*(,\\s*" + ADDRESS + "\\s*)*)?";
+    /** node-id@ip:port, comma-separated (raft.voters, raft.listeners). */
+    private static final String RAFT_PEER = "[A-Za-z0-9._-]+@" + ADDRESS;
+    private static final String RAFT_PEER_LIST = "(\\s*" + RAFT_PEER + "\\s*(,\\s*" + RAFT_PEER + "\\s*)*)?";
 
     // ---- data ----
     public static final ConfigKey<java.nio.file.Path> DATA_DIR = ConfigKey.path("data.dir", "data",
@@ -113,6 +116,31 @@ public final class NodeConfigKeys {
             "Time between storage sweeps, which free shards no live version, recent deletion or upload in progress needs.");
 
     // ---- ledger ----
+    public static final ConfigKey<String> LEDGER_MODE = ConfigKey.string("ledger.mode", "local", "local|raft",
+            "Who orders the ledger's blocks. local: this node alone (a one-node network). raft: the network's voters through "
+                    + "Raft (raft.* keys); every node then holds the same ledger.");
+    public static final ConfigKey<String> RAFT_VOTERS = ConfigKey.string("raft.voters", "", RAFT_PEER_LIST,
+            "ledger.mode=raft: the voters of the Raft group, as node-id@ip:port (comma-separated), this node included if it "
+                    + "votes. Every node of the network lists the same voters and listeners.");
+    public static final ConfigKey<String> RAFT_LISTENERS = ConfigKey.string("raft.listeners", "", RAFT_PEER_LIST,
+            "ledger.mode=raft: non-voting members (node-id@ip:port, comma-separated); they apply every block but do not vote "
+                    + "or lead. This node is a listener when it is listed here and not among raft.voters.");
+    public static final ConfigKey<java.nio.file.Path> RAFT_DIR = ConfigKey.path("raft.dir", "raft",
+            "ledger.mode=raft: where Raft keeps its log, term and snapshots (the ledger itself stays in DATA/ledger).");
+    public static final ConfigKey<Duration> RAFT_ELECTION_TIMEOUT_MIN = ConfigKey.duration("raft.election-timeout-min", "1s",
+            Duration.ofMillis(50), Duration.ofMinutes(1),
+            "ledger.mode=raft: shortest wait without a leader's heartbeat before a voter stands for election.");
+    public static final ConfigKey<Duration> RAFT_ELECTION_TIMEOUT_MAX = ConfigKey.duration("raft.election-timeout-max", "2s",
+            Duration.ofMillis(100), Duration.ofMinutes(2),
+            "ledger.mode=raft: longest such wait; each voter picks at random between min and max. Must exceed "
+                    + "raft.election-timeout-min.");
+    public static final ConfigKey<String> RAFT_FOUNDERS = ConfigKey.string("raft.founders", "", null,
+            "ledger.mode=raft, first voter only, read once when the network's ledger is created: a directory of node "
+                    + "certificate chains (*.pem, leaf first) registered in the setup block beside this node's, so those voters may "
+                    + "lead from the start. Empty: only this node; others join by registration.");
+    public static final ConfigKey<Integer> RAFT_SUBMIT_RETRIES = ConfigKey.integer("raft.submit-retries", 5, 0, 100,
+            "ledger.mode=raft: how often a write whose block lost to another leader, or whose nonce another node took, is "
+                    + "signed again and resubmitted before it fails as never committed.");
     public static final ConfigKey<Integer> LEDGER_MAX_BLOCK_TXS = ConfigKey.integer("ledger.max-block-txs", 1000, 1, 100_000,
             "Most transactions committed in one block (one synced RocksDB write batch).");
     public static final ConfigKey<Duration> LEDGER_BLOCK_INTERVAL = ConfigKey.duration("ledger.block-interval", "5ms",
@@ -239,5 +267,7 @@ public final class NodeConfigKeys {
             PEER_MAX_STREAMS, PEER_MAX_CONNECTIONS, PEER_MAX_CONNECTIONS_PER_PEER, PEER_MAX_HANDSHAKES_PER_ADDRESS,
             PEER_WORKER_THREADS, PEER_WORKER_QUEUE, PEER_STREAM_WINDOW, PEER_CONNECTION_WINDOW, PEER_SOCKET_BUFFER,
             DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
-            DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT);
+            DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
+            LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,
+            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS);
 }

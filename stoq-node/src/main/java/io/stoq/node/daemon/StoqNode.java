@@ -1,5 +1,7 @@
 package io.stoq.node.daemon;
 
+import io.stoq.consensus.RaftLedgerConfig;
+import io.stoq.consensus.RaftTls;
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.ca.NodeCertificateValidator;
@@ -28,6 +30,9 @@ import io.stoq.node.config.NodeConfigKeys;
 import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
+import io.stoq.node.ledger.LedgerWriter;
+import io.stoq.node.ledger.RaftLedgerWriter;
+import io.stoq.node.ledger.RaftSettings;
 import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
 import io.stoq.node.peer.PeerLedgerView;
@@ -75,6 +80,7 @@ public final class StoqNode implements AutoCloseable {
     private NodeAccounts accounts;
     private ApiServer server;
     private LedgerService ledgerService;
+    private LedgerWriter ledgerWriter;
     private ManifestSealer manifestSealer;
     private LocalShardStore shardStore;
     private NodeAssetService assetService;
@@ -151,15 +157,33 @@ public final class StoqNode implements AutoCloseable {
         }
         CustodialKeys custody = CustodialKeys.open(data.resolve("accounts"));
         NodeCredentials credentials = new NodeCredentials(keys, chain, root, config.path(NodeConfigKeys.NODE_CRL));
-        LedgerService ledger = LedgerService.start(data.resolve("ledger"), custody, credentials, clock,
-                LedgerService.Settings.from(config, "stoq-" + identity.zone()));
-        resources.push(ledger);
-        ledgerService = ledger;
+        LedgerService.Settings ledgerSettings = LedgerService.Settings.from(config, "stoq-" + identity.zone());
+        LedgerWriter ledger;
+        if (RaftSettings.enabled(config)) {
+            if (!config.get(NodeConfigKeys.PEER_ENABLED)) {
+                throw new NodeException(NodeErrorCode.BAD_CONFIG, "ledger.mode=raft needs peer.enabled=true (shards and revocations "
+                        + "travel over STOQ)");
+            }
+            // Peers first: Raft's TLS refuses what the peer layer's revocations refuse. Closed in reverse: ledger, then peers.
+            peers = PeerNetwork.start(config, credentials, store, data, clock, peerPackets);
+            resources.push(peers);
+            RaftLedgerConfig raftConfig = RaftSettings.config(config, identity.nodeId(), credentials);
+            RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftConfig, clock);
+            ledger = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings, raftConfig, raftTls,
+                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config));
+            resources.push(ledger);
+        } else {
+            LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
+            resources.push(local);
+            ledgerService = local;
+            ledger = local;
+        }
+        ledgerWriter = ledger;
         String host = config.get(NodeConfigKeys.API_HOST);
         int port = config.get(NodeConfigKeys.API_PORT);
         NodeLedgerView view = new NodeLedgerView(ledger, accounts.accounts(), identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data);
-        if (config.get(NodeConfigKeys.PEER_ENABLED)) {
+        if (peers == null && config.get(NodeConfigKeys.PEER_ENABLED)) {
             // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
             peers = PeerNetwork.start(config, credentials, store, data, clock, peerPackets);
             resources.push(peers);
@@ -419,12 +443,17 @@ public final class StoqNode implements AutoCloseable {
 
     /** Height of the ledger's last committed block (for benchmarks' block counts). */
     public long ledgerHeight() {
-        return ledgerService.ledger().height();
+        return ledgerWriter.reader().height();
     }
 
     /** The node's ledger service (package-private: tests fund accounts through it). */
     LedgerService ledger() {
         return ledgerService;
+    }
+
+    /** The node's ledger writer, local or Raft (tests read heads and state roots through it). */
+    public LedgerWriter ledgerWriter() {
+        return ledgerWriter;
     }
 
     /** The node's manifest sealer (tests seal at once with {@link ManifestSealer#sealNow}, read seals). */

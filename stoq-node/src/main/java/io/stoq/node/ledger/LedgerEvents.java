@@ -49,7 +49,7 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
     static final int RETAINED = 4096;
 
     private final CustodialKeys keys;
-    private final Ledger ledger;
+    private final LedgerReader ledger;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "stoq-ledger-events");
         t.setDaemon(true);
@@ -69,7 +69,7 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
     };
     private final List<Consumer<LedgerEvent>> listeners = new CopyOnWriteArrayList<>();
 
-    LedgerEvents(CustodialKeys keys, Ledger ledger) {
+    LedgerEvents(CustodialKeys keys, LedgerReader ledger) {
         this.keys = keys;
         this.ledger = ledger;
     }

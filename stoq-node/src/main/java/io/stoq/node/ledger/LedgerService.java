@@ -167,7 +167,7 @@ public final class LedgerService implements LedgerWriter {
             if (ledger.height() >= 0) {
                 requireCustody(ledger, keys, operator);
             }
-            LedgerEvents events = new LedgerEvents(keys, ledger);
+            LedgerEvents events = new LedgerEvents(keys, LedgerReader.of(ledger));
             LedgerService s = new LedgerService(ledger, keys, operator, nodeKey, clock, settings, events);
             s.life.transition(LifeCycle.State.STARTING);
             if (ledger.height() < 0) {

@@ -112,6 +112,7 @@ public final class MiniCluster implements AutoCloseable {
         private final Map<String, String> config = new LinkedHashMap<>(FAST_DISCOVERY);
         private Configurer configurer = (i, c, m) -> { };
         private Clock clock = Clock.systemUTC();
+        private boolean raft;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -143,12 +144,30 @@ public final class MiniCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the nodes on one Raft ledger ({@code ledger.mode=raft}): every node a voter on a Raft
+         * port picked before start, node-1 founding the ledger with every node registered
+         * ({@code raft.founders}), and one operator key shared by all (the network's custodial admin).
+         * Nodes added later with {@link #addNode} are not members of the group.
+         */
+        public Builder raft() {
+            this.raft = true;
+            return this;
+        }
+
         /** Makes the CA and starts the nodes in order, each seeded with those before it. */
         public MiniCluster start() throws Exception {
             CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "stoq-dev", null, null,
                     CertificateAuthority.Policy.DEFAULT, clock);
             MiniCluster cluster = new MiniCluster(dir, ca, Map.copyOf(config), configurer, clock);
             try {
+                if (raft) {
+                    cluster.prepareRaft(nodes);
+                    for (Member m : cluster.members) {
+                        cluster.start(m);
+                    }
+                    return cluster;
+                }
                 for (int i = 0; i < nodes; i++) {
                     cluster.addNode();
                 }
@@ -182,6 +201,52 @@ public final class MiniCluster implements AutoCloseable {
         return index;
     }
 
+    /** Raft ports of the group's voters (node id to port), empty when the cluster is not on Raft. */
+    private final Map<String, Integer> raftPorts = new LinkedHashMap<>();
+
+    /**
+     * Certifies {@code nodes} members, picks their Raft ports (bound to port 0 and released: Ratis
+     * needs every voter's address before any starts), writes the founders' chains and one shared
+     * operator key into every data directory.
+     */
+    private void prepareRaft(int nodes) throws Exception {
+        Path founders = dir.resolve("founders");
+        Files.createDirectories(founders);
+        io.stoq.node.ledger.CustodialKeys.open(dir.resolve("operator")).operatorKey(true);
+        for (int i = 0; i < nodes; i++) {
+            String nodeId = "node-" + (i + 1);
+            Member m = new Member(i, nodeId, "zone-" + (i + 1), dir.resolve(nodeId));
+            certify(m);
+            members.add(m);
+            Files.copy(m.data.resolve("node").resolve("node.crt.pem"), founders.resolve(nodeId + ".pem"));
+            Path accounts = m.data.resolve("accounts");
+            Files.createDirectories(accounts);
+            try (var files = Files.list(dir.resolve("operator"))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, accounts.resolve(f.getFileName()));
+                }
+            }
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                raftPorts.put(nodeId, probe.getLocalPort());
+            }
+        }
+    }
+
+    /** The raft.* keys of a member of the cluster's group. */
+    private void raftConfig(Map<String, String> c) {
+        c.put("ledger.mode", "raft");
+        c.put("raft.voters", raftPorts.entrySet().stream().map(e -> e.getKey() + "@127.0.0.1:" + e.getValue())
+                .collect(Collectors.joining(",")));
+        c.put("raft.founders", dir.resolve("founders").toString());
+        c.put("raft.election-timeout-min", "400ms");
+        c.put("raft.election-timeout-max", "800ms");
+    }
+
+    /** True when the cluster's nodes share one Raft ledger. */
+    public boolean onRaft() {
+        return !raftPorts.isEmpty();
+    }
+
     /** Node keys (the production keygen) and a certificate with every role, the way `stoq node csr` + `stoq ca issue` make them. */
     private void certify(Member m) throws Exception {
         Path keyDir = m.data.resolve("node");
@@ -201,6 +266,9 @@ public final class MiniCluster implements AutoCloseable {
         c.put("peer.bind", "127.0.0.1:" + (m.peerAddress == null ? 0 : m.peerAddress.getPort()));
         c.put("discovery.seeds", members.stream().filter(o -> o != m && o.peerAddress != null)
                 .map(o -> "127.0.0.1:" + o.peerAddress.getPort()).collect(Collectors.joining(",")));
+        if (raftPorts.containsKey(m.nodeId)) {
+            raftConfig(c);
+        }
         configurer.configure(m.index, this, c);
         m.node = StoqNode.start(NodeConfig.load(null, Map.of(), c), clock, true, remote -> m.partitioned.get());
         if (m.peerAddress == null) {

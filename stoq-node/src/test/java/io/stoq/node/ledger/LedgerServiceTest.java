@@ -200,7 +200,7 @@ class LedgerServiceTest {
         List<LedgerEvent> appended = new CopyOnWriteArrayList<>();
         try (LedgerService s = open(Duration.ofMillis(5));
                 io.stoq.ledger.Ledger follower = io.stoq.ledger.Ledger.open(dir.resolve("follower"));
-                LedgerEvents followerEvents = new LedgerEvents(s.keys(), follower)) {
+                LedgerEvents followerEvents = new LedgerEvents(s.keys(), LedgerReader.of(follower))) {
             AutoCloseable sub = s.events().subscribe(-1, built::add);
             follower.onApplied(followerEvents::publish);
             AutoCloseable followerSub = followerEvents.subscribe(-1, appended::add);

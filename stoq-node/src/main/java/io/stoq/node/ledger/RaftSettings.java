@@ -1,0 +1,137 @@
+package io.stoq.node.ledger;
+
+import io.stoq.consensus.ConsensusException;
+import io.stoq.consensus.RaftLedgerConfig;
+import io.stoq.consensus.RaftPeerSpec;
+import io.stoq.consensus.RaftTls;
+import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.net.LocalIdentity;
+import io.stoq.net.RevocationSource;
+import io.stoq.net.handshake.PeerVerifier;
+import io.stoq.node.NodeCredentials;
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
+import io.stoq.node.config.NodeConfig;
+import io.stoq.node.config.NodeConfigKeys;
+import io.stoq.crypto.keys.PemFiles;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Maps the node's {@code raft.*} and {@code ledger.*} keys onto stoq-consensus' values: who the
+ * group's voters and listeners are, where Raft keeps its log, and the mutual TLS that trusts only
+ * nodes certified by this network's CA (the same {@link PeerVerifier} rules as the STOQ transport,
+ * with the peer layer's revocations).
+ */
+public final class RaftSettings {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftSettings.class);
+
+    private RaftSettings() {}
+
+    /** True when {@code ledger.mode=raft}. */
+    public static boolean enabled(NodeConfig config) {
+        return "raft".equals(config.get(NodeConfigKeys.LEDGER_MODE));
+    }
+
+    /** The group of this node ({@code self}); one group per CA, its id derived from the root certificate. */
+    public static RaftLedgerConfig config(NodeConfig config, String self, NodeCredentials node) throws NodeException {
+        List<RaftPeerSpec> peers = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (String entry : split(config.get(NodeConfigKeys.RAFT_VOTERS))) {
+            peers.add(RaftPeerSpec.voter(id(entry, ids), address(entry)));
+        }
+        for (String entry : split(config.get(NodeConfigKeys.RAFT_LISTENERS))) {
+            peers.add(RaftPeerSpec.listener(id(entry, ids), address(entry)));
+        }
+        if (peers.stream().noneMatch(p -> p.nodeId().equals(self))) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "ledger.mode=raft but this node (" + self
+                    + ") is in neither raft.voters nor raft.listeners");
+        }
+        if (config.get(NodeConfigKeys.RAFT_ELECTION_TIMEOUT_MAX).compareTo(config.get(NodeConfigKeys.RAFT_ELECTION_TIMEOUT_MIN)) <= 0) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "raft.election-timeout-max must exceed raft.election-timeout-min");
+        }
+        UUID group;
+        try {
+            group = UUID.nameUUIDFromBytes(node.root().getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "cannot encode the root certificate: " + e.getMessage(), e);
+        }
+        return RaftLedgerConfig.of(self, group, peers, config.path(NodeConfigKeys.RAFT_DIR))
+                .withBlockInterval(config.get(NodeConfigKeys.LEDGER_BLOCK_INTERVAL))
+                .withMaxBlockTxs(Math.min(config.get(NodeConfigKeys.LEDGER_MAX_BLOCK_TXS), io.stoq.ledger.tx.Limits.MAX_BLOCK_TXS))
+                .withElectionTimeout(config.get(NodeConfigKeys.RAFT_ELECTION_TIMEOUT_MIN),
+                        config.get(NodeConfigKeys.RAFT_ELECTION_TIMEOUT_MAX));
+    }
+
+    /** Mutual TLS for Raft with this node's Falcon identity, trusting what the peer layer trusts. */
+    public static RaftTls tls(NodeCredentials node, Hash256 networkId, RevocationSource revocations, RaftLedgerConfig raft, Clock clock)
+            throws NodeException {
+        try {
+            LocalIdentity me = LocalIdentity.of(node.keys(), node.chain(), node.root(), networkId);
+            PeerVerifier verifier = new PeerVerifier(node.root(), networkId, revocations, clock);
+            return RaftTls.of(me, raft.selfPeer().address().getAddress(), verifier, why -> LOG.warn("raft: refused {}", why));
+        } catch (CryptoException | ConsensusException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "raft identity: " + e.getMessage(), e);
+        }
+    }
+
+    /** The node certificate chains in {@code raft.founders} (every {@code *.pem} there), none when the key is empty. */
+    public static List<List<X509Certificate>> founders(NodeConfig config) throws NodeException {
+        String dir = config.get(NodeConfigKeys.RAFT_FOUNDERS);
+        List<List<X509Certificate>> out = new ArrayList<>();
+        if (dir.isBlank()) {
+            return out;
+        }
+        Path path = Path.of(dir);
+        try (var files = Files.list(path)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pem")).sorted().toList()) {
+                out.add(PemFiles.readCertificates(f));
+            }
+        } catch (IOException | CryptoException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "cannot read the founders' certificates in " + path + " (raft.founders): "
+                    + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static List<String> split(String list) {
+        List<String> out = new ArrayList<>();
+        for (String s : list.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return out;
+    }
+
+    private static String id(String entry, Set<String> seen) throws NodeException {
+        String id = entry.substring(0, entry.indexOf('@'));
+        if (!seen.add(id)) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "node " + id + " is listed twice in raft.voters/raft.listeners");
+        }
+        return id;
+    }
+
+    private static InetSocketAddress address(String entry) {
+        String hostPort = entry.substring(entry.indexOf('@') + 1);
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+}
