@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
 public final class OpenApiDocument {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final Pattern VAR = Pattern.compile("\\{([^}]+)}");
+    /** Path variables that are numbers (a block height, a version). */
+    private static final Set<String> NUMBER_PARAMS = Set.of("height", "version");
     /** Version of the API contract (not of the software). */
     public static final String API_VERSION = "1.0.0";
 
@@ -84,8 +86,9 @@ public final class OpenApiDocument {
         Matcher m = VAR.matcher(r.path());
         while (m.find()) {
             ObjectNode prm = params.addObject().put("name", m.group(1)).put("in", "path").put("required", true);
-            prm.putObject("schema").put("type", m.group(1).equals("height") ? "integer" : "string")
-                    .put("pattern", m.group(1).equals("height") ? "^[0-9]+$" : "^[A-Za-z0-9._~-]{1,128}$");
+            boolean number = NUMBER_PARAMS.contains(m.group(1));
+            prm.putObject("schema").put("type", number ? "integer" : "string")
+                    .put("pattern", number ? "^[0-9]+$" : "^[A-Za-z0-9._~-]{1,128}$");
         }
         for (Route.Param q : r.queryParams()) {
             params.addObject().put("name", q.name()).put("in", "query").put("required", q.required())

@@ -92,6 +92,12 @@ final class AssetRoutes {
                         .guard(this::ownerOrAdmin).withTotp()
                         .summary("Delete (tombstone) an asset (owner only)").returns(204, Route.Body.NONE)
                         .errors(NOT_FOUND, FORBIDDEN).handle(this::deleteAsset),
+                RouteBuilder.delete("/v1/assets/{id}/versions/{version}", "deleteAssetVersion").needs(Permission.ASSET_DELETE)
+                        .guard(this::ownerOrAdmin).withTotp()
+                        .summary("Delete one earlier version of an asset (owner only); the latest version stays, "
+                                + "shards other versions share stay")
+                        .returns(204, Route.Body.NONE)
+                        .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, CONFLICT).handle(this::deleteVersion),
                 get("/v1/assets/{id}/history", "getAssetHistory").needs(Permission.ASSET_READ)
                         .summary("Every change to the asset, oldest first").paged()
                         .returns(200, Route.Body.page(AssetVersion.class)).errors(BAD_REQUEST, NOT_FOUND)
@@ -217,6 +223,13 @@ final class AssetRoutes {
     private Reply deleteAsset(Exchange ex) throws ApiException {
         auditAdminBefore(ex, ex.pathParam("id"));
         assets.delete(ex.caller(), ex.pathParam("id"));
+        return new Reply.Empty(204, Map.of());
+    }
+
+    private Reply deleteVersion(Exchange ex) throws ApiException {
+        long version = Params.pathLong(ex, "version");
+        auditAdminBefore(ex, ex.pathParam("id"));
+        assets.deleteVersion(ex.caller(), ex.pathParam("id"), version);
         return new Reply.Empty(204, Map.of());
     }
 

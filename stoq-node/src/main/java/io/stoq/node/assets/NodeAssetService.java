@@ -320,6 +320,18 @@ public final class NodeAssetService implements AssetService {
     }
 
     @Override
+    public void deleteVersion(Caller caller, String id, long version) throws ApiException {
+        Seen seen = seeToChange(caller, id);
+        if (version == seen.state().version()) {
+            throw new ApiException(ApiError.CONFLICT, "version " + version + " is the latest version of asset " + id
+                    + "; delete the asset instead");
+        }
+        version(seen.changes(), version, id); // NOT_FOUND when it never was or is deleted already
+        // The ledger decides a race (VERSION_DELETED, STALE_VERSION); the shards go with the next sweep.
+        commit(key(seen.owner()), List.of(), new TxBody.AssetVersionDelete(seen.lid(), version, "deleted by " + caller.accountId()));
+    }
+
+    @Override
     public Page<AssetVersion> history(Caller caller, String id, PageRequest page) throws ApiException {
         Seen s = see(caller, id);
         String onlyGrantsOf = s.level() == AssetAccess.Level.GRANTEE ? caller.accountId() : null;
