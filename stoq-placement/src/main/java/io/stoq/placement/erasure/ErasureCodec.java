@@ -68,9 +68,9 @@ public final class ErasureCodec {
         int size = ErasureLayout.pieceSize(shard.length, k);
         byte[][] data = new byte[k][size];
         for (int i = 0; i < k; i++) {
-            int from = i * size;
+            long from = (long) i * size; // k * size may pass Integer.MAX_VALUE for a near-2 GiB shard
             if (from < shard.length) {
-                System.arraycopy(shard, from, data[i], 0, Math.min(size, shard.length - from));
+                System.arraycopy(shard, (int) from, data[i], 0, (int) Math.min(size, shard.length - from));
             }
         }
         byte[][] parity = new byte[m][size];
@@ -133,7 +133,7 @@ public final class ErasureCodec {
             reconstruct(inputs, erased, data, layout.pieceSize());
         }
         byte[] shard = new byte[layout.originalLength()];
-        for (int i = 0; i < k && i * layout.pieceSize() < shard.length; i++) {
+        for (int i = 0; i < k && (long) i * layout.pieceSize() < shard.length; i++) {
             int from = i * layout.pieceSize();
             System.arraycopy(data[i], 0, shard, from, Math.min(layout.pieceSize(), shard.length - from));
         }
