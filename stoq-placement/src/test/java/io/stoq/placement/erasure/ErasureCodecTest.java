@@ -68,6 +68,18 @@ class ErasureCodecTest {
     }
 
     @Test
+    void anEmptyShardRoundTripsInEveryScheme() throws PlacementException {
+        for (RedundancyPolicy.Erasure scheme : List.of(new RedundancyPolicy.Erasure(2, 1), FOUR_TWO,
+                new RedundancyPolicy.Erasure(6, 3), new RedundancyPolicy.Erasure(10, 4))) {
+            ErasureCodec codec = ErasureCodec.of(scheme);
+            EncodedShard encoded = codec.encode(new byte[0]);
+            assertThat(encoded.layout().pieceSize()).isEqualTo(1);
+            List<Piece> parityOnlyFirst = new ArrayList<>(encoded.pieces().subList(scheme.m(), scheme.k() + scheme.m()));
+            assertThat(codec.decode(encoded.layout(), parityOnlyFirst)).isEmpty();
+        }
+    }
+
+    @Test
     void fourPlusTwoOverFourMebibytesCostsOneAndAHalfTimes() throws PlacementException {
         EncodedShard encoded = ErasureCodec.of(FOUR_TWO).encode(random(1, 4 << 20));
         assertThat(encoded.layout().storedBytes()).isEqualTo((4L << 20) * 3 / 2);
