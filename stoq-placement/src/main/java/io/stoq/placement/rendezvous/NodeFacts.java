@@ -10,8 +10,9 @@ import java.util.Objects;
  *
  * @param nodeId                   the node id as {@code GET /v1/nodes} shows it; unique in a set
  * @param zone                     the failure domain (rack, site, region) copies are spread over
- * @param freeBytes                bytes the node can still take (its disk reserve already deducted
- *                                 or not: see {@link PlacementSettings#reserveBytes()})
+ * @param freeBytes                free bytes on the node's shard volume as the node last reported
+ *                                 them; placement leaves {@link PlacementSettings#reserveBytes()}
+ *                                 of them untouched and weighs the node by them
  * @param throughputBytesPerSecond measured shard throughput to the node, in bytes per second;
  *                                 0 means not measured yet (weighs as the reference throughput)
  * @param rtt                      round-trip time from the writer to the node ({@link Duration#ZERO}
