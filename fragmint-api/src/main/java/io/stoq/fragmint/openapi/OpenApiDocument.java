@@ -52,12 +52,19 @@ public final class OpenApiDocument {
                         + "Every field in a JSON body or answer is always present; one that may have no "
                         + "value has a schema that admits null (and may be left out of a request). "
                         + "A method a path does not list answers 405 with an Allow header "
-                        + "(components.responses.MethodNotAllowed).");
+                        + "(components.responses.MethodNotAllowed). Every GET path also takes HEAD. "
+                        + "Asset metadata and content carry strong ETags and Last-Modified, and honour "
+                        + "If-None-Match / If-Modified-Since (304), If-Range, and on writes If-Match / "
+                        + "If-Unmodified-Since / If-None-Match (412), evaluated as RFC 9110 section 13.2.2 says.");
         doc.putArray("servers").addObject().put("url", "/");
         Map<String, ObjectNode> paths = new TreeMap<>();
         for (Route r : table.routes()) {
             ObjectNode item = paths.computeIfAbsent(r.path(), p -> F.objectNode());
-            item.set(r.method().toLowerCase(java.util.Locale.ROOT), operation(r, gen));
+            ObjectNode op = operation(r, gen);
+            item.set(r.method().toLowerCase(java.util.Locale.ROOT), op);
+            if (r.method().equals("GET")) {
+                item.set("head", head(op));
+            }
         }
         ObjectNode p = doc.putObject("paths");
         paths.forEach(p::set);
@@ -77,6 +84,20 @@ public final class OpenApiDocument {
         schemas.set("Problem", problemSchema());
         gen.schemas().forEach(schemas::set);
         return doc;
+    }
+
+    /** HEAD of a GET operation (RFC 9110 9.3.2): the GET's status and headers, never a body. */
+    private static ObjectNode head(ObjectNode get) {
+        ObjectNode op = get.deepCopy();
+        op.put("operationId", get.get("operationId").asText() + "Head");
+        op.put("summary", "HEAD of " + get.get("operationId").asText() + ": its status and headers (Content-Length "
+                + "included), without the body");
+        op.get("responses").forEach(response -> {
+            if (response instanceof ObjectNode o) {
+                o.remove("content");
+            }
+        });
+        return op;
     }
 
     private static ObjectNode operation(Route r, SchemaGenerator gen) {

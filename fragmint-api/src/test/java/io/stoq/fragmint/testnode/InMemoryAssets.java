@@ -284,6 +284,11 @@ public final class InMemoryAssets implements AssetService {
             try {
                 a = live(id);
                 requireOwner(caller, a);
+                if (expectedVersion.isPresent() && expectedVersion.getAsLong() != a.latest().version()) {
+                    // as the node's ledger: a version commits only on top of the one the writer expected
+                    throw new ApiException(ApiError.PRECONDITION_FAILED, "asset '" + id + "' moved past version "
+                            + expectedVersion.getAsLong() + " while this upload ran");
+                }
             } catch (ApiException e) {
                 Files.deleteIfExists(s.file());
                 throw e;

@@ -291,7 +291,15 @@ public final class NodeAssetService implements AssetService {
             writer.discard(s);
             throw e;
         }
-        commitOrDiscard(ownerKey, tx, s);
+        try {
+            commitOrDiscard(ownerKey, tx, s);
+        } catch (ApiException e) {
+            if (expectedVersion.isPresent() && e.error() == ApiError.CONFLICT) { // another writer committed version `next` first
+                throw new ApiException(ApiError.PRECONDITION_FAILED, "asset " + id + " moved past version " + a.version()
+                        + " while this upload ran; nothing was stored");
+            }
+            throw e;
+        }
         return metadata(caller, id, OptionalLong.of(next));
     }
 
