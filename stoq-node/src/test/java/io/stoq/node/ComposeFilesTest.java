@@ -174,7 +174,9 @@ class ComposeFilesTest {
             // Only the first node of ca-init's list creates the ledger, with the others as founders.
             String founders = config.get(NodeConfigKeys.RAFT_FOUNDERS);
             if (node.equals(certifiedZones().keySet().iterator().next())) {
-                assertThat(founders).isEqualTo("founders");
+                // raft.founders is a string key, so a relative one would resolve against the
+                // container's working directory, not data.dir: it must be absolute, in the volume.
+                assertThat(founders).isEqualTo(NODE_DATA + "/founders");
             } else {
                 assertThat(founders).as(node).isNullOrEmpty();
             }
