@@ -61,6 +61,9 @@ final class DevMember {
         out.println(base);
         out.flush();
         node.awaitClose();
+        if (node.failure().isPresent()) {
+            throw node.failure().get(); // fail-stop: one line on stderr, the failure's exit code
+        }
         return 0;
     }
 }
