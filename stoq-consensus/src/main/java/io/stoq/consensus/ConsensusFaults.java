@@ -18,14 +18,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ConsensusFaults {
     /** Before a replica appends a committed block to its ledger ({@code value}: the block's height). */
     public static final String APPLY = "raft.apply";
+    /** Snapshot install: Ratis placed the snapshot in the state machine directory; the ledger is not touched yet. */
+    public static final String INSTALL_BEGIN = "raft.install.begin";
     /** Snapshot install: the snapshot's files are copied into the staging directory, nothing else moved yet. */
     public static final String INSTALL_STAGED = "raft.install.staged";
     /** Snapshot install: the old ledger directory was moved aside, the staged one is not in place yet. */
     public static final String INSTALL_OLD_MOVED = "raft.install.old-moved";
     /** Snapshot install: the staged ledger is in place, the old one not deleted yet. */
     public static final String INSTALL_SWAPPED = "raft.install.swapped";
-    /** Snapshot install: the ledger directory holds the snapshot, the state machine has not reopened it yet. */
-    public static final String INSTALL_BEFORE_REOPEN = "raft.install.before-reopen";
 
     /** What runs at a point: throws to fail the step (an {@link IOException} as a disk would). */
     @FunctionalInterface

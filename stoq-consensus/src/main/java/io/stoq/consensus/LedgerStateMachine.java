@@ -64,7 +64,7 @@ final class LedgerStateMachine extends BaseStateMachine {
 
     private final String self;
     private final Path ledgerDir;
-    private final LedgerSnapshots snapshots = new LedgerSnapshots();
+    private final LedgerSnapshots snapshots;
     private final List<Consumer<Block>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong refusedBlocks = new AtomicLong();
     /** Futures waiting for this replica's ledger to reach a height, by height (completed by the apply thread). */
@@ -80,6 +80,7 @@ final class LedgerStateMachine extends BaseStateMachine {
         this.self = self;
         this.ledgerDir = ledgerDir;
         this.failStop = failStop;
+        this.snapshots = new LedgerSnapshots(self);
     }
 
     /** The failure that stopped this replica's apply, if any. */
@@ -131,7 +132,7 @@ final class LedgerStateMachine extends BaseStateMachine {
         super.initialize(server, group, storage);
         getLifeCycle().startAndTransition(() -> {
             snapshots.init(storage);
-            open();
+            ledger = snapshots.openRecovered(ledgerDir, LedgerStateMachine::openLedger); // finishes an install a crash cut short
             TermIndex s = snapshots.getLatestSnapshot() == null ? null : snapshots.getLatestSnapshot().getTermIndex();
             if (s != null) {
                 setLastAppliedTermIndex(s); // Ratis replays the log after it; blocks the ledger holds are skipped
@@ -149,12 +150,12 @@ final class LedgerStateMachine extends BaseStateMachine {
         getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
-    private void open() throws IOException {
+    private static Ledger openLedger(Path dir) throws IOException {
         try {
             // Every replica re-checks every tx signature of every block: spread them over the cores.
-            ledger = Ledger.open(ledgerDir).parallelSignatures(true);
+            return Ledger.open(dir).parallelSignatures(true);
         } catch (LedgerException e) {
-            throw new IOException("cannot open the ledger of " + self + ": " + e.getMessage(), e);
+            throw new IOException("cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -193,8 +194,16 @@ final class LedgerStateMachine extends BaseStateMachine {
         }
         Ledger old = ledger;
         old.close();
-        snapshots.restore(ledgerDir);
-        open();
+        try {
+            snapshots.restore(ledgerDir);
+            ledger = openLedger(ledgerDir);
+        } catch (IOException | RuntimeException e) {
+            // The old ledger is closed and the new one not open: this replica cannot go on. A restart
+            // finishes the install from the snapshot already in place (LedgerSnapshots.openRecovered).
+            stop(new ConsensusException(ConsensusErrorCode.SNAPSHOT_FAILURE, "node " + self + " cannot install the snapshot at log index "
+                    + s.getIndex() + ": " + e.getMessage(), e), s.getIndex());
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
         setLastAppliedTermIndex(s);
         release();
         BlockProposer p = proposer;
@@ -250,7 +259,7 @@ final class LedgerStateMachine extends BaseStateMachine {
             }
             failed = e;
         }
-        LOG.error("{}: FAIL-STOP at committed log entry {}: {}; applying nothing more and stopping the node (exit code {}); "
+        LOG.error("{}: FAIL-STOP at log index {}: {}; applying nothing more and stopping the node (exit code {}); "
                 + "restart it once the cause is fixed: it replays the log from its last snapshot", self, index, e.getMessage(),
                 e.code().exitCode());
         Thread t = new Thread(() -> failStop.accept(e), "stoq-raft-fail-stop-" + self);
