@@ -82,6 +82,7 @@ class RaftFailStopOnNodeTest {
             assertThat(why.exitCode()).isEqualTo(103);
             assertThat(why.getMessage()).contains(victimId).contains("block " + (before + 1));
 
+            victimNode.awaitClose(); // the fail-stop's close may still be releasing the stores; a restart must wait for it
             cluster.restart(victim);
             awaitEqualHeads(cluster);
             assertThat(writer(cluster, victim).reader().store().tx(lost.txId())).as("replayed after the restart").isNotNull();
