@@ -44,6 +44,18 @@ import org.slf4j.LoggerFactory;
  * <p>Read-only requests carry SUBMIT: txs for the leader's {@link BlockProposer}; they never enter
  * the log themselves. Write requests must carry a BLOCK, or they are refused before the log.
  *
+ * <p><b>Fail-stop.</b> A committed entry this replica cannot apply because of its own store (a
+ * RocksDB write error, a full disk, a ledger whose own data fails its checks: {@link
+ * LedgerErrorCode#STORE_FAILURE}, {@link LedgerErrorCode#CORRUPT}, or anything unexpected) must
+ * never be skipped: every later block would be refused for not linking, and the node would serve
+ * a ledger behind its log. So the first such failure stops this replica: it is logged as one
+ * ERROR line, every later entry is refused without touching the ledger, and {@code failStop} is
+ * called once (on a thread of its own, since stopping the Raft server waits for this thread). The
+ * node then exits with the code of {@link ConsensusErrorCode#LEDGER_FAILURE}. After a restart
+ * with the fault gone, Ratis replays the log from the last snapshot and the ledger catches up. A
+ * block refused by validation (REJECTED, CONFLICT) is not a failure: every replica refuses it
+ * alike, and the ledger stays in step with the log.
+ *
  * <p>Threads: Ratis's apply thread runs apply, snapshots and reinitialize one at a time; the
  * ledger reference is swapped only there (volatile for the readers).
  */
@@ -52,18 +64,28 @@ final class LedgerStateMachine extends BaseStateMachine {
 
     private final String self;
     private final Path ledgerDir;
-    private final LedgerSnapshots snapshots = new LedgerSnapshots();
+    private final LedgerSnapshots snapshots;
     private final List<Consumer<Block>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong refusedBlocks = new AtomicLong();
     /** Futures waiting for this replica's ledger to reach a height, by height (completed by the apply thread). */
     private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Void>> heightWaiters =
             new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Consumer<ConsensusException> failStop;
+    /** The failure that stopped this replica, null while it applies. */
+    private volatile ConsensusException failed;
     private volatile Ledger ledger;
     private volatile BlockProposer proposer;
 
-    LedgerStateMachine(String self, Path ledgerDir) {
+    LedgerStateMachine(String self, Path ledgerDir, Consumer<ConsensusException> failStop) {
         this.self = self;
         this.ledgerDir = ledgerDir;
+        this.failStop = failStop;
+        this.snapshots = new LedgerSnapshots(self);
+    }
+
+    /** The failure that stopped this replica's apply, if any. */
+    java.util.Optional<ConsensusException> failure() {
+        return java.util.Optional.ofNullable(failed);
     }
 
     void proposer(BlockProposer p) {
@@ -110,7 +132,7 @@ final class LedgerStateMachine extends BaseStateMachine {
         super.initialize(server, group, storage);
         getLifeCycle().startAndTransition(() -> {
             snapshots.init(storage);
-            open();
+            ledger = snapshots.openRecovered(ledgerDir, LedgerStateMachine::openLedger); // finishes an install a crash cut short
             TermIndex s = snapshots.getLatestSnapshot() == null ? null : snapshots.getLatestSnapshot().getTermIndex();
             if (s != null) {
                 setLastAppliedTermIndex(s); // Ratis replays the log after it; blocks the ledger holds are skipped
@@ -128,12 +150,12 @@ final class LedgerStateMachine extends BaseStateMachine {
         getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
-    private void open() throws IOException {
+    private static Ledger openLedger(Path dir) throws IOException {
         try {
             // Every replica re-checks every tx signature of every block: spread them over the cores.
-            ledger = Ledger.open(ledgerDir).parallelSignatures(true);
+            return Ledger.open(dir).parallelSignatures(true);
         } catch (LedgerException e) {
-            throw new IOException("cannot open the ledger of " + self + ": " + e.getMessage(), e);
+            throw new IOException("cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -144,6 +166,10 @@ final class LedgerStateMachine extends BaseStateMachine {
 
     @Override
     public long takeSnapshot() throws IOException {
+        if (failed != null) {
+            // A snapshot now would claim the failed entry applied, and a restart would skip it.
+            throw new IOException("node " + self + " stopped applying (fail-stop): no snapshot");
+        }
         TermIndex applied = getLastAppliedTermIndex();
         if (applied == null || applied.getIndex() < 0) {
             return -1;
@@ -168,8 +194,16 @@ final class LedgerStateMachine extends BaseStateMachine {
         }
         Ledger old = ledger;
         old.close();
-        snapshots.restore(ledgerDir);
-        open();
+        try {
+            snapshots.restore(ledgerDir);
+            ledger = openLedger(ledgerDir);
+        } catch (IOException | RuntimeException e) {
+            // The old ledger is closed and the new one not open: this replica cannot go on. A restart
+            // finishes the install from the snapshot already in place (LedgerSnapshots.openRecovered).
+            stop(new ConsensusException(ConsensusErrorCode.SNAPSHOT_FAILURE, "node " + self + " cannot install the snapshot at log index "
+                    + s.getIndex() + ": " + e.getMessage(), e), s.getIndex());
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
         setLastAppliedTermIndex(s);
         release();
         BlockProposer p = proposer;
@@ -196,12 +230,18 @@ final class LedgerStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
+        ConsensusException stopped = failed;
+        if (stopped != null) {
+            return CompletableFuture.failedFuture(stopped); // stopped: the ledger stays exactly where it failed
+        }
         byte[] reply;
         try {
-            reply = apply(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            reply = apply(entry.getStateMachineLogEntry().getLogData().toByteArray(), entry.getIndex());
         } catch (ConsensusException e) {
-            LOG.error("{}: cannot apply log entry {}: {}", self, entry.getIndex(), e.getMessage());
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(stop(e, entry.getIndex()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(stop(new ConsensusException(ConsensusErrorCode.LEDGER_FAILURE, "node " + self
+                    + " failed applying log entry " + entry.getIndex() + ": " + e, e), entry.getIndex()));
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         BlockProposer p = proposer;
@@ -211,8 +251,25 @@ final class LedgerStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
     }
 
+    /** The first apply failure: logged, remembered, and handed to {@code failStop} once, off the apply thread. */
+    private ConsensusException stop(ConsensusException e, long index) {
+        synchronized (this) {
+            if (failed != null) {
+                return failed;
+            }
+            failed = e;
+        }
+        LOG.error("{}: FAIL-STOP at log index {}: {}; applying nothing more and stopping the node (exit code {}); "
+                + "restart it once the cause is fixed: it replays the log from its last snapshot", self, index, e.getMessage(),
+                e.code().exitCode());
+        Thread t = new Thread(() -> failStop.accept(e), "stoq-raft-fail-stop-" + self);
+        t.setDaemon(false);
+        t.start();
+        return e;
+    }
+
     /** Decides one BLOCK entry; throws only for a failure of this node's own store. */
-    private byte[] apply(byte[] data) throws ConsensusException {
+    private byte[] apply(byte[] data, long index) throws ConsensusException {
         Block block;
         try {
             block = Wire.decodeBlock(data);
@@ -230,6 +287,7 @@ final class LedgerStateMachine extends BaseStateMachine {
         Ledger.Proposal own = p == null ? null : p.proposal(hash);
         String refusal = null;
         try {
+            ConsensusFaults.at(ConsensusFaults.APPLY, self, height);
             if (own != null) {
                 try {
                     l.append(own);
@@ -242,10 +300,13 @@ final class LedgerStateMachine extends BaseStateMachine {
             } else {
                 l.append(block);
             }
+        } catch (IOException e) {
+            throw new ConsensusException(ConsensusErrorCode.LEDGER_FAILURE, "node " + self + " cannot write block " + height
+                    + " (log entry " + index + "): " + e.getMessage(), e);
         } catch (LedgerException e) {
-            if (e.code() == LedgerErrorCode.STORE_FAILURE) {
-                throw new ConsensusException(ConsensusErrorCode.LEDGER_FAILURE, "node " + self + " cannot write block " + height + ": "
-                        + e.getMessage(), e);
+            if (e.code() == LedgerErrorCode.STORE_FAILURE || e.code() == LedgerErrorCode.CORRUPT) {
+                throw new ConsensusException(ConsensusErrorCode.LEDGER_FAILURE, "node " + self + " cannot write block " + height
+                        + " (log entry " + index + "): " + e.getMessage(), e);
             }
             refusal = e.getMessage();
             refusedBlocks.incrementAndGet();
@@ -288,6 +349,9 @@ final class LedgerStateMachine extends BaseStateMachine {
     /** Ratis applied an entry of its own (configuration, a new leader's first entry): its term counts too. */
     @Override
     public void notifyTermIndexUpdated(long term, long index) {
+        if (failed != null) {
+            return; // stopped: the applied index stays at the entry before the failure
+        }
         super.notifyTermIndexUpdated(term, index);
         BlockProposer p = proposer;
         if (p != null) {

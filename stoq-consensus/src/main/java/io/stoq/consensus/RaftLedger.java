@@ -95,12 +95,24 @@ public final class RaftLedger implements AutoCloseable {
      */
     public static RaftLedger start(RaftLedgerConfig config, Path ledgerDir, SigningKey proposerKey, RaftTls tls, Clock clock)
             throws ConsensusException {
+        return start(config, ledgerDir, proposerKey, tls, clock, why -> { });
+    }
+
+    /**
+     * As {@link #start(RaftLedgerConfig, Path, SigningKey, RaftTls, Clock)}, with what to do when
+     * this replica cannot apply a committed entry ({@code failStop}, called once, on a thread of
+     * its own, with a {@link ConsensusErrorCode#LEDGER_FAILURE}): the replica has stopped applying
+     * by then, and the node must stop too (close this ledger, exit with the code). See
+     * {@code LedgerStateMachine}, "Fail-stop".
+     */
+    public static RaftLedger start(RaftLedgerConfig config, Path ledgerDir, SigningKey proposerKey, RaftTls tls, Clock clock,
+            Consumer<ConsensusException> failStop) throws ConsensusException {
         config.validate();
         RaftPeerSpec me = config.selfPeer();
         RaftGroup group = group(config);
         Parameters parameters = GrpcFactory.newRaftParameters(tls.grpcConfig());
         RaftProperties props = properties(config, me);
-        LedgerStateMachine sm = new LedgerStateMachine(config.self(), ledgerDir);
+        LedgerStateMachine sm = new LedgerStateMachine(config.self(), ledgerDir, failStop);
         RaftServer server = null;
         RaftClient client = null;
         try {
@@ -321,6 +333,11 @@ public final class RaftLedger implements AutoCloseable {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /** The failure that stopped this replica's apply (fail-stop), if any. */
+    public Optional<ConsensusException> failure() {
+        return stateMachine.failure();
     }
 
     /** Blocks this replica's apply refused so far (stale proposals of a deposed leader, forged entries). */

@@ -67,6 +67,11 @@ public record RaftLedgerConfig(String self, UUID group, List<RaftPeerSpec> peers
                 submitTimeout, submitRetries, snapshotEvery, snapshotsKept, logSegmentBytes, min, max);
     }
 
+    public RaftLedgerConfig withRaftDir(Path dir) {
+        return new RaftLedgerConfig(self, group, peers, dir, blockInterval, maxBlockTxs, maxInflightBlocks, maxQueuedTxs,
+                submitTimeout, submitRetries, snapshotEvery, snapshotsKept, logSegmentBytes, electionTimeoutMin, electionTimeoutMax);
+    }
+
     public RaftLedgerConfig withSubmitTimeout(Duration timeout) {
         return new RaftLedgerConfig(self, group, peers, raftDir, blockInterval, maxBlockTxs, maxInflightBlocks, maxQueuedTxs,
                 timeout, submitRetries, snapshotEvery, snapshotsKept, logSegmentBytes, electionTimeoutMin, electionTimeoutMax);

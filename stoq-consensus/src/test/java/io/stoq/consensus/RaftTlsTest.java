@@ -155,7 +155,8 @@ class RaftTlsTest {
         NodeKeys stranger = NodeKeys.generate();
         RaftTls foreign = tls(stranger.tls(), id, chain(new TestNetwork(), id, stranger));
         int before = c.refusals.size();
-        try (RaftLedger impostor = RaftLedger.start(c.config(id).withPeers(c.config(id).peers()), dir.resolve("impostor"),
+        // Its own disk: a process with the member's Raft directory would start from the snapshot there.
+        try (RaftLedger impostor = RaftLedger.start(c.config(id).withRaftDir(dir.resolve("impostor-raft")), dir.resolve("impostor"),
                 stranger.falcon(), foreign, java.time.Clock.systemUTC())) {
             // The group goes on with its two certified voters; the impostor gets nothing.
             assertThat(RaftLedgerTest.createAssets(c.leader(), registered(), 0, 3)).containsOnly(TxOutcome.Status.COMMITTED);

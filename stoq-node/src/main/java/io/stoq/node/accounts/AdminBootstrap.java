@@ -93,4 +93,44 @@ public final class AdminBootstrap {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot write " + writing + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * As {@link #ensureAdmin(AccountStore, Path, Clock, Duration)} for a node of a development
+     * network ({@code stoq dev --nodes}): the admin's API key is the network's, read from
+     * {@code sharedKeyFile}, so one key works on every node; the enrollment code stays per node
+     * (TOTP secrets are node-local). LEAD: reconcile with netkeys, where the admin account becomes
+     * ledger state made once at genesis; then only node-1 needs this, the others read it.
+     */
+    public static Result ensureAdminWithKey(AccountStore store, Path dataDir, Clock clock, Duration codeLifetime, Path sharedKeyFile)
+            throws NodeException {
+        Path codeFile = dataDir.resolve(ENROLLMENT_CODE_FILE);
+        try {
+            String plaintext = Files.readString(sharedKeyFile, StandardCharsets.US_ASCII).trim();
+            String keyId = ApiKeys.keyIdOf(plaintext).orElseThrow(() -> new NodeException(NodeErrorCode.BAD_CONFIG,
+                    sharedKeyFile + " does not hold an API key (stq_<id>_<secret>)"));
+            boolean exists = store.account(ADMIN).isPresent();
+            boolean created = false;
+            if (!exists) {
+                store.create(ADMIN, Role.ADMIN, "Development administrator");
+            }
+            if (store.apiKeys(ADMIN).isEmpty()) {
+                store.addApiKey(new io.stoq.fragmint.port.StoredApiKey(keyId, ADMIN, ApiKeys.hash(plaintext), "dev network bootstrap",
+                        clock.instant(), null, false));
+                created = true;
+            }
+            if (store.totpSecret(ADMIN).isPresent()) {
+                Files.deleteIfExists(codeFile);
+                return new Result(created, sharedKeyFile, null);
+            }
+            EnrollmentCodes.Issued code = EnrollmentCodes.issue(CREATED_BY, clock.instant(), codeLifetime);
+            SecureFiles.writePrivate(codeFile, (code.plaintext() + "\n").getBytes(StandardCharsets.US_ASCII));
+            store.setEnrollmentCode(ADMIN, code.stored());
+            return new Result(created, sharedKeyFile, codeFile);
+        } catch (ApiException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create the admin account: " + e.getMessage(), e);
+        } catch (CryptoException | java.io.IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read " + sharedKeyFile + " or write " + codeFile + ": "
+                    + e.getMessage(), e);
+        }
+    }
 }

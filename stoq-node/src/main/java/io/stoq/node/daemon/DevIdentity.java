@@ -44,7 +44,15 @@ public final class DevIdentity {
     public record Result(boolean created, NodeIdentity identity) {}
 
     public static Result ensure(Path data) throws NodeException {
-        Path caDir = data.resolve("ca");
+        return ensure(data, data.resolve("ca"), "dev-node");
+    }
+
+    /**
+     * As {@link #ensure(Path)} for one node of a development network ({@code stoq dev --nodes}):
+     * the CA in {@code caDir} is shared by every node, the node's keys and certificate (for
+     * {@code nodeId}) live in {@code data/node}.
+     */
+    public static Result ensure(Path data, Path caDir, String nodeId) throws NodeException {
         Path nodeDir = data.resolve("node");
         Path certFile = nodeDir.resolve("node.crt.pem");
         try {
@@ -63,8 +71,9 @@ public final class DevIdentity {
             }
             NodeKeys keys = NodeKeys.load(nodeDir, null);
             CertificateAuthority ca = CertificateAuthority.open(caDir, null, Clock.systemUTC());
-            if (!Files.exists(certFile) || expiresSoon(certFile) || !isVoter(certFile) || !bindsSlhDsaKey(certFile, keys)) {
-                NodeClaims claims = NodeClaims.of("dev-node", "dev", EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
+            if (!Files.exists(certFile) || expiresSoon(certFile) || !isVoter(certFile) || !bindsSlhDsaKey(certFile, keys)
+                    || !isFor(certFile, nodeId)) {
+                NodeClaims claims = NodeClaims.of(nodeId, "dev", EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
                         keys.kem().getPublic(), keys.slhDsa().publicKey());
                 PemFiles.writeCertificates(certFile, ca.issue(NodeCsr.create(keys.falcon(), claims), Duration.ofDays(30)));
                 created = true;
@@ -148,6 +157,10 @@ public final class DevIdentity {
     private static boolean bindsSlhDsaKey(Path certFile, NodeKeys keys) throws CryptoException {
         NodeClaims claims = NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0));
         return claims.slhDsaKeyHash().filter(h -> h.equals(NodeClaims.keyHash(keys.slhDsa().publicKey()))).isPresent();
+    }
+
+    private static boolean isFor(Path certFile, String nodeId) throws CryptoException {
+        return NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0)).nodeId().equals(nodeId);
     }
 
     private static boolean expiresSoon(Path certFile) throws CryptoException {

@@ -86,6 +86,8 @@ public final class StoqNode implements AutoCloseable {
     private AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
     private Thread shutdownHook;
+    /** Why the node stopped by itself (fail-stop), null otherwise; set before close. */
+    private volatile io.stoq.crypto.CodedException failure;
 
     private StoqNode(NodeConfig config) {
         this.config = config;
@@ -169,7 +171,7 @@ public final class StoqNode implements AutoCloseable {
             RaftLedgerConfig raftConfig = RaftSettings.config(config, identity.nodeId(), credentials);
             RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftConfig, clock);
             ledger = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings, raftConfig, raftTls,
-                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config));
+                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config), this::failStop);
             resources.push(ledger);
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
@@ -400,6 +402,23 @@ public final class StoqNode implements AutoCloseable {
         shutdownHook = new Thread(this::close, "stoq-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         return this;
+    }
+
+    /**
+     * Fail-stop: the Raft ledger could not apply a committed entry (its store failed), so this node
+     * must not serve a ledger behind its log. Closes the node (the API first); the CLI then exits
+     * with the failure's code ({@link #failure}). Called once, on a thread of its own.
+     */
+    private void failStop(io.stoq.consensus.ConsensusException why) {
+        failure = why;
+        LOG.error("node {} stops (fail-stop, exit code {}): {}", identity == null ? "?" : identity.nodeId(), why.code().exitCode(),
+                why.getMessage());
+        close();
+    }
+
+    /** Why the node stopped by itself (a fail-stop), empty while it runs or after an ordinary close. */
+    public java.util.Optional<io.stoq.crypto.CodedException> failure() {
+        return java.util.Optional.ofNullable(failure);
     }
 
     /** Blocks until {@link #close} has finished. */

@@ -125,12 +125,13 @@ public final class RaftLedgerWriter implements LedgerWriter {
      * background (the group needs a quorum first, so start-up does not wait for it).
      */
     public static RaftLedgerWriter start(Path ledgerDir, CustodialKeys keys, NodeCredentials node, java.time.Clock clock,
-            LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries, List<List<X509Certificate>> founders)
-            throws NodeException {
+            LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries, List<List<X509Certificate>> founders,
+            java.util.function.Consumer<ConsensusException> failStop) throws NodeException {
         SigningKey operator = keys.operatorKey(true);
         RaftLedger raft;
         try {
-            raft = RaftLedger.start(raftConfig.withSubmitTimeout(settings.commitTimeout()), ledgerDir, node.keys().falcon(), tls, clock);
+            raft = RaftLedger.start(raftConfig.withSubmitTimeout(settings.commitTimeout()), ledgerDir, node.keys().falcon(), tls, clock,
+                    failStop);
         } catch (ConsensusException e) {
             throw new NodeException(e.code() == ConsensusErrorCode.BAD_CONFIG ? NodeErrorCode.BAD_CONFIG : NodeErrorCode.IO_ERROR,
                     "cannot start the Raft ledger: " + e.getMessage(), e);

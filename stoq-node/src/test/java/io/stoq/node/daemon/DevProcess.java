@@ -28,10 +28,12 @@ public final class DevProcess implements AutoCloseable {
 
     private final Process process;
     private final String baseUrl;
+    private final List<String> baseUrls;
 
-    private DevProcess(Process process, String baseUrl) {
+    private DevProcess(Process process, List<String> baseUrls) {
         this.process = process;
-        this.baseUrl = baseUrl;
+        this.baseUrl = baseUrls.get(0);
+        this.baseUrls = List.copyOf(baseUrls);
     }
 
     /**
@@ -39,18 +41,30 @@ public final class DevProcess implements AutoCloseable {
      * built by this Maven run) and waits up to 3 minutes for its base URL line.
      */
     public static DevProcess start(Path dir, String launcher, Path stderr, String... args) throws Exception {
+        return start(dir, launcher, stderr, 1, args);
+    }
+
+    /**
+     * {@code launcher dev --port 0 args...} that prints {@code urls} base URLs, one per line
+     * ({@code stoq dev --nodes N} prints one per node): waits up to 5 minutes for all of them.
+     */
+    public static DevProcess start(Path dir, String launcher, Path stderr, int urls, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(launcher, "dev", "--port", "0"));
         cmd.addAll(List.of(args));
         ProcessBuilder b = new ProcessBuilder(cmd).directory(dir.toFile());
         b.environment().put("STOQ_SKIP_BUILD", "1");
         b.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Process p = b.start();
-        CompletableFuture<String> url = new CompletableFuture<>();
+        CompletableFuture<List<String>> url = new CompletableFuture<>();
         Thread drain = new Thread(() -> {
+            List<String> seen = new ArrayList<>();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
                     if (!url.isDone() && BASE_URL.matcher(line).matches()) {
-                        url.complete(line);
+                        seen.add(line);
+                        if (seen.size() == urls) {
+                            url.complete(List.copyOf(seen));
+                        }
                     }
                 }
             } catch (IOException e) {
@@ -60,11 +74,11 @@ public final class DevProcess implements AutoCloseable {
         }, "stoq-dev-stdout");
         drain.setDaemon(true);
         drain.start();
-        String base = url.get(180, TimeUnit.SECONDS);
+        List<String> base = url.get(urls == 1 ? 180 : 300, TimeUnit.SECONDS);
         if (base == null) {
             p.destroyForcibly();
         }
-        assertThat(base).as("stoq dev printed its base URL; stderr: %s", Files.exists(stderr) ? Files.readString(stderr) : "")
+        assertThat(base).as("stoq dev printed %d base URL(s); stderr: %s", urls, Files.exists(stderr) ? Files.readString(stderr) : "")
                 .isNotNull();
         return new DevProcess(p, base);
     }
@@ -76,6 +90,11 @@ public final class DevProcess implements AutoCloseable {
     /** {@code http://127.0.0.1:PORT} or {@code https://...} as the node printed it. */
     public String baseUrl() {
         return baseUrl;
+    }
+
+    /** Every base URL printed, in order (one per node of {@code stoq dev --nodes N}). */
+    public List<String> baseUrls() {
+        return baseUrls;
     }
 
     public String port() {

@@ -5,7 +5,11 @@ import io.stoq.node.cli.Json;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.daemon.DevIdentity;
 import io.stoq.node.daemon.StoqNode;
+import io.stoq.node.NodeErrorCode;
+import io.stoq.node.NodeException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -43,6 +47,7 @@ import picocli.CommandLine.Spec;
             "  curl -H \"Authorization: Bearer $(cat data/dev-admin.key)\" \\",
             "      http://127.0.0.1:8080/v1/assets",
             "  stoq dev --tls",
+            "  stoq dev --nodes 3                 # three nodes on one Raft ledger",
             "  curl --cacert data/tls/api.crt.pem https://127.0.0.1:8080/healthz"})
 public final class DevCommand implements Callable<Integer> {
     @Spec
@@ -65,8 +70,24 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = {"Override a config key (repeatable), for example", "-D ledger.block-interval=20ms"})
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "1", description = {"Run N node processes on one Raft ledger",
+            "(1-" + DevNetworkLayout.MAX_NODES + "; default: ${DEFAULT-VALUE}, a single node as without it). Data in",
+            "DATA/node-N/, ports picked free once and kept in DATA/node-N/ports;",
+            "prints each node's base URL on a line of its own."})
+    int nodes;
+
+    /** Set by the parent of a {@code --nodes} network on each node it starts: the network's DATA. */
+    @Option(names = "--member-of", paramLabel = "DIR", hidden = true)
+    Path memberOf;
+
     @Override
     public Integer call() throws Exception {
+        if (memberOf != null) {
+            return new DevMember(spec, data, port, tls, overrides, memberOf).run();
+        }
+        if (nodes != 1) {
+            return network();
+        }
         PrintWriter out = spec.commandLine().getOut();
         DevIdentity.Result id = DevIdentity.ensure(data);
         Map<String, String> keys = new LinkedHashMap<>(overrides);
@@ -118,6 +139,70 @@ public final class DevCommand implements Callable<Integer> {
         }
         out.flush();
         node.awaitClose();
+        if (node.failure().isPresent()) {
+            throw node.failure().get(); // fail-stop: one line on stderr, the failure's exit code
+        }
         return 0;
+    }
+
+    /** {@code --nodes N}: prepares DATA, starts the node processes, prints their URLs and supervises them. */
+    private int network() throws Exception {
+        if (nodes < 1 || nodes > DevNetworkLayout.MAX_NODES) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "--nodes must be 1 to " + DevNetworkLayout.MAX_NODES + ", not " + nodes);
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--port") && port != 0) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "--port does not go with --nodes: each node's ports are picked free on "
+                    + "the first start and kept in DATA/node-N/ports");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        DevNetworkLayout layout = DevNetworkLayout.prepare(data, nodes);
+        List<String> extra = new ArrayList<>();
+        if (tls) {
+            extra.add("--tls");
+        }
+        overrides.forEach((k, v) -> {
+            extra.add("-D");
+            extra.add(k + "=" + v);
+        });
+        err.printf("stoq dev: starting %d nodes in %s (logs in DATA/node-N/node.log)%n", nodes, layout.data());
+        err.flush();
+        DevNetwork net = DevNetwork.start(layout, extra, err);
+        Thread hook = new Thread(net::stop, "stoq-dev-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        List<String> urls = net.baseUrls();
+        if (common.json) {
+            List<Map<String, Object>> list = new ArrayList<>();
+            for (int i = 0; i < urls.size(); i++) {
+                DevNetworkLayout.Member m = layout.members().get(i);
+                Map<String, Object> n = new LinkedHashMap<>();
+                n.put("nodeId", m.nodeId());
+                n.put("baseUrl", urls.get(i));
+                n.put("pid", net.pids().get(i));
+                n.put("data", m.dir().toString());
+                list.add(n);
+            }
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("nodes", list);
+            json.put("data", layout.data().toString());
+            json.put("adminKeyFile", layout.adminKeyFile().toString());
+            Json.print(out, json);
+        } else {
+            for (int i = 0; i < urls.size(); i++) {
+                err.printf("  %s  %s  pid %d, data %s%n", layout.members().get(i).nodeId(), urls.get(i), net.pids().get(i),
+                        layout.members().get(i).dir());
+            }
+            err.printf("  admin API key (every node): %s; stop with Ctrl-C or SIGTERM%n", layout.adminKeyFile());
+            err.flush();
+            urls.forEach(out::println); // stdout holds the URLs alone: scripts read one per line
+        }
+        out.flush();
+        int code = net.awaitExit();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook stops the nodes
+        }
+        return code;
     }
 }

@@ -63,6 +63,9 @@ public final class NodeRunCommand implements Callable<Integer> {
         }
         out.flush();
         node.awaitClose();
+        if (node.failure().isPresent()) {
+            throw node.failure().get(); // fail-stop: one line on stderr, the failure's exit code
+        }
         return 0;
     }
 }

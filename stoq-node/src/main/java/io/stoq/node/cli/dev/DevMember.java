@@ -1,0 +1,69 @@
+package io.stoq.node.cli.dev;
+
+import io.stoq.node.accounts.AdminBootstrap;
+import io.stoq.node.config.NodeConfig;
+import io.stoq.node.config.NodeConfigKeys;
+import io.stoq.node.daemon.DevIdentity;
+import io.stoq.node.daemon.StoqNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * One node of a {@code stoq dev --nodes N} network, in the child process its parent
+ * ({@link DevNetwork}) started: the parent made its identity, ports and network settings (passed
+ * as {@code -D}s); this node serves until SIGTERM, or until the parent process is gone.
+ * It prints the same lines as a single dev node, its base URL last.
+ */
+final class DevMember {
+    private final CommandSpec spec;
+    private final Path data;
+    private final int port;
+    private final boolean tls;
+    private final Map<String, String> overrides;
+    private final Path network;
+
+    DevMember(CommandSpec spec, Path data, int port, boolean tls, Map<String, String> overrides, Path network) {
+        this.spec = spec;
+        this.data = data;
+        this.port = port;
+        this.tls = tls;
+        this.overrides = overrides;
+        this.network = network;
+    }
+
+    int run() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, String> keys = new LinkedHashMap<>(overrides);
+        keys.put("data.dir", data.toString());
+        keys.put("api.host", "127.0.0.1");
+        keys.put("api.port", Integer.toString(port));
+        DevIdentity.ApiCertificate certificate = DevIdentity.ensureApiCertificate(data);
+        if (tls && !keys.containsKey("api.tls.certificate")) {
+            keys.put("api.tls.certificate", certificate.certificate().toAbsolutePath().toString());
+            keys.put("api.tls.private-key", certificate.privateKey().toAbsolutePath().toString());
+        }
+        NodeConfig config = NodeConfig.load(null, System.getenv(), keys);
+        StoqNode node = StoqNode.start(config, Clock.systemUTC(), false).closeOnShutdown();
+        // The parent supervises: when it is gone (even SIGKILLed), this node stops too.
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(node::close));
+        AdminBootstrap.Result admin = AdminBootstrap.ensureAdminWithKey(node.accounts().accounts(), data, Clock.systemUTC(),
+                config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME), network.resolve(AdminBootstrap.KEY_FILE));
+        String base = node.baseUri().toString().replaceAll("/$", "");
+        out.printf("stoq dev: node %s of the development network in %s%n", node.identity().nodeId(), network);
+        out.printf("  admin API key: %s%n", admin.keyFile());
+        if (admin.enrollmentCodeFile() != null) {
+            out.printf("  admin TOTP enrollment code (one-time, this node): %s%n", admin.enrollmentCodeFile());
+        }
+        out.println(base);
+        out.flush();
+        node.awaitClose();
+        if (node.failure().isPresent()) {
+            throw node.failure().get(); // fail-stop: one line on stderr, the failure's exit code
+        }
+        return 0;
+    }
+}

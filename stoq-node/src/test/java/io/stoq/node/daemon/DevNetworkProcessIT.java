@@ -1,0 +1,126 @@
+package io.stoq.node.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stoq dev --nodes 3} as a real process tree (the {@code ./stoq} launcher, the way a
+ * newcomer runs it): three URLs on stdout, each node healthy and listing all three, a write
+ * through node 1 seen in node 3's ledger head, one admin key for all, pid files of live processes,
+ * SIGTERM to the parent stops all three, and a restart on the same DATA keeps the ledger.
+ */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+class DevNetworkProcessIT {
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    @TempDir
+    Path work;
+
+    private DevProcess startNetwork() throws Exception {
+        return DevProcess.start(work, DevProcess.LAUNCHER.toString(), work.resolve("dev.err"), 3, "--nodes", "3", "--data", "data",
+                "-D", "ledger.block-interval=5ms", "-D", "store.min-free=0B", "-D", "discovery.heartbeat-interval=200ms",
+                "-D", "discovery.gossip-interval=200ms");
+    }
+
+    private HttpResponse<String> get(String base, String path, String key) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private long head(String base, String key) throws Exception {
+        HttpResponse<String> r = get(base, "/v1/ledger/blocks?limit=1", key);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return TestNode.JSON.readTree(r.body()).get("items").get(0).get("height").asLong();
+    }
+
+    private List<Long> pids() throws Exception {
+        List<Long> pids = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            pids.add(Long.parseLong(Files.readString(work.resolve("data/node-" + i + "/pid")).trim()));
+        }
+        return pids;
+    }
+
+    @Test
+    void threeNodesShareOneLedgerStopTogetherAndRestartWithTheirData() throws Exception {
+        long height;
+        List<Long> pids;
+        try (DevProcess net = startNetwork()) {
+            List<String> urls = net.baseUrls();
+            assertThat(urls).hasSize(3).doesNotHaveDuplicates();
+            String key = Files.readString(work.resolve("data/dev-admin.key")).trim();
+            for (String base : urls) {
+                HttpResponse<String> health = get(base, "/healthz", key);
+                assertThat(health.statusCode()).as("health of %s: %s", base, health.body()).isEqualTo(200);
+            }
+            // Every node lists all three, alive (discovery over STOQ between the processes).
+            for (String base : urls) {
+                await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+                    HttpResponse<String> r = get(base, "/v1/nodes", key);
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                    Set<String> up = new HashSet<>();
+                    for (JsonNode n : TestNode.JSON.readTree(r.body())) {
+                        if ("UP".equals(n.get("status").asText())) {
+                            up.add(n.get("id").asText());
+                        }
+                    }
+                    assertThat(up).as("%s lists", base).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+                });
+            }
+            pids = pids();
+            assertThat(pids).doesNotHaveDuplicates().allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).isPresent());
+            assertThat(pids).doesNotContain(net.process().pid());
+
+            // A write through node 1 (with the one admin key) is in node 3's ledger.
+            long before = head(urls.get(2), key);
+            HttpResponse<String> put = client.send(HttpRequest.newBuilder(URI.create(urls.get(0) + "/v1/assets"))
+                    .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + key).header("Content-Type", "text/plain")
+                    .POST(HttpRequest.BodyPublishers.ofString("one ledger for three nodes")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(head(urls.get(2), key)).isGreaterThan(before));
+            height = head(urls.get(0), key);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                assertThat(head(urls.get(1), key)).isEqualTo(height);
+                assertThat(head(urls.get(2), key)).isEqualTo(height);
+            });
+
+            // SIGTERM to the parent stops all three.
+            net.stop();
+        }
+        for (long pid : pids) {
+            Optional<ProcessHandle> h = ProcessHandle.of(pid);
+            assertThat(h.map(ProcessHandle::isAlive).orElse(false)).as("node process %d is gone", pid).isFalse();
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertThat(work.resolve("data/node-" + i + "/pid")).doesNotExist();
+        }
+
+        // A restart on the same DATA: same ports, same ledger.
+        try (DevProcess again = startNetwork()) {
+            String key = Files.readString(work.resolve("data/dev-admin.key")).trim();
+            for (String base : again.baseUrls()) {
+                await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(head(base, key)).isGreaterThanOrEqualTo(height));
+            }
+            again.stop();
+        }
+    }
+}
