@@ -37,6 +37,9 @@ import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
 import io.stoq.node.peer.PeerLedgerView;
 import io.stoq.node.peer.PeerNetwork;
+import io.stoq.node.peer.PeerReadThrough;
+import io.stoq.node.keys.EpochKeys;
+import io.stoq.node.keys.NetworkKeys;
 import io.stoq.node.store.LocalShardStore;
 import io.stoq.node.store.SealStore;
 import io.stoq.shard.manifest.BatchSigner;
@@ -86,6 +89,7 @@ public final class StoqNode implements AutoCloseable {
     private NodeAssetService assetService;
     private AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
+    private EpochKeys epochKeys;
     private Thread shutdownHook;
 
     private StoqNode(NodeConfig config) {
@@ -131,6 +135,11 @@ public final class StoqNode implements AutoCloseable {
             identity = NodeCertificateValidator.validate(chain, root, clock.instant(), Set.of());
             NodeCertificateValidator.requireTlsKey(identity, keys.tls().getPublic());
             NodeCertificateValidator.requireSlhDsaKey(identity, keys.slhDsa().publicKey());
+            if (!identity.kemKeyHash().equals(io.stoq.crypto.hash.Sha3.hash(keys.kem().getPublic().getEncoded()))) {
+                // epoch keys are sealed to the ML-KEM key the certificate binds: another one would open none of them
+                throw new NodeException(NodeErrorCode.BAD_CONFIG, "the node certificate is not for this node's ML-KEM key ("
+                        + NodeKeys.KEM_PUB + ")");
+            }
             if (!identity.falconKey().fingerprint().equals(keys.falcon().verifyingKey().fingerprint())) {
                 throw new NodeException(NodeErrorCode.BAD_CONFIG, "the node certificate is not for this node's Falcon key");
             }
@@ -170,7 +179,7 @@ public final class StoqNode implements AutoCloseable {
             RaftLedgerConfig raftConfig = RaftSettings.config(config, identity.nodeId(), credentials);
             RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftConfig, clock);
             ledger = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings, raftConfig, raftTls,
-                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config));
+                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config), RaftSettings.founderKemKeys(config));
             resources.push(ledger);
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
@@ -179,6 +188,14 @@ public final class StoqNode implements AutoCloseable {
             ledger = local;
         }
         ledgerWriter = ledger;
+        epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
+        if (ledgerService != null) {
+            try {
+                NetworkKeys.ensureEpoch(ledgerService, epochKeys);
+            } catch (io.stoq.ledger.LedgerException e) {
+                throw new NodeException(NodeErrorCode.IO_ERROR, "cannot make the ledger's first key epoch: " + e.getMessage(), e);
+            }
+        }
         String host = config.get(NodeConfigKeys.API_HOST);
         int port = config.get(NodeConfigKeys.API_PORT);
         NodeLedgerView view = new NodeLedgerView(ledger, accounts.accounts(), identity.nodeId(), List.of(host + ":" + port),
@@ -204,8 +221,8 @@ public final class StoqNode implements AutoCloseable {
                 memoryBudget(config.get(NodeConfigKeys.SHARD_MEMORY_BUDGET)));
         resources.push(codecPool);
         NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), manifestSealer, manifestVerifier,
-                keys.kem(), codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD),
-                new CrlFile(config.path(NodeConfigKeys.NODE_CRL)));
+                codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD), new CrlFile(config.path(NodeConfigKeys.NODE_CRL)),
+                peers == null ? store : new PeerReadThrough(store, peers), epochKeys);
         assetService = assets;
         try {
             int swept = assets.sweepOrphans();
@@ -449,6 +466,11 @@ public final class StoqNode implements AutoCloseable {
     /** The node's ledger service (package-private: tests fund accounts through it). */
     LedgerService ledger() {
         return ledgerService;
+    }
+
+    /** The node's view of the network's data-key epochs. */
+    public EpochKeys epochKeys() {
+        return epochKeys;
     }
 
     /** The node's ledger writer, local or Raft (tests read heads and state roots through it). */

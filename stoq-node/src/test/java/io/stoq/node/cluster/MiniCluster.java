@@ -219,6 +219,8 @@ public final class MiniCluster implements AutoCloseable {
             certify(m);
             members.add(m);
             Files.copy(m.data.resolve("node").resolve("node.crt.pem"), founders.resolve(nodeId + ".pem"));
+            // its ML-KEM key beside it: the first key epoch is sealed to every founder
+            Files.copy(m.data.resolve("node").resolve(NodeKeys.KEM_PUB), founders.resolve(nodeId + ".kem.pub.pem"));
             Path accounts = m.data.resolve("accounts");
             Files.createDirectories(accounts);
             try (var files = Files.list(dir.resolve("operator"))) {
