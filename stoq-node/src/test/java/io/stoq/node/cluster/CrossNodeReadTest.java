@@ -72,6 +72,7 @@ class CrossNodeReadTest {
     }
 
     @Test
+    @Order(3)
     void afterARotationOldAndNewAssetsAreReadableThroughEveryNode() throws Exception {
         byte[] before = content(200_000);
         String old = upload(1, before);
@@ -92,6 +93,7 @@ class CrossNodeReadTest {
     }
 
     @Test
+    @Order(2)
     void aShareIsOpenedOnlyByItsNode() throws Exception {
         EpochKeys.Epoch e = cluster.node(0).epochKeys().current().orElseThrow();
         // every node opens its own share of the current epoch...
@@ -104,6 +106,33 @@ class CrossNodeReadTest {
         assertThatThrownBy(() -> io.stoq.node.keys.EpochShare.open(e.number(), e.publicKey(), "node-2", share.sealed(),
                 node1.kem().getPrivate(), node1.kem().getPublic()))
                 .isInstanceOfSatisfying(NodeException.class, x -> assertThat(x.code()).isEqualTo(NodeErrorCode.NOT_PERMITTED));
+    }
+
+    @Test
+    @Order(4)
+    void aNodeRevokedBeforeARotationCannotUnwrapKeysOfTheNewEpoch() throws Exception {
+        byte[] before = content(100_000);
+        String old = upload(0, before);
+        var w = cluster.node(0).ledgerWriter();
+        w.commit(w.keys().operatorKey(false), java.util.List.of(), new io.stoq.ledger.tx.TxBody.NodeRevoke("node-3", "test: revoked"));
+        NetworkKeys.Rotation r = NetworkKeys.rotate(w, cluster.node(0).epochKeys(), Map.of());
+        assertThat(r.members()).containsExactlyInAnyOrder("node-1", "node-2");
+        awaitEpochEverywhere(r.epoch()); // node-3 still applies the ledger (its Raft membership is not this test's)
+        byte[] after = content(100_000);
+        String fresh = upload(0, after);
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(2, fresh) == 200);
+
+        EpochKeys revoked = cluster.node(2).epochKeys();
+        EpochKeys.Epoch newEpoch = revoked.epoch(r.epoch());
+        assertThat(newEpoch.body().shares()).extracting(io.stoq.ledger.tx.TxBody.NodeShare::nodeId).doesNotContain("node-3");
+        assertThatThrownBy(() -> revoked.privateKey(newEpoch))
+                .isInstanceOfSatisfying(NodeException.class, x -> assertThat(x.code()).isEqualTo(NodeErrorCode.NOT_PERMITTED));
+        HttpResponse<byte[]> refused = HTTP.send(request(2, "/v1/assets/" + fresh + "/content").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(refused.statusCode()).as("the revoked node cannot decrypt the new asset").isNotEqualTo(200);
+        assertThat(new String(refused.body())).doesNotContain(new String(after, 0, 16, java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(download(1, fresh)).as("a member still reads it").isEqualTo(after);
+        assertThat(download(2, old)).as("what the revoked node could read before stays as it was").isEqualTo(before);
     }
 
     static int shardFiles(int node) throws Exception {
