@@ -31,7 +31,9 @@ public enum TxType {
     /** The asset's owner lets another account read the asset (content, metadata, history). */
     READ_GRANT(12),
     /** The asset's owner takes a read grant back. */
-    READ_REVOKE(13);
+    READ_REVOKE(13),
+    /** An admin writes a revision of an API account's record (role, API key hashes, sealed secrets): network-wide accounts. */
+    ACCOUNT_RECORD(14);
 
     private final int code;
 

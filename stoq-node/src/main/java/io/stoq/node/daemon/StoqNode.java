@@ -21,6 +21,7 @@ import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
+import io.stoq.node.accounts.NetworkAccountStore;
 import io.stoq.node.accounts.NodeAccounts;
 import io.stoq.node.assets.ManifestSealer;
 import io.stoq.node.assets.NodeAssetService;
@@ -90,6 +91,7 @@ public final class StoqNode implements AutoCloseable {
     private AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
     private EpochKeys epochKeys;
+    private NetworkAccountStore networkAccounts;
     private Thread shutdownHook;
 
     private StoqNode(NodeConfig config) {
@@ -160,7 +162,7 @@ public final class StoqNode implements AutoCloseable {
         accounts = NodeAccounts.open(data, clock, new NodeAccounts.AuditSettings(
                 config.get(NodeConfigKeys.AUDIT_RETENTION), config.get(NodeConfigKeys.AUDIT_MAX_SOURCES)));
         resources.push(accounts);
-        if (devAdmin) {
+        if (devAdmin && !RaftSettings.enabled(config)) {
             this.devAdmin = AdminBootstrap.ensureAdmin(accounts.accounts(), data, clock,
                     config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME));
         }
@@ -189,6 +191,17 @@ public final class StoqNode implements AutoCloseable {
         }
         ledgerWriter = ledger;
         epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
+        // On one Raft ledger accounts are network state: a key made through any node works on every node.
+        io.stoq.fragmint.port.AccountStore accountPort = accounts.accounts();
+        if (ledgerService == null) {
+            NetworkAccountStore network = new NetworkAccountStore(ledger, epochKeys, accounts.accounts(), clock);
+            custody.useNetwork(network);
+            accountPort = network;
+            networkAccounts = network;
+            if (devAdmin) {
+                bootstrapNetworkAdmin(network, data, clock);
+            }
+        }
         if (ledgerService != null) {
             try {
                 NetworkKeys.ensureEpoch(ledgerService, epochKeys);
@@ -198,7 +211,7 @@ public final class StoqNode implements AutoCloseable {
         }
         String host = config.get(NodeConfigKeys.API_HOST);
         int port = config.get(NodeConfigKeys.API_PORT);
-        NodeLedgerView view = new NodeLedgerView(ledger, accounts.accounts(), identity.nodeId(), List.of(host + ":" + port),
+        NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data);
         if (peers == null && config.get(NodeConfigKeys.PEER_ENABLED)) {
             // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
@@ -220,7 +233,7 @@ public final class StoqNode implements AutoCloseable {
         CodecPool codecPool = new CodecPool(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
                 memoryBudget(config.get(NodeConfigKeys.SHARD_MEMORY_BUDGET)));
         resources.push(codecPool);
-        NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), manifestSealer, manifestVerifier,
+        NodeAssetService assets = new NodeAssetService(ledger, store, accountPort, manifestSealer, manifestVerifier,
                 codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD), new CrlFile(config.path(NodeConfigKeys.NODE_CRL)),
                 peers == null ? store : new PeerReadThrough(store, peers), epochKeys);
         assetService = assets;
@@ -242,7 +255,7 @@ public final class StoqNode implements AutoCloseable {
         }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
-        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accounts.accounts(),
+        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accountPort,
                 accounts.audit(), ledger.events(), health);
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
@@ -258,6 +271,34 @@ public final class StoqNode implements AutoCloseable {
         startSweeps(assets, clock);
         life.transition(LifeCycle.State.RUNNING);
         LOG.info("node {} serving on {}", identity.nodeId(), server.baseUri());
+    }
+
+    /**
+     * The dev admin on a Raft ledger: once the network's setup block (and its key epoch) is
+     * applied here, the network's {@code admin} account is made if no node made it yet, and this
+     * node's own API key for it is written to {@code DATA/dev-admin.key}. In the background: the
+     * group needs a quorum first, so start-up does not wait for it.
+     */
+    private void bootstrapNetworkAdmin(NetworkAccountStore network, Path data, Clock clock) {
+        java.time.Duration lifetime = config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME);
+        Thread t = new Thread(() -> {
+            try {
+                while (life.state() == LifeCycle.State.STARTING || life.state() == LifeCycle.State.RUNNING) {
+                    if (ledgerWriter.reader().height() >= 1 && epochKeys.current().isPresent()) {
+                        devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
+                        LOG.info("dev admin ready on the network ledger (key in {})", devAdmin.keyFile());
+                        return;
+                    }
+                    Thread.sleep(50);
+                }
+            } catch (NodeException | RuntimeException e) {
+                LOG.error("cannot set up the dev admin on the network ledger: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "stoq-dev-admin");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** {@code shard.memory-budget}, 0 meaning an eighth of the maximum heap (at most 1 GiB, at least 16 MiB). */
@@ -466,6 +507,11 @@ public final class StoqNode implements AutoCloseable {
     /** The node's ledger service (package-private: tests fund accounts through it). */
     LedgerService ledger() {
         return ledgerService;
+    }
+
+    /** The accounts on the network ledger (ledger.mode=raft), null while accounts are node-local. */
+    public NetworkAccountStore networkAccounts() {
+        return networkAccounts;
     }
 
     /** The node's view of the network's data-key epochs. */

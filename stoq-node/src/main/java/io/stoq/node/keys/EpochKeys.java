@@ -245,6 +245,58 @@ public final class EpochKeys {
         }
     }
 
+    /**
+     * Seals {@code plain} to the current epoch (network secrets: TOTP secrets, custodial account
+     * keys), bound to {@code context}: {@code u64 epoch | bytes KEM ciphertext | bytes AES-256-GCM},
+     * the key HKDF-SHA3-256(KEM secret, "stoq/epoch-seal/v1", u64 epoch || context), the aad the
+     * same. Any member node of that epoch opens it ({@link #open}).
+     */
+    public byte[] seal(byte[] plain, byte[] context) throws NodeException {
+        Epoch e = current().orElseThrow(() -> new NodeException(NodeErrorCode.ILLEGAL_STATE,
+                "the network has no key epoch yet: secrets cannot be sealed to it"));
+        try {
+            KemAlgorithm.Encapsulation enc = KemAlgorithm.of(e.publicKey()).encapsulate(e.publicKey());
+            byte[] info = sealInfo(e.number(), context);
+            byte[] k = io.stoq.crypto.kdf.Hkdf.SHA3_256.derive(enc.secret(), SEAL_SALT, info, io.stoq.crypto.aead.AesGcm.KEY_LENGTH);
+            try {
+                return new io.stoq.ledger.tx.CanonicalWriter().u64(e.number()).bytes(enc.ciphertext())
+                        .bytes(io.stoq.crypto.aead.AesGcm.seal(k, info, plain)).toBytes();
+            } finally {
+                java.util.Arrays.fill(k, (byte) 0);
+            }
+        } catch (CryptoException x) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot seal to key epoch " + e.number() + ": " + x.getMessage(), x);
+        }
+    }
+
+    /** Opens what {@link #seal} made with the same {@code context}; {@code NOT_PERMITTED} without a share of its epoch. */
+    public byte[] open(byte[] sealed, byte[] context) throws NodeException {
+        try {
+            io.stoq.ledger.tx.CanonicalReader in = new io.stoq.ledger.tx.CanonicalReader(sealed, "sealed secret");
+            long number = in.u64("epoch");
+            byte[] ct = in.bytes("kemCiphertext", io.stoq.ledger.tx.Limits.MAX_KEY_BYTES);
+            byte[] box = in.bytes("box", io.stoq.ledger.tx.Limits.MAX_ACCOUNT_RECORD_BYTES);
+            in.finish();
+            Epoch e = epoch(number);
+            byte[] info = sealInfo(number, context);
+            byte[] k = io.stoq.crypto.kdf.Hkdf.SHA3_256.derive(KemAlgorithm.of(e.publicKey()).decapsulate(privateKey(e), ct), SEAL_SALT,
+                    info, io.stoq.crypto.aead.AesGcm.KEY_LENGTH);
+            try {
+                return io.stoq.crypto.aead.AesGcm.open(k, info, box);
+            } finally {
+                java.util.Arrays.fill(k, (byte) 0);
+            }
+        } catch (LedgerException | CryptoException x) {
+            throw new NodeException(NodeErrorCode.CORRUPT_DATA, "a secret sealed to a key epoch does not open: " + x.getMessage(), x);
+        }
+    }
+
+    private static final byte[] SEAL_SALT = "stoq/epoch-seal/v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private static byte[] sealInfo(long epoch, byte[] context) {
+        return new io.stoq.ledger.tx.CanonicalWriter().u64(epoch).bytes(context).toBytes();
+    }
+
     /** This node's id. */
     public String nodeId() {
         return nodeId;

@@ -370,9 +370,14 @@ public final class MiniCluster implements AutoCloseable {
         return true;
     }
 
-    /** The dev admin's API key of a node (each node has its own accounts until they are network state). */
+    /**
+     * The dev admin's API key of a node: the node's own admin account, or on Raft its own key of
+     * the network's admin account (written once the network's setup block is applied; waited for).
+     */
     public String adminKey(int index) throws IOException {
-        return Files.readString(members.get(index).data.resolve(io.stoq.node.accounts.AdminBootstrap.KEY_FILE)).trim();
+        Path file = members.get(index).data.resolve(io.stoq.node.accounts.AdminBootstrap.KEY_FILE);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(file));
+        return Files.readString(file).trim();
     }
 
     /** {@code GET path} on a node's API as its dev admin. */
