@@ -59,6 +59,15 @@ public final class AdminBootstrap {
         return ensureAdmin(store, dataDir, clock, AuthSettings.defaults().enrollmentCodeLifetime());
     }
 
+    /** Whether {@code keyFile} holds a key the store knows (a run that died between file and store left one it does not). */
+    private static boolean storedKeyIn(AccountStore store, Path keyFile) throws java.io.IOException, ApiException {
+        if (!Files.exists(keyFile)) {
+            return false;
+        }
+        java.util.Optional<String> id = ApiKeys.keyIdOf(Files.readString(keyFile, StandardCharsets.US_ASCII).trim());
+        return id.isPresent() && store.apiKey(id.get()).isPresent();
+    }
+
     /** Ensures the admin account exists in {@code store}; see the class comment. */
     public static Result ensureAdmin(AccountStore store, Path dataDir, Clock clock, Duration codeLifetime)
             throws NodeException {
@@ -79,7 +88,7 @@ public final class AdminBootstrap {
             Files.createDirectories(dataDir);
             boolean exists = store.account(ADMIN).isPresent();
             boolean created = false;
-            if (!exists || store.apiKeys(ADMIN).isEmpty() || (keyPerNode && !Files.exists(keyFile))) {
+            if (!exists || store.apiKeys(ADMIN).isEmpty() || (keyPerNode && !storedKeyIn(store, keyFile))) {
                 ApiKeys.Issued issued = ApiKeys.issue(ADMIN, "dev bootstrap", clock.instant(), null);
                 SecureFiles.writePrivate(keyFile, (issued.plaintext() + "\n").getBytes(StandardCharsets.US_ASCII));
                 if (!exists) {

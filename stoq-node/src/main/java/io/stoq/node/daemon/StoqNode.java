@@ -196,6 +196,11 @@ public final class StoqNode implements AutoCloseable {
         if (ledgerService == null) {
             NetworkAccountStore network = new NetworkAccountStore(ledger, epochKeys, accounts.accounts(), clock);
             custody.useNetwork(network);
+            if (ledger.reader().height() >= 0) {
+                // as the local writer checks at start: the operator key is the ledger's admin, and every
+                // custodial account the operator registered has its key, here or in the network's records
+                LedgerService.requireCustody(ledger.reader(), custody, custody.operatorKey(false));
+            }
             accountPort = network;
             networkAccounts = network;
             if (devAdmin) {
@@ -283,16 +288,25 @@ public final class StoqNode implements AutoCloseable {
         java.time.Duration lifetime = config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME);
         Thread t = new Thread(() -> {
             try {
+                int failures = 0;
                 while (life.state() == LifeCycle.State.STARTING || life.state() == LifeCycle.State.RUNNING) {
                     if (ledgerWriter.reader().height() >= 1 && epochKeys.current().isPresent()) {
-                        devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
-                        LOG.info("dev admin ready on the network ledger (key in {})", devAdmin.keyFile());
-                        return;
+                        try {
+                            devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
+                            LOG.info("dev admin ready on the network ledger (key in {})", devAdmin.keyFile());
+                            return;
+                        } catch (NodeException e) {
+                            // the nodes share the operator key: a write may lose a nonce race to another node's; again
+                            if (++failures == 20) {
+                                LOG.error("cannot set up the dev admin on the network ledger: {}", e.getMessage());
+                                return;
+                            }
+                        }
                     }
-                    Thread.sleep(50);
+                    Thread.sleep(100);
                 }
-            } catch (NodeException | RuntimeException e) {
-                LOG.error("cannot set up the dev admin on the network ledger: {}", e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.error("cannot set up the dev admin on the network ledger: {}", e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

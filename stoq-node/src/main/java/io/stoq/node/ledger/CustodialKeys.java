@@ -187,7 +187,7 @@ public final class CustodialKeys {
     public void requireKeysFor(java.util.Collection<Hash256> ledgerIds) throws NodeException {
         List<String> missing = new ArrayList<>();
         for (Hash256 id : ledgerIds) {
-            if (!byLedgerId.containsKey(id)) {
+            if (accountOf(id).isEmpty()) { // here, or (network accounts) in an account record
                 missing.add(id.toHex().substring(0, 16));
             }
         }

@@ -209,6 +209,15 @@ public final class LedgerService implements LedgerWriter {
      * account would sign as a stranger and its owner's assets would be out of reach.
      */
     private static void requireCustody(Ledger ledger, CustodialKeys keys, SigningKey operator) throws NodeException {
+        requireCustody(LedgerReader.of(ledger), keys, operator);
+    }
+
+    /**
+     * {@link #requireCustody(Ledger, CustodialKeys, SigningKey)} on any applied ledger: the Raft
+     * writer's node runs it at start too, once its custodial keys come from the network's account
+     * records ({@link CustodialKeys#useNetwork}), so a key found neither here nor on the network fails the start.
+     */
+    public static void requireCustody(LedgerReader ledger, CustodialKeys keys, SigningKey operator) throws NodeException {
         Hash256 operatorId = operator.verifyingKey().fingerprint();
         try {
             StateRecords.Account admin = ledger.state().account(operatorId);
