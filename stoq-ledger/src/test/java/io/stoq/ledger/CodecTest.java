@@ -48,6 +48,7 @@ class CodecTest {
                 new TxBody.CrossNetworkAnchor("other", 5, h, a),
                 new TxBody.ReadGrant(a, h),
                 new TxBody.ReadRevoke(a, h),
+                new TxBody.AssetVersionDelete(a, 2, "superseded"),
                 new TxBody.AccountRecord("alice", 1, new byte[] {1, 2, 3}));
     }
 

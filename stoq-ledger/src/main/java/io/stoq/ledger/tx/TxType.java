@@ -32,8 +32,10 @@ public enum TxType {
     READ_GRANT(12),
     /** The asset's owner takes a read grant back. */
     READ_REVOKE(13),
+    /** Deletes one earlier version of an asset (its content); the current version and the history stay. */
+    ASSET_VERSION_DELETE(14),
     /** An admin writes a revision of an API account's record (role, API key hashes, sealed secrets): network-wide accounts. */
-    ACCOUNT_RECORD(14);
+    ACCOUNT_RECORD(15);
 
     private final int code;
 

@@ -44,7 +44,6 @@ import io.stoq.node.keys.NetworkKeys;
 import io.stoq.node.store.LocalShardStore;
 import io.stoq.node.store.SealStore;
 import io.stoq.shard.manifest.BatchSigner;
-import io.stoq.shard.manifest.ManifestBatcher;
 import io.stoq.shard.manifest.ManifestVerifier;
 import java.net.URI;
 import java.nio.file.Path;
@@ -305,7 +304,7 @@ public final class StoqNode implements AutoCloseable {
                     }
                     Thread.sleep(100);
                 }
-            } catch (RuntimeException e) {
+            } catch (NodeException | RuntimeException e) {
                 LOG.error("cannot set up the dev admin on the network ledger: {}", e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -544,7 +543,7 @@ public final class StoqNode implements AutoCloseable {
     }
 
     /** How many manifests this node has sealed with how many SLH-DSA signatures since it started. */
-    public ManifestBatcher.Stats manifestBatches() {
+    public ManifestSealer.Stats manifestBatches() {
         return manifestSealer.stats();
     }
 
