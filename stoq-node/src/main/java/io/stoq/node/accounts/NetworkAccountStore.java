@@ -274,6 +274,58 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
         return local.consumeEnrollmentCode(accountId, codeHash, now);
     }
 
+    // ---- migration ------------------------------------------------------------------------
+
+    /** Marker in the data directory: this node's local accounts were moved onto the network ledger. */
+    public static final String MIGRATED_MARKER = "accounts/network-accounts.migrated";
+
+    /**
+     * Moves the accounts of this node's local database (a data directory from before network
+     * accounts) onto the ledger, once: role, display name, API key hashes, the TOTP secret and the
+     * account's custodial key from {@code keys}' directory (so it keeps its ledger identity),
+     * sealed to the current epoch. An account the network already has is left as the network has
+     * it (logged). Then {@code dataDir/}{@value #MIGRATED_MARKER} is written; a start that dies
+     * half way moves the rest next time. Returns how many accounts it moved.
+     */
+    public int migrateLocal(java.nio.file.Path dataDir, CustodialKeys keys) throws NodeException {
+        java.nio.file.Path marker = dataDir.resolve(MIGRATED_MARKER);
+        if (java.nio.file.Files.exists(marker)) {
+            return 0;
+        }
+        int moved = 0;
+        try {
+            String cursor = null;
+            do {
+                Page<Account> page = local.accounts(new PageRequest(cursor, 100));
+                for (Account a : page.items()) {
+                    if (record(a.id()).isPresent()) {
+                        org.slf4j.LoggerFactory.getLogger(NetworkAccountStore.class).warn(
+                                "local account {} is already a network account: the network's record is kept", a.id());
+                        continue;
+                    }
+                    SigningKey key = keys.hasLocalKey(a.id()) ? keys.keyOf(a.id()) : SigningKey.generate(SignatureAlgorithm.ML_DSA_65);
+                    byte[] totp = new byte[0];
+                    Optional<TotpSecret> secret = local.totpSecret(a.id());
+                    if (secret.isPresent()) {
+                        TotpSecret t = secret.get();
+                        totp = epochs.seal(new CanonicalWriter().bytes(t.key()).string(t.algorithm()).u8(t.digits()).u32(t.periodSeconds())
+                                .toBytes(), context("totp", a.id()));
+                    }
+                    AccountRecord r = new AccountRecord(a.role(), a.displayName(), a.createdAt(), local.apiKeys(a.id()), totp,
+                            key.publicKey().getEncoded(), epochs.seal(key.privateKey().getEncoded(), context("custodial", a.id())));
+                    commit(a.id(), 1, r);
+                    moved++;
+                }
+                cursor = page.nextCursor();
+            } while (cursor != null);
+            io.stoq.crypto.keys.SecureFiles.writePrivate(marker, ("moved " + moved + " account(s)\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (ApiException | LedgerException | CryptoException e) {
+            throw new NodeException(io.stoq.node.NodeErrorCode.IO_ERROR, "cannot move the local accounts onto the network ledger "
+                    + "(moved " + moved + " so far; the next start goes on): " + e.getMessage(), e);
+        }
+        return moved;
+    }
+
     // ---- custodial keys -------------------------------------------------------------------
 
     @Override

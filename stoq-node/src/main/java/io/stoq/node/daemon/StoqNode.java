@@ -87,7 +87,7 @@ public final class StoqNode implements AutoCloseable {
     private ManifestSealer manifestSealer;
     private LocalShardStore shardStore;
     private NodeAssetService assetService;
-    private AdminBootstrap.Result devAdmin;
+    private volatile AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
     private EpochKeys epochKeys;
     private NetworkAccountStore networkAccounts;
@@ -202,9 +202,7 @@ public final class StoqNode implements AutoCloseable {
             }
             accountPort = network;
             networkAccounts = network;
-            if (devAdmin) {
-                bootstrapNetworkAdmin(network, data, clock);
-            }
+            networkSetup(network, custody, data, clock, devAdmin);
         }
         if (ledgerService != null) {
             try {
@@ -278,12 +276,13 @@ public final class StoqNode implements AutoCloseable {
     }
 
     /**
-     * The dev admin on a Raft ledger: once the network's setup block (and its key epoch) is
-     * applied here, the network's {@code admin} account is made if no node made it yet, and this
-     * node's own API key for it is written to {@code DATA/dev-admin.key}. In the background: the
-     * group needs a quorum first, so start-up does not wait for it.
+     * Accounts on a Raft ledger, once the network's setup block (and its key epoch) is applied
+     * here: this node's local accounts from before are moved onto the ledger (once, logged); then,
+     * with {@code devAdmin}, the network's {@code admin} account is made if no node made it yet,
+     * and this node's own API key for it is written to {@code DATA/dev-admin.key}. In the
+     * background: the group needs a quorum first, so start-up does not wait for it.
      */
-    private void bootstrapNetworkAdmin(NetworkAccountStore network, Path data, Clock clock) {
+    private void networkSetup(NetworkAccountStore network, CustodialKeys custody, Path data, Clock clock, boolean devAdmin) {
         java.time.Duration lifetime = config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME);
         Thread t = new Thread(() -> {
             try {
@@ -291,13 +290,20 @@ public final class StoqNode implements AutoCloseable {
                 while (life.state() == LifeCycle.State.STARTING || life.state() == LifeCycle.State.RUNNING) {
                     if (ledgerWriter.reader().height() >= 1 && epochKeys.current().isPresent()) {
                         try {
-                            devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
-                            LOG.info("dev admin ready on the network ledger (key in {})", devAdmin.keyFile());
+                            int moved = network.migrateLocal(data, custody);
+                            if (moved > 0) {
+                                LOG.info("moved {} local account(s) onto the network ledger (once; marker {})", moved,
+                                        data.resolve(NetworkAccountStore.MIGRATED_MARKER));
+                            }
+                            if (devAdmin) {
+                                this.devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
+                                LOG.info("dev admin ready on the network ledger (key in {})", this.devAdmin.keyFile());
+                            }
                             return;
                         } catch (NodeException e) {
                             // the nodes share the operator key: a write may lose a nonce race to another node's; again
                             if (++failures == 20) {
-                                LOG.error("cannot set up the dev admin on the network ledger: {}", e.getMessage());
+                                LOG.error("cannot set up the accounts on the network ledger: {}", e.getMessage());
                                 return;
                             }
                         }
@@ -305,11 +311,11 @@ public final class StoqNode implements AutoCloseable {
                     Thread.sleep(100);
                 }
             } catch (NodeException | RuntimeException e) {
-                LOG.error("cannot set up the dev admin on the network ledger: {}", e.toString());
+                LOG.error("cannot set up the accounts on the network ledger: {}", e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "stoq-dev-admin");
+        }, "stoq-network-accounts");
         t.setDaemon(true);
         t.start();
     }

@@ -198,6 +198,11 @@ public final class CustodialKeys {
         }
     }
 
+    /** Whether this directory holds (or held, this process) the key files of {@code accountId}. */
+    public boolean hasLocalKey(String accountId) {
+        return known.contains(accountId);
+    }
+
     /** The ledger account id (SHA3-256 of the SPKI) of an API account, creating its key if needed. */
     public Hash256 ledgerIdOf(String accountId) throws NodeException {
         return ledgerId(keyOf(accountId));
