@@ -145,6 +145,38 @@ class CrossNodeReadTest {
     }
 
     @Test
+    @Order(0)
+    void anAccountMadeThroughOneNodeAuthenticatesAndOwnsAssetsOnEveryNode() throws Exception {
+        var made = cluster.node(0).networkAccounts();
+        made.create("alice", io.stoq.fragmint.port.Role.WRITER, "Alice");
+        var key = io.stoq.fragmint.auth.ApiKeys.issue("alice", "laptop", java.time.Instant.now(), null);
+        made.addApiKey(key.stored());
+        for (int i = 0; i < cluster.size(); i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(30)).until(() -> me(node, key.plaintext()).statusCode() == 200);
+            assertThat(new ObjectMapper().readTree(me(node, key.plaintext()).body()).path("account").path("id").asText()).isEqualTo("alice");
+            assertThat(me(node, cluster.adminKey(0)).statusCode()).as("node-1's dev admin key on node %d", node).isEqualTo(200);
+        }
+        // alice uploads through node 2 and is the owner seen through node 1: one ledger identity on every node
+        byte[] content = content(50_000);
+        HttpResponse<String> up = HTTP.send(as(1, "/v1/assets", key.plaintext()).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+        String id = new ObjectMapper().readTree(up.body()).get("id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> HTTP.send(as(0, "/v1/assets/" + id, key.plaintext()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        String seenBody = HTTP.send(as(0, "/v1/assets/" + id, key.plaintext()).build(), HttpResponse.BodyHandlers.ofString()).body();
+        JsonNode seen = new ObjectMapper().readTree(seenBody);
+        assertThat(seen.path("owner").asText()).as(seenBody).isEqualTo("alice");
+        assertThat(HTTP.send(as(0, "/v1/assets/" + id + "/content", key.plaintext()).build(), HttpResponse.BodyHandlers.ofByteArray())
+                .body()).isEqualTo(content);
+
+        // revoked through node 3: refused on node 1 once applied there
+        cluster.node(2).networkAccounts().revokeApiKey("alice", key.stored().keyId());
+        await().atMost(Duration.ofSeconds(30)).until(() -> me(0, key.plaintext()).statusCode() == 401);
+    }
+
+    @Test
     @Order(5)
     void aRaftNodeWithAnotherOperatorKeyThanTheLedgersAdminRefusesToStart() throws Exception {
         cluster.kill(1);

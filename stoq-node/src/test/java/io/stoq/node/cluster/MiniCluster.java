@@ -376,7 +376,9 @@ public final class MiniCluster implements AutoCloseable {
      */
     public String adminKey(int index) throws IOException {
         Path file = members.get(index).data.resolve(io.stoq.node.accounts.AdminBootstrap.KEY_FILE);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(file));
+        // on Raft the file is written just before the key is committed: wait for the set-up to finish
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(file)
+                && (members.get(index).node == null || members.get(index).node.devAdmin() != null));
         return Files.readString(file).trim();
     }
 
