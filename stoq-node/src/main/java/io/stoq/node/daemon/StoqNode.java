@@ -263,6 +263,8 @@ public final class StoqNode implements AutoCloseable {
         if (peers != null) {
             server.addMetrics(peers::metrics);
         }
+        server.addMetrics(new NodeMetricsText(data, config.get(NodeConfigKeys.STORE_MIN_FREE).bytes(), chain,
+                config.path(NodeConfigKeys.NODE_CRL))::render); // disk, certificate and CRL expiry for the alerts
         try {
             server.start();
         } catch (ApiException e) {
