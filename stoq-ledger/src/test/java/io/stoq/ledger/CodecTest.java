@@ -48,7 +48,8 @@ class CodecTest {
                 new TxBody.CrossNetworkAnchor("other", 5, h, a),
                 new TxBody.ReadGrant(a, h),
                 new TxBody.ReadRevoke(a, h),
-                new TxBody.AssetVersionDelete(a, 2, "superseded"));
+                new TxBody.AssetVersionDelete(a, 2, "superseded"),
+                new TxBody.AccountRecord("alice", 1, new byte[] {1, 2, 3}));
     }
 
     @Test

@@ -209,6 +209,9 @@ public final class NodeCertificateValidator {
             CertPathValidator.getInstance("PKIX", StoqProviders.bc()).validate(factory.generateCertPath(path), params);
         } catch (CertPathValidatorException e) {
             throw reject("PKIX path validation failed: " + e.getMessage());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // BC's path validator throws unchecked on malformed encodings (a signature BIT STRING with pad bits)
+            throw reject("PKIX path validation failed on a malformed certificate: " + e.getMessage());
         } catch (GeneralSecurityException e) {
             throw new CryptoException(CryptoErrorCode.PROVIDER_FAILURE, "PKIX validator unavailable: " + e.getMessage(), e);
         }

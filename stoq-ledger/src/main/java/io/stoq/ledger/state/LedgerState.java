@@ -39,6 +39,7 @@ import java.util.Set;
  * 0x0D                               -> genesis (network, root cert DER)
  * 0x0E asset(32)                     -> u32 n | n x 32 grantee account ids, ascending (absent when none)
  * 0x0F asset(32) u64 version         -> u8 1: the version is deleted (absent while it is not)
+ * 0x10 H(API account id)(32)         -> u64 record revision | 32 SHA3-256 of the record (ACCOUNT_RECORD)
  * </pre>
  *
  * Not thread-safe: owned by the thread applying a block.
@@ -46,7 +47,7 @@ import java.util.Set;
 public final class LedgerState {
     private static final byte ACCOUNT = 0x01, NONCE = 0x02, ASSET = 0x03, BALANCE = 0x04, VERSION = 0x05, NODE = 0x06,
             NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D,
-            GRANTS = 0x0E, VERSION_DELETED = 0x0F;
+            GRANTS = 0x0E, VERSION_DELETED = 0x0F, ACCOUNT_RECORD = 0x10;
 
     private final StateOverlay state;
 
@@ -255,6 +256,16 @@ public final class LedgerState {
     }
 
     // ---- network --------------------------------------------------------------------------
+
+    /** The revision of API account {@code accountId}'s record, 0 when it has none. */
+    public long accountRecordRevision(String accountId) throws LedgerException {
+        byte[] v = state.get(key(ACCOUNT_RECORD, Sha3.hash(utf8(accountId)).toBytes()));
+        return v == null ? 0 : readU64(java.util.Arrays.copyOf(v, 8), "account record state");
+    }
+
+    public void putAccountRecord(String accountId, long revision, Hash256 recordHash) {
+        state.put(key(ACCOUNT_RECORD, Sha3.hash(utf8(accountId)).toBytes()), new CanonicalWriter().u64(revision).hash(recordHash).toBytes());
+    }
 
     public long currentEpoch() throws LedgerException {
         byte[] v = state.get(new byte[] {CURRENT_EPOCH});

@@ -218,6 +218,10 @@ public final class StateMachine {
                 grantees.add(g.grantee());
                 state.putGrants(g.assetId(), grantees);
             }
+            case ACCOUNT_RECORD -> {
+                TxBody.AccountRecord r = (TxBody.AccountRecord) body;
+                state.putAccountRecord(r.accountId(), r.revision(), Sha3.hash(r.record()));
+            }
             case READ_REVOKE -> {
                 TxBody.ReadRevoke r = (TxBody.ReadRevoke) body;
                 List<Hash256> grantees = new ArrayList<>(state.grants(r.assetId()));

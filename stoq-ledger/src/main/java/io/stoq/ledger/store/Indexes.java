@@ -15,12 +15,30 @@ import java.util.List;
  * 0x01 asset(32)   u64 height u32 index -> tx id   asset history: create, update, delete, location proofs, read grants/revokes
  * 0x02 asset(32)   u64 height u32 index -> tx id   ownership chain: create (mint) and transfers
  * 0x03 account(32) u64 height u32 index -> tx id   txs by account: as signer, transfer recipient or grantee
+ * 0x04 zero(32)    u64 height u32 index -> tx id   key epochs: every KEY_EPOCH tx (subject {@link #KEY_EPOCH_SUBJECT})
+ * 0x05 H(id)(32)   u64 height u32 index -> tx id   one API account's records (ACCOUNT_RECORD, subject SHA3-256 of its id)
+ * 0x06 zero(32)    u64 height u32 index -> tx id   every ACCOUNT_RECORD tx (subject {@link #KEY_EPOCH_SUBJECT})
  * </pre>
  */
 public enum Indexes {
     ASSET_HISTORY(0x01),
     OWNERSHIP(0x02),
-    ACCOUNT(0x03);
+    ACCOUNT(0x03),
+    /** Every KEY_EPOCH tx, under {@link #KEY_EPOCH_SUBJECT}: a node finds an epoch's shares without a chain walk. */
+    KEY_EPOCHS(0x04),
+    /** One API account's ACCOUNT_RECORD txs, under {@link #accountSubject}. */
+    ACCOUNT_RECORDS(0x05),
+    /** Every ACCOUNT_RECORD tx, under {@link #KEY_EPOCH_SUBJECT} (the zero subject): the account list. */
+    ALL_ACCOUNT_RECORDS(0x06);
+
+    /** The subject of an API account's records in {@link #ACCOUNT_RECORDS}. */
+    public static Hash256 accountSubject(String accountId) {
+        return io.stoq.crypto.hash.Sha3.hash(accountId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+
+    /** The one subject of {@link #KEY_EPOCHS} (32 zero bytes). */
+    public static final Hash256 KEY_EPOCH_SUBJECT = Hash256.of(new byte[32]);
 
     private final int tag;
 
@@ -57,6 +75,11 @@ public enum Indexes {
         } else if (body instanceof TxBody.ReadGrant g) {
             keys.add(ASSET_HISTORY.key(g.assetId(), height, index));
             keys.add(ACCOUNT.key(g.grantee(), height, index));
+        } else if (body instanceof TxBody.AccountRecord r) {
+            keys.add(ACCOUNT_RECORDS.key(accountSubject(r.accountId()), height, index));
+            keys.add(ALL_ACCOUNT_RECORDS.key(KEY_EPOCH_SUBJECT, height, index));
+        } else if (body instanceof TxBody.KeyEpoch) {
+            keys.add(KEY_EPOCHS.key(KEY_EPOCH_SUBJECT, height, index));
         } else if (body instanceof TxBody.ReadRevoke r) {
             keys.add(ASSET_HISTORY.key(r.assetId(), height, index));
             keys.add(ACCOUNT.key(r.grantee(), height, index));

@@ -6,6 +6,8 @@ public final class Limits {
     public static final int MAX_TX_BYTES = 256 * 1024;
     /** Encoded public key (ML-DSA-65 SPKI is ~1.97 KiB, SLH-DSA smaller, Falcon-1024 ~1.8 KiB). */
     public static final int MAX_KEY_BYTES = 4096;
+    /** An account record (ACCOUNT_RECORD): role, API key hashes, sealed TOTP and custodial keys. */
+    public static final int MAX_ACCOUNT_RECORD_BYTES = 64 * 1024;
     /** A signature (SLH-DSA-128s is ~7.9 KiB, 128f ~17 KiB). */
     public static final int MAX_SIGNATURE_BYTES = 32 * 1024;
     /** Names, node ids, config keys and values. */

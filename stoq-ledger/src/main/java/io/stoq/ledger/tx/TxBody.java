@@ -47,6 +47,8 @@ public sealed interface TxBody {
             case READ_REVOKE -> new ReadRevoke(in.hash("assetId"), in.hash("grantee"));
             case ASSET_VERSION_DELETE -> new AssetVersionDelete(in.hash("assetId"), in.u64("version"),
                     in.string("reason", MAX_NAME_BYTES));
+            case ACCOUNT_RECORD -> new AccountRecord(in.string("accountId", MAX_NAME_BYTES), in.u64("revision"),
+                    in.bytes("record", Limits.MAX_ACCOUNT_RECORD_BYTES));
         };
     }
 
@@ -212,6 +214,21 @@ public sealed interface TxBody {
 
         public void encode(CanonicalWriter out) {
             out.hash(assetId).hash(grantee);
+        }
+    }
+
+    /**
+     * Revision {@code revision} (the account's current + 1; 1 creates it) of API account
+     * {@code accountId}'s record: an opaque, versioned node-level encoding of its role, API key
+     * hashes and secrets sealed to the key epoch (docs/security.md). Admin-signed.
+     */
+    record AccountRecord(String accountId, long revision, byte[] record) implements TxBody {
+        public TxType type() {
+            return TxType.ACCOUNT_RECORD;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(accountId).u64(revision).bytes(record);
         }
     }
 

@@ -33,7 +33,9 @@ public enum TxType {
     /** The asset's owner takes a read grant back. */
     READ_REVOKE(13),
     /** Deletes one earlier version of an asset (its content); the current version and the history stay. */
-    ASSET_VERSION_DELETE(14);
+    ASSET_VERSION_DELETE(14),
+    /** An admin writes a revision of an API account's record (role, API key hashes, sealed secrets): network-wide accounts. */
+    ACCOUNT_RECORD(15);
 
     private final int code;
 

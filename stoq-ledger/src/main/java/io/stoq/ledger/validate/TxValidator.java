@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * <p>Deterministic: depends only on the tx, the state and the block context. Stateless and thread-safe.
  */
 public final class TxValidator {
+    private static final Pattern ACCOUNT_ID = Pattern.compile("[a-z0-9._-]{1,64}");
     private static final Pattern CONFIG_KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
 
     private TxValidator() {}
@@ -238,6 +239,18 @@ public final class TxValidator {
                 if (grants.size() >= Limits.MAX_GRANTS) {
                     throw reject(RejectReason.LIMIT_EXCEEDED, "asset " + short16(g.assetId()) + " already has "
                             + Limits.MAX_GRANTS + " read grants, the most one asset may hold");
+                }
+            }
+            case ACCOUNT_RECORD -> {
+                TxBody.AccountRecord r = (TxBody.AccountRecord) body;
+                requireAdmin(signer);
+                if (!ACCOUNT_ID.matcher(r.accountId()).matches()) {
+                    throw reject(RejectReason.MALFORMED, "account id must match " + ACCOUNT_ID.pattern());
+                }
+                long current = state.accountRecordRevision(r.accountId());
+                if (r.revision() != current + 1) {
+                    throw reject(RejectReason.STALE_VERSION, "record revision " + r.revision() + " of account " + r.accountId()
+                            + " but the next is " + (current + 1));
                 }
             }
             case READ_REVOKE -> {

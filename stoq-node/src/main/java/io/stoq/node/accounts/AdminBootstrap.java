@@ -59,8 +59,27 @@ public final class AdminBootstrap {
         return ensureAdmin(store, dataDir, clock, AuthSettings.defaults().enrollmentCodeLifetime());
     }
 
+    /** Whether {@code keyFile} holds a key the store knows (a run that died between file and store left one it does not). */
+    private static boolean storedKeyIn(AccountStore store, Path keyFile) throws java.io.IOException, ApiException {
+        if (!Files.exists(keyFile)) {
+            return false;
+        }
+        java.util.Optional<String> id = ApiKeys.keyIdOf(Files.readString(keyFile, StandardCharsets.US_ASCII).trim());
+        return id.isPresent() && store.apiKey(id.get()).isPresent();
+    }
+
     /** Ensures the admin account exists in {@code store}; see the class comment. */
     public static Result ensureAdmin(AccountStore store, Path dataDir, Clock clock, Duration codeLifetime)
+            throws NodeException {
+        return ensureAdmin(store, dataDir, clock, codeLifetime, false);
+    }
+
+    /**
+     * As {@link #ensureAdmin(AccountStore, Path, Clock, Duration)}; with {@code keyPerNode} (accounts
+     * are network state, each node of a dev network has its own data directory) a node whose
+     * key file is missing adds a key of its own to the network's admin account.
+     */
+    public static Result ensureAdmin(AccountStore store, Path dataDir, Clock clock, Duration codeLifetime, boolean keyPerNode)
             throws NodeException {
         Path keyFile = dataDir.resolve(KEY_FILE);
         Path codeFile = dataDir.resolve(ENROLLMENT_CODE_FILE);
@@ -69,11 +88,18 @@ public final class AdminBootstrap {
             Files.createDirectories(dataDir);
             boolean exists = store.account(ADMIN).isPresent();
             boolean created = false;
-            if (!exists || store.apiKeys(ADMIN).isEmpty()) {
+            if (!exists || store.apiKeys(ADMIN).isEmpty() || (keyPerNode && !storedKeyIn(store, keyFile))) {
                 ApiKeys.Issued issued = ApiKeys.issue(ADMIN, "dev bootstrap", clock.instant(), null);
                 SecureFiles.writePrivate(keyFile, (issued.plaintext() + "\n").getBytes(StandardCharsets.US_ASCII));
                 if (!exists) {
-                    store.create(ADMIN, Role.ADMIN, "Development administrator");
+                    try {
+                        store.create(ADMIN, Role.ADMIN, "Development administrator");
+                    } catch (ApiException e) {
+                        if (!keyPerNode || e.error() != io.stoq.fragmint.port.ApiError.CONFLICT) {
+                            throw e;
+                        }
+                        // another node of the network made it first: add this node's key to it
+                    }
                 }
                 store.addApiKey(issued.stored());
                 created = true;

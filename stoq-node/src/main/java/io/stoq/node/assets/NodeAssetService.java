@@ -30,6 +30,7 @@ import io.stoq.node.NodeProblems;
 import io.stoq.node.ledger.Committed;
 import io.stoq.node.ledger.CrlFile;
 import io.stoq.node.ledger.CustodialKeys;
+import io.stoq.node.keys.EpochKeys;
 import io.stoq.node.ledger.LedgerWriter;
 import io.stoq.node.store.ShardStore;
 import io.stoq.shard.AssetEncoder;
@@ -38,13 +39,11 @@ import io.stoq.shard.assemble.AssetReader;
 import io.stoq.shard.codec.CodecPool;
 import io.stoq.shard.codec.ShardEntry;
 import io.stoq.shard.assemble.FetchedShard;
-import io.stoq.shard.manifest.AssetKeys;
 import io.stoq.shard.manifest.AssetManifest;
 import io.stoq.shard.manifest.ManifestVerifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -73,7 +72,9 @@ public final class NodeAssetService implements AssetService {
     private final ShardWriter writer;
     private final ManifestSealer sealer;
     private final VersionManifests manifests;
-    private final KeyPair kem;
+    private final EpochKeys epochs;
+    /** The local store, falling back to peers for what it does not hold (reads of other nodes' uploads). */
+    private final ShardStore reads;
     private final AssetIndex index;
     private final CrlFile crl;
     private final CodecPool pool;
@@ -87,19 +88,23 @@ public final class NodeAssetService implements AssetService {
      * @param pool the node's codec threads and memory budget, shared by every upload and download
      * @param readAhead shards a download verifies and decrypts ahead of the one being sent
      * @param crl the CA's CRL, carried by every proof bundle as revocation evidence
+     * @param reads what reads fetch manifests and shards from: {@code store}, or {@code store} then
+     *     the peers (a version uploaded through another node)
+     * @param epochs the key epochs: what new asset keys are wrapped to, and how reads unwrap them
      */
     public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSealer sealer,
-            ManifestVerifier manifests, KeyPair kem, CodecPool pool, int readAhead, CrlFile crl) {
+            ManifestVerifier manifests, CodecPool pool, int readAhead, CrlFile crl, ShardStore reads, EpochKeys epochs) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
         this.accounts = accounts;
         this.sealer = sealer;
-        this.manifests = new VersionManifests(store, sealer, manifests);
-        this.kem = kem;
+        this.reads = reads;
+        this.manifests = new VersionManifests(reads, sealer, manifests);
+        this.epochs = epochs;
         this.pool = pool;
         this.readAhead = readAhead;
-        this.writer = new ShardWriter(store, kem.getPublic(), pool, pins);
+        this.writer = new ShardWriter(store, epochs, pool, pins);
         this.index = new AssetIndex(ledger.reader(), keys);
         this.crl = crl;
         this.sweep = new StorageSweep(index, store, pins);
@@ -206,10 +211,10 @@ public final class NodeAssetService implements AssetService {
             if (!m.merkleRoot().equals(v.merkleRoot()) || m.plainSize() != v.meta().size() || m.version() != v.version()) {
                 throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + id + " does not match the ledger");
             }
-            byte[] assetKey = AssetKeys.unwrap(m, kem.getPrivate(), kem.getPublic());
+            byte[] assetKey = epochs.unwrap(m);
             AssetReader reader = new AssetReader(m, assetKey, (i, entry) -> {
                 try {
-                    return new FetchedShard(store.getForVerifier(entry.hash()), null); // the reader verifies
+                    return new FetchedShard(reads.getForVerifier(entry.hash()), null); // the reader verifies
                 } catch (NodeException e) {
                     throw new IOException(e.getMessage(), e);
                 }
@@ -218,7 +223,7 @@ public final class NodeAssetService implements AssetService {
                     : new ContentStream(reader, m, range.first(), range.length(), pool, readAhead, i -> recheck(m, i));
             return new AssetContent(meta, range, body);
         } catch (NodeException | ShardException e) {
-            throw new ApiException(ApiError.INTERNAL, "asset " + id + " cannot be read from the local store", e);
+            throw new ApiException(ApiError.INTERNAL, "asset " + id + " cannot be read from this node's store or its peers", e);
         }
     }
 
@@ -230,7 +235,7 @@ public final class NodeAssetService implements AssetService {
     /** A shard failed verification on a read: the store re-hashes it and quarantines it if corrupt. */
     private void recheck(AssetManifest m, int index) {
         try {
-            store.get(m.shards().get(index).hash());
+            reads.get(m.shards().get(index).hash());
         } catch (NodeException e) {
             // quarantined (CORRUPT_DATA) or gone: the read already failed, repair is a separate job
         }
@@ -251,7 +256,7 @@ public final class NodeAssetService implements AssetService {
             if (m.suite() != AssetManifest.SUITE_V2) {
                 return AssetEncoder.Lineage.fresh();
             }
-            byte[] secret = AssetKeys.unwrap(m, kem.getPrivate(), kem.getPublic());
+            byte[] secret = epochs.unwrap(m);
             try {
                 java.util.Map<Hash256, ShardEntry> known = new java.util.HashMap<>();
                 for (ShardEntry e : m.shards()) {

@@ -50,13 +50,13 @@ final class ShardWriter {
     static final int MAX_AVERAGE_CHUNK = 1 << 20;
 
     private final ShardStore store;
-    private final PublicKey kemKey;
+    private final io.stoq.node.keys.EpochKeys epochs;
     private final CodecPool pool;
     private final ShardPins pins;
 
-    ShardWriter(ShardStore store, PublicKey kemKey, CodecPool pool, ShardPins pins) {
+    ShardWriter(ShardStore store, io.stoq.node.keys.EpochKeys epochs, CodecPool pool, ShardPins pins) {
         this.store = store;
-        this.kemKey = kemKey;
+        this.epochs = epochs;
         this.pool = pool;
         this.pins = pins;
     }
@@ -85,9 +85,10 @@ final class ShardWriter {
         // they, and the manifest, are awaited before this returns, so before any acknowledgement.
         List<Hash256> grouped = java.util.Collections.synchronizedList(new ArrayList<>());
         List<ShardStore.PendingPut> pending = java.util.Collections.synchronizedList(new ArrayList<>());
+        PublicKey wrapTo = epochs.wrapKey(); // the current key epoch's: every member node can unwrap it
         try (ShardEncoder encoder = new ShardEncoder(pool)) {
             // no signer: the body is sealed after the commit (ManifestSealer)
-            AssetEncoder assets = new AssetEncoder(encoder, (io.stoq.shard.manifest.ManifestSigner) null, List.of(kemKey),
+            AssetEncoder assets = new AssetEncoder(encoder, (io.stoq.shard.manifest.ManifestSigner) null, List.of(wrapTo),
                     MAX_AVERAGE_CHUNK);
             AssetEncoder.Unsealed encoded = assets.encodeUnsealed(in, new AssetEncoder.Request(assetId, version, declared,
                     RedundancyPolicy.DEFAULT, null), lineage, shard -> {

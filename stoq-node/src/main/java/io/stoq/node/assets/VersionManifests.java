@@ -91,6 +91,9 @@ final class VersionManifests {
                     continue; // (a deleted version is read by nobody)
                 }
                 Hash256 named = Hash256.ofHex(meta.manifest());
+                if (!store.contains(named)) {
+                    continue; // uploaded through another node: that node seals it, this one reads it by the ledger's hash
+                }
                 try {
                     if (sealer.sealOf(named).isPresent()) {
                         continue;

@@ -21,6 +21,7 @@ import io.stoq.node.NodeCredentials;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
+import io.stoq.node.accounts.NetworkAccountStore;
 import io.stoq.node.accounts.NodeAccounts;
 import io.stoq.node.assets.ManifestSealer;
 import io.stoq.node.assets.NodeAssetService;
@@ -37,6 +38,9 @@ import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
 import io.stoq.node.peer.PeerLedgerView;
 import io.stoq.node.peer.PeerNetwork;
+import io.stoq.node.peer.PeerReadThrough;
+import io.stoq.node.keys.EpochKeys;
+import io.stoq.node.keys.NetworkKeys;
 import io.stoq.node.store.LocalShardStore;
 import io.stoq.node.store.SealStore;
 import io.stoq.shard.manifest.BatchSigner;
@@ -83,8 +87,10 @@ public final class StoqNode implements AutoCloseable {
     private ManifestSealer manifestSealer;
     private LocalShardStore shardStore;
     private NodeAssetService assetService;
-    private AdminBootstrap.Result devAdmin;
+    private volatile AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
+    private EpochKeys epochKeys;
+    private NetworkAccountStore networkAccounts;
     private Thread shutdownHook;
     /** Why the node stopped by itself (fail-stop), null otherwise; set before close. */
     private volatile io.stoq.crypto.CodedException failure;
@@ -132,6 +138,11 @@ public final class StoqNode implements AutoCloseable {
             identity = NodeCertificateValidator.validate(chain, root, clock.instant(), Set.of());
             NodeCertificateValidator.requireTlsKey(identity, keys.tls().getPublic());
             NodeCertificateValidator.requireSlhDsaKey(identity, keys.slhDsa().publicKey());
+            if (!identity.kemKeyHash().equals(io.stoq.crypto.hash.Sha3.hash(keys.kem().getPublic().getEncoded()))) {
+                // epoch keys are sealed to the ML-KEM key the certificate binds: another one would open none of them
+                throw new NodeException(NodeErrorCode.BAD_CONFIG, "the node certificate is not for this node's ML-KEM key ("
+                        + NodeKeys.KEM_PUB + ")");
+            }
             if (!identity.falconKey().fingerprint().equals(keys.falcon().verifyingKey().fingerprint())) {
                 throw new NodeException(NodeErrorCode.BAD_CONFIG, "the node certificate is not for this node's Falcon key");
             }
@@ -152,7 +163,7 @@ public final class StoqNode implements AutoCloseable {
         accounts = NodeAccounts.open(data, clock, new NodeAccounts.AuditSettings(
                 config.get(NodeConfigKeys.AUDIT_RETENTION), config.get(NodeConfigKeys.AUDIT_MAX_SOURCES)));
         resources.push(accounts);
-        if (devAdmin) {
+        if (devAdmin && !RaftSettings.enabled(config)) {
             this.devAdmin = AdminBootstrap.ensureAdmin(accounts.accounts(), data, clock,
                     config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME));
         }
@@ -171,7 +182,8 @@ public final class StoqNode implements AutoCloseable {
             RaftLedgerConfig raftConfig = RaftSettings.config(config, identity.nodeId(), credentials);
             RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftConfig, clock);
             ledger = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings, raftConfig, raftTls,
-                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config), this::failStop);
+                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config), RaftSettings.founderKemKeys(config),
+                    this::failStop);
             resources.push(ledger);
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
@@ -180,9 +192,31 @@ public final class StoqNode implements AutoCloseable {
             ledger = local;
         }
         ledgerWriter = ledger;
+        epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
+        // On one Raft ledger accounts are network state: a key made through any node works on every node.
+        io.stoq.fragmint.port.AccountStore accountPort = accounts.accounts();
+        if (ledgerService == null) {
+            NetworkAccountStore network = new NetworkAccountStore(ledger, epochKeys, accounts.accounts(), clock);
+            custody.useNetwork(network);
+            if (ledger.reader().height() >= 0) {
+                // as the local writer checks at start: the operator key is the ledger's admin, and every
+                // custodial account the operator registered has its key, here or in the network's records
+                LedgerService.requireCustody(ledger.reader(), custody, custody.operatorKey(false));
+            }
+            accountPort = network;
+            networkAccounts = network;
+            networkSetup(network, custody, data, clock, devAdmin);
+        }
+        if (ledgerService != null) {
+            try {
+                NetworkKeys.ensureEpoch(ledgerService, epochKeys);
+            } catch (io.stoq.ledger.LedgerException e) {
+                throw new NodeException(NodeErrorCode.IO_ERROR, "cannot make the ledger's first key epoch: " + e.getMessage(), e);
+            }
+        }
         String host = config.get(NodeConfigKeys.API_HOST);
         int port = config.get(NodeConfigKeys.API_PORT);
-        NodeLedgerView view = new NodeLedgerView(ledger, accounts.accounts(), identity.nodeId(), List.of(host + ":" + port),
+        NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data);
         if (peers == null && config.get(NodeConfigKeys.PEER_ENABLED)) {
             // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
@@ -204,9 +238,9 @@ public final class StoqNode implements AutoCloseable {
         CodecPool codecPool = new CodecPool(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
                 memoryBudget(config.get(NodeConfigKeys.SHARD_MEMORY_BUDGET)));
         resources.push(codecPool);
-        NodeAssetService assets = new NodeAssetService(ledger, store, accounts.accounts(), manifestSealer, manifestVerifier,
-                keys.kem(), codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD),
-                new CrlFile(config.path(NodeConfigKeys.NODE_CRL)));
+        NodeAssetService assets = new NodeAssetService(ledger, store, accountPort, manifestSealer, manifestVerifier,
+                codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD), new CrlFile(config.path(NodeConfigKeys.NODE_CRL)),
+                peers == null ? store : new PeerReadThrough(store, peers), epochKeys);
         assetService = assets;
         try {
             int swept = assets.sweepOrphans();
@@ -226,7 +260,7 @@ public final class StoqNode implements AutoCloseable {
         }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
-        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accounts.accounts(),
+        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accountPort,
                 accounts.audit(), ledger.events(), health);
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
@@ -244,6 +278,51 @@ public final class StoqNode implements AutoCloseable {
         startSweeps(assets, clock);
         life.transition(LifeCycle.State.RUNNING);
         LOG.info("node {} serving on {}", identity.nodeId(), server.baseUri());
+    }
+
+    /**
+     * Accounts on a Raft ledger, once the network's setup block (and its key epoch) is applied
+     * here: this node's local accounts from before are moved onto the ledger (once, logged); then,
+     * with {@code devAdmin}, the network's {@code admin} account is made if no node made it yet,
+     * and this node's own API key for it is written to {@code DATA/dev-admin.key}. In the
+     * background: the group needs a quorum first, so start-up does not wait for it.
+     */
+    private void networkSetup(NetworkAccountStore network, CustodialKeys custody, Path data, Clock clock, boolean devAdmin) {
+        java.time.Duration lifetime = config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME);
+        Thread t = new Thread(() -> {
+            try {
+                int failures = 0;
+                while (life.state() == LifeCycle.State.STARTING || life.state() == LifeCycle.State.RUNNING) {
+                    if (ledgerWriter.reader().height() >= 1 && epochKeys.current().isPresent()) {
+                        try {
+                            int moved = network.migrateLocal(data, custody);
+                            if (moved > 0) {
+                                LOG.info("moved {} local account(s) onto the network ledger (once; marker {})", moved,
+                                        data.resolve(NetworkAccountStore.MIGRATED_MARKER));
+                            }
+                            if (devAdmin) {
+                                this.devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
+                                LOG.info("dev admin ready on the network ledger (key in {})", this.devAdmin.keyFile());
+                            }
+                            return;
+                        } catch (NodeException e) {
+                            // the nodes share the operator key: a write may lose a nonce race to another node's; again
+                            if (++failures == 20) {
+                                LOG.error("cannot set up the accounts on the network ledger: {}", e.getMessage());
+                                return;
+                            }
+                        }
+                    }
+                    Thread.sleep(100);
+                }
+            } catch (NodeException | RuntimeException e) {
+                LOG.error("cannot set up the accounts on the network ledger: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "stoq-network-accounts");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** {@code shard.memory-budget}, 0 meaning an eighth of the maximum heap (at most 1 GiB, at least 16 MiB). */
@@ -469,6 +548,16 @@ public final class StoqNode implements AutoCloseable {
     /** The node's ledger service (package-private: tests fund accounts through it). */
     LedgerService ledger() {
         return ledgerService;
+    }
+
+    /** The accounts on the network ledger (ledger.mode=raft), null while accounts are node-local. */
+    public NetworkAccountStore networkAccounts() {
+        return networkAccounts;
+    }
+
+    /** The node's view of the network's data-key epochs. */
+    public EpochKeys epochKeys() {
+        return epochKeys;
     }
 
     /** The node's ledger writer, local or Raft (tests read heads and state roots through it). */

@@ -51,8 +51,28 @@ public final class CustodialKeys {
     /** Accounts whose key files exist or existed in this process: their key is never made again. */
     private final Set<String> known = ConcurrentHashMap.newKeySet();
 
+    /** Where custodial keys live when accounts are network state (ledger.mode=raft): the network's account records. */
+    public interface Network {
+        /** The account's custodial key from its network record, empty when the network has no such account. */
+        Optional<SigningKey> custodialKey(String accountId) throws NodeException;
+
+        /** The API account whose custodial key has ledger id {@code ledgerId}. */
+        Optional<String> accountOf(Hash256 ledgerId);
+    }
+
+    /** Set once at start in network mode; null while accounts are node-local. */
+    private volatile Network network;
+
     private CustodialKeys(Path dir) {
         this.dir = dir;
+    }
+
+    /**
+     * From now on account keys come from the network's account records, not this directory
+     * (which keeps the operator key, and the keys of accounts made before, read first).
+     */
+    public void useNetwork(Network n) {
+        this.network = n;
     }
 
     /**
@@ -96,6 +116,14 @@ public final class CustodialKeys {
         SigningKey cached = byAccount.get(accountId);
         if (cached != null) {
             return cached;
+        }
+        Network n = network;
+        if (n != null && !known.contains(accountId)) {
+            SigningKey key = n.custodialKey(accountId).orElseThrow(() -> new NodeException(NodeErrorCode.NOT_FOUND,
+                    "account '" + accountId + "' is not an account of this network"));
+            byAccount.put(accountId, key);
+            byLedgerId.put(ledgerId(key), accountId);
+            return key;
         }
         synchronized (this) {
             cached = byAccount.get(accountId);
@@ -159,7 +187,7 @@ public final class CustodialKeys {
     public void requireKeysFor(java.util.Collection<Hash256> ledgerIds) throws NodeException {
         List<String> missing = new ArrayList<>();
         for (Hash256 id : ledgerIds) {
-            if (!byLedgerId.containsKey(id)) {
+            if (accountOf(id).isEmpty()) { // here, or (network accounts) in an account record
                 missing.add(id.toHex().substring(0, 16));
             }
         }
@@ -170,6 +198,11 @@ public final class CustodialKeys {
         }
     }
 
+    /** Whether this directory holds (or held, this process) the key files of {@code accountId}. */
+    public boolean hasLocalKey(String accountId) {
+        return known.contains(accountId);
+    }
+
     /** The ledger account id (SHA3-256 of the SPKI) of an API account, creating its key if needed. */
     public Hash256 ledgerIdOf(String accountId) throws NodeException {
         return ledgerId(keyOf(accountId));
@@ -177,7 +210,9 @@ public final class CustodialKeys {
 
     /** The API account that owns a ledger account id, if it is one of ours. */
     public Optional<String> accountOf(Hash256 ledgerId) {
-        return Optional.ofNullable(byLedgerId.get(ledgerId));
+        String local = byLedgerId.get(ledgerId);
+        Network n = network;
+        return local != null || n == null ? Optional.ofNullable(local) : n.accountOf(ledgerId);
     }
 
     static Hash256 ledgerId(SigningKey key) {

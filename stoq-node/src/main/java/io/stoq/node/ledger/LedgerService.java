@@ -171,7 +171,7 @@ public final class LedgerService implements LedgerWriter {
             LedgerService s = new LedgerService(ledger, keys, operator, nodeKey, clock, settings, events);
             s.life.transition(LifeCycle.State.STARTING);
             if (ledger.height() < 0) {
-                s.bootstrap(nodeChain, rootCert, settings.network());
+                s.bootstrap(node, settings.network());
             }
             // From here on every durable block becomes events, whether this node built it or appended it.
             s.eventFeed = ledger.onApplied(events::publish);
@@ -209,6 +209,15 @@ public final class LedgerService implements LedgerWriter {
      * account would sign as a stranger and its owner's assets would be out of reach.
      */
     private static void requireCustody(Ledger ledger, CustodialKeys keys, SigningKey operator) throws NodeException {
+        requireCustody(LedgerReader.of(ledger), keys, operator);
+    }
+
+    /**
+     * {@link #requireCustody(Ledger, CustodialKeys, SigningKey)} on any applied ledger: the Raft
+     * writer's node runs it at start too, once its custodial keys come from the network's account
+     * records ({@link CustodialKeys#useNetwork}), so a key found neither here nor on the network fails the start.
+     */
+    public static void requireCustody(LedgerReader ledger, CustodialKeys keys, SigningKey operator) throws NodeException {
         Hash256 operatorId = operator.verifyingKey().fingerprint();
         try {
             StateRecords.Account admin = ledger.state().account(operatorId);
@@ -231,8 +240,11 @@ public final class LedgerService implements LedgerWriter {
         }
     }
 
-    private void bootstrap(List<X509Certificate> nodeChain, X509Certificate rootCert, String network) throws NodeException {
+    private void bootstrap(NodeCredentials node, String network) throws NodeException {
+        List<X509Certificate> nodeChain = node.chain();
+        X509Certificate rootCert = node.root();
         try {
+            String nodeId = NodeIdentityExtension.from(nodeChain.get(0)).nodeId();
             ledger.genesis(operator, network, List.of(operator.publicKey().getEncoded()), rootCert.getEncoded(), clock.instant());
             List<byte[]> chain = new ArrayList<>();
             for (X509Certificate c : nodeChain) {
@@ -241,12 +253,15 @@ public final class LedgerService implements LedgerWriter {
             List<Transaction> setup = List.of(
                     Transaction.sign(ledger.network(), operator, 2, new TxBody.NodeRegister(chain)),
                     Transaction.sign(ledger.network(), operator, 3, new TxBody.AssetCreate(NETWORK_TOKEN, "stoq network token", NETWORK_TOKEN,
-                            new byte[0], NETWORK_TOKEN_SUPPLY, AssetPolicy.CREATOR_ONLY)));
+                            new byte[0], NETWORK_TOKEN_SUPPLY, AssetPolicy.CREATOR_ONLY)),
+                    // the network's first data-key epoch, this node its only member
+                    Transaction.sign(ledger.network(), operator, 4, io.stoq.node.keys.EpochKeys.newEpoch(1,
+                            java.util.Map.of(nodeId, node.keys().kem().getPublic()))));
             Ledger.CommitResult r = ledger.commit(setup, clock.instant(), operator);
             if (!r.rejected().isEmpty()) {
                 throw new NodeException(NodeErrorCode.BAD_CONFIG, "ledger setup refused: " + r.rejected().get(0).message());
             }
-            LOG.info("ledger created: genesis and setup block, node registered");
+            LOG.info("ledger created: genesis and setup block, node registered, key epoch 1");
         } catch (LedgerException | CryptoException | CertificateEncodingException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot create the ledger: " + e.getMessage(), e);
         }

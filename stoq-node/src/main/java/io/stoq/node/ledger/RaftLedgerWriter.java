@@ -126,7 +126,8 @@ public final class RaftLedgerWriter implements LedgerWriter {
      */
     public static RaftLedgerWriter start(Path ledgerDir, CustodialKeys keys, NodeCredentials node, java.time.Clock clock,
             LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries, List<List<X509Certificate>> founders,
-            java.util.function.Consumer<ConsensusException> failStop) throws NodeException {
+            java.util.Map<String, java.security.PublicKey> founderKem, java.util.function.Consumer<ConsensusException> failStop)
+            throws NodeException {
         SigningKey operator = keys.operatorKey(true);
         RaftLedger raft;
         try {
@@ -143,7 +144,7 @@ public final class RaftLedgerWriter implements LedgerWriter {
             boolean first = raftConfig.peers().stream().filter(p -> p.voter()).findFirst()
                     .map(p -> p.nodeId().equals(raftConfig.self())).orElse(false);
             if (first && raft.ledger().height() < 0) {
-                w.bootstrap = new Thread(() -> w.proposeGenesis(node, founders, clock, settings.network()), "stoq-raft-genesis");
+                w.bootstrap = new Thread(() -> w.proposeGenesis(node, founders, founderKem, clock, settings.network()), "stoq-raft-genesis");
                 w.bootstrap.setDaemon(true);
                 w.bootstrap.start();
             }
@@ -156,7 +157,8 @@ public final class RaftLedgerWriter implements LedgerWriter {
     }
 
     /** Builds genesis and setup in a scratch ledger, signed by the operator, and proposes both blocks to the group. */
-    private void proposeGenesis(NodeCredentials node, List<List<X509Certificate>> founders, Clock clock, String network) {
+    private void proposeGenesis(NodeCredentials node, List<List<X509Certificate>> founders,
+            java.util.Map<String, java.security.PublicKey> founderKem, Clock clock, String network) {
         Path scratchDir = null;
         try {
             scratchDir = Files.createTempDirectory("stoq-genesis");
@@ -181,9 +183,14 @@ public final class RaftLedgerWriter implements LedgerWriter {
                     }
                     setupTxs.add(Transaction.sign(scratch.network(), operator, nonce++, new TxBody.NodeRegister(chain)));
                 }
-                setupTxs.add(Transaction.sign(scratch.network(), operator, nonce, new TxBody.AssetCreate(LedgerService.NETWORK_TOKEN,
+                setupTxs.add(Transaction.sign(scratch.network(), operator, nonce++, new TxBody.AssetCreate(LedgerService.NETWORK_TOKEN,
                         "stoq network token", LedgerService.NETWORK_TOKEN, new byte[0], LedgerService.NETWORK_TOKEN_SUPPLY,
                         AssetPolicy.CREATOR_ONLY)));
+                // the first data-key epoch: sealed to this node and to every founder whose ML-KEM key was given
+                java.util.Map<String, java.security.PublicKey> epochMembers = new java.util.LinkedHashMap<>();
+                epochMembers.put(io.stoq.crypto.ca.NodeIdentityExtension.from(node.chain().get(0)).nodeId(), node.keys().kem().getPublic());
+                founderKem.forEach(epochMembers::putIfAbsent);
+                setupTxs.add(Transaction.sign(scratch.network(), operator, nonce, io.stoq.node.keys.EpochKeys.newEpoch(1, epochMembers)));
                 Ledger.CommitResult r = scratch.commit(setupTxs, clock.instant(), operator);
                 if (!r.rejected().isEmpty()) {
                     LOG.error("the network's setup block was refused: {}", r.rejected().get(0).message());
@@ -196,7 +203,7 @@ public final class RaftLedgerWriter implements LedgerWriter {
             boolean applied = raft.proposeBlock(genesis) && raft.proposeBlock(setup);
             LOG.info(applied ? "network ledger created through Raft: genesis and setup block, node registered"
                     : "the group's ledger already had a genesis: kept it");
-        } catch (IOException | LedgerException | CryptoException | CertificateEncodingException | ConsensusException e) {
+        } catch (IOException | LedgerException | CryptoException | CertificateEncodingException | ConsensusException | NodeException e) {
             LOG.error("cannot create the network's ledger: {}", e.getMessage());
         } finally {
             deleteQuietly(scratchDir);

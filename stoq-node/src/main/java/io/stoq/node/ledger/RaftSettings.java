@@ -97,11 +97,46 @@ public final class RaftSettings {
         }
         Path path = Path.of(dir);
         try (var files = Files.list(path)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pem")).sorted().toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pem")
+                    && !p.getFileName().toString().endsWith(KEM_SUFFIX)).sorted().toList()) {
                 out.add(PemFiles.readCertificates(f));
             }
         } catch (IOException | CryptoException e) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "cannot read the founders' certificates in " + path + " (raft.founders): "
+                    + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** A founder's ML-KEM public key beside its chain: {@code <name>.pem} and {@code <name>.kem.pub.pem}. */
+    public static final String KEM_SUFFIX = ".kem.pub.pem";
+
+    /**
+     * The founders' ML-KEM public keys in {@code raft.founders} (node id to key): the first key
+     * epoch is sealed to them. Each must be the key its certificate claims; a founder without
+     * one gets no share of the first epoch.
+     */
+    public static java.util.Map<String, java.security.PublicKey> founderKemKeys(NodeConfig config) throws NodeException {
+        String dir = config.get(NodeConfigKeys.RAFT_FOUNDERS);
+        java.util.Map<String, java.security.PublicKey> out = new java.util.LinkedHashMap<>();
+        if (dir.isBlank()) {
+            return out;
+        }
+        Path path = Path.of(dir);
+        try (var files = Files.list(path)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(KEM_SUFFIX)).sorted().toList()) {
+                String name = f.getFileName().toString();
+                Path chain = path.resolve(name.substring(0, name.length() - KEM_SUFFIX.length()) + ".pem");
+                var claims = io.stoq.crypto.ca.NodeIdentityExtension.from(PemFiles.readCertificates(chain).get(0));
+                java.security.PublicKey kem = PemFiles.readPublicKey(f);
+                if (!claims.kemKeyHash().equals(io.stoq.crypto.hash.Sha3.hash(kem.getEncoded()))) {
+                    throw new NodeException(NodeErrorCode.BAD_CONFIG, f + " is not the ML-KEM key node " + claims.nodeId()
+                            + "'s certificate (" + chain + ") binds");
+                }
+                out.put(claims.nodeId(), kem);
+            }
+        } catch (IOException | CryptoException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "cannot read the founders' ML-KEM keys in " + path + " (raft.founders): "
                     + e.getMessage(), e);
         }
         return out;

@@ -219,6 +219,8 @@ public final class MiniCluster implements AutoCloseable {
             certify(m);
             members.add(m);
             Files.copy(m.data.resolve("node").resolve("node.crt.pem"), founders.resolve(nodeId + ".pem"));
+            // its ML-KEM key beside it: the first key epoch is sealed to every founder
+            Files.copy(m.data.resolve("node").resolve(NodeKeys.KEM_PUB), founders.resolve(nodeId + ".kem.pub.pem"));
             Path accounts = m.data.resolve("accounts");
             Files.createDirectories(accounts);
             try (var files = Files.list(dir.resolve("operator"))) {
@@ -368,9 +370,16 @@ public final class MiniCluster implements AutoCloseable {
         return true;
     }
 
-    /** The dev admin's API key of a node (each node has its own accounts until they are network state). */
+    /**
+     * The dev admin's API key of a node: the node's own admin account, or on Raft its own key of
+     * the network's admin account (written once the network's setup block is applied; waited for).
+     */
     public String adminKey(int index) throws IOException {
-        return Files.readString(members.get(index).data.resolve(io.stoq.node.accounts.AdminBootstrap.KEY_FILE)).trim();
+        Path file = members.get(index).data.resolve(io.stoq.node.accounts.AdminBootstrap.KEY_FILE);
+        // on Raft the file is written just before the key is committed: wait for the set-up to finish
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(file)
+                && (members.get(index).node == null || members.get(index).node.devAdmin() != null));
+        return Files.readString(file).trim();
     }
 
     /** {@code GET path} on a node's API as its dev admin. */

@@ -73,9 +73,13 @@ class RaftClusterOnNodeTest {
         assertThat(writer(leader).reader().store().tx(afterKill.txId())).as("the old leader caught up").isNotNull();
     }
 
-    /** A fresh asset created by {@code account} (a custodial key of that node) through node {@code index}. */
+    /** A fresh asset created by {@code account} (a network account, made through that node if new) through node {@code index}. */
     private static Committed create(int index, String account, String name) throws Exception {
         LedgerWriter w = writer(index);
+        var accounts = cluster.node(index).networkAccounts(); // accounts are network state on Raft
+        if (accounts.account(account).isEmpty()) {
+            accounts.create(account, io.stoq.fragmint.port.Role.WRITER, account);
+        }
         var id = Sha3.hash((name + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
         return w.commit(w.keys().keyOf(account), List.of(), new TxBody.AssetCreate(id, name, id, new byte[0], 1, AssetPolicy.CREATOR_ONLY));
     }
