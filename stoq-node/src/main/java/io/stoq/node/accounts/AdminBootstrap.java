@@ -123,9 +123,9 @@ public final class AdminBootstrap {
     /**
      * As {@link #ensureAdmin(AccountStore, Path, Clock, Duration)} for a node of a development
      * network ({@code stoq dev --nodes}): the admin's API key is the network's, read from
-     * {@code sharedKeyFile}, so one key works on every node; the enrollment code stays per node
-     * (TOTP secrets are node-local). LEAD: reconcile with netkeys, where the admin account becomes
-     * ledger state made once at genesis; then only node-1 needs this, the others read it.
+     * {@code sharedKeyFile}, so one key works on every node. On a Raft ledger {@code store} is the
+     * network's account store: the first node makes the account, the others find it; the
+     * enrollment code (node-local) is written per node until a TOTP secret is enrolled.
      */
     public static Result ensureAdminWithKey(AccountStore store, Path dataDir, Clock clock, Duration codeLifetime, Path sharedKeyFile)
             throws NodeException {

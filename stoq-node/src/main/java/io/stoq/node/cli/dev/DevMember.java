@@ -1,5 +1,6 @@
 package io.stoq.node.cli.dev;
 
+import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
 import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
@@ -50,8 +51,7 @@ final class DevMember {
         StoqNode node = StoqNode.start(config, Clock.systemUTC(), false).closeOnShutdown();
         // The parent supervises: when it is gone (even SIGKILLed), this node stops too.
         ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(node::close));
-        AdminBootstrap.Result admin = AdminBootstrap.ensureAdminWithKey(node.accounts().accounts(), data, Clock.systemUTC(),
-                config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME), network.resolve(AdminBootstrap.KEY_FILE));
+        AdminBootstrap.Result admin = sharedAdmin(node, config);
         String base = node.baseUri().toString().replaceAll("/$", "");
         out.printf("stoq dev: node %s of the development network in %s%n", node.identity().nodeId(), network);
         out.printf("  admin API key: %s%n", admin.keyFile());
@@ -65,5 +65,27 @@ final class DevMember {
             throw node.failure().get(); // fail-stop: one line on stderr, the failure's exit code
         }
         return 0;
+    }
+
+    /**
+     * The network's one admin account with the shared key of {@code DATA/dev-admin.key}. On a Raft
+     * ledger accounts are ledger state: whichever node comes first makes the account, the others
+     * find it; until the group has a leader and its key epoch, and while the nodes (which share
+     * the operator key) race for its nonces, a write fails and is tried again.
+     */
+    private AdminBootstrap.Result sharedAdmin(StoqNode node, NodeConfig config) throws NodeException, InterruptedException {
+        io.stoq.fragmint.port.AccountStore store = node.networkAccounts() != null ? node.networkAccounts() : node.accounts().accounts();
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
+        while (true) {
+            try {
+                return AdminBootstrap.ensureAdminWithKey(store, data, Clock.systemUTC(),
+                        config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME), network.resolve(AdminBootstrap.KEY_FILE));
+            } catch (NodeException e) {
+                if (System.nanoTime() > deadline || node.failure().isPresent()) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 }

@@ -129,10 +129,9 @@ final class DevNetworkLayout {
     }
 
     /**
-     * The admin's API key, one for the whole network (each node stores its hash at start).
-     * LEAD: while accounts are node-local each node bootstraps this key itself
-     * ({@code AdminBootstrap.ensureAdminWithKey}); once accounts are ledger state (branch netkeys)
-     * this becomes one genesis-time admin account with this key, made by node-1.
+     * The admin's API key, one for the whole network: accounts are ledger state on a Raft
+     * network, so the first node to start makes the admin account with this key's hash
+     * ({@code AdminBootstrap.ensureAdminWithKey}) and the others find it.
      */
     private static void ensureAdminKey(Path keyFile) throws NodeException {
         if (Files.exists(keyFile)) {
