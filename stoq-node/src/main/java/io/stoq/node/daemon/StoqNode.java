@@ -35,8 +35,10 @@ import io.stoq.node.ledger.RaftLedgerWriter;
 import io.stoq.node.ledger.RaftSettings;
 import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
+import io.stoq.node.members.GroupMembership;
 import io.stoq.node.peer.PeerLedgerView;
 import io.stoq.node.peer.PeerNetwork;
+import io.stoq.node.peer.PeerSettings;
 import io.stoq.node.store.LocalShardStore;
 import io.stoq.node.store.SealStore;
 import io.stoq.shard.manifest.BatchSigner;
@@ -168,10 +170,19 @@ public final class StoqNode implements AutoCloseable {
             peers = PeerNetwork.start(config, credentials, store, data, clock, peerPackets);
             resources.push(peers);
             RaftLedgerConfig raftConfig = RaftSettings.config(config, identity.nodeId(), credentials);
-            RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftConfig, clock);
-            ledger = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings, raftConfig, raftTls,
-                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config));
+            java.util.Optional<io.stoq.consensus.RaftPeerSpec> joinAs = RaftSettings.joinAs(config, raftConfig);
+            java.net.InetAddress raftHost = joinAs.map(p -> p.address().getAddress()).orElseGet(() -> raftConfig.peers().stream()
+                    .filter(p -> p.nodeId().equals(raftConfig.self())).findFirst().orElseThrow().address().getAddress());
+            RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftHost, clock,
+                    why -> { });
+            RaftLedgerWriter raftWriter = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings,
+                    raftConfig, raftTls, config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config),
+                    joinAs.orElse(null));
+            ledger = raftWriter;
             resources.push(ledger);
+            // Closed before the ledger: no admission or revocation is started on a closing ledger.
+            resources.push(new GroupMembership(raftWriter, peers, config.get(NodeConfigKeys.RAFT_MAX_VOTERS), joinAs,
+                    PeerSettings.discovery(config, peers.localAddress()).seeds(), chain).start());
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
             resources.push(local);

@@ -127,10 +127,22 @@ public final class RaftLedgerWriter implements LedgerWriter {
     public static RaftLedgerWriter start(Path ledgerDir, CustodialKeys keys, NodeCredentials node, java.time.Clock clock,
             LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries, List<List<X509Certificate>> founders)
             throws NodeException {
+        return start(ledgerDir, keys, node, clock, settings, raftConfig, tls, retries, founders, null);
+    }
+
+    /**
+     * As above; with {@code joinAs} (not null) this node is not in {@code raftConfig}'s group yet
+     * and starts to be added to it by registration ({@link io.stoq.node.members.GroupMembership}).
+     */
+    public static RaftLedgerWriter start(Path ledgerDir, CustodialKeys keys, NodeCredentials node, java.time.Clock clock,
+            LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries, List<List<X509Certificate>> founders,
+            io.stoq.consensus.RaftPeerSpec joinAs) throws NodeException {
         SigningKey operator = keys.operatorKey(true);
         RaftLedger raft;
         try {
-            raft = RaftLedger.start(raftConfig.withSubmitTimeout(settings.commitTimeout()), ledgerDir, node.keys().falcon(), tls, clock);
+            RaftLedgerConfig c = raftConfig.withSubmitTimeout(settings.commitTimeout());
+            raft = joinAs == null ? RaftLedger.start(c, ledgerDir, node.keys().falcon(), tls, clock)
+                    : RaftLedger.join(c, joinAs, ledgerDir, node.keys().falcon(), tls, clock);
         } catch (ConsensusException e) {
             throw new NodeException(e.code() == ConsensusErrorCode.BAD_CONFIG ? NodeErrorCode.BAD_CONFIG : NodeErrorCode.IO_ERROR,
                     "cannot start the Raft ledger: " + e.getMessage(), e);

@@ -1,0 +1,124 @@
+package io.stoq.node.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stoq.consensus.RaftMembers;
+import io.stoq.consensus.RaftPeerSpec;
+import io.stoq.crypto.hash.Sha3;
+import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.TxBody;
+import io.stoq.node.ledger.Committed;
+import io.stoq.node.ledger.LedgerWriter;
+import io.stoq.node.ledger.RaftLedgerWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Registration on real nodes: three voters on one Raft ledger, a fourth node started with only
+ * its certificate, the voters as seeds and a Raft address of its own asks to join; its
+ * NODE_REGISTER commits, the group adds it as a voter, it catches up, takes writes, and every
+ * node lists it. One cluster for the class (2 cores).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RaftMembershipOnNodeTest {
+    @TempDir
+    static Path dir;
+    static MiniCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = MiniCluster.builder(dir).nodes(3).raft().start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> running().stream().allMatch(i -> writer(i).reader().height() >= 1));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aNodeStartedWithItsCertificateAndSeedsJoinsAsAVoterCatchesUpAndTakesWrites() throws Exception {
+        Committed before = create(0, "alice", "before the fourth node");
+        int d = cluster.addNode();
+        String id = cluster.nodeId(d);
+        await().atMost(Duration.ofSeconds(90)).until(() -> raft(d).raft().isMember());
+        for (int i : running()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> members(i).contains(id));
+            RaftPeerSpec entry = members(i).get(id).orElseThrow();
+            assertThat(entry.voter()).as("node %d sees %s as a voter", i, id).isTrue();
+        }
+        assertThat(writer(0).reader().state().node(id)).as("its NODE_REGISTER committed").isNotNull();
+        awaitEqualHeads();
+        assertThat(writer(d).reader().store().tx(before.txId())).as("the new node caught up").isNotNull();
+
+        Committed through = create(d, "dave", "through the fourth node");
+        awaitEqualHeads();
+        for (int i : running()) {
+            assertThat(writer(i).reader().store().tx(through.txId())).as("node %d has the new node's write", i).isNotNull();
+        }
+        for (int i : running()) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String nodes = cluster.get(i, "/v1/nodes").body();
+                for (int j : running()) {
+                    assertThat(nodes).as("GET /v1/nodes on %s", cluster.nodeId(i)).contains("\"" + cluster.nodeId(j) + "\"");
+                }
+            });
+        }
+    }
+
+    static RaftMembers.Members members(int index) throws Exception {
+        return raft(index).raft().members().current();
+    }
+
+    /** A fresh asset created by {@code account} (a custodial key of that node) through node {@code index}. */
+    static Committed create(int index, String account, String name) throws Exception {
+        LedgerWriter w = writer(index);
+        var id = Sha3.hash((name + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
+        return w.commit(w.keys().keyOf(account), List.of(), new TxBody.AssetCreate(id, name, id, new byte[0], 1, AssetPolicy.CREATOR_ONLY));
+    }
+
+    static void awaitEqualHeads() {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            List<String> heads = new ArrayList<>();
+            for (int i : running()) {
+                var r = writer(i).reader();
+                BlockHeader h = r.store().block(r.height()).header();
+                heads.add(h.height() + "/" + h.stateRoot() + "/" + h.txRoot() + "/" + h.previousHash());
+            }
+            return heads.stream().distinct().count() == 1;
+        });
+    }
+
+    static List<Integer> running() {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < cluster.size(); i++) {
+            if (cluster.isRunning(i)) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    static LedgerWriter writer(int index) {
+        return cluster.node(index).ledgerWriter();
+    }
+
+    static RaftLedgerWriter raft(int index) {
+        return (RaftLedgerWriter) writer(index);
+    }
+}
