@@ -122,6 +122,8 @@ public final class RaftLedger implements AutoCloseable {
             RaftTls tls, Clock clock) throws ConsensusException {
         RaftGroup group = group(config);
         Parameters parameters = GrpcFactory.newRaftParameters(tls.grpcConfig());
+        // TLS admits at the handshake; this re-checks revocation on each call and message of open connections.
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, tls.servicesCustomizer());
         RaftProperties props = properties(config, me);
         LedgerStateMachine sm = new LedgerStateMachine(config.self(), ledgerDir);
         RaftServer server = null;

@@ -88,6 +88,8 @@ public final class StoqNode implements AutoCloseable {
     private NodeAssetService assetService;
     private AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
+    /** The Raft transport's TLS (its refusal counters feed /metrics), null unless ledger.mode=raft. */
+    private RaftTls raftTls;
     private Thread shutdownHook;
 
     private StoqNode(NodeConfig config) {
@@ -173,7 +175,7 @@ public final class StoqNode implements AutoCloseable {
             java.util.Optional<io.stoq.consensus.RaftPeerSpec> joinAs = RaftSettings.joinAs(config, raftConfig);
             java.net.InetAddress raftHost = joinAs.map(p -> p.address().getAddress()).orElseGet(() -> raftConfig.peers().stream()
                     .filter(p -> p.nodeId().equals(raftConfig.self())).findFirst().orElseThrow().address().getAddress());
-            RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftHost, clock,
+            raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftHost, clock,
                     why -> { });
             RaftLedgerWriter raftWriter = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings,
                     raftConfig, raftTls, config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config),
@@ -241,6 +243,10 @@ public final class StoqNode implements AutoCloseable {
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
             server.addMetrics(peers::metrics);
+        }
+        if (raftTls != null) {
+            RaftTls counted = raftTls;
+            server.addMetrics(() -> RaftSettings.metrics(counted.refusals()));
         }
         try {
             server.start();

@@ -124,6 +124,18 @@ public final class RaftSettings {
         return out;
     }
 
+    /**
+     * Prometheus text of the Raft transport's refusals by reason ({@code stoq_raft_refused_total});
+     * the labels are stoq-net's error code names, so the series are bounded whatever peers send.
+     */
+    public static String metrics(io.stoq.consensus.RaftRefusals refusals) {
+        StringBuilder out = new StringBuilder("# HELP stoq_raft_refused_total Raft peers refused (TLS handshake or a call after revocation), "
+                + "by reason.\n# TYPE stoq_raft_refused_total counter\n");
+        refusals.snapshot().forEach((code, n) -> out.append("stoq_raft_refused_total{code=\"").append(code.name()).append("\"} ")
+                .append(n).append('\n'));
+        return out.toString();
+    }
+
     private static List<String> split(String list) {
         List<String> out = new ArrayList<>();
         for (String s : list.split(",")) {
