@@ -341,6 +341,16 @@ public final class MiniCluster implements AutoCloseable {
         return members.get(index).peerAddress;
     }
 
+    /** The address of the node's Raft server (a founder's or a joined node's); fails when the cluster is not on Raft. */
+    public InetSocketAddress raftAddress(int index) {
+        String id = members.get(index).nodeId;
+        Integer port = raftPorts.containsKey(id) ? raftPorts.get(id) : joinPorts.get(id);
+        if (port == null) {
+            throw new IllegalStateException(id + " has no Raft server");
+        }
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+
     /** The dev CA that certified every node (tests issue more certificates with it: revoked ones, foreign roles). */
     public CertificateAuthority ca() {
         return ca;

@@ -6,6 +6,33 @@ import static org.awaitility.Awaitility.await;
 
 import io.stoq.consensus.RaftMembers;
 import io.stoq.consensus.RaftPeerSpec;
+import io.stoq.consensus.RaftTls;
+import io.stoq.crypto.ca.CertificateAuthority;
+import io.stoq.crypto.ca.NodeClaims;
+import io.stoq.crypto.ca.NodeCsr;
+import io.stoq.crypto.ca.NodeKeys;
+import io.stoq.crypto.ca.NodeRole;
+import io.stoq.crypto.keys.PemFiles;
+import io.stoq.net.LocalIdentity;
+import io.stoq.net.PeerConfig;
+import io.stoq.net.Revocations;
+import io.stoq.net.handshake.PeerVerifier;
+import io.stoq.net.transport.StoqTransport;
+import io.stoq.node.peer.PeerNetwork;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.ledger.block.BlockHeader;
@@ -118,7 +145,9 @@ class RaftMembershipOnNodeTest {
         TxBody.AssetCreate lateBody = assetCreate("after the revocation");
         var late = writer(d).submit(writer(d).keys().keyOf("mallory"), List.of(), lateBody);
         Committed after = create(other, "frank", "the others keep writing");
-        await().atMost(Duration.ofSeconds(30)).until(() -> refusedRaftCalls() > refusedBefore);
+        // Before its replica is stopped the SUBMIT goes out and is refused (counted); after, its own store refuses the write.
+        await().atMost(Duration.ofSeconds(60)).until(() -> late.isDone() || refusedRaftCalls() > refusedBefore);
+        assertThat(late.isDone() && !late.isCompletedExceptionally()).as("the revoked node's write completed").isFalse();
         awaitEqualHeads(List.of(0, 1, 2));
         for (int i : List.of(0, 1, 2)) {
             assertThat(writer(i).reader().state().asset(lateBody.assetId())).as("the revoked node's write on node %d", i).isNull();
@@ -126,8 +155,66 @@ class RaftMembershipOnNodeTest {
             assertThat(writer(i).reader().store().tx(after.txId())).isNotNull();
         }
         late.cancel(true);
-        String metrics = cluster.get(other, "/metrics").body();
-        assertThat(metrics).contains("stoq_raft_refused_total{code=\"REVOKED\"}");
+    }
+
+    @Test
+    @Order(3)
+    void aNodeCertifiedByAnotherCaCanNeitherFetchNorSubmitAndIsCountedByReason() throws Exception {
+        // A rogue with a genuine-looking node certificate from a CA of its own, claiming this network's id.
+        CertificateAuthority rogueCa = CertificateAuthority.init(dir.resolve("rogue-ca"), "stoq-dev", null, null,
+                CertificateAuthority.Policy.DEFAULT, java.time.Clock.systemUTC());
+        NodeKeys keys = NodeKeys.generate();
+        NodeClaims claims = NodeClaims.of("node-9", "zone-9", EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
+                keys.kem().getPublic(), keys.slhDsa().publicKey());
+        List<X509Certificate> chain = rogueCa.issue(NodeCsr.create(keys.falcon(), claims), Duration.ofDays(30));
+        X509Certificate root = PemFiles.readCertificate(cluster.ca().directory().resolve("root.crt.pem"));
+        var networkId = PeerNetwork.networkId(root);
+        LocalIdentity rogue = LocalIdentity.of(keys, chain, PemFiles.readCertificate(rogueCa.directory().resolve("root.crt.pem")),
+                networkId);
+
+        int target = 0;
+        long stoqBefore = counter(target, "stoq_peer_connections_refused_total{code=\"CHAIN_REJECTED\"}");
+        try (StoqTransport t = StoqTransport.builder(PeerConfig.DEFAULTS.withBind(new InetSocketAddress("127.0.0.1", 0)), rogue).start()) {
+            assertThatThrownBy(() -> t.connect(cluster.peerAddress(target))).isInstanceOfSatisfying(NetException.class,
+                    e -> assertThat(e.code()).isEqualTo(NetErrorCode.CHAIN_REJECTED));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(target, "stoq_peer_connections_refused_total{code=\"CHAIN_REJECTED\"}")
+                > stoqBefore);
+
+        // Raft: the rogue trusts the members' certificates (they are genuine) and presents its own; the member refuses it at TLS.
+        long raftBefore = counter(target, "stoq_raft_refused_total{code=\"CHAIN_REJECTED\"}");
+        PeerVerifier trustsMembers = new PeerVerifier(root, networkId, new Revocations(), java.time.Clock.systemUTC());
+        RaftTls rogueTls = RaftTls.of(rogue, java.net.InetAddress.getLoopbackAddress(), trustsMembers, why -> { });
+        long height = writer(target).reader().height();
+        RaftPeer member = RaftPeer.newBuilder().setId(cluster.nodeId(target))
+                .setAddress("127.0.0.1:" + cluster.raftAddress(target).getPort()).build();
+        RaftProperties props = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        try (RaftClient client = RaftClient.newBuilder()
+                .setRaftGroup(RaftGroup.valueOf(RaftGroupId.valueOf(java.util.UUID.nameUUIDFromBytes(root.getEncoded())), member))
+                .setProperties(props).setParameters(GrpcFactory.newRaftParameters(rogueTls.grpcConfig()))
+                .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            assertThatThrownBy(() -> {
+                var reply = client.io().sendReadOnly(Message.valueOf("submit"));
+                if (!reply.isSuccess()) {
+                    throw reply.getException();
+                }
+            }).isNotNull();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(target, "stoq_raft_refused_total{code=\"CHAIN_REJECTED\"}")
+                > raftBefore);
+        assertThat(writer(target).reader().height()).as("nothing appended").isGreaterThanOrEqualTo(height);
+        assertThat(writer(target).reader().state().node("node-9")).isNull();
+    }
+
+    /** A counter's value in a node's /metrics (0 when absent). */
+    static long counter(int index, String series) throws Exception {
+        for (String line : cluster.get(index, "/metrics").body().split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
     }
 
     /** Raft calls refused since their peer was revoked, summed over the three founders. */
