@@ -413,6 +413,7 @@ public final class DocProofVerifier {
                 case 10 -> { in.string(); in.string(); }
                 case 11 -> { in.string(); in.u64(); in.hash(); in.hash(); }
                 case 12, 13 -> { in.hash(); in.hash(); }
+                case 14 -> { in.hash(); in.u64(); in.string(); }
                 default -> throw new Invalid("unknown tx type " + tx.type);
             }
             tx.unsignedLength = in.position();

@@ -202,7 +202,7 @@ class ErrorHandlingTest {
         HttpResponse<byte[]> notAllowed = t.send(t.request("/v1/assets/x", "alice").method("PATCH",
                 HttpRequest.BodyPublishers.noBody()).build());
         problem(notAllowed, 405, "METHOD_NOT_ALLOWED");
-        assertThat(notAllowed.headers().firstValue("Allow")).hasValue("GET, DELETE");
+        assertThat(notAllowed.headers().firstValue("Allow")).hasValue("GET, HEAD, DELETE");
         problem(t.send(t.request("/v1/assets?limit=0", "alice").build()), 400, "BAD_REQUEST");
         problem(t.send(t.request("/v1/assets/x?version=abc", "alice").build()), 400, "BAD_REQUEST");
     }

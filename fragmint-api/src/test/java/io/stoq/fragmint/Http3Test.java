@@ -105,6 +105,15 @@ class Http3Test {
         assertThat(r.status()).isEqualTo(206);
         assertThat(part.toByteArray()).isEqualTo(Arrays.copyOfRange(data, 100, 200));
 
+        // HEAD: the GET's head, no DATA frames (over HTTP/3 nothing would drop a body for us)
+        ByteArrayOutputStream none = new ByteArrayOutputStream();
+        Http3Client.Result head = h3.exchange("HEAD", "/v1/assets/" + id + "/content", auth("alice"), null, 0, none);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.headers().get("content-length")).isEqualTo("10000");
+        assertThat(head.headers().get("etag")).isEqualTo("\"v1\"");
+        assertThat(head.bodyBytes()).isZero();
+        assertThat(none.size()).isZero();
+
         ByteArrayOutputStream p = new ByteArrayOutputStream();
         Http3Client.Result anon = h3.exchange("GET", "/v1/assets/" + id, Map.of(), null, 0, p);
         assertThat(anon.status()).isEqualTo(401);

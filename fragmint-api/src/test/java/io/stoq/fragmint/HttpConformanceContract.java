@@ -111,6 +111,7 @@ public abstract class HttpConformanceContract {
         v.put("keyId", "0123456789abcdef");
         v.put("height", "0");
         v.put("account", "bob");
+        v.put("version", "1");
         return v;
     }
 
@@ -276,6 +277,136 @@ public abstract class HttpConformanceContract {
             problem(r, 405, "METHOD_NOT_ALLOWED");
             assertThat(new TreeSet<>(List.of(r.header("Allow").orElse("").split(",\\s*"))))
                     .as(path).isEqualTo(new TreeSet<>(doc.methodsOf(path)));
+        }
+    }
+
+    // ---- HEAD and conditional requests (issue 14, deliverable 4) ----------------------------------
+
+    @Test
+    public void headAnswersEveryGetPathWithTheGetsStatusAndHeadersButNoBody() throws Exception {
+        List<ServedDocument.Operation> gets = doc.operations().stream().filter(o -> o.method().equals("GET")).toList();
+        assertThat(doc.headOperations()).extracting(ServedDocument.Operation::path)
+                .containsExactlyInAnyOrderElementsOf(gets.stream().map(ServedDocument.Operation::path).toList());
+        for (ServedDocument.Operation op : doc.headOperations()) {
+            String target = ServedDocument.concrete(op.path(), pathValues());
+            HttpWire.Response get;
+            HttpWire.Response head;
+            try (HttpWire c = connect()) {
+                get = c.exchange(request("GET", target, "admin", null));
+                head = c.send(request("HEAD", target, "admin", null)).read(false);
+                // a body sent after the HEAD's head would be read as the next response here
+                assertThat(c.exchange(request("GET", "/healthz", null, null)).status()).as(target).isEqualTo(200);
+            }
+            assertThat(head.status()).as(target).isEqualTo(get.status());
+            assertThat(head.header("Content-Type")).as(target).isEqualTo(get.header("Content-Type"));
+            assertThat(head.header("ETag")).as(target).isEqualTo(get.header("ETag"));
+            if (op.path().startsWith("/v1/assets/{id}") || op.path().equals("/v1/openapi.json")) {
+                assertThat(head.header("Content-Length")).as(target).isEqualTo(get.header("Content-Length"));
+            }
+        }
+    }
+
+    @Test
+    public void assetReadsCarryStrongValidatorsAndAnswer304WhenTheClientIsCurrent() throws Exception {
+        String a = upload("alice", "application/octet-stream", null, "0123456789");
+        String meta = "/v1/assets/" + a;
+        String content = meta + "/content";
+        HttpWire.Response m = raw(get(meta, "alice"));
+        String metaTag = m.header("ETag").orElseThrow();
+        assertThat(metaTag).matches("\"v1-[0-9a-f]{8}\"");
+        HttpWire.Response c = raw(get(content, "alice"));
+        String tag = c.header("ETag").orElseThrow();
+        String modified = c.header("Last-Modified").orElseThrow();
+        assertThat(tag).isEqualTo("\"v1\"");
+        assertThat(modified).matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+
+        HttpWire.Response notModified = raw(get(content, "alice", "If-None-Match: " + tag));
+        assertThat(notModified.status()).isEqualTo(304);
+        assertThat(notModified.header("ETag")).hasValue(tag);
+        assertThat(notModified.body()).isEmpty();
+        try (HttpWire w = connect()) {
+            assertThat(w.send(request("HEAD", content, "alice", null, "If-None-Match: " + tag)).read(false).status()).isEqualTo(304);
+        }
+        assertThat(raw(get(content, "alice", "If-None-Match: \"v0\", W/\"v1\"")).status()).as("weak comparison").isEqualTo(304);
+        assertThat(raw(get(content, "alice", "If-None-Match: \"v0\"")).status()).isEqualTo(200);
+        assertThat(raw(get(content, "alice", "If-Modified-Since: " + modified)).status()).isEqualTo(304);
+        assertThat(raw(get(content, "alice", "If-Modified-Since: Thu, 01 Jan 2015 00:00:00 GMT")).text()).isEqualTo("0123456789");
+        assertThat(raw(get(meta, "alice", "If-None-Match: " + metaTag)).status()).isEqualTo(304);
+        assertThat(raw(get(meta, "alice", "If-None-Match: " + tag)).status()).as("the content's tag is not the metadata's")
+                .isEqualTo(200);
+        problem(raw(get(content, "alice", "If-None-Match: v1")), 400, "BAD_REQUEST");
+
+        // If-Range: a current validator keeps the range, a stale one gets the whole content
+        HttpWire.Response resumed = raw(get(content, "alice", "Range: bytes=2-4", "If-Range: " + tag));
+        assertThat(resumed.status()).isEqualTo(206);
+        assertThat(resumed.text()).isEqualTo("234");
+        HttpWire.Response stale = raw(get(content, "alice", "Range: bytes=2-4", "If-Range: \"v9\""));
+        assertThat(stale.status()).isEqualTo(200);
+        assertThat(stale.text()).isEqualTo("0123456789");
+        assertThat(raw(get(content, "alice", "Range: bytes=2-4", "If-Range: " + modified)).status()).isEqualTo(206);
+
+        // a new version: the old validators no longer match the latest content
+        assertThat(raw(request("PUT", content, "alice", "abc", "Content-Type: application/octet-stream")).status()).isEqualTo(200);
+        HttpWire.Response v2 = raw(get(content, "alice", "If-None-Match: " + tag));
+        assertThat(v2.status()).isEqualTo(200);
+        assertThat(v2.header("ETag")).hasValue("\"v2\"");
+        assertThat(raw(get(content + "?version=1", "alice", "If-None-Match: " + tag)).status()).as("version 1 itself never changes")
+                .isEqualTo(304);
+    }
+
+    @Test
+    public void conditionalWritesLoseWith412AndChangeNothing() throws Exception {
+        String a = upload("alice", "application/octet-stream", null, "first");
+        String content = "/v1/assets/" + a + "/content";
+        String metaTag = raw(get("/v1/assets/" + a, "alice")).header("ETag").orElseThrow();
+        problem(raw(request("PUT", content, "alice", "x", "Content-Type: application/octet-stream", "If-Match: \"v7\"")),
+                412, "PRECONDITION_FAILED");
+        problem(raw(request("PUT", content, "alice", "x", "Content-Type: application/octet-stream", "If-None-Match: *")),
+                412, "PRECONDITION_FAILED");
+        problem(raw(request("PUT", content, "alice", "x", "Content-Type: application/octet-stream",
+                "If-Unmodified-Since: Thu, 01 Jan 2015 00:00:00 GMT")), 412, "PRECONDITION_FAILED");
+        problem(raw(request("DELETE", "/v1/assets/" + a, "alice", null, "If-Match: \"v7\"", "X-Stoq-TOTP: " + t.totp("alice"))),
+                412, "PRECONDITION_FAILED");
+        problem(raw(request("POST", "/v1/assets/" + a + "/transfers", "alice", "{\"newOwner\":\"bob\"}",
+                "Content-Type: application/json", "If-Match: \"v7\"", "X-Stoq-TOTP: " + t.totp("alice"))), 412, "PRECONDITION_FAILED");
+        JsonNode still = Json.MAPPER.readTree(raw(get("/v1/assets/" + a, "alice")).body());
+        assertThat(still.get("version").asLong()).isEqualTo(1);
+        assertThat(still.get("owner").asText()).isEqualTo("alice");
+        assertThat(raw(get(content, "alice")).text()).isEqualTo("first");
+        // the metadata's tag and the content's tag both name the current state
+        assertThat(raw(request("PUT", content, "alice", "second", "Content-Type: application/octet-stream", "If-Match: " + metaTag))
+                .status()).isEqualTo(200);
+        assertThat(raw(request("PUT", content, "alice", "third", "Content-Type: application/octet-stream", "If-Match: \"v2\""))
+                .status()).isEqualTo(200);
+    }
+
+    /** Two writers holding the same validator race: exactly one new version, the other writer gets 412. */
+    @Test
+    public void ofTwoWritersWithTheSameIfMatchExactlyOneWins() throws Exception {
+        String a = upload("alice", "application/octet-stream", null, "base");
+        String content = "/v1/assets/" + a + "/content";
+        for (int round = 1; round <= 3; round++) {
+            String ifMatch = "If-Match: \"v" + round + "\"";
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                List<java.util.concurrent.Future<Integer>> statuses = new ArrayList<>();
+                for (int w = 0; w < 2; w++) {
+                    String body = "round " + round + " writer " + w;
+                    statuses.add(pool.submit(() -> {
+                        start.await();
+                        return raw(request("PUT", content, "alice", body, "Content-Type: application/octet-stream", ifMatch)).status();
+                    }));
+                }
+                List<Integer> got = new ArrayList<>();
+                for (java.util.concurrent.Future<Integer> f : statuses) {
+                    got.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                assertThat(got).as("round %d", round).containsExactlyInAnyOrder(200, 412);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(Json.MAPPER.readTree(raw(get("/v1/assets/" + a, "alice")).body()).get("version").asLong()).isEqualTo(round + 1);
         }
     }
 

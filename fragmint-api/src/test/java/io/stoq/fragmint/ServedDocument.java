@@ -89,11 +89,17 @@ public final class ServedDocument {
         return doc;
     }
 
+    /** Every operation but the HEADs of GET operations (see {@link #headOperations}). */
     public List<Operation> operations() {
-        return operations;
+        return operations.stream().filter(o -> !o.method().equals("HEAD")).toList();
     }
 
-    /** Upper-case methods the document lists for {@code path}. */
+    /** The HEAD operation the document lists beside each GET. */
+    public List<Operation> headOperations() {
+        return operations.stream().filter(o -> o.method().equals("HEAD")).toList();
+    }
+
+    /** Upper-case methods the document lists for {@code path}, HEAD included. */
     public List<String> methodsOf(String path) {
         return operations.stream().filter(o -> o.path().equals(path)).map(Operation::method).toList();
     }

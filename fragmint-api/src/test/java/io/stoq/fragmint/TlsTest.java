@@ -82,6 +82,13 @@ class TlsTest {
             assertThat(down.statusCode()).isEqualTo(200);
             assertThat(down.version()).isEqualTo(version);
             assertThat(down.body()).isEqualTo(data);
+            HttpResponse<byte[]> head = client.send(HttpRequest.newBuilder(https("/v1/assets/" + id + "/content"))
+                    .header("Authorization", "Bearer " + t.keys.get("alice")).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.version()).isEqualTo(version);
+            assertThat(head.headers().firstValue("Content-Length")).hasValue(Long.toString(data.length));
+            assertThat(head.body()).isEmpty();
         }
     }
 

@@ -47,7 +47,8 @@ class CodecTest {
                 new TxBody.ConfigChange("replicas", "3"),
                 new TxBody.CrossNetworkAnchor("other", 5, h, a),
                 new TxBody.ReadGrant(a, h),
-                new TxBody.ReadRevoke(a, h));
+                new TxBody.ReadRevoke(a, h),
+                new TxBody.AssetVersionDelete(a, 2, "superseded"));
     }
 
     @Test

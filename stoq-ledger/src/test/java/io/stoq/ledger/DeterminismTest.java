@@ -52,7 +52,7 @@ class DeterminismTest {
 
     @Provide
     Arbitrary<List<List<Op>>> batches() {
-        Arbitrary<Op> op = Combinators.combine(Arbitraries.integers().between(0, 7), Arbitraries.integers().between(0, 2),
+        Arbitrary<Op> op = Combinators.combine(Arbitraries.integers().between(0, 8), Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), Arbitraries.longs().between(1, 700))
                 .as(Op::new);
         return op.list().ofMinSize(0).ofMaxSize(30).list().ofMinSize(1).ofMaxSize(5);
@@ -116,6 +116,7 @@ class DeterminismTest {
             case 4 -> new TxBody.AssetUpdate(asset, 1 + op.amount() % 3, other, new byte[] {(byte) op.amount()});
             case 5 -> new TxBody.AssetDelete(asset, "gone");
             case 6 -> new TxBody.ReadGrant(asset, other);
+            case 8 -> new TxBody.AssetVersionDelete(asset, 1 + op.amount() % 3, "pruned");
             default -> new TxBody.ReadRevoke(asset, other);
         };
     }

@@ -84,7 +84,8 @@ class DocProofVerifierTest {
                     net.tx(net.admin, new TxBody.CrossNetworkAnchor("partner", 10, Sha3.hash(new byte[] {6}), Sha3.hash(new byte[] {7}))),
                     net.tx(net.admin, new TxBody.NodeRevoke("node-2", "retired")),
                     net.tx(alice, new TxBody.ReadGrant(a1, TestNetwork.id(bob))),
-                    net.tx(alice, new TxBody.ReadRevoke(a1, TestNetwork.id(bob))));
+                    net.tx(alice, new TxBody.ReadRevoke(a1, TestNetwork.id(bob))),
+                    net.tx(bob, new TxBody.AssetVersionDelete(a1, 1, "superseded")));
             assertThat(ledger.commit(block2, t.plusSeconds(1), node.falcon()).rejected()).isEmpty();
             assertThat(ledger.commit(block3, t.plusSeconds(2), node.falcon()).rejected()).isEmpty();
             proven.addAll(block2);

@@ -58,7 +58,7 @@ public final class NodeProblems {
     public static ApiError errorOf(RejectReason reason) {
         return switch (reason) {
             case NOT_AUTHORIZED, NOT_A_HOLDER -> ApiError.FORBIDDEN;
-            case UNKNOWN_ASSET, ASSET_DELETED, UNKNOWN_NODE, NOT_GRANTED -> ApiError.NOT_FOUND;
+            case UNKNOWN_ASSET, ASSET_DELETED, VERSION_DELETED, UNKNOWN_NODE, NOT_GRANTED -> ApiError.NOT_FOUND;
             case STALE_VERSION, ALREADY_EXISTS, REPLAY, NONCE_GAP -> ApiError.CONFLICT;
             case BAD_SIGNATURE, UNKNOWN_SIGNER, NODE_REVOKED, BAD_CERTIFICATE -> ApiError.INTERNAL;
             default -> ApiError.UNPROCESSABLE;

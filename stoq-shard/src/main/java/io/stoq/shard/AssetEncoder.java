@@ -33,8 +33,8 @@ import java.util.OptionalLong;
 /**
  * The whole upload-side data path for one asset version, streaming: sniff the format from the
  * head, pick chunk sizes, run the shard pipeline into a sink, build the merkle tree, wrap the key
- * to the recipients and have the manifest sealed by a {@link ManifestSigner} (a batch of one, or
- * a {@link io.stoq.shard.manifest.ManifestBatcher} shared by concurrent uploads).
+ * to the recipients and have the manifest sealed by a {@link ManifestSigner} (or leave the body
+ * unsealed, for a node that seals after the ledger commit).
  *
  * <p>The key is a {@link Lineage} secret (suite 2, the default): random for a first version, the
  * previous version's for a later one, so unchanged chunks are recognised by their chunk id and

@@ -106,7 +106,7 @@ final class EventsSocket {
      */
     int upgrade(HttpExchange ex, RequestHandler handler, long afterSeq, ResponseWriter writer)
             throws java.io.IOException {
-        if (ex.protocol != HttpExchange.Protocol.HTTP_1_1
+        if (ex.protocol != HttpExchange.Protocol.HTTP_1_1 || ex.isHead()
                 || !"websocket".equalsIgnoreCase(ex.request.headers().get("Upgrade"))) {
             writer.problem(ex, handler, ApiError.BAD_REQUEST,
                     "/v1/events is a WebSocket: send an HTTP/1.1 'Upgrade: websocket' request", Map.of());

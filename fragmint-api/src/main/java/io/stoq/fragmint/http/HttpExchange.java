@@ -84,7 +84,8 @@ final class HttpExchange implements Exchange {
      * check, which one do we act on?), so such requests are refused instead of "first wins".
      */
     private static final List<String> SINGLE_HEADERS = List.of("Host", "Authorization", "Content-Type",
-            "Range", "If-Match", io.stoq.fragmint.auth.AccessControl.TOTP_HEADER, "X-Stoq-Name", "Expect", "Upgrade",
+            "Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range",
+            io.stoq.fragmint.auth.AccessControl.TOTP_HEADER, "X-Stoq-Name", "Expect", "Upgrade",
             "Sec-WebSocket-Key", "Sec-WebSocket-Version");
 
     private static String headerProblem(HttpRequest request, Protocol protocol) {
@@ -128,6 +129,16 @@ final class HttpExchange implements Exchange {
 
     void caller(Caller c) {
         this.caller = c;
+    }
+
+    @Override
+    public String method() {
+        return request.method().name();
+    }
+
+    /** A HEAD request: answered as its GET route, without a body. */
+    boolean isHead() {
+        return "HEAD".equals(request.method().name());
     }
 
     @Override

@@ -85,7 +85,7 @@ final class ResponseWriter {
             return;
         }
         FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
-                Json.bytes(Problems.body(error, detail, ex.requestId)));
+                Json.bytes(Problems.body(error, detail, ex.requestId)), ex.isHead());
         res.headers().set("X-Request-Id", ex.requestId);
         res.headers().set("X-Content-Type-Options", "nosniff");
         headers.forEach(res.headers()::set);
@@ -112,7 +112,7 @@ final class ResponseWriter {
     /** A complete problem response, for paths that write outside an exchange. */
     FullHttpResponse problemResponse(ApiError error, String detail, String requestId) {
         FullHttpResponse res = full(error.status(), Problems.MEDIA_TYPE,
-                Json.bytes(Problems.body(error, detail, requestId)));
+                Json.bytes(Problems.body(error, detail, requestId)), false);
         res.headers().set("X-Request-Id", requestId);
         res.headers().set("X-Content-Type-Options", "nosniff");
         return res;
@@ -123,7 +123,7 @@ final class ResponseWriter {
         if (!ex.startResponse()) {
             throw new IOException("response already started");
         }
-        FullHttpResponse res = full(status, contentType, body);
+        FullHttpResponse res = full(status, contentType, body, ex.isHead());
         common(ex, res.headers());
         if ("application/json".equals(contentType)) {
             res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
@@ -160,6 +160,15 @@ final class ResponseWriter {
                         + content.range().last() + "/" + m.size());
             }
             c.headers().forEach(h::set);
+            if (ex.isHead()) { // the head a GET would send; the content stays closed
+                if (!ex.startResponse()) {
+                    throw new IOException("response already started");
+                }
+                FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), Unpooled.EMPTY_BUFFER);
+                res.headers().set(h);
+                finish(ex, handler, res);
+                return status;
+            }
             boolean close = closeAfter(ex, h);
             if (!ex.startResponse()) {
                 throw new IOException("response already started");
@@ -202,13 +211,18 @@ final class ResponseWriter {
         }
     }
 
-    private static FullHttpResponse full(int status, String contentType, byte[] body) {
+    /**
+     * A complete response; for a HEAD request ({@code head}) without the body but with the
+     * Content-Length the body has (RFC 9110 9.3.2), on every HTTP version (HTTP/2 and HTTP/3
+     * would otherwise send the bytes as DATA frames).
+     */
+    private static FullHttpResponse full(int status, String contentType, byte[] body, boolean head) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
+                HttpResponseStatus.valueOf(status), head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         if (contentType != null) {
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
-        if (status != 204) {
+        if (status != 204 && status != 304) {
             res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         }
         return res;

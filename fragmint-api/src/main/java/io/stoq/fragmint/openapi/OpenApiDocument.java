@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
 public final class OpenApiDocument {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final Pattern VAR = Pattern.compile("\\{([^}]+)}");
+    /** Path variables that are numbers (a block height, a version). */
+    private static final Set<String> NUMBER_PARAMS = Set.of("height", "version");
     /** Version of the API contract (not of the software). */
     public static final String API_VERSION = "1.0.0";
 
@@ -50,12 +52,19 @@ public final class OpenApiDocument {
                         + "Every field in a JSON body or answer is always present; one that may have no "
                         + "value has a schema that admits null (and may be left out of a request). "
                         + "A method a path does not list answers 405 with an Allow header "
-                        + "(components.responses.MethodNotAllowed).");
+                        + "(components.responses.MethodNotAllowed). Every GET path also takes HEAD. "
+                        + "Asset metadata and content carry strong ETags and Last-Modified, and honour "
+                        + "If-None-Match / If-Modified-Since (304), If-Range, and on writes If-Match / "
+                        + "If-Unmodified-Since / If-None-Match (412), evaluated as RFC 9110 section 13.2.2 says.");
         doc.putArray("servers").addObject().put("url", "/");
         Map<String, ObjectNode> paths = new TreeMap<>();
         for (Route r : table.routes()) {
             ObjectNode item = paths.computeIfAbsent(r.path(), p -> F.objectNode());
-            item.set(r.method().toLowerCase(java.util.Locale.ROOT), operation(r, gen));
+            ObjectNode op = operation(r, gen);
+            item.set(r.method().toLowerCase(java.util.Locale.ROOT), op);
+            if (r.method().equals("GET")) {
+                item.set("head", head(op));
+            }
         }
         ObjectNode p = doc.putObject("paths");
         paths.forEach(p::set);
@@ -77,6 +86,20 @@ public final class OpenApiDocument {
         return doc;
     }
 
+    /** HEAD of a GET operation (RFC 9110 9.3.2): the GET's status and headers, never a body. */
+    private static ObjectNode head(ObjectNode get) {
+        ObjectNode op = get.deepCopy();
+        op.put("operationId", get.get("operationId").asText() + "Head");
+        op.put("summary", "HEAD of " + get.get("operationId").asText() + ": its status and headers (Content-Length "
+                + "included), without the body");
+        op.get("responses").forEach(response -> {
+            if (response instanceof ObjectNode o) {
+                o.remove("content");
+            }
+        });
+        return op;
+    }
+
     private static ObjectNode operation(Route r, SchemaGenerator gen) {
         ObjectNode op = F.objectNode().put("operationId", r.operationId()).put("summary", r.summary());
         op.putArray("tags").add(tag(r.path()));
@@ -84,8 +107,9 @@ public final class OpenApiDocument {
         Matcher m = VAR.matcher(r.path());
         while (m.find()) {
             ObjectNode prm = params.addObject().put("name", m.group(1)).put("in", "path").put("required", true);
-            prm.putObject("schema").put("type", m.group(1).equals("height") ? "integer" : "string")
-                    .put("pattern", m.group(1).equals("height") ? "^[0-9]+$" : "^[A-Za-z0-9._~-]{1,128}$");
+            boolean number = NUMBER_PARAMS.contains(m.group(1));
+            prm.putObject("schema").put("type", number ? "integer" : "string")
+                    .put("pattern", number ? "^[0-9]+$" : "^[A-Za-z0-9._~-]{1,128}$");
         }
         for (Route.Param q : r.queryParams()) {
             params.addObject().put("name", q.name()).put("in", "query").put("required", q.required())

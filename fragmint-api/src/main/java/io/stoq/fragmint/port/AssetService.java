@@ -56,6 +56,16 @@ public interface AssetService {
     void delete(Caller caller, String id) throws ApiException;
 
     /**
+     * Deletes {@code version}, an earlier version than the latest, once the deletion is committed:
+     * its metadata, content and proof then answer {@link ApiError#NOT_FOUND} as for a version that
+     * never was, its history entries stay, and its content is freed once no other version uses
+     * it. {@link ApiError#CONFLICT} for the latest version (delete the asset instead);
+     * {@link ApiError#NOT_FOUND} for a version that does not exist or is deleted already. Only the
+     * owner (or an admin).
+     */
+    void deleteVersion(Caller caller, String id, long version) throws ApiException;
+
+    /**
      * Changes to the asset, oldest first. A grantee sees only its own grant and revocation
      * entries, never who else was granted.
      */

@@ -47,6 +47,8 @@ public record AssetVersion(
         /** The owner let {@code grantee} read the asset. */
         GRANT,
         /** The owner took {@code grantee}'s read grant back. */
-        REVOKE
+        REVOKE,
+        /** One earlier version ({@code version}) was deleted; the asset and its later versions stay. */
+        VERSION_DELETE
     }
 }

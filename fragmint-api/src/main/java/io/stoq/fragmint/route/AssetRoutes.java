@@ -16,6 +16,8 @@ import static io.stoq.fragmint.route.RouteBuilder.post;
 import static io.stoq.fragmint.route.RouteBuilder.put;
 
 import io.stoq.fragmint.auth.Permission;
+import io.stoq.fragmint.conditional.EntityTag;
+import io.stoq.fragmint.conditional.Preconditions;
 import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
@@ -75,7 +77,8 @@ final class AssetRoutes {
                         .errors(BAD_REQUEST, NOT_FOUND, RANGE_NOT_SATISFIABLE).handle(this::content),
                 put("/v1/assets/{id}/content", "updateAssetContent").needs(Permission.ASSET_WRITE)
                         .summary("Upload a new version (owner only); older versions stay readable")
-                        .header("If-Match", "\"v<N>\": fail with 412 unless the latest version is N")
+                        .header("If-Match", "\"v<N>\" (the content's ETag) or the metadata's ETag: 412 unless the asset "
+                                + "is still at that version; also If-None-Match, If-Unmodified-Since")
                         .header("X-Stoq-Name", "optional file name")
                         .takes(Route.Body.binary()).returns(200, Route.Body.json(AssetMetadata.class))
                         .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE,
@@ -92,6 +95,12 @@ final class AssetRoutes {
                         .guard(this::ownerOrAdmin).withTotp()
                         .summary("Delete (tombstone) an asset (owner only)").returns(204, Route.Body.NONE)
                         .errors(NOT_FOUND, FORBIDDEN).handle(this::deleteAsset),
+                RouteBuilder.delete("/v1/assets/{id}/versions/{version}", "deleteAssetVersion").needs(Permission.ASSET_DELETE)
+                        .guard(this::ownerOrAdmin).withTotp()
+                        .summary("Delete one earlier version of an asset (owner only); the latest version stays, "
+                                + "shards other versions share stay")
+                        .returns(204, Route.Body.NONE)
+                        .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, CONFLICT).handle(this::deleteVersion),
                 get("/v1/assets/{id}/history", "getAssetHistory").needs(Permission.ASSET_READ)
                         .summary("Every change to the asset, oldest first").paged()
                         .returns(200, Route.Body.page(AssetVersion.class)).errors(BAD_REQUEST, NOT_FOUND)
@@ -133,8 +142,64 @@ final class AssetRoutes {
         }
     }
 
-    static String etag(long version) {
-        return "\"v" + version + "\"";
+    /** The strong tag of a version's content: its bytes never change, so the version names them. */
+    static EntityTag contentTag(long version) {
+        return EntityTag.strong("v" + version);
+    }
+
+    /**
+     * The strong tag of a version's metadata document. Everything in it is fixed per version
+     * except the owner, so the tag is the version and a hash of the owner's account id.
+     */
+    static EntityTag metadataTag(AssetMetadata m) {
+        byte[] owner = m.owner().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return EntityTag.strong("v" + m.version() + "-" + java.util.HexFormat.of().formatHex(
+                io.stoq.crypto.hash.Sha3.hash(owner).toBytes(), 0, 4));
+    }
+
+    /** ETag and Last-Modified of a representation. */
+    private static Map<String, String> validatorHeaders(EntityTag tag, AssetMetadata m) {
+        return Map.of("ETag", tag.header(), "Last-Modified", Preconditions.httpDate(m.updatedAt()));
+    }
+
+    /**
+     * Evaluates the request's conditional fields against {@code current}: 304 (returned, for
+     * reads) or 412 (thrown); null to go on. A malformed entity-tag list is 400.
+     */
+    private static Reply preconditions(Exchange ex, Preconditions.Validators current, Map<String, String> validatorHeaders)
+            throws ApiException {
+        Preconditions.Decision d;
+        try {
+            d = Preconditions.evaluate(ex.method(), ex.preconditions(), current);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("If-Match and If-None-Match take \"*\" or quoted entity tags like \"v3\": "
+                    + e.getMessage());
+        }
+        return switch (d) {
+            case PROCEED -> null;
+            case NOT_MODIFIED -> new Reply.Empty(304, validatorHeaders);
+            case PRECONDITION_FAILED -> throw new ApiException(PRECONDITION_FAILED,
+                    "the asset is not in the state the request's conditions name (it is at version "
+                            + current.tags().get(0).opaque().substring(1) + ")");
+        };
+    }
+
+    /** The current validators of an asset, for a write: its latest content tag and metadata tag. */
+    private static Preconditions.Validators forWrite(AssetMetadata latest) {
+        return Preconditions.Validators.of(latest.updatedAt(), contentTag(latest.version()), metadataTag(latest));
+    }
+
+    /**
+     * Checks a write's conditions against the asset's latest state, after who may write: a caller
+     * who may not see the asset gets 404 and one who may not change it 403, never a 412 that
+     * would confirm a version. Returns that state.
+     */
+    private AssetMetadata checkWrite(Exchange ex) throws ApiException {
+        AssetMetadata latest = requireOwnerOrAdmin(ex);
+        if (ex.preconditions().any()) {
+            preconditions(ex, forWrite(latest), Map.of());
+        }
+        return latest;
     }
 
     /**
@@ -142,10 +207,15 @@ final class AssetRoutes {
      * (403, or 404 when it may not even see it) before it is asked for a second factor.
      */
     private void ownerOrAdmin(Exchange ex) throws ApiException {
+        requireOwnerOrAdmin(ex);
+    }
+
+    private AssetMetadata requireOwnerOrAdmin(Exchange ex) throws ApiException {
         AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"), OptionalLong.empty());
         if (!ex.caller().isAdmin() && !m.owner().equals(ex.caller().accountId())) {
             throw new ApiException(FORBIDDEN, "only the owner of asset '" + m.id() + "' may do this");
         }
+        return m;
     }
 
     private static void requireRawBody(Exchange ex) throws ApiException {
@@ -159,7 +229,7 @@ final class AssetRoutes {
     private Reply create(Exchange ex) throws ApiException, java.io.IOException {
         requireRawBody(ex);
         AssetMetadata m = assets.create(ex.caller(), ex.newContent(), ex.streamBody());
-        return new Reply.Json(201, m, Map.of("Location", "/v1/assets/" + m.id(), "ETag", etag(m.version())));
+        return new Reply.Json(201, m, Map.of("Location", "/v1/assets/" + m.id(), "ETag", metadataTag(m).header()));
     }
 
     private Reply list(Exchange ex) throws ApiException {
@@ -173,35 +243,49 @@ final class AssetRoutes {
         AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"),
                 Params.optionalLong(ex, "version", 1));
         auditAdmin(ex, m.owner());
-        return new Reply.Json(200, m, Map.of("ETag", etag(m.version())));
+        EntityTag tag = metadataTag(m);
+        Map<String, String> validators = validatorHeaders(tag, m);
+        Reply notModified = preconditions(ex, Preconditions.Validators.of(m.updatedAt(), tag), validators);
+        return notModified != null ? notModified : new Reply.Json(200, m, validators);
     }
 
-    private Reply content(Exchange ex) throws ApiException {
+    private Reply content(Exchange ex) throws ApiException, java.io.IOException {
         AssetMetadata m = assets.metadata(ex.caller(), ex.pathParam("id"),
                 Params.optionalLong(ex, "version", 1));
         auditAdmin(ex, m.owner());
-        ByteRange requested = RangeHeader.resolve(ex.header("Range").orElse(null), m.size());
+        EntityTag tag = contentTag(m.version());
+        Map<String, String> validators = validatorHeaders(tag, m);
+        Preconditions.Validators current = Preconditions.Validators.of(m.updatedAt(), tag);
+        Reply notModified = preconditions(ex, current, validators);
+        if (notModified != null) {
+            assets.openContent(ex.caller(), m.id(), m.version(), null).close(); // content access is checked all the same
+            return notModified;
+        }
+        // If-Range: a resumed download whose validator is stale gets the whole content (RFC 9110 13.1.5)
+        String rangeField = Preconditions.rangeApplies(ex.header("If-Range").orElse(null), current) ? ex.header("Range").orElse(null)
+                : null;
+        ByteRange requested = RangeHeader.resolve(rangeField, m.size());
         ByteRange range = requested != null ? requested : m.size() == 0 ? null : ByteRange.whole(m.size());
+        if (ex.method().equals("HEAD")) { // the answer a GET would get, without reading a shard
+            assets.openContent(ex.caller(), m.id(), m.version(), null).close();
+            return new Reply.Content(new AssetContent(m, range, java.io.InputStream.nullInputStream()), requested != null, validators);
+        }
         AssetContent content = assets.openContent(ex.caller(), m.id(), m.version(), range);
-        return new Reply.Content(content, requested != null, Map.of("ETag", etag(m.version())));
+        return new Reply.Content(content, requested != null, validators);
     }
 
     private Reply update(Exchange ex) throws ApiException, java.io.IOException {
         requireRawBody(ex);
         OptionalLong expected = OptionalLong.empty();
-        Optional<String> ifMatch = ex.header("If-Match");
-        if (ifMatch.isPresent()) {
-            String v = ifMatch.get().trim().replace("\"", "");
-            try {
-                expected = OptionalLong.of(Long.parseLong(v.startsWith("v") ? v.substring(1) : v));
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("If-Match must be a version tag like \"v3\"");
-            }
+        if (ex.preconditions().any()) {
+            // The conditions hold for this version; the ledger commits the new one only on top of it,
+            // so of two writers with the same condition exactly one wins and the other gets 412.
+            expected = OptionalLong.of(checkWrite(ex).version());
         }
         AssetMetadata m = assets.update(ex.caller(), ex.pathParam("id"), expected, ex.newContent(),
                 ex.streamBody());
         auditAdmin(ex, m.owner());
-        return new Reply.Json(200, m, Map.of("ETag", etag(m.version())));
+        return new Reply.Json(200, m, Map.of("ETag", metadataTag(m).header()));
     }
 
     private Reply transfer(Exchange ex) throws ApiException {
@@ -211,12 +295,22 @@ final class AssetRoutes {
             throw new ApiException(UNPROCESSABLE, "no account '" + to + "' to transfer to");
         }
         auditAdminBefore(ex, ex.pathParam("id"));
+        checkWrite(ex);
         return new Reply.Json(200, assets.transfer(ex.caller(), ex.pathParam("id"), to));
     }
 
     private Reply deleteAsset(Exchange ex) throws ApiException {
         auditAdminBefore(ex, ex.pathParam("id"));
+        checkWrite(ex);
         assets.delete(ex.caller(), ex.pathParam("id"));
+        return new Reply.Empty(204, Map.of());
+    }
+
+    private Reply deleteVersion(Exchange ex) throws ApiException {
+        long version = Params.pathLong(ex, "version");
+        auditAdminBefore(ex, ex.pathParam("id"));
+        checkWrite(ex);
+        assets.deleteVersion(ex.caller(), ex.pathParam("id"), version);
         return new Reply.Empty(204, Map.of());
     }
 
@@ -238,6 +332,7 @@ final class AssetRoutes {
             throw new ApiException(UNPROCESSABLE, "no account '" + account + "' to grant read access to");
         }
         auditAdminBefore(ex, ex.pathParam("id"));
+        checkWrite(ex);
         AssetGrant g = assets.grant(ex.caller(), ex.pathParam("id"), account);
         return new Reply.Json(201, g, Map.of("Location", "/v1/assets/" + g.assetId() + "/grants/" + g.account()));
     }
@@ -249,6 +344,7 @@ final class AssetRoutes {
 
     private Reply revoke(Exchange ex) throws ApiException {
         auditAdminBefore(ex, ex.pathParam("id"));
+        checkWrite(ex);
         assets.revoke(ex.caller(), ex.pathParam("id"), ex.pathParam("account"));
         return new Reply.Empty(204, Map.of());
     }

@@ -1,5 +1,6 @@
 package io.stoq.fragmint.route;
 
+import io.stoq.fragmint.conditional.Preconditions;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.Caller;
 import io.stoq.fragmint.port.NewContent;
@@ -11,6 +12,15 @@ import java.util.Optional;
  * handlers run on a worker thread and may block.
  */
 public interface Exchange {
+
+    /** The request method; {@code HEAD} for a HEAD request answered by a GET route. */
+    String method();
+
+    /** The request's conditional fields (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since). */
+    default Preconditions.Request preconditions() {
+        return new Preconditions.Request(header("If-Match").orElse(null), header("If-None-Match").orElse(null),
+                header("If-Modified-Since").orElse(null), header("If-Unmodified-Since").orElse(null));
+    }
 
     /** The authorised caller; null only on public routes. */
     Caller caller();

@@ -46,11 +46,13 @@ public final class RouteTable {
     public record Match(Route route, Map<String, String> params) {}
 
     /**
-     * The route for {@code method} and {@code path} (no query string).
+     * The route for {@code method} and {@code path} (no query string); HEAD is answered by the
+     * path's GET route (RFC 9110 9.3.2: the same answer without its body).
      * {@link ApiError#NOT_FOUND} when no route has the path, {@link ApiError#METHOD_NOT_ALLOWED}
      * when one has it with another method.
      */
     public Match match(String method, String path) throws ApiException {
+        String wanted = method.equals("HEAD") ? "GET" : method;
         String[] parts = split(path);
         boolean pathKnown = false;
         for (Route r : routes) {
@@ -59,7 +61,7 @@ public final class RouteTable {
                 continue;
             }
             pathKnown = true;
-            if (r.method().equals(method)) {
+            if (r.method().equals(wanted)) {
                 return new Match(r, params);
             }
         }
@@ -69,11 +71,19 @@ public final class RouteTable {
         throw new ApiException(ApiError.NOT_FOUND, "no route for " + path);
     }
 
-    /** The methods allowed on {@code path} (for the Allow header). */
+    /** The methods allowed on {@code path} (for the Allow header): HEAD wherever GET is. */
     public List<String> methodsFor(String path) {
         String[] parts = split(path);
-        return routes.stream().filter(r -> matchPath(split(r.path()), parts) != null)
-                .map(Route::method).toList();
+        List<String> methods = new java.util.ArrayList<>();
+        for (Route r : routes) {
+            if (matchPath(split(r.path()), parts) != null) {
+                methods.add(r.method());
+                if (r.method().equals("GET")) {
+                    methods.add("HEAD");
+                }
+            }
+        }
+        return methods;
     }
 
     private static String[] split(String path) {

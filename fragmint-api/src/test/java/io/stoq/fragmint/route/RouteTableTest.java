@@ -24,13 +24,15 @@ class RouteTableTest {
     }
 
     @Test
-    void unknownPathsAndMethods() {
+    void unknownPathsAndMethods() throws Exception {
         assertThatThrownBy(() -> TABLE.match("GET", "/v1/assets/a%2Fb")).isInstanceOfSatisfying(ApiException.class,
                 e -> assertThat(e.error()).isEqualTo(ApiError.NOT_FOUND));
         assertThatThrownBy(() -> TABLE.match("GET", "/v1/assets/")).isInstanceOf(ApiException.class);
         assertThatThrownBy(() -> TABLE.match("PUT", "/v1/assets/x")).isInstanceOfSatisfying(ApiException.class,
                 e -> assertThat(e.error()).isEqualTo(ApiError.METHOD_NOT_ALLOWED));
-        assertThat(TABLE.methodsFor("/v1/assets/x")).containsExactly("GET", "DELETE");
+        assertThat(TABLE.methodsFor("/v1/assets/x")).containsExactly("GET", "HEAD", "DELETE");
+        // HEAD is answered by the GET route
+        assertThat(TABLE.match("HEAD", "/v1/assets/x").route().method()).isEqualTo("GET");
     }
 
     @Test

@@ -64,6 +64,7 @@ public final class InMemoryAssets implements AssetService {
         final List<AssetMetadata> versions = new ArrayList<>();
         final List<AssetVersion> history = new ArrayList<>();
         final Map<String, AssetGrant> grants = new LinkedHashMap<>();
+        final Set<Long> deletedVersions = new java.util.HashSet<>();
         String owner;
         boolean deleted;
 
@@ -228,7 +229,7 @@ public final class InMemoryAssets implements AssetService {
             return a.latest();
         }
         long v = version.getAsLong();
-        if (v < 1 || v > a.versions.size()) {
+        if (v < 1 || v > a.versions.size() || a.deletedVersions.contains(v)) {
             throw ApiException.notFound("version " + v + " of asset '" + id + "'");
         }
         return a.versions.get((int) v - 1);
@@ -283,6 +284,11 @@ public final class InMemoryAssets implements AssetService {
             try {
                 a = live(id);
                 requireOwner(caller, a);
+                if (expectedVersion.isPresent() && expectedVersion.getAsLong() != a.latest().version()) {
+                    // as the node's ledger: a version commits only on top of the one the writer expected
+                    throw new ApiException(ApiError.PRECONDITION_FAILED, "asset '" + id + "' moved past version "
+                            + expectedVersion.getAsLong() + " while this upload ran");
+                }
             } catch (ApiException e) {
                 Files.deleteIfExists(s.file());
                 throw e;
@@ -330,6 +336,21 @@ public final class InMemoryAssets implements AssetService {
         long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.deleted", id, Map.of(), readers(a));
         a.history.add(new AssetVersion(l.version(), AssetVersion.Change.DELETE, caller.accountId(), a.owner,
                 l.size(), l.sha3(), l.merkleRoot(), h, clock.instant()));
+    }
+
+    @Override
+    public synchronized void deleteVersion(Caller caller, String id, long version) throws ApiException {
+        Asset a = live(id);
+        requireOwner(caller, a);
+        if (version == a.latest().version()) {
+            throw new ApiException(ApiError.CONFLICT, "version " + version + " is the latest of asset '" + id
+                    + "'; delete the asset instead");
+        }
+        AssetMetadata m = metadata(caller, id, OptionalLong.of(version)); // 404 when missing or deleted already
+        a.deletedVersions.add(version);
+        long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.version-deleted", id, Map.of("version", version), readers(a));
+        a.history.add(new AssetVersion(version, AssetVersion.Change.VERSION_DELETE, caller.accountId(), a.owner,
+                m.size(), m.sha3(), m.merkleRoot(), h, clock.instant()));
     }
 
     @Override

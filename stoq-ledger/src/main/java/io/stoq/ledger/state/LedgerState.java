@@ -38,6 +38,7 @@ import java.util.Set;
  * 0x0C network 0x00 -> u64 height | 32 block hash | 32 state root  (latest anchor per network)
  * 0x0D                               -> genesis (network, root cert DER)
  * 0x0E asset(32)                     -> u32 n | n x 32 grantee account ids, ascending (absent when none)
+ * 0x0F asset(32) u64 version         -> u8 1: the version is deleted (absent while it is not)
  * </pre>
  *
  * Not thread-safe: owned by the thread applying a block.
@@ -45,7 +46,7 @@ import java.util.Set;
 public final class LedgerState {
     private static final byte ACCOUNT = 0x01, NONCE = 0x02, ASSET = 0x03, BALANCE = 0x04, VERSION = 0x05, NODE = 0x06,
             NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D,
-            GRANTS = 0x0E;
+            GRANTS = 0x0E, VERSION_DELETED = 0x0F;
 
     private final StateOverlay state;
 
@@ -156,6 +157,14 @@ public final class LedgerState {
     public void putVersion(Hash256 assetId, long version, Hash256 manifestRoot, byte[] metadata) {
         state.put(key(VERSION, assetId.toBytes(), u64(version)),
                 new CanonicalWriter().hash(manifestRoot).hash(Sha3.hash(metadata)).toBytes());
+    }
+
+    public boolean versionDeleted(Hash256 assetId, long version) throws LedgerException {
+        return state.get(key(VERSION_DELETED, assetId.toBytes(), u64(version))) != null;
+    }
+
+    public void putVersionDeleted(Hash256 assetId, long version) {
+        state.put(key(VERSION_DELETED, assetId.toBytes(), u64(version)), new byte[] {1});
     }
 
     // ---- read grants ----------------------------------------------------------------------

@@ -179,6 +179,10 @@ public final class StateMachine {
                 TxBody.AssetDelete d = (TxBody.AssetDelete) body;
                 state.putAsset(d.assetId(), state.asset(d.assetId()).tombstoned());
             }
+            case ASSET_VERSION_DELETE -> {
+                TxBody.AssetVersionDelete d = (TxBody.AssetVersionDelete) body;
+                state.putVersionDeleted(d.assetId(), d.version());
+            }
             case NODE_REGISTER -> {
                 TxBody.NodeRegister n = (TxBody.NodeRegister) body;
                 NodeIdentity cert = NodeCertificates.validate(n.chainDer(), state.genesis().rootCertDer(), ctx.time());

@@ -60,6 +60,8 @@ public enum Indexes {
         } else if (body instanceof TxBody.ReadRevoke r) {
             keys.add(ASSET_HISTORY.key(r.assetId(), height, index));
             keys.add(ACCOUNT.key(r.grantee(), height, index));
+        } else if (body instanceof TxBody.AssetVersionDelete d) {
+            keys.add(ASSET_HISTORY.key(d.assetId(), height, index));
         }
         return keys;
     }

@@ -45,6 +45,8 @@ public sealed interface TxBody {
                     in.hash("blockHash"), in.hash("stateRoot"));
             case READ_GRANT -> new ReadGrant(in.hash("assetId"), in.hash("grantee"));
             case READ_REVOKE -> new ReadRevoke(in.hash("assetId"), in.hash("grantee"));
+            case ASSET_VERSION_DELETE -> new AssetVersionDelete(in.hash("assetId"), in.u64("version"),
+                    in.string("reason", MAX_NAME_BYTES));
         };
     }
 
@@ -221,6 +223,21 @@ public sealed interface TxBody {
 
         public void encode(CanonicalWriter out) {
             out.hash(assetId).hash(grantee);
+        }
+    }
+
+    /**
+     * Deletes version {@code version} of the asset, an earlier one than the current: readers no
+     * longer get it, and its shards are freed once no other version uses them. Same authority as
+     * {@link AssetDelete}.
+     */
+    record AssetVersionDelete(Hash256 assetId, long version, String reason) implements TxBody {
+        public TxType type() {
+            return TxType.ASSET_VERSION_DELETE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).u64(version).string(reason);
         }
     }
 }

@@ -31,7 +31,9 @@ public enum TxType {
     /** The asset's owner lets another account read the asset (content, metadata, history). */
     READ_GRANT(12),
     /** The asset's owner takes a read grant back. */
-    READ_REVOKE(13);
+    READ_REVOKE(13),
+    /** Deletes one earlier version of an asset (its content); the current version and the history stay. */
+    ASSET_VERSION_DELETE(14);
 
     private final int code;
 

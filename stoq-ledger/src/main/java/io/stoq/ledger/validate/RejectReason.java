@@ -27,7 +27,10 @@ public enum RejectReason {
     ASSET_DELETED,
     /** The asset, account, node or epoch being created already exists. */
     ALREADY_EXISTS,
-    /** An update names a version other than the current version + 1. */
+    /**
+     * An update names a version other than the current version + 1, or a version delete names no
+     * earlier version (the current one is deleted with the asset).
+     */
     STALE_VERSION,
     /** The recipient account of a transfer is not registered. */
     UNKNOWN_RECIPIENT,
@@ -40,5 +43,7 @@ public enum RejectReason {
     /** A revocation names an account that holds no read grant on the asset. */
     NOT_GRANTED,
     /** A per-asset limit would be exceeded (read grants per asset, {@code Limits.MAX_GRANTS}). */
-    LIMIT_EXCEEDED
+    LIMIT_EXCEEDED,
+    /** A version delete names a version that is deleted already. */
+    VERSION_DELETED
 }

@@ -124,6 +124,18 @@ public final class TxValidator {
                 Asset a = liveAsset(state, d.assetId());
                 requirePolicy(state, d.assetId(), a, tx.signer());
             }
+            case ASSET_VERSION_DELETE -> {
+                TxBody.AssetVersionDelete d = (TxBody.AssetVersionDelete) body;
+                Asset a = liveAsset(state, d.assetId());
+                if (d.version() < 1 || Long.compareUnsigned(d.version(), a.version()) >= 0) {
+                    throw reject(RejectReason.STALE_VERSION, "version " + Long.toUnsignedString(d.version())
+                            + " is not an earlier version: the asset is at " + a.version() + " (delete the asset to remove its current version)");
+                }
+                if (state.versionDeleted(d.assetId(), d.version())) {
+                    throw reject(RejectReason.VERSION_DELETED, "version " + d.version() + " is deleted already");
+                }
+                requirePolicy(state, d.assetId(), a, tx.signer());
+            }
             case NODE_REGISTER -> {
                 TxBody.NodeRegister n = (TxBody.NodeRegister) body;
                 requireAdmin(signer);

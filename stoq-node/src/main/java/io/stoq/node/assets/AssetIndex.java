@@ -17,6 +17,7 @@ import io.stoq.node.ledger.LedgerReader;
 import io.stoq.node.ledger.LedgerService;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,7 @@ final class AssetIndex {
     /** One committed version of an asset. */
     record Version(long version, Hash256 txId, long height, int index, Instant at, Hash256 merkleRoot, AssetMeta meta) {}
 
-    /** One change in chain order (create, update, transfer, delete). */
+    /** One change in chain order (create, update, transfer, delete, version delete, grant, revoke). */
     record Change(StoredTx tx, Instant at) {}
 
     /** The ledger id of an API asset id (64 lower-case hex digits); NOT_FOUND when it cannot be one. */
@@ -126,8 +127,32 @@ final class AssetIndex {
         }
     }
 
-    /** Version {@code number} from the changes. */
+    /** The version a create or update makes; 0 for any other change. */
+    static long versionOf(TxBody body) {
+        return body instanceof TxBody.AssetCreate ? 1 : body instanceof TxBody.AssetUpdate u ? u.version() : 0;
+    }
+
+    /** The node's version record a create or update carries; null for any other change. */
+    static byte[] metadataOf(TxBody body) {
+        return body instanceof TxBody.AssetCreate cr ? cr.metadata() : body instanceof TxBody.AssetUpdate u ? u.metadata() : null;
+    }
+
+    /** The versions deleted one by one (ASSET_VERSION_DELETE), each with the time of its block. */
+    static Map<Long, Instant> deletedVersions(List<Change> changes) {
+        Map<Long, Instant> out = new HashMap<>();
+        for (Change c : changes) {
+            if (c.tx().tx().body() instanceof TxBody.AssetVersionDelete d) {
+                out.put(d.version(), c.at());
+            }
+        }
+        return out;
+    }
+
+    /** Version {@code number} from the changes; NOT_FOUND when it never was or was deleted. */
     static Version version(List<Change> changes, long number, String id) throws NodeException {
+        if (deletedVersions(changes).containsKey(number)) {
+            throw new NodeException(NodeErrorCode.NOT_FOUND, "asset " + id + " version " + number + " was deleted");
+        }
         long v = 0;
         for (Change c : changes) {
             TxBody body = c.tx().tx().body();
@@ -202,6 +227,7 @@ final class AssetIndex {
      */
     List<AssetVersion> history(List<Change> changes, String onlyGrantsOf) {
         List<AssetVersion> out = new ArrayList<>();
+        Map<Long, AssetVersion> made = new HashMap<>();
         long version = 0;
         String owner = null;
         AssetMeta meta = null;
@@ -211,6 +237,13 @@ final class AssetIndex {
             String actor = name(c.tx().tx().signer());
             String grantee = null;
             AssetVersion.Change kind;
+            if (body instanceof TxBody.AssetVersionDelete d) {
+                AssetVersion gone = made.get(d.version());
+                out.add(new AssetVersion(d.version(), AssetVersion.Change.VERSION_DELETE, actor, owner,
+                        gone == null ? 0 : gone.size(), gone == null ? "" : gone.sha3(), gone == null ? "" : gone.merkleRoot(),
+                        c.tx().height(), c.at()));
+                continue;
+            }
             if (body instanceof TxBody.AssetCreate cr) {
                 version = 1;
                 owner = actor;
@@ -239,8 +272,12 @@ final class AssetIndex {
             if (grantee != null && onlyGrantsOf != null && !grantee.equals(onlyGrantsOf)) {
                 continue;
             }
-            out.add(new AssetVersion(version, kind, actor, owner, meta == null ? 0 : meta.size(),
-                    meta == null ? "" : meta.sha3(), root == null ? "" : root.toHex(), c.tx().height(), c.at(), grantee));
+            AssetVersion entry = new AssetVersion(version, kind, actor, owner, meta == null ? 0 : meta.size(),
+                    meta == null ? "" : meta.sha3(), root == null ? "" : root.toHex(), c.tx().height(), c.at(), grantee);
+            if (kind == AssetVersion.Change.CREATE || kind == AssetVersion.Change.UPDATE) {
+                made.put(version, entry);
+            }
+            out.add(entry);
         }
         return out;
     }

@@ -7,7 +7,6 @@ import io.stoq.node.store.SealStore;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.manifest.BatchSeal;
 import io.stoq.shard.manifest.BatchSigner;
-import io.stoq.shard.manifest.ManifestBatcher;
 import io.stoq.shard.manifest.ManifestBody;
 import io.stoq.shard.manifest.SignedManifest;
 import java.time.Duration;
@@ -142,8 +141,18 @@ public final class ManifestSealer implements AutoCloseable {
         return seals;
     }
 
-    /** Signatures made and manifests sealed since start, and bodies waiting now (the batcher's shape). */
-    public ManifestBatcher.Stats stats() {
+    /**
+     * What the sealer has done since start.
+     *
+     * @param signatures batch signatures made
+     * @param manifests manifests sealed
+     * @param largestBatch most manifests one signature covered
+     * @param waiting bodies queued for the next batch right now
+     */
+    public record Stats(long signatures, long manifests, long largestBatch, int waiting) {}
+
+    /** Signatures made and manifests sealed since start, and bodies waiting now. */
+    public Stats stats() {
         int waiting;
         lock.lock();
         try {
@@ -151,7 +160,7 @@ public final class ManifestSealer implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return new ManifestBatcher.Stats(signatures.get(), sealed.get(), largest.get(), waiting);
+        return new Stats(signatures.get(), sealed.get(), largest.get(), waiting);
     }
 
     /** Bytes of bodies waiting for a seal now (at most the bound, or one body larger than it). */

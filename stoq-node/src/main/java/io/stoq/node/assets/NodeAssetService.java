@@ -291,7 +291,15 @@ public final class NodeAssetService implements AssetService {
             writer.discard(s);
             throw e;
         }
-        commitOrDiscard(ownerKey, tx, s);
+        try {
+            commitOrDiscard(ownerKey, tx, s);
+        } catch (ApiException e) {
+            if (expectedVersion.isPresent() && e.error() == ApiError.CONFLICT) { // another writer committed version `next` first
+                throw new ApiException(ApiError.PRECONDITION_FAILED, "asset " + id + " moved past version " + a.version()
+                        + " while this upload ran; nothing was stored");
+            }
+            throw e;
+        }
         return metadata(caller, id, OptionalLong.of(next));
     }
 
@@ -317,6 +325,18 @@ public final class NodeAssetService implements AssetService {
     public void delete(Caller caller, String id) throws ApiException {
         Seen seen = seeToChange(caller, id);
         commit(key(seen.owner()), List.of(), new TxBody.AssetDelete(seen.lid(), "deleted by " + caller.accountId()));
+    }
+
+    @Override
+    public void deleteVersion(Caller caller, String id, long version) throws ApiException {
+        Seen seen = seeToChange(caller, id);
+        if (version == seen.state().version()) {
+            throw new ApiException(ApiError.CONFLICT, "version " + version + " is the latest version of asset " + id
+                    + "; delete the asset instead");
+        }
+        version(seen.changes(), version, id); // NOT_FOUND when it never was or is deleted already
+        // The ledger decides a race (VERSION_DELETED, STALE_VERSION); the shards go with the next sweep.
+        commit(key(seen.owner()), List.of(), new TxBody.AssetVersionDelete(seen.lid(), version, "deleted by " + caller.accountId()));
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +21,10 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   mark:  for every asset on the ledger
- *            live, or deleted less than the retention ago -> every version's manifest and shards
- *            deleted longer ago (or retention unset at start) -> nothing
+ *            live, or deleted less than the retention ago -> every version's manifest and shards,
+ *                                                             but those of versions deleted one by
+ *                                                             one longer than the retention ago
+ *            deleted longer ago (the retention unset at start keeps everything) -> nothing
  *   sweep: every stored file not marked, not pinned by an upload in progress, and not released by
  *          one since the mark began (its version committed after the ledger was read) is deleted
  * </pre>
@@ -70,14 +73,20 @@ public final class StorageSweep {
         // makes the sweep incomplete: it removes nothing rather than something still needed.
         for (Hash256 lid : index.allAssets()) {
             List<AssetIndex.Change> changes = index.changes(lid);
-            if (deletedRetention != null && deletedBefore(changes, now.minus(deletedRetention))) {
+            Instant cutoff = deletedRetention == null ? null : now.minus(deletedRetention);
+            if (cutoff != null && deletedBefore(changes, cutoff)) {
                 continue;
             }
+            Map<Long, Instant> versionsDeleted = AssetIndex.deletedVersions(changes);
             for (AssetIndex.Change c : changes) {
-                byte[] metaBytes = c.tx().tx().body() instanceof TxBody.AssetCreate cr ? cr.metadata()
-                        : c.tx().tx().body() instanceof TxBody.AssetUpdate u ? u.metadata() : null;
+                TxBody body = c.tx().tx().body();
+                byte[] metaBytes = AssetIndex.metadataOf(body);
                 if (metaBytes == null) {
                     continue;
+                }
+                Instant versionDeleted = versionsDeleted.get(AssetIndex.versionOf(body));
+                if (cutoff != null && versionDeleted != null && !versionDeleted.isAfter(cutoff)) {
+                    continue; // what it shares with a version still needed is marked by that version
                 }
                 AssetMeta meta = AssetMeta.decode(metaBytes);
                 if (meta == null) {

@@ -12,7 +12,9 @@ import io.stoq.shard.manifest.BatchSeal;
 import io.stoq.shard.manifest.ManifestBody;
 import io.stoq.shard.manifest.ManifestVerifier;
 import io.stoq.shard.manifest.SignedManifest;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,12 +82,13 @@ final class VersionManifests {
             if (!changes.isEmpty() && changes.get(changes.size() - 1).tx().tx().body() instanceof TxBody.AssetDelete) {
                 continue; // nobody reads a deleted asset's versions; the sweep frees them
             }
+            Map<Long, Instant> versionsDeleted = AssetIndex.deletedVersions(changes);
             for (AssetIndex.Change c : changes) {
-                byte[] metaBytes = c.tx().tx().body() instanceof TxBody.AssetCreate cr ? cr.metadata()
-                        : c.tx().tx().body() instanceof TxBody.AssetUpdate u ? u.metadata() : null;
+                TxBody body = c.tx().tx().body();
+                byte[] metaBytes = AssetIndex.metadataOf(body);
                 AssetMeta meta = metaBytes == null ? null : AssetMeta.decode(metaBytes);
-                if (meta == null || !meta.namesBody()) {
-                    continue;
+                if (meta == null || !meta.namesBody() || versionsDeleted.containsKey(AssetIndex.versionOf(body))) {
+                    continue; // (a deleted version is read by nobody)
                 }
                 Hash256 named = Hash256.ofHex(meta.manifest());
                 try {

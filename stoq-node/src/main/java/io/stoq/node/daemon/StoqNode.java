@@ -42,7 +42,6 @@ import io.stoq.node.peer.PeerSettings;
 import io.stoq.node.store.LocalShardStore;
 import io.stoq.node.store.SealStore;
 import io.stoq.shard.manifest.BatchSigner;
-import io.stoq.shard.manifest.ManifestBatcher;
 import io.stoq.shard.manifest.ManifestVerifier;
 import java.net.URI;
 import java.nio.file.Path;
@@ -479,7 +478,7 @@ public final class StoqNode implements AutoCloseable {
     }
 
     /** How many manifests this node has sealed with how many SLH-DSA signatures since it started. */
-    public ManifestBatcher.Stats manifestBatches() {
+    public ManifestSealer.Stats manifestBatches() {
         return manifestSealer.stats();
     }
 

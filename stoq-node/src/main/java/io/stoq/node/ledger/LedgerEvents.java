@@ -147,6 +147,8 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
             return u.assetId();
         } else if (body instanceof TxBody.AssetDelete d) {
             return d.assetId();
+        } else if (body instanceof TxBody.AssetVersionDelete d) {
+            return d.assetId();
         } else if (body instanceof TxBody.TokenTransfer t) {
             return t.assetId();
         }
@@ -200,6 +202,11 @@ public final class LedgerEvents implements EventSource, AutoCloseable {
             cat = LedgerEvent.Category.ASSET;
             type = "asset.deleted";
             subject = d.assetId().toHex();
+        } else if (body instanceof TxBody.AssetVersionDelete d) {
+            cat = LedgerEvent.Category.ASSET;
+            type = "asset.version-deleted";
+            subject = d.assetId().toHex();
+            attrs.put("version", d.version());
         } else if (body instanceof TxBody.TokenTransfer t) {
             boolean token = t.assetId().equals(LedgerService.NETWORK_TOKEN);
             cat = token ? LedgerEvent.Category.TOKEN : LedgerEvent.Category.ASSET;

@@ -2,15 +2,12 @@ package io.stoq.node.store;
 
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.crypto.merkle.InclusionProof;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.ledger.store.RocksDurability;
-import io.stoq.ledger.store.StoreDamageException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.shard.manifest.BatchSeal;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,16 +15,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The seals of manifests sealed after their ledger commit ({@code DATA/shards/seals}, RocksDB):
@@ -49,24 +42,18 @@ import org.slf4j.LoggerFactory;
  * hundred bytes per version and one signature per batch (see docs/shard.md).
  */
 public final class SealStore implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(SealStore.class);
     private static final byte SEAL = 'S';
     private static final byte BATCH = 'B';
 
-    private final Path dir;
-    private final DBOptions dbOptions;
-    private final ColumnFamilyOptions cfOptions;
+    private final RocksStore store;
     private final RocksDB db;
-    private final List<ColumnFamilyHandle> handles;
+    private final Path dir;
     private final WriteOptions synced;
 
-    private SealStore(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, RocksDB db, List<ColumnFamilyHandle> handles,
-            boolean sync) {
-        this.dir = dir;
-        this.dbOptions = dbOptions;
-        this.cfOptions = cfOptions;
-        this.db = db;
-        this.handles = handles;
+    private SealStore(RocksStore store, boolean sync) {
+        this.store = store;
+        this.db = store.db();
+        this.dir = store.dir();
         this.synced = new WriteOptions().setSync(sync);
     }
 
@@ -75,34 +62,8 @@ public final class SealStore implements AutoCloseable {
         DBOptions dbOptions = RocksDurability.configure(new DBOptions().setCreateIfMissing(true).setMaxOpenFiles(64)
                 .setKeepLogFileNum(4));
         ColumnFamilyOptions cfOptions = RocksDurability.configure(new ColumnFamilyOptions().setWriteBufferSize(8L << 20));
-        List<ColumnFamilyDescriptor> descriptors = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
-        RocksDB db = null;
-        String label = "shards/" + dir.getFileName();
-        try {
-            SecureFiles.createDirectoriesDurably(dir);
-            RocksDurability.Opened opened = RocksDurability.open(dbOptions, dir, label, descriptors, handles, false);
-            db = opened.db();
-            opened.notes().forEach(note -> LOG.warn("{}", note));
-            RocksDurability.verifyTables(db, dir, label);
-            return new SealStore(dir, dbOptions, cfOptions, db, handles, sync);
-        } catch (StoreDamageException e) {
-            release(handles, db, cfOptions, dbOptions);
-            throw new NodeException(NodeErrorCode.CORRUPT_DATA, e.getMessage() + "; manifest seals written after it cannot be "
-                    + "proven intact; the node will not start on it (see docs/operations.md)", e);
-        } catch (RocksDBException | IOException e) {
-            release(handles, db, cfOptions, dbOptions);
-            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open the manifest seal store " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void release(List<ColumnFamilyHandle> handles, RocksDB db, ColumnFamilyOptions cfOptions, DBOptions dbOptions) {
-        handles.forEach(ColumnFamilyHandle::close);
-        if (db != null) {
-            db.close();
-        }
-        cfOptions.close();
-        dbOptions.close();
+        return new SealStore(RocksStore.open(dir, dbOptions, cfOptions, "the manifest seal store",
+                "manifest seals written after it"), sync);
     }
 
     /** One manifest's seal: the body it seals (by the hash the ledger names) and the seal. */
@@ -122,7 +83,7 @@ public final class SealStore implements AutoCloseable {
             }
             db.write(synced, batch);
         } catch (RocksDBException e) {
-            throw failure("cannot store " + seals.size() + " manifest seals", e);
+            throw store.failure("cannot store " + seals.size() + " manifest seals", e);
         }
     }
 
@@ -155,7 +116,7 @@ public final class SealStore implements AutoCloseable {
             }
             return Optional.of(new BatchSeal(algorithm, keyId, new InclusionProof(index, size, path), root, signature));
         } catch (RocksDBException e) {
-            throw failure("cannot read the seal of manifest " + body.toHex(), e);
+            throw store.failure("cannot read the seal of manifest " + body.toHex(), e);
         } catch (CryptoException | RuntimeException e) {
             throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the seal record of manifest " + body.toHex() + " in " + dir
                     + " cannot be read: " + e.getMessage(), e);
@@ -185,14 +146,9 @@ public final class SealStore implements AutoCloseable {
         return ByteBuffer.allocate(1 + 2 * Hash256.LENGTH).put(BATCH).put(keyId.toBytes()).put(root.toBytes()).array();
     }
 
-    private NodeException failure(String what, RocksDBException e) {
-        NodeErrorCode code = RocksDurability.isCorruption(e) ? NodeErrorCode.CORRUPT_DATA : NodeErrorCode.IO_ERROR;
-        return new NodeException(code, what + " (" + dir + "): " + e.getMessage(), e);
-    }
-
     @Override
     public void close() {
         synced.close();
-        release(handles, db, cfOptions, dbOptions);
+        store.close();
     }
 }

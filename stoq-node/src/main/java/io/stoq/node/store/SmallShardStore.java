@@ -1,13 +1,10 @@
 package io.stoq.node.store;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.ledger.store.RocksDurability;
-import io.stoq.ledger.store.StoreDamageException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.fault.FaultInjection;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,8 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
@@ -61,11 +56,9 @@ public final class SmallShardStore implements AutoCloseable {
     /** A group is cut at this many bytes, so one write never holds the queue's whole bound. */
     private static final long MAX_GROUP_BYTES = 16L << 20;
 
-    private final Path dir;
-    private final DBOptions dbOptions;
-    private final ColumnFamilyOptions cfOptions;
+    private final RocksStore store;
     private final RocksDB db;
-    private final List<ColumnFamilyHandle> handles;
+    private final Path dir;
     private final WriteOptions groupWrite;
     private final WriteOptions plainWrite;
     private final long maxQueuedBytes;
@@ -90,13 +83,10 @@ public final class SmallShardStore implements AutoCloseable {
 
     private record Pending(byte[] key, byte[] value, CompletableFuture<Void> durable) {}
 
-    private SmallShardStore(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, RocksDB db, List<ColumnFamilyHandle> handles,
-            boolean sync, long maxQueuedBytes) {
-        this.dir = dir;
-        this.dbOptions = dbOptions;
-        this.cfOptions = cfOptions;
-        this.db = db;
-        this.handles = handles;
+    private SmallShardStore(RocksStore store, boolean sync, long maxQueuedBytes) {
+        this.store = store;
+        this.db = store.db();
+        this.dir = store.dir();
         this.groupWrite = new WriteOptions().setSync(sync);
         this.plainWrite = new WriteOptions();
         this.maxQueuedBytes = maxQueuedBytes;
@@ -119,36 +109,10 @@ public final class SmallShardStore implements AutoCloseable {
         // flush, so compaction moves keys and pointers, not the bytes again and again.
         ColumnFamilyOptions cfOptions = RocksDurability.configure(new ColumnFamilyOptions().setWriteBufferSize(32L << 20)
                 .setEnableBlobFiles(true).setMinBlobSize(4096).setEnableBlobGarbageCollection(true));
-        List<ColumnFamilyDescriptor> descriptors = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
-        RocksDB db = null;
-        String label = "shards/" + dir.getFileName();
-        try {
-            SecureFiles.createDirectoriesDurably(dir);
-            RocksDurability.Opened opened = RocksDurability.open(dbOptions, dir, label, descriptors, handles, false);
-            db = opened.db();
-            opened.notes().forEach(note -> LOG.warn("{}", note));
-            RocksDurability.verifyTables(db, dir, label);
-            SmallShardStore store = new SmallShardStore(dir, dbOptions, cfOptions, db, handles, sync, maxQueuedBytes);
-            store.committer.start();
-            return store;
-        } catch (StoreDamageException e) {
-            release(handles, db, cfOptions, dbOptions);
-            throw new NodeException(NodeErrorCode.CORRUPT_DATA, e.getMessage() + "; the small shards and manifests written after it "
-                    + "cannot be proven intact; the node will not start on it (see docs/operations.md)", e);
-        } catch (RocksDBException | IOException e) {
-            release(handles, db, cfOptions, dbOptions);
-            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open the small shard store " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void release(List<ColumnFamilyHandle> handles, RocksDB db, ColumnFamilyOptions cfOptions, DBOptions dbOptions) {
-        handles.forEach(ColumnFamilyHandle::close);
-        if (db != null) {
-            db.close();
-        }
-        cfOptions.close();
-        dbOptions.close();
+        SmallShardStore store = new SmallShardStore(RocksStore.open(dir, dbOptions, cfOptions, "the small shard store",
+                "the small shards and manifests written after it"), sync, maxQueuedBytes);
+        store.committer.start();
+        return store;
     }
 
     /**
@@ -183,7 +147,7 @@ public final class SmallShardStore implements AutoCloseable {
         try {
             return db.get(hash.toBytes());
         } catch (RocksDBException e) {
-            throw failure("cannot read shard " + hash, e);
+            throw store.failure("cannot read shard " + hash, e);
         }
     }
 
@@ -204,7 +168,7 @@ public final class SmallShardStore implements AutoCloseable {
             db.delete(plainWrite, key);
             return true;
         } catch (RocksDBException e) {
-            throw failure("cannot delete shard " + hash, e);
+            throw store.failure("cannot delete shard " + hash, e);
         }
     }
 
@@ -219,7 +183,7 @@ public final class SmallShardStore implements AutoCloseable {
             }
             it.status();
         } catch (RocksDBException e) {
-            throw failure("cannot scan " + dir, e);
+            throw store.failure("cannot scan the small shards", e);
         }
     }
 
@@ -285,11 +249,6 @@ public final class SmallShardStore implements AutoCloseable {
         group.forEach(p -> p.durable().complete(null));
     }
 
-    private static NodeException failure(String what, RocksDBException e) {
-        NodeErrorCode code = RocksDurability.isCorruption(e) ? NodeErrorCode.CORRUPT_DATA : NodeErrorCode.IO_ERROR;
-        return new NodeException(code, what + ": " + e.getMessage(), e);
-    }
-
     /** Refuses new puts, writes the queued ones and closes the database. */
     @Override
     public void close() {
@@ -313,7 +272,7 @@ public final class SmallShardStore implements AutoCloseable {
         }
         groupWrite.close();
         plainWrite.close();
-        release(handles, db, cfOptions, dbOptions);
+        store.close();
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Issue 11, deliverable 3 on a real node: versions of one asset share the stored shards of their
- * unchanged chunks (counted in the shard store), other assets share nothing, and the storage sweep
- * frees only what no live version, recent deletion or upload in progress needs.
+ * unchanged chunks (counted in the shard store), other assets share nothing, a version deleted on
+ * its own leaves the others whole, and the storage sweep frees only what no live version, recent
+ * deletion or upload in progress needs.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class VersionSharingTest {
@@ -168,6 +169,64 @@ class VersionSharingTest {
         assertThat(t.storedFiles()).isEqualTo(base + (withB - withA));
         assertThat(downloadSha3(b, 1)).isEqualTo(sha3(CorpusKind.MIXED, 12 * MIB, 3, -1));
         assertThat(sweep(Duration.ZERO, t.clock.instant().plusSeconds(2)).removed()).isZero();
+    }
+
+    HttpResponse<byte[]> deleteVersion(String id, long version) throws Exception {
+        return t.send(t.request("/v1/assets/" + id + "/versions/" + version, "alice").header("X-Stoq-TOTP", t.totp("alice"))
+                .DELETE().build());
+    }
+
+    /**
+     * Issue 11's acceptance: deleting version 1 keeps version 2 whole, and a shard both versions
+     * use survives the deletion of one; only what version 1 alone used (its manifest and the
+     * shards of the chunks version 2 changed) is freed, and only after the retention.
+     */
+    @Test
+    void deletingVersionOneKeepsVersionTwoWholeAndFreesOnlyWhatVersionOneAloneUsed() throws Exception {
+        long size = 12 * MIB;
+        long flip = 6 * MIB + 777;
+        long base = t.storedFiles();
+        String id = create(CorpusKind.MIXED, size, 7).get("id").asText();
+        long afterV1 = t.storedFiles();
+        assertThat(update(id, CorpusKind.MIXED, size, 7, flip).statusCode()).isEqualTo(200);
+        long afterV2 = t.storedFiles();
+        long v1Files = afterV1 - base;
+        long newInV2 = afterV2 - afterV1;
+        assertThat(newInV2).as("version 2 adds its manifest and the shards of the changed chunks").isBetween(2L, 4L);
+
+        HttpResponse<byte[]> latest = deleteVersion(id, 2);
+        assertThat(latest.statusCode()).as("the latest version goes only with the asset").isEqualTo(409);
+        assertThat(deleteVersion(id, 9).statusCode()).isEqualTo(404);
+        assertThat(deleteVersion(id, 1).statusCode()).isEqualTo(204);
+        assertThat(deleteVersion(id, 1).statusCode()).as("deleted already").isEqualTo(404);
+        for (String path : new String[] {"", "/content", "/proof"}) {
+            assertThat(t.send(t.request("/v1/assets/" + id + path + "?version=1", "alice").build()).statusCode())
+                    .as("GET %s?version=1", path).isEqualTo(404);
+        }
+        JsonNode history = TestNode.json(t.send(t.request("/v1/assets/" + id + "/history", "alice").build())).get("items");
+        JsonNode last = history.get(history.size() - 1);
+        assertThat(last.get("change").asText()).isEqualTo("VERSION_DELETE");
+        assertThat(last.get("version").asLong()).isEqualTo(1);
+        assertThat(history.get(0).get("change").asText()).isEqualTo("CREATE"); // the history keeps version 1's creation
+        assertThat(TestNode.json(t.send(t.request("/v1/assets/" + id, "alice").build())).get("version").asLong()).isEqualTo(2);
+
+        StorageSweep.Result kept = sweep(Duration.ofDays(1), t.clock.instant());
+        assertThat(kept.complete()).isTrue();
+        assertThat(kept.removed()).as("within the retention a deleted version keeps its shards").isZero();
+
+        StorageSweep.Result freed = sweep(Duration.ZERO, t.clock.instant().plusSeconds(1));
+        assertThat(freed.complete()).isTrue();
+        // Version 2 replaced as many chunks as it added shards (the edit keeps the length), so
+        // version 1 alone used its manifest and that many shards; everything else is shared.
+        assertThat((long) freed.removed()).as("version 1's manifest and its changed chunks' shards").isEqualTo(newInV2);
+        assertThat((long) freed.removed()).isLessThan(v1Files);
+        assertThat(t.storedFiles()).isEqualTo(afterV2 - newInV2);
+        assertThat(downloadSha3(id, 2)).as("version 2 whole: every shared shard survived").isEqualTo(sha3(CorpusKind.MIXED, size, 7, flip));
+        assertThat(sweep(Duration.ZERO, t.clock.instant().plusSeconds(2)).removed()).isZero();
+
+        t.restart(); // the deletion is ledger state: still deleted, version 2 still whole
+        assertThat(t.send(t.request("/v1/assets/" + id + "/content?version=1", "alice").build()).statusCode()).isEqualTo(404);
+        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.MIXED, size, 7, flip));
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.util.List;
 /**
  * Signs a batch of manifests with one signature ({@link BatchSeal}): builds the merkle tree over
  * their body leaves, signs the batch message once and gives each manifest its inclusion proof.
- * {@link #sign} is a batch of one, on the caller's thread (the CLI, tests); the node batches
- * concurrent uploads with {@link ManifestBatcher}, which uses this class.
+ * {@link #sign} is a batch of one, on the caller's thread (the CLI, tests); a node seals the
+ * manifests of concurrent uploads after their commit, many at once with {@link #signAll}.
  *
  * <p>Stateless apart from the key; thread-safe.
  */

@@ -5,8 +5,7 @@ import io.stoq.shard.ShardException;
 
 /**
  * Signs finished manifest bodies with a batch seal (schema 2). {@link BatchSigner} signs each call
- * on the caller's thread, as a batch of one; {@link ManifestBatcher} gathers concurrent calls into
- * one signature. Both are safe to call from many threads.
+ * on the caller's thread, as a batch of one; safe to call from many threads.
  */
 public interface ManifestSigner {
     /** Seals {@code manifest}; blocks until its batch is signed. */

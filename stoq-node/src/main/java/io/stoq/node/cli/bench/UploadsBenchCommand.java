@@ -1,14 +1,14 @@
 package io.stoq.node.cli.bench;
 
+import io.stoq.fragmint.http.DataSize;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
+import io.stoq.node.assets.ManifestSealer;
 import io.stoq.node.bench.ClosedLoopLoad;
 import io.stoq.node.bench.InProcessNode;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
-import io.stoq.fragmint.http.DataSize;
 import io.stoq.node.store.SmallShardStore;
-import io.stoq.shard.manifest.ManifestBatcher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -105,7 +105,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             sealWaiting(node); // the warm-up's bodies are not the run's
             String loadBefore = loadAverage();
             long cpuBefore = processCpuNanos();
-            ManifestBatcher.Stats sealedBefore = node.node().manifestBatches();
+            ManifestSealer.Stats sealedBefore = node.node().manifestBatches();
             SmallShardStore.Stats smallBefore = node.node().shardStore().smallStats();
             long heightBefore = node.node().ledgerHeight();
             ClosedLoopLoad.Result r = ClosedLoopLoad.run(clients, seconds(seconds), i -> upload(node, body, i));
@@ -113,7 +113,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             // now, so the counts cover every upload and the CPU includes their signatures.
             sealWaiting(node);
             long cpuNanos = processCpuNanos() - cpuBefore;
-            ManifestBatcher.Stats sealedAfter = node.node().manifestBatches();
+            ManifestSealer.Stats sealedAfter = node.node().manifestBatches();
             SmallShardStore.Stats smallAfter = node.node().shardStore().smallStats();
             long blocks = node.node().ledgerHeight() - heightBefore;
             long smallPuts = smallAfter.puts() - smallBefore.puts();
