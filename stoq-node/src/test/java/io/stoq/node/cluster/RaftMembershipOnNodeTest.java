@@ -138,7 +138,8 @@ class RaftMembershipOnNodeTest {
         assertThatThrownBy(() -> cluster.node(d).peers().fetch(open, shardId)).as("its open STOQ connection").isInstanceOf(NetException.class);
         assertThatThrownBy(() -> cluster.node(d).peers().connect(cluster.peerAddress(other)))
                 .as("a new STOQ connection").isInstanceOfSatisfying(NetException.class,
-                        e -> assertThat(e.code()).isIn(NetErrorCode.REVOKED, NetErrorCode.UNREACHABLE, NetErrorCode.HANDSHAKE_FAILED));
+                        e -> assertThat(e.code()).isIn(NetErrorCode.REVOKED, NetErrorCode.UNREACHABLE, NetErrorCode.HANDSHAKE_FAILED,
+                                NetErrorCode.HANDSHAKE_TIMEOUT));
 
         // A write through the revoked node: its SUBMIT travels over gRPC connections opened before; it must never commit.
         long refusedBefore = refusedRaftCalls();
