@@ -247,6 +247,8 @@ public final class StoqNode implements AutoCloseable {
             RaftTls counted = raftTls;
             server.addMetrics(() -> RaftSettings.metrics(counted.refusals()));
         }
+        server.addMetrics(new NodeMetricsText(data, config.get(NodeConfigKeys.STORE_MIN_FREE).bytes(), chain,
+                config.path(NodeConfigKeys.NODE_CRL))::render); // disk, certificate and CRL expiry for the alerts
         try {
             server.start();
         } catch (ApiException e) {
