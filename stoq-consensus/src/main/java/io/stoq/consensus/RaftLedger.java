@@ -108,16 +108,49 @@ public final class RaftLedger implements AutoCloseable {
     public static RaftLedger start(RaftLedgerConfig config, Path ledgerDir, SigningKey proposerKey, RaftTls tls, Clock clock,
             Consumer<ConsensusException> failStop) throws ConsensusException {
         config.validate();
-        RaftPeerSpec me = config.selfPeer();
+        return start(config, config.selfPeer(), false, ledgerDir, proposerKey, tls, clock, failStop);
+    }
+
+    /**
+     * Starts a node that is not (yet) in the group {@code config.peers()} lists: its Raft server
+     * starts with no configuration of its own and takes part once a member adds it with
+     * {@link RaftMembers#add} (the leader then sends it a snapshot or the log); its client reaches
+     * the group through the listed members meanwhile. After a restart the server recovers the
+     * configuration it was given, so a node that joined once is a member again at once.
+     */
+    public static RaftLedger join(RaftLedgerConfig config, RaftPeerSpec self, Path ledgerDir, SigningKey proposerKey, RaftTls tls,
+            Clock clock) throws ConsensusException {
+        return join(config, self, ledgerDir, proposerKey, tls, clock, why -> { });
+    }
+
+    /** As {@link #join(RaftLedgerConfig, RaftPeerSpec, Path, SigningKey, RaftTls, Clock)}, with the fail-stop of {@link #start}. */
+    public static RaftLedger join(RaftLedgerConfig config, RaftPeerSpec self, Path ledgerDir, SigningKey proposerKey, RaftTls tls,
+            Clock clock, Consumer<ConsensusException> failStop) throws ConsensusException {
+        if (!self.nodeId().equals(config.self()) || config.peers().stream().anyMatch(p -> p.nodeId().equals(self.nodeId()))) {
+            throw new ConsensusException(ConsensusErrorCode.BAD_CONFIG, "node " + self.nodeId() + " joins the group " + config.peers()
+                    + " only when it is not listed in it");
+        }
+        List<RaftPeerSpec> all = new ArrayList<>(config.peers());
+        all.add(self);
+        config.withPeers(all).validate();
+        return start(config, self, true, ledgerDir, proposerKey, tls, clock, failStop);
+    }
+
+    private static RaftLedger start(RaftLedgerConfig config, RaftPeerSpec me, boolean joining, Path ledgerDir, SigningKey proposerKey,
+            RaftTls tls, Clock clock, Consumer<ConsensusException> failStop) throws ConsensusException {
         RaftGroup group = group(config);
         Parameters parameters = GrpcFactory.newRaftParameters(tls.grpcConfig());
+        // TLS admits at the handshake; this re-checks revocation on each call and message of open connections.
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, tls.servicesCustomizer());
         RaftProperties props = properties(config, me);
         LedgerStateMachine sm = new LedgerStateMachine(config.self(), ledgerDir, failStop);
         RaftServer server = null;
         RaftClient client = null;
         try {
             boolean existing = Files.isDirectory(config.raftDir().resolve(group.getGroupId().getUuid().toString()));
-            server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(config.self())).setGroup(group).setStateMachine(sm)
+            // A joining node starts with the group's id and no members: it waits for the leader to add it.
+            RaftGroup own = joining ? RaftGroup.valueOf(group.getGroupId()) : group;
+            server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(config.self())).setGroup(own).setStateMachine(sm)
                     .setProperties(props).setParameters(parameters)
                     .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
             server.start();
@@ -323,6 +356,20 @@ public final class RaftLedger implements AutoCloseable {
             return Optional.ofNullable(id).map(RaftPeerId::toString);
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The group's membership: who is in it, and adding or removing a node. */
+    public RaftMembers members() {
+        return new RaftMembers(server, group.getGroupId(), client);
+    }
+
+    /** True once this node is in the group's configuration (as voter or listener), as its own server knows it. */
+    public boolean isMember() {
+        try {
+            return members().current().contains(config.self());
+        } catch (ConsensusException e) {
+            return false;
         }
     }
 

@@ -6,6 +6,7 @@ import io.stoq.crypto.StoqProviders;
 import io.stoq.crypto.ca.NodeCertificateValidator;
 import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.net.LocalIdentity;
+import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
 import io.stoq.net.handshake.PeerVerifier;
 import io.stoq.net.transport.ChainCheckTrustManager;
@@ -28,6 +29,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -44,8 +46,6 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Mutual TLS for Ratis's gRPC traffic whose trust decision is the STOQ identity check.
@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *
  * The TLS handshake's own signature proves the peer holds the TLS private key, so a copied
  * certificate is useless without it; a key the Falcon certificate does not bind is refused even
- * when the chain is genuine. Refusals are logged with the reason and fail the handshake, so an
+ * when the chain is genuine. Refusals are counted and logged (rate-limited, {@link RaftRefusals}) and fail the handshake, so an
  * uncertified process can neither join the group nor send it a request. The certificate also names
  * the node's advertised address as a SAN only because gRPC's client checks the host name; trust
  * never comes from it.
@@ -73,7 +73,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: the trust manager keeps no state; the revocation source is asked at each handshake.
  */
 public final class RaftTls {
-    private static final Logger LOG = LoggerFactory.getLogger(RaftTls.class);
     /** Where the TLS certificate carries the Falcon chain (DER SEQUENCE of OCTET STRING, node certificate first). */
     public static final ASN1ObjectIdentifier CHAIN_OID = new ASN1ObjectIdentifier("2.25.142518910320691135916910675023650582213");
     private static final Duration VALIDITY = Duration.ofDays(397);
@@ -82,6 +81,7 @@ public final class RaftTls {
     private final KeyPair tlsKey;
     private final PeerVerifier verifier;
     private final Consumer<String> refusals;
+    private final RaftRefusals counters = new RaftRefusals();
 
     private RaftTls(X509Certificate certificate, KeyPair tlsKey, PeerVerifier verifier, Consumer<String> refusals) {
         this.certificate = certificate;
@@ -124,6 +124,7 @@ public final class RaftTls {
      * proves; what the trust manager does on both sides of every handshake.
      */
     public NodeIdentity check(X509Certificate[] presented) throws CertificateException {
+        NetErrorCode code = NetErrorCode.CHAIN_REJECTED;
         try {
             if (presented == null || presented.length == 0) {
                 throw new CertificateException("no TLS certificate presented");
@@ -134,23 +135,41 @@ public final class RaftTls {
             try {
                 identity = verifier.checkChain(chain);
             } catch (NetException e) {
+                code = e.code();
                 throw new CertificateException(e.code() + ": " + e.getMessage(), e);
             }
             try {
                 NodeCertificateValidator.requireTlsKey(identity, tls.getPublicKey());
             } catch (CryptoException e) {
+                code = NetErrorCode.TLS_KEY_MISMATCH;
                 throw new CertificateException("TLS_KEY_MISMATCH: " + e.getMessage(), e);
             }
             return identity;
         } catch (CertificateException e) {
             String why = "refused a Raft peer: " + e.getMessage();
-            LOG.warn(why);
+            counters.refused(code, e.getMessage());
             refusals.accept(why);
             throw e;
         }
     }
 
-    private static List<X509Certificate> falconChain(X509Certificate tls) throws CertificateException {
+    /** Refusals of Raft peers so far, by reason (for {@code /metrics}). */
+    public RaftRefusals refusals() {
+        return counters;
+    }
+
+    /**
+     * The gRPC server customizer that re-checks revocation on every call and every message: a
+     * peer revoked after its TLS connection opened (a NODE_REVOKE applied, a new CRL) can no
+     * longer send entries, votes or SUBMITs through that connection; each call is refused
+     * {@code PERMISSION_DENIED}. The trust manager alone decides only at the handshake.
+     */
+    public GrpcServices.Customizer servicesCustomizer() {
+        RevokedPeerInterceptor interceptor = new RevokedPeerInterceptor(verifier.revocations(), counters);
+        return (builder, types) -> builder.intercept(interceptor);
+    }
+
+    static List<X509Certificate> falconChain(X509Certificate tls) throws CertificateException {
         byte[] ext = tls.getExtensionValue(CHAIN_OID.getId());
         if (ext == null) {
             throw new CertificateException("CHAIN_REJECTED: the TLS certificate of " + tls.getSubjectX500Principal().getName()

@@ -145,7 +145,30 @@ final class RaftCluster implements AutoCloseable {
     /** Starts (or restarts) member {@code id} on its directories and port. */
     RaftLedger start(String id) throws Exception {
         Member m = members.get(id);
-        RaftLedger l = RaftLedger.start(config(id), dir.resolve(id).resolve("ledger"), m.keys().falcon(), tls(m), Clock.systemUTC());
+        RaftTls tls = tls(m);
+        RaftLedger l = RaftLedger.start(config(id), dir.resolve(id).resolve("ledger"), m.keys().falcon(), tls, Clock.systemUTC());
+        tlsOf.put(id, tls);
+        running.put(id, l);
+        return l;
+    }
+
+    /** Each running member's TLS (its refusal counters), by member id. */
+    final Map<String, RaftTls> tlsOf = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Certifies a new member {@code id} and starts it outside the group ({@link RaftLedger#join}):
+     * it takes part once a member adds it. Its NODE_REGISTER is the caller's to commit.
+     */
+    RaftLedger join(String id, boolean voter) throws Exception {
+        List<RaftPeerSpec> group = config(members.keySet().iterator().next()).peers();
+        add(id, voter);
+        Member m = members.get(id);
+        RaftLedgerConfig config = tune.apply(RaftLedgerConfig.of(id, this.group, group, dir.resolve(id).resolve("raft"))
+                .withBlockInterval(Duration.ofMillis(2)));
+        RaftTls tls = tls(m);
+        RaftLedger l = RaftLedger.join(config, new RaftPeerSpec(id, m.address(), voter), dir.resolve(id).resolve("ledger"),
+                m.keys().falcon(), tls, Clock.systemUTC());
+        tlsOf.put(id, tls);
         running.put(id, l);
         return l;
     }

@@ -65,6 +65,10 @@ public final class LedgerStore implements AutoCloseable, StateView {
     private final RocksDB db;
     private final WriteOptions syncWrites;
     private final List<String> recoveryNotes;
+    /** Read-held around every RocksDB call, write-held by {@link #close}. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock lifetime = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /** Guarded by {@link #lifetime}. */
+    private boolean closed;
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle blocks;
     private final ColumnFamilyHandle txs;
@@ -229,7 +233,12 @@ public final class LedgerStore implements AutoCloseable, StateView {
                 }
             }
             batch.put(meta, HEAD, new CanonicalWriter().u64(header.height()).hash(header.hash()).raw(after.toBytes()).toBytes());
-            db.write(syncWrites, batch);
+            java.util.concurrent.locks.Lock held = use();
+            try {
+                db.write(syncWrites, batch);
+            } finally {
+                held.unlock();
+            }
         } catch (RocksDBException e) {
             throw failure("cannot commit block " + header.height(), e);
         }
@@ -332,6 +341,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
      * checked after every scan and damage is an error, never a shorter answer.
      */
     private void scan(ColumnFamilyHandle cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) throws LedgerException {
+        java.util.concurrent.locks.Lock held = use();
         try (RocksIterator it = db.newIterator(cf)) {
             for (it.seek(prefix); it.isValid(); it.next()) {
                 byte[] k = it.key();
@@ -343,15 +353,36 @@ public final class LedgerStore implements AutoCloseable, StateView {
             it.status();
         } catch (RocksDBException e) {
             throw failure("cannot read " + dir, e);
+        } finally {
+            held.unlock();
         }
     }
 
     private byte[] read(ColumnFamilyHandle cf, byte[] key) throws LedgerException {
+        java.util.concurrent.locks.Lock held = use();
         try {
             return db.get(cf, key);
         } catch (RocksDBException e) {
             throw failure("cannot read " + dir, e);
+        } finally {
+            held.unlock();
         }
+    }
+
+    /**
+     * Holds the store open for one RocksDB call: {@link #close} waits for the calls under way, and
+     * a call after it fails instead of touching freed native handles (which crashes the JVM). A
+     * Raft replica's ledger is closed under its readers when a snapshot replaces it or the group
+     * removes the replica.
+     */
+    private java.util.concurrent.locks.Lock use() throws LedgerException {
+        java.util.concurrent.locks.Lock read = lifetime.readLock();
+        read.lock();
+        if (closed) {
+            read.unlock();
+            throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "the ledger " + label(dir) + " is closed");
+        }
+        return read;
     }
 
     /** CORRUPT when RocksDB reports damaged data (a checksum failed), STORE_FAILURE otherwise. */
@@ -386,10 +417,13 @@ public final class LedgerStore implements AutoCloseable, StateView {
 
     /** Raw synced write of any family, bypassing every rule: only for fault-injection tests and repair. */
     public void rawPut(Family family, byte[] key, byte[] value) throws LedgerException {
+        java.util.concurrent.locks.Lock held = use();
         try {
             db.put(handle(family), syncWrites, key, value);
         } catch (RocksDBException e) {
             throw failure("raw write failed", e);
+        } finally {
+            held.unlock();
         }
     }
 
@@ -405,20 +439,33 @@ public final class LedgerStore implements AutoCloseable, StateView {
      * store of its own. Used for Raft snapshots.
      */
     public void checkpoint(Path target) throws LedgerException {
+        java.util.concurrent.locks.Lock held = use();
         try (org.rocksdb.Checkpoint checkpoint = org.rocksdb.Checkpoint.create(db)) {
             checkpoint.createCheckpoint(target.toString());
         } catch (RocksDBException e) {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot checkpoint the ledger " + label(dir) + " into " + target
                     + ": " + e.getMessage(), e);
+        } finally {
+            held.unlock();
         }
     }
 
     @Override
     public void close() {
-        syncWrites.close();
-        handles.forEach(ColumnFamilyHandle::close);
-        db.close();
-        cfOptions.close();
-        dbOptions.close();
+        java.util.concurrent.locks.Lock exclusive = lifetime.writeLock();
+        exclusive.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            syncWrites.close();
+            handles.forEach(ColumnFamilyHandle::close);
+            db.close();
+            cfOptions.close();
+            dbOptions.close();
+        } finally {
+            exclusive.unlock();
+        }
     }
 }

@@ -48,6 +48,11 @@ public final class PeerVerifier {
         return networkId;
     }
 
+    /** The revocations this verifier asks (for transports that re-check peers already admitted). */
+    public RevocationSource revocations() {
+        return revocations;
+    }
+
     /** Checks 1 to 4 and returns the identity the chain proves. */
     public NodeIdentity checkHello(Hello hello, PublicKey sessionTlsKey) throws NetException {
         if (!hello.networkId().equals(networkId)) {

@@ -222,7 +222,12 @@ public final class PeerSession implements PeerConnection {
             }
             throw new NetException(NetErrorCode.CLOSED, "cannot open a stream to " + describe() + ": " + promise.cause().getMessage());
         }
-        return promise.getNow().pipeline().get(StreamIo.class);
+        StreamIo io = promise.getNow().pipeline().get(StreamIo.class);
+        if (io == null) {
+            // The stream (or its connection) closed between its creation and now: its handlers are gone.
+            throw new NetException(NetErrorCode.CLOSED, "the stream to " + describe() + " closed as it opened");
+        }
+        return io;
     }
 
     private void tryCreate(Promise<QuicStreamChannel> promise, Duration ioTimeout, boolean firstTry) {

@@ -141,6 +141,15 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> RAFT_SUBMIT_RETRIES = ConfigKey.integer("raft.submit-retries", 5, 0, 100,
             "ledger.mode=raft: how often a write whose block lost to another leader, or whose nonce another node took, is "
                     + "signed again and resubmitted before it fails as never committed.");
+    public static final ConfigKey<String> RAFT_ADDRESS = ConfigKey.string("raft.address", "", "(" + ADDRESS + ")?",
+            "ledger.mode=raft, a node in neither raft.voters nor raft.listeners: the ip:port its Raft server listens on. Such a "
+                    + "node joins the group: it asks a member (discovery.seeds) to register it and add it as raft.role.");
+    public static final ConfigKey<String> RAFT_ROLE = ConfigKey.string("raft.role", "voter", "voter|listener",
+            "ledger.mode=raft, a joining node (raft.address): whether it asks to vote or only to listen. A voter seat is "
+                    + "granted while the group has fewer than raft.max-voters voters; past that the node joins as a listener.");
+    public static final ConfigKey<Integer> RAFT_MAX_VOTERS = ConfigKey.integer("raft.max-voters", 5, 1, 15,
+            "ledger.mode=raft, on members: most voters the group admits by registration; further nodes join as listeners "
+                    + "(more voters make every commit wait for more nodes).");
     public static final ConfigKey<Integer> LEDGER_MAX_BLOCK_TXS = ConfigKey.integer("ledger.max-block-txs", 1000, 1, 100_000,
             "Most transactions committed in one block (one synced RocksDB write batch).");
     public static final ConfigKey<Duration> LEDGER_BLOCK_INTERVAL = ConfigKey.duration("ledger.block-interval", "5ms",
@@ -269,5 +278,5 @@ public final class NodeConfigKeys {
             DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
             DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,
-            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS);
+            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS);
 }

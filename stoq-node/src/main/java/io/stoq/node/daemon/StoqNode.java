@@ -36,11 +36,13 @@ import io.stoq.node.ledger.RaftLedgerWriter;
 import io.stoq.node.ledger.RaftSettings;
 import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
+import io.stoq.node.members.GroupMembership;
 import io.stoq.node.peer.PeerLedgerView;
 import io.stoq.node.peer.PeerNetwork;
 import io.stoq.node.peer.PeerReadThrough;
 import io.stoq.node.keys.EpochKeys;
 import io.stoq.node.keys.NetworkKeys;
+import io.stoq.node.peer.PeerSettings;
 import io.stoq.node.store.LocalShardStore;
 import io.stoq.node.store.SealStore;
 import io.stoq.shard.manifest.BatchSigner;
@@ -91,6 +93,8 @@ public final class StoqNode implements AutoCloseable {
     private PeerNetwork peers;
     private EpochKeys epochKeys;
     private NetworkAccountStore networkAccounts;
+    /** The Raft transport's TLS (its refusal counters feed /metrics), null unless ledger.mode=raft. */
+    private RaftTls raftTls;
     private Thread shutdownHook;
     /** Why the node stopped by itself (fail-stop), null otherwise; set before close. */
     private volatile io.stoq.crypto.CodedException failure;
@@ -180,11 +184,19 @@ public final class StoqNode implements AutoCloseable {
             peers = PeerNetwork.start(config, credentials, store, data, clock, peerPackets);
             resources.push(peers);
             RaftLedgerConfig raftConfig = RaftSettings.config(config, identity.nodeId(), credentials);
-            RaftTls raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftConfig, clock);
-            ledger = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings, raftConfig, raftTls,
-                    config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config), RaftSettings.founderKemKeys(config),
-                    this::failStop);
+            java.util.Optional<io.stoq.consensus.RaftPeerSpec> joinAs = RaftSettings.joinAs(config, raftConfig);
+            java.net.InetAddress raftHost = joinAs.map(p -> p.address().getAddress()).orElseGet(() -> raftConfig.peers().stream()
+                    .filter(p -> p.nodeId().equals(raftConfig.self())).findFirst().orElseThrow().address().getAddress());
+            raftTls = RaftSettings.tls(credentials, PeerNetwork.networkId(root), peers.revocations(), raftHost, clock,
+                    why -> { });
+            RaftLedgerWriter raftWriter = RaftLedgerWriter.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings,
+                    raftConfig, raftTls, config.get(NodeConfigKeys.RAFT_SUBMIT_RETRIES), RaftSettings.founders(config),
+                    RaftSettings.founderKemKeys(config), joinAs.orElse(null), this::failStop);
+            ledger = raftWriter;
             resources.push(ledger);
+            // Closed before the ledger: no admission or revocation is started on a closing ledger.
+            resources.push(new GroupMembership(raftWriter, peers, config.get(NodeConfigKeys.RAFT_MAX_VOTERS), joinAs,
+                    PeerSettings.discovery(config, peers.localAddress()).seeds(), chain).start());
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
             resources.push(local);
@@ -265,6 +277,10 @@ public final class StoqNode implements AutoCloseable {
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
             server.addMetrics(peers::metrics);
+        }
+        if (raftTls != null) {
+            RaftTls counted = raftTls;
+            server.addMetrics(() -> RaftSettings.metrics(counted.refusals()));
         }
         server.addMetrics(new NodeMetricsText(data, config.get(NodeConfigKeys.STORE_MIN_FREE).bytes(), chain,
                 config.path(NodeConfigKeys.NODE_CRL))::render); // disk, certificate and CRL expiry for the alerts

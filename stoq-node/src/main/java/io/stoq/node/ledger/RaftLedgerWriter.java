@@ -126,13 +126,14 @@ public final class RaftLedgerWriter implements LedgerWriter {
      */
     public static RaftLedgerWriter start(Path ledgerDir, CustodialKeys keys, NodeCredentials node, java.time.Clock clock,
             LedgerService.Settings settings, RaftLedgerConfig raftConfig, RaftTls tls, int retries, List<List<X509Certificate>> founders,
-            java.util.Map<String, java.security.PublicKey> founderKem, java.util.function.Consumer<ConsensusException> failStop)
-            throws NodeException {
+            java.util.Map<String, java.security.PublicKey> founderKem, io.stoq.consensus.RaftPeerSpec joinAs,
+            java.util.function.Consumer<ConsensusException> failStop) throws NodeException {
         SigningKey operator = keys.operatorKey(true);
         RaftLedger raft;
         try {
-            raft = RaftLedger.start(raftConfig.withSubmitTimeout(settings.commitTimeout()), ledgerDir, node.keys().falcon(), tls, clock,
-                    failStop);
+            RaftLedgerConfig c = raftConfig.withSubmitTimeout(settings.commitTimeout());
+            raft = joinAs == null ? RaftLedger.start(c, ledgerDir, node.keys().falcon(), tls, clock, failStop)
+                    : RaftLedger.join(c, joinAs, ledgerDir, node.keys().falcon(), tls, clock, failStop);
         } catch (ConsensusException e) {
             throw new NodeException(e.code() == ConsensusErrorCode.BAD_CONFIG ? NodeErrorCode.BAD_CONFIG : NodeErrorCode.IO_ERROR,
                     "cannot start the Raft ledger: " + e.getMessage(), e);

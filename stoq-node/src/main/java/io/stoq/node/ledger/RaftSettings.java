@@ -27,8 +27,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Maps the node's {@code raft.*} and {@code ledger.*} keys onto stoq-consensus' values: who the
@@ -37,8 +35,6 @@ import org.slf4j.LoggerFactory;
  * with the peer layer's revocations).
  */
 public final class RaftSettings {
-    private static final Logger LOG = LoggerFactory.getLogger(RaftSettings.class);
-
     private RaftSettings() {}
 
     /** True when {@code ledger.mode=raft}. */
@@ -56,9 +52,13 @@ public final class RaftSettings {
         for (String entry : split(config.get(NodeConfigKeys.RAFT_LISTENERS))) {
             peers.add(RaftPeerSpec.listener(id(entry, ids), address(entry)));
         }
-        if (peers.stream().noneMatch(p -> p.nodeId().equals(self))) {
+        if (peers.stream().noneMatch(p -> p.nodeId().equals(self)) && config.get(NodeConfigKeys.RAFT_ADDRESS).isBlank()) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "ledger.mode=raft but this node (" + self
-                    + ") is in neither raft.voters nor raft.listeners");
+                    + ") is in neither raft.voters nor raft.listeners, and has no raft.address to join with");
+        }
+        if (peers.isEmpty()) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "ledger.mode=raft needs raft.voters (the group, or the members a "
+                    + "joining node reaches it through)");
         }
         if (config.get(NodeConfigKeys.RAFT_ELECTION_TIMEOUT_MAX).compareTo(config.get(NodeConfigKeys.RAFT_ELECTION_TIMEOUT_MIN)) <= 0) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "raft.election-timeout-max must exceed raft.election-timeout-min");
@@ -76,13 +76,30 @@ public final class RaftSettings {
                         config.get(NodeConfigKeys.RAFT_ELECTION_TIMEOUT_MAX));
     }
 
-    /** Mutual TLS for Raft with this node's Falcon identity, trusting what the peer layer trusts. */
-    public static RaftTls tls(NodeCredentials node, Hash256 networkId, RevocationSource revocations, RaftLedgerConfig raft, Clock clock)
-            throws NodeException {
+    /**
+     * This node's entry when it joins the group by registration: it is in neither
+     * {@code raft.voters} nor {@code raft.listeners} and names its {@code raft.address}; asks to
+     * vote unless {@code raft.role=listener}. Empty for a node listed in the group.
+     */
+    public static java.util.Optional<RaftPeerSpec> joinAs(NodeConfig config, RaftLedgerConfig raft) {
+        if (raft.peers().stream().anyMatch(p -> p.nodeId().equals(raft.self()))) {
+            return java.util.Optional.empty();
+        }
+        InetSocketAddress address = address("x@" + config.get(NodeConfigKeys.RAFT_ADDRESS).trim());
+        return java.util.Optional.of("listener".equals(config.get(NodeConfigKeys.RAFT_ROLE))
+                ? RaftPeerSpec.listener(raft.self(), address) : RaftPeerSpec.voter(raft.self(), address));
+    }
+
+    /**
+     * Mutual TLS for Raft with this node's Falcon identity, trusting what the peer layer trusts;
+     * {@code self} is the address its Raft server listens on, {@code refusals} hears each refused peer.
+     */
+    public static RaftTls tls(NodeCredentials node, Hash256 networkId, RevocationSource revocations, java.net.InetAddress self,
+            Clock clock, java.util.function.Consumer<String> refusals) throws NodeException {
         try {
             LocalIdentity me = LocalIdentity.of(node.keys(), node.chain(), node.root(), networkId);
             PeerVerifier verifier = new PeerVerifier(node.root(), networkId, revocations, clock);
-            return RaftTls.of(me, raft.selfPeer().address().getAddress(), verifier, why -> LOG.warn("raft: refused {}", why));
+            return RaftTls.of(me, self, verifier, refusals);
         } catch (CryptoException | ConsensusException e) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "raft identity: " + e.getMessage(), e);
         }
@@ -140,6 +157,18 @@ public final class RaftSettings {
                     + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * Prometheus text of the Raft transport's refusals by reason ({@code stoq_raft_refused_total});
+     * the labels are stoq-net's error code names, so the series are bounded whatever peers send.
+     */
+    public static String metrics(io.stoq.consensus.RaftRefusals refusals) {
+        StringBuilder out = new StringBuilder("# HELP stoq_raft_refused_total Raft peers refused (TLS handshake or a call after revocation), "
+                + "by reason.\n# TYPE stoq_raft_refused_total counter\n");
+        refusals.snapshot().forEach((code, n) -> out.append("stoq_raft_refused_total{code=\"").append(code.name()).append("\"} ")
+                .append(n).append('\n'));
+        return out.toString();
     }
 
     private static List<String> split(String list) {

@@ -209,6 +209,11 @@ public final class PeerNetwork implements AutoCloseable {
         return transport.connect(address);
     }
 
+    /** Serves the node's own message type {@code type} (code 0x100 and up) with {@code handler} from now on. */
+    public void handle(io.stoq.net.MessageType type, io.stoq.net.RequestHandler handler) {
+        transport.handle(type, handler);
+    }
+
     /** Fetches and pushes shards; transfers are reported to discovery's throughput figures. */
     public ShardClient shards() {
         return shards;

@@ -148,7 +148,8 @@ public final class MiniCluster implements AutoCloseable {
          * Runs the nodes on one Raft ledger ({@code ledger.mode=raft}): every node a voter on a Raft
          * port picked before start, node-1 founding the ledger with every node registered
          * ({@code raft.founders}), and one operator key shared by all (the network's custodial admin).
-         * Nodes added later with {@link #addNode} are not members of the group.
+         * Nodes added later with {@link #addNode} join the group by registration (as voters unless
+     * configured {@code raft.role=listener}).
          */
         public Builder raft() {
             this.raft = true;
@@ -197,8 +198,33 @@ public final class MiniCluster implements AutoCloseable {
         Member m = new Member(index, nodeId, "zone-" + (index + 1), dir.resolve(nodeId));
         certify(m);
         members.add(m);
+        if (onRaft()) {
+            prepareJoin(m);
+        }
         start(m);
         return index;
+    }
+
+    /** Raft ports of nodes that joined the group by registration after it started (node id to port). */
+    private final Map<String, Integer> joinPorts = new LinkedHashMap<>();
+
+    /**
+     * A node added to a cluster on Raft joins the group by registration: it gets the shared
+     * operator key, a Raft port of its own ({@code raft.address}), the group's voters as
+     * {@code raft.voters} (whom it is not among) and asks to vote ({@code raft.role}; a test's
+     * {@link Builder#configure} may ask for listener).
+     */
+    private void prepareJoin(Member m) throws Exception {
+        Path accounts = m.data.resolve("accounts");
+        Files.createDirectories(accounts);
+        try (var files = Files.list(dir.resolve("operator"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, accounts.resolve(f.getFileName()));
+            }
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            joinPorts.put(m.nodeId, probe.getLocalPort());
+        }
     }
 
     /** Raft ports of the group's voters (node id to port), empty when the cluster is not on Raft. */
@@ -270,6 +296,10 @@ public final class MiniCluster implements AutoCloseable {
                 .map(o -> "127.0.0.1:" + o.peerAddress.getPort()).collect(Collectors.joining(",")));
         if (raftPorts.containsKey(m.nodeId)) {
             raftConfig(c);
+        } else if (joinPorts.containsKey(m.nodeId)) {
+            raftConfig(c);
+            c.remove("raft.founders");
+            c.put("raft.address", "127.0.0.1:" + joinPorts.get(m.nodeId));
         }
         configurer.configure(m.index, this, c);
         m.node = StoqNode.start(NodeConfig.load(null, Map.of(), c), clock, true, remote -> m.partitioned.get());
@@ -311,6 +341,16 @@ public final class MiniCluster implements AutoCloseable {
     /** The node's peer address (the same across restarts). */
     public InetSocketAddress peerAddress(int index) {
         return members.get(index).peerAddress;
+    }
+
+    /** The address of the node's Raft server (a founder's or a joined node's); fails when the cluster is not on Raft. */
+    public InetSocketAddress raftAddress(int index) {
+        String id = members.get(index).nodeId;
+        Integer port = raftPorts.containsKey(id) ? raftPorts.get(id) : joinPorts.get(id);
+        if (port == null) {
+            throw new IllegalStateException(id + " has no Raft server");
+        }
+        return new InetSocketAddress("127.0.0.1", port);
     }
 
     /** The dev CA that certified every node (tests issue more certificates with it: revoked ones, foreign roles). */
