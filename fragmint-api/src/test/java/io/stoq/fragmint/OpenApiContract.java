@@ -602,6 +602,8 @@ public abstract class OpenApiContract {
         f.put("createAccount", () -> send(json("/v1/accounts", "admin", "POST",
                 "{\"id\":\"carol\",\"role\":\"reader\",\"displayName\":\"Carol\"}")
                 .header("X-Stoq-TOTP", t.totp("admin")).build()));
+        f.put("rotateKeyEpoch", () -> send(request("/v1/network/key-epochs", "admin").POST(HttpRequest.BodyPublishers.noBody())
+                .header("X-Stoq-TOTP", t.totp("admin")).build()));
         f.put("getAccount", () -> send(request("/v1/accounts/alice", "admin").build()));
         f.put("setAccountRole", () -> send(json("/v1/accounts/bob/role", "admin", "PUT", "{\"role\":\"writer\"}")
                 .header("X-Stoq-TOTP", t.totp("admin")).build()));

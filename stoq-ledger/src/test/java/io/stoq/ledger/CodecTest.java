@@ -49,7 +49,9 @@ class CodecTest {
                 new TxBody.ReadGrant(a, h),
                 new TxBody.ReadRevoke(a, h),
                 new TxBody.AssetVersionDelete(a, 2, "superseded"),
-                new TxBody.AccountRecord("alice", 1, new byte[] {1, 2, 3}));
+                new TxBody.AccountRecord("alice", 1, new byte[] {1, 2, 3}),
+                new TxBody.KeyRewrap(Hash256.of(new byte[32]), 2, List.of(new TxBody.VersionWrap(1, Hash256.of(new byte[32]), "ML-KEM-768",
+                        new byte[] {4, 5}, new byte[] {6}))));
     }
 
     @Test

@@ -29,6 +29,7 @@ import java.util.Set;
  *  ACCOUNT_ADMIN         x                                    + TOTP (create account, set role)
  *  KEY_ADMIN             x                                    + TOTP (keys of any account)
  *  SELF_SERVICE          x      x       x      x       x      own session, own keys, own TOTP
+ *  NETWORK_ADMIN         x                                    + TOTP (key epoch rotation)
  * </pre>
  *
  * <p>A role's asset permissions say what it may do to assets it may see; which assets those are
@@ -40,7 +41,7 @@ public enum Permission {
     ASSET_READ, ASSET_WRITE, ASSET_TRANSFER, ASSET_DELETE, PROOF_READ,
     TOKEN_READ, TOKEN_TRANSFER, LEDGER_READ, NODE_READ, METRICS_READ, AUDIT_READ,
     EVENTS_SUBSCRIBE, ACCOUNT_READ, ACCOUNT_ADMIN, KEY_ADMIN, SELF_SERVICE,
-    ASSET_CONTENT_READ, ASSET_GRANT;
+    ASSET_CONTENT_READ, ASSET_GRANT, NETWORK_ADMIN;
 
     private static final Map<Role, Set<Permission>> MATRIX = Map.of(
             Role.ADMIN, EnumSet.allOf(Permission.class),

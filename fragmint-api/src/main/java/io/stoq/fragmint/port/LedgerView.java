@@ -21,6 +21,29 @@ public interface LedgerView {
     NodeInfo node(String id) throws ApiException;
 
     /**
+     * Starts the network's next data-key epoch and re-wraps the asset key of every live version to
+     * it, shard ciphertext untouched ({@code stoq network rotate-keys}). Admin only, with TOTP.
+     */
+    KeyEpochRotation rotateKeyEpoch(Caller caller) throws ApiException;
+
+    /**
+     * What a key epoch rotation did.
+     *
+     * @param epoch the new epoch's number
+     * @param height the ledger height of its KEY_EPOCH tx
+     * @param members the nodes holding a share of it (registered, unrevoked)
+     * @param versionsRewrapped live asset versions whose key was re-wrapped to it
+     * @param versionsSkipped live versions this node could not re-wrap (they keep their old wrap)
+     * @param shardBytesUntouched stored shard bytes of the re-wrapped versions, none of them rewritten
+     */
+    record KeyEpochRotation(long epoch, long height, List<String> members, int versionsRewrapped, int versionsSkipped,
+            long shardBytesUntouched) {
+        public KeyEpochRotation {
+            members = List.copyOf(members);
+        }
+    }
+
+    /**
      * A block header as the API shows it.
      *
      * @param height block height, 0 = genesis

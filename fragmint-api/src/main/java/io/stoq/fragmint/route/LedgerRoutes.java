@@ -49,6 +49,11 @@ final class LedgerRoutes {
                 get("/v1/nodes", "listNodes").needs(Permission.NODE_READ).summary("Network members")
                         .returns(200, Route.Body.list(LedgerView.NodeInfo.class))
                         .handle(ex -> new Reply.Json(200, ledger.nodes())),
+                post("/v1/network/key-epochs", "rotateKeyEpoch").needs(Permission.NETWORK_ADMIN).withTotp()
+                        .summary("Start the next data-key epoch and re-wrap every live asset version's key to it "
+                                + "(shards untouched); answers when every version is done")
+                        .returns(201, Route.Body.json(LedgerView.KeyEpochRotation.class))
+                        .handle(ex -> new Reply.Json(201, ledger.rotateKeyEpoch(ex.caller()))),
                 get("/v1/nodes/{id}", "getNode").needs(Permission.NODE_READ).summary("One network member")
                         .returns(200, Route.Body.json(LedgerView.NodeInfo.class)).errors(NOT_FOUND)
                         .handle(ex -> new Reply.Json(200, ledger.node(ex.pathParam("id")))),

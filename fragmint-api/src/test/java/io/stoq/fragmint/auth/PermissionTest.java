@@ -31,6 +31,7 @@ class PermissionTest {
         for (Role r : Role.values()) {
             assertThat(KEY_ADMIN.grantedTo(r)).isEqualTo(r == Role.ADMIN);
             assertThat(ACCOUNT_ADMIN.grantedTo(r)).isEqualTo(r == Role.ADMIN);
+            assertThat(NETWORK_ADMIN.grantedTo(r)).isEqualTo(r == Role.ADMIN);
             // Only roles that can own assets (make or change them) hand out read access.
             assertThat(ASSET_GRANT.grantedTo(r)).isEqualTo(ASSET_WRITE.grantedTo(r));
         }

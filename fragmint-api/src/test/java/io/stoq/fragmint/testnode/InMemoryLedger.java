@@ -111,6 +111,15 @@ public final class InMemoryLedger implements LedgerView, EventSource {
                 .orElseThrow(() -> ApiException.notFound("node '" + id + "'"));
     }
 
+    /** The double's key epochs: a counter; it holds no asset keys, so it re-wraps no versions. */
+    private long keyEpoch = 1;
+
+    @Override
+    public synchronized KeyEpochRotation rotateKeyEpoch(io.stoq.fragmint.port.Caller caller) {
+        keyEpoch++;
+        return new KeyEpochRotation(keyEpoch, blocks.size() - 1, nodes.stream().map(NodeInfo::id).toList(), 0, 0, 0);
+    }
+
     @Override
     public AutoCloseable subscribe(long afterSeq, Consumer<LedgerEvent> listener) {
         synchronized (this) {

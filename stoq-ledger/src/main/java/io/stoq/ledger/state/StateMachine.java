@@ -222,6 +222,9 @@ public final class StateMachine {
                 TxBody.AccountRecord r = (TxBody.AccountRecord) body;
                 state.putAccountRecord(r.accountId(), r.revision(), Sha3.hash(r.record()));
             }
+            case KEY_REWRAP -> {
+                // no state: the wraps are found through the KEY_REWRAPS index (the tx is the record)
+            }
             case READ_REVOKE -> {
                 TxBody.ReadRevoke r = (TxBody.ReadRevoke) body;
                 List<Hash256> grantees = new ArrayList<>(state.grants(r.assetId()));

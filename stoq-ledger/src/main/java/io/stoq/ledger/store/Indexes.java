@@ -18,6 +18,7 @@ import java.util.List;
  * 0x04 zero(32)    u64 height u32 index -> tx id   key epochs: every KEY_EPOCH tx (subject {@link #KEY_EPOCH_SUBJECT})
  * 0x05 H(id)(32)   u64 height u32 index -> tx id   one API account's records (ACCOUNT_RECORD, subject SHA3-256 of its id)
  * 0x06 zero(32)    u64 height u32 index -> tx id   every ACCOUNT_RECORD tx (subject {@link #KEY_EPOCH_SUBJECT})
+ * 0x07 asset(32)   u64 height u32 index -> tx id   an asset's KEY_REWRAP txs (key rotation re-wraps)
  * </pre>
  */
 public enum Indexes {
@@ -29,7 +30,9 @@ public enum Indexes {
     /** One API account's ACCOUNT_RECORD txs, under {@link #accountSubject}. */
     ACCOUNT_RECORDS(0x05),
     /** Every ACCOUNT_RECORD tx, under {@link #KEY_EPOCH_SUBJECT} (the zero subject): the account list. */
-    ALL_ACCOUNT_RECORDS(0x06);
+    ALL_ACCOUNT_RECORDS(0x06),
+    /** An asset's KEY_REWRAP txs: a read finds its version's newer key wraps without a chain walk. */
+    KEY_REWRAPS(0x07);
 
     /** The subject of an API account's records in {@link #ACCOUNT_RECORDS}. */
     public static Hash256 accountSubject(String accountId) {
@@ -78,6 +81,8 @@ public enum Indexes {
         } else if (body instanceof TxBody.AccountRecord r) {
             keys.add(ACCOUNT_RECORDS.key(accountSubject(r.accountId()), height, index));
             keys.add(ALL_ACCOUNT_RECORDS.key(KEY_EPOCH_SUBJECT, height, index));
+        } else if (body instanceof TxBody.KeyRewrap w) {
+            keys.add(KEY_REWRAPS.key(w.assetId(), height, index));
         } else if (body instanceof TxBody.KeyEpoch) {
             keys.add(KEY_EPOCHS.key(KEY_EPOCH_SUBJECT, height, index));
         } else if (body instanceof TxBody.ReadRevoke r) {

@@ -49,6 +49,7 @@ public sealed interface TxBody {
                     in.string("reason", MAX_NAME_BYTES));
             case ACCOUNT_RECORD -> new AccountRecord(in.string("accountId", MAX_NAME_BYTES), in.u64("revision"),
                     in.bytes("record", Limits.MAX_ACCOUNT_RECORD_BYTES));
+            case KEY_REWRAP -> decodeKeyRewrap(in);
         };
     }
 
@@ -62,6 +63,18 @@ public sealed interface TxBody {
             shares.add(new NodeShare(in.string("share.nodeId", MAX_NAME_BYTES), in.bytes("share.sealed", MAX_KEY_BYTES * 2)));
         }
         return new KeyEpoch(epoch, kem, publicKey, List.copyOf(shares));
+    }
+
+    private static KeyRewrap decodeKeyRewrap(CanonicalReader in) throws LedgerException {
+        Hash256 assetId = in.hash("assetId");
+        long epoch = in.u64("epoch");
+        int count = in.count("wraps", MAX_LIST);
+        List<VersionWrap> wraps = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            wraps.add(new VersionWrap(in.u64("wrap.version"), in.hash("wrap.manifest"), in.string("wrap.kemAlgorithm", MAX_NAME_BYTES),
+                    in.bytes("wrap.kemCiphertext", MAX_KEY_BYTES), in.bytes("wrap.wrappedKey", MAX_KEY_BYTES)));
+        }
+        return new KeyRewrap(assetId, epoch, List.copyOf(wraps));
     }
 
     /** Block 0's only tx: the network's name, its first admin keys (SPKI) and its root CA certificate (DER). */
@@ -177,6 +190,30 @@ public sealed interface TxBody {
             out.u64(epoch).string(kemAlgorithm).bytes(publicKey).u32(shares.size());
             for (NodeShare share : shares) {
                 out.string(share.nodeId()).bytes(share.sealed());
+            }
+        }
+    }
+
+    /**
+     * One version's asset key wrapped anew to an epoch's ML-KEM key: {@code manifest} is the
+     * version's manifest hash (the ledger's name for it), the rest a KEM key wrap.
+     */
+    record VersionWrap(long version, Hash256 manifest, String kemAlgorithm, byte[] kemCiphertext, byte[] wrappedKey) {}
+
+    /**
+     * Versions of asset {@code assetId} re-wrapped to data-key epoch {@code epoch} (a key rotation):
+     * readers holding a share of that epoch unwrap these instead of the manifest's own wrap.
+     * Opaque key material to the ledger; the shards' AES-GCM tags check the key on a read.
+     */
+    record KeyRewrap(Hash256 assetId, long epoch, List<VersionWrap> wraps) implements TxBody {
+        public TxType type() {
+            return TxType.KEY_REWRAP;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.hash(assetId).u64(epoch).u32(wraps.size());
+            for (VersionWrap w : wraps) {
+                out.u64(w.version()).hash(w.manifest()).string(w.kemAlgorithm()).bytes(w.kemCiphertext()).bytes(w.wrappedKey());
             }
         }
     }

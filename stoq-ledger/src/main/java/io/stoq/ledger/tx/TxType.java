@@ -35,7 +35,9 @@ public enum TxType {
     /** Deletes one earlier version of an asset (its content); the current version and the history stay. */
     ASSET_VERSION_DELETE(14),
     /** An admin writes a revision of an API account's record (role, API key hashes, sealed secrets): network-wide accounts. */
-    ACCOUNT_RECORD(15);
+    ACCOUNT_RECORD(15),
+    /** An admin re-wraps asset versions' keys to a newer data-key epoch (rotation); shard ciphertext is untouched. */
+    KEY_REWRAP(16);
 
     private final int code;
 

@@ -253,6 +253,28 @@ public final class TxValidator {
                             + " but the next is " + (current + 1));
                 }
             }
+            case KEY_REWRAP -> {
+                TxBody.KeyRewrap r = (TxBody.KeyRewrap) body;
+                requireAdmin(signer);
+                if (r.epoch() < 1 || r.epoch() > state.currentEpoch()) {
+                    throw reject(RejectReason.STALE_VERSION, "re-wrap to key epoch " + r.epoch() + " but the ledger's epochs end at "
+                            + state.currentEpoch());
+                }
+                Asset a = liveAsset(state, r.assetId());
+                if (r.wraps().isEmpty()) {
+                    throw reject(RejectReason.MALFORMED, "key re-wrap lists no versions");
+                }
+                for (TxBody.VersionWrap w : r.wraps()) {
+                    if (w.version() < 1 || w.version() > a.version()) {
+                        throw reject(RejectReason.STALE_VERSION, "asset " + short16(r.assetId()) + " has no version " + w.version());
+                    }
+                    try {
+                        KemAlgorithm.fromId(w.kemAlgorithm());
+                    } catch (CryptoException ex) {
+                        throw reject(RejectReason.MALFORMED, "unknown KEM algorithm " + w.kemAlgorithm());
+                    }
+                }
+            }
             case READ_REVOKE -> {
                 TxBody.ReadRevoke r = (TxBody.ReadRevoke) body;
                 Asset a = liveAsset(state, r.assetId());

@@ -76,6 +76,7 @@ public final class NodeAssetService implements AssetService {
     /** The local store, falling back to peers for what it does not hold (reads of other nodes' uploads). */
     private final ShardStore reads;
     private final AssetIndex index;
+    private final KeyRotation rotation;
     private final CrlFile crl;
     private final CodecPool pool;
     private final int readAhead;
@@ -108,6 +109,7 @@ public final class NodeAssetService implements AssetService {
         this.index = new AssetIndex(ledger.reader(), keys);
         this.crl = crl;
         this.sweep = new StorageSweep(index, store, pins);
+        this.rotation = new KeyRotation(ledger, index, this.manifests, epochs);
     }
 
     @Override
@@ -192,6 +194,11 @@ public final class NodeAssetService implements AssetService {
         return page(all, page);
     }
 
+    /** Key rotation over this node's view of the assets ({@code stoq network rotate-keys}). */
+    public KeyRotation keyRotation() {
+        return rotation;
+    }
+
     @Override
     public AssetContent openContent(Caller caller, String id, long version, ByteRange range) throws ApiException {
         Seen s = see(caller, id);
@@ -211,7 +218,7 @@ public final class NodeAssetService implements AssetService {
             if (!m.merkleRoot().equals(v.merkleRoot()) || m.plainSize() != v.meta().size() || m.version() != v.version()) {
                 throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + id + " does not match the ledger");
             }
-            byte[] assetKey = epochs.unwrap(m);
+            byte[] assetKey = epochs.unwrap(m, AssetIndex.ledgerId(id), Hash256.ofHex(v.meta().manifest()));
             AssetReader reader = new AssetReader(m, assetKey, (i, entry) -> {
                 try {
                     return new FetchedShard(reads.getForVerifier(entry.hash()), null); // the reader verifies

@@ -57,6 +57,7 @@ import picocli.CommandLine.ParseResult;
             ShardCommand.class,
             LedgerCommand.class,
             AssetCommand.class,
+            io.stoq.node.cli.network.NetworkCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class StoqCli implements Runnable {

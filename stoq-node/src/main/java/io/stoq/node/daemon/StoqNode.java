@@ -228,8 +228,6 @@ public final class StoqNode implements AutoCloseable {
         }
         String host = config.get(NodeConfigKeys.API_HOST);
         int port = config.get(NodeConfigKeys.API_PORT);
-        NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
-                identity.zone(), data);
         if (peers == null && config.get(NodeConfigKeys.PEER_ENABLED)) {
             // After the ledger, before the API: closed in reverse, so the API stops before the peers go.
             peers = PeerNetwork.start(config, credentials, store, data, clock, peerPackets);
@@ -272,6 +270,8 @@ public final class StoqNode implements AutoCloseable {
         }
         HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
+        NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
+                identity.zone(), data, assets.keyRotation());
         NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accountPort,
                 accounts.audit(), ledger.events(), health);
         server = new ApiServer(apiConfig(port, tls), ports, clock);

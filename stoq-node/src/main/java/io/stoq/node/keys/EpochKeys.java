@@ -113,6 +113,68 @@ public final class EpochKeys {
                 + String.join(", ", tried) + ")");
     }
 
+    /** One re-wrap of a version's asset key to a later epoch (a KEY_REWRAP tx's entry). */
+    public record Rewrap(long epoch, io.stoq.crypto.kem.KeyWrapper.WrappedKey wrapped) {}
+
+    /**
+     * The asset key of {@code manifest} (the verified manifest the ledger names by
+     * {@code manifestHash}, of ledger asset {@code assetId}) for this node: first through a
+     * re-wrap of a key rotation to an epoch this node holds a share of (newest first), else as
+     * {@link #unwrap(AssetManifest)}. A re-wrap is bound to the manifest's asset id and version
+     * and its key is checked by the shards' AES-GCM tags on the read, as the manifest's own wrap is.
+     */
+    public byte[] unwrap(AssetManifest manifest, Hash256 assetId, Hash256 manifestHash) throws NodeException, ShardException {
+        List<Rewrap> rewraps = rewraps(assetId, manifest.version(), manifestHash);
+        for (int i = rewraps.size() - 1; i >= 0; i--) {
+            Rewrap r = rewraps.get(i);
+            if (holdsShare(epoch(r.epoch()))) {
+                return unwrap(manifest, r);
+            }
+        }
+        return unwrap(manifest);
+    }
+
+    /** Unwraps one re-wrap of {@code manifest}'s key; {@code NOT_PERMITTED} without a share of its epoch. */
+    public byte[] unwrap(AssetManifest manifest, Rewrap rewrap) throws NodeException, ShardException {
+        return AssetKeys.unwrap(manifest, rewrap.wrapped(), privateKey(epoch(rewrap.epoch())));
+    }
+
+    /**
+     * The re-wraps the ledger holds for version {@code version} of ledger asset {@code assetId}
+     * whose manifest is {@code manifestHash}, in chain order (oldest epoch first).
+     */
+    public List<Rewrap> rewraps(Hash256 assetId, long version, Hash256 manifestHash) throws NodeException {
+        List<Rewrap> out = new ArrayList<>();
+        try {
+            for (Hash256 txId : ledger.store().indexed(Indexes.KEY_REWRAPS, assetId)) {
+                StoredTx t = ledger.store().tx(txId);
+                if (t == null || !(t.tx().body() instanceof TxBody.KeyRewrap body)) {
+                    continue;
+                }
+                for (TxBody.VersionWrap w : body.wraps()) {
+                    if (w.version() == version && w.manifest().equals(manifestHash)) {
+                        out.add(new Rewrap(body.epoch(), new io.stoq.crypto.kem.KeyWrapper.WrappedKey(KemAlgorithm.fromId(w.kemAlgorithm()),
+                                w.kemCiphertext(), w.wrappedKey())));
+                    }
+                }
+            }
+        } catch (LedgerException | CryptoException e) {
+            throw new NodeException(NodeErrorCode.CORRUPT_DATA, "cannot read the key re-wraps of asset " + assetId.toHex().substring(0, 16)
+                    + " from the ledger: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Whether this node holds a share of {@code epoch} (it was a member when the epoch was made). */
+    public boolean holdsShare(Epoch epoch) {
+        for (TxBody.NodeShare share : epoch.body().shares()) {
+            if (share.nodeId().equals(nodeId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * This node's private key of {@code epoch}: its share opened with the node's own ML-KEM key.
      * {@code NOT_PERMITTED} when the epoch has no share for this node (it was not a member, or was

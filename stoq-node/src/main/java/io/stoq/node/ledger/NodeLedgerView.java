@@ -32,15 +32,30 @@ public final class NodeLedgerView implements LedgerView, TokenService {
     private final List<String> addresses;
     private final String zone;
     private final Path dataDir;
+    private final io.stoq.node.assets.KeyRotation rotation;
 
+    /** @param rotation the key epoch rotation this node runs for {@code POST /v1/network/key-epochs} */
     public NodeLedgerView(LedgerWriter service, AccountStore accounts, String nodeId, List<String> addresses, String zone,
-            Path dataDir) {
+            Path dataDir, io.stoq.node.assets.KeyRotation rotation) {
+        this.rotation = rotation;
         this.service = service;
         this.accounts = accounts;
         this.nodeId = nodeId;
         this.addresses = List.copyOf(addresses);
         this.zone = zone;
         this.dataDir = dataDir;
+    }
+
+    @Override
+    public KeyEpochRotation rotateKeyEpoch(Caller caller) throws ApiException {
+        try {
+            io.stoq.node.assets.KeyRotation.Result r = rotation.rotate(line -> org.slf4j.LoggerFactory.getLogger(NodeLedgerView.class)
+                    .info("rotate-keys (by {}): {}", caller.accountId(), line));
+            return new KeyEpochRotation(r.epoch(), r.height(), r.members(), r.versionsRewrapped(), r.versionsSkipped(),
+                    r.shardBytesUntouched());
+        } catch (io.stoq.node.NodeException | io.stoq.ledger.LedgerException e) {
+            throw io.stoq.node.NodeProblems.of(e);
+        }
     }
 
     @Override

@@ -47,6 +47,11 @@ public final class PeerLedgerView implements LedgerView {
     }
 
     @Override
+    public KeyEpochRotation rotateKeyEpoch(io.stoq.fragmint.port.Caller caller) throws ApiException {
+        return local.rotateKeyEpoch(caller);
+    }
+
+    @Override
     public NodeInfo node(String id) throws ApiException {
         for (PeerStatus p : network.peers()) {
             if (p.nodeId().equals(id)) {

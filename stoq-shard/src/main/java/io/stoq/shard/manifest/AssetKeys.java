@@ -60,6 +60,20 @@ public final class AssetKeys {
                 + me.toHex().substring(0, 16) + " (" + manifest.keys().size() + " recipients)");
     }
 
+    /**
+     * Unwraps {@code wrapped}, a wrap of {@code manifest}'s asset key made apart from the manifest
+     * (a key rotation's re-wrap): the same context binds it to the manifest's asset id and version.
+     * {@link ShardErrorCode#WRONG_KEY} when it does not unwrap with {@code privateKey}.
+     */
+    public static byte[] unwrap(AssetManifest manifest, KeyWrapper.WrappedKey wrapped, PrivateKey privateKey) throws ShardException {
+        try {
+            return KeyWrapper.unwrap(privateKey, wrapped, context(manifest.assetId(), manifest.version()));
+        } catch (CryptoException e) {
+            throw new ShardException(ShardErrorCode.WRONG_KEY, "the re-wrapped asset key does not unwrap with this ML-KEM key: "
+                    + e.getMessage(), e);
+        }
+    }
+
     public static Hash256 fingerprint(PublicKey key) {
         return Sha3.hash(key.getEncoded());
     }

@@ -26,7 +26,7 @@ import java.util.Map;
  * nothing else; the JDK client does that with no extra dependency or event loop to manage.
  * HTTP/1.1 is pinned so no h2c upgrade dance happens on uploads.
  */
-final class ApiClient {
+public final class ApiClient {
     private static final ObjectMapper MAPPER = Json.mapper();
 
     private final HttpClient http;
@@ -47,7 +47,7 @@ final class ApiClient {
         this.http = b.build();
     }
 
-    static ApiClient of(ClientOptions options) throws ApiException {
+    public static ApiClient of(ClientOptions options) throws ApiException {
         URI base = options.baseUri();
         return new ApiClient(base, options.apiKey(), "https".equals(base.getScheme()) ? options.sslContext() : null);
     }
@@ -84,6 +84,13 @@ final class ApiClient {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Sends a POST without a body (an action, e.g. a key rotation) and parses the JSON answer. */
+    public JsonNode post(String path, Map<String, String> headers) throws ApiException {
+        HttpRequest.Builder b = request(path);
+        headers.forEach(b::header);
+        return json(b.POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
     /** Sends a DELETE; null for 204, else the JSON answer. */

@@ -58,7 +58,7 @@ public final class ClientOptions {
         return null;
     }
 
-    URI baseUri() throws ApiException {
+    public URI baseUri() throws ApiException {
         try {
             URI u = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
             if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))

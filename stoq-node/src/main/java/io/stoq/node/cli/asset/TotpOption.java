@@ -14,7 +14,7 @@ public final class TotpOption {
     String code;
 
     /** The request headers carrying the code, none when it was not given. */
-    Map<String, String> headers() throws ApiException {
+    public Map<String, String> headers() throws ApiException {
         if (code == null) {
             return Map.of();
         }

@@ -1,0 +1,12 @@
+package io.stoq.node.cli.network;
+
+import io.stoq.node.cli.GroupCommand;
+import picocli.CommandLine.Command;
+
+/** {@code stoq network}: network-wide admin actions sent to a running node's API. */
+@Command(
+        name = "network",
+        description = {"Network-wide admin actions on a running node (its REST API at --url).",
+            "Exit codes: 50-66 and 70 mirror the server's problem codes (docs/api.md)."},
+        subcommands = {NetworkRotateKeysCommand.class})
+public final class NetworkCommand extends GroupCommand {}
