@@ -203,6 +203,35 @@ class KeyRotationTest {
         }
     }
 
+    @Test
+    @Order(4)
+    void readsTakeTheNewestReWrapAndAWrongOneFailsClosed() throws Exception {
+        // A re-wrap of a wrong key (admin-signed, as only an admin can) for old asset 2's version 1:
+        // reads take the newest re-wrap they can open, so the download now fails (the shards' AES-GCM
+        // tags refuse the key) instead of returning other bytes or quietly using the older wraps.
+        int member = cluster.isRunning(1) && cluster.node(1).epochKeys().holdsShare(cluster.node(0).epochKeys().epoch(3)) ? 1 : 2;
+        EpochKeys.Epoch three = cluster.node(0).epochKeys().epoch(3);
+        AssetManifest m = manifest(old2);
+        byte[] wrong = new byte[32];
+        new Random(5).nextBytes(wrong);
+        var w = io.stoq.shard.manifest.AssetKeys.wrap(wrong, m.assetId(), m.version(), List.of(three.publicKey())).get(0);
+        var writer = cluster.node(0).ledgerWriter();
+        writer.commit(writer.keys().operatorKey(false), List.of(), new io.stoq.ledger.tx.TxBody.KeyRewrap(Hash256.ofHex(old2), 3,
+                List.of(new io.stoq.ledger.tx.TxBody.VersionWrap(1, manifestHash(old2), w.wrapped().algorithm().id(),
+                        w.wrapped().kemCiphertext(), w.wrapped().wrappedKey()))));
+        awaitHeight(cluster.node(0).ledgerHeight(), 0, member);
+        for (int i : new int[] {0, member}) {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(i).port() + "/v1/assets/"
+                    + old2 + "/content")).header("Authorization", "Bearer " + cluster.adminKey(i)).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode() == 200 && java.util.Arrays.equals(r.body(), old2Content))
+                    .as("node %d read old asset 2 with the wrong re-wrap ignored", i).isFalse();
+            assertThat(r.body()).as("node %d returned other bytes", i).isNotEqualTo(old2Content);
+        }
+        // an asset without a wrong re-wrap still reads
+        assertThat(CrossNodeReadTest.download(0, old1)).isEqualTo(old1Content);
+    }
+
     static HttpResponse<String> rotate(int node, String apiKey, String totp) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(node).port() + "/v1/network/key-epochs"))
                 .header("Authorization", "Bearer " + apiKey).timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.noBody());
