@@ -172,8 +172,12 @@ class KeyRotationTest {
         int code = cli.execute("network", "rotate-keys", "--url", "http://127.0.0.1:" + cluster.node(0).port(), "--key-file",
                 keyFile.toString(), "--totp", Totp.code(totp, Instant.now()));
         assertThat(code).as(out + " / " + err).isZero();
-        assertThat(out.toString()).contains("rotating the data-key epoch", "key epoch 3 started", "versions re-wrapped: ",
-                "versions skipped: 0", "shard bytes untouched: ");
+        // Versions uploaded through the revoked node (old asset 2 and the post-rotation one, through
+        // index 1) have their shards only there until placement spreads them, and revocation closed its
+        // STOQ connections: the rotating node cannot read them, so it skips them (they keep their wraps).
+        int skipped = gone == 1 ? 2 : 0;
+        assertThat(out.toString()).contains("rotating the data-key epoch", "key epoch 3 started", "versions re-wrapped: " + (3 - skipped),
+                "versions skipped: " + skipped, "shard bytes untouched: ");
         assertThat(out.toString().lines().filter(l -> l.startsWith("key epoch 3 started")).findFirst().orElseThrow())
                 .as("the revoked node is no member of epoch 3").doesNotContain(goneId);
         int member = 3 - gone;
@@ -199,37 +203,47 @@ class KeyRotationTest {
         assertThat(revoked.unwrap(m, rewraps.get(0))).isEqualTo(revoked.unwrap(m));
         for (int i : new int[] {0, member}) {
             assertThat(CrossNodeReadTest.download(i, old1)).as("old asset 1 through node %d", i).isEqualTo(old1Content);
-            assertThat(CrossNodeReadTest.download(i, old2)).as("old asset 2 through node %d", i).isEqualTo(old2Content);
+            if (gone != 1) {
+                assertThat(CrossNodeReadTest.download(i, old2)).as("old asset 2 through node %d", i).isEqualTo(old2Content);
+            }
         }
     }
 
     @Test
     @Order(4)
     void readsTakeTheNewestReWrapAndAWrongOneFailsClosed() throws Exception {
-        // A re-wrap of a wrong key (admin-signed, as only an admin can) for old asset 2's version 1:
+        // A re-wrap of a wrong key (admin-signed, as only an admin can) for old asset 1's version 1:
         // reads take the newest re-wrap they can open, so the download now fails (the shards' AES-GCM
         // tags refuse the key) instead of returning other bytes or quietly using the older wraps.
         int member = cluster.isRunning(1) && cluster.node(1).epochKeys().holdsShare(cluster.node(0).epochKeys().epoch(3)) ? 1 : 2;
         EpochKeys.Epoch three = cluster.node(0).epochKeys().epoch(3);
-        AssetManifest m = manifest(old2);
+        AssetManifest m = manifest(old1);
         byte[] wrong = new byte[32];
         new Random(5).nextBytes(wrong);
         var w = io.stoq.shard.manifest.AssetKeys.wrap(wrong, m.assetId(), m.version(), List.of(three.publicKey())).get(0);
         var writer = cluster.node(0).ledgerWriter();
-        writer.commit(writer.keys().operatorKey(false), List.of(), new io.stoq.ledger.tx.TxBody.KeyRewrap(Hash256.ofHex(old2), 3,
-                List.of(new io.stoq.ledger.tx.TxBody.VersionWrap(1, manifestHash(old2), w.wrapped().algorithm().id(),
+        writer.commit(writer.keys().operatorKey(false), List.of(), new io.stoq.ledger.tx.TxBody.KeyRewrap(Hash256.ofHex(old1), 3,
+                List.of(new io.stoq.ledger.tx.TxBody.VersionWrap(1, manifestHash(old1), w.wrapped().algorithm().id(),
                         w.wrapped().kemCiphertext(), w.wrapped().wrappedKey()))));
         awaitHeight(cluster.node(0).ledgerHeight(), 0, member);
         for (int i : new int[] {0, member}) {
-            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(i).port() + "/v1/assets/"
-                    + old2 + "/content")).header("Authorization", "Bearer " + cluster.adminKey(i)).timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(r.statusCode() == 200 && java.util.Arrays.equals(r.body(), old2Content))
-                    .as("node %d read old asset 2 with the wrong re-wrap ignored", i).isFalse();
-            assertThat(r.body()).as("node %d returned other bytes", i).isNotEqualTo(old2Content);
+            HttpResponse<byte[]> r;
+            try {
+                r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.node(i).port() + "/v1/assets/" + old1
+                        + "/content")).header("Authorization", "Bearer " + cluster.adminKey(i)).timeout(Duration.ofSeconds(60)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            } catch (java.io.IOException e) {
+                continue; // the node broke the response off: no bytes, which is what this asks
+            }
+            assertThat(r.statusCode() == 200 && java.util.Arrays.equals(r.body(), old1Content))
+                    .as("node %d read old asset 1 with the wrong re-wrap ignored", i).isFalse();
+            assertThat(r.body()).as("node %d returned other bytes", i).isNotEqualTo(old1Content);
         }
-        // an asset without a wrong re-wrap still reads
-        assertThat(CrossNodeReadTest.download(0, old1)).isEqualTo(old1Content);
+        // an asset without a wrong re-wrap still reads through both members
+        byte[] next = CrossNodeReadTest.content(80_000);
+        String nextId = CrossNodeReadTest.upload(0, next);
+        await().atMost(Duration.ofSeconds(30)).until(() -> CrossNodeReadTest.status(member, nextId) == 200);
+        assertThat(CrossNodeReadTest.download(member, nextId)).isEqualTo(next);
     }
 
     static HttpResponse<String> rotate(int node, String apiKey, String totp) throws Exception {
