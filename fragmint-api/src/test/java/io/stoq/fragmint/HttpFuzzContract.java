@@ -258,8 +258,10 @@ public abstract class HttpFuzzContract {
 
     private static void leaks(HttpWire.Response r, List<String> failures, String label) {
         String text = r.text();
-        if (HttpConformanceContract.LEAK.matcher(text).find() || text.contains("\tat ")) {
-            failures.add(label + ": body leaks implementation details: " + abbreviate(text));
+        java.util.regex.Matcher m = HttpConformanceContract.LEAK.matcher(text);
+        if (m.find() || text.contains("\tat ")) {
+            int at = m.hitEnd() ? Math.max(0, text.indexOf("\tat ")) : m.start();
+            failures.add(label + ": body leaks implementation details at \"" + abbreviate(text.substring(Math.max(0, at - 60))) + "\"");
         }
     }
 

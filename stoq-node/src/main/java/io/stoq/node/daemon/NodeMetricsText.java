@@ -67,7 +67,7 @@ final class NodeMetricsText {
                 X509CRL crl = PemFiles.readCrl(crlFile);
                 if (crl.getNextUpdate() != null) {
                     gauge(out, "stoq_crl_next_update_timestamp_seconds",
-                            "when the CRL at node.crl goes stale (Unix time): run `stoq ca crl` before then");
+                            "when the CRL (setting node.crl) goes stale (Unix time): run `stoq ca crl` before then");
                     out.append("stoq_crl_next_update_timestamp_seconds ").append(crl.getNextUpdate().getTime() / 1000).append('\n');
                 }
             } catch (CryptoException e) {

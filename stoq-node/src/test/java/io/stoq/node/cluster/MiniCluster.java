@@ -313,6 +313,21 @@ public final class MiniCluster implements AutoCloseable {
         return members.size();
     }
 
+    /**
+     * Makes {@code account} (a writer) through node {@code index} unless the network knows it: on
+     * a Raft ledger accounts are network state, so a custodial key exists only for an account the
+     * ledger holds. Retried while the group settles (a leader, the key epoch, operator-key nonces).
+     */
+    public void ensureNetworkAccount(int index, String account) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            var accounts = node(index).networkAccounts();
+            if (accounts.account(account).isEmpty()) {
+                accounts.create(account, io.stoq.fragmint.port.Role.WRITER, account);
+            }
+            return accounts.account(account).isPresent();
+        });
+    }
+
     /** The running node at {@code index}; fails when it was killed. */
     public StoqNode node(int index) {
         StoqNode n = members.get(index).node;

@@ -54,6 +54,10 @@ class RaftFailStopOnNodeTest {
             await().atMost(Duration.ofSeconds(90)).until(() -> heights(cluster).stream().allMatch(h -> h >= 1));
             awaitEqualHeads(cluster);
             int leader = leader(cluster);
+            // accounts are network state: made (and applied everywhere) before the fault, so the block it hits is the asset's
+            cluster.ensureNetworkAccount(leader, "alice");
+            cluster.ensureNetworkAccount(leader, "bob");
+            awaitEqualHeads(cluster);
             int victim = (leader + 1) % 3;
             String victimId = cluster.nodeId(victim);
             StoqNode victimNode = cluster.node(victim);
