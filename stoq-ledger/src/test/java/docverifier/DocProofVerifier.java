@@ -415,6 +415,18 @@ public final class DocProofVerifier {
                 case 12, 13 -> { in.hash(); in.hash(); }
                 case 14 -> { in.hash(); in.u64(); in.string(); }
                 case 15 -> { in.string(); in.u64(); in.bytes(); }
+                case 16 -> {
+                    in.hash();
+                    in.u64();
+                    long wraps = in.u32();
+                    for (long w = 0; w < wraps; w++) {
+                        in.u64();
+                        in.hash();
+                        in.string();
+                        in.bytes();
+                        in.bytes();
+                    }
+                }
                 default -> throw new Invalid("unknown tx type " + tx.type);
             }
             tx.unsignedLength = in.position();

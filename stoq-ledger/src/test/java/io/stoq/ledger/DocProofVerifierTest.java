@@ -86,7 +86,9 @@ class DocProofVerifierTest {
                     net.tx(alice, new TxBody.ReadGrant(a1, TestNetwork.id(bob))),
                     net.tx(alice, new TxBody.ReadRevoke(a1, TestNetwork.id(bob))),
                     net.tx(bob, new TxBody.AssetVersionDelete(a1, 1, "superseded")),
-                    net.tx(net.admin, new TxBody.AccountRecord("alice", 1, new byte[] {1, 'r', 'e', 'c'})));
+                    net.tx(net.admin, new TxBody.AccountRecord("alice", 1, new byte[] {1, 'r', 'e', 'c'})),
+                    net.tx(net.admin, new TxBody.KeyRewrap(a1, 1, List.of(new TxBody.VersionWrap(2, Sha3.hash(new byte[] {9}),
+                            "ml-kem-768.v1", new byte[] {1, 2}, new byte[] {3, 4})))));
             assertThat(ledger.commit(block2, t.plusSeconds(1), node.falcon()).rejected()).isEmpty();
             assertThat(ledger.commit(block3, t.plusSeconds(2), node.falcon()).rejected()).isEmpty();
             proven.addAll(block2);
