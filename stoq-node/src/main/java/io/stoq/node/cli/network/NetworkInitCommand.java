@@ -73,7 +73,7 @@ public final class NetworkInitCommand implements Callable<Integer> {
     String network;
 
     @Option(names = "--root", paramLabel = "FILE",
-            description = "The network CA's root certificate (ca/root.crt.pem): records the network id peers check.")
+            description = "The network CA's root certificate, to record the network id that peers check.")
     Path root;
 
     @Override
