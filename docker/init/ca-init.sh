@@ -6,14 +6,15 @@
 #   /var/lib/stoq/ca            the CA (private keys inside): only this service mounts it
 #   /var/lib/stoq/ca-public     root.crt.pem and crl.pem, mounted read-only into every node
 #   /var/lib/stoq/nodes/ID      each node's data volume: keys and certificate in node/, the
-#                               network's operator key in accounts/, the founders in founders/
+#                               network's operator key in accounts/, the founders in founders/,
+#                               on the first node the first admin's API key in network/admin.key
+#   /var/lib/stoq/ca/network    what `stoq network init` made once: operator key, admin.key
 #
 # STOQ_INIT_NODES lists "id:zone" pairs; the first is the node that creates the ledger (its
 # founders/ holds the other voters' certificates so they may lead from the start).
 set -eu
 
 root="${STOQ_INIT_ROOT:-/var/lib/stoq}"   # overridable to try the script outside a container
-home="${STOQ_HOME:-/opt/stoq}"
 ca="$root/ca"
 public="$root/ca-public"
 nodes_dir="$root/nodes"
@@ -34,10 +35,17 @@ fi
 pass=""
 [ -n "${STOQ_INIT_PASSPHRASE_FILE:-}" ] && pass="--passphrase-file $STOQ_INIT_PASSPHRASE_FILE"
 
-# The operator key (custodial admin of the ledger) is the network's: one key, copied into every
-# node's accounts/ before its first start, never replaced afterwards.
-if [ ! -f "$ca/operator/operator.key.pem" ]; then
-  java -cp "$home/init:$home/stoq-node.jar:$home/lib/*" OperatorKey "$ca/operator"
+# Once per network (`stoq network init`, which refuses a second run): the operator key (custodial
+# admin of the ledger), copied into every node's accounts/ before its first start and never
+# replaced, and the first admin's API key, which the first node turns into the network's admin
+# account (network.admin-key-file). A CA made by an earlier ca-init kept its key in $ca/operator.
+if [ -f "$ca/operator/operator.key.pem" ]; then
+  operator="$ca/operator"
+else
+  if [ ! -f "$ca/network/network.properties" ]; then
+    $stoq network init --out "$ca/network" --network "$network" --root "$ca/root.crt.pem"
+  fi
+  operator="$ca/network/operator"
 fi
 
 for entry in $nodes; do
@@ -63,7 +71,12 @@ for entry in $nodes; do
   if [ ! -f "$dir/accounts/operator.key.pem" ]; then
     mkdir -p "$dir/accounts"
     chmod 700 "$dir/accounts"
-    cp -p "$ca/operator/operator.key.pem" "$ca/operator/operator.pub.pem" "$dir/accounts/"
+    cp -p "$operator/operator.key.pem" "$operator/operator.pub.pem" "$dir/accounts/"
+  fi
+  if [ "$id" = "$first" ] && [ -f "$ca/network/admin.key" ] && [ ! -f "$dir/network/admin.key" ]; then
+    mkdir -p "$dir/network"
+    chmod 700 "$dir/network"
+    cp -p "$ca/network/admin.key" "$dir/network/admin.key"   # the admin's key on network/admin.key: network.admin-key-file
   fi
   if [ "$id" != "$first" ]; then
     mkdir -p "$nodes_dir/$first/founders"

@@ -134,6 +134,12 @@ public final class NodeConfigKeys {
             Duration.ofMillis(100), Duration.ofMinutes(2),
             "ledger.mode=raft: longest such wait; each voter picks at random between min and max. Must exceed "
                     + "raft.election-timeout-min.");
+    public static final ConfigKey<java.util.Optional<java.nio.file.Path>> NETWORK_ADMIN_KEY_FILE = ConfigKey.optionalPath(
+            "network.admin-key-file",
+            "The network's first admin API key, as `stoq network init` wrote it (admin.key). Set on one node (the first "
+                    + "voter): once the ledger is up, that node makes the network's `admin` account with this key unless the "
+                    + "ledger already has one, and writes the admin's one-time TOTP enrollment code to DATA/dev-admin.enrollment-code. "
+                    + "A missing file is skipped. Empty: no admin is made (a production node otherwise has none).");
     public static final ConfigKey<String> RAFT_FOUNDERS = ConfigKey.string("raft.founders", "", null,
             "ledger.mode=raft, first voter only, read once when the network's ledger is created: a directory of node "
                     + "certificate chains (*.pem, leaf first) registered in the setup block beside this node's, so those voters may "
@@ -278,5 +284,6 @@ public final class NodeConfigKeys {
             DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
             DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,
-            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS);
+            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS,
+            NETWORK_ADMIN_KEY_FILE);
 }

@@ -170,6 +170,8 @@ public final class StoqNode implements AutoCloseable {
         if (devAdmin && !RaftSettings.enabled(config)) {
             this.devAdmin = AdminBootstrap.ensureAdmin(accounts.accounts(), data, clock,
                     config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME));
+        } else if (!RaftSettings.enabled(config)) {
+            networkAdmin(accounts.accounts(), data, clock);
         }
         CustodialKeys custody = CustodialKeys.open(data.resolve("accounts"));
         NodeCredentials credentials = new NodeCredentials(keys, chain, root, config.path(NodeConfigKeys.NODE_CRL));
@@ -319,6 +321,8 @@ public final class StoqNode implements AutoCloseable {
                             if (devAdmin) {
                                 this.devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
                                 LOG.info("dev admin ready on the network ledger (key in {})", this.devAdmin.keyFile());
+                            } else {
+                                networkAdmin(network, data, clock);
                             }
                             return;
                         } catch (NodeException e) {
@@ -339,6 +343,26 @@ public final class StoqNode implements AutoCloseable {
         }, "stoq-network-accounts");
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * The network's first admin from {@code network.admin-key-file} ({@code stoq network init}):
+     * made with that key unless the account store (the network's, on Raft) already has an admin
+     * key; nothing when the key is unset or its file absent (deleted once the admin exists).
+     */
+    private void networkAdmin(io.stoq.fragmint.port.AccountStore store, Path data, Clock clock) throws NodeException {
+        java.util.Optional<Path> file = config.optionalPath(NodeConfigKeys.NETWORK_ADMIN_KEY_FILE);
+        if (file.isEmpty() || !java.nio.file.Files.exists(file.get())) {
+            return;
+        }
+        AdminBootstrap.Result r = AdminBootstrap.ensureAdminWithKey(store, data, clock,
+                config.get(NodeConfigKeys.AUTH_ENROLLMENT_CODE_LIFETIME), file.get());
+        if (r.created()) {
+            LOG.info("the network's admin account is ready with the key of {}", file.get());
+        }
+        if (r.enrollmentCodeFile() != null) {
+            LOG.info("the admin's one-time TOTP enrollment code is in {}", r.enrollmentCodeFile());
+        }
     }
 
     /** {@code shard.memory-budget}, 0 meaning an eighth of the maximum heap (at most 1 GiB, at least 16 MiB). */

@@ -73,6 +73,8 @@ public final class MiniCluster implements AutoCloseable {
     private final Configurer configurer;
     private final Clock clock;
     private final List<Member> members = new ArrayList<>();
+    /** Whether nodes start with the dev admin (set once by the builder, before any node starts). */
+    private boolean devAdmin = true;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
             .version(HttpClient.Version.HTTP_1_1).build();
 
@@ -113,6 +115,7 @@ public final class MiniCluster implements AutoCloseable {
         private Configurer configurer = (i, c, m) -> { };
         private Clock clock = Clock.systemUTC();
         private boolean raft;
+        private boolean devAdmin = true;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -156,11 +159,22 @@ public final class MiniCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Nodes start as `stoq node run` does, without the dev admin ({@code DATA/dev-admin.key}):
+         * for tests of the production bootstrap ({@code stoq network init}); {@link #adminKey} and
+         * {@link #get} are then not available.
+         */
+        public Builder noDevAdmin() {
+            this.devAdmin = false;
+            return this;
+        }
+
         /** Makes the CA and starts the nodes in order, each seeded with those before it. */
         public MiniCluster start() throws Exception {
             CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "stoq-dev", null, null,
                     CertificateAuthority.Policy.DEFAULT, clock);
             MiniCluster cluster = new MiniCluster(dir, ca, Map.copyOf(config), configurer, clock);
+            cluster.devAdmin = devAdmin;
             try {
                 if (raft) {
                     cluster.prepareRaft(nodes);
@@ -302,7 +316,7 @@ public final class MiniCluster implements AutoCloseable {
             c.put("raft.address", "127.0.0.1:" + joinPorts.get(m.nodeId));
         }
         configurer.configure(m.index, this, c);
-        m.node = StoqNode.start(NodeConfig.load(null, Map.of(), c), clock, true, remote -> m.partitioned.get());
+        m.node = StoqNode.start(NodeConfig.load(null, Map.of(), c), clock, devAdmin, remote -> m.partitioned.get());
         if (m.peerAddress == null) {
             m.peerAddress = new InetSocketAddress("127.0.0.1", m.node.peers().localAddress().getPort());
         }
