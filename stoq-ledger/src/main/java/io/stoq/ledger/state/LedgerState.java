@@ -40,7 +40,7 @@ import java.util.Set;
  * 0x0E asset(32)                     -> u32 n | n x 32 grantee account ids, ascending (absent when none)
  * 0x0F asset(32) u64 version         -> u8 1: the version is deleted (absent while it is not)
  * 0x10 H(API account id)(32)         -> u64 record revision | 32 SHA3-256 of the record (ACCOUNT_RECORD)
- * 0x11 H(bucket)(32)                 -> string bucket | 32 owner account | u64 bound keys (BUCKET_CREATE)
+ * 0x11 H(bucket)(32)                 -> string bucket | 32 owner account | u64 bound keys | u64 block ms
  * 0x12 H(bucket)(32) key bytes       -> 32 asset | u64 version | bytes attributes (NAME_BIND); keys sort
  *                                       byte-wise, so one bucket's names scan in S3's (UTF-8 binary) order
  * </pre>
@@ -192,7 +192,8 @@ public final class LedgerState {
     /** Decodes a bucket record read by a scan of {@link #bucketsPrefix()}. */
     public static StateRecords.Bucket decodeBucket(byte[] v) throws LedgerException {
         CanonicalReader in = new CanonicalReader(v, "bucket state");
-        StateRecords.Bucket b = new StateRecords.Bucket(in.string("bucket", Limits.MAX_BUCKET_BYTES), in.hash("owner"), in.u64("objects"));
+        StateRecords.Bucket b = new StateRecords.Bucket(in.string("bucket", Limits.MAX_BUCKET_BYTES), in.hash("owner"), in.u64("objects"),
+                Instant.ofEpochMilli(in.u64("created")));
         in.finish();
         return b;
     }
@@ -203,7 +204,8 @@ public final class LedgerState {
         if (b == null) {
             state.delete(k);
         } else {
-            state.put(k, new CanonicalWriter().string(b.name()).hash(b.owner()).u64(b.objects()).toBytes());
+            state.put(k, new CanonicalWriter().string(b.name()).hash(b.owner()).u64(b.objects())
+                    .u64(b.created().toEpochMilli()).toBytes());
         }
     }
 

@@ -228,7 +228,7 @@ public final class StateMachine {
             }
             case BUCKET_CREATE -> {
                 TxBody.BucketCreate b = (TxBody.BucketCreate) body;
-                state.putBucket(b.bucket(), new StateRecords.Bucket(b.bucket(), signer, 0));
+                state.putBucket(b.bucket(), new StateRecords.Bucket(b.bucket(), signer, 0, ctx.time()));
             }
             case BUCKET_DELETE -> {
                 TxBody.BucketDelete b = (TxBody.BucketDelete) body;
