@@ -10,6 +10,29 @@ import java.util.Optional;
  */
 public interface S3KeyStore {
 
+    /** A node without S3 keys: every call is {@link ApiError#UNAVAILABLE}, lookups find nothing. */
+    S3KeyStore NONE = new S3KeyStore() {
+        @Override
+        public S3Key create(String accountId) throws ApiException {
+            throw new ApiException(ApiError.UNAVAILABLE, "this node keeps no S3 keys");
+        }
+
+        @Override
+        public Optional<S3Key> find(String accessKeyId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<S3Key> list(String accountId) {
+            return List.of();
+        }
+
+        @Override
+        public void revoke(String accountId, String accessKeyId) throws ApiException {
+            throw new ApiException(ApiError.NOT_FOUND, "this node keeps no S3 keys");
+        }
+    };
+
     /** Makes a new key pair for {@code accountId}; the secret is returned only here. */
     S3Key create(String accountId) throws ApiException;
 

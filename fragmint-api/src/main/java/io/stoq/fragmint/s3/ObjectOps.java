@@ -221,7 +221,9 @@ final class ObjectOps {
         }
         AssetMetadata meta;
         try {
-            meta = g.ports.assets().metadata(c.caller(), n.get().assetId(), OptionalLong.of(version));
+            // without a versionId the asset's newest version is served: a version written through REST shows here too
+            meta = g.ports.assets().metadata(c.caller(), n.get().assetId(),
+                    versionId == null || versionId.equals("null") ? OptionalLong.empty() : OptionalLong.of(version));
         } catch (ApiException e) {
             if (e.error() == ApiError.NOT_FOUND) {
                 throw versionId != null ? new S3Exception(S3Error.NO_SUCH_VERSION, "The specified version does not exist.")
@@ -230,8 +232,9 @@ final class ObjectOps {
             throw e;
         }
         ObjectAttributes a = ObjectAttributes.decode(n.get().attributes());
-        if (version != n.get().version()) {
-            // an earlier version: its bytes and size come from the asset; its ETag was the binding's then (not kept)
+        if (meta.version() != n.get().version()) {
+            // another version than the bound one (an earlier one, or a newer one written through REST): its
+            // bytes and size come from the asset; its MD5 is not known, so its ETag is the start of its SHA3-256
             a = new ObjectAttributes(meta.sha3().substring(0, 32), meta.contentType(), Map.of(), 0, meta.size(), meta.updatedAt());
         }
         return new Found(n.get(), meta, a);

@@ -38,7 +38,7 @@ final class S3TestGateway implements AutoCloseable {
         dir = Files.createTempDirectory("s3-test");
         node = new InMemoryNode(dir.resolve("assets"), clock);
         names = new InMemoryNames(clock);
-        keys = new InMemoryS3Keys(clock);
+        keys = node.s3Keys;
         for (Object[] a : new Object[][] {{"admin", Role.ADMIN}, {"alice", Role.WRITER}, {"bob", Role.WRITER}, {"audrey", Role.AUDITOR}}) {
             node.accounts.create((String) a[0], (Role) a[1], (String) a[0]);
             credentials.put((String) a[0], keys.create((String) a[0]));

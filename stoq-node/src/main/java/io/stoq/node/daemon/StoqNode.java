@@ -274,7 +274,7 @@ public final class StoqNode implements AutoCloseable {
         NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data, assets.keyRotation());
         NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accountPort,
-                accounts.audit(), ledger.events(), health);
+                accounts.audit(), ledger.events(), health, accounts.s3Keys());
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
             server.addMetrics(peers::metrics);
