@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # S3 gateway against FragMint REST, on one ./stoq dev node, in one run, same bytes: PUT and GET of
 # one object of SIZE_MIB (1024) random bytes, through
-#   rest     curl --data-binary / curl -o  (one HTTP/1.1 request each way)
+#   rest     curl -X POST -T / curl -o  (one HTTP/1.1 request each way, streamed from and to disk)
 #   s3       aws s3api put-object / get-object (one SigV4-signed request each way)
 #   s3-cp    aws s3 cp both ways (aws-cli's default: 8 MiB multipart upload, parallel ranged GETs)
 # Two alternating rounds; prints one table row per round and path, with the load average at the
@@ -40,7 +40,7 @@ mbs() { awk -v b="$1" -v a="$2" -v z="$3" 'BEGIN { printf "%.1f", b / 1048576 / 
 printf '| round | path | load | PUT MiB/s | GET MiB/s |\n|---|---|---|---|---|\n'
 for round in 1 2; do
   l=$(load); t0=$(now)
-  id=$(curl -sf -H "Authorization: Bearer $key" -H "Content-Type: application/octet-stream" --data-binary @"$work/object.bin" \
+  id=$(curl -sf -H "Authorization: Bearer $key" -H "Content-Type: application/octet-stream" -X POST -T "$work/object.bin" \
     "$url/v1/assets" | sed -n 's/.*"id" *: *"\([0-9a-f]*\)".*/\1/p')
   t1=$(now)
   curl -sf -H "Authorization: Bearer $key" -o "$work/rest.out" "$url/v1/assets/$id/content"; t2=$(now)

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.w3c.dom.Element;
 
@@ -48,6 +49,7 @@ final class MultipartOps {
     private final S3Gateway g;
     private final ObjectOps objects;
     private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
+    private final java.util.Set<String> completing = ConcurrentHashMap.newKeySet();
 
     MultipartOps(S3Gateway g, ObjectOps objects) {
         this.g = g;
@@ -173,19 +175,39 @@ final class MultipartOps {
             total += p.size();
         }
         String etag = HexFormat.of().formatHex(md5s.digest()) + "-" + chosen.size();
-        Optional<ObjectNames.ObjectName> existing = g.names.lookup(c.caller(), u.bucket, u.key);
-        ObjectOps.Stored s;
-        try (PartsStream in = new PartsStream(c, chosen)) {
-            s = objects.store(c, u.bucket, u.key, existing, new DigestBeside(in, g.digests, null, null), u.contentType,
-                    OptionalLong.of(total), u.meta, chosen.size(), etag);
+        long bytes = total;
+        if (!completing.add(u.id)) {
+            throw new S3Exception(S3Error.INVALID_REQUEST, "this multipart upload is being completed by another request");
         }
-        uploads.remove(u.id);
-        for (Part p : u.parts.values()) {
-            deleteQuietly(c, p.assetId());
+        // The 200 goes out now and spaces keep the connection alive while the parts stream into the object (S3 does the same).
+        CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> finish(c, u, chosen, bytes, etag), g.completions);
+        return S3Response.empty(200).header("Content-Type", "application/xml").stream(new KeepAliveBody(result), -1);
+    }
+
+    /** Streams the parts into the object and answers the result document (or an {@code <Error>}). */
+    private String finish(S3Gateway.Call c, Upload u, List<Part> chosen, long total, String etag) {
+        try {
+            Optional<ObjectNames.ObjectName> existing = g.names.lookup(c.caller(), u.bucket, u.key);
+            ObjectOps.Stored s;
+            try (PartsStream in = new PartsStream(c, chosen)) {
+                s = objects.store(c, u.bucket, u.key, existing, new DigestBeside(in, g.digests, null, null), u.contentType,
+                        OptionalLong.of(total), u.meta, chosen.size(), etag);
+            }
+            uploads.remove(u.id);
+            for (Part p : u.parts.values()) {
+                deleteQuietly(c, p.assetId());
+            }
+            return S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + u.bucket + "/" + u.key)
+                    .el("Bucket", u.bucket).el("Key", u.key).el("ETag", s.attributes().quotedEtag()).done();
+        } catch (ApiException e) {
+            return S3Xml.error(S3Gateway.map(e.error()), e.getMessage(), "/" + u.bucket + "/" + u.key, c.requestId());
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(MultipartOps.class).error("completing multipart upload {} failed", u.id, e);
+            return S3Xml.error(S3Error.INTERNAL_ERROR, "We encountered an internal error. Please try again.", "/" + u.bucket + "/" + u.key,
+                    c.requestId());
+        } finally {
+            completing.remove(u.id);
         }
-        return S3Response.xml(200, S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + u.bucket + "/" + u.key)
-                .el("Bucket", u.bucket).el("Key", u.key).el("ETag", s.attributes().quotedEtag()).done())
-                .header("x-amz-version-id", Long.toString(s.version()));
     }
 
     S3Response abort(S3Gateway.Call c) throws S3Exception, ApiException {

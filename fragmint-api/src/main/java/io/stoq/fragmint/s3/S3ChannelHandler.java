@@ -42,6 +42,8 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
     private final ExecutorService workers;
     private final S3Config config;
     private S3Body body;
+    /** True from a request's head until its response is written: the idle timer then does not close the connection. */
+    private volatile boolean busy;
 
     S3ChannelHandler(S3Gateway gateway, ExecutorService workers, S3Config config) {
         this.gateway = gateway;
@@ -62,6 +64,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
                 S3Body b = new S3Body(() -> ch.eventLoop().execute(() -> ch.config().setAutoRead(true)), config.idle(),
                         config.maxObjectSize() + (1L << 20) + config.maxObjectSize() / 64); // aws-chunked framing on top
                 body = b;
+                busy = true;
                 String remote = String.valueOf(ch.remoteAddress());
                 boolean keepAlive = HttpUtil.isKeepAlive(req);
                 try {
@@ -98,6 +101,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         boolean reuse = keepAlive && b.drained();
         try {
             write(ch, req, res, reuse);
+            busy = false;
         } catch (IOException e) {
             LOG.debug("S3 response to {} ended early: {}", remote, e.getMessage());
             ch.close();
@@ -125,7 +129,9 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         }
         boolean headRequest = req.method().name().equals("HEAD");
         long length = res.stream != null ? res.streamLength : res.body.length;
-        if (!head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        if (length < 0) {
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, "chunked"); // a KeepAliveBody: its length is not known yet
+        } else if (!head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
             head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
         }
         head.headers().set("x-amz-request-id", res.headers.getOrDefault("x-amz-request-id", "0"));
@@ -135,9 +141,13 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
             if (res.stream != null) {
                 InputStream in = res.stream;
                 byte[] buf = new byte[STEP];
-                long left = res.streamLength;
+                boolean unknown = res.streamLength < 0;
+                long left = unknown ? Long.MAX_VALUE : res.streamLength;
                 while (left > 0) {
-                    int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+                    int n = unknown ? in.read(buf, 0, buf.length) : in.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+                    if (n < 0 && unknown) {
+                        break;
+                    }
                     if (n <= 0) {
                         throw new IOException("the object ended " + left + " bytes early");
                     }
@@ -175,7 +185,9 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
-            ctx.close();
+            if (!busy) { // a request's own body and response have their own bounds (S3Body, the write stall)
+                ctx.close();
+            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }

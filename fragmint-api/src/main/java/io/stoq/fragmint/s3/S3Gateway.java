@@ -43,6 +43,8 @@ public final class S3Gateway {
     private final S3KeyStore keys;
     final Clock clock;
     final ExecutorService digests;
+    /** Runs multipart completions while the request's worker keeps the connection alive. */
+    final ExecutorService completions = Executors.newCachedThreadPool(new io.netty.util.concurrent.DefaultThreadFactory("s3-complete", true));
     private final AtomicLong counter = new AtomicLong();
     private final BucketOps buckets;
     private final ObjectOps objects;
@@ -233,6 +235,7 @@ public final class S3Gateway {
     /** Shuts the digest threads down (the server closes first). */
     public void close() {
         digests.shutdownNow();
+        completions.shutdownNow();
     }
 
     static byte[] utf8(String s) {
