@@ -4,7 +4,7 @@
 #   rest     curl -X POST -T / curl -o  (one HTTP/1.1 request each way, streamed from and to disk)
 #   s3       aws s3api put-object / get-object (one SigV4-signed request each way)
 #   s3-cp    aws s3 cp both ways (aws-cli's default: 8 MiB multipart upload, parallel ranged GETs)
-# Two alternating rounds; prints one table row per round and path, with the load average at the
+# ROUNDS (env, default 2) alternating rounds; prints one table row per round and path, with the load average at the
 # start of each transfer, and the S3/REST ratios of the last round.
 #
 #   bench/s3-vs-rest.sh [SIZE_MIB (1024)] [WORK_DIR (/tmp/stoq-s3-bench)]
@@ -38,7 +38,7 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 mbs() { awk -v b="$1" -v a="$2" -v z="$3" 'BEGIN { printf "%.1f", b / 1048576 / (z - a) }'; }
 
 printf '| round | path | load | PUT MiB/s | GET MiB/s |\n|---|---|---|---|---|\n'
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-2}"); do
   l=$(load); t0=$(now)
   id=$(curl -sf -H "Authorization: Bearer $key" -H "Content-Type: application/octet-stream" -X POST -T "$work/object.bin" \
     "$url/v1/assets" | sed -n 's/.*"id" *: *"\([0-9a-f]*\)".*/\1/p')

@@ -13,14 +13,18 @@ import java.util.concurrent.TimeoutException;
  * the object): as S3 does, the 200 and its headers go out at once, then a space every
  * {@link #INTERVAL_SECONDS} s so clients and proxies do not time the connection out, then the
  * result document, which may be an {@code <Error>} (clients parse it; the SDKs and aws-cli do).
+ * The XML declaration goes first, before any space: a parser refuses a declaration after
+ * whitespace, and whitespace between the declaration and the root element is allowed.
  *
  * <p>Read by the connection's writer thread only; the work runs elsewhere and completes the future.
  */
 final class KeepAliveBody extends InputStream {
     static final int INTERVAL_SECONDS = 10;
     private final CompletableFuture<String> result;
+    private static final String PROLOG = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     private byte[] doc;
     private int pos;
+    private boolean prologSent;
 
     KeepAliveBody(CompletableFuture<String> result) {
         this.result = result;
@@ -35,9 +39,16 @@ final class KeepAliveBody extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws InterruptedIOException {
+        if (!prologSent) {
+            prologSent = true;
+            byte[] p = PROLOG.getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(p, 0, b, off, Math.min(len, p.length)); // len is a 64 KiB step
+            return Math.min(len, p.length);
+        }
         if (doc == null) {
             try {
-                doc = result.get(INTERVAL_SECONDS, TimeUnit.SECONDS).getBytes(StandardCharsets.UTF_8);
+                String d = result.get(INTERVAL_SECONDS, TimeUnit.SECONDS);
+                doc = (d.startsWith(PROLOG) ? d.substring(PROLOG.length()) : d).getBytes(StandardCharsets.UTF_8);
             } catch (TimeoutException e) {
                 b[off] = ' ';
                 return 1;
@@ -46,7 +57,7 @@ final class KeepAliveBody extends InputStream {
                 throw new InterruptedIOException("interrupted while waiting for the result");
             } catch (ExecutionException e) {
                 doc = S3Xml.error(S3Error.INTERNAL_ERROR, "We encountered an internal error. Please try again.", null, null)
-                        .getBytes(StandardCharsets.UTF_8);
+                        .substring(PROLOG.length()).getBytes(StandardCharsets.UTF_8);
             }
         }
         if (pos == doc.length) {
