@@ -50,6 +50,18 @@ final class MultipartOps {
     private final ObjectOps objects;
     private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
     private final java.util.Set<String> completing = ConcurrentHashMap.newKeySet();
+    /**
+     * Result documents of the last completed uploads: a client that lost the answer of a slow
+     * Complete retries it, and should get the same result, not NoSuchUpload. Bounded.
+     */
+    private final Map<String, String> completed = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 1000;
+        }
+    });
 
     MultipartOps(S3Gateway g, ObjectOps objects) {
         this.g = g;
@@ -135,6 +147,11 @@ final class MultipartOps {
 
     S3Response complete(S3Gateway.Call c) throws S3Exception, ApiException, IOException {
         BucketOps.require(c, Permission.ASSET_WRITE);
+        String done = completed.get(c.req().bucket() + "/" + c.req().key() + "?" + c.req().param("uploadId"));
+        if (done != null) {
+            c.body().readNBytes(4 << 20);
+            return S3Response.xml(200, done);
+        }
         Upload u = upload(c);
         Element root = S3Xml.parse(c.body().readNBytes(4 << 20));
         List<Part> chosen = new ArrayList<>();
@@ -193,12 +210,14 @@ final class MultipartOps {
                 s = objects.store(c, u.bucket, u.key, existing, new DigestBeside(in, g.digests, null, null), u.contentType,
                         OptionalLong.of(total), u.meta, chosen.size(), etag);
             }
+            String doc = S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + u.bucket + "/" + u.key)
+                    .el("Bucket", u.bucket).el("Key", u.key).el("ETag", s.attributes().quotedEtag()).done();
+            completed.put(u.bucket + "/" + u.key + "?" + u.id, doc);
             uploads.remove(u.id);
             for (Part p : u.parts.values()) {
                 deleteQuietly(c, p.assetId());
             }
-            return S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + u.bucket + "/" + u.key)
-                    .el("Bucket", u.bucket).el("Key", u.key).el("ETag", s.attributes().quotedEtag()).done();
+            return doc;
         } catch (ApiException e) {
             return S3Xml.error(S3Gateway.map(e.error()), e.getMessage(), "/" + u.bucket + "/" + u.key, c.requestId());
         } catch (IOException | RuntimeException e) {
