@@ -427,6 +427,8 @@ public final class DocProofVerifier {
                         in.bytes();
                     }
                 }
+                case 17, 18 -> in.string();
+                case 19 -> { in.string(); in.bytes(); in.hash(); in.u64(); in.bytes(); }
                 default -> throw new Invalid("unknown tx type " + tx.type);
             }
             tx.unsignedLength = in.position();

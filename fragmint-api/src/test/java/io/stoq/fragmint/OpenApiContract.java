@@ -616,6 +616,17 @@ public abstract class OpenApiContract {
             return send(request("/v1/accounts/alice/keys/" + k.stored().keyId(), "alice")
                     .header("X-Stoq-TOTP", t.totp("alice")).DELETE().build());
         });
+        f.put("listS3Keys", () -> send(request("/v1/accounts/alice/s3-keys", "alice").build()));
+        f.put("createS3Key", () -> send(request("/v1/accounts/alice/s3-keys", "alice").header("X-Stoq-TOTP", t.totp("alice"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build()));
+        f.put("revokeS3Key", () -> {
+            var made = send(request("/v1/accounts/bob/s3-keys", "bob").header("X-Stoq-TOTP", t.totp("bob"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"accessKeyId\"\\s*:\\s*\"([A-Z0-9]+)\"")
+                    .matcher(new String(made.body(), java.nio.charset.StandardCharsets.UTF_8));
+            org.assertj.core.api.Assertions.assertThat(id.find()).as("createS3Key answered an accessKeyId").isTrue();
+            return send(request("/v1/accounts/bob/s3-keys/" + id.group(1), "bob").header("X-Stoq-TOTP", t.totp("bob")).DELETE().build());
+        });
         f.put("enrollTotp", () -> {
             t.accounts().create("dave", Role.READER, "Dave");
             ApiKeys.Issued k = ApiKeys.issue("dave", "k", t.now(), null);

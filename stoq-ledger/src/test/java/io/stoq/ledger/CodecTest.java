@@ -51,7 +51,10 @@ class CodecTest {
                 new TxBody.AssetVersionDelete(a, 2, "superseded"),
                 new TxBody.AccountRecord("alice", 1, new byte[] {1, 2, 3}),
                 new TxBody.KeyRewrap(Hash256.of(new byte[32]), 2, List.of(new TxBody.VersionWrap(1, Hash256.of(new byte[32]), "ML-KEM-768",
-                        new byte[] {4, 5}, new byte[] {6}))));
+                        new byte[] {4, 5}, new byte[] {6}))),
+                new TxBody.BucketCreate("photos"),
+                new TxBody.BucketDelete("photos"),
+                new TxBody.NameBind("photos", "a/b c.jpg".getBytes(java.nio.charset.StandardCharsets.UTF_8), a, 1, new byte[] {1}));
     }
 
     @Test

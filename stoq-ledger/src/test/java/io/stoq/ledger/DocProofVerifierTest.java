@@ -88,7 +88,12 @@ class DocProofVerifierTest {
                     net.tx(bob, new TxBody.AssetVersionDelete(a1, 1, "superseded")),
                     net.tx(net.admin, new TxBody.AccountRecord("alice", 1, new byte[] {1, 'r', 'e', 'c'})),
                     net.tx(net.admin, new TxBody.KeyRewrap(a1, 1, List.of(new TxBody.VersionWrap(2, Sha3.hash(new byte[] {9}),
-                            "ml-kem-768.v1", new byte[] {1, 2}, new byte[] {3, 4})))));
+                            "ml-kem-768.v1", new byte[] {1, 2}, new byte[] {3, 4})))),
+                    net.tx(bob, new TxBody.BucketCreate("bobs-bucket")),
+                    net.tx(bob, new TxBody.NameBind("bobs-bucket", "k\u00e9y".getBytes(java.nio.charset.StandardCharsets.UTF_8), a1, 2,
+                            new byte[] {1})),
+                    net.tx(alice, new TxBody.BucketCreate("alices-bucket")),
+                    net.tx(alice, new TxBody.BucketDelete("alices-bucket")));
             assertThat(ledger.commit(block2, t.plusSeconds(1), node.falcon()).rejected()).isEmpty();
             assertThat(ledger.commit(block3, t.plusSeconds(2), node.falcon()).rejected()).isEmpty();
             proven.addAll(block2);

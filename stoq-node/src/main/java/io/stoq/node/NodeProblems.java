@@ -58,8 +58,8 @@ public final class NodeProblems {
     public static ApiError errorOf(RejectReason reason) {
         return switch (reason) {
             case NOT_AUTHORIZED, NOT_A_HOLDER -> ApiError.FORBIDDEN;
-            case UNKNOWN_ASSET, ASSET_DELETED, VERSION_DELETED, UNKNOWN_NODE, NOT_GRANTED -> ApiError.NOT_FOUND;
-            case STALE_VERSION, ALREADY_EXISTS, REPLAY, NONCE_GAP -> ApiError.CONFLICT;
+            case UNKNOWN_ASSET, ASSET_DELETED, VERSION_DELETED, UNKNOWN_NODE, NOT_GRANTED, UNKNOWN_NAME -> ApiError.NOT_FOUND;
+            case STALE_VERSION, ALREADY_EXISTS, REPLAY, NONCE_GAP, NOT_EMPTY -> ApiError.CONFLICT;
             case BAD_SIGNATURE, UNKNOWN_SIGNER, NODE_REVOKED, BAD_CERTIFICATE -> ApiError.INTERNAL;
             default -> ApiError.UNPROCESSABLE;
         };

@@ -46,8 +46,11 @@ final class AccountRoutes {
     private final AccessControl access;
     private final Clock clock;
 
-    AccountRoutes(AccountStore accounts, AccessControl access, Clock clock) {
+    private final io.stoq.fragmint.port.S3KeyStore s3Keys;
+
+    AccountRoutes(AccountStore accounts, io.stoq.fragmint.port.S3KeyStore s3Keys, AccessControl access, Clock clock) {
         this.accounts = accounts;
+        this.s3Keys = s3Keys;
         this.access = access;
         this.clock = clock;
     }
@@ -92,6 +95,20 @@ final class AccountRoutes {
                         .guard(this::selfOrKeyAdmin).withTotp()
                         .summary("Revoke an API key (ends the sessions it opened)")
                         .returns(204, Route.Body.NONE).errors(FORBIDDEN, NOT_FOUND).handle(this::revokeKey),
+                get("/v1/accounts/{id}/s3-keys", "listS3Keys").needs(Permission.SELF_SERVICE)
+                        .guard(this::selfOrKeyAdmin)
+                        .summary("S3 access keys of an account (own, or any with KEY_ADMIN); never the secrets")
+                        .returns(200, Route.Body.list(Messages.S3KeyInfo.class)).errors(FORBIDDEN, NOT_FOUND)
+                        .handle(this::listS3Keys),
+                post("/v1/accounts/{id}/s3-keys", "createS3Key").needs(Permission.SELF_SERVICE)
+                        .guard(this::selfOrKeyAdmin).withTotp()
+                        .summary("Create an S3 access key for the S3 gateway; the response is the only time the secret is shown")
+                        .returns(201, Route.Body.json(Messages.CreatedS3Key.class)).errors(FORBIDDEN, NOT_FOUND)
+                        .handle(this::createS3Key),
+                delete("/v1/accounts/{id}/s3-keys/{keyId}", "revokeS3Key").needs(Permission.SELF_SERVICE)
+                        .guard(this::selfOrKeyAdmin).withTotp()
+                        .summary("Revoke an S3 access key (its next S3 request is InvalidAccessKeyId)")
+                        .returns(204, Route.Body.NONE).errors(FORBIDDEN, NOT_FOUND).handle(this::revokeS3Key),
                 post("/v1/accounts/{id}/totp", "enrollTotp").needs(Permission.SELF_SERVICE)
                         .guard(this::selfOnly)
                         .summary("Enroll the account's own TOTP secret: the first one with a one-time "
@@ -206,6 +223,23 @@ final class AccountRoutes {
         Account a = manageable(ex);
         accounts.revokeApiKey(a.id(), ex.pathParam("keyId"));
         // The sessions this key opened end at their next request (AccessControl re-checks the key).
+        return new Reply.Empty(204, Map.of());
+    }
+
+    private Reply listS3Keys(Exchange ex) throws ApiException {
+        Account a = manageable(ex);
+        return new Reply.Json(200, s3Keys.list(a.id()).stream().map(k -> new Messages.S3KeyInfo(k.accessKeyId(), k.created())).toList());
+    }
+
+    private Reply createS3Key(Exchange ex) throws ApiException {
+        Account a = manageable(ex);
+        io.stoq.fragmint.port.S3KeyStore.S3Key k = s3Keys.create(a.id());
+        return new Reply.Json(201, new Messages.CreatedS3Key(k.accessKeyId(), k.secret(), a.id(), k.created()));
+    }
+
+    private Reply revokeS3Key(Exchange ex) throws ApiException {
+        Account a = manageable(ex);
+        s3Keys.revoke(a.id(), ex.pathParam("keyId"));
         return new Reply.Empty(204, Map.of());
     }
 

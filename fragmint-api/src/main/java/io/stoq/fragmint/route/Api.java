@@ -26,7 +26,7 @@ public final class Api {
         List<Route> all = new ArrayList<>();
         all.addAll(new SystemRoutes(ports.health(), openApi, metrics).routes());
         all.addAll(new AssetRoutes(ports.assets(), ports.accounts()).routes());
-        all.addAll(new AccountRoutes(ports.accounts(), access, clock).routes());
+        all.addAll(new AccountRoutes(ports.accounts(), ports.s3Keys(), access, clock).routes());
         all.addAll(new LedgerRoutes(ports.tokens(), ports.ledger(), ports.accounts(), ports.audit()).routes());
         return new RouteTable(all);
     }

@@ -50,6 +50,19 @@ public final class Messages {
     public record CreateKey(@Nullable String label, @Nullable Instant expiresAt) {}
 
     /**
+     * A new S3 access key: the only time the secret is shown (the node keeps it sealed).
+     *
+     * @param accessKeyId the AWS_ACCESS_KEY_ID
+     * @param secretAccessKey the AWS_SECRET_ACCESS_KEY
+     * @param accountId the account it acts for
+     * @param createdAt when it was made
+     */
+    public record CreatedS3Key(String accessKeyId, String secretAccessKey, String accountId, Instant createdAt) {}
+
+    /** An S3 access key in a listing (no secret). */
+    public record S3KeyInfo(String accessKeyId, Instant createdAt) {}
+
+    /**
      * A newly created API key: the only time the key string is ever shown.
      *
      * @param keyId public id

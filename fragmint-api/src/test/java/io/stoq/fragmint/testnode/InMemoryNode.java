@@ -15,12 +15,14 @@ public final class InMemoryNode {
     public final InMemoryLedger ledger;
     public final InMemoryAccounts accounts;
     public final InMemoryAssets assets;
+    public final InMemoryS3Keys s3Keys;
     private volatile HealthProbe.Status readiness = new HealthProbe.Status(true, "ready");
 
     public InMemoryNode(Path dir, Clock clock) throws IOException {
         this.ledger = new InMemoryLedger(clock);
         this.accounts = new InMemoryAccounts(clock, ledger);
         this.assets = new InMemoryAssets(dir, clock, ledger);
+        this.s3Keys = new InMemoryS3Keys(clock);
     }
 
     public void readiness(HealthProbe.Status s) {
@@ -28,6 +30,6 @@ public final class InMemoryNode {
     }
 
     public NodePorts ports() {
-        return new NodePorts(assets, accounts, ledger, accounts, accounts, ledger, () -> readiness);
+        return new NodePorts(assets, accounts, ledger, accounts, accounts, ledger, () -> readiness, s3Keys);
     }
 }

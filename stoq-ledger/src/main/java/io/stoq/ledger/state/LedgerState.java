@@ -40,6 +40,9 @@ import java.util.Set;
  * 0x0E asset(32)                     -> u32 n | n x 32 grantee account ids, ascending (absent when none)
  * 0x0F asset(32) u64 version         -> u8 1: the version is deleted (absent while it is not)
  * 0x10 H(API account id)(32)         -> u64 record revision | 32 SHA3-256 of the record (ACCOUNT_RECORD)
+ * 0x11 H(bucket)(32)                 -> string bucket | 32 owner account | u64 bound keys | u64 block ms
+ * 0x12 H(bucket)(32) key bytes       -> 32 asset | u64 version | bytes attributes (NAME_BIND); keys sort
+ *                                       byte-wise, so one bucket's names scan in S3's (UTF-8 binary) order
  * </pre>
  *
  * Not thread-safe: owned by the thread applying a block.
@@ -47,7 +50,8 @@ import java.util.Set;
 public final class LedgerState {
     private static final byte ACCOUNT = 0x01, NONCE = 0x02, ASSET = 0x03, BALANCE = 0x04, VERSION = 0x05, NODE = 0x06,
             NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D,
-            GRANTS = 0x0E, VERSION_DELETED = 0x0F, ACCOUNT_RECORD = 0x10;
+            GRANTS = 0x0E, VERSION_DELETED = 0x0F, ACCOUNT_RECORD = 0x10,
+            BUCKET = 0x11, NAME = 0x12;
 
     private final StateOverlay state;
 
@@ -166,6 +170,73 @@ public final class LedgerState {
 
     public void putVersionDeleted(Hash256 assetId, long version) {
         state.put(key(VERSION_DELETED, assetId.toBytes(), u64(version)), new byte[] {1});
+    }
+
+    // ---- S3 buckets and object names -------------------------------------------------------
+
+    /** The state key prefix of every bucket record (scan it to list buckets). */
+    public static byte[] bucketsPrefix() {
+        return new byte[] {BUCKET};
+    }
+
+    /** The state key prefix of one bucket's object names; a key's state key is this plus its UTF-8 bytes. */
+    public static byte[] namesPrefix(String bucket) {
+        return key(NAME, Sha3.hash(utf8(bucket)).toBytes());
+    }
+
+    public StateRecords.Bucket bucket(String name) throws LedgerException {
+        byte[] v = state.get(key(BUCKET, Sha3.hash(utf8(name)).toBytes()));
+        return v == null ? null : decodeBucket(v);
+    }
+
+    /** Decodes a bucket record read by a scan of {@link #bucketsPrefix()}. */
+    public static StateRecords.Bucket decodeBucket(byte[] v) throws LedgerException {
+        CanonicalReader in = new CanonicalReader(v, "bucket state");
+        StateRecords.Bucket b = new StateRecords.Bucket(in.string("bucket", Limits.MAX_BUCKET_BYTES), in.hash("owner"), in.u64("objects"),
+                Instant.ofEpochMilli(in.u64("created")));
+        in.finish();
+        return b;
+    }
+
+    /** Writes a bucket record; null removes bucket {@code name}. */
+    public void putBucket(String name, StateRecords.Bucket b) {
+        byte[] k = key(BUCKET, Sha3.hash(utf8(name)).toBytes());
+        if (b == null) {
+            state.delete(k);
+        } else {
+            state.put(k, new CanonicalWriter().string(b.name()).hash(b.owner()).u64(b.objects())
+                    .u64(b.created().toEpochMilli()).toBytes());
+        }
+    }
+
+    public StateRecords.ObjectName objectName(String bucket, byte[] objectKey) throws LedgerException {
+        byte[] v = state.get(concat(namesPrefix(bucket), objectKey));
+        return v == null ? null : decodeObjectName(v);
+    }
+
+    /** Decodes a name record read by a scan of {@link #namesPrefix(String)}. */
+    public static StateRecords.ObjectName decodeObjectName(byte[] v) throws LedgerException {
+        CanonicalReader in = new CanonicalReader(v, "object name state");
+        StateRecords.ObjectName n = new StateRecords.ObjectName(in.hash("assetId"), in.u64("version"),
+                in.bytes("attributes", Limits.MAX_OBJECT_ATTRIBUTES_BYTES));
+        in.finish();
+        return n;
+    }
+
+    /** Binds {@code objectKey}; null unbinds it. */
+    public void putObjectName(String bucket, byte[] objectKey, StateRecords.ObjectName n) {
+        byte[] k = concat(namesPrefix(bucket), objectKey);
+        if (n == null) {
+            state.delete(k);
+        } else {
+            state.put(k, new CanonicalWriter().hash(n.assetId()).u64(n.version()).bytes(n.attributes()).toBytes());
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     // ---- read grants ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import io.stoq.ledger.state.StateRecords.Account;
 import io.stoq.ledger.state.StateRecords.Asset;
 import io.stoq.ledger.state.StateRecords.Genesis;
 import io.stoq.ledger.state.StateRecords.Node;
+import io.stoq.ledger.state.StateRecords;
 import io.stoq.ledger.tx.CanonicalWriter;
 import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
@@ -224,6 +225,28 @@ public final class StateMachine {
             }
             case KEY_REWRAP -> {
                 // no state: the wraps are found through the KEY_REWRAPS index (the tx is the record)
+            }
+            case BUCKET_CREATE -> {
+                TxBody.BucketCreate b = (TxBody.BucketCreate) body;
+                state.putBucket(b.bucket(), new StateRecords.Bucket(b.bucket(), signer, 0, ctx.time()));
+            }
+            case BUCKET_DELETE -> {
+                TxBody.BucketDelete b = (TxBody.BucketDelete) body;
+                state.putBucket(b.bucket(), null);
+            }
+            case NAME_BIND -> {
+                TxBody.NameBind n = (TxBody.NameBind) body;
+                StateRecords.Bucket b = state.bucket(n.bucket());
+                boolean existed = state.objectName(n.bucket(), n.key()) != null;
+                if (n.assetId().equals(TxBody.NameBind.UNBIND)) {
+                    state.putObjectName(n.bucket(), n.key(), null);
+                    state.putBucket(n.bucket(), b.withObjects(b.objects() - 1)); // the validator checked it was bound
+                } else {
+                    state.putObjectName(n.bucket(), n.key(), new StateRecords.ObjectName(n.assetId(), n.version(), n.attributes()));
+                    if (!existed) {
+                        state.putBucket(n.bucket(), b.withObjects(b.objects() + 1));
+                    }
+                }
             }
             case READ_REVOKE -> {
                 TxBody.ReadRevoke r = (TxBody.ReadRevoke) body;

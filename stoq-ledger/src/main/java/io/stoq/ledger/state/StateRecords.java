@@ -46,4 +46,14 @@ public final class StateRecords {
 
     /** The network's identity fixed at genesis. */
     public record Genesis(String network, byte[] rootCertDer) {}
+
+    /** An S3 bucket: its name, its owner (account id), how many object keys are bound in it, and its block's time. */
+    public record Bucket(String name, Hash256 owner, long objects, Instant created) {
+        public Bucket withObjects(long n) {
+            return new Bucket(name, owner, n, created);
+        }
+    }
+
+    /** Where one object key of a bucket points: an asset version, with the gateway's opaque attributes. */
+    public record ObjectName(Hash256 assetId, long version, byte[] attributes) {}
 }

@@ -328,6 +328,37 @@ public final class LedgerStore implements AutoCloseable, StateView {
         scan(state, new byte[0], visitor);
     }
 
+    /** A visitor of a bounded scan: returns false to stop. */
+    @FunctionalInterface
+    public interface PairVisitor {
+        boolean visit(byte[] key, byte[] value) throws LedgerException;
+    }
+
+    /**
+     * Visits state pairs under {@code prefix} in key order from the first key at or after
+     * {@code from} (which starts with {@code prefix}), until {@code visitor} returns false: a
+     * page of an ordered index (the S3 name index) costs the page, not the whole prefix.
+     */
+    public void scanState(byte[] prefix, byte[] from, PairVisitor visitor) throws LedgerException {
+        java.util.concurrent.locks.Lock held = use();
+        try (RocksIterator it = db.newIterator(state)) {
+            for (it.seek(from); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (k.length < prefix.length || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+                    break;
+                }
+                if (!visitor.visit(k, it.value())) {
+                    break;
+                }
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw failure("cannot read " + dir, e);
+        } finally {
+            held.unlock();
+        }
+    }
+
     /** Tx ids under an index prefix, in chain order. */
     public List<Hash256> indexed(Indexes index, Hash256 subject) throws LedgerException {
         List<Hash256> out = new ArrayList<>();

@@ -26,5 +26,12 @@ public final class Limits {
     /** Transactions in one block. */
     public static final int MAX_BLOCK_TXS = 10_000;
 
+    /** An S3 bucket name (3..63 characters, checked by the validator). */
+    public static final int MAX_BUCKET_BYTES = 63;
+    /** An S3 object key: up to 1,024 bytes of UTF-8 (kept as bytes). */
+    public static final int MAX_OBJECT_KEY_BYTES = 1024;
+    /** Opaque per-binding object attributes (S3 ETag, user metadata). */
+    public static final int MAX_OBJECT_ATTRIBUTES_BYTES = 4096;
+
     private Limits() {}
 }

@@ -50,6 +50,11 @@ public sealed interface TxBody {
             case ACCOUNT_RECORD -> new AccountRecord(in.string("accountId", MAX_NAME_BYTES), in.u64("revision"),
                     in.bytes("record", Limits.MAX_ACCOUNT_RECORD_BYTES));
             case KEY_REWRAP -> decodeKeyRewrap(in);
+            case BUCKET_CREATE -> new BucketCreate(in.string("bucket", Limits.MAX_BUCKET_BYTES));
+            case BUCKET_DELETE -> new BucketDelete(in.string("bucket", Limits.MAX_BUCKET_BYTES));
+            case NAME_BIND -> new NameBind(in.string("bucket", Limits.MAX_BUCKET_BYTES),
+                    in.bytes("key", Limits.MAX_OBJECT_KEY_BYTES), in.hash("assetId"), in.u64("version"),
+                    in.bytes("attributes", Limits.MAX_OBJECT_ATTRIBUTES_BYTES));
         };
     }
 
@@ -292,6 +297,47 @@ public sealed interface TxBody {
 
         public void encode(CanonicalWriter out) {
             out.hash(assetId).u64(version).string(reason);
+        }
+    }
+
+    /** Creates S3 bucket {@code bucket}, owned by the signer. */
+    record BucketCreate(String bucket) implements TxBody {
+        public TxType type() {
+            return TxType.BUCKET_CREATE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(bucket);
+        }
+    }
+
+    /** Deletes the empty S3 bucket {@code bucket}; its owner or an admin signs. */
+    record BucketDelete(String bucket) implements TxBody {
+        public TxType type() {
+            return TxType.BUCKET_DELETE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(bucket);
+        }
+    }
+
+    /**
+     * Binds object key {@code key} (UTF-8 bytes) of {@code bucket} to version {@code version} of
+     * asset {@code assetId}, replacing any earlier binding of the key; a zero asset id unbinds the
+     * key. {@code attributes} are opaque to the ledger (the gateway's ETag and user metadata).
+     * The bucket's owner or an admin signs.
+     */
+    record NameBind(String bucket, byte[] key, Hash256 assetId, long version, byte[] attributes) implements TxBody {
+        /** The asset id that unbinds a key. */
+        public static final Hash256 UNBIND = Hash256.of(new byte[32]);
+
+        public TxType type() {
+            return TxType.NAME_BIND;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.string(bucket).bytes(key).hash(assetId).u64(version).bytes(attributes);
         }
     }
 }

@@ -37,7 +37,13 @@ public enum TxType {
     /** An admin writes a revision of an API account's record (role, API key hashes, sealed secrets): network-wide accounts. */
     ACCOUNT_RECORD(15),
     /** An admin re-wraps asset versions' keys to a newer data-key epoch (rotation); shard ciphertext is untouched. */
-    KEY_REWRAP(16);
+    KEY_REWRAP(16),
+    /** An account creates an S3 bucket (a name space of object keys) and owns it. */
+    BUCKET_CREATE(17),
+    /** A bucket's owner (or an admin) deletes an empty bucket. */
+    BUCKET_DELETE(18),
+    /** A bucket's owner (or an admin) binds an object key to an asset, or unbinds it (zero asset id). */
+    NAME_BIND(19);
 
     private final int code;
 

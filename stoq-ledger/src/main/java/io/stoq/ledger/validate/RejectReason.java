@@ -45,5 +45,9 @@ public enum RejectReason {
     /** A per-asset limit would be exceeded (read grants per asset, {@code Limits.MAX_GRANTS}). */
     LIMIT_EXCEEDED,
     /** A version delete names a version that is deleted already. */
-    VERSION_DELETED
+    VERSION_DELETED,
+    /** A bucket or object key that the ledger's name index does not hold. */
+    UNKNOWN_NAME,
+    /** A bucket delete while the bucket still holds object keys. */
+    NOT_EMPTY
 }

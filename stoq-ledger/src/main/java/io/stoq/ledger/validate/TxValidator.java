@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  */
 public final class TxValidator {
     private static final Pattern ACCOUNT_ID = Pattern.compile("[a-z0-9._-]{1,64}");
+    /** S3 bucket names as AWS allows them for new buckets (no upper case, no underscores). */
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final Pattern CONFIG_KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
 
     private TxValidator() {}
@@ -124,6 +126,40 @@ public final class TxValidator {
                 TxBody.AssetDelete d = (TxBody.AssetDelete) body;
                 Asset a = liveAsset(state, d.assetId());
                 requirePolicy(state, d.assetId(), a, tx.signer());
+            }
+            case BUCKET_CREATE -> {
+                TxBody.BucketCreate b = (TxBody.BucketCreate) body;
+                if (!BUCKET.matcher(b.bucket()).matches() || b.bucket().contains("..")) {
+                    throw reject(RejectReason.MALFORMED, "bucket name '" + b.bucket() + "' is not 3-63 lower-case letters, digits, dots or hyphens");
+                }
+                if (state.bucket(b.bucket()) != null) {
+                    throw reject(RejectReason.ALREADY_EXISTS, "bucket " + b.bucket() + " already exists");
+                }
+            }
+            case BUCKET_DELETE -> {
+                TxBody.BucketDelete d = (TxBody.BucketDelete) body;
+                io.stoq.ledger.state.StateRecords.Bucket b = bucketFor(state, d.bucket(), signer);
+                if (b.objects() != 0) {
+                    throw reject(RejectReason.NOT_EMPTY, "bucket " + d.bucket() + " still holds " + b.objects() + " objects");
+                }
+            }
+            case NAME_BIND -> {
+                TxBody.NameBind n = (TxBody.NameBind) body;
+                bucketFor(state, n.bucket(), signer);
+                if (n.key().length == 0) {
+                    throw reject(RejectReason.MALFORMED, "object key is empty");
+                }
+                if (n.assetId().equals(TxBody.NameBind.UNBIND)) {
+                    if (state.objectName(n.bucket(), n.key()) == null) {
+                        throw reject(RejectReason.UNKNOWN_NAME, "the key is not bound in bucket " + n.bucket());
+                    }
+                } else {
+                    Asset a = liveAsset(state, n.assetId());
+                    if (n.version() < 1 || Long.compareUnsigned(n.version(), a.version()) > 0) {
+                        throw reject(RejectReason.STALE_VERSION, "binding names version " + Long.toUnsignedString(n.version())
+                                + " but the asset is at " + a.version());
+                    }
+                }
             }
             case ASSET_VERSION_DELETE -> {
                 TxBody.AssetVersionDelete d = (TxBody.AssetVersionDelete) body;
@@ -322,6 +358,19 @@ public final class TxValidator {
             throw reject(RejectReason.NODE_REVOKED, "node " + node.nodeId() + " is revoked");
         }
         return new Signer(tx.signer(), null, node);
+    }
+
+    /** The bucket, when {@code signer} owns it or is an admin; unknown buckets are UNKNOWN_NAME. */
+    private static io.stoq.ledger.state.StateRecords.Bucket bucketFor(LedgerState state, String name, Signer signer)
+            throws LedgerException {
+        io.stoq.ledger.state.StateRecords.Bucket b = state.bucket(name);
+        if (b == null) {
+            throw reject(RejectReason.UNKNOWN_NAME, "no bucket " + name);
+        }
+        if (!b.owner().equals(signer.id()) && (signer.account() == null || signer.account().role() != Role.ADMIN)) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "bucket " + name + " belongs to another account");
+        }
+        return b;
     }
 
     private static Asset liveAsset(LedgerState state, Hash256 assetId) throws LedgerException {

@@ -69,6 +69,8 @@ public final class NodeAccounts implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService maintenance;
 
+    private NodeS3Keys s3Keys;
+
     private NodeAccounts(NodeDb db, RocksAccountStore accounts, RocksAuditLog journal, AuditSettings settings,
             Clock clock) {
         this.db = db;
@@ -110,7 +112,9 @@ public final class NodeAccounts implements AutoCloseable {
                 throw new NodeException(NodeErrorCode.CORRUPT_DATA, SecretsKey.path(dataDir)
                         + " is not the key this node database was created with; restore the original file");
             }
-            return new NodeAccounts(db, new RocksAccountStore(db, key, clock), new RocksAuditLog(db), settings, clock);
+            NodeAccounts opened = new NodeAccounts(db, new RocksAccountStore(db, key, clock), new RocksAuditLog(db), settings, clock);
+            opened.s3Keys = new NodeS3Keys(db, key, clock);
+            return opened;
         } catch (RocksDBException e) {
             db.close();
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read node database: " + e.getMessage(), e);
@@ -123,6 +127,11 @@ public final class NodeAccounts implements AutoCloseable {
     /** The durable account store (the {@code AccountStore} port). */
     public RocksAccountStore accounts() {
         return accounts;
+    }
+
+    /** The account's S3 access keys, secrets sealed with the node's secrets key (the {@code S3KeyStore} port). */
+    public NodeS3Keys s3Keys() {
+        return s3Keys;
     }
 
     /** The audit log the API writes to (the {@code AuditLog} port): aggregating, over the durable one. */

@@ -52,7 +52,9 @@ public final class NodeDb implements AutoCloseable {
         /** account id -> encoded {@code TotpAttempts}: counted TOTP attempts and lockout. */
         TOTP_ATTEMPTS("totp-attempts"),
         /** account id -> encoded {@code EnrollmentCode}: hash of the one-time TOTP enrollment code. */
-        ENROLLMENT_CODES("enrollment-codes");
+        ENROLLMENT_CODES("enrollment-codes"),
+        /** S3 access key id -> account id, created, revoked flag, AES-GCM sealed secret (AAD = "s3-key:" + key id). */
+        S3_KEYS("s3-keys");
 
         final String cfName;
 

@@ -261,6 +261,23 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> DISCOVERY_FANOUT = ConfigKey.integer("discovery.fanout", 3, 1, 32,
             "Members gossiped with per round.");
 
+    public static final ConfigKey<Boolean> S3_ENABLED = ConfigKey.bool("s3.enabled", false,
+            "Serve the S3-compatible gateway (docs/s3.md) on its own port beside the FragMint API.");
+    public static final ConfigKey<String> S3_HOST = ConfigKey.string("s3.host", "127.0.0.1", null,
+            "Address the S3 gateway binds to (plain HTTP only on loopback unless api.allow-insecure, as the API).");
+    public static final ConfigKey<Integer> S3_PORT = ConfigKey.integer("s3.port", 9000, 0, 65535,
+            "S3 gateway TCP port (HTTPS with the api.tls.* certificate when set). 0 picks a free port.");
+    public static final ConfigKey<String> S3_DOMAIN = ConfigKey.string("s3.domain", "", null,
+            "Base domain for virtual-hosted style (bucket.s3.example.com); empty serves path style only.");
+    public static final ConfigKey<String> S3_REGION = ConfigKey.string("s3.region", "us-east-1", "[a-z0-9-]{1,32}",
+            "Region the gateway answers for (GetBucketLocation; clients sign with it).");
+    public static final ConfigKey<Duration> S3_MAX_SKEW = ConfigKey.duration("s3.max-clock-skew", "15m", Duration.ofSeconds(30),
+            Duration.ofHours(1), "Largest difference between a signed S3 request's time and the node's clock (AWS: 15 minutes).");
+    public static final ConfigKey<Integer> S3_WORKERS = ConfigKey.integer("s3.workers", 32, 1, 1024,
+            "Threads running S3 requests (an upload holds one while its body arrives).");
+    public static final ConfigKey<Integer> S3_MAX_CONNECTIONS = ConfigKey.integer("s3.max-connections", 512, 1, 100_000,
+            "Open S3 gateway connections at most; more are closed on accept.");
+
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
             DATA_DIR,
@@ -285,5 +302,6 @@ public final class NodeConfigKeys {
             DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,
             RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS,
-            NETWORK_ADMIN_KEY_FILE);
+            NETWORK_ADMIN_KEY_FILE,
+            S3_ENABLED, S3_HOST, S3_PORT, S3_DOMAIN, S3_REGION, S3_MAX_SKEW, S3_WORKERS, S3_MAX_CONNECTIONS);
 }

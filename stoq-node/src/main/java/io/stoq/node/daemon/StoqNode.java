@@ -84,6 +84,7 @@ public final class StoqNode implements AutoCloseable {
     private NodeIdentity identity;
     private NodeAccounts accounts;
     private ApiServer server;
+    private io.stoq.fragmint.s3.S3Server s3Server;
     private LedgerService ledgerService;
     private LedgerWriter ledgerWriter;
     private ManifestSealer manifestSealer;
@@ -275,7 +276,7 @@ public final class StoqNode implements AutoCloseable {
         NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data, assets.keyRotation());
         NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accountPort,
-                accounts.audit(), ledger.events(), health);
+                accounts.audit(), ledger.events(), health, accounts.s3Keys());
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
             server.addMetrics(peers::metrics);
@@ -293,6 +294,9 @@ public final class StoqNode implements AutoCloseable {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot start the API on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         resources.push(server);
+        if (config.get(NodeConfigKeys.S3_ENABLED)) {
+            startS3(ports, tls, clock);
+        }
         startSweeps(assets, clock);
         life.transition(LifeCycle.State.RUNNING);
         LOG.info("node {} serving on {}", identity.nodeId(), server.baseUri());
@@ -456,6 +460,44 @@ public final class StoqNode implements AutoCloseable {
 
     private io.stoq.fragmint.http.DataSize apiSize(io.stoq.node.config.ConfigKey<io.stoq.fragmint.http.DataSize> key) {
         return config.get(key); // one DataSize: the config's value is the API server's
+    }
+
+    /**
+     * The S3 gateway beside the API, on the same ports and the API's certificate (HTTPS when
+     * api.tls.* is set); names live on the ledger, S3 keys in the node database. Closed before the
+     * API server (resources close in reverse).
+     */
+    private void startS3(NodePorts ports, ApiServerConfig.Tls tls, Clock clock) throws NodeException {
+        String host = config.get(NodeConfigKeys.S3_HOST);
+        if (!tls.tcp() && !isLoopback(host) && !config.get(NodeConfigKeys.API_ALLOW_INSECURE)) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "refusing to serve the S3 gateway in plain HTTP on s3.host " + host
+                    + ", which is not a loopback address: set api.tls.certificate and api.tls.private-key, or s3.host=127.0.0.1");
+        }
+        io.stoq.fragmint.s3.S3Config s3 = new io.stoq.fragmint.s3.S3Config(host, config.get(NodeConfigKeys.S3_PORT),
+                config.get(NodeConfigKeys.S3_DOMAIN), config.get(NodeConfigKeys.S3_REGION), tls.tcp() ? tls.certificate() : null,
+                config.get(NodeConfigKeys.S3_MAX_SKEW), config.get(NodeConfigKeys.API_IDLE_TIMEOUT),
+                config.get(NodeConfigKeys.API_MAX_BODY).bytes(), config.get(NodeConfigKeys.S3_WORKERS),
+                config.get(NodeConfigKeys.S3_MAX_CONNECTIONS));
+        io.stoq.fragmint.s3.S3Gateway gateway = new io.stoq.fragmint.s3.S3Gateway(s3, ports,
+                new io.stoq.node.names.LedgerObjectNames(ledgerWriter), accounts.s3Keys(), clock);
+        s3Server = new io.stoq.fragmint.s3.S3Server(s3, gateway);
+        try {
+            s3Server.start();
+        } catch (ApiException e) {
+            gateway.close();
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot start the S3 gateway on " + host + ":"
+                    + config.get(NodeConfigKeys.S3_PORT) + ": " + e.getMessage(), e);
+        }
+        io.stoq.fragmint.s3.S3Server started = s3Server;
+        resources.push(() -> {
+            started.close();
+            gateway.close();
+        });
+    }
+
+    /** The S3 gateway, or null when s3.enabled is false. */
+    public io.stoq.fragmint.s3.S3Server s3Server() {
+        return s3Server;
     }
 
     private ApiServerConfig.Tls apiTls(boolean http3, Path data, Clock clock) throws NodeException {

@@ -62,6 +62,10 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "API port on 127.0.0.1, TCP and UDP; 0 picks any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--s3-port", paramLabel = "PORT", description = {"S3 gateway port on 127.0.0.1 (default 9000; with",
+            "--port 0, a free port). The admin's S3 key is in DATA/dev-s3.env."})
+    Integer s3Port;
+
     @Option(names = "--tls", description = {"Serve HTTPS (HTTP/1.1 and HTTP/2) with",
             "DATA/tls/api.crt.pem; clients trust that file",
             "(curl --cacert, stoq asset --cacert)."})
@@ -101,9 +105,13 @@ public final class DevCommand implements Callable<Integer> {
             keys.put("api.tls.certificate", certificate.certificate().toAbsolutePath().toString());
             keys.put("api.tls.private-key", certificate.privateKey().toAbsolutePath().toString());
         }
+        keys.putIfAbsent("s3.enabled", "true");
+        keys.putIfAbsent("s3.host", "127.0.0.1");
+        keys.putIfAbsent("s3.port", Integer.toString(s3Port != null ? s3Port : port == 0 ? 0 : 9000));
         NodeConfig config = NodeConfig.load(null, System.getenv(), keys);
         StoqNode node = StoqNode.start(config, Clock.systemUTC(), true).closeOnShutdown();
         String base = node.baseUri().toString().replaceAll("/$", "");
+        Path s3Env = node.s3Server() == null ? null : DevS3Env.ensure(data, node, config.get(io.stoq.node.config.NodeConfigKeys.S3_REGION));
         if (common.json) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("baseUrl", base);
@@ -115,6 +123,8 @@ public final class DevCommand implements Callable<Integer> {
             Path code = node.devAdmin().enrollmentCodeFile();
             json.put("adminEnrollmentCodeFile", code == null ? null : code.toString());
             json.put("created", id.created() || node.devAdmin().created());
+            json.put("s3Endpoint", node.s3Server() == null ? null : node.s3Server().endpoint().toString());
+            json.put("s3EnvFile", s3Env == null ? null : s3Env.toString());
             json.put("peerAddress", node.peers() == null ? null : node.peers().localAddress().getAddress().getHostAddress()
                     + ":" + node.peers().localAddress().getPort());
             Json.print(out, json);
@@ -134,6 +144,10 @@ public final class DevCommand implements Callable<Integer> {
             if (node.peers() != null) {
                 out.printf("  STOQ peers on UDP %s:%d%n", node.peers().localAddress().getAddress().getHostAddress(),
                         node.peers().localAddress().getPort());
+            }
+            if (node.s3Server() != null) {
+                out.printf("  S3 credentials of the admin: %s (source it, then aws --endpoint-url ...; docs/s3.md)%n", s3Env);
+                out.println("S3 endpoint: " + node.s3Server().endpoint());
             }
             out.println(base);
         }

@@ -1,0 +1,80 @@
+package io.stoq.fragmint.s3;
+
+import io.stoq.fragmint.port.Role;
+import io.stoq.fragmint.port.S3KeyStore;
+import io.stoq.fragmint.testnode.InMemoryNames;
+import io.stoq.fragmint.testnode.InMemoryNode;
+import io.stoq.fragmint.testnode.InMemoryS3Keys;
+import io.stoq.fragmint.testnode.MutableClock;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * An S3 gateway on loopback port 0 over the in-memory node, with accounts admin, alice and bob
+ * (writers), audrey (auditor), each holding an S3 key, and AWS SDK v2 clients for them.
+ */
+final class S3TestGateway implements AutoCloseable {
+    final MutableClock clock = new MutableClock(Instant.now());
+    final Path dir;
+    final InMemoryNode node;
+    final InMemoryNames names;
+    final InMemoryS3Keys keys;
+    final S3Gateway gateway;
+    final S3Server server;
+    final Map<String, S3KeyStore.S3Key> credentials = new HashMap<>();
+
+    S3TestGateway() throws Exception {
+        dir = Files.createTempDirectory("s3-test");
+        node = new InMemoryNode(dir.resolve("assets"), clock);
+        names = new InMemoryNames(clock);
+        keys = node.s3Keys;
+        for (Object[] a : new Object[][] {{"admin", Role.ADMIN}, {"alice", Role.WRITER}, {"bob", Role.WRITER}, {"audrey", Role.AUDITOR}}) {
+            node.accounts.create((String) a[0], (Role) a[1], (String) a[0]);
+            credentials.put((String) a[0], keys.create((String) a[0]));
+        }
+        gateway = new S3Gateway(S3Config.loopback(), node.ports(), names, keys, clock);
+        server = new S3Server(S3Config.loopback(), gateway);
+        server.start();
+    }
+
+    URI endpoint() {
+        return server.endpoint();
+    }
+
+    StaticCredentialsProvider creds(String account) {
+        S3KeyStore.S3Key k = credentials.get(account);
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(k.accessKeyId(), k.secret()));
+    }
+
+    S3Client client(String account) {
+        return client(creds(account));
+    }
+
+    S3Client client(StaticCredentialsProvider creds) {
+        return S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).credentialsProvider(creds)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    S3Presigner presigner(String account) {
+        return S3Presigner.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).credentialsProvider(creds(account))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+        gateway.close();
+    }
+}
