@@ -296,7 +296,8 @@ public abstract class OpenApiContract {
         assertThat(bob.keySet()).as("a second-user case for every asset route").containsExactlyInAnyOrderElementsOf(assetOps);
         // rita is a reader: her role already refuses the writes (403 whatever the asset), so only reads
         Map<String, Callable<HttpResponse<byte[]>>> rita = new HashMap<>(secondUser("rita", a));
-        rita.keySet().retainAll(Set.of("listAssets", "getAsset", "getAssetContent", "getAssetHistory", "getAssetProof"));
+        rita.keySet().retainAll(Set.of("listAssets", "getAsset", "getAssetContent", "getAssetHistory", "getAssetProof",
+                "getAssetLocations"));
 
         expectSecondUser(ops, bob, a, 404, 404); // not granted: exactly as if the asset did not exist
         expectSecondUser(ops, rita, a, 404, 404);
@@ -324,6 +325,7 @@ public abstract class OpenApiContract {
         c.put("getAssetContent", () -> send(request(p + "/content", user).build()));
         c.put("getAssetHistory", () -> send(request(p + "/history", user).build()));
         c.put("getAssetProof", () -> send(request(p + "/proof", user).build()));
+        c.put("getAssetLocations", () -> send(request(p + "/locations", user).build()));
         c.put("updateAssetContent", () -> send(request(p + "/content", user)
                 .PUT(HttpRequest.BodyPublishers.ofString(user + " was here")).build()));
         c.put("transferAsset", () -> send(json(p + "/transfers", user, "POST", "{\"newOwner\":\"" + user + "\"}")
@@ -344,7 +346,7 @@ public abstract class OpenApiContract {
      */
     private void expectSecondUser(Map<String, Op> ops, Map<String, Callable<HttpResponse<byte[]>>> user, String a,
             int read, int write) throws Exception {
-        Set<String> reads = Set.of("getAsset", "getAssetContent", "getAssetHistory", "getAssetProof");
+        Set<String> reads = Set.of("getAsset", "getAssetContent", "getAssetHistory", "getAssetProof", "getAssetLocations");
         for (Map.Entry<String, Callable<HttpResponse<byte[]>>> c : user.entrySet()) {
             HttpResponse<byte[]> r = c.getValue().call();
             Op op = ops.get(c.getKey());
@@ -590,6 +592,7 @@ public abstract class OpenApiContract {
         });
         f.put("getAssetHistory", () -> send(request(a + "/history", "rita").build()));
         f.put("getAssetProof", () -> send(request(a + "/proof", "audrey").build()));
+        f.put("getAssetLocations", () -> send(request(a + "/locations", "rita").build()));
         f.put("createAssetGrant", () -> grant("alice", upload("alice"), "bob"));
         f.put("listAssetGrants", () -> send(request(a + "/grants", "alice").build()));
         f.put("revokeAssetGrant", () -> {

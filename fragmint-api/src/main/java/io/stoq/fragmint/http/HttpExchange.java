@@ -234,7 +234,15 @@ final class HttpExchange implements Exchange {
                     + "text/plain; charset=utf-8");
         }
         OptionalLong len = declaredLength(request);
-        return new NewContent(type, name, len);
+        String redundancy = request.headers().get("X-Stoq-Redundancy");
+        if (redundancy == null) {
+            redundancy = query("redundancy").orElse(null);
+        }
+        if (redundancy != null && (redundancy.isEmpty() || redundancy.length() > 32
+                || !redundancy.matches("(replicas:[0-9]{1,2}|erasure:[0-9]{1,2}\\+[0-9]{1,2})"))) {
+            throw ApiException.badRequest("X-Stoq-Redundancy (or ?redundancy=) must be replicas:N or erasure:K+M");
+        }
+        return new NewContent(type, name, len, redundancy);
     }
 
     static OptionalLong declaredLength(HttpRequest request) {

@@ -75,6 +75,12 @@ public interface AssetService {
     AssetProof proof(Caller caller, String id, OptionalLong version) throws ApiException;
 
     /**
+     * Where the shards of the latest version, or of {@code version}, are stored, per the ledger's
+     * location proofs. Whoever may see the asset's metadata may see this.
+     */
+    AssetLocations locations(Caller caller, String id, OptionalLong version) throws ApiException;
+
+    /**
      * Lets {@code account} (an existing account) read the asset, and returns the grant once it is
      * committed. Only the owner (or an admin, acting for it). {@link ApiError#CONFLICT} when the
      * account already has a grant; {@link ApiError#UNPROCESSABLE} for an unknown account or the

@@ -9,5 +9,13 @@ import java.util.OptionalLong;
  * @param name optional file name (from {@code X-Stoq-Name} or {@code Content-Disposition}), may be null
  * @param declaredLength the {@code Content-Length} when the client sent one; the body stream
  *     then fails with {@link BodyAbortedException} if it ends short
+ * @param redundancy the redundancy policy the client asked for ({@code X-Stoq-Redundancy} or the
+ *     {@code redundancy} query parameter: {@code replicas:N} or {@code erasure:K+M}), null for
+ *     the network's default; the service checks it
  */
-public record NewContent(String contentType, String name, OptionalLong declaredLength) {}
+public record NewContent(String contentType, String name, OptionalLong declaredLength, String redundancy) {
+    /** An upload that leaves redundancy to the network's default. */
+    public NewContent(String contentType, String name, OptionalLong declaredLength) {
+        this(contentType, name, declaredLength, null);
+    }
+}

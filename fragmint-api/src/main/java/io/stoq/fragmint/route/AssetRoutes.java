@@ -23,6 +23,7 @@ import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AssetContent;
 import io.stoq.fragmint.port.AssetGrant;
+import io.stoq.fragmint.port.AssetLocations;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.AssetProof;
 import io.stoq.fragmint.port.AssetService;
@@ -58,6 +59,9 @@ final class AssetRoutes {
                         .summary("Upload a new asset: the raw request body is the content, streamed, any size")
                         .takes(Route.Body.binary()).returns(201, Route.Body.json(AssetMetadata.class))
                         .header("X-Stoq-Name", "optional file name to keep with the asset")
+                        .header("X-Stoq-Redundancy", "redundancy policy of this version: replicas:N or erasure:K+M "
+                                + "(default: the network's, replicas:3); also as query parameter redundancy")
+                        .query("redundancy", "string", "as X-Stoq-Redundancy")
                         .errors(BAD_REQUEST, PAYLOAD_TOO_LARGE, TRUNCATED_BODY, UNSUPPORTED_MEDIA_TYPE)
                         .handle(this::create),
                 get("/v1/assets", "listAssets").needs(Permission.ASSET_READ)
@@ -80,6 +84,9 @@ final class AssetRoutes {
                         .header("If-Match", "\"v<N>\" (the content's ETag) or the metadata's ETag: 412 unless the asset "
                                 + "is still at that version; also If-None-Match, If-Unmodified-Since")
                         .header("X-Stoq-Name", "optional file name")
+                        .header("X-Stoq-Redundancy", "redundancy policy of this version: replicas:N or erasure:K+M "
+                                + "(default: the network's, replicas:3); also as query parameter redundancy")
+                        .query("redundancy", "string", "as X-Stoq-Redundancy")
                         .takes(Route.Body.binary()).returns(200, Route.Body.json(AssetMetadata.class))
                         .errors(BAD_REQUEST, NOT_FOUND, FORBIDDEN, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE,
                                 TRUNCATED_BODY, UNSUPPORTED_MEDIA_TYPE)
@@ -110,6 +117,11 @@ final class AssetRoutes {
                         .query("version", "integer", VERSION_DOC)
                         .returns(200, Route.Body.json(AssetProof.class)).errors(BAD_REQUEST, NOT_FOUND)
                         .handle(this::proof),
+                get("/v1/assets/{id}/locations", "getAssetLocations").needs(Permission.ASSET_READ)
+                        .summary("Per shard, the nodes that hold it according to the ledger's location proofs")
+                        .query("version", "integer", VERSION_DOC)
+                        .returns(200, Route.Body.json(AssetLocations.class)).errors(BAD_REQUEST, NOT_FOUND)
+                        .handle(this::locations),
                 post("/v1/assets/{id}/grants", "createAssetGrant").needs(Permission.ASSET_GRANT)
                         .guard(this::ownerOrAdmin).withTotp()
                         .summary("Let another account read the asset (owner only)")
@@ -322,6 +334,12 @@ final class AssetRoutes {
     private Reply proof(Exchange ex) throws ApiException {
         auditAdminBefore(ex, ex.pathParam("id"));
         return new Reply.Json(200, assets.proof(ex.caller(), ex.pathParam("id"),
+                Params.optionalLong(ex, "version", 1)));
+    }
+
+    private Reply locations(Exchange ex) throws ApiException {
+        auditAdminBefore(ex, ex.pathParam("id"));
+        return new Reply.Json(200, assets.locations(ex.caller(), ex.pathParam("id"),
                 Params.optionalLong(ex, "version", 1)));
     }
 

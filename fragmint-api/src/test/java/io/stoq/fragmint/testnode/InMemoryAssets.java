@@ -8,6 +8,7 @@ import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AssetContent;
 import io.stoq.fragmint.port.AssetGrant;
 import io.stoq.fragmint.port.AssetMetadata;
+import io.stoq.fragmint.port.AssetLocations;
 import io.stoq.fragmint.port.AssetProof;
 import io.stoq.fragmint.port.AssetService;
 import io.stoq.fragmint.port.AssetVersion;
@@ -443,6 +444,14 @@ public final class InMemoryAssets implements AssetService {
         var block = ledger.block(committed.blockHeight());
         return new AssetProof(id, m.version(), m.merkleRoot(), Sha3.hash(m.toString().getBytes()).toHex(),
                 block.txRoot(), block.height(), block.hash(), List.of(), "");
+    }
+
+    /** The test double keeps content whole in memory: one "shard" per version, on the one node it is. */
+    @Override
+    public synchronized AssetLocations locations(Caller caller, String id, OptionalLong version) throws ApiException {
+        AssetMetadata m = metadata(caller, id, version);
+        return new AssetLocations(id, m.version(), "replicas:1",
+                List.of(new AssetLocations.Shard(0, m.sha3(), m.size(), List.of("node-1"))));
     }
 
     /** An InputStream that yields at most {@code left} bytes and closes the inner stream. */

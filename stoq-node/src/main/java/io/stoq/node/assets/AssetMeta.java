@@ -25,16 +25,24 @@ import java.io.IOException;
  * @param contentType media type given at upload
  * @param name file name given at upload, or null
  * @param manifestHashOf {@value #BODY}, or null for a hash of the sealed manifest
+ * @param policy the redundancy policy the version's shards were placed under ({@code replicas:3}),
+ *     null for versions written before placement (every shard on the writing node)
  */
 public record AssetMeta(String manifest, long size, String sha3, String contentType, String name,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String manifestHashOf) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String manifestHashOf,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String policy) {
     /** {@code manifestHashOf} of a version whose tx names the manifest body (sealed after the commit). */
     public static final String BODY = "body";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A record as written before seal-after-commit: {@code manifest} hashes the sealed manifest. */
     public AssetMeta(String manifest, long size, String sha3, String contentType, String name) {
-        this(manifest, size, sha3, contentType, name, null);
+        this(manifest, size, sha3, contentType, name, null, null);
+    }
+
+    /** A record without a placement policy (a node without peers keeps every shard itself). */
+    public AssetMeta(String manifest, long size, String sha3, String contentType, String name, String manifestHashOf) {
+        this(manifest, size, sha3, contentType, name, manifestHashOf, null);
     }
 
     /** True when {@code manifest} is the hash of the body, sealed after the commit. */

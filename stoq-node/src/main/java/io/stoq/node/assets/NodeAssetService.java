@@ -34,6 +34,7 @@ import io.stoq.node.keys.EpochKeys;
 import io.stoq.node.ledger.LedgerWriter;
 import io.stoq.node.store.ShardStore;
 import io.stoq.shard.AssetEncoder;
+import io.stoq.shard.analyze.RedundancyPolicy;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.assemble.AssetReader;
 import io.stoq.shard.codec.CodecPool;
@@ -82,6 +83,11 @@ public final class NodeAssetService implements AssetService {
     private final int readAhead;
     private final ShardPins pins = new ShardPins();
     private final StorageSweep sweep;
+    /** Null without peers (every shard stays here). */
+    private final io.stoq.node.replication.LocationProofs proofs;
+    private final ShardLocations locations;
+    /** The network's default when an upload names no policy: {@value #POLICY_CONFIG_KEY} on the ledger, else replicas:3. */
+    public static final String POLICY_CONFIG_KEY = "placement.default-policy";
 
     /**
      * @param sealer seals each upload's manifest body after its commit (the node's SLH-DSA key, batched)
@@ -95,6 +101,17 @@ public final class NodeAssetService implements AssetService {
      */
     public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSealer sealer,
             ManifestVerifier manifests, CodecPool pool, int readAhead, CrlFile crl, ShardStore reads, EpochKeys epochs) {
+        this(ledger, store, accounts, sealer, manifests, pool, readAhead, crl, reads, epochs, null, null);
+    }
+
+    /**
+     * As above, on a network: {@code spreader} places every upload's shards on the nodes its
+     * policy asks for, and {@code proofs} has each holder commit its location proof after the
+     * version commits (both null on a node without peers).
+     */
+    public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSealer sealer,
+            ManifestVerifier manifests, CodecPool pool, int readAhead, CrlFile crl, ShardStore reads, EpochKeys epochs,
+            io.stoq.node.replication.Spreader spreader, io.stoq.node.replication.LocationProofs proofs) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
@@ -105,7 +122,9 @@ public final class NodeAssetService implements AssetService {
         this.epochs = epochs;
         this.pool = pool;
         this.readAhead = readAhead;
-        this.writer = new ShardWriter(store, epochs, pool, pins);
+        this.writer = new ShardWriter(store, epochs, pool, pins, spreader);
+        this.proofs = proofs;
+        this.locations = new ShardLocations(ledger.reader());
         this.index = new AssetIndex(ledger.reader(), keys);
         this.crl = crl;
         this.sweep = new StorageSweep(index, store, pins);
@@ -118,18 +137,20 @@ public final class NodeAssetService implements AssetService {
         SigningKey owner = key(caller.accountId());
         Hash256 lid = Hash256.of(SecureRandoms.bytes(32));
         String id = lid.toHex();
-        ShardWriter.Stored s = write(body, lid, 1, content.declaredLength(), AssetEncoder.Lineage.fresh());
+        RedundancyPolicy policy = policy(content);
+        ShardWriter.Stored s = write(body, lid, 1, content.declaredLength(), AssetEncoder.Lineage.fresh(), policy);
         TxBody tx;
         AssetMeta meta;
         try {
             meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
-                    content.name(), AssetMeta.BODY);
+                    content.name(), AssetMeta.BODY, s.holdings().isEmpty() ? null : policy.toString());
             tx = new TxBody.AssetCreate(lid, ledgerName(content.name()), s.merkleRoot(), meta.encode(), 1, AssetPolicy.ANY_HOLDER);
         } catch (RuntimeException e) {
             writer.discard(s);
             throw e;
         }
         Committed c = commitOrDiscard(owner, tx, s);
+        prove(lid, 1, s);
         // The answer is what this call just committed (version 1, the caller's key as owner): no
         // need to read it back through the ledger's indexes.
         return new AssetMetadata(id, 1, meta.size(), meta.sha3(), s.merkleRoot().toHex(), index.name(owner.verifyingKey().fingerprint()),
@@ -219,9 +240,14 @@ public final class NodeAssetService implements AssetService {
                 throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + id + " does not match the ledger");
             }
             byte[] assetKey = epochs.unwrap(m, AssetIndex.ledgerId(id), Hash256.ofHex(v.meta().manifest()));
+            java.util.Map<Hash256, java.util.SortedSet<String>> where = reads instanceof io.stoq.node.peer.PeerReadThrough
+                    ? locations.of(s.lid()) : java.util.Map.of();
             AssetReader reader = new AssetReader(m, assetKey, (i, entry) -> {
                 try {
-                    return new FetchedShard(reads.getForVerifier(entry.hash()), null); // the reader verifies
+                    byte[] bytes = reads instanceof io.stoq.node.peer.PeerReadThrough net
+                            ? net.getForVerifier(entry.hash(), ShardLocations.holders(where, entry.hash()))
+                            : reads.getForVerifier(entry.hash());
+                    return new FetchedShard(bytes, null); // the reader verifies
                 } catch (NodeException e) {
                     throw new IOException(e.getMessage(), e);
                 }
@@ -231,6 +257,61 @@ public final class NodeAssetService implements AssetService {
             return new AssetContent(meta, range, body);
         } catch (NodeException | ShardException e) {
             throw new ApiException(ApiError.INTERNAL, "asset " + id + " cannot be read from this node's store or its peers", e);
+        }
+    }
+
+    @Override
+    public io.stoq.fragmint.port.AssetLocations locations(Caller caller, String id, OptionalLong version) throws ApiException {
+        Seen s = see(caller, id);
+        AssetIndex.Version v = version(s.changes(), version.orElse(s.state().version()), id);
+        try {
+            AssetManifest m = manifests.verified(v.meta());
+            java.util.Map<Hash256, java.util.SortedSet<String>> where = locations.of(s.lid());
+            List<io.stoq.fragmint.port.AssetLocations.Shard> shards = new ArrayList<>();
+            int i = 0;
+            for (ShardEntry e : m.shards()) {
+                shards.add(new io.stoq.fragmint.port.AssetLocations.Shard(i++, e.hash().toHex(), e.storedLength(),
+                        ShardLocations.holders(where, e.hash())));
+            }
+            return new io.stoq.fragmint.port.AssetLocations(id, v.version(), v.meta().policy(), shards);
+        } catch (NodeException | ShardException e) {
+            throw new ApiException(ApiError.INTERNAL, "the manifest of asset " + id + " cannot be read from this node's store or its peers",
+                    e);
+        }
+    }
+
+    /**
+     * The policy an upload is placed under: the one the client named, else the network's default
+     * ({@value #POLICY_CONFIG_KEY}, a CONFIG_CHANGE on the ledger), else {@code replicas:3}.
+     */
+    private RedundancyPolicy policy(NewContent content) throws ApiException {
+        String text = content.redundancy();
+        String source = "X-Stoq-Redundancy";
+        if (text == null) {
+            try {
+                text = ledger.reader().state().config(POLICY_CONFIG_KEY);
+                source = "the network's " + POLICY_CONFIG_KEY;
+            } catch (LedgerException e) {
+                throw new ApiException(ApiError.INTERNAL, "cannot read the network's redundancy policy", e);
+            }
+        }
+        RedundancyPolicy p;
+        try {
+            p = text == null ? RedundancyPolicy.DEFAULT : RedundancyPolicy.parse(text);
+        } catch (ShardException e) {
+            throw ApiException.badRequest(source + ": " + e.getMessage());
+        }
+        if (proofs != null && p instanceof RedundancyPolicy.Erasure) {
+            throw new ApiException(ApiError.UNPROCESSABLE, "redundancy policy " + p + " (" + source
+                    + ") is not supported by this node yet; use replicas:N");
+        }
+        return p;
+    }
+
+    /** Has every node holding the version's shards commit its location proof (no-op without peers); waits, bounded. */
+    private void prove(Hash256 lid, long version, ShardWriter.Stored s) {
+        if (proofs != null && !s.holdings().isEmpty()) {
+            proofs.prove(lid, version, s.holdings());
         }
     }
 
@@ -293,11 +374,12 @@ public final class NodeAssetService implements AssetService {
         }
         SigningKey ownerKey = key(seen.owner());
         long next = a.version() + 1;
-        ShardWriter.Stored s = write(body, lid, next, content.declaredLength(), lineage(seen));
+        RedundancyPolicy policy = policy(content);
+        ShardWriter.Stored s = write(body, lid, next, content.declaredLength(), lineage(seen), policy);
         TxBody tx;
         try {
             AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
-                    content.name(), AssetMeta.BODY);
+                    content.name(), AssetMeta.BODY, s.holdings().isEmpty() ? null : policy.toString());
             tx = new TxBody.AssetUpdate(lid, next, s.merkleRoot(), meta.encode());
         } catch (RuntimeException e) {
             writer.discard(s);
@@ -312,6 +394,7 @@ public final class NodeAssetService implements AssetService {
             }
             throw e;
         }
+        prove(lid, next, s);
         return metadata(caller, id, OptionalLong.of(next));
     }
 
@@ -495,9 +578,9 @@ public final class NodeAssetService implements AssetService {
     }
 
     private ShardWriter.Stored write(InputStream body, Hash256 lid, long version, OptionalLong declared,
-            AssetEncoder.Lineage lineage) throws ApiException, IOException {
+            AssetEncoder.Lineage lineage, RedundancyPolicy policy) throws ApiException, IOException {
         try {
-            return writer.write(body, lid, version, declared, lineage);
+            return writer.write(body, lid, version, declared, lineage, policy);
         } catch (NodeException e) {
             throw NodeProblems.of(e);
         }

@@ -53,12 +53,16 @@ final class ShardWriter {
     private final io.stoq.node.keys.EpochKeys epochs;
     private final CodecPool pool;
     private final ShardPins pins;
+    /** Null on a node without peers: every shard stays here, as before placement. */
+    private final io.stoq.node.replication.Spreader spreader;
 
-    ShardWriter(ShardStore store, io.stoq.node.keys.EpochKeys epochs, CodecPool pool, ShardPins pins) {
+    ShardWriter(ShardStore store, io.stoq.node.keys.EpochKeys epochs, CodecPool pool, ShardPins pins,
+            io.stoq.node.replication.Spreader spreader) {
         this.store = store;
         this.epochs = epochs;
         this.pool = pool;
         this.pins = pins;
+        this.spreader = spreader;
     }
 
     /**
@@ -70,12 +74,17 @@ final class ShardWriter {
      * @param pinned every hash the version names, pinned until {@link #settled}
      * @param reusedShards shards of the version that were already stored (earlier versions, or repeats)
      * @param newStoredBytes bytes of the shards this upload wrote
+     * @param holdings node id to the shard and manifest hashes durable there (empty without peers:
+     *     everything is here); what each node's location proof lists
      */
     record Stored(Hash256 manifestHash, ManifestBody body, Hash256 merkleRoot, long size, Hash256 sha3, List<Hash256> written, List<Hash256> pinned,
-            int reusedShards, long newStoredBytes) {}
+            int reusedShards, long newStoredBytes, java.util.Map<String, List<Hash256>> holdings) {}
 
-    Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage)
-            throws NodeException, IOException {
+    Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage,
+            RedundancyPolicy policy) throws NodeException, IOException {
+        if (spreader != null) {
+            return spread(body, ledgerId, version, declared, lineage, policy);
+        }
         AssetId assetId = assetId(ledgerId);
         CountingStream in = new CountingStream(body);
         List<Hash256> written = new ArrayList<>();
@@ -135,7 +144,7 @@ final class ShardWriter {
                 p.await();
             }
             return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(), written,
-                    pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes());
+                    pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes(), java.util.Map.of());
         } catch (StoreFailure e) {
             awaitQuietly(pending);
             discard(merge(merge(written, grouped), writes.abort()), pinned);
@@ -151,6 +160,70 @@ final class ShardWriter {
         } catch (IOException | RuntimeException e) {
             awaitQuietly(pending);
             discard(merge(merge(written, grouped), writes.abort()), pinned);
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #write}, with every shard and the manifest placed on the nodes the policy asks for
+     * ({@link io.stoq.node.replication.Spreader}): returns once each is durable on its quorum of
+     * distinct nodes. On failure what this node stored is removed; copies already pushed to peers
+     * stay there unreferenced (no ledger tx names them; see docs/placement.md, "Not done").
+     */
+    private Stored spread(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage,
+            RedundancyPolicy policy) throws NodeException, IOException {
+        AssetId assetId = assetId(ledgerId);
+        CountingStream in = new CountingStream(body);
+        List<Hash256> pinned = new ArrayList<>();
+        io.stoq.node.replication.Spreader.Upload up = spreader.begin(policy);
+        PublicKey wrapTo = epochs.wrapKey();
+        try (ShardEncoder encoder = new ShardEncoder(pool)) {
+            AssetEncoder assets = new AssetEncoder(encoder, (io.stoq.shard.manifest.ManifestSigner) null, List.of(wrapTo),
+                    MAX_AVERAGE_CHUNK);
+            AssetEncoder.Unsealed encoded = assets.encodeUnsealed(in, new AssetEncoder.Request(assetId, version, declared,
+                    policy, null), lineage, shard -> {
+                        pins.pin(shard.hash());
+                        pinned.add(shard.hash());
+                        try {
+                            if (shard.reused()) {
+                                up.heldHere(shard.hash());
+                            } else {
+                                up.submit(shard.hash(), shard.stored());
+                            }
+                        } catch (NodeException e) {
+                            throw new StoreFailure(e);
+                        }
+                    }, true);
+            if (in.read() != -1) {
+                throw new IllegalStateException("the shard pipeline stopped before the end of the body");
+            }
+            if (declared.isPresent() && declared.getAsLong() != in.count) {
+                throw new BodyAbortedException(ApiError.TRUNCATED_BODY, "body ended after " + in.count + " of "
+                        + declared.getAsLong() + " bytes");
+            }
+            ManifestBody manifest = encoded.body();
+            Hash256 manifestHash = manifest.digest();
+            pins.pin(manifestHash);
+            pinned.add(manifestHash);
+            up.submit(manifestHash, manifest.bytes());
+            java.util.Map<String, List<Hash256>> holdings = up.finish();
+            return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(),
+                    up.localWritten(), pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes(), holdings);
+        } catch (StoreFailure e) {
+            up.abort();
+            discard(up.localWritten(), pinned);
+            throw e.failure.code() == NodeErrorCode.UNAVAILABLE ? e.failure : storeError(e.failure);
+        } catch (NodeException e) {
+            up.abort();
+            discard(up.localWritten(), pinned);
+            throw e.code() == NodeErrorCode.UNAVAILABLE || e.code() == NodeErrorCode.NOT_PERMITTED ? e : storeError(e);
+        } catch (ShardException e) {
+            up.abort();
+            discard(up.localWritten(), pinned);
+            throw new NodeException(NodeErrorCode.IO_ERROR, "the shard pipeline failed: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            up.abort();
+            discard(up.localWritten(), pinned);
             throw e;
         }
     }

@@ -53,6 +53,14 @@ public final class DevIdentity {
      * {@code nodeId}) live in {@code data/node}.
      */
     public static Result ensure(Path data, Path caDir, String nodeId) throws NodeException {
+        return ensure(data, caDir, nodeId, "dev");
+    }
+
+    /**
+     * As {@link #ensure(Path, Path, String)} in {@code zone}: {@code stoq dev --nodes N} spreads its
+     * nodes over three zones; a certificate made for another zone is issued again.
+     */
+    public static Result ensure(Path data, Path caDir, String nodeId, String zone) throws NodeException {
         Path nodeDir = data.resolve("node");
         Path certFile = nodeDir.resolve("node.crt.pem");
         try {
@@ -72,8 +80,8 @@ public final class DevIdentity {
             NodeKeys keys = NodeKeys.load(nodeDir, null);
             CertificateAuthority ca = CertificateAuthority.open(caDir, null, Clock.systemUTC());
             if (!Files.exists(certFile) || expiresSoon(certFile) || !isVoter(certFile) || !bindsSlhDsaKey(certFile, keys)
-                    || !isFor(certFile, nodeId)) {
-                NodeClaims claims = NodeClaims.of(nodeId, "dev", EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
+                    || !isFor(certFile, nodeId, zone)) {
+                NodeClaims claims = NodeClaims.of(nodeId, zone, EnumSet.allOf(NodeRole.class), keys.tls().getPublic(),
                         keys.kem().getPublic(), keys.slhDsa().publicKey());
                 PemFiles.writeCertificates(certFile, ca.issue(NodeCsr.create(keys.falcon(), claims), Duration.ofDays(30)));
                 created = true;
@@ -159,8 +167,9 @@ public final class DevIdentity {
         return claims.slhDsaKeyHash().filter(h -> h.equals(NodeClaims.keyHash(keys.slhDsa().publicKey()))).isPresent();
     }
 
-    private static boolean isFor(Path certFile, String nodeId) throws CryptoException {
-        return NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0)).nodeId().equals(nodeId);
+    private static boolean isFor(Path certFile, String nodeId, String zone) throws CryptoException {
+        NodeClaims id = NodeIdentityExtension.from(PemFiles.readCertificates(certFile).get(0));
+        return id.nodeId().equals(nodeId) && id.zone().equals(zone);
     }
 
     private static boolean expiresSoon(Path certFile) throws CryptoException {

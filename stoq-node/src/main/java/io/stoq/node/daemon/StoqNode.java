@@ -251,9 +251,26 @@ public final class StoqNode implements AutoCloseable {
         CodecPool codecPool = new CodecPool(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
                 memoryBudget(config.get(NodeConfigKeys.SHARD_MEMORY_BUDGET)));
         resources.push(codecPool);
+        io.stoq.node.replication.Spreader spreader = null;
+        io.stoq.node.replication.LocationProofs proofs = null;
+        if (peers != null && ledgerService == null) {
+            // Placement on a network (one Raft ledger): every upload's shards go to the nodes its redundancy
+            // policy asks for, and each holder proves its copies on the ledger (docs/placement.md). A node
+            // on its own ledger keeps every shard itself, as before.
+            io.stoq.placement.rendezvous.PlacementSettings placementSettings = new io.stoq.placement.rendezvous.PlacementSettings(
+                    config.get(NodeConfigKeys.STORE_MIN_FREE).bytes(),
+                    io.stoq.placement.rendezvous.PlacementSettings.DEFAULT.referenceThroughputBytesPerSecond(),
+                    io.stoq.placement.rendezvous.PlacementSettings.DEFAULT.nearCandidates());
+            spreader = new io.stoq.node.replication.Spreader(store, peers, new io.stoq.node.replication.ShardPlacement(peers,
+                    identity.nodeId(), identity.zone(), data, placementSettings));
+            resources.push(spreader);
+            proofs = new io.stoq.node.replication.LocationProofs(ledger, keys.falcon(), identity.nodeId(), store, peers,
+                    config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT)).start();
+            resources.push(proofs);
+        }
         NodeAssetService assets = new NodeAssetService(ledger, store, accountPort, manifestSealer, manifestVerifier,
                 codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD), new CrlFile(config.path(NodeConfigKeys.NODE_CRL)),
-                peers == null ? store : new PeerReadThrough(store, peers), epochKeys);
+                peers == null ? store : new PeerReadThrough(store, peers), epochKeys, spreader, proofs);
         assetService = assets;
         try {
             int swept = assets.sweepOrphans();

@@ -425,7 +425,7 @@ public final class LedgerService implements LedgerWriter {
             try {
                 for (SigningKey k : concat(r.signer, r.mustExist)) {
                     Hash256 id = k.verifyingKey().fingerprint();
-                    if (!registered.contains(id) && state.account(id) == null && !k.equals(operator)) {
+                    if (!registered.contains(id) && state.account(id) == null && state.nodeBySigner(id) == null && !k.equals(operator)) {
                         plan.add(new Unsigned(null, operator, nextNonce(state, nonces, operator),
                                 new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
                     }

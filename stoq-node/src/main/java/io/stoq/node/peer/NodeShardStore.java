@@ -24,10 +24,12 @@ final class NodeShardStore implements ShardStore {
     private static final int CHUNK = 64 * 1024;
     private final io.stoq.node.store.ShardStore store;
     private final long maxShardBytes;
+    private final java.util.concurrent.atomic.AtomicLong served;
 
-    NodeShardStore(io.stoq.node.store.ShardStore store, long maxShardBytes) {
+    NodeShardStore(io.stoq.node.store.ShardStore store, long maxShardBytes, java.util.concurrent.atomic.AtomicLong served) {
         this.store = store;
         this.maxShardBytes = maxShardBytes;
+        this.served = served;
     }
 
     @Override
@@ -50,6 +52,9 @@ final class NodeShardStore implements ShardStore {
         long end = Math.min(bytes.length, offset + length);
         for (long pos = offset; pos < end; pos += CHUNK) {
             out.write(bytes, (int) pos, (int) Math.min(CHUNK, end - pos));
+        }
+        if (length > 0) {
+            served.incrementAndGet(); // a size-only probe (length 0) is not a read
         }
     }
 

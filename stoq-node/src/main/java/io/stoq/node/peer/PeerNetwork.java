@@ -73,6 +73,8 @@ public final class PeerNetwork implements AutoCloseable {
     private Discovery discovery;
     private ShardClient shards;
     private FileTime crlSeen;
+    /** Shard reads this node's store served: to its own API's readers and to peers (get-shard). */
+    private final java.util.concurrent.atomic.AtomicLong readsServed = new java.util.concurrent.atomic.AtomicLong();
     private long maxShardBytes;
 
     private PeerNetwork() {}
@@ -128,7 +130,7 @@ public final class PeerNetwork implements AutoCloseable {
         long maxShard = config.get(NodeConfigKeys.STORE_MAX_SHARD).bytes();
         maxShardBytes = maxShard;
         try {
-            transport = new ShardService(new NodeShardStore(store, maxShard), maxShard)
+            transport = new ShardService(new NodeShardStore(store, maxShard, readsServed), maxShard)
                     .register(StoqTransport.builder(peerConfig, me).revocations(revocations).clock(clock).packetFilter(packets))
                     .start();
             DiscoveryConfig discoveryConfig = PeerSettings.discovery(config, transport.localAddress());
@@ -260,9 +262,22 @@ public final class PeerNetwork implements AutoCloseable {
         return revocations;
     }
 
-    /** Prometheus text for {@code /metrics}: per-peer health and the transport's counters. */
+    /** Counts one shard read served from this node's store to a local reader. */
+    public void readServed() {
+        readsServed.incrementAndGet();
+    }
+
+    /** Shard reads this node's store has served since start, to local readers and to peers. */
+    public long readsServed() {
+        return readsServed.get();
+    }
+
+    /** Prometheus text for {@code /metrics}: per-peer health, the transport's counters and the reads this node served. */
     public String metrics() {
-        return PeerMetricsText.render(discovery.snapshot(), transport.metrics().snapshot());
+        return PeerMetricsText.render(discovery.snapshot(), transport.metrics().snapshot())
+                + "# HELP stoq_shard_reads_served_total Shard reads served from this node's store (own readers and peers).\n"
+                + "# TYPE stoq_shard_reads_served_total counter\n"
+                + "stoq_shard_reads_served_total " + readsServed.get() + "\n";
     }
 
     @Override

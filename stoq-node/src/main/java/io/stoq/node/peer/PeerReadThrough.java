@@ -21,13 +21,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's shard store for reads that may need another node's shards: what the local store
- * holds is read there; a shard or manifest it does not hold is fetched over STOQ from the alive
- * peers in turn ({@link PeerNetwork#fetch}, verified against its hash on receipt) and not kept.
+ * holds is read there; a shard or manifest it does not hold is fetched over STOQ
+ * ({@link PeerNetwork#fetch}, verified against its hash on receipt) and not kept, from the nodes
+ * the ledger says hold it, least loaded first, then from any other alive peer.
  * Writes, deletes, scans and {@link #contains} are the local store's alone, so sweeps and seals
  * only ever touch what this node holds.
  *
- * <p>Until placement spreads shards (next issue) a version lives on the node it was uploaded
- * through; any member can read it this way. Thread-safe (the local store and the transport are).
+ * <p>Thread-safe (the local store and the transport are; the in-flight counts are atomic).
  */
 public final class PeerReadThrough implements ShardStore {
     private static final Logger LOG = LoggerFactory.getLogger(PeerReadThrough.class);
@@ -42,22 +42,70 @@ public final class PeerReadThrough implements ShardStore {
 
     @Override
     public byte[] get(Hash256 hash) throws NodeException {
-        return local.contains(hash) ? local.get(hash) : fetch(hash);
+        return local.contains(hash) ? local.get(hash) : fetch(hash, List.of());
     }
 
     @Override
     public byte[] getForVerifier(Hash256 hash) throws NodeException {
-        return local.contains(hash) ? local.getForVerifier(hash) : fetch(hash);
+        return getForVerifier(hash, List.of());
     }
 
-    /** The shard from the first alive peer that holds it; {@code NOT_FOUND} when none does (or none answers). */
-    private byte[] fetch(Hash256 hash) throws NodeException {
-        List<String> tried = new ArrayList<>();
+    /**
+     * A shard for a reader that verifies it: from the local store when held here (counted as a
+     * read this node served), else from {@code holders} (the nodes the ledger's location proofs
+     * name), least loaded first, then from any other alive peer.
+     */
+    public byte[] getForVerifier(Hash256 hash, List<String> holders) throws NodeException {
+        if (local.contains(hash)) {
+            byte[] b = local.getForVerifier(hash);
+            peers.readServed();
+            return b;
+        }
+        return fetch(hash, holders);
+    }
+
+    /** Reads under way from each peer, by node id: the load this node puts on them. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> inFlight =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The order peers are asked in: the {@code holders} first, then the other peers (a holder
+     * without a proof yet, or a stale proof); within each, alive before suspect (dead ones are
+     * not asked), then least loaded first: fewest reads
+     * this node has under way there, then lower RTT in 10 ms steps (finer RTT differences are
+     * noise on a LAN and would send every read to one node), then at random, which spreads reads
+     * over equal holders.
+     */
+    List<PeerStatus> order(List<String> holders) {
+        List<PeerStatus> alive = new ArrayList<>();
         for (PeerStatus p : peers.peers()) {
-            if (p.liveness() != Liveness.ALIVE || p.addresses().isEmpty()) {
-                continue;
+            if ((p.liveness() == Liveness.ALIVE || p.liveness() == Liveness.SUSPECT) && !p.addresses().isEmpty()) {
+                alive.add(p);
             }
+        }
+        java.util.Collections.shuffle(alive);
+        java.util.Comparator<PeerStatus> byLoad = java.util.Comparator
+                .comparingInt((PeerStatus p) -> holders.contains(p.nodeId()) ? 0 : 1)
+                .thenComparingInt(p -> p.liveness() == Liveness.ALIVE ? 0 : 1)
+                .thenComparingInt(p -> load(p.nodeId()))
+                .thenComparingLong(p -> p.rtt() == null ? Long.MAX_VALUE : p.rtt().toMillis() / 10);
+        alive.sort(byLoad);
+        return alive;
+    }
+
+    private int load(String nodeId) {
+        java.util.concurrent.atomic.AtomicInteger n = inFlight.get(nodeId);
+        return n == null ? 0 : n.get();
+    }
+
+    /** The shard from the first peer in {@link #order} that holds it; {@code NOT_FOUND} when none does (or none answers). */
+    private byte[] fetch(Hash256 hash, List<String> holders) throws NodeException {
+        List<String> tried = new ArrayList<>();
+        for (PeerStatus p : order(holders)) {
             InetSocketAddress address = p.addresses().get(0);
+            java.util.concurrent.atomic.AtomicInteger n = inFlight.computeIfAbsent(p.nodeId(),
+                    k -> new java.util.concurrent.atomic.AtomicInteger());
+            n.incrementAndGet();
             try {
                 PeerConnection c = peers.connect(address);
                 return peers.fetch(c, hash);
@@ -68,6 +116,8 @@ public final class PeerReadThrough implements ShardStore {
                 tried.add(p.nodeId() + " (" + e.code() + ")");
             } catch (IOException e) {
                 tried.add(p.nodeId() + " (" + e.getMessage() + ")");
+            } finally {
+                n.decrementAndGet();
             }
         }
         throw new NodeException(NodeErrorCode.NOT_FOUND, "shard " + hash.toHex() + " is neither held here nor by an alive peer"

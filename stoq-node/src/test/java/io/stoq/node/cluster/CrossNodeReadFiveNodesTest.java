@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 12's first acceptance line on five Raft voters: an asset uploaded through node 1 is read
- * byte-exact through each of the other four, none of which holds a shard of it (manifest and
- * shards fetched from node 1 over STOQ, the asset key through the key epoch sealed to every founder).
+ * byte-exact through each of the other four (what a reader does not hold itself, placed on three of
+ * the five nodes, fetched over STOQ and not kept; the asset key through the key epoch sealed to every founder).
  */
 @Timeout(300)
 class CrossNodeReadFiveNodesTest {
@@ -44,8 +44,10 @@ class CrossNodeReadFiveNodesTest {
         for (int i = 1; i < 5; i++) {
             int reader = i;
             await().atMost(Duration.ofSeconds(30)).until(() -> CrossNodeReadTest.status(reader, id) == 200);
+            int held = CrossNodeReadTest.shardFiles(reader);
             assertThat(CrossNodeReadTest.download(reader, id)).as("through node %d", reader).isEqualTo(content);
-            assertThat(CrossNodeReadTest.shardFiles(reader)).as("node %d holds no shard", reader).isZero();
+            // under replicas:3 a reader may hold some of the shards; the others it fetched and did not keep
+            assertThat(CrossNodeReadTest.shardFiles(reader)).as("node %d kept nothing it read", reader).isEqualTo(held);
         }
     }
 }

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 12's first acceptance line on three real nodes on one Raft ledger: an asset uploaded
- * through node 1 is downloaded byte-exact through every other node, which holds none of its
- * shards: the manifest and shards come from node 1 over STOQ ({@link io.stoq.node.peer.PeerReadThrough}),
+ * through node 1 is downloaded byte-exact through every other node, which keeps nothing it reads:
+ * what it does not hold comes from a holder over STOQ ({@link io.stoq.node.peer.PeerReadThrough}),
  * the asset key through the network's key epoch (sealed to every founder at genesis). Then a
  * rotation: old and new uploads stay readable everywhere.
  */

@@ -75,6 +75,8 @@ public final class MiniCluster implements AutoCloseable {
     private final List<Member> members = new ArrayList<>();
     /** Whether nodes start with the dev admin (set once by the builder, before any node starts). */
     private boolean devAdmin = true;
+    /** Zones the nodes are spread over round robin; 0: a zone per node. */
+    private int zones;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
             .version(HttpClient.Version.HTTP_1_1).build();
 
@@ -116,6 +118,7 @@ public final class MiniCluster implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private boolean raft;
         private boolean devAdmin = true;
+        private int zones;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -127,6 +130,18 @@ public final class MiniCluster implements AutoCloseable {
                 throw new IllegalArgumentException("a cluster has at least one node, not " + n);
             }
             this.nodes = n;
+            return this;
+        }
+
+        /**
+         * Spreads the nodes over {@code n} zones round robin ({@code zone-1}, {@code zone-2}, ...,
+         * node i in zone {@code i mod n + 1}); by default every node has a zone of its own.
+         */
+        public Builder zones(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("at least one zone, not " + n);
+            }
+            this.zones = n;
             return this;
         }
 
@@ -175,6 +190,7 @@ public final class MiniCluster implements AutoCloseable {
                     CertificateAuthority.Policy.DEFAULT, clock);
             MiniCluster cluster = new MiniCluster(dir, ca, Map.copyOf(config), configurer, clock);
             cluster.devAdmin = devAdmin;
+            cluster.zones = zones;
             try {
                 if (raft) {
                     cluster.prepareRaft(nodes);
@@ -209,7 +225,7 @@ public final class MiniCluster implements AutoCloseable {
     public int addNode() throws Exception {
         int index = members.size();
         String nodeId = "node-" + (index + 1);
-        Member m = new Member(index, nodeId, "zone-" + (index + 1), dir.resolve(nodeId));
+        Member m = new Member(index, nodeId, zoneOf(index), dir.resolve(nodeId));
         certify(m);
         members.add(m);
         if (onRaft()) {
@@ -255,7 +271,7 @@ public final class MiniCluster implements AutoCloseable {
         io.stoq.node.ledger.CustodialKeys.open(dir.resolve("operator")).operatorKey(true);
         for (int i = 0; i < nodes; i++) {
             String nodeId = "node-" + (i + 1);
-            Member m = new Member(i, nodeId, "zone-" + (i + 1), dir.resolve(nodeId));
+            Member m = new Member(i, nodeId, zoneOf(i), dir.resolve(nodeId));
             certify(m);
             members.add(m);
             Files.copy(m.data.resolve("node").resolve("node.crt.pem"), founders.resolve(nodeId + ".pem"));
@@ -320,6 +336,10 @@ public final class MiniCluster implements AutoCloseable {
         if (m.peerAddress == null) {
             m.peerAddress = new InetSocketAddress("127.0.0.1", m.node.peers().localAddress().getPort());
         }
+    }
+
+    private String zoneOf(int index) {
+        return "zone-" + (zones == 0 ? index + 1 : index % zones + 1);
     }
 
     /** How many nodes the cluster has (running or killed). */

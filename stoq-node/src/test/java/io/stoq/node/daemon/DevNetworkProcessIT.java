@@ -78,12 +78,17 @@ class DevNetworkProcessIT {
                     HttpResponse<String> r = get(base, "/v1/nodes", key);
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                     Set<String> up = new HashSet<>();
+                    Set<String> zones = new HashSet<>();
                     for (JsonNode n : TestNode.JSON.readTree(r.body())) {
                         if ("UP".equals(n.get("status").asText())) {
                             up.add(n.get("id").asText());
+                            // round robin over three zones: node-N in zone-N for the first three
+                            assertThat(n.get("zone").asText()).as(r.body()).isEqualTo("zone-" + n.get("id").asText().substring(5));
+                            zones.add(n.get("zone").asText());
                         }
                     }
                     assertThat(up).as("%s lists", base).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+                    assertThat(zones).hasSize(3);
                 });
             }
             pids = pids();

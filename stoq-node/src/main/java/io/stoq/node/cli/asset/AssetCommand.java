@@ -21,5 +21,5 @@ import picocli.CommandLine.Command;
             "local file errors."},
         subcommands = {AssetPutCommand.class, AssetGetCommand.class, AssetLsCommand.class,
             AssetHistoryCommand.class, AssetTransferCommand.class, AssetProofCommand.class, AssetGrantCommand.class,
-            AssetRevokeCommand.class, AssetGrantsCommand.class})
+            AssetRevokeCommand.class, AssetGrantsCommand.class, AssetLocationsCommand.class})
 public final class AssetCommand extends GroupCommand {}

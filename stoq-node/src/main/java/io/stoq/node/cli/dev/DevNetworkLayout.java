@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  * first start and reused afterwards:
  *
  * <pre>
- *   DATA/ca/                 one dev CA for every node (root, intermediate, CRL)
+ *   DATA/ca/                 one dev CA for every node (root, intermediate, CRL); node N's certificate
+ *                            names zone-((N-1) mod 3 + 1), so the nodes cover three zones round robin
  *   DATA/dev-admin.key       the admin's API key, valid on every node (0600)
  *   DATA/operator/           the network's operator (custodial admin) key, copied into each node's accounts/
  *   DATA/founders/node-N.pem every node's certificate: the genesis block registers them all as voters
@@ -97,7 +98,7 @@ final class DevNetworkLayout {
             for (int i = 1; i <= nodes; i++) {
                 String nodeId = "node-" + i;
                 Path dir = root.resolve(nodeId);
-                DevIdentity.ensure(dir, root.resolve("ca"), nodeId);
+                DevIdentity.ensure(dir, root.resolve("ca"), nodeId, zone(i));
                 // Founders: the genesis block (made by node-1 on an empty ledger) registers each as a voter.
                 Files.copy(dir.resolve("node").resolve("node.crt.pem"), founders.resolve(nodeId + ".pem"),
                         StandardCopyOption.REPLACE_EXISTING);
@@ -109,6 +110,14 @@ final class DevNetworkLayout {
         } catch (IOException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot prepare the development network in " + root + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Zones of a development network: nodes are spread over three, round robin (node-1 zone-1, node-4 zone-1 again). */
+    static final int ZONES = 3;
+
+    /** The zone of node {@code index} (1-based): {@code zone-1}, {@code zone-2}, {@code zone-3}, {@code zone-1}, ... */
+    static String zone(int index) {
+        return "zone-" + ((index - 1) % ZONES + 1);
     }
 
     /** The network's operator key goes into a node's custodial keys before its first start (later it is left alone). */

@@ -177,6 +177,11 @@ class AssetCliTest {
         assertThat(proof.exitCode()).as(proof.err()).isZero();
         assertThat(proof.json().path("assetId").asText()).isEqualTo(id);
         assertThat(stoq(adminKey, "asset", "proof", id).out()).contains("merkle root");
+        Run locations = stoq(adminKey, "asset", "locations", id, "--json");
+        assertThat(locations.exitCode()).as(locations.err()).isZero();
+        assertThat(locations.json().path("shards").get(0).path("index").asInt()).isZero();
+        assertThat(locations.json().path("shards").get(0).path("nodes").isArray()).isTrue();
+        assertThat(stoq(adminKey, "asset", "locations", id).out()).contains("INDEX").contains("NODES");
     }
 
     @Test

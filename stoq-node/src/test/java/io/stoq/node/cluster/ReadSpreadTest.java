@@ -1,0 +1,97 @@
+package io.stoq.node.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reads spread over the holders: five real nodes (each in a zone of its own, so every node holds
+ * about three fifths of the shards under {@code replicas:3}) read one asset of ~225 shards
+ * through every node in turn; the shard reads each node's store served (to its own reader or to
+ * a peer, {@code stoq_shard_reads_served_total}) end within 30% of their mean. A node holding a
+ * shard reads it itself; one that does not asks the least-loaded holder (fewest reads it has under
+ * way there, then RTT, then at random), so no holder is everyone's first choice.
+ *
+ * <p>Also prints, for the closing note, the upload time of the same size under
+ * {@code replicas:1} and {@code replicas:3} in the same cluster.
+ */
+@Timeout(900)
+class ReadSpreadTest {
+    @TempDir
+    static Path dir;
+    static MiniCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        CrossNodeReadTest.cluster = SpreadTest.cluster = cluster = MiniCluster.builder(dir).nodes(5).raft()
+                .config("peer.handshake-timeout", "5s").config("peer.request-timeout", "20s")
+                .config("discovery.suspect-after", "3s").config("discovery.dead-after", "6s").start();
+        CrossNodeReadTest.awaitEpochEverywhere(1);
+        cluster.awaitConnected(Duration.ofSeconds(120));
+    }
+
+    @AfterAll
+    static void stop() {
+        CrossNodeReadTest.cluster = null;
+        SpreadTest.cluster = null;
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void readsSpreadOverTheHoldersWithinThirtyPercentOfEachOther() throws Exception {
+        byte[] content = CrossNodeReadTest.content(16 * 1024 * 1024); // ~225 shards of ~64 KiB
+        String id = SpreadTest.upload(1, content);
+        for (int n = 0; n < cluster.size(); n++) {
+            SpreadTest.awaitProved(n, id, 3);
+        }
+        long[] before = SpreadTest.served();
+        for (int round = 0; round < 2; round++) {
+            for (int n = 0; n < cluster.size(); n++) {
+                assertThat(SpreadTest.download(n, id)).isEqualTo(content);
+            }
+        }
+        long[] after = SpreadTest.served();
+        long[] delta = new long[after.length];
+        long total = 0;
+        for (int n = 0; n < after.length; n++) {
+            delta[n] = after[n] - before[n];
+            total += delta[n];
+        }
+        double mean = (double) total / delta.length;
+        System.out.printf("shard reads served per node: %s (mean %.1f)%n", Arrays.toString(delta), mean);
+        for (int n = 0; n < delta.length; n++) {
+            assertThat((double) delta[n]).as("reads served by %s of %s (mean %.1f)", cluster.nodeId(n), Arrays.toString(delta), mean)
+                    .isBetween(mean * 0.7, mean * 1.3);
+        }
+    }
+
+    @Test
+    void replicatedUploadTimeAgainstOneCopyInTheSameRun() throws Exception {
+        int size = 16 * 1024 * 1024;
+        long one = timed(size, "replicas:1");
+        long three = timed(size, "replicas:3");
+        System.out.printf("upload of %d MiB: replicas:1 %d ms (%.2f MB/s), replicas:3 %d ms (%.2f MB/s), ratio %.2f%n",
+                size >> 20, one, size / 1e3 / one, three, size / 1e3 / three, (double) one / three);
+    }
+
+    private static long timed(int size, String policy) throws Exception {
+        byte[] content = CrossNodeReadTest.content(size);
+        long start = System.nanoTime();
+        var r = CrossNodeReadTest.HTTP.send(CrossNodeReadTest.request(0, "/v1/assets").header("Content-Type", "application/octet-stream")
+                .header("X-Stoq-Redundancy", policy).timeout(Duration.ofMinutes(10))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(content)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return ms;
+    }
+}
