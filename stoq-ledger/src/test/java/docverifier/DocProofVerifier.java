@@ -427,6 +427,15 @@ public final class DocProofVerifier {
                         in.bytes();
                     }
                 }
+                case 17 -> {
+                    in.byteList();
+                    in.bytes();
+                    long shares = in.u32();
+                    for (long i = 0; i < shares; i++) {
+                        in.u64();
+                        in.bytes();
+                    }
+                }
                 default -> throw new Invalid("unknown tx type " + tx.type);
             }
             tx.unsignedLength = in.position();

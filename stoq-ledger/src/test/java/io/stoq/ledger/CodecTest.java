@@ -51,7 +51,9 @@ class CodecTest {
                 new TxBody.AssetVersionDelete(a, 2, "superseded"),
                 new TxBody.AccountRecord("alice", 1, new byte[] {1, 2, 3}),
                 new TxBody.KeyRewrap(Hash256.of(new byte[32]), 2, List.of(new TxBody.VersionWrap(1, Hash256.of(new byte[32]), "ML-KEM-768",
-                        new byte[] {4, 5}, new byte[] {6}))));
+                        new byte[] {4, 5}, new byte[] {6}))),
+                new TxBody.KeyShare(List.of(new byte[] {7}, new byte[] {8}), new byte[] {11, 12},
+                        List.of(new TxBody.EpochShareOf(1, new byte[] {13}), new TxBody.EpochShareOf(2, new byte[] {14}))));
     }
 
     @Test

@@ -40,6 +40,8 @@ import java.util.Set;
  * 0x0E asset(32)                     -> u32 n | n x 32 grantee account ids, ascending (absent when none)
  * 0x0F asset(32) u64 version         -> u8 1: the version is deleted (absent while it is not)
  * 0x10 H(API account id)(32)         -> u64 record revision | 32 SHA3-256 of the record (ACCOUNT_RECORD)
+ * 0x11 u64 epoch nodeId              -> bytes certificate serial | 32 SHA3-256 of the sealed share (KEY_SHARE only:
+ *                                       shares inside a KEY_EPOCH tx are not state, that tx's hash is)
  * </pre>
  *
  * Not thread-safe: owned by the thread applying a block.
@@ -47,7 +49,8 @@ import java.util.Set;
 public final class LedgerState {
     private static final byte ACCOUNT = 0x01, NONCE = 0x02, ASSET = 0x03, BALANCE = 0x04, VERSION = 0x05, NODE = 0x06,
             NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D,
-            GRANTS = 0x0E, VERSION_DELETED = 0x0F, ACCOUNT_RECORD = 0x10;
+            GRANTS = 0x0E, VERSION_DELETED = 0x0F, ACCOUNT_RECORD = 0x10,
+            EPOCH_SHARE = 0x11;
 
     private final StateOverlay state;
 
@@ -275,6 +278,20 @@ public final class LedgerState {
     public void putEpoch(long epoch, Hash256 bodyHash) {
         state.put(key(EPOCH, u64(epoch)), bodyHash.toBytes());
         state.put(new byte[] {CURRENT_EPOCH}, u64(epoch));
+    }
+
+    /**
+     * Whether a {@code KEY_SHARE} gave node {@code nodeId}, under the certificate of serial
+     * {@code serial}, a share of {@code epoch}. (Shares in the epoch's own KEY_EPOCH tx are not
+     * state.)
+     */
+    public boolean hasEpochShare(long epoch, String nodeId, byte[] serial) throws LedgerException {
+        byte[] v = state.get(key(EPOCH_SHARE, u64(epoch), utf8(nodeId)));
+        return v != null && java.util.Arrays.equals(new CanonicalReader(v, "epoch share state").bytes("serial", 64), serial);
+    }
+
+    public void putEpochShare(long epoch, String nodeId, byte[] serial, Hash256 sealedHash) {
+        state.put(key(EPOCH_SHARE, u64(epoch), utf8(nodeId)), new CanonicalWriter().bytes(serial).hash(sealedHash).toBytes());
     }
 
     public String config(String configKey) throws LedgerException {

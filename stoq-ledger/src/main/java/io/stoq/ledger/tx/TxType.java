@@ -37,7 +37,9 @@ public enum TxType {
     /** An admin writes a revision of an API account's record (role, API key hashes, sealed secrets): network-wide accounts. */
     ACCOUNT_RECORD(15),
     /** An admin re-wraps asset versions' keys to a newer data-key epoch (rotation); shard ciphertext is untouched. */
-    KEY_REWRAP(16);
+    KEY_REWRAP(16),
+    /** A member node seals data-key epochs to a node registered after they were made (its ML-KEM key, as its certificate binds). */
+    KEY_SHARE(17);
 
     private final int code;
 
