@@ -194,9 +194,11 @@ public final class StoqNode implements AutoCloseable {
                     RaftSettings.founderKemKeys(config), joinAs.orElse(null), this::failStop);
             ledger = raftWriter;
             resources.push(ledger);
+            epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
             // Closed before the ledger: no admission or revocation is started on a closing ledger.
             resources.push(new GroupMembership(raftWriter, peers, config.get(NodeConfigKeys.RAFT_MAX_VOTERS), joinAs,
-                    PeerSettings.discovery(config, peers.localAddress()).seeds(), chain).start());
+                    PeerSettings.discovery(config, peers.localAddress()).seeds(), chain,
+                    new io.stoq.node.keys.EpochSharing(raftWriter, epochKeys, keys.falcon()), keys.kem().getPublic().getEncoded()).start());
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
             resources.push(local);
@@ -204,7 +206,9 @@ public final class StoqNode implements AutoCloseable {
             ledger = local;
         }
         ledgerWriter = ledger;
-        epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
+        if (epochKeys == null) {
+            epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
+        }
         // On one Raft ledger accounts are network state: a key made through any node works on every node.
         io.stoq.fragmint.port.AccountStore accountPort = accounts.accounts();
         if (ledgerService == null) {

@@ -314,7 +314,8 @@ public final class RaftLedgerWriter implements LedgerWriter {
             LedgerState state = ledger.state();
             for (SigningKey k : concat(r.signer, r.mustExist)) {
                 Hash256 id = k.verifyingKey().fingerprint();
-                if (state.account(id) == null && !k.equals(operator) && signers.add(id)) {
+                // a node's Falcon key (KEY_SHARE, location proofs) is a known signer through its NODE_REGISTER, not an account
+                if (state.account(id) == null && state.nodeBySigner(id) == null && !k.equals(operator) && signers.add(id)) {
                     signers.add(operator.verifyingKey().fingerprint());
                     txs.add(Transaction.sign(ledger.network(), operator, nextNonce(state, operator),
                             new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
