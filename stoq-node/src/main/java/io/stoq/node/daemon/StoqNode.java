@@ -33,6 +33,7 @@ import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.ledger.LedgerWriter;
 import io.stoq.node.ledger.RaftLedgerWriter;
+import io.stoq.node.peer.LeaderSigning;
 import io.stoq.node.ledger.RaftSettings;
 import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
@@ -194,6 +195,8 @@ public final class StoqNode implements AutoCloseable {
                     RaftSettings.founderKemKeys(config), joinAs.orElse(null), this::failStop);
             ledger = raftWriter;
             resources.push(ledger);
+            // Writes of a signer every node holds are signed on the leader: one node assigns its nonces.
+            resources.push(new LeaderSigning(raftWriter, peers, keys.falcon()).start());
             epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
             // Closed before the ledger: no admission or revocation is started on a closing ledger.
             resources.push(new GroupMembership(raftWriter, peers, config.get(NodeConfigKeys.RAFT_MAX_VOTERS), joinAs,
@@ -282,6 +285,7 @@ public final class StoqNode implements AutoCloseable {
         if (peers != null) {
             server.addMetrics(peers::metrics);
         }
+        server.addMetrics(assets.keyFailures()::metrics); // reads whose asset key this node could not unwrap
         if (raftTls != null) {
             RaftTls counted = raftTls;
             server.addMetrics(() -> RaftSettings.metrics(counted.refusals()));

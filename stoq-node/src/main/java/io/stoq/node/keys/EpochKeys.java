@@ -156,6 +156,35 @@ public final class EpochKeys {
         return unwrap(manifest);
     }
 
+    /**
+     * The key epochs {@code manifest}'s key is wrapped to, for messages: "key epoch 2", "key
+     * epochs 1, 3" (the manifest's own wraps and any re-wraps), or what else it is wrapped to.
+     */
+    public String describeWraps(AssetManifest manifest, Hash256 assetId, Hash256 manifestHash) {
+        java.util.TreeSet<Long> numbers = new java.util.TreeSet<>();
+        int other = 0;
+        try {
+            for (WrappedAssetKey k : manifest.keys()) {
+                Epoch e = epochOf(k.recipient());
+                if (e != null) {
+                    numbers.add(e.number());
+                } else {
+                    other++;
+                }
+            }
+            for (Rewrap r : rewraps(assetId, manifest.version(), manifestHash)) {
+                numbers.add(r.epoch());
+            }
+        } catch (NodeException e) {
+            return "its key epochs (unreadable: " + e.getMessage() + ")";
+        }
+        if (numbers.isEmpty()) {
+            return other + " ML-KEM key(s) that are no key epoch of this network";
+        }
+        String list = numbers.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+        return (numbers.size() == 1 ? "key epoch " : "key epochs ") + list;
+    }
+
     /** Unwraps one re-wrap of {@code manifest}'s key; {@code NOT_PERMITTED} without a share of its epoch. */
     public byte[] unwrap(AssetManifest manifest, Rewrap rewrap) throws NodeException, ShardException {
         return AssetKeys.unwrap(manifest, rewrap.wrapped(), privateKey(epoch(rewrap.epoch())));

@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
 @Command(
         name = "network",
         description = {"Network-wide admin actions on a running node (its REST API at --url).",
-            "Exit codes: 50-66 and 70 mirror the server's problem codes (docs/api.md)."},
+            "Exit codes: 50-67 and 70 mirror the server's problem codes (docs/api.md)."},
         subcommands = {NetworkRotateKeysCommand.class})
 public final class NetworkCommand extends GroupCommand {}
