@@ -1,17 +1,16 @@
 package io.stoq.node.accounts;
 
-import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.ledger.store.RocksDurability;
 import io.stoq.ledger.store.StoreDamageException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
+import io.stoq.node.rocks.RocksStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
@@ -20,13 +19,11 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Owner of every RocksDB native handle of the node-local database ({@code DATA/node-db}): the DB,
- * its options, one column family per record kind and the synced write options. Closing it releases
- * all of them in reverse order; nothing else in the node closes a RocksDB object.
+ * Owner of the node-local database ({@code DATA/node-db}): its {@link RocksStore} (the DB, its
+ * options, one column family per record kind) and the synced write options. Closing it releases
+ * all of them in reverse order; nothing else in the node closes these RocksDB objects.
  *
  * <p>Why one owner: RocksDB handles leak native memory when not closed and crash the JVM when used
  * after close; one AutoCloseable with a try-with-resources at the node's top keeps that in one place.
@@ -36,8 +33,6 @@ import org.slf4j.LoggerFactory;
  * node closes it after its services stopped).
  */
 public final class NodeDb implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(NodeDb.class);
-
     /** Column families, one per record kind. */
     public enum Cf {
         /** account id -> encoded {@code Account}. */
@@ -66,30 +61,23 @@ public final class NodeDb implements AutoCloseable {
         }
     }
 
-    private final DBOptions dbOptions;
-    private final ColumnFamilyOptions cfOptions;
-    private final RocksDB db;
-    private final List<ColumnFamilyHandle> allHandles;
+    private final RocksStore store;
     private final Map<Cf, ColumnFamilyHandle> handles = new EnumMap<>(Cf.class);
     private final WriteOptions syncWrite;
     private final boolean created;
 
-    private NodeDb(DBOptions dbOptions, ColumnFamilyOptions cfOptions, RocksDB db,
-            List<ColumnFamilyHandle> allHandles, boolean created) {
-        this.dbOptions = dbOptions;
-        this.cfOptions = cfOptions;
-        this.db = db;
-        this.allHandles = allHandles;
+    private NodeDb(RocksStore store, boolean created) {
+        this.store = store;
         this.created = created;
         for (Cf cf : Cf.values()) {
-            handles.put(cf, allHandles.get(cf.ordinal() + 1));
+            handles.put(cf, store.handle(cf.ordinal() + 1));
         }
         this.syncWrite = new WriteOptions().setSync(true);
     }
 
     /**
      * Opens (creating when absent) the database in {@code dir}, with the node's durability rules
-     * ({@link RocksDurability}): a damaged log record or table stops the open with
+     * ({@link RocksStore}): a damaged log record or table stops the open with
      * {@link NodeErrorCode#CORRUPT_DATA} naming the file, never a silently shorter database; a
      * torn log tail left by a crash during an unacknowledged write is dropped and logged.
      */
@@ -99,29 +87,10 @@ public final class NodeDb implements AutoCloseable {
         DBOptions dbOptions = RocksDurability.configure(new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setMaxOpenFiles(256).setKeepLogFileNum(4));
         ColumnFamilyOptions cfOptions = RocksDurability.configure(new ColumnFamilyOptions());
-        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-        for (Cf cf : Cf.values()) {
-            descriptors.add(new ColumnFamilyDescriptor(cf.cfName.getBytes(java.nio.charset.StandardCharsets.UTF_8), cfOptions));
-        }
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
-        RocksDB db = null;
+        List<String> names = Arrays.stream(Cf.values()).map(cf -> cf.cfName).toList();
         String label = dir.toAbsolutePath().normalize().getFileName().toString();
-        try {
-            SecureFiles.createDirectoriesDurably(dir);
-            RocksDurability.Opened opened = RocksDurability.open(dbOptions, dir, label, descriptors, handles, false);
-            db = opened.db();
-            opened.notes().forEach(note -> LOG.warn("{}", note));
-            RocksDurability.verifyTables(db, dir, label);
-            return new NodeDb(dbOptions, cfOptions, db, handles, created);
-        } catch (StoreDamageException e) {
-            release(handles, db, cfOptions, dbOptions);
-            throw new NodeException(NodeErrorCode.CORRUPT_DATA, e.getMessage() + "; " + atRisk(e), e);
-        } catch (RocksDBException | java.io.IOException e) {
-            release(handles, db, cfOptions, dbOptions);
-            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open node database " + dir + ": "
-                    + e.getMessage(), e);
-        }
+        return new NodeDb(RocksStore.open(dir, dbOptions, cfOptions, names,
+                new RocksStore.Naming(label, "node database", NodeDb::atRisk)), created);
     }
 
     /** What damage to this database puts at risk, in an operator's terms. */
@@ -134,31 +103,22 @@ public final class NodeDb implements AutoCloseable {
                 + " from a backup, see docs/operations.md)";
     }
 
-    private static void release(List<ColumnFamilyHandle> handles, RocksDB db, ColumnFamilyOptions cfOptions, DBOptions dbOptions) {
-        handles.forEach(ColumnFamilyHandle::close);
-        if (db != null) {
-            db.close();
-        }
-        cfOptions.close();
-        dbOptions.close();
-    }
-
     /** True when this open created the database (a fresh data directory). */
     public boolean created() {
         return created;
     }
 
     byte[] get(Cf cf, byte[] key) throws RocksDBException {
-        return db.get(handles.get(cf), key);
+        return store.db().get(handles.get(cf), key);
     }
 
     void put(Cf cf, byte[] key, byte[] value) throws RocksDBException {
-        db.put(handles.get(cf), syncWrite, key, value);
+        store.db().put(handles.get(cf), syncWrite, key, value);
     }
 
     /** Writes the batch atomically and durably; the caller closes the batch. */
     void write(WriteBatch batch) throws RocksDBException {
-        db.write(syncWrite, batch);
+        store.db().write(syncWrite, batch);
     }
 
     ColumnFamilyHandle handle(Cf cf) {
@@ -167,17 +127,12 @@ public final class NodeDb implements AutoCloseable {
 
     /** A new iterator; the caller closes it (try-with-resources). */
     RocksIterator iterator(Cf cf) {
-        return db.newIterator(handles.get(cf));
+        return store.db().newIterator(handles.get(cf));
     }
 
     @Override
     public void close() {
         syncWrite.close();
-        for (int i = allHandles.size() - 1; i >= 0; i--) {
-            allHandles.get(i).close();
-        }
-        db.close();
-        cfOptions.close();
-        dbOptions.close();
+        store.close();
     }
 }

@@ -105,7 +105,7 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> SHARD_PARALLELISM = ConfigKey.integer("shard.parallelism", 0, 0, 256,
             "Threads compressing, encrypting and hashing shards; 0 means one per CPU core.");
     public static final ConfigKey<DataSize> SHARD_MEMORY_BUDGET = ConfigKey.size("shard.memory-budget", "0", DataSize.ofBytes(0), DataSize.parse("64GiB"),
-            "Bytes all uploads' in-flight shards and downloads' read-ahead may hold together; uploads wait when it is spent. 0 means an eighth of the JVM's maximum heap (at least 16MiB, at most 1GiB).");
+            "Bytes all uploads' in-flight shards and downloads' read-ahead may hold together; uploads wait when it is spent. The chunkers' read buffers (about 8MiB per upload chunking, reused) get a second budget of the same size. 0 means an eighth of the JVM's maximum heap (at least 16MiB, at most 1GiB).");
     public static final ConfigKey<Integer> SHARD_READ_AHEAD = ConfigKey.integer("shard.read-ahead", 4, 1, 64,
             "Shards a download fetches, verifies, decrypts and decompresses ahead of the one being sent.");
     public static final ConfigKey<Duration> STORE_DELETED_RETENTION = ConfigKey.duration("store.deleted-retention", "1d",

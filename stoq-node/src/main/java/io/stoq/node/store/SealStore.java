@@ -7,6 +7,7 @@ import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.ledger.store.RocksDurability;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
+import io.stoq.node.rocks.RocksStore;
 import io.stoq.shard.manifest.BatchSeal;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.ledger.store.RocksDurability;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
+import io.stoq.node.rocks.RocksStore;
 import io.stoq.node.fault.FaultInjection;
 import java.nio.file.Path;
 import java.util.ArrayDeque;

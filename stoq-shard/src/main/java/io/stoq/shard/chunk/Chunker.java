@@ -31,13 +31,34 @@ public final class Chunker {
     private long index;
 
     public Chunker(InputStream in, ChunkPlan plan) {
+        this(in, plan, new byte[bufferSize(plan)]);
+    }
+
+    /**
+     * A chunker that reads into {@code buffer} (at least {@link #bufferSize} bytes), so callers can
+     * reuse buffers across inputs; its previous contents do not matter.
+     */
+    public Chunker(InputStream in, ChunkPlan plan, byte[] buffer) {
         this.in = in;
         this.plan = plan;
         this.cdc = new FastCdc(plan.params());
-        int lookahead = plan.snapping() ? plan.snap().lookahead() : 0;
-        this.need = plan.params().max() + lookahead + 1;
+        this.need = need(plan);
+        if (buffer.length < bufferSize(plan)) {
+            throw new IllegalArgumentException("chunker buffer of " + buffer.length + " bytes, needs " + bufferSize(plan));
+        }
+        this.buf = buffer;
+    }
+
+    /** The buffer a chunker with {@code plan} reads into: {@code need} plus as much slack, at most 8 MiB of it. */
+    public static int bufferSize(ChunkPlan plan) {
+        int need = need(plan);
         // Slack beyond `need` lets several chunks be cut between two compactions of the buffer.
-        this.buf = new byte[need + Math.min(need, 8 << 20)];
+        return need + Math.min(need, 8 << 20);
+    }
+
+    private static int need(ChunkPlan plan) {
+        int lookahead = plan.snapping() ? plan.snap().lookahead() : 0;
+        return plan.params().max() + lookahead + 1;
     }
 
     /** Chunks a buffer's remaining bytes (consumed as they are chunked). */

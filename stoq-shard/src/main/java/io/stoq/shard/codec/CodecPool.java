@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has it; an encoder that finds the budget spent hands its own oldest shards to its sink first,
  * and waits only when it has nothing in flight (so it holds nothing while it waits: no upload can
  * block another's progress by holding part of the budget). Uploads then wait, never exhaust the
- * heap. A single charge larger than the whole budget is clamped to it.
+ * heap. A single charge larger than the whole budget is clamped to it. The chunkers' read
+ * buffers come from a second budget of the same size ({@link ChunkerBuffers}), reused across
+ * encodes, so a node's upload memory is at most about twice the budget however many uploads run.
  *
  * <p>Thread-safe. Close it once no encoder uses it (the node closes it after the API server).
  */
@@ -38,6 +40,7 @@ public final class CodecPool implements AutoCloseable {
     private final int threads;
     private final Semaphore budget;
     private final int budgetUnits;
+    private final ChunkerBuffers chunkerBuffers;
 
     /**
      * @param threads encode threads (one per core is the usual choice)
@@ -50,6 +53,7 @@ public final class CodecPool implements AutoCloseable {
         this.threads = threads;
         this.budgetUnits = (int) Math.min(Integer.MAX_VALUE, memoryBudget / UNIT);
         this.budget = new Semaphore(budgetUnits, true);
+        this.chunkerBuffers = new ChunkerBuffers(memoryBudget);
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(threads, worker -> {
             Thread t = new Thread(() -> {
@@ -77,6 +81,21 @@ public final class CodecPool implements AutoCloseable {
     /** Budget bytes not taken right now (a snapshot, for tests and metrics). */
     public long memoryAvailable() {
         return (long) budget.availablePermits() * UNIT;
+    }
+
+    /** A chunker read buffer of at least {@code size} bytes, waiting while the chunkers' budget is lent out. */
+    byte[] acquireChunkerBuffer(int size) throws InterruptedException {
+        return chunkerBuffers.acquire(size);
+    }
+
+    /** Gives back a buffer from {@link #acquireChunkerBuffer}. */
+    void releaseChunkerBuffer(byte[] buffer) {
+        chunkerBuffers.release(buffer);
+    }
+
+    /** Bytes the chunkers' read buffers hold right now, lent or kept for reuse. */
+    public long chunkerBufferBytes() {
+        return chunkerBuffers.allocatedBytes();
     }
 
     /** Runs {@code task} on a codec thread (read-ahead of downloads, the encoders' shards). */

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * pool's shared memory budget (plaintext and sealed copy); when any bound is reached the caller
  * hands its oldest shard to the sink before reading more, and waits for budget only with nothing
  * in flight. Peak heap of one encode is therefore about the chunker's buffer
- * ({@code max + lookahead} plus as much slack, at most 8 MiB) plus the in-flight bytes (at most
+ * ({@link Chunker#bufferSize}, lent by the pool and reused) plus the in-flight bytes (at most
  * twice {@code maxInFlightBytes}); the pool's {@link CodecWorkspace}s are shared by all encodes.
  *
  * <p>Suite-2 codecs give each shard a chunk id; a chunk whose id an earlier shard of the same
@@ -121,7 +121,14 @@ public final class ShardEncoder implements AutoCloseable {
      */
     public EncodeResult encode(InputStream in, ChunkPlan plan, ShardCodec codec, ShardSink sink, boolean hashPlain)
             throws ShardException, IOException {
-        Chunker chunker = new Chunker(in, plan);
+        byte[] buffer;
+        try {
+            buffer = pool.acquireChunkerBuffer(Chunker.bufferSize(plan));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ShardException(ShardErrorCode.IO_ERROR, "interrupted while waiting for a chunker buffer");
+        }
+        Chunker chunker = new Chunker(in, plan, buffer);
         inFlight.clear();
         Run run = new Run(sink, hashPlain ? new HashLane(pool) : null);
         try {
@@ -164,6 +171,7 @@ public final class ShardEncoder implements AutoCloseable {
                 }
                 pool.give(p.units);
             }
+            pool.releaseChunkerBuffer(buffer);
         }
     }
 
