@@ -18,9 +18,6 @@ import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.ledger.Committed;
 import io.stoq.node.ledger.CustodialKeys;
-import io.stoq.node.ledger.LedgerEvents;
-import io.stoq.node.ledger.LedgerReader;
-import io.stoq.node.ledger.LedgerWriter;
 import io.stoq.node.ledger.RaftLedgerWriter;
 import io.stoq.ledger.tx.TxBody;
 import java.net.InetSocketAddress;
@@ -39,7 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The forwarding half of the node's Raft ledger writer ({@link RaftLedgerWriter.Forwarder}): writes of a signer that every node holds (the
+ * The forwarding half of the node's Raft ledger writer ({@link RaftLedgerWriter.Forwarder}):
+ * writes of a signer that every node holds (the
  * operator key, a network account's custodial key) are signed on the Raft leader, so one node
  * assigns that signer's nonces and writes through different nodes cannot pick the same one.
  *
@@ -71,6 +69,8 @@ public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoClos
     private final PeerNetwork peers;
     private final SigningKey nodeKey;
     private final Semaphore serving = new Semaphore(MAX_SERVING);
+    /** Read once, on first use (any thread; the same key every time). */
+    private volatile SigningKey operator;
     /** Height -> waiters for this replica to apply it (a follower answers only once it reads its own write). */
     private final ConcurrentSkipListMap<Long, List<CompletableFuture<Void>>> applied = new ConcurrentSkipListMap<>();
     private static final java.time.Duration HEARTBEAT = java.time.Duration.ofMillis(500);
@@ -200,10 +200,20 @@ public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoClos
     /** "" for the operator key, the API account id for a network account's key, empty for any other key. */
     private Optional<String> nameOf(SigningKey key) throws NodeException {
         CustodialKeys keys = local.keys();
-        if (key.equals(keys.operatorKey(false))) {
+        if (key.equals(operator())) {
             return Optional.of("");
         }
         return keys.accountOf(io.stoq.crypto.hash.Sha3.hash(key.publicKey().getEncoded()));
+    }
+
+    /** The operator key, read from its file once (it is fixed at genesis). */
+    private SigningKey operator() throws NodeException {
+        SigningKey k = operator;
+        if (k == null) {
+            k = local.keys().operatorKey(false);
+            operator = k;
+        }
+        return k;
     }
 
     /** A connection to the leader this replica knows of, when it is another node and reachable. */
@@ -278,9 +288,9 @@ public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoClos
             SigningKey signer;
             List<SigningKey> must = new ArrayList<>();
             try {
-                signer = r.signer().isEmpty() ? local.keys().operatorKey(false) : local.keys().keyOf(r.signer());
+                signer = r.signer().isEmpty() ? operator() : local.keys().keyOf(r.signer());
                 for (String m : r.mustExist()) {
-                    must.add(m.isEmpty() ? local.keys().operatorKey(false) : local.keys().keyOf(m));
+                    must.add(m.isEmpty() ? operator() : local.keys().keyOf(m));
                 }
             } catch (NodeException e) {
                 responder.reply(SignRequest.failed(e.code().name(), e.getMessage(), true));
