@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
  * steps and the node's summary.
  */
 @Command(name = "rotate-keys", description = {"Start a new data-key epoch and re-wrap every asset version's key to it.",
-        "The new epoch's key is shared with every registered, unrevoked node; a node revoked",
-        "before the rotation cannot unwrap the new wraps. Shard ciphertext is not rewritten.",
+        "The new epoch's key is shared with every registered, unrevoked node; a node revoked before the rotation cannot unwrap the new wraps.",
+        "Shard ciphertext is not rewritten.",
         "Needs an admin key and its current TOTP code (--totp)."},
         footer = {"", "Example:", "  stoq network rotate-keys --totp 123456"})
 public final class NetworkRotateKeysCommand implements Callable<Integer> {
