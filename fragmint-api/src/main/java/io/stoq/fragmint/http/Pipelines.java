@@ -115,15 +115,30 @@ final class Pipelines {
         }
     }
 
-    /** Closes an HTTP/2 connection idle for the idle timeout (HTTP/1.1's RequestHandler does it there). */
+    /**
+     * Closes an HTTP/2 connection idle for the idle timeout with no stream open (HTTP/1.1's
+     * RequestHandler does it there): a stream the node is still working on keeps it, as on HTTP/1.1.
+     */
     private static final class CloseOnIdle extends io.netty.channel.ChannelInboundHandlerAdapter {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
-                ctx.close();
+                closeIfIdle(ctx, false);
                 return;
             }
             super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    /**
+     * Closes the connection on the idle timeout unless a request is in progress on it (an HTTP/1.1
+     * exchange, or an open HTTP/2 stream once h2 or h2c took over the pipeline): a request the node
+     * is still working on keeps its connection.
+     */
+    static void closeIfIdle(ChannelHandlerContext ctx, boolean requestInProgress) {
+        io.netty.handler.codec.http2.Http2FrameCodec h2 = ctx.pipeline().get(io.netty.handler.codec.http2.Http2FrameCodec.class);
+        if (!requestInProgress && (h2 == null || h2.connection().numActiveStreams() == 0)) {
+            ctx.close();
         }
     }
 

@@ -248,7 +248,11 @@ final class RequestHandler extends ChannelDuplexHandler {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            ctx.close();
+            // Only a connection with no request in progress is idle. One whose request the node is
+            // still working on (an upload held back for pipeline memory, its client stopped by flow
+            // control) is quiet through no fault of the client; client slowness has its own limits
+            // (header timeout, minimum upload rate, write-stall timeout).
+            Pipelines.closeIfIdle(ctx, current != null);
             return;
         }
         super.userEventTriggered(ctx, evt);

@@ -58,6 +58,8 @@ public final class InMemoryAssets implements AssetService {
     private final InMemoryLedger ledger;
     private final Map<String, Asset> assets = new LinkedHashMap<>();
     private volatile long bytesStaged;
+    /** How long {@link #create} waits before it reads the body, as a node short of pipeline memory would. */
+    private volatile java.time.Duration holdBeforeReading = java.time.Duration.ZERO;
 
     private static final class Asset {
         final String id;
@@ -150,8 +152,21 @@ public final class InMemoryAssets implements AssetService {
         return dir.resolve(id + ".v" + version);
     }
 
+    /** Makes every later {@link #create} wait this long before reading its body (tests of server-side waits). */
+    public void holdBeforeReading(java.time.Duration hold) {
+        this.holdBeforeReading = hold;
+    }
+
     @Override
     public AssetMetadata create(Caller caller, NewContent content, InputStream body) throws IOException, ApiException {
+        if (!holdBeforeReading.isZero()) {
+            try {
+                Thread.sleep(holdBeforeReading.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while held", e);
+            }
+        }
         Staged s = stage(body);
         String id = "a" + Hex.encode(SecureRandoms.bytes(10));
         Files.move(s.file(), file(id, 1), StandardCopyOption.ATOMIC_MOVE);
