@@ -429,6 +429,15 @@ public final class DocProofVerifier {
                 }
                 case 17, 18 -> in.string();
                 case 19 -> { in.string(); in.bytes(); in.hash(); in.u64(); in.bytes(); }
+                case 20 -> {
+                    in.byteList();
+                    in.bytes();
+                    long shares = in.u32();
+                    for (long i = 0; i < shares; i++) {
+                        in.u64();
+                        in.bytes();
+                    }
+                }
                 default -> throw new Invalid("unknown tx type " + tx.type);
             }
             tx.unsignedLength = in.position();

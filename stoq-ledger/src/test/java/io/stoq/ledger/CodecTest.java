@@ -54,7 +54,9 @@ class CodecTest {
                         new byte[] {4, 5}, new byte[] {6}))),
                 new TxBody.BucketCreate("photos"),
                 new TxBody.BucketDelete("photos"),
-                new TxBody.NameBind("photos", "a/b c.jpg".getBytes(java.nio.charset.StandardCharsets.UTF_8), a, 1, new byte[] {1}));
+                new TxBody.NameBind("photos", "a/b c.jpg".getBytes(java.nio.charset.StandardCharsets.UTF_8), a, 1, new byte[] {1}),
+                new TxBody.KeyShare(List.of(new byte[] {7}, new byte[] {8}), new byte[] {11, 12},
+                        List.of(new TxBody.EpochShareOf(1, new byte[] {13}), new TxBody.EpochShareOf(2, new byte[] {14}))));
     }
 
     @Test

@@ -82,6 +82,8 @@ class DocProofVerifierTest {
                     net.tx(net.admin, new TxBody.KeyEpoch(1, "ml-kem-768.v1", new byte[] {1, 2, 3},
                             List.of(new TxBody.NodeShare("node-1", new byte[] {4}), new TxBody.NodeShare("node-2", new byte[] {5})))),
                     net.tx(net.admin, new TxBody.CrossNetworkAnchor("partner", 10, Sha3.hash(new byte[] {6}), Sha3.hash(new byte[] {7}))),
+                    net.tx(node.falcon(), new TxBody.KeyShare(otherChain, other.kem().getPublic().getEncoded(),
+                            List.of(new TxBody.EpochShareOf(1, new byte[] {8})))),
                     net.tx(net.admin, new TxBody.NodeRevoke("node-2", "retired")),
                     net.tx(alice, new TxBody.ReadGrant(a1, TestNetwork.id(bob))),
                     net.tx(alice, new TxBody.ReadRevoke(a1, TestNetwork.id(bob))),

@@ -21,7 +21,12 @@ public enum NodeErrorCode implements FailureCode {
     /** The node cannot take the request now: shutting down, a write not confirmed in time, a commit that failed. Retry later. */
     UNAVAILABLE(47),
     /** The caller may not do this to the thing named (an asset of another account, content for an auditor). */
-    NOT_PERMITTED(48);
+    NOT_PERMITTED(48),
+    /**
+     * This node cannot unwrap an asset version's key: no share of the key epoch it is wrapped to,
+     * or a wrap (the manifest's or a rotation's re-wrap) that does not open.
+     */
+    KEY_UNAVAILABLE(49);
 
     private final int exitCode;
 

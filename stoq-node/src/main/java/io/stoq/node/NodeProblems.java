@@ -38,6 +38,7 @@ public final class NodeProblems {
         return switch (code) {
             case NOT_FOUND -> ApiError.NOT_FOUND;
             case NOT_PERMITTED -> ApiError.FORBIDDEN;
+            case KEY_UNAVAILABLE -> ApiError.KEY_UNAVAILABLE;
             case UNAVAILABLE, ILLEGAL_STATE, INSUFFICIENT_SPACE -> ApiError.UNAVAILABLE;
             case BAD_CONFIG, CORRUPT_DATA, HASH_MISMATCH, IO_ERROR -> ApiError.INTERNAL;
         };

@@ -3,7 +3,7 @@ package io.stoq.fragmint.port;
 /**
  * Every way an API call can fail, each bound once to its HTTP status, its RFC 9457 problem type
  * slug and its CLI exit code. The HTTP layer never classifies failures by message text: it reads
- * this enum. Exit codes use 50..66 (crypto has 10s, shard 20s, ledger 30s, node 40s) and 70 for
+ * this enum. Exit codes use 50..67 (crypto has 10s, shard 20s, ledger 30s, node 40s) and 70 for
  * "not the caller's fault".
  */
 public enum ApiError {
@@ -41,6 +41,12 @@ public enum ApiError {
     URI_TOO_LONG(414, "uri-too-long", "URI too long", 65),
     /** The request's header block (or one header line) is larger than the server reads. */
     HEADERS_TOO_LARGE(431, "headers-too-large", "Request header fields too large", 66),
+    /**
+     * The node serving the read cannot decrypt this version: it holds no share of the key epoch
+     * the version's key is wrapped to, or the wrap does not open (damaged or forged). Another
+     * node of the network may serve it; nothing about the asset changed.
+     */
+    KEY_UNAVAILABLE(503, "key-unavailable", "Asset key unavailable on this node", 67),
     /** A bug or an unexpected failure inside the node; details are logged, never sent. */
     INTERNAL(500, "internal", "Internal error", 70);
 

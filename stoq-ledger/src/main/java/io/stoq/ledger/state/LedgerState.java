@@ -43,6 +43,8 @@ import java.util.Set;
  * 0x11 H(bucket)(32)                 -> string bucket | 32 owner account | u64 bound keys | u64 block ms
  * 0x12 H(bucket)(32) key bytes       -> 32 asset | u64 version | bytes attributes (NAME_BIND); keys sort
  *                                       byte-wise, so one bucket's names scan in S3's (UTF-8 binary) order
+ * 0x13 u64 epoch nodeId              -> bytes certificate serial | 32 SHA3-256 of the sealed share (KEY_SHARE only:
+ *                                       shares inside a KEY_EPOCH tx are not state, that tx's hash is)
  * </pre>
  *
  * Not thread-safe: owned by the thread applying a block.
@@ -51,7 +53,8 @@ public final class LedgerState {
     private static final byte ACCOUNT = 0x01, NONCE = 0x02, ASSET = 0x03, BALANCE = 0x04, VERSION = 0x05, NODE = 0x06,
             NODE_KEY = 0x07, LOCATION = 0x08, EPOCH = 0x09, CURRENT_EPOCH = 0x0A, CONFIG = 0x0B, ANCHOR = 0x0C, GENESIS = 0x0D,
             GRANTS = 0x0E, VERSION_DELETED = 0x0F, ACCOUNT_RECORD = 0x10,
-            BUCKET = 0x11, NAME = 0x12;
+            BUCKET = 0x11, NAME = 0x12,
+            EPOCH_SHARE = 0x13;
 
     private final StateOverlay state;
 
@@ -346,6 +349,20 @@ public final class LedgerState {
     public void putEpoch(long epoch, Hash256 bodyHash) {
         state.put(key(EPOCH, u64(epoch)), bodyHash.toBytes());
         state.put(new byte[] {CURRENT_EPOCH}, u64(epoch));
+    }
+
+    /**
+     * Whether a {@code KEY_SHARE} gave node {@code nodeId}, under the certificate of serial
+     * {@code serial}, a share of {@code epoch}. (Shares in the epoch's own KEY_EPOCH tx are not
+     * state.)
+     */
+    public boolean hasEpochShare(long epoch, String nodeId, byte[] serial) throws LedgerException {
+        byte[] v = state.get(key(EPOCH_SHARE, u64(epoch), utf8(nodeId)));
+        return v != null && java.util.Arrays.equals(new CanonicalReader(v, "epoch share state").bytes("serial", 64), serial);
+    }
+
+    public void putEpochShare(long epoch, String nodeId, byte[] serial, Hash256 sealedHash) {
+        state.put(key(EPOCH_SHARE, u64(epoch), utf8(nodeId)), new CanonicalWriter().bytes(serial).hash(sealedHash).toBytes());
     }
 
     public String config(String configKey) throws LedgerException {

@@ -223,6 +223,13 @@ public final class StateMachine {
                 TxBody.AccountRecord r = (TxBody.AccountRecord) body;
                 state.putAccountRecord(r.accountId(), r.revision(), Sha3.hash(r.record()));
             }
+            case KEY_SHARE -> {
+                TxBody.KeyShare k = (TxBody.KeyShare) body;
+                NodeIdentity cert = NodeCertificates.validate(k.recipientChain(), state.genesis().rootCertDer(), ctx.time());
+                for (TxBody.EpochShareOf share : k.shares()) {
+                    state.putEpochShare(share.epoch(), cert.nodeId(), cert.serial().toByteArray(), Sha3.hash(share.sealed()));
+                }
+            }
             case KEY_REWRAP -> {
                 // no state: the wraps are found through the KEY_REWRAPS index (the tx is the record)
             }

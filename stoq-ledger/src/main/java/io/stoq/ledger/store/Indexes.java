@@ -15,7 +15,7 @@ import java.util.List;
  * 0x01 asset(32)   u64 height u32 index -> tx id   asset history: create, update, delete, location proofs, read grants/revokes
  * 0x02 asset(32)   u64 height u32 index -> tx id   ownership chain: create (mint) and transfers
  * 0x03 account(32) u64 height u32 index -> tx id   txs by account: as signer, transfer recipient or grantee
- * 0x04 zero(32)    u64 height u32 index -> tx id   key epochs: every KEY_EPOCH tx (subject {@link #KEY_EPOCH_SUBJECT})
+ * 0x04 zero(32)    u64 height u32 index -> tx id   key epochs: every KEY_EPOCH and KEY_SHARE tx (subject {@link #KEY_EPOCH_SUBJECT})
  * 0x05 H(id)(32)   u64 height u32 index -> tx id   one API account's records (ACCOUNT_RECORD, subject SHA3-256 of its id)
  * 0x06 zero(32)    u64 height u32 index -> tx id   every ACCOUNT_RECORD tx (subject {@link #KEY_EPOCH_SUBJECT})
  * 0x07 asset(32)   u64 height u32 index -> tx id   an asset's KEY_REWRAP txs (key rotation re-wraps)
@@ -25,7 +25,7 @@ public enum Indexes {
     ASSET_HISTORY(0x01),
     OWNERSHIP(0x02),
     ACCOUNT(0x03),
-    /** Every KEY_EPOCH tx, under {@link #KEY_EPOCH_SUBJECT}: a node finds an epoch's shares without a chain walk. */
+    /** Every KEY_EPOCH and KEY_SHARE tx, under {@link #KEY_EPOCH_SUBJECT}: a node finds an epoch's shares without a chain walk. */
     KEY_EPOCHS(0x04),
     /** One API account's ACCOUNT_RECORD txs, under {@link #accountSubject}. */
     ACCOUNT_RECORDS(0x05),
@@ -83,7 +83,7 @@ public enum Indexes {
             keys.add(ALL_ACCOUNT_RECORDS.key(KEY_EPOCH_SUBJECT, height, index));
         } else if (body instanceof TxBody.KeyRewrap w) {
             keys.add(KEY_REWRAPS.key(w.assetId(), height, index));
-        } else if (body instanceof TxBody.KeyEpoch) {
+        } else if (body instanceof TxBody.KeyEpoch || body instanceof TxBody.KeyShare) {
             keys.add(KEY_EPOCHS.key(KEY_EPOCH_SUBJECT, height, index));
         } else if (body instanceof TxBody.ReadRevoke r) {
             keys.add(ASSET_HISTORY.key(r.assetId(), height, index));

@@ -55,6 +55,7 @@ public sealed interface TxBody {
             case NAME_BIND -> new NameBind(in.string("bucket", Limits.MAX_BUCKET_BYTES),
                     in.bytes("key", Limits.MAX_OBJECT_KEY_BYTES), in.hash("assetId"), in.u64("version"),
                     in.bytes("attributes", Limits.MAX_OBJECT_ATTRIBUTES_BYTES));
+            case KEY_SHARE -> decodeKeyShare(in);
         };
     }
 
@@ -80,6 +81,17 @@ public sealed interface TxBody {
                     in.bytes("wrap.kemCiphertext", MAX_KEY_BYTES), in.bytes("wrap.wrappedKey", MAX_KEY_BYTES)));
         }
         return new KeyRewrap(assetId, epoch, List.copyOf(wraps));
+    }
+
+    private static KeyShare decodeKeyShare(CanonicalReader in) throws LedgerException {
+        List<byte[]> chain = in.byteList("chain", MAX_CHAIN, MAX_CERT_BYTES);
+        byte[] kem = in.bytes("kemPublicKey", MAX_KEY_BYTES);
+        int count = in.count("shares", MAX_LIST);
+        List<EpochShareOf> shares = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            shares.add(new EpochShareOf(in.u64("share.epoch"), in.bytes("share.sealed", MAX_KEY_BYTES * 2)));
+        }
+        return new KeyShare(chain, kem, List.copyOf(shares));
     }
 
     /** Block 0's only tx: the network's name, its first admin keys (SPKI) and its root CA certificate (DER). */
@@ -219,6 +231,33 @@ public sealed interface TxBody {
             out.hash(assetId).u64(epoch).u32(wraps.size());
             for (VersionWrap w : wraps) {
                 out.u64(w.version()).hash(w.manifest()).string(w.kemAlgorithm()).bytes(w.kemCiphertext()).bytes(w.wrappedKey());
+            }
+        }
+    }
+
+    /** One epoch's private key sealed to the recipient of a {@link KeyShare} (opaque to the ledger). */
+    record EpochShareOf(long epoch, byte[] sealed) {}
+
+    /**
+     * Shares of data-key epochs for a node registered after they were made: each epoch's private
+     * key sealed to the ML-KEM key {@code kemPublicKey} (SPKI) that the node's certificate
+     * ({@code recipientChain}, node certificate first, the chain it is registered with) binds.
+     * Signed by a member node (its Falcon key), the one that admitted the recipient.
+     */
+    record KeyShare(List<byte[]> recipientChain, byte[] kemPublicKey, List<EpochShareOf> shares) implements TxBody {
+        public KeyShare {
+            recipientChain = List.copyOf(recipientChain);
+            shares = List.copyOf(shares);
+        }
+
+        public TxType type() {
+            return TxType.KEY_SHARE;
+        }
+
+        public void encode(CanonicalWriter out) {
+            out.byteList(recipientChain).bytes(kemPublicKey).u32(shares.size());
+            for (EpochShareOf s : shares) {
+                out.u64(s.epoch()).bytes(s.sealed());
             }
         }
     }

@@ -43,7 +43,9 @@ public enum TxType {
     /** A bucket's owner (or an admin) deletes an empty bucket. */
     BUCKET_DELETE(18),
     /** A bucket's owner (or an admin) binds an object key to an asset, or unbinds it (zero asset id). */
-    NAME_BIND(19);
+    NAME_BIND(19),
+    /** A member node seals data-key epochs to a node registered after they were made (its ML-KEM key, as its certificate binds). */
+    KEY_SHARE(20);
 
     private final int code;
 

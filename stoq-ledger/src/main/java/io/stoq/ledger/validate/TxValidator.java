@@ -67,8 +67,8 @@ public final class TxValidator {
         if (tx.nonce() != last + 1) {
             throw reject(RejectReason.NONCE_GAP, "nonce " + tx.nonce() + " but the next is " + (last + 1));
         }
-        if (signer.node() != null && !(tx.body() instanceof TxBody.LocationProof)) {
-            throw reject(RejectReason.NOT_AUTHORIZED, "nodes may only sign location proofs");
+        if (signer.node() != null && !(tx.body() instanceof TxBody.LocationProof) && !(tx.body() instanceof TxBody.KeyShare)) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "nodes may only sign location proofs and key shares");
         }
         TxBody body = tx.body();
         switch (tx.type()) {
@@ -289,6 +289,7 @@ public final class TxValidator {
                             + " but the next is " + (current + 1));
                 }
             }
+            case KEY_SHARE -> checkKeyShare(state, (TxBody.KeyShare) body, signer, genesis, ctx);
             case KEY_REWRAP -> {
                 TxBody.KeyRewrap r = (TxBody.KeyRewrap) body;
                 requireAdmin(signer);
@@ -322,6 +323,60 @@ public final class TxValidator {
             }
         }
         return signer;
+    }
+
+    /**
+     * KEY_SHARE: a member node (registered, unrevoked, its certificate valid at the block's time)
+     * seals existing epochs to another registered, unrevoked node, under the certificate that node
+     * is registered with, to the ML-KEM key that certificate binds; each epoch once per
+     * certificate. The ledger cannot open a share: the recipient checks that what it opens is the
+     * epoch's key ({@code EpochShare}), so a member sealing anything else fails there, not silently.
+     */
+    private static void checkKeyShare(LedgerState state, TxBody.KeyShare k, Signer signer, Genesis genesis, BlockContext ctx)
+            throws LedgerException {
+        if (signer.node() == null) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "only a member node may add key epoch shares");
+        }
+        if (ctx.time().isAfter(signer.node().notAfter())) {
+            throw reject(RejectReason.BAD_CERTIFICATE, "node " + signer.node().nodeId() + "'s certificate expired at "
+                    + signer.node().notAfter());
+        }
+        if (k.shares().isEmpty()) {
+            throw reject(RejectReason.MALFORMED, "key share lists no epochs");
+        }
+        NodeIdentity cert = NodeCertificates.validate(k.recipientChain(), genesis.rootCertDer(), ctx.time());
+        if (cert.nodeId().equals(signer.node().nodeId())) {
+            throw reject(RejectReason.NOT_AUTHORIZED, "a node cannot add key epoch shares for itself");
+        }
+        Node recipient = state.node(cert.nodeId());
+        if (recipient == null) {
+            throw reject(RejectReason.UNKNOWN_NODE, "key share for unregistered node " + cert.nodeId());
+        }
+        if (recipient.revoked()) {
+            throw reject(RejectReason.NODE_REVOKED, "key share for revoked node " + cert.nodeId());
+        }
+        byte[] serial = cert.serial().toByteArray();
+        if (!java.util.Arrays.equals(recipient.serial(), serial)) {
+            throw reject(RejectReason.BAD_CERTIFICATE, "key share names a certificate of node " + cert.nodeId()
+                    + " other than the one it is registered with");
+        }
+        if (!cert.kemKeyHash().equals(Sha3.hash(k.kemPublicKey()))) {
+            throw reject(RejectReason.BAD_CERTIFICATE, "node " + cert.nodeId() + "'s certificate does not bind the ML-KEM key of the share");
+        }
+        long previous = 0;
+        for (TxBody.EpochShareOf share : k.shares()) {
+            if (share.epoch() <= previous) {
+                throw reject(RejectReason.MALFORMED, "key share epochs must be ascending and distinct");
+            }
+            previous = share.epoch();
+            if (share.epoch() > state.currentEpoch()) {
+                throw reject(RejectReason.STALE_VERSION, "key share of epoch " + share.epoch() + " but the ledger's epochs end at "
+                        + state.currentEpoch());
+            }
+            if (state.hasEpochShare(share.epoch(), cert.nodeId(), serial)) {
+                throw reject(RejectReason.ALREADY_EXISTS, "node " + cert.nodeId() + " already has a share of key epoch " + share.epoch());
+            }
+        }
     }
 
     private static void checkGenesis(Transaction tx, TxBody.Genesis g, Genesis existing, BlockContext ctx) throws LedgerException {

@@ -14,7 +14,8 @@ import java.io.OutputStream;
  * sent with {@link StreamIo#send}'s back-pressure; {@link #close()} sends the last DATA frame and
  * the END frame with the total. It does not end the stream: the owner does.
  *
- * <p>Used by one thread.
+ * <p>Used by one thread at a time (a caller that writes from two, such as a keep-alive beside the
+ * answer, serializes the writes itself).
  */
 public final class BodyOutput extends OutputStream {
     private final StreamIo io;
@@ -59,6 +60,18 @@ public final class BodyOutput extends OutputStream {
         ByteBuf full = chunk;
         chunk = null;
         io.send(new Frame(FrameType.DATA, full));
+    }
+
+    /**
+     * Sends what is gathered so far as a DATA frame of its own (a body that trickles, such as a
+     * keep-alive while a slow answer is prepared, must not wait for a full chunk: the peer's
+     * no-progress timeout would end it).
+     */
+    @Override
+    public void flush() throws IOException {
+        if (!closed && chunk != null && chunk.isReadable()) {
+            flushChunk();
+        }
     }
 
     @Override

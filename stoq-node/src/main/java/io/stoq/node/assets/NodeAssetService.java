@@ -25,6 +25,7 @@ import io.stoq.ledger.state.StateRecords;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.TxBody;
+import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.NodeProblems;
 import io.stoq.node.ledger.Committed;
@@ -82,6 +83,7 @@ public final class NodeAssetService implements AssetService {
     private final CodecPool pool;
     private final int readAhead;
     private final ShardPins pins = new ShardPins();
+    private final KeyFailures keyFailures = new KeyFailures(java.time.Clock.systemUTC());
     private final StorageSweep sweep;
     /** Null without peers (every shard stays here). */
     private final io.stoq.node.replication.LocationProofs proofs;
@@ -239,7 +241,7 @@ public final class NodeAssetService implements AssetService {
             if (!m.merkleRoot().equals(v.merkleRoot()) || m.plainSize() != v.meta().size() || m.version() != v.version()) {
                 throw new ApiException(ApiError.INTERNAL, "the stored manifest of asset " + id + " does not match the ledger");
             }
-            byte[] assetKey = epochs.unwrap(m, AssetIndex.ledgerId(id), Hash256.ofHex(v.meta().manifest()));
+            byte[] assetKey = assetKey(m, id, v);
             java.util.Map<Hash256, java.util.SortedSet<String>> where = reads instanceof io.stoq.node.peer.PeerReadThrough
                     ? locations.of(s.lid()) : java.util.Map.of();
             AssetReader reader = new AssetReader(m, assetKey, (i, entry) -> {
@@ -255,7 +257,12 @@ public final class NodeAssetService implements AssetService {
             InputStream body = range == null ? InputStream.nullInputStream()
                     : new ContentStream(reader, m, range.first(), range.length(), pool, readAhead, i -> recheck(m, i));
             return new AssetContent(meta, range, body);
-        } catch (NodeException | ShardException e) {
+        } catch (NodeException e) {
+            if (e.code() == NodeErrorCode.KEY_UNAVAILABLE) {
+                throw NodeProblems.of(e);
+            }
+            throw new ApiException(ApiError.INTERNAL, "asset " + id + " cannot be read from this node's store or its peers", e);
+        } catch (ShardException e) {
             throw new ApiException(ApiError.INTERNAL, "asset " + id + " cannot be read from this node's store or its peers", e);
         }
     }
@@ -313,6 +320,29 @@ public final class NodeAssetService implements AssetService {
         if (proofs != null && !s.holdings().isEmpty()) {
             proofs.prove(lid, version, s.holdings());
         }
+    }
+
+    /**
+     * The asset key of version {@code v} (manifest {@code m}) for this node; a key it cannot
+     * unwrap is a {@code KEY_UNAVAILABLE} failure naming asset, version and epoch, logged and
+     * counted ({@link KeyFailures}), never a generic internal error.
+     */
+    private byte[] assetKey(AssetManifest m, String id, AssetIndex.Version v) throws NodeException {
+        Hash256 lid = AssetIndex.ledgerId(id);
+        Hash256 named = Hash256.ofHex(v.meta().manifest());
+        try {
+            return epochs.unwrap(m, lid, named);
+        } catch (NodeException e) {
+            KeyFailures.Reason reason = e.code() == NodeErrorCode.NOT_PERMITTED ? KeyFailures.Reason.NO_SHARE : KeyFailures.Reason.BAD_WRAP;
+            throw keyFailures.failed(epochs.nodeId(), id, v.version(), epochs.describeWraps(m, lid, named), reason, e);
+        } catch (ShardException e) {
+            throw keyFailures.failed(epochs.nodeId(), id, v.version(), epochs.describeWraps(m, lid, named), KeyFailures.Reason.BAD_WRAP, e);
+        }
+    }
+
+    /** Reads that failed because this node could not unwrap the asset key (for /metrics and tests). */
+    public KeyFailures keyFailures() {
+        return keyFailures;
     }
 
     /** The node's codec pool (its memory budget is observable in tests and metrics). */

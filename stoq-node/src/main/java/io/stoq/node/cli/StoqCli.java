@@ -45,7 +45,7 @@ import picocli.CommandLine.ParseResult;
         },
         footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage error, 10-19 crypto and certificate",
                 "failures, 20-29 shard failures, 30-39 ledger failures, 40-49 node failures,",
-                "50-66 and 70 API errors. See docs/cli.md."},
+                "50-67 and 70 API errors. See docs/cli.md."},
         usageHelpAutoWidth = true,
         subcommands = {
             DevCommand.class,

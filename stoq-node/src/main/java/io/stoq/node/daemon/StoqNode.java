@@ -33,6 +33,7 @@ import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.ledger.LedgerWriter;
 import io.stoq.node.ledger.RaftLedgerWriter;
+import io.stoq.node.peer.LeaderSigning;
 import io.stoq.node.ledger.RaftSettings;
 import io.stoq.node.ledger.NodeLedgerView;
 import io.stoq.node.lifecycle.LifeCycle;
@@ -197,9 +198,13 @@ public final class StoqNode implements AutoCloseable {
                     RaftSettings.founderKemKeys(config), joinAs.orElse(null), this::failStop);
             ledger = raftWriter;
             resources.push(ledger);
+            // Writes of a signer every node holds are signed on the leader: one node assigns its nonces.
+            resources.push(new LeaderSigning(raftWriter, peers, keys.falcon()).start());
+            epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
             // Closed before the ledger: no admission or revocation is started on a closing ledger.
             resources.push(new GroupMembership(raftWriter, peers, config.get(NodeConfigKeys.RAFT_MAX_VOTERS), joinAs,
-                    PeerSettings.discovery(config, peers.localAddress()).seeds(), chain).start());
+                    PeerSettings.discovery(config, peers.localAddress()).seeds(), chain,
+                    new io.stoq.node.keys.EpochSharing(raftWriter, epochKeys, keys.falcon()), keys.kem().getPublic().getEncoded()).start());
         } else {
             LedgerService local = LedgerService.start(data.resolve("ledger"), custody, credentials, clock, ledgerSettings);
             resources.push(local);
@@ -207,7 +212,9 @@ public final class StoqNode implements AutoCloseable {
             ledger = local;
         }
         ledgerWriter = ledger;
-        epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
+        if (epochKeys == null) {
+            epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
+        }
         // On one Raft ledger accounts are network state: a key made through any node works on every node.
         io.stoq.fragmint.port.AccountStore accountPort = accounts.accounts();
         if (ledgerService == null) {
@@ -298,6 +305,7 @@ public final class StoqNode implements AutoCloseable {
         if (peers != null) {
             server.addMetrics(peers::metrics);
         }
+        server.addMetrics(assets.keyFailures()::metrics); // reads whose asset key this node could not unwrap
         if (raftTls != null) {
             RaftTls counted = raftTls;
             server.addMetrics(() -> RaftSettings.metrics(counted.refusals()));

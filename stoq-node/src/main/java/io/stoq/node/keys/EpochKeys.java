@@ -40,8 +40,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * left out of an epoch (revoked before it was made) has no share and cannot unwrap what was
  * wrapped to it.
  *
- * <p>Epochs are read from the ledger (the {@link Indexes#KEY_EPOCHS} index) when first needed and
- * cached; an opened epoch private key stays in memory for the process's life. Thread-safe.
+ * <p>A node's share of an epoch is in the epoch's own KEY_EPOCH tx (it was a member when the
+ * epoch was made) or in a later {@code KEY_SHARE} tx (a member sealed the epoch to it after its
+ * registration, {@link EpochSharing}); either counts only when sealed to this node's current
+ * ML-KEM key.
+ *
+ * <p>Epochs and shares are read from the ledger (the {@link Indexes#KEY_EPOCHS} index) when first
+ * needed and cached (re-read when a share is looked for and the ledger has grown); an opened
+ * epoch private key stays in memory for the process's life. Thread-safe.
  */
 public final class EpochKeys {
     /** One epoch as the ledger has it. */
@@ -57,6 +63,22 @@ public final class EpochKeys {
     private final Map<Long, Epoch> epochs = new ConcurrentHashMap<>();
     private final Map<Hash256, Long> byFingerprint = new ConcurrentHashMap<>();
     private final Map<Long, PrivateKey> opened = new ConcurrentHashMap<>();
+    /** Every share the ledger holds per epoch, KEY_EPOCH's and KEY_SHARE's, in chain order. */
+    private final Map<Long, List<Share>> shares = new ConcurrentHashMap<>();
+    /** Guarded by this: the index entries already read, and the ledger height of the last read. */
+    private final java.util.Set<Hash256> seen = new java.util.HashSet<>();
+    private long refreshedAt = Long.MIN_VALUE;
+
+    /**
+     * One node's share of an epoch as the ledger has it: the node id, the ML-KEM key it is sealed
+     * to, the sealed bytes ({@link EpochShare}). {@code recipient} is null when the bytes do not
+     * name a key (such a share opens for nobody).
+     */
+    public record Share(String nodeId, PublicKey recipient, byte[] sealed) {
+        boolean sealedTo(String node, PublicKey kem) {
+            return nodeId.equals(node) && recipient != null && java.util.Arrays.equals(recipient.getEncoded(), kem.getEncoded());
+        }
+    }
 
     /**
      * @param ledger the applied ledger (its epochs)
@@ -134,6 +156,35 @@ public final class EpochKeys {
         return unwrap(manifest);
     }
 
+    /**
+     * The key epochs {@code manifest}'s key is wrapped to, for messages: "key epoch 2", "key
+     * epochs 1, 3" (the manifest's own wraps and any re-wraps), or what else it is wrapped to.
+     */
+    public String describeWraps(AssetManifest manifest, Hash256 assetId, Hash256 manifestHash) {
+        java.util.TreeSet<Long> numbers = new java.util.TreeSet<>();
+        int other = 0;
+        try {
+            for (WrappedAssetKey k : manifest.keys()) {
+                Epoch e = epochOf(k.recipient());
+                if (e != null) {
+                    numbers.add(e.number());
+                } else {
+                    other++;
+                }
+            }
+            for (Rewrap r : rewraps(assetId, manifest.version(), manifestHash)) {
+                numbers.add(r.epoch());
+            }
+        } catch (NodeException e) {
+            return "its key epochs (unreadable: " + e.getMessage() + ")";
+        }
+        if (numbers.isEmpty()) {
+            return other + " ML-KEM key(s) that are no key epoch of this network";
+        }
+        String list = numbers.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+        return (numbers.size() == 1 ? "key epoch " : "key epochs ") + list;
+    }
+
     /** Unwraps one re-wrap of {@code manifest}'s key; {@code NOT_PERMITTED} without a share of its epoch. */
     public byte[] unwrap(AssetManifest manifest, Rewrap rewrap) throws NodeException, ShardException {
         return AssetKeys.unwrap(manifest, rewrap.wrapped(), privateKey(epoch(rewrap.epoch())));
@@ -165,14 +216,43 @@ public final class EpochKeys {
         return out;
     }
 
-    /** Whether this node holds a share of {@code epoch} (it was a member when the epoch was made). */
-    public boolean holdsShare(Epoch epoch) {
-        for (TxBody.NodeShare share : epoch.body().shares()) {
-            if (share.nodeId().equals(nodeId)) {
-                return true;
+    /** Whether this node holds a share of {@code epoch} (it was a member when the epoch was made, or was given one since). */
+    public boolean holdsShare(Epoch epoch) throws NodeException {
+        return shareOf(epoch, nodeId, nodeKem.getPublic()) != null;
+    }
+
+    /**
+     * Node {@code node}'s share of {@code epoch} sealed to {@code kem}, or null: from the epoch's
+     * own tx or a later KEY_SHARE (the ledger is read again once when none is cached and it grew).
+     */
+    public Share shareOf(Epoch epoch, String node, PublicKey kem) throws NodeException {
+        for (int pass = 0; pass < 2; pass++) {
+            for (Share sh : shares.getOrDefault(epoch.number(), List.of())) {
+                if (sh.sealedTo(node, kem)) {
+                    return sh;
+                }
+            }
+            if (pass == 0 && !refreshIfGrown()) {
+                return null;
             }
         }
-        return false;
+        return null;
+    }
+
+    /** Every share of {@code epoch} the ledger holds (the epoch's own, then later KEY_SHAREs, in chain order). */
+    public List<Share> shares(Epoch epoch) throws NodeException {
+        refreshIfGrown();
+        return List.copyOf(shares.getOrDefault(epoch.number(), List.of()));
+    }
+
+    /** Every epoch of the ledger, oldest first (empty before the first). */
+    public List<Epoch> all() throws NodeException {
+        long now = current().map(Epoch::number).orElse(0L);
+        List<Epoch> out = new ArrayList<>();
+        for (long n = 1; n <= now; n++) {
+            out.add(epoch(n));
+        }
+        return out;
     }
 
     /**
@@ -185,16 +265,15 @@ public final class EpochKeys {
         if (cached != null) {
             return cached;
         }
-        for (TxBody.NodeShare share : epoch.body().shares()) {
-            if (share.nodeId().equals(nodeId)) {
-                PrivateKey key = EpochShare.open(epoch.number(), epoch.publicKey(), nodeId, share.sealed(), nodeKem.getPrivate(),
-                        nodeKem.getPublic());
-                opened.put(epoch.number(), key);
-                return key;
-            }
+        Share share = shareOf(epoch, nodeId, nodeKem.getPublic());
+        if (share != null) {
+            PrivateKey key = EpochShare.open(epoch.number(), epoch.publicKey(), nodeId, share.sealed(), nodeKem.getPrivate(),
+                    nodeKem.getPublic());
+            opened.put(epoch.number(), key);
+            return key;
         }
         throw new NodeException(NodeErrorCode.NOT_PERMITTED, "node " + nodeId + " holds no share of key epoch " + epoch.number()
-                + " (it was not a member when the epoch was made)");
+                + " (it was not a member when the epoch was made and no member has shared it since)");
     }
 
     /** Epoch {@code number} as the ledger has it ({@code NOT_FOUND} when there is none). */
@@ -219,20 +298,63 @@ public final class EpochKeys {
         return n == null ? null : epochs.get(n);
     }
 
-    /** Reads every KEY_EPOCH tx of the ledger not cached yet (few: one per rotation). */
+    /** Reads the index again when the ledger grew since the last read; whether it did. */
+    private boolean refreshIfGrown() throws NodeException {
+        synchronized (this) {
+            if (ledger.height() == refreshedAt) {
+                return false;
+            }
+        }
+        refresh();
+        return true;
+    }
+
+    /** Reads every KEY_EPOCH and KEY_SHARE tx of the ledger not read yet (few: one per rotation, one per joined node). */
     private synchronized void refresh() throws NodeException {
         try {
+            refreshedAt = ledger.height();
             for (Hash256 txId : ledger.store().indexed(Indexes.KEY_EPOCHS, Indexes.KEY_EPOCH_SUBJECT)) {
-                StoredTx t = ledger.store().tx(txId);
-                if (t == null || !(t.tx().body() instanceof TxBody.KeyEpoch body) || epochs.containsKey(body.epoch())) {
+                if (seen.contains(txId)) {
                     continue;
                 }
-                Epoch e = new Epoch(body.epoch(), EpochShare.publicKey(body.publicKey(), "key epoch " + body.epoch() + "'s key"), body);
-                epochs.put(e.number(), e);
-                byFingerprint.put(e.fingerprint(), e.number());
+                StoredTx t = ledger.store().tx(txId);
+                if (t == null) {
+                    continue;
+                }
+                if (t.tx().body() instanceof TxBody.KeyEpoch body && !epochs.containsKey(body.epoch())) {
+                    Epoch e = new Epoch(body.epoch(), EpochShare.publicKey(body.publicKey(), "key epoch " + body.epoch() + "'s key"), body);
+                    List<Share> list = new ArrayList<>();
+                    for (TxBody.NodeShare ns : body.shares()) {
+                        list.add(new Share(ns.nodeId(), recipientOrNull(ns.sealed()), ns.sealed()));
+                    }
+                    shares.merge(e.number(), list, EpochKeys::concat);
+                    epochs.put(e.number(), e);
+                    byFingerprint.put(e.fingerprint(), e.number());
+                } else if (t.tx().body() instanceof TxBody.KeyShare body) {
+                    String to = NodeIdentityExtension.from(NodeCertificates.parse(body.recipientChain().get(0))).nodeId();
+                    PublicKey kem = EpochShare.publicKey(body.kemPublicKey(), "node " + to + "'s ML-KEM key");
+                    for (TxBody.EpochShareOf es : body.shares()) {
+                        shares.merge(es.epoch(), List.of(new Share(to, kem, es.sealed())), EpochKeys::concat);
+                    }
+                }
+                seen.add(txId);
             }
-        } catch (LedgerException e) {
+        } catch (LedgerException | CryptoException e) {
             throw new NodeException(NodeErrorCode.CORRUPT_DATA, "cannot read the key epochs from the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Share> concat(List<Share> a, List<Share> b) {
+        List<Share> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static PublicKey recipientOrNull(byte[] sealed) {
+        try {
+            return EpochShare.recipient(sealed);
+        } catch (NodeException e) {
+            return null; // a share that names no key: nobody opens it
         }
     }
 
@@ -265,8 +387,10 @@ public final class EpochKeys {
         Map<String, PublicKey> candidates = new LinkedHashMap<>();
         java.util.Optional<Epoch> now = current();
         if (now.isPresent()) {
-            for (TxBody.NodeShare s : now.get().body().shares()) {
-                candidates.put(s.nodeId(), EpochShare.recipient(s.sealed()));
+            for (Share s : shares(now.get())) { // the epoch's members and every node given it since (KEY_SHARE)
+                if (s.recipient() != null) {
+                    candidates.put(s.nodeId(), s.recipient());
+                }
             }
         }
         candidates.putAll(extra);

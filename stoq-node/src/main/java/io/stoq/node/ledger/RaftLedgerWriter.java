@@ -36,6 +36,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -242,8 +243,33 @@ public final class RaftLedgerWriter implements LedgerWriter {
         return events;
     }
 
+    /**
+     * Signs a write on another node (the Raft leader, so one node assigns a shared signer's
+     * nonces: {@code io.stoq.node.peer.LeaderSigning}); empty to sign it here.
+     */
+    public interface Forwarder {
+        Optional<Committed> forward(SigningKey signer, List<SigningKey> mustExist, TxBody body, Runnable ifNeverCommitted)
+                throws NodeException, LedgerException;
+
+        Optional<CompletableFuture<Committed>> forwardAsync(SigningKey signer, List<SigningKey> mustExist, TxBody body);
+    }
+
+    private volatile Forwarder forwarder;
+
+    /** Hands every later write to {@code f} first. */
+    public void useForwarder(Forwarder f) {
+        this.forwarder = f;
+    }
+
     @Override
     public CompletableFuture<Committed> submit(SigningKey signer, List<SigningKey> mustExist, TxBody body) {
+        Forwarder f = forwarder;
+        if (f != null && life.state() == LifeCycle.State.RUNNING) {
+            Optional<CompletableFuture<Committed>> forwarded = f.forwardAsync(signer, mustExist, body);
+            if (forwarded.isPresent()) {
+                return forwarded.get();
+            }
+        }
         return enqueue(new LedgerRequest(signer, List.copyOf(mustExist), body, null)).done;
     }
 
@@ -264,6 +290,19 @@ public final class RaftLedgerWriter implements LedgerWriter {
 
     @Override
     public Committed commit(SigningKey signer, List<SigningKey> mustExist, TxBody body, Runnable ifNeverCommitted)
+            throws NodeException, LedgerException {
+        Forwarder f = forwarder;
+        if (f != null && life.state() == LifeCycle.State.RUNNING) {
+            Optional<Committed> forwarded = f.forward(signer, mustExist, body, ifNeverCommitted);
+            if (forwarded.isPresent()) {
+                return forwarded.get();
+            }
+        }
+        return commitHere(signer, mustExist, body, ifNeverCommitted);
+    }
+
+    /** As {@link #commit(SigningKey, List, TxBody, Runnable)}, signed on this node whoever leads (never forwarded). */
+    public Committed commitHere(SigningKey signer, List<SigningKey> mustExist, TxBody body, Runnable ifNeverCommitted)
             throws NodeException, LedgerException {
         LedgerRequest r = enqueue(new LedgerRequest(signer, List.copyOf(mustExist), body, ifNeverCommitted));
         try {
@@ -314,7 +353,7 @@ public final class RaftLedgerWriter implements LedgerWriter {
             LedgerState state = ledger.state();
             for (SigningKey k : concat(r.signer, r.mustExist)) {
                 Hash256 id = k.verifyingKey().fingerprint();
-                // a registered node's key (a location proof's signer) is a known signer, not an account to register
+                // a node's Falcon key (KEY_SHARE, location proofs) is a known signer through its NODE_REGISTER, not an account
                 if (state.account(id) == null && state.nodeBySigner(id) == null && !k.equals(operator) && signers.add(id)) {
                     signers.add(operator.verifyingKey().fingerprint());
                     txs.add(Transaction.sign(ledger.network(), operator, nextNonce(state, operator),

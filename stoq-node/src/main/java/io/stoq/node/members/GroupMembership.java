@@ -45,9 +45,11 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   joining node (raft.address, not in raft.voters)        any member
- *     raft-join {role, raft address, chain} over STOQ ───>   admission (one at a time per node id, at most 16 under way):
- *       (ask again every second until its own                  1. NODE_REGISTER signed by the operator key, forwarded to the leader
- *        Raft server holds a configuration with it)            2. setConfiguration (compare-and-set) adding it as voter, or as
+ *     raft-join {role, raft address, chain,   over STOQ ───>   admission (one at a time per node id, at most 16 under way):
+ *                ML-KEM key}                                   1. NODE_REGISTER signed by the operator key, forwarded to the leader
+ *       (ask again every second until its own                  2. KEY_SHARE signed by this member's Falcon key: every key epoch the
+ *        Raft server holds a configuration with it)               node lacks, sealed to its ML-KEM key (checked against its certificate)
+ *                                                              3. setConfiguration (compare-and-set) adding it as voter, or as
  *                                                                 listener past raft.max-voters; the leader first brings its log up
  *   every member, every second:
  *     a member whose serial the CRL revoked and the ledger did not yet -> NODE_REVOKE (operator key)
@@ -77,6 +79,8 @@ public final class GroupMembership implements AutoCloseable {
     private final Optional<RaftPeerSpec> joinAs;
     private final List<InetSocketAddress> seeds;
     private final List<X509Certificate> chain;
+    private final io.stoq.node.keys.EpochSharing sharing;
+    private final byte[] ownKemSpki;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "stoq-raft-members");
         t.setDaemon(true);
@@ -91,9 +95,11 @@ public final class GroupMembership implements AutoCloseable {
      * @param joinAs this node's entry when it is to join the group (not listed in it), else empty
      * @param seeds members to ask for admission (discovery.seeds)
      * @param chain this node's certificate chain (node certificate first), for its NODE_REGISTER
+     * @param sharing seals the key epochs this node holds to a node it admits
+     * @param ownKemSpki this node's ML-KEM public key (SPKI DER), sent when it asks to join
      */
     public GroupMembership(RaftLedgerWriter writer, PeerNetwork peers, int maxVoters, Optional<RaftPeerSpec> joinAs,
-            List<InetSocketAddress> seeds, List<X509Certificate> chain) {
+            List<InetSocketAddress> seeds, List<X509Certificate> chain, io.stoq.node.keys.EpochSharing sharing, byte[] ownKemSpki) {
         this.writer = writer;
         this.raft = writer.raft();
         this.peers = peers;
@@ -101,6 +107,8 @@ public final class GroupMembership implements AutoCloseable {
         this.joinAs = joinAs;
         this.seeds = List.copyOf(seeds);
         this.chain = List.copyOf(chain);
+        this.sharing = sharing;
+        this.ownKemSpki = ownKemSpki.clone();
     }
 
     /** Serves raft-join, follows revocations, and (when joining) starts asking the seeds. */
@@ -158,6 +166,7 @@ public final class GroupMembership implements AutoCloseable {
             if (!registered(peer, join)) {
                 return;
             }
+            shareEpochs(peer, join);
             RaftPeerSpec asked = new RaftPeerSpec(peer.nodeId(), join.raftAddress(), join.voter());
             RaftPeerSpec granted = raft.members().add(asked, maxVoters);
             LOG.info("node {} is in the Raft group as {} at {}", peer.nodeId(), granted.voter() ? "voter" : "listener",
@@ -173,6 +182,29 @@ public final class GroupMembership implements AutoCloseable {
             LOG.warn("admission of node {} failed: {}", peer.nodeId(), e.toString());
         } finally {
             admitting.remove(peer.nodeId());
+        }
+    }
+
+    /**
+     * Gives the registered node its shares of the key epochs before it enters the group, so it
+     * decrypts as soon as it serves. A failure the node can fix by asking again (no leader, a
+     * timeout) ends this admission and the next ask repeats it (idempotent); a key its certificate
+     * does not bind, or a version 1 raft-join without a key, is logged and the node joins without
+     * shares (it reads nothing wrapped to an epoch until a rotation includes it).
+     */
+    private void shareEpochs(AuthenticatedPeer peer, JoinRequest join) throws NodeException, LedgerException {
+        if (join.kemSpki().length == 0) {
+            LOG.warn("node {} asked to join without its ML-KEM key (raft-join version 1): it gets no key epoch share", peer.nodeId());
+            return;
+        }
+        try {
+            sharing.share(peer.nodeId(), join.chainDer(), io.stoq.node.keys.EpochShare.publicKey(join.kemSpki(),
+                    "node " + peer.nodeId() + "'s ML-KEM key"));
+        } catch (NodeException e) {
+            if (e.code() != io.stoq.node.NodeErrorCode.NOT_PERMITTED && e.code() != io.stoq.node.NodeErrorCode.CORRUPT_DATA) {
+                throw e;
+            }
+            LOG.warn("no key epoch share for node {}: {}", peer.nodeId(), e.getMessage());
         }
     }
 
@@ -242,7 +274,7 @@ public final class GroupMembership implements AutoCloseable {
             for (X509Certificate c : chain) {
                 der.add(c.getEncoded());
             }
-            args = new JoinRequest(me.voter(), me.address(), der).encode();
+            args = new JoinRequest(me.voter(), me.address(), der, ownKemSpki).encode();
         } catch (CertificateEncodingException e) {
             LOG.error("cannot encode this node's certificate to join the Raft group: {}", e.getMessage());
             return;

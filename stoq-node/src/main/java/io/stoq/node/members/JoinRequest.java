@@ -14,28 +14,34 @@ import java.util.List;
 
 /**
  * What a node that is not in the Raft group sends a member to be admitted: the role it asks for,
- * the address its Raft server listens on, and its Falcon certificate chain (for the NODE_REGISTER
- * tx; the member checks it is the chain the STOQ handshake proved).
+ * the address its Raft server listens on, its Falcon certificate chain (for the NODE_REGISTER
+ * tx; the member checks it is the chain the STOQ handshake proved) and, from version 2, its ML-KEM
+ * public key (the member seals the network's key epochs to it once it is registered, after
+ * checking that the certificate binds it).
  *
  * <pre>
- *   u8 version (1) · u8 role (1 voter, 2 listener) · u8 length · raft address "ip:port" (ASCII)
+ *   u8 version (2; 1 is read too: no ML-KEM key) · u8 role (1 voter, 2 listener) · u8 length · raft address "ip:port" (ASCII)
  *   · u8 certificate count (1..4) · per certificate: u16 length (1..16384) · DER (node certificate first)
+ *   · version 2: u16 length (1..4096) · ML-KEM public key SPKI DER
  * </pre>
  *
  * The reply's metadata is {@code u8 state} (1 member now, 2 admission under way: ask again) and
  * {@code u8 role} granted (1 voter, 2 listener; 0 while under way).
  */
-record JoinRequest(boolean voter, InetSocketAddress raftAddress, List<byte[]> chainDer) {
+record JoinRequest(boolean voter, InetSocketAddress raftAddress, List<byte[]> chainDer, byte[] kemSpki) {
     /** The message type: node types start at 0x100. */
     static final MessageType TYPE = new MessageType(0x0120, "raft-join");
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    private static final int MAX_KEM_BYTES = 4096;
     static final int MEMBER = 1;
     static final int PENDING = 2;
     private static final int MAX_CERTS = 4;
     private static final int MAX_CERT_BYTES = 16384;
 
+    /** {@code kemSpki} is empty in a version 1 request (the joiner then gets no key epoch share). */
     JoinRequest {
         chainDer = List.copyOf(chainDer);
+        kemSpki = kemSpki.clone();
     }
 
     byte[] encode() {
@@ -52,6 +58,8 @@ record JoinRequest(boolean voter, InetSocketAddress raftAddress, List<byte[]> ch
                 out.writeShort(der.length);
                 out.write(der);
             }
+            out.writeShort(kemSpki.length);
+            out.write(kemSpki);
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // a byte array stream does not fail
@@ -62,8 +70,8 @@ record JoinRequest(boolean voter, InetSocketAddress raftAddress, List<byte[]> ch
         try {
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(args));
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
-                throw new NetException(NetErrorCode.BAD_REQUEST, "raft-join version " + version + " is not " + VERSION);
+            if (version != 1 && version != VERSION) {
+                throw new NetException(NetErrorCode.BAD_REQUEST, "raft-join version " + version + " is neither 1 nor " + VERSION);
             }
             int role = in.readUnsignedByte();
             if (role != 1 && role != 2) {
@@ -86,10 +94,21 @@ record JoinRequest(boolean voter, InetSocketAddress raftAddress, List<byte[]> ch
                     throw new NetException(NetErrorCode.BAD_REQUEST, "raft-join cut short");
                 }
             }
+            byte[] kem = new byte[0];
+            if (version >= 2) {
+                int length = in.readUnsignedShort();
+                if (length < 1 || length > MAX_KEM_BYTES) {
+                    throw new NetException(NetErrorCode.BAD_REQUEST, "raft-join ML-KEM key of " + length + " bytes");
+                }
+                kem = in.readNBytes(length);
+                if (kem.length != length) {
+                    throw new NetException(NetErrorCode.BAD_REQUEST, "raft-join cut short");
+                }
+            }
             if (in.available() != 0) {
                 throw new NetException(NetErrorCode.BAD_REQUEST, "raft-join has trailing bytes");
             }
-            return new JoinRequest(role == 1, raft, chain);
+            return new JoinRequest(role == 1, raft, chain, kem);
         } catch (IOException e) {
             throw new NetException(NetErrorCode.BAD_REQUEST, "raft-join cut short");
         }

@@ -86,6 +86,9 @@ class RaftMembershipOnNodeTest {
     @Order(1)
     void aNodeStartedWithItsCertificateAndSeedsJoinsAsAVoterCatchesUpAndTakesWrites() throws Exception {
         Committed before = create(0, "alice", "before the fourth node");
+        byte[] content = new byte[1024 * 1024 + 333];
+        new java.util.Random(12).nextBytes(content);
+        String asset = upload(0, content);
         int d = cluster.addNode();
         String id = cluster.nodeId(d);
         await().atMost(Duration.ofSeconds(90)).until(() -> raft(d).raft().isMember());
@@ -98,7 +101,34 @@ class RaftMembershipOnNodeTest {
         awaitEqualHeads();
         assertThat(writer(d).reader().store().tx(before.txId())).as("the new node caught up").isNotNull();
 
-        Committed through = createAsOperator(d, "through the fourth node");
+        // Its own shares of every key epoch, sealed to it by the member that admitted it (KEY_SHARE), not in the epochs' own txs.
+        io.stoq.node.keys.EpochKeys own = cluster.node(d).epochKeys();
+        List<io.stoq.node.keys.EpochKeys.Epoch> epochs = own.all();
+        assertThat(epochs).isNotEmpty();
+        for (io.stoq.node.keys.EpochKeys.Epoch e : epochs) {
+            assertThat(e.body().shares()).extracting(TxBody.NodeShare::nodeId).doesNotContain(id);
+            assertThat(own.holdsShare(e)).as("%s holds a share of epoch %d", id, e.number()).isTrue();
+            assertThat(own.privateKey(e)).as("its share of epoch %d opens with its own ML-KEM key", e.number()).isNotNull();
+        }
+        List<TxBody.KeyShare> keyShares = new ArrayList<>();
+        for (Hash256 tx : writer(0).reader().store().indexed(io.stoq.ledger.store.Indexes.KEY_EPOCHS,
+                io.stoq.ledger.store.Indexes.KEY_EPOCH_SUBJECT)) {
+            if (writer(0).reader().store().tx(tx).tx().body() instanceof TxBody.KeyShare k) {
+                keyShares.add(k);
+                assertThat(writer(0).reader().state().nodeBySigner(writer(0).reader().store().tx(tx).tx().signer()).nodeId())
+                        .as("signed by a founder").isIn("node-1", "node-2", "node-3");
+            }
+        }
+        assertThat(keyShares).as("exactly one member shared, once").hasSize(1);
+        // An asset uploaded before it joined, read byte-exact through it: the shards come from node-1 as
+        // ciphertext (it keeps none), the asset key is unwrapped here with the share above.
+        int held = shardFiles(d);
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(d, asset) == 200);
+        assertThat(download(d, asset)).as("the asset uploaded before %s joined, through it", id).isEqualTo(content);
+        assertThat(shardFiles(d)).as("it kept no shard").isEqualTo(held);
+
+        // A custodial account made before it joined signs through it (its key is sealed to the epoch on the ledger).
+        Committed through = create(d, "alice", "through the fourth node");
         awaitEqualHeads();
         for (int i : running()) {
             assertThat(writer(i).reader().store().tx(through.txId())).as("node %d has the new node's write", i).isNotNull();
@@ -125,7 +155,8 @@ class RaftMembershipOnNodeTest {
         // Connections the revoked node opened before its revocation: STOQ to a member, Raft's gRPC through its last write.
         PeerConnection open = cluster.node(d).peers().connect(cluster.peerAddress(other));
         assertThat(cluster.node(d).peers().fetch(open, shardId)).isEqualTo(shard);
-        createAsOperator(d, "through the fourth node before its revocation");
+        create(d, "alice", "through the fourth node before its revocation");
+        var aliceThroughD = writer(d).keys().keyOf("alice"); // opened before the revocation closes its ledger
 
         // The operator's revoke, through any member: the ledger alone carries it (no CRL here).
         LedgerWriter w = writer(other);
@@ -144,7 +175,7 @@ class RaftMembershipOnNodeTest {
         // A write through the revoked node: its SUBMIT travels over gRPC connections opened before; it must never commit.
         long refusedBefore = refusedRaftCalls();
         TxBody.AssetCreate lateBody = assetCreate("after the revocation");
-        var late = writer(d).submit(writer(d).keys().operatorKey(false), List.of(), lateBody); // (no share of the epoch: see createAsOperator)
+        var late = writer(d).submit(aliceThroughD, List.of(), lateBody);
         Committed after = create(other, "frank", "the others keep writing");
         // Before its replica is stopped the SUBMIT goes out and is refused (counted); after, its own store refuses the write.
         await().atMost(Duration.ofSeconds(60)).until(() -> late.isDone() || refusedRaftCalls() > refusedBefore);
@@ -246,19 +277,39 @@ class RaftMembershipOnNodeTest {
         return raft(index).raft().members().current();
     }
 
-    /** A fresh asset created by {@code account} (a custodial key of that node) through node {@code index}. */
-    /**
-     * A fresh asset created by the network's operator account, submitted through node
-     * {@code index}: a node that joined after the current key epoch holds no share of it yet
-     * (shares are made at rotation), so it cannot open custodial account keys, but it writes.
-     */
-    static Committed createAsOperator(int index, String name) throws Exception {
-        LedgerWriter w = writer(index);
-        var id = Sha3.hash((name + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
-        return w.commit(w.keys().operatorKey(false), List.of(), new TxBody.AssetCreate(id, name, id, new byte[0], 1,
-                AssetPolicy.CREATOR_ONLY));
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    /** An upload through node {@code index} as the network's dev admin (node-1's API key works on every node). */
+    static String upload(int index, byte[] content) throws Exception {
+        var r = HTTP.send(request(index, "/v1/assets").header("Content-Type", "application/octet-stream")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(content)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("id").asText();
     }
 
+    static int status(int index, String asset) throws Exception {
+        return HTTP.send(request(index, "/v1/assets/" + asset).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    static byte[] download(int index, String asset) throws Exception {
+        var r = HTTP.send(request(index, "/v1/assets/" + asset + "/content").build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).as("download through node %d: %s", index, new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        return r.body();
+    }
+
+    static java.net.http.HttpRequest.Builder request(int index, String path) throws Exception {
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + cluster.node(index).port() + path))
+                .header("Authorization", "Bearer " + cluster.adminKey(0)).timeout(Duration.ofSeconds(60));
+    }
+
+    static int shardFiles(int index) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        cluster.node(index).shardStore().forEach(h -> n.incrementAndGet());
+        return n.get();
+    }
+
+    /** A fresh asset created by {@code account} (a network account's custodial key) through node {@code index}. */
     static Committed create(int index, String account, String name) throws Exception {
         cluster.ensureNetworkAccount(index, account);
         LedgerWriter w = writer(index);

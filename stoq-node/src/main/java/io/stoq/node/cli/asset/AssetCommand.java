@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
             "  stoq asset get ID --range 0-1023 --out head  # first KiB",
             "  stoq asset grant ID --to bob --totp 123456   # bob may read it too",
             "  stoq asset transfer ID --to bob --totp 123456",
-            "", "Exit codes: 50-66 and 70 mirror the server's problem codes (docs/api.md), 45",
+            "", "Exit codes: 50-67 and 70 mirror the server's problem codes (docs/api.md), 45",
             "local file errors."},
         subcommands = {AssetPutCommand.class, AssetGetCommand.class, AssetLsCommand.class,
             AssetHistoryCommand.class, AssetTransferCommand.class, AssetProofCommand.class, AssetGrantCommand.class,
