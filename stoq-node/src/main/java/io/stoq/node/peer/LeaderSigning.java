@@ -62,8 +62,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderSigning.class);
-    /** Forwarded writes the leader serves at once (each holds a peer worker until its block commits). */
-    static final int MAX_SERVING = 64;
+    /**
+     * Forwarded writes the leader serves at once. Each holds one of its peer workers
+     * ({@code peer.worker-threads}, 16 by default) until its block commits, so this stays a quarter of
+     * the default: at 64, forwarded writes filled every worker and shard fetches and gossip queued
+     * behind them past the peers' no-progress timeout. Followers ask again when told BUSY.
+     */
+    static final int MAX_SERVING = 4;
+    /** How long a follower keeps asking a BUSY leader before it signs the write itself. */
+    static final java.time.Duration BUSY_RETRY_FOR = java.time.Duration.ofSeconds(30);
 
     private final RaftLedgerWriter local;
     private final PeerNetwork peers;
@@ -125,19 +132,11 @@ public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoClos
         if (leader.isEmpty()) {
             return Optional.empty();
         }
-        SignRequest.Answer answer;
-        try (Reply reply = leader.get().call(SignRequest.TYPE, request.get().encode())) {
-            answer = SignRequest.Answer.read(reply.body());
-        } catch (NetException e) {
-            if (e.code() == NetErrorCode.BUSY || e.code() == NetErrorCode.REFUSED) {
-                return Optional.empty(); // refused before anything was signed there: sign here (it may race; the writer re-signs)
-            }
-            throw new NodeException(NodeErrorCode.UNAVAILABLE, "the Raft leader did not answer the change (" + e.code() + " "
-                    + e.getMessage() + "); it may still be recorded", e);
-        } catch (java.io.IOException e) {
-            throw new NodeException(NodeErrorCode.UNAVAILABLE, "the Raft leader's answer to the change was cut off ("
-                    + e.getMessage() + "); it may still be recorded", e);
+        Optional<SignRequest.Answer> asked = ask(leader.get(), request.get());
+        if (asked.isEmpty()) {
+            return Optional.empty(); // refused before anything was signed there: sign here (it may race; the writer re-signs)
         }
+        SignRequest.Answer answer = asked.get();
         switch (answer.status()) {
             case SignRequest.COMMITTED -> {
                 awaitApplied(answer.committed().height());
@@ -153,6 +152,44 @@ public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoClos
                 }
                 throw new NodeException(codeOf(answer.code()), answer.message());
             }
+        }
+    }
+
+    /**
+     * Sends the request to the leader; empty when it refused before signing anything. BUSY (it
+     * serves {@link #MAX_SERVING} at once, each holding one of its peer workers) is asked again
+     * after a short, growing, jittered pause for up to {@link #BUSY_RETRY_FOR}: signing here instead
+     * would race with the leader's nonces for the same signer.
+     */
+    private Optional<SignRequest.Answer> ask(PeerConnection leader, SignRequest request) throws NodeException {
+        long giveUpAt = System.nanoTime() + BUSY_RETRY_FOR.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try (Reply reply = leader.call(SignRequest.TYPE, request.encode())) {
+                return Optional.of(SignRequest.Answer.read(reply.body()));
+            } catch (NetException e) {
+                if (e.code() == NetErrorCode.BUSY && System.nanoTime() - giveUpAt < 0) {
+                    pause(attempt);
+                    continue;
+                }
+                if (e.code() == NetErrorCode.BUSY || e.code() == NetErrorCode.REFUSED) {
+                    return Optional.empty();
+                }
+                throw new NodeException(NodeErrorCode.UNAVAILABLE, "the Raft leader did not answer the change (" + e.code() + " "
+                        + e.getMessage() + "); it may still be recorded", e);
+            } catch (java.io.IOException e) {
+                throw new NodeException(NodeErrorCode.UNAVAILABLE, "the Raft leader's answer to the change was cut off ("
+                        + e.getMessage() + "); it may still be recorded", e);
+            }
+        }
+    }
+
+    private static void pause(int attempt) throws NodeException {
+        long ms = Math.min(200, 10L * attempt);
+        try {
+            Thread.sleep(ms + java.util.concurrent.ThreadLocalRandom.current().nextLong(ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NodeException(NodeErrorCode.UNAVAILABLE, "interrupted while the Raft leader was busy");
         }
     }
 
