@@ -165,7 +165,13 @@ public final class RaftTls {
      * {@code PERMISSION_DENIED}. The trust manager alone decides only at the handshake.
      */
     public GrpcServices.Customizer servicesCustomizer() {
-        RevokedPeerInterceptor interceptor = new RevokedPeerInterceptor(verifier.revocations(), counters);
+        RevokedPeerInterceptor interceptor = new RevokedPeerInterceptor(verifier.revocations(), counters, tls -> {
+            try {
+                return verifier.checkChain(falconChain(tls)).nodeId();
+            } catch (CertificateException | NetException e) {
+                return null; // refused at the handshake already, or revoked since: its server messages are refused
+            }
+        });
         return (builder, types) -> builder.intercept(interceptor);
     }
 

@@ -11,8 +11,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.LinkedHashMap;
+import java.util.function.Function;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.proto.RaftProtos.InstallSnapshotRequestProto;
+import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
+import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
+import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
+import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 import org.apache.ratis.thirdparty.io.grpc.ForwardingServerCallListener;
 import org.apache.ratis.thirdparty.io.grpc.Grpc;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
@@ -26,6 +33,12 @@ import org.apache.ratis.thirdparty.io.grpc.Status;
  * append-entries and client streams live as long as the connection), from a peer whose node
  * certificate or intermediate has been revoked since its TLS handshake. The handshake verified
  * the chain; here only its serials are looked up, so the per-message cost is a set lookup.
+ *
+ * <p>It also binds the TLS identity to the Raft one: a server-to-server message (append entries,
+ * vote, snapshot install, leader election, read index) must name as its requestor the node its
+ * certificate proves. Without this, any certified member could speak Raft as another member
+ * (votes, heartbeats in its name): it could not forge a block, which needs the leader's Falcon
+ * signature, but it could disturb elections and replication.
  *
  * <p>Thread-safe: the serials of each peer's TLS certificate are parsed once and kept in a
  * bounded map.
@@ -46,12 +59,23 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
     });
     private static final int MAX_PEERS = 1024;
 
-    /** A TLS session's peer: its node id (from the node certificate's subject, for logs) and the serials of its chain. */
-    private record Peer(String name, List<BigInteger> serials) {}
+    /**
+     * A TLS session's peer: the TLS certificate's subject (for logs), the node its Falcon chain
+     * proves (null when that cannot be read: its server messages are then refused) and the serials
+     * of its chain.
+     */
+    private record Peer(String name, String nodeId, List<BigInteger> serials) {}
 
-    RevokedPeerInterceptor(RevocationSource revocations, RaftRefusals refusals) {
+    private final Function<X509Certificate, String> nodeIdOf;
+
+    /**
+     * @param nodeIdOf the node a TLS certificate's Falcon chain proves (the trust check the
+     *     handshake already passed), or null when it cannot be read
+     */
+    RevokedPeerInterceptor(RevocationSource revocations, RaftRefusals refusals, Function<X509Certificate, String> nodeIdOf) {
         this.revocations = revocations;
         this.refusals = refusals;
+        this.nodeIdOf = nodeIdOf;
     }
 
     @Override
@@ -73,6 +97,12 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
                 if (revoked(peer)) {
                     closed = true;
                     refuse(call, peer);
+                    return;
+                }
+                String claimed = requestorOf(message);
+                if (claimed != null && peer != null && !claimed.equals(peer.nodeId())) {
+                    closed = true;
+                    impostor(call, peer, claimed);
                     return;
                 }
                 super.onMessage(message);
@@ -105,6 +135,30 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
         call.close(Status.PERMISSION_DENIED.withDescription("REVOKED: " + why), new Metadata());
     }
 
+    private void impostor(ServerCall<?, ?> call, Peer peer, String claimed) {
+        String why = "a Raft peer proven to be " + (peer.nodeId() == null ? "an unreadable node" : "node " + peer.nodeId())
+                + " sent " + call.getMethodDescriptor().getBareMethodName() + " in the name of node " + claimed;
+        refusals.refused(NetErrorCode.BAD_SIGNATURE, why);
+        call.close(Status.PERMISSION_DENIED.withDescription("BAD_SIGNATURE: " + why), new Metadata());
+    }
+
+    /** The requestor a Raft server-to-server message names, or null for other messages (client requests carry client ids). */
+    static String requestorOf(Object message) {
+        RaftRpcRequestProto r = null;
+        if (message instanceof AppendEntriesRequestProto m) {
+            r = m.getServerRequest();
+        } else if (message instanceof RequestVoteRequestProto m) {
+            r = m.getServerRequest();
+        } else if (message instanceof InstallSnapshotRequestProto m) {
+            r = m.getServerRequest();
+        } else if (message instanceof StartLeaderElectionRequestProto m) {
+            r = m.getServerRequest();
+        } else if (message instanceof ReadIndexRequestProto m) {
+            r = m.getServerRequest();
+        }
+        return r == null ? null : r.getRequestorId().toStringUtf8();
+    }
+
     private Peer peerOf(SSLSession session) {
         if (session == null) {
             return null;
@@ -112,7 +166,7 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
         try {
             Certificate[] presented = session.getPeerCertificates();
             if (presented.length > 0 && presented[0] instanceof X509Certificate tls) {
-                return peers.computeIfAbsent(tls, RevokedPeerInterceptor::parse);
+                return peers.computeIfAbsent(tls, this::parse);
             }
         } catch (SSLPeerUnverifiedException e) {
             // The handshake admitted it, so this does not happen; nothing to check then.
@@ -120,7 +174,7 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
         return null;
     }
 
-    private static Peer parse(X509Certificate tls) {
+    private Peer parse(X509Certificate tls) {
         List<BigInteger> serials = new ArrayList<>();
         try {
             for (X509Certificate c : RaftTls.falconChain(tls)) {
@@ -129,6 +183,6 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
         } catch (CertificateException e) {
             // The trust manager read this chain at the handshake; unreadable now means nothing to look up.
         }
-        return new Peer(tls.getSubjectX500Principal().getName(), List.copyOf(serials));
+        return new Peer(tls.getSubjectX500Principal().getName(), nodeIdOf.apply(tls), List.copyOf(serials));
     }
 }

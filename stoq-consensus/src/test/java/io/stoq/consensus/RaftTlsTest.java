@@ -25,6 +25,10 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.grpc.server.GrpcServerProtocolClient;
+import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
+import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
+import org.apache.ratis.util.ProtoUtils;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -169,6 +173,37 @@ class RaftTlsTest {
         assertThat(member.id()).isEqualTo(id);
         c.start(id);
         c.assertSameVerifiedLedger();
+    }
+
+    @Test
+    void aCertifiedProcessCannotSpeakRaftInAnotherMembersName() throws Exception {
+        // A process the trust check admits (this CA's certificate, its own TLS key bound) asks a
+        // follower for its vote in the leader's name, at a far higher term.
+        NodeKeys keys = NodeKeys.generate();
+        RaftTls certified = tls(keys.tls(), "n9", chain(c.net, "n9", keys));
+        RaftCluster.Member target = c.members.get(c.follower().nodeId());
+        String victim = c.leader().nodeId();
+        RaftPeer peer = RaftPeer.newBuilder().setId(target.id())
+                .setAddress(target.address().getHostString() + ":" + target.address().getPort()).build();
+        TrustManager trustAll = InsecureTrustManagerFactory.INSTANCE.getTrustManagers()[0];
+        int before = c.refusals.size();
+        long height = c.leader().ledger().height();
+        try (GrpcServerProtocolClient rogue = new GrpcServerProtocolClient(peer, 1 << 20, TimeDuration.valueOf(5, TimeUnit.SECONDS),
+                new GrpcTlsConfig(certified.keyManager(), trustAll, true), false)) {
+            RequestVoteRequestProto vote = RequestVoteRequestProto.newBuilder()
+                    .setServerRequest(RaftRpcRequestProto.newBuilder()
+                            .setRequestorId(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFromUtf8(victim))
+                            .setReplyId(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFromUtf8(target.id()))
+                            .setRaftGroupId(ProtoUtils.toRaftGroupIdProtoBuilder(RaftGroupId.valueOf(c.group)))
+                            .setCallId(1))
+                    .setCandidateTerm(1_000_000).build();
+            assertThatThrownBy(() -> rogue.requestVote(vote)).hasMessageContaining("PERMISSION_DENIED")
+                    .hasMessageContaining("in the name of node " + victim);
+        }
+        assertThat(new ArrayList<>(c.refusals.subList(before, c.refusals.size()))).isEmpty(); // the handshake admitted it
+        assertThat(RaftLedgerTest.createAssets(c.leader(), registered(), 10, 2)).containsOnly(TxOutcome.Status.COMMITTED);
+        c.assertSameVerifiedLedger();
+        assertThat(c.leader().ledger().height()).isGreaterThan(height);
     }
 
     private static io.stoq.crypto.sign.SigningKey owner;
