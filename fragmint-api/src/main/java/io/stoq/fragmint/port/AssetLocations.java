@@ -12,7 +12,7 @@ import java.util.List;
  *     null when not recorded
  * @param shards one entry per shard of the version, in content order
  */
-public record AssetLocations(String assetId, long version, String policy, List<Shard> shards) {
+public record AssetLocations(String assetId, long version, @Nullable String policy, List<Shard> shards) {
     public AssetLocations {
         shards = List.copyOf(shards);
     }

@@ -3,6 +3,7 @@ package io.stoq.node.cli.asset;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.node.cli.CommonOptions;
+import io.stoq.node.cli.HelpOption;
 import io.stoq.node.cli.Json;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -29,6 +30,9 @@ public final class AssetLocationsCommand implements Callable<Integer> {
 
     @Mixin
     ClientOptions client;
+
+    @Mixin
+    HelpOption help; // this command's --version (an asset version) displaces the inherited --help
 
     @Parameters(index = "0", paramLabel = "ID", description = "Asset id.")
     String id;
