@@ -156,6 +156,11 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> RAFT_MAX_VOTERS = ConfigKey.integer("raft.max-voters", 5, 1, 15,
             "ledger.mode=raft, on members: most voters the group admits by registration; further nodes join as listeners "
                     + "(more voters make every commit wait for more nodes).");
+    public static final ConfigKey<Boolean> RAFT_LEADER_SIGNING = ConfigKey.bool("raft.leader-signing", false,
+            "ledger.mode=raft: followers send writes of keys every node holds (operator, network accounts) to the leader to sign, "
+                    + "so concurrent writes of one account through several nodes never race for its nonces. Off by default until "
+                    + "its answer stream is proven under load (a cut-off answer failed a dev network write); off, such races are "
+                    + "settled by re-signing (raft.submit-retries).");
     public static final ConfigKey<Integer> LEDGER_MAX_BLOCK_TXS = ConfigKey.integer("ledger.max-block-txs", 1000, 1, 100_000,
             "Most transactions committed in one block (one synced RocksDB write batch).");
     public static final ConfigKey<Duration> LEDGER_BLOCK_INTERVAL = ConfigKey.duration("ledger.block-interval", "5ms",
@@ -301,7 +306,7 @@ public final class NodeConfigKeys {
             DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
             DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,
-            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS,
+            RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS, RAFT_LEADER_SIGNING,
             NETWORK_ADMIN_KEY_FILE,
             S3_ENABLED, S3_HOST, S3_PORT, S3_DOMAIN, S3_REGION, S3_MAX_SKEW, S3_WORKERS, S3_MAX_CONNECTIONS);
 }

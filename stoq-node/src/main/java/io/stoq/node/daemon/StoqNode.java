@@ -199,7 +199,9 @@ public final class StoqNode implements AutoCloseable {
             ledger = raftWriter;
             resources.push(ledger);
             // Writes of a signer every node holds are signed on the leader: one node assigns its nonces.
-            resources.push(new LeaderSigning(raftWriter, peers, keys.falcon()).start());
+            if (config.get(NodeConfigKeys.RAFT_LEADER_SIGNING)) {
+                resources.push(new LeaderSigning(raftWriter, peers, keys.falcon()).start());
+            }
             epochKeys = new EpochKeys(ledger.reader(), identity.nodeId(), keys.kem());
             // Closed before the ledger: no admission or revocation is started on a closing ledger.
             resources.push(new GroupMembership(raftWriter, peers, config.get(NodeConfigKeys.RAFT_MAX_VOTERS), joinAs,

@@ -45,7 +45,7 @@ class SharedSignerNonceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = MiniCluster.builder(dir).nodes(3).raft().start();
+        cluster = MiniCluster.builder(dir).nodes(3).raft().config("raft.leader-signing", "true").start();
         await().atMost(Duration.ofSeconds(90)).until(() -> {
             for (int i = 0; i < 3; i++) {
                 if (cluster.node(i).ledgerWriter().reader().height() < 1) {
