@@ -292,19 +292,35 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Frames received and not yet taken or released (tests: nothing may stay behind a given-up stream). */
+    int queuedFrames() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Drops the stream without another frame (the caller lost interest or the connection is going). */
     public void abort() {
         failWith(new NetIoException(NetErrorCode.CLOSED, "the exchange was abandoned"));
         channel.close();
     }
 
+    /**
+     * Records {@code cause} unless the stream already failed (true when it is the first), and in
+     * either case gives the queue up: a closed stream ({@link #channelInactive}) keeps its queued
+     * frames for a reader that drains them before the end, so the consumer giving up (abort, fail)
+     * after the close is the last chance to release them (an ERROR frame left there leaked).
+     */
     private boolean failWith(NetIoException cause) {
         lock.lock();
         try {
-            if (failure != null) {
-                return false;
+            boolean first = failure == null;
+            if (first) {
+                failure = cause;
             }
-            failure = cause;
             discarding = true;
             Frame f;
             while ((f = queue.poll()) != null) {
@@ -312,7 +328,7 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
             }
             buffered = 0;
             changed.signalAll();
-            return true;
+            return first;
         } finally {
             lock.unlock();
         }
