@@ -78,11 +78,6 @@ final class ServerExchange implements Runnable, PeerRequest, Responder {
         }
     }
 
-    /** The stream this exchange is served on (tests look at what it still holds). */
-    StreamIo io() {
-        return io;
-    }
-
     @Override
     public AuthenticatedPeer peer() {
         return session.peer();

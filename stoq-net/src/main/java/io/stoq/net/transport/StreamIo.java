@@ -292,16 +292,6 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Frames received and not yet taken or released (tests: nothing may stay behind a given-up stream). */
-    int queuedFrames() {
-        lock.lock();
-        try {
-            return queue.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Drops the stream without another frame (the caller lost interest or the connection is going). */
     public void abort() {
         failWith(new NetIoException(NetErrorCode.CLOSED, "the exchange was abandoned"));
@@ -309,10 +299,10 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Records {@code cause} unless the stream already failed (true when it is the first), and in
-     * either case gives the queue up: a closed stream ({@link #channelInactive}) keeps its queued
-     * frames for a reader that drains them before the end, so the consumer giving up (abort, fail)
-     * after the close is the last chance to release them (an ERROR frame left there leaked).
+     * Records {@code cause} unless a failure is already recorded (true if it was the first), and in
+     * either case stops queueing: the stream may have failed first on the event loop (closed, or a
+     * write refused) while frames such as the peer's ERROR kept arriving, and those must be freed
+     * now, since nobody will read them.
      */
     private boolean failWith(NetIoException cause) {
         lock.lock();
@@ -329,6 +319,16 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
             buffered = 0;
             changed.signalAll();
             return first;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frames received and not yet taken or freed (for tests). */
+    int queuedFrames() {
+        lock.lock();
+        try {
+            return queue.size();
         } finally {
             lock.unlock();
         }
