@@ -304,8 +304,8 @@ public final class ManifestCodec {
     private static PieceLayouts readPieces(FieldReader r, List<ShardEntry> shards) throws ShardException {
         int k = r.u8("pieces.k");
         int m = r.u8("pieces.m");
-        if (k < 1 || m < 1 || k + m > 255) {
-            throw r.bad("pieces.m", "erasure " + k + "+" + m + " is outside 1..255 pieces");
+        if (k < 1 || m < 1 || k + m > 64) {
+            throw r.bad("pieces.m", "erasure " + k + "+" + m + " is outside 1..64 pieces (the limit of RedundancyPolicy)");
         }
         if ((long) shards.size() * (4 + (long) (k + m) * Hash256.LENGTH) > r.remaining()) {
             throw r.bad("pieces", "the layouts of " + shards.size() + " shards cannot fit in the " + r.remaining()

@@ -15,14 +15,14 @@ import java.util.List;
  * zero-padded to {@code k * pieceSize}) is stoq-placement's {@code ErasureCodec}; this module only
  * records its output, so it does not depend on the coder.
  *
- * @param k data pieces per shard (1..255)
- * @param m parity pieces per shard (1..255)
+ * @param k data pieces per shard (k + m <= 64, as RedundancyPolicy allows)
+ * @param m parity pieces per shard
  * @param shards per shard of the manifest, in manifest order: its piece size and piece hashes
  */
 public record PieceLayouts(int k, int m, List<Shard> shards) {
     public PieceLayouts {
-        if (k < 1 || m < 1 || k + m > 255) {
-            throw new IllegalArgumentException("erasure " + k + "+" + m + " is outside 1..255 pieces");
+        if (k < 1 || m < 1 || k + m > 64) {
+            throw new IllegalArgumentException("erasure " + k + "+" + m + " is outside 1..64 pieces (the limit of RedundancyPolicy)");
         }
         shards = List.copyOf(shards);
         for (Shard s : shards) {
