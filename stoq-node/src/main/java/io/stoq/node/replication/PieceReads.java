@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * from the nodes whose location proofs list it (least loaded first, as for whole shards); k
  * fetches run at once and each one that fails (holder gone, piece missing, bytes that do not
  * hash to the manifest's piece hash) is replaced by the next piece, so the read uses whichever k
- * pieces arrive. Every piece is checked against the manifest's hash for its index before it is
+ * pieces arrive. When fewer than k could be had, the failed pieces are asked for again, up to
+ * {@value #PASSES} rounds in all, one and then two seconds apart (a live holder that could not be
+ * dialled at that moment, under load, is usually reachable a moment later). Every piece is checked against the manifest's hash for its index before it is
  * decoded; the rebuilt shard is then checked against the shard hash by the caller's
  * {@code AssetReader}, as a whole shard is.
  *
@@ -41,7 +43,11 @@ import org.slf4j.LoggerFactory;
 public final class PieceReads implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PieceReads.class);
     /** Piece fetches under way at once, over all reads of this node. */
-    public static final int FETCH_THREADS = 16;
+    public static final int FETCH_THREADS = 8;
+    /** Rounds over the pieces that failed before a read gives up (a holder unreachable for a moment is asked again). */
+    static final int PASSES = 3;
+    /** Pause before the second round; the third waits twice as long. */
+    static final java.time.Duration PASS_PAUSE = java.time.Duration.ofSeconds(1);
 
     private final PeerReadThrough store;
     private final java.util.concurrent.ThreadPoolExecutor fetches = new java.util.concurrent.ThreadPoolExecutor(FETCH_THREADS,
@@ -72,34 +78,22 @@ public final class PieceReads implements AutoCloseable {
         }
         // held here first (no transfer), then data before parity (no decoding when all k data pieces come)
         order.sort(Comparator.comparingInt((Integer i) -> store.contains(s.pieceHashes().get(i)) ? 0 : 1).thenComparingInt(i -> i));
-        ExecutorCompletionService<Piece> done = new ExecutorCompletionService<>(fetches);
-        List<Future<Piece>> started = new ArrayList<>();
         List<Piece> good = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        int next = 0;
-        int running = 0;
         try {
-            for (; next < order.size() && running < layouts.k(); next++, running++) {
-                started.add(done.submit(fetch(order.get(next), layout, holders)));
-            }
-            while (good.size() < layouts.k() && running > 0) {
-                Future<Piece> f = done.take();
-                running--;
-                try {
-                    good.add(f.get());
-                } catch (ExecutionException e) {
-                    failures.add(e.getCause().getMessage());
-                    if (next < order.size()) {
-                        started.add(done.submit(fetch(order.get(next++), layout, holders)));
-                        running++;
-                    }
+            for (int pass = 1; good.size() < layouts.k(); pass++) {
+                List<Integer> failed = fetchUntilK(order, layout, holders, good, failures);
+                if (good.size() >= layouts.k() || pass == PASSES || failed.size() + good.size() < layouts.k()) {
+                    break;
                 }
+                // a holder that could not be dialled now (its handshakes queued behind others', a
+                // heartbeat late under load) is often there a moment later: try the failed pieces again
+                Thread.sleep(PASS_PAUSE.toMillis() * pass);
+                order = failed;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NodeException(NodeErrorCode.UNAVAILABLE, "interrupted while fetching the pieces of shard " + entry.hash().toHex());
-        } finally {
-            started.forEach(f -> f.cancel(true));
         }
         if (good.size() < layouts.k()) {
             throw new NodeException(NodeErrorCode.NOT_FOUND, "shard " + entry.hash().toHex() + " has " + good.size() + " of the "
@@ -116,6 +110,43 @@ public final class PieceReads implements AutoCloseable {
             throw new NodeException(NodeErrorCode.CORRUPT_DATA, "shard " + entry.hash().toHex() + " could not be rebuilt from pieces "
                     + good.stream().map(p -> Integer.toString(p.index())).toList() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Fetches pieces in {@code order}, k at a time, replacing each failure with the next, until
+     * {@code good} holds k pieces or {@code order} is exhausted; returns the indexes that failed.
+     */
+    private List<Integer> fetchUntilK(List<Integer> order, ErasureLayout layout, Function<Hash256, List<String>> holders, List<Piece> good,
+            List<String> failures) throws InterruptedException {
+        ExecutorCompletionService<Piece> done = new ExecutorCompletionService<>(fetches);
+        Map<Future<Piece>, Integer> started = new HashMap<>();
+        List<Integer> failed = new ArrayList<>();
+        int next = 0;
+        int running = 0;
+        try {
+            for (; next < order.size() && running < layout.k() - good.size(); next++, running++) {
+                started.put(done.submit(fetch(order.get(next), layout, holders)), order.get(next));
+            }
+            while (good.size() < layout.k() && running > 0) {
+                Future<Piece> f = done.take();
+                running--;
+                try {
+                    good.add(f.get());
+                } catch (ExecutionException e) {
+                    failures.add(e.getCause().getMessage());
+                    failed.add(started.get(f));
+                    if (next < order.size()) {
+                        started.put(done.submit(fetch(order.get(next), layout, holders)), order.get(next));
+                        next++;
+                        running++;
+                    }
+                }
+            }
+        } finally {
+            started.keySet().forEach(f -> f.cancel(true));
+        }
+        failed.addAll(order.subList(next, order.size()));
+        return failed;
     }
 
     private java.util.concurrent.Callable<Piece> fetch(int i, ErasureLayout layout, Function<Hash256, List<String>> holders) {
