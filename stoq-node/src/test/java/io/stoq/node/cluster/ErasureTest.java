@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * zone, each listed by its holder's location proof and held by that node's store (and no node
  * holds a shard whole); the pieces take 1.5x the shards' bytes (plus under k bytes of padding per
  * shard); and with two holders killed (the two holding the most data pieces, so most shards must
- * be rebuilt from parity) the asset still reads byte-exact through the survivors.
+ * be rebuilt from parity) the asset still reads byte-exact through the survivors. Before the
+ * kills, one data piece's file is corrupted on its holder: a read refuses that piece by its hash
+ * and rebuilds the shard from others, byte-exact.
  */
 @Timeout(900)
 class ErasureTest {
@@ -108,6 +110,15 @@ class ErasureTest {
         // exactly 6 pieces of ceil(L/4): 1.5 L plus under 4 bytes of padding per data piece row
         assertThat(pieceBytes).isBetween(shardBytes * 3 / 2, shardBytes * 3 / 2 + 6L * shards);
 
+        // a flipped byte in one data piece (its holder's file): the read gets that piece refused by
+        // its hash and rebuilds the shard from others, byte-exact
+        JsonNode piece0 = locations.get("shards").get(0).get("pieces").get(0);
+        int corruptHolder = SpreadTest.index(SpreadTest.nodes(piece0).get(0));
+        flipAByteOf(corruptHolder, piece0.get("sha3").asText());
+        int reader = corruptHolder == 5 ? 4 : 5;
+        assertThat(SpreadTest.download(reader, id)).as("read through %s with piece 0 of shard 0 corrupt on %s",
+                cluster.nodeId(reader), cluster.nodeId(corruptHolder)).isEqualTo(content);
+
         // kill the two nodes (not the Raft leader) holding the most data pieces: most shards now need parity
         int leader = -1;
         for (int n = 0; n < cluster.size(); n++) {
@@ -135,6 +146,18 @@ class ErasureTest {
                 readers++;
             }
         }
+    }
+
+    /** Flips one byte in the middle of the stored file of {@code hex} on node {@code node}. */
+    static void flipAByteOf(int node, String hex) throws Exception {
+        java.nio.file.Path file;
+        try (var files = java.nio.file.Files.walk(cluster.dataDir(node))) {
+            file = files.filter(f -> f.getFileName().toString().equals(hex)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no file " + hex + " under " + cluster.dataDir(node)));
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x5a;
+        java.nio.file.Files.write(file, bytes);
     }
 
     /** Every piece of every shard is listed by a proof. */
