@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * holds a shard whole); the pieces take 1.5x the shards' bytes (plus under k bytes of padding per
  * shard); and with two holders killed (the two holding the most data pieces, so most shards must
  * be rebuilt from parity) the asset still reads byte-exact through the survivors. Before the
- * kills, one data piece's file is corrupted on its holder: a read refuses that piece by its hash
- * and rebuilds the shard from others, byte-exact.
+ * kills, one data piece's file of a second asset is corrupted on its holder: a read refuses that
+ * piece by its hash and rebuilds the shard from others, byte-exact.
  */
 @Timeout(900)
 class ErasureTest {
@@ -110,14 +110,19 @@ class ErasureTest {
         // exactly 6 pieces of ceil(L/4): 1.5 L plus under 4 bytes of padding per data piece row
         assertThat(pieceBytes).isBetween(shardBytes * 3 / 2, shardBytes * 3 / 2 + 6L * shards);
 
-        // a flipped byte in one data piece (its holder's file): the read gets that piece refused by
-        // its hash and rebuilds the shard from others, byte-exact
-        JsonNode piece0 = locations.get("shards").get(0).get("pieces").get(0);
+        // a flipped byte in one data piece of another asset (its holder's file): the read gets that
+        // piece refused by its hash and rebuilds the shard from others, byte-exact. (Another asset:
+        // the refused piece is quarantined and nothing repairs it yet, so with the two kills below
+        // that shard would be one piece short of k, as it should be.)
+        byte[] small = CrossNodeReadTest.content(256 * 1024);
+        String other = upload(0, small);
+        await().atMost(Duration.ofSeconds(120)).until(() -> piecesProved(1, other));
+        JsonNode piece0 = SpreadTest.locations(1, other).get("shards").get(0).get("pieces").get(0);
         int corruptHolder = SpreadTest.index(SpreadTest.nodes(piece0).get(0));
         flipAByteOf(corruptHolder, piece0.get("sha3").asText());
         int reader = corruptHolder == 5 ? 4 : 5;
-        assertThat(SpreadTest.download(reader, id)).as("read through %s with piece 0 of shard 0 corrupt on %s",
-                cluster.nodeId(reader), cluster.nodeId(corruptHolder)).isEqualTo(content);
+        assertThat(SpreadTest.download(reader, other)).as("read through %s with piece 0 of shard 0 corrupt on %s",
+                cluster.nodeId(reader), cluster.nodeId(corruptHolder)).isEqualTo(small);
 
         // kill the two nodes (not the Raft leader) holding the most data pieces: most shards now need parity
         int leader = -1;
