@@ -66,7 +66,7 @@ public final class S3Gateway {
     /** One authenticated request on its way through an operation. */
     record Call(S3Request req, Caller caller, SigV4.Verified auth, InputStream body, String requestId) {}
 
-    S3Response handle(HttpRequest http, S3Body body, String remote) {
+    S3Response handle(HttpRequest http, InputStream body, String remote) {
         String requestId = Long.toHexString(System.nanoTime() & 0xffffffffL).toUpperCase(Locale.ROOT) + "-" + counter.incrementAndGet();
         QueryStringDecoder qs = new QueryStringDecoder(http.uri());
         String rawPath = qs.rawPath();
@@ -127,7 +127,7 @@ public final class S3Gateway {
         }
     }
 
-    private Call authenticate(S3Request req, S3Body body, String requestId) throws S3Exception, ApiException {
+    private Call authenticate(S3Request req, InputStream body, String requestId) throws S3Exception, ApiException {
         if (!SigV4.signed(req)) {
             throw new S3Exception(S3Error.ACCESS_DENIED, "Anonymous access is not allowed; sign the request with an S3 key");
         }

@@ -35,6 +35,10 @@ final class S3TestGateway implements AutoCloseable {
     final Map<String, S3KeyStore.S3Key> credentials = new HashMap<>();
 
     S3TestGateway() throws Exception {
+        this(S3Config.loopback());
+    }
+
+    S3TestGateway(S3Config config) throws Exception {
         dir = Files.createTempDirectory("s3-test");
         node = new InMemoryNode(dir.resolve("assets"), clock);
         names = new InMemoryNames(clock);
@@ -43,8 +47,8 @@ final class S3TestGateway implements AutoCloseable {
             node.accounts.create((String) a[0], (Role) a[1], (String) a[0]);
             credentials.put((String) a[0], keys.create((String) a[0]));
         }
-        gateway = new S3Gateway(S3Config.loopback(), node.ports(), names, keys, clock);
-        server = new S3Server(S3Config.loopback(), gateway);
+        gateway = new S3Gateway(config, node.ports(), names, keys, clock);
+        server = new S3Server(config, gateway);
         server.start();
     }
 
