@@ -4,16 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stoq.fragmint.port.S3KeyStore;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -23,14 +17,14 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The S3 gateway on a real node (shard pipeline, RocksDB ledger, sealed S3 keys), driven by the
  * AWS SDK v2: objects written through S3 are assets readable through FragMint REST and the other
  * way round, names and keys survive a restart (ledger state, node database), other owners get
- * AccessDenied, and a 100 MiB multipart upload streams through the pipeline.
+ * AccessDenied. Every S3 operation on a real node (a 100 MiB multipart upload among them) is in
+ * {@link S3ContractOnNodeTest}.
  */
 @Timeout(600)
 class S3OnNodeTest {
@@ -92,43 +86,6 @@ class S3OnNodeTest {
                 assertThat(got.asUtf8String()).isEqualTo("quarterly numbers");
                 assertThat(got.response().metadata()).containsEntry("team", "ops");
                 assertThat(alice.listBuckets().buckets()).extracting(b -> b.name()).containsExactly("reports");
-            }
-        }
-    }
-
-    @Test
-    void multipartUploadOf100MiBStreamsThroughThePipeline() throws Exception {
-        try (TestNode t = new TestNode(Map.of("s3.enabled", "true", "s3.port", "0"))) {
-            S3KeyStore.S3Key k = t.node.accounts().s3Keys().create("alice");
-            try (S3Client alice = client(t.node, k)) {
-                alice.createBucket(b -> b.bucket("big"));
-                var up = alice.createMultipartUpload(b -> b.bucket("big").key("blob.bin"));
-                Random random = new Random(1414);
-                MessageDigest whole = MessageDigest.getInstance("MD5");
-                List<CompletedPart> parts = new ArrayList<>();
-                for (int i = 1; i <= 4; i++) {
-                    byte[] part = new byte[25 << 20];
-                    random.nextBytes(part);
-                    whole.update(part);
-                    int n = i;
-                    String etag = alice.uploadPart(b -> b.bucket("big").key("blob.bin").uploadId(up.uploadId()).partNumber(n),
-                            RequestBody.fromBytes(part)).eTag();
-                    parts.add(CompletedPart.builder().partNumber(i).eTag(etag).build());
-                }
-                String etag = alice.completeMultipartUpload(b -> b.bucket("big").key("blob.bin").uploadId(up.uploadId())
-                        .multipartUpload(m -> m.parts(parts))).eTag();
-                assertThat(etag).endsWith("-4\"");
-                MessageDigest back = MessageDigest.getInstance("MD5");
-                long size = 0;
-                try (InputStream in = alice.getObject(b -> b.bucket("big").key("blob.bin"))) {
-                    byte[] buf = new byte[1 << 16];
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        back.update(buf, 0, n);
-                        size += n;
-                    }
-                }
-                assertThat(size).isEqualTo(100L << 20);
-                assertThat(HexFormat.of().formatHex(back.digest())).isEqualTo(HexFormat.of().formatHex(whole.digest()));
             }
         }
     }
