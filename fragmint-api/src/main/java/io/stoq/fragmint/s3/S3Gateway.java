@@ -41,6 +41,7 @@ public final class S3Gateway {
     final NodePorts ports;
     final ObjectNames names;
     private final S3KeyStore keys;
+    final io.stoq.fragmint.port.MultipartUploads uploads;
     final Clock clock;
     final ExecutorService digests;
     /** Runs multipart completions while the request's worker keeps the connection alive. */
@@ -50,11 +51,17 @@ public final class S3Gateway {
     private final ObjectOps objects;
     private final MultipartOps multipart;
 
-    public S3Gateway(S3Config config, NodePorts ports, ObjectNames names, S3KeyStore keys, Clock clock) {
+    /**
+     * @param uploads where open multipart uploads are kept (stoq-node: its node database, so they
+     *     survive a restart; {@link MemoryUploads} otherwise)
+     */
+    public S3Gateway(S3Config config, NodePorts ports, ObjectNames names, S3KeyStore keys,
+            io.stoq.fragmint.port.MultipartUploads uploads, Clock clock) {
         this.config = config;
         this.ports = ports;
         this.names = names;
         this.keys = keys;
+        this.uploads = uploads;
         this.clock = clock;
         this.digests = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 new io.netty.util.concurrent.DefaultThreadFactory("s3-digest", true));

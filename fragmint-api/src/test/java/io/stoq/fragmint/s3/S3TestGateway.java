@@ -47,7 +47,7 @@ final class S3TestGateway implements S3Contract.Gateway {
             node.accounts.create((String) a[0], (Role) a[1], (String) a[0]);
             credentials.put((String) a[0], keys.create((String) a[0]));
         }
-        gateway = new S3Gateway(config, node.ports(), names, keys, clock);
+        gateway = new S3Gateway(config, node.ports(), names, keys, new MemoryUploads(), clock);
         server = new S3Server(config, gateway);
         server.start();
     }

@@ -491,8 +491,8 @@ public final class StoqNode implements AutoCloseable {
 
     /**
      * The S3 gateway beside the API, on the same ports and the API's certificate (HTTPS when
-     * api.tls.* is set); names live on the ledger, S3 keys in the node database. Closed before the
-     * API server (resources close in reverse).
+     * api.tls.* is set); names live on the ledger, S3 keys and open multipart uploads in the node
+     * database. Closed before the API server (resources close in reverse).
      */
     private void startS3(NodePorts ports, ApiServerConfig.Tls tls, Clock clock) throws NodeException {
         String host = config.get(NodeConfigKeys.S3_HOST);
@@ -509,7 +509,7 @@ public final class StoqNode implements AutoCloseable {
                 api.limits().withConnections(maxConnections, Math.min(maxConnections, api.limits().maxConnectionsPerAddress())),
                 api.timeouts(), config.get(NodeConfigKeys.S3_WORKERS));
         io.stoq.fragmint.s3.S3Gateway gateway = new io.stoq.fragmint.s3.S3Gateway(s3, ports,
-                new io.stoq.node.names.LedgerObjectNames(ledgerWriter), accounts.s3Keys(), clock);
+                new io.stoq.node.names.LedgerObjectNames(ledgerWriter), accounts.s3Keys(), accounts.s3Uploads(), clock);
         s3Server = new io.stoq.fragmint.s3.S3Server(s3, gateway);
         try {
             s3Server.start();

@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The S3 gateway on a real node (shard pipeline, RocksDB ledger, sealed S3 keys), driven by the
  * AWS SDK v2: objects written through S3 are assets readable through FragMint REST and the other
  * way round, names and keys survive a restart (ledger state, node database), other owners get
- * AccessDenied. Every S3 operation on a real node (a 100 MiB multipart upload among them) is in
+ * AccessDenied; an open multipart upload continues after a restart. Every S3 operation on a real node (a 100 MiB multipart upload among them) is in
  * {@link S3ContractOnNodeTest}.
  */
 @Timeout(600)
@@ -86,6 +86,45 @@ class S3OnNodeTest {
                 assertThat(got.asUtf8String()).isEqualTo("quarterly numbers");
                 assertThat(got.response().metadata()).containsEntry("team", "ops");
                 assertThat(alice.listBuckets().buckets()).extracting(b -> b.name()).containsExactly("reports");
+            }
+        }
+    }
+
+    @Test
+    void anOpenMultipartUploadSurvivesARestart() throws Exception {
+        try (TestNode t = new TestNode(Map.of("s3.enabled", "true", "s3.port", "0"))) {
+            S3KeyStore.S3Key k = t.node.accounts().s3Keys().create("alice");
+            byte[] first = new byte[5 << 20];
+            new java.util.Random(14).nextBytes(first);
+            String uploadId;
+            String firstEtag;
+            try (S3Client alice = client(t.node, k)) {
+                alice.createBucket(b -> b.bucket("resume"));
+                uploadId = alice.createMultipartUpload(b -> b.bucket("resume").key("half.bin").contentType("application/x-half")
+                        .metadata(Map.of("origin", "before-restart"))).uploadId();
+                firstEtag = alice.uploadPart(b -> b.bucket("resume").key("half.bin").uploadId(uploadId).partNumber(1),
+                        RequestBody.fromBytes(first)).eTag();
+            }
+            t.restart();
+            try (S3Client alice = client(t.node, k)) {
+                assertThat(alice.listMultipartUploads(b -> b.bucket("resume")).uploads()).extracting(u -> u.uploadId())
+                        .containsExactly(uploadId);
+                var parts = alice.listParts(b -> b.bucket("resume").key("half.bin").uploadId(uploadId)).parts();
+                assertThat(parts).extracting(p -> p.partNumber(), p -> p.eTag(), p -> p.size())
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, firstEtag, (long) first.length));
+                String secondEtag = alice.uploadPart(b -> b.bucket("resume").key("half.bin").uploadId(uploadId).partNumber(2),
+                        RequestBody.fromString("the rest, after the restart")).eTag();
+                alice.completeMultipartUpload(b -> b.bucket("resume").key("half.bin").uploadId(uploadId).multipartUpload(m -> m.parts(
+                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(firstEtag).build(),
+                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(2).eTag(secondEtag).build())));
+                var got = alice.getObjectAsBytes(b -> b.bucket("resume").key("half.bin"));
+                byte[] expected = java.util.Arrays.copyOf(first, first.length + 27);
+                System.arraycopy("the rest, after the restart".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, expected,
+                        first.length, 27);
+                assertThat(got.asByteArray()).isEqualTo(expected);
+                assertThat(got.response().contentType()).isEqualTo("application/x-half");
+                assertThat(got.response().metadata()).containsEntry("origin", "before-restart");
+                assertThat(alice.listMultipartUploads(b -> b.bucket("resume")).uploads()).isEmpty();
             }
         }
     }
