@@ -283,6 +283,18 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> S3_MAX_CONNECTIONS = ConfigKey.integer("s3.max-connections", 512, 1, 100_000,
             "Open S3 gateway connections at most; more are closed on accept.");
 
+    public static final ConfigKey<DataSize> API_QUIC_MAX_STREAM_DATA = ConfigKey.size("api.quic.max-stream-data", "4MiB",
+            DataSize.ofKiB(64), DataSize.ofMiB(256),
+            "HTTP/3: bytes a client may send on one request stream before the node has read them (QUIC stream window).");
+    public static final ConfigKey<DataSize> API_QUIC_MAX_DATA = ConfigKey.size("api.quic.max-data", "16MiB",
+            DataSize.ofKiB(64), DataSize.ofGiB(1),
+            "HTTP/3: unread bytes per connection (QUIC connection window, at least api.quic.max-stream-data); "
+                    + "the node holds at most this times the open connections.");
+    public static final ConfigKey<String> API_QUIC_CONGESTION_CONTROL = ConfigKey.string("api.quic.congestion-control", "cubic",
+            "cubic|bbr|reno", "HTTP/3: congestion controller for what the node sends (downloads).");
+    public static final ConfigKey<Boolean> API_QUIC_NATIVE_TRANSPORT = ConfigKey.bool("api.quic.native-transport", true,
+            "HTTP/3: Linux's epoll UDP socket with GSO/GRO (many packets per syscall) where available; false forces Java NIO.");
+
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
             DATA_DIR,
@@ -308,5 +320,6 @@ public final class NodeConfigKeys {
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,
             RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS, RAFT_LEADER_SIGNING,
             NETWORK_ADMIN_KEY_FILE,
-            S3_ENABLED, S3_HOST, S3_PORT, S3_DOMAIN, S3_REGION, S3_MAX_SKEW, S3_WORKERS, S3_MAX_CONNECTIONS);
+            S3_ENABLED, S3_HOST, S3_PORT, S3_DOMAIN, S3_REGION, S3_MAX_SKEW, S3_WORKERS, S3_MAX_CONNECTIONS,
+            API_QUIC_MAX_STREAM_DATA, API_QUIC_MAX_DATA, API_QUIC_CONGESTION_CONTROL, API_QUIC_NATIVE_TRANSPORT);
 }

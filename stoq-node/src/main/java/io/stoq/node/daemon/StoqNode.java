@@ -466,7 +466,19 @@ public final class StoqNode implements AutoCloseable {
                 .workers(new ApiServerConfig.Workers(config.get(NodeConfigKeys.API_WORKERS),
                         config.get(NodeConfigKeys.API_UPLOAD_WORKERS)))
                 .auth(authSettings())
+                .quic(quicSettings())
                 .build();
+    }
+
+    private ApiServerConfig.Quic quicSettings() throws NodeException {
+        try {
+            return new ApiServerConfig.Quic(apiSize(NodeConfigKeys.API_QUIC_MAX_STREAM_DATA), apiSize(NodeConfigKeys.API_QUIC_MAX_DATA),
+                    ApiServerConfig.CongestionControl.valueOf(
+                            config.get(NodeConfigKeys.API_QUIC_CONGESTION_CONTROL).toUpperCase(java.util.Locale.ROOT)),
+                    config.get(NodeConfigKeys.API_QUIC_NATIVE_TRANSPORT));
+        } catch (IllegalArgumentException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "api.quic.*: " + e.getMessage(), e);
+        }
     }
 
     private AuthSettings authSettings() throws NodeException {
