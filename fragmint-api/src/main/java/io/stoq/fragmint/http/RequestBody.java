@@ -26,6 +26,15 @@ public final class RequestBody {
         return pipe.offer(buf);
     }
 
+    /**
+     * The event loop finished a read batch: wakes the reader for what it queued (the pipe holds
+     * small pieces back until then, to save a wake-up per packet). Call it from
+     * {@code channelReadComplete}.
+     */
+    public void readComplete() {
+        pipe.readComplete();
+    }
+
     /** The last byte arrived (fails the body instead when fewer came than Content-Length declared). */
     public void end() {
         pipe.end();

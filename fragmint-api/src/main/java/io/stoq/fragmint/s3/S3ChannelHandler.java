@@ -106,6 +106,15 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        RequestBody b = body;
+        if (b != null) {
+            b.readComplete(); // without it, a body's last small pieces wait for the pipe's backstop poll
+        }
+        ctx.fireChannelReadComplete();
+    }
+
     private void run(Channel ch, HttpRequest req, RequestBody b, String remote, boolean keepAlive) {
         S3Response res = gateway.handle(req, b.stream(), remote);
         boolean reuse = keepAlive && b.drained();
