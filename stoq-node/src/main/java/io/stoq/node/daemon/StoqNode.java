@@ -307,7 +307,7 @@ public final class StoqNode implements AutoCloseable {
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
         NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data, assets.keyRotation());
-        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accountPort,
+        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers, repair == null ? id -> null : repair.metrics()::summary), accountPort,
                 accounts.audit(), ledger.events(), health, accounts.s3Keys());
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
@@ -651,6 +651,11 @@ public final class StoqNode implements AutoCloseable {
 
     public NodeAccounts accounts() {
         return accounts;
+    }
+
+    /** Repair and audits, or null on a node without a network (its own ledger). */
+    public io.stoq.node.repair.RepairService repair() {
+        return repair;
     }
 
     /** The node's shard store (for its counters). */

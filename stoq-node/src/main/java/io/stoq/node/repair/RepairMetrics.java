@@ -51,6 +51,13 @@ public final class RepairMetrics {
         return peers.get(nodeId);
     }
 
+    /** {@link #of} as the API shows it. */
+    public io.stoq.fragmint.port.LedgerView.AuditSummary summary(String nodeId) {
+        PeerAudits a = peers.get(nodeId);
+        return a == null ? null : new io.stoq.fragmint.port.LedgerView.AuditSummary(a.passed(), a.failed(), a.missed(), a.lastAudit(),
+                a.lastFailure());
+    }
+
     public long shardsBelowPolicy() {
         return belowPolicy.get();
     }

@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Audit round</b> ({@code repair.audit-interval}): for up to {@code repair.audits-per-peer}
  * random shards it owns per alive peer holding them, sends a {@link ShardAudits} challenge and
- * checks the answer against bytes it verified itself. A wrong, refused or missing answer marks
- * that copy bad <i>in this node's memory</i>, not on the ledger: an audit is one node's
+ * checks the answer against bytes it verified itself. A wrong or refused answer marks that copy
+ * bad, and so do {@value #MISSES_FOR_BAD} unanswered challenges in a row, <i>in this node's
+ * memory</i>, not on the ledger: an audit is one node's
  * observation of another, which no other node can check afterwards, and the ledger's lasting
  * record of the fix is the new copy's location proof. The mark is dropped when the copy passes a
  * later audit or repair writes the shard there again; a restart forgets marks, and the next
@@ -95,8 +96,19 @@ public final class RepairService implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     /** Repair thread: when each unreachable node was first seen unreachable. */
     private final Map<String, Instant> unreachableSince = new HashMap<>();
+    /**
+     * Unanswered challenges in a row that mark a copy bad: one lost stream on a loaded node is not
+     * a lost copy (a dead node is grace's business), three in a row on the same copy are treated as one.
+     */
+    static final int MISSES_FOR_BAD = 3;
+
+    private record Key(Hash256 shard, String node) {}
+
+    /** Repair thread: unanswered challenges in a row, per copy. */
+    private final Map<Key, Integer> missed = new HashMap<>();
     /** Repair thread: copies audits found bad, shard to node ids. */
     private final Map<Hash256, Set<String>> bad = new HashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean repairQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "stoq-repair");
         t.setDaemon(true);
@@ -257,7 +269,7 @@ public final class RepairService implements AutoCloseable {
         if (toRepair.isEmpty()) {
             return;
         }
-        LOG.info("repair: {} shards below policy here, {} of them past repair.grace or failed an audit; repairing", below,
+        LOG.info("repair on {}: {} shards it owns below policy, {} of them past repair.grace or failed an audit; repairing", selfId, below,
                 toRepair.size());
         Map<String, Map<ShardCensus.Ref, List<Hash256>>> proved = new LinkedHashMap<>();
         int pending = 0;
@@ -273,13 +285,17 @@ public final class RepairService implements AutoCloseable {
                     good.add(h);
                 }
             }
+            // good holders first, then those marked bad: every fetched copy is checked against the shard's
+            // hash, so a bad mark from a lost audit stream must not leave the shard with no source
             List<String> sources = new ArrayList<>();
+            List<String> suspect = new ArrayList<>();
             for (String h : s.holders()) {
-                if (reachable.contains(h) && !badHere.contains(h) && !h.equals(selfId)) {
-                    sources.add(h);
+                if (reachable.contains(h) && !h.equals(selfId)) {
+                    (badHere.contains(h) ? suspect : sources).add(h);
                 }
             }
             Collections.shuffle(sources, random);
+            sources.addAll(suspect);
             Set<String> keep = new HashSet<>(good);
             keep.retainAll(reachable); // copies on nodes past grace do not count as placed
             byte[] bytes;
@@ -287,10 +303,16 @@ public final class RepairService implements AutoCloseable {
                 bytes = repairer.read(s.hash(), sources);
             } catch (NodeException e) {
                 metrics.repairFailures.incrementAndGet();
-                LOG.error("repair: shard {} is below policy and {}", s.hash().toHex(), e.getMessage());
+                LOG.error("repair on {}: shard {} is below policy and {}", selfId, s.hash().toHex(), e.getMessage());
                 continue;
             }
-            List<String> made = repairer.copy(s.hash(), bytes, keep, s.wanted() - keep.size());
+            List<String> inPlace = new ArrayList<>();
+            for (String h : badHere) {
+                if (reachable.contains(h) && s.holders().contains(h)) {
+                    inPlace.add(h);
+                }
+            }
+            List<String> made = repairer.copy(s.hash(), bytes, keep, s.wanted() - keep.size(), inPlace);
             if (made.size() < s.wanted() - keep.size()) {
                 metrics.repairFailures.incrementAndGet();
             }
@@ -300,15 +322,17 @@ public final class RepairService implements AutoCloseable {
                 proved.computeIfAbsent(n, k -> new LinkedHashMap<>()).computeIfAbsent(s.proveUnder(), k -> new ArrayList<>()).add(s.hash());
                 pending++;
             }
-            done++;
+            if (!made.isEmpty()) {
+                done++;
+            }
             if (pending >= PROOF_BATCH) {
                 prove(proved);
                 pending = 0;
             }
         }
         prove(proved);
-        LOG.info("repair: pass done: {} shards repaired, {} copies made in all, {} bytes moved in all", done,
-                metrics.repaired.get(), metrics.bytes.get());
+        LOG.info("repair on {}: pass done: {} of {} shards given new copies; {} copies made and {} bytes moved since start", selfId, done,
+                toRepair.size(), metrics.repaired.get(), metrics.bytes.get());
     }
 
     /** Has each new holder prove its repaired copies, one proof per node and version. */
@@ -407,13 +431,28 @@ public final class RepairService implements AutoCloseable {
             why = e.code() + " for shard " + s.hash().toHex() + ": " + e.getMessage();
         }
         metrics.audited(peer, result, why, now);
+        Key key = new Key(s.hash(), peer);
         if (result == RepairMetrics.Result.PASSED) {
+            missed.remove(key);
             clearBad(s.hash(), peer);
+        } else if (result == RepairMetrics.Result.MISSED && missed.merge(key, 1, Integer::sum) < MISSES_FOR_BAD) {
+            LOG.info("audit: node {} left a challenge for shard {} unanswered ({}); bad after {} in a row", peer, s.hash().toHex(),
+                    why, MISSES_FOR_BAD);
         } else {
-            LOG.warn("audit: node {}'s copy of shard {} failed ({}); it is marked bad and will be repaired", peer,
+            missed.remove(key);
+            LOG.warn("audit by {}: node {}'s copy of shard {} failed ({}); it is marked bad and will be repaired", selfId, peer,
                     s.hash().toHex(), why);
             bad.computeIfAbsent(s.hash(), k -> new HashSet<>()).add(peer);
-            thread.execute(() -> guarded("repair pass", this::repairPass)); // repair now, not at the next interval
+            if (!thread.isShutdown() && repairQueued.compareAndSet(false, true)) { // repair now, once for a round's failures
+                try {
+                    thread.execute(() -> {
+                        repairQueued.set(false);
+                        guarded("repair pass", this::repairPass);
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    LOG.debug("repair: not queued, the node is stopping");
+                }
+            }
         }
     }
 

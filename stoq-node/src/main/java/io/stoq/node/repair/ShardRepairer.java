@@ -82,11 +82,21 @@ final class ShardRepairer {
 
     /**
      * Stores {@code missing} new copies of the shard on nodes other than {@code good} (the
-     * holders whose copies count), best rendezvous rank first, a new zone first. Returns the
+     * holders whose copies count): first back on the reachable holders in {@code inPlace} (whose
+     * copies failed an audit), then on the best rendezvous rank, a new zone first. Returns the
      * nodes that now hold a copy.
      */
-    List<String> copy(Hash256 hash, byte[] bytes, Set<String> good, int missing) throws InterruptedException {
+    List<String> copy(Hash256 hash, byte[] bytes, Set<String> good, int missing, List<String> inPlace) throws InterruptedException {
         ShardPlacement.View view = placement.view();
+        List<String> made = new ArrayList<>();
+        for (String node : inPlace) {
+            // a reachable holder whose copy failed an audit: writing it back there keeps its proof true
+            // and costs no new proof; the holder itself restores it too (restoreHere), idempotently
+            if (made.size() < missing && (node.equals(placement.selfId()) || view.peer(node) != null)
+                    && store(node, hash, bytes, view) == null) {
+                made.add(node);
+            }
+        }
         Set<String> zones = new HashSet<>();
         for (NodeFacts f : view.live()) {
             if (good.contains(f.nodeId())) {
@@ -94,7 +104,7 @@ final class ShardRepairer {
             }
         }
         Set<String> excluded = new HashSet<>(good);
-        List<String> made = new ArrayList<>();
+        excluded.addAll(inPlace);
         while (made.size() < missing) {
             List<NodeFacts> candidates = new ArrayList<>();
             List<NodeFacts> newZone = new ArrayList<>();
