@@ -72,13 +72,19 @@ public final class RepairService implements AutoCloseable {
     private static final int PROOF_BATCH = 1024;
 
     /** The settings, from {@code repair.*}. */
+    /**
+     * The settings, from {@code repair.*}; {@code settle} is {@code ledger.commit-timeout}, how long
+     * a writer waits for its holders' proofs: a version's shards are not counted below policy for
+     * missing proofs until that long after its first proof was read (they are still arriving).
+     */
     public record Settings(Duration grace, Duration interval, long bytesPerSecond, Duration auditInterval, int auditsPerPeer,
-            int auditRange) {
+            int auditRange, Duration settle) {
         public static Settings from(NodeConfig config) {
             return new Settings(config.get(NodeConfigKeys.REPAIR_GRACE), config.get(NodeConfigKeys.REPAIR_INTERVAL),
                     config.get(NodeConfigKeys.REPAIR_MAX_RATE).bytes(), config.get(NodeConfigKeys.REPAIR_AUDIT_INTERVAL),
                     config.get(NodeConfigKeys.REPAIR_AUDITS_PER_PEER),
-                    (int) Math.min(ShardAudits.MAX_RANGE, config.get(NodeConfigKeys.REPAIR_AUDIT_RANGE).bytes()));
+                    (int) Math.min(ShardAudits.MAX_RANGE, config.get(NodeConfigKeys.REPAIR_AUDIT_RANGE).bytes()),
+                    config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT));
         }
     }
 
@@ -124,7 +130,7 @@ public final class RepairService implements AutoCloseable {
         this.proofs = proofs;
         this.selfId = placement.selfId();
         this.clock = clock;
-        this.census = new ShardCensus(ledger);
+        this.census = new ShardCensus(ledger, clock);
         this.repairer = new ShardRepairer(local, peers, placement, new ByteRate(settings.bytesPerSecond()), metrics);
         this.audits = new ShardAudits(local);
     }
@@ -255,6 +261,10 @@ public final class RepairService implements AutoCloseable {
             long live = s.holders().stream().filter(h -> reachable.contains(h) && !badHere.contains(h)).count();
             if (live >= s.wanted()) {
                 continue;
+            }
+            if (badHere.isEmpty() && s.holders().size() < s.wanted()
+                    && Duration.between(s.proveUnderSeen(), now).compareTo(settings.settle()) < 0) {
+                continue; // a fresh version: its other holders' proofs may still be on their way
             }
             below++;
             long good = s.holders().stream().filter(h -> counts(h, reachable, now) && !badHere.contains(h)).count();

@@ -52,7 +52,7 @@ final class ShardCensus {
     }
 
     /** A shard that still needs copies: its holders (unrevoked), copies wanted, and a live version to prove it under. */
-    record Shard(Hash256 hash, Set<String> holders, int wanted, Ref proveUnder) {}
+    record Shard(Hash256 hash, Set<String> holders, int wanted, Ref proveUnder, java.time.Instant proveUnderSeen) {}
 
     private final LedgerReader ledger;
     private final Map<Hash256, Entry> shards = new HashMap<>();
@@ -60,10 +60,14 @@ final class ShardCensus {
     private final Map<Ref, Integer> policies = new HashMap<>();
     private final Set<Hash256> deletedAssets = new HashSet<>();
     private final Set<Ref> deletedVersions = new HashSet<>();
+    /** When this census first read a proof of each version (its holders' proofs arrive over a while after that). */
+    private final Map<Ref, java.time.Instant> firstProof = new HashMap<>();
+    private final java.time.Clock clock;
     private long height = -1;
 
-    ShardCensus(LedgerReader ledger) {
+    ShardCensus(LedgerReader ledger, java.time.Clock clock) {
         this.ledger = ledger;
+        this.clock = clock;
     }
 
     /** Reads the blocks committed since the last call. Returns how many it read. */
@@ -103,6 +107,7 @@ final class ShardCensus {
             deletedVersions.add(new Ref(d.assetId(), d.version()));
         } else if (body instanceof TxBody.LocationProof p) {
             Ref ref = new Ref(p.assetId(), p.version());
+            firstProof.putIfAbsent(ref, clock.instant());
             for (Hash256 h : p.shardHashes()) {
                 Entry e = shards.computeIfAbsent(h, Entry::new);
                 e.holders.add(p.nodeId());
@@ -153,7 +158,7 @@ final class ShardCensus {
             }
             Set<String> holders = new HashSet<>(e.holders);
             holders.removeAll(revoked);
-            out.add(new Shard(e.hash, holders, wanted, newest));
+            out.add(new Shard(e.hash, holders, wanted, newest, firstProof.getOrDefault(newest, java.time.Instant.EPOCH)));
         }
         return out;
     }

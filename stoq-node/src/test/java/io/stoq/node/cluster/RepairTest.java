@@ -50,7 +50,9 @@ class RepairTest {
         cluster.awaitConnected(Duration.ofSeconds(120));
         content = CrossNodeReadTest.content(6 * 1024 * 1024);
         asset = SpreadTest.upload(0, content);
-        SpreadTest.awaitProved(0, asset, 3);
+        // a holder may fail to prove under load (busy); repair proves such copies once the version has
+        // settled (ledger.commit-timeout), so this waits longer than SpreadTest's minute
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> SpreadTest.provedOn(0, asset, 3));
     }
 
     @AfterAll
