@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -140,8 +141,10 @@ public final class RaftLedger implements AutoCloseable {
             RaftTls tls, Clock clock, Consumer<ConsensusException> failStop) throws ConsensusException {
         RaftGroup group = group(config);
         Parameters parameters = GrpcFactory.newRaftParameters(tls.grpcConfig());
-        // TLS admits at the handshake; this re-checks revocation on each call and message of open connections.
-        GrpcConfigKeys.Server.setServicesCustomizer(parameters, tls.servicesCustomizer());
+        // TLS admits at the handshake; this re-checks revocation on each call and message of open
+        // connections, and serves admin calls only to the members this server's configuration lists.
+        AtomicReference<RaftServer> built = new AtomicReference<>();
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, tls.servicesCustomizer(id -> isMember(built.get(), group.getGroupId(), id)));
         RaftProperties props = properties(config, me);
         LedgerStateMachine sm = new LedgerStateMachine(config.self(), ledgerDir, failStop);
         RaftServer server = null;
@@ -153,6 +156,7 @@ public final class RaftLedger implements AutoCloseable {
             server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(config.self())).setGroup(own).setStateMachine(sm)
                     .setProperties(props).setParameters(parameters)
                     .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
+            built.set(server);
             server.start();
             client = RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setParameters(parameters)
                     // Retries (to the next leader) for as long as a submission may wait.
@@ -165,6 +169,19 @@ public final class RaftLedger implements AutoCloseable {
             closeQuietly(server);
             throw new ConsensusException(ConsensusErrorCode.UNAVAILABLE, "cannot start the Raft server of node " + config.self() + " on "
                     + me.address() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code nodeId} is a voter or listener in {@code server}'s configuration of the group now. */
+    private static boolean isMember(RaftServer server, RaftGroupId groupId, String nodeId) {
+        if (server == null) {
+            return false;
+        }
+        try {
+            return server.getDivision(groupId).getRaftConf().getPeer(RaftPeerId.valueOf(nodeId), RaftPeerRole.FOLLOWER,
+                    RaftPeerRole.LISTENER) != null;
+        } catch (IOException e) {
+            return false; // no division (yet, or any more): nobody may change the group through this server
         }
     }
 

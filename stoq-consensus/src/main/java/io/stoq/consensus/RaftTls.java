@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.Consumer;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -162,16 +163,17 @@ public final class RaftTls {
      * The gRPC server customizer that re-checks revocation on every call and every message: a
      * peer revoked after its TLS connection opened (a NODE_REVOKE applied, a new CRL) can no
      * longer send entries, votes or SUBMITs through that connection; each call is refused
-     * {@code PERMISSION_DENIED}. The trust manager alone decides only at the handshake.
+     * {@code PERMISSION_DENIED}. The trust manager alone decides only at the handshake. Admin calls
+     * are served only to nodes for which {@code isMember} holds (see {@link RevokedPeerInterceptor}).
      */
-    public GrpcServices.Customizer servicesCustomizer() {
+    public GrpcServices.Customizer servicesCustomizer(Predicate<String> isMember) {
         RevokedPeerInterceptor interceptor = new RevokedPeerInterceptor(verifier.revocations(), counters, tls -> {
             try {
                 return verifier.checkChain(falconChain(tls)).nodeId();
             } catch (CertificateException | NetException e) {
                 return null; // refused at the handshake already, or revoked since: its server messages are refused
             }
-        });
+        }, isMember);
         return (builder, types) -> builder.intercept(interceptor);
     }
 

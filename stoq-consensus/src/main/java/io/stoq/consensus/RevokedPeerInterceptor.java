@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.LinkedHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
@@ -20,6 +21,7 @@ import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
 import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
 import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
+import org.apache.ratis.proto.grpc.AdminProtocolServiceGrpc;
 import org.apache.ratis.thirdparty.io.grpc.ForwardingServerCallListener;
 import org.apache.ratis.thirdparty.io.grpc.Grpc;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
@@ -39,6 +41,13 @@ import org.apache.ratis.thirdparty.io.grpc.Status;
  * certificate proves. Without this, any certified member could speak Raft as another member
  * (votes, heartbeats in its name): it could not forge a block, which needs the leader's Falcon
  * signature, but it could disturb elections and replication.
+ *
+ * <p>Admin calls (set configuration, transfer leadership, group and snapshot management) are
+ * served only to the current members of the group (voters and listeners, as this server's own
+ * configuration lists them): the CA admits a node to the network, but only the group's members
+ * may change the group. Without this a certified node that was never added, or one removed
+ * since, could ask the leader to drop voters. Client calls (submits) stay open to every
+ * certified node: what they carry is signed txs, validated like any other.
  *
  * <p>Thread-safe: the serials of each peer's TLS certificate are parsed once and kept in a
  * bounded map.
@@ -67,15 +76,19 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
     private record Peer(String name, String nodeId, List<BigInteger> serials) {}
 
     private final Function<X509Certificate, String> nodeIdOf;
+    private final Predicate<String> isMember;
 
     /**
      * @param nodeIdOf the node a TLS certificate's Falcon chain proves (the trust check the
      *     handshake already passed), or null when it cannot be read
+     * @param isMember whether a node id is in the group's configuration now (voter or listener)
      */
-    RevokedPeerInterceptor(RevocationSource revocations, RaftRefusals refusals, Function<X509Certificate, String> nodeIdOf) {
+    RevokedPeerInterceptor(RevocationSource revocations, RaftRefusals refusals, Function<X509Certificate, String> nodeIdOf,
+            Predicate<String> isMember) {
         this.revocations = revocations;
         this.refusals = refusals;
         this.nodeIdOf = nodeIdOf;
+        this.isMember = isMember;
     }
 
     @Override
@@ -84,6 +97,10 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
         Peer peer = peerOf(session);
         if (revoked(peer)) {
             refuse(call, peer);
+            return new ServerCall.Listener<>() { };
+        }
+        if (peer != null && isAdmin(call) && (peer.nodeId() == null || !isMember.test(peer.nodeId()))) {
+            notMember(call, peer);
             return new ServerCall.Listener<>() { };
         }
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
@@ -133,6 +150,17 @@ final class RevokedPeerInterceptor implements ServerInterceptor {
         String why = "node " + peer.name() + " is revoked; its Raft call " + call.getMethodDescriptor().getBareMethodName() + " is refused";
         refusals.refused(NetErrorCode.REVOKED, why);
         call.close(Status.PERMISSION_DENIED.withDescription("REVOKED: " + why), new Metadata());
+    }
+
+    private static boolean isAdmin(ServerCall<?, ?> call) {
+        return AdminProtocolServiceGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName());
+    }
+
+    private void notMember(ServerCall<?, ?> call, Peer peer) {
+        String why = (peer.nodeId() == null ? "an unreadable node" : "node " + peer.nodeId()) + " is not a member of the Raft group; its admin call "
+                + call.getMethodDescriptor().getBareMethodName() + " is refused";
+        refusals.refused(NetErrorCode.REFUSED, why);
+        call.close(Status.PERMISSION_DENIED.withDescription("REFUSED: " + why), new Metadata());
     }
 
     private void impostor(ServerCall<?, ?> call, Peer peer, String claimed) {

@@ -206,6 +206,31 @@ class RaftTlsTest {
         assertThat(c.leader().ledger().height()).isGreaterThan(height);
     }
 
+    @Test
+    void aCertifiedNodeOutsideTheGroupCannotChangeIt() throws Exception {
+        // Admitted by the CA (so TLS lets it in) but never added to the group: it asks every
+        // member to shrink the group to the leader alone. Only members may change the group.
+        NodeKeys keys = NodeKeys.generate();
+        RaftTls certified = tls(keys.tls(), "n8", chain(c.net, "n8", keys));
+        RaftLedger leader = c.leader();
+        RaftMembers.Members before = leader.members().current();
+        RaftCluster.Member self = c.members.get(leader.nodeId());
+        RaftPeer alone = RaftPeer.newBuilder().setId(self.id())
+                .setAddress(self.address().getHostString() + ":" + self.address().getPort()).build();
+        try (RaftClient rogue = client(certified)) {
+            assertThatThrownBy(() -> {
+                RaftClientReply reply = rogue.admin().setConfiguration(List.of(alone));
+                if (!reply.isSuccess()) {
+                    throw reply.getException();
+                }
+            }).hasStackTraceContaining("PERMISSION_DENIED").hasStackTraceContaining("node n8 is not a member of the Raft group");
+        }
+        assertThat(leader.members().current()).isEqualTo(before);
+        assertThat(c.leader().members().current().voters()).hasSize(3);
+        assertThat(RaftLedgerTest.createAssets(c.leader(), registered(), 20, 2)).containsOnly(TxOutcome.Status.COMMITTED);
+        c.assertSameVerifiedLedger();
+    }
+
     private static io.stoq.crypto.sign.SigningKey owner;
 
     /** A member account registered once for this class's writes. */

@@ -298,13 +298,19 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
         channel.close();
     }
 
+    /**
+     * Records {@code cause} unless a failure is already recorded (true if it was the first), and in
+     * either case stops queueing: the stream may have failed first on the event loop (closed, or a
+     * write refused) while frames such as the peer's ERROR kept arriving, and those must be freed
+     * now, since nobody will read them.
+     */
     private boolean failWith(NetIoException cause) {
         lock.lock();
         try {
-            if (failure != null) {
-                return false;
+            boolean first = failure == null;
+            if (first) {
+                failure = cause;
             }
-            failure = cause;
             discarding = true;
             Frame f;
             while ((f = queue.poll()) != null) {
@@ -312,7 +318,17 @@ public final class StreamIo extends ChannelInboundHandlerAdapter {
             }
             buffered = 0;
             changed.signalAll();
-            return true;
+            return first;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frames received and not yet taken or freed (for tests). */
+    int queuedFrames() {
+        lock.lock();
+        try {
+            return queue.size();
         } finally {
             lock.unlock();
         }

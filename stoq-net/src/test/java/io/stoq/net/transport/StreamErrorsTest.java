@@ -1,6 +1,7 @@
 package io.stoq.net.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -121,5 +122,21 @@ class StreamErrorsTest {
         long before = server.metrics().snapshot().streamErrors(NetErrorCode.MALFORMED_FRAME);
         answerTo(Unpooled.copiedBuffer(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8}));
         assertThat(server.metrics().snapshot().streamErrors(NetErrorCode.MALFORMED_FRAME)).isEqualTo(before + 1);
+    }
+
+    @Test
+    void anErrorThatArrivesAfterTheStreamFailedIsFreedWhenTheCallerGivesUp() throws Exception {
+        // The stream fails on the event loop first (here: seen closed; in CI it was a write the
+        // peer refused), then the peer's ERROR still arrives and is queued. The caller gives up
+        // without reading it; abort() must free it rather than leave it to the leak detector.
+        StreamIo io = session.openStream(Duration.ofSeconds(5));
+        io.channel().eventLoop().submit(() -> io.channel().pipeline().fireChannelInactive()).sync();
+        io.channel().writeAndFlush(Unpooled.copiedBuffer("not a frame".getBytes())).sync();
+        await().atMost(Duration.ofSeconds(10)).until(() -> io.queuedFrames() == 1);
+
+        io.abort();
+
+        assertThat(io.queuedFrames()).isZero();
+        assertStillServes();
     }
 }
