@@ -81,6 +81,8 @@ for entry in $nodes; do
   if [ "$id" != "$first" ]; then
     mkdir -p "$nodes_dir/$first/founders"
     cp "$cert" "$nodes_dir/$first/founders/$id.pem"
+    # its ML-KEM key beside it: the first key epoch is sealed to every founder that has one
+    cp "$dir/node/kem.pub.pem" "$nodes_dir/$first/founders/$id.kem.pub.pem"
   fi
 done
 

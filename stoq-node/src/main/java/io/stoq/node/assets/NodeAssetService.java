@@ -88,6 +88,8 @@ public final class NodeAssetService implements AssetService {
     /** Null without peers (every shard stays here). */
     private final io.stoq.node.replication.LocationProofs proofs;
     private final ShardLocations locations;
+    /** Rebuilds erasure-coded shards from k pieces; null on a node without peers. */
+    private final io.stoq.node.replication.PieceReads pieceReads;
     /** The network's default when an upload names no policy: {@value #POLICY_CONFIG_KEY} on the ledger, else replicas:3. */
     public static final String POLICY_CONFIG_KEY = "placement.default-policy";
 
@@ -127,6 +129,7 @@ public final class NodeAssetService implements AssetService {
         this.writer = new ShardWriter(store, epochs, pool, pins, spreader);
         this.proofs = proofs;
         this.locations = new ShardLocations(ledger.reader());
+        this.pieceReads = reads instanceof io.stoq.node.peer.PeerReadThrough net ? new io.stoq.node.replication.PieceReads(net) : null;
         this.index = new AssetIndex(ledger.reader(), keys);
         this.crl = crl;
         this.sweep = new StorageSweep(index, store, pins);
@@ -246,9 +249,17 @@ public final class NodeAssetService implements AssetService {
                     ? locations.of(s.lid()) : java.util.Map.of();
             AssetReader reader = new AssetReader(m, assetKey, (i, entry) -> {
                 try {
-                    byte[] bytes = reads instanceof io.stoq.node.peer.PeerReadThrough net
-                            ? net.getForVerifier(entry.hash(), ShardLocations.holders(where, entry.hash()))
-                            : reads.getForVerifier(entry.hash());
+                    byte[] bytes;
+                    if (m.pieces() != null) {
+                        if (pieceReads == null) {
+                            throw new NodeException(NodeErrorCode.NOT_FOUND, "asset " + id + " is erasure-coded and this node has no peers");
+                        }
+                        bytes = pieceReads.shard(i, entry, m.pieces(), h -> ShardLocations.holders(where, h));
+                    } else {
+                        bytes = reads instanceof io.stoq.node.peer.PeerReadThrough net
+                                ? net.getForVerifier(entry.hash(), ShardLocations.holders(where, entry.hash()))
+                                : reads.getForVerifier(entry.hash());
+                    }
                     return new FetchedShard(bytes, null); // the reader verifies
                 } catch (NodeException e) {
                     throw new IOException(e.getMessage(), e);
@@ -277,8 +288,18 @@ public final class NodeAssetService implements AssetService {
             List<io.stoq.fragmint.port.AssetLocations.Shard> shards = new ArrayList<>();
             int i = 0;
             for (ShardEntry e : m.shards()) {
+                List<io.stoq.fragmint.port.AssetLocations.Piece> pieces = null;
+                if (m.pieces() != null) {
+                    pieces = new ArrayList<>();
+                    io.stoq.shard.manifest.PieceLayouts.Shard layout = m.pieces().shards().get(i);
+                    for (int p = 0; p < layout.pieceHashes().size(); p++) {
+                        Hash256 h = layout.pieceHashes().get(p);
+                        pieces.add(new io.stoq.fragmint.port.AssetLocations.Piece(p, h.toHex(), layout.pieceSize(),
+                                ShardLocations.holders(where, h)));
+                    }
+                }
                 shards.add(new io.stoq.fragmint.port.AssetLocations.Shard(i++, e.hash().toHex(), e.storedLength(),
-                        ShardLocations.holders(where, e.hash())));
+                        ShardLocations.holders(where, e.hash()), pieces));
             }
             return new io.stoq.fragmint.port.AssetLocations(id, v.version(), v.meta().policy(), shards);
         } catch (NodeException | ShardException e) {
@@ -307,10 +328,6 @@ public final class NodeAssetService implements AssetService {
             p = text == null ? RedundancyPolicy.DEFAULT : RedundancyPolicy.parse(text);
         } catch (ShardException e) {
             throw ApiException.badRequest(source + ": " + e.getMessage());
-        }
-        if (proofs != null && p instanceof RedundancyPolicy.Erasure) {
-            throw new ApiException(ApiError.UNPROCESSABLE, "redundancy policy " + p + " (" + source
-                    + ") is not supported by this node yet; use replicas:N");
         }
         return p;
     }
@@ -352,6 +369,9 @@ public final class NodeAssetService implements AssetService {
 
     /** A shard failed verification on a read: the store re-hashes it and quarantines it if corrupt. */
     private void recheck(AssetManifest m, int index) {
+        if (m.pieces() != null) {
+            return; // no whole copy exists; each piece was checked against its hash as it was read (PieceReads)
+        }
         try {
             reads.get(m.shards().get(index).hash());
         } catch (NodeException e) {

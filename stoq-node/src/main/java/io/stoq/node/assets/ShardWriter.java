@@ -175,7 +175,20 @@ final class ShardWriter {
         AssetId assetId = assetId(ledgerId);
         CountingStream in = new CountingStream(body);
         List<Hash256> pinned = new ArrayList<>();
-        io.stoq.node.replication.Spreader.Upload up = spreader.begin(policy);
+        io.stoq.node.replication.Spreader.Upload up = spreader.begin(policy, piece -> {
+            pins.pin(piece);
+            pinned.add(piece);
+        });
+        if (policy instanceof RedundancyPolicy.Erasure) {
+            // pieces are cut per upload: a chunk reused from an earlier version has no layout here,
+            // so every chunk is sealed again (the same chunk id gives the same shard and pieces)
+            byte[] secret = lineage.secret();
+            try {
+                lineage = new AssetEncoder.Lineage(secret, java.util.Map.of());
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+            }
+        }
         PublicKey wrapTo = epochs.wrapKey();
         try (ShardEncoder encoder = new ShardEncoder(pool)) {
             AssetEncoder assets = new AssetEncoder(encoder, (io.stoq.shard.manifest.ManifestSigner) null, List.of(wrapTo),
@@ -202,10 +215,18 @@ final class ShardWriter {
                         + declared.getAsLong() + " bytes");
             }
             ManifestBody manifest = encoded.body();
+            if (policy instanceof RedundancyPolicy.Erasure e) {
+                manifest = ManifestBody.of(manifest.manifest().withPieces(layouts(manifest.manifest(), e, up.layouts())));
+            }
             Hash256 manifestHash = manifest.digest();
             pins.pin(manifestHash);
             pinned.add(manifestHash);
-            up.submit(manifestHash, manifest.bytes());
+            if (policy instanceof RedundancyPolicy.Erasure e) {
+                // a reader needs the manifest before any piece: it must outlive as many lost nodes as the pieces
+                up.submitWhole(manifestHash, manifest.bytes(), e.m() + 1);
+            } else {
+                up.submit(manifestHash, manifest.bytes());
+            }
             java.util.Map<String, List<Hash256>> holdings = up.finish();
             return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(),
                     up.localWritten(), pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes(), holdings);
@@ -226,6 +247,20 @@ final class ShardWriter {
             discard(up.localWritten(), pinned);
             throw e;
         }
+    }
+
+    /** The manifest's piece layouts, in its shard order, from what the upload cut. */
+    private static io.stoq.shard.manifest.PieceLayouts layouts(io.stoq.shard.manifest.AssetManifest m, RedundancyPolicy.Erasure e,
+            java.util.Map<Hash256, io.stoq.shard.manifest.PieceLayouts.Shard> cut) throws NodeException {
+        List<io.stoq.shard.manifest.PieceLayouts.Shard> out = new ArrayList<>(m.shards().size());
+        for (io.stoq.shard.codec.ShardEntry entry : m.shards()) {
+            io.stoq.shard.manifest.PieceLayouts.Shard s = cut.get(entry.hash());
+            if (s == null) {
+                throw new NodeException(NodeErrorCode.ILLEGAL_STATE, "shard " + entry.hash().toHex() + " of the manifest was never cut into pieces");
+            }
+            out.add(s);
+        }
+        return new io.stoq.shard.manifest.PieceLayouts(e.k(), e.m(), out);
     }
 
     /** Lets grouped puts settle before what they wrote is discarded, so no write lands after its delete. */

@@ -95,9 +95,7 @@ public final class StorageSweep {
                 Hash256 mh = Hash256.ofHex(meta.manifest());
                 marked.add(mh);
                 try {
-                    for (var shard : VersionManifests.shardsOf(meta, store.get(mh))) {
-                        marked.add(shard.hash());
-                    }
+                    marked.addAll(VersionManifests.storedOf(meta, store.get(mh)));
                 } catch (NodeException | ShardException e) {
                     return incomplete(marked, e.getMessage());
                 }

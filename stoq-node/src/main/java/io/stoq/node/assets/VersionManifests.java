@@ -64,9 +64,19 @@ final class VersionManifests {
         return seal.isPresent() ? verifier.verify(SignedManifest.of(body, seal.get())) : body.manifest();
     }
 
-    /** The shards the manifest of {@code meta} lists, from the stored bytes, unverified (the sweep's marks). */
-    static List<ShardEntry> shardsOf(AssetMeta meta, byte[] stored) throws ShardException {
-        return meta.namesBody() ? ManifestBody.decode(stored).manifest().shards() : SignedManifest.decode(stored).manifest().shards();
+    /**
+     * What the manifest of {@code meta} names in a store, from the stored bytes, unverified (the
+     * sweep's marks): every shard hash and, for an erasure-coded version, every piece hash.
+     */
+    static List<Hash256> storedOf(AssetMeta meta, byte[] stored) throws ShardException {
+        io.stoq.shard.manifest.AssetManifest m = meta.namesBody() ? ManifestBody.decode(stored).manifest()
+                : SignedManifest.decode(stored).manifest();
+        List<Hash256> out = new java.util.ArrayList<>();
+        m.shards().forEach(e -> out.add(e.hash()));
+        if (m.pieces() != null) {
+            m.pieces().shards().forEach(s -> out.addAll(s.pieceHashes()));
+        }
+        return out;
     }
 
     /**

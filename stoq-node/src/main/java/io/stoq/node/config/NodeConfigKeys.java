@@ -156,10 +156,10 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> RAFT_MAX_VOTERS = ConfigKey.integer("raft.max-voters", 5, 1, 15,
             "ledger.mode=raft, on members: most voters the group admits by registration; further nodes join as listeners "
                     + "(more voters make every commit wait for more nodes).");
-    public static final ConfigKey<Boolean> RAFT_LEADER_SIGNING = ConfigKey.bool("raft.leader-signing", false,
+    public static final ConfigKey<Boolean> RAFT_LEADER_SIGNING = ConfigKey.bool("raft.leader-signing", true,
             "ledger.mode=raft: followers send writes of keys every node holds (operator, network accounts) to the leader to sign, "
-                    + "so concurrent writes of one account through several nodes never race for its nonces. Off by default until "
-                    + "its answer stream is proven under load (a cut-off answer failed a dev network write); off, such races are "
+                    + "so concurrent writes of one account through several nodes never race for its nonces (a leader that cannot "
+                    + "sign for that key refuses, and the follower signs itself). Off: each node signs itself and such races are "
                     + "settled by re-signing (raft.submit-retries).");
     public static final ConfigKey<Integer> LEDGER_MAX_BLOCK_TXS = ConfigKey.integer("ledger.max-block-txs", 1000, 1, 100_000,
             "Most transactions committed in one block (one synced RocksDB write batch).");

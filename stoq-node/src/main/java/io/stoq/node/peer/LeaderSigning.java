@@ -165,7 +165,7 @@ public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoClos
         long giveUpAt = System.nanoTime() + BUSY_RETRY_FOR.toNanos();
         for (int attempt = 1; ; attempt++) {
             try (Reply reply = leader.call(SignRequest.TYPE, request.encode())) {
-                return Optional.of(SignRequest.Answer.read(reply.body()));
+                return Optional.of(SignRequest.Answer.read(reply));
             } catch (NetException e) {
                 if (e.code() == NetErrorCode.BUSY && System.nanoTime() - giveUpAt < 0) {
                     pause(attempt);
@@ -330,8 +330,13 @@ public final class LeaderSigning implements RaftLedgerWriter.Forwarder, AutoClos
                     must.add(m.isEmpty() ? operator() : local.keys().keyOf(m));
                 }
             } catch (NodeException e) {
-                responder.reply(SignRequest.failed(e.code().name(), e.getMessage(), true));
-                return;
+                // The leader cannot sign for this signer (a node that holds no share of the key epoch
+                // its custodial key is sealed to, an account it does not know yet): refused before
+                // anything was signed, so the member signs the write itself. The answer must not be a
+                // metadata-only FAILED: the member reads the outcome from the body, and a body-less
+                // answer read as "ended before its outcome" failed the write with 503.
+                throw new NetException(NetErrorCode.REFUSED, "node " + local.raft().nodeId() + " cannot sign for "
+                        + (r.signer().isEmpty() ? "the operator key" : "account " + r.signer()) + ": " + e.getMessage());
             }
             AtomicBoolean never = new AtomicBoolean();
             // The commit may take longer than the peer's no-progress timeout: the answer is a body

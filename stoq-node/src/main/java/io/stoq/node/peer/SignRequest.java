@@ -31,6 +31,9 @@ import java.util.regex.Pattern;
  *          1 COMMITTED: hash tx id | u64 height | u32 index in the block | u64 block time (ms)
  *          2 REJECTED:  string reason (RejectReason name) | string message     (never committed)
  *          3 FAILED:    string node error code | string message | bool never committed
+ * refused: an ERROR (REFUSED) instead of the reply when the sender is not a registered member or
+ *        the leader cannot sign for that signer (it holds no share of the epoch the key is sealed
+ *        to, or does not know the account yet): nothing was signed there, the member signs itself.
  * </pre>
  * (strings and bytes in the ledger's canonical encoding: u32 length, then the bytes.)
  */
@@ -133,6 +136,19 @@ record SignRequest(String signer, List<String> mustExist, TxBody body) {
 
     /** A decoded reply. */
     record Answer(int status, Committed committed, String code, String message, boolean neverCommitted) {
+        /**
+         * Reads the reply: its metadata must be the version and a body must follow (keep-alive
+         * bytes, then the outcome frame); anything else is a malformed answer, named as such.
+         */
+        static Answer read(io.stoq.net.Reply reply) throws java.io.IOException {
+            byte[] meta = reply.meta();
+            if (!reply.hasBody() || meta.length != 1 || meta[0] != VERSION) {
+                throw new java.io.IOException("malformed ledger-sign answer: " + (reply.hasBody() ? "" : "no body, ")
+                        + "metadata of " + meta.length + " bytes where the version byte " + VERSION + " was expected");
+            }
+            return read(reply.body());
+        }
+
         /** Reads the body: keep-alive bytes, then the outcome frame. */
         static Answer read(java.io.InputStream body) throws java.io.IOException {
             while (true) {

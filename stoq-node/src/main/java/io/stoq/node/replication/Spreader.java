@@ -8,7 +8,12 @@ import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.peer.PeerNetwork;
 import io.stoq.node.store.ShardStore;
+import io.stoq.placement.PlacementException;
+import io.stoq.placement.erasure.EncodedShard;
+import io.stoq.placement.erasure.ErasureCodec;
+import io.stoq.placement.erasure.ErasureLayout;
 import io.stoq.placement.rendezvous.NodeFacts;
+import io.stoq.shard.manifest.PieceLayouts;
 import io.stoq.shard.analyze.RedundancyPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.InterruptedIOException;
@@ -71,11 +76,21 @@ public final class Spreader implements AutoCloseable {
 
     /** Starts spreading one upload under {@code policy}, placed against the network as it is now. */
     public Upload begin(RedundancyPolicy policy) throws NodeException {
-        if (!(policy instanceof RedundancyPolicy.Replicas r)) {
-            throw new NodeException(NodeErrorCode.NOT_PERMITTED, "redundancy policy " + policy
-                    + " is not supported by this node yet (replicas:N is)");
+        return begin(policy, h -> { });
+    }
+
+    /**
+     * As {@link #begin(RedundancyPolicy)}; {@code pin} is called with every piece hash of an
+     * erasure-coded shard before the piece is stored anywhere (so this node's storage sweep keeps
+     * the pieces it stores before the version commits, as it keeps pinned shards).
+     */
+    public Upload begin(RedundancyPolicy policy, java.util.function.Consumer<Hash256> pin) throws NodeException {
+        ShardPlacement.View view = placement.view();
+        if (policy instanceof RedundancyPolicy.Erasure e && view.knownNodes() < e.k() + 1) {
+            throw new NodeException(NodeErrorCode.UNAVAILABLE, "redundancy policy " + policy + " needs " + (e.k() + 1)
+                    + " pieces of every shard on distinct nodes and the network knows " + view.knownNodes() + " nodes");
         }
-        return new Upload(r, placement.view());
+        return new Upload(policy, view, pin);
     }
 
     /**
@@ -83,9 +98,14 @@ public final class Spreader implements AutoCloseable {
      * {@link #finish}, {@link #abort}); the copy tasks run on the shared pool.
      */
     public final class Upload {
-        private final RedundancyPolicy.Replicas policy;
+        private final RedundancyPolicy policy;
         private final ShardPlacement.View view;
         private final int quorum;
+        /** Null for replicas; one per upload, used only by the upload's thread (the coder is not thread-safe). */
+        private final ErasureCodec codec;
+        private final java.util.function.Consumer<Hash256> pin;
+        /** Guarded by this: shard hash -> its pieces (erasure only). */
+        private final Map<Hash256, PieceLayouts.Shard> layouts = new java.util.HashMap<>();
         private final Semaphore slots = new Semaphore(SHARDS_IN_FLIGHT);
         /** Guarded by this: node id -> hashes durable there, in submission order. */
         private final Map<String, List<Hash256>> holdings = new LinkedHashMap<>();
@@ -96,44 +116,120 @@ public final class Spreader implements AutoCloseable {
         private long submitted;
         private long bytes;
 
-        private Upload(RedundancyPolicy.Replicas policy, ShardPlacement.View view) {
+        private Upload(RedundancyPolicy policy, ShardPlacement.View view, java.util.function.Consumer<Hash256> pin) throws NodeException {
             this.policy = policy;
             this.view = view;
-            this.quorum = Math.min(policy.n(), view.knownNodes());
+            this.pin = pin;
+            if (policy instanceof RedundancyPolicy.Erasure e) {
+                // k+1: any one piece holder may be lost before repair and the shard still decodes
+                this.quorum = e.k() + 1;
+                try {
+                    this.codec = ErasureCodec.of(e);
+                } catch (RuntimeException ex) {
+                    throw new NodeException(NodeErrorCode.ILLEGAL_STATE, "cannot set up the " + policy + " coder: " + ex.getMessage(), ex);
+                }
+            } else {
+                this.quorum = Math.min(((RedundancyPolicy.Replicas) policy).n(), view.knownNodes());
+                this.codec = null;
+            }
         }
 
-        /** The copies each shard needs before the upload may be acknowledged. */
+        /** The copies (replicas) or pieces (erasure) each shard needs on distinct nodes before the upload may be acknowledged. */
         public int quorum() {
             return quorum;
         }
 
         /** A shard this node already stores (reused from an earlier version): its copy here counts for the new version. */
-        public synchronized void heldHere(Hash256 hash) {
-            record(placement.selfId(), hash);
+        public synchronized void heldHere(Hash256 hash) throws NodeException {
+            if (codec == null) {
+                record(placement.selfId(), hash);
+            } else if (!layouts.containsKey(hash)) {
+                // an erasure upload reuses only shards it cut itself (a repeated chunk): ShardWriter passes no lineage chunks
+                throw new NodeException(NodeErrorCode.ILLEGAL_STATE, "shard " + hash.toHex() + " is reused but was not cut into pieces by this upload");
+            }
         }
 
-        /** Starts the copies of one shard; waits while {@value #SHARDS_IN_FLIGHT} shards are travelling. */
-        public void submit(Hash256 hash, byte[] bytes) throws NodeException, InterruptedIOException {
+        /** The pieces of every erasure-coded shard submitted so far, by shard hash (empty for replicas). */
+        public synchronized Map<Hash256, PieceLayouts.Shard> layouts() {
+            return Map.copyOf(layouts);
+        }
+
+        /**
+         * Stores {@code bytes} whole on {@code copies} distinct nodes (quorum: all of
+         * {@code min(copies, nodes the network knows)}): how an erasure upload places its manifest
+         * body, which a reader needs before it can find any piece, so it must survive as many lost
+         * nodes as the pieces do ({@code m + 1} copies).
+         */
+        public void submitWhole(Hash256 hash, byte[] bytes, int copies) throws NodeException, InterruptedIOException {
             rethrow();
+            acquireSlot();
+            synchronized (this) {
+                submitted++;
+                this.bytes += bytes.length;
+            }
+            RedundancyPolicy.Replicas whole = new RedundancyPolicy.Replicas(copies);
+            List<NodeFacts> targets = placement.place(hash, whole, bytes.length, view.live()).targets();
+            start(new Copies(hash, bytes.length, targets.size(), Math.min(copies, view.knownNodes()), whole, i -> hash, i -> bytes), targets);
+        }
+
+        private void acquireSlot() throws InterruptedIOException {
             try {
                 slots.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while spreading shards");
             }
+        }
+
+        private void start(Copies copies, List<NodeFacts> targets) {
+            if (copies.count == 0) {
+                copies.done();
+                return;
+            }
+            synchronized (this) {
+                for (int i = 0; i < Math.min(copies.count, targets.size()); i++) {
+                    copies.used.add(targets.get(i).nodeId());
+                }
+            }
+            for (int i = 0; i < copies.count; i++) {
+                int slot = i;
+                String first = i < targets.size() ? targets.get(i).nodeId() : null;
+                pushes.execute(() -> copies.copyTo(slot, first));
+            }
+        }
+
+        /**
+         * Starts the copies of one shard (replicas), or cuts it into k+m pieces and starts placing
+         * piece i on target i (erasure); waits while {@value #SHARDS_IN_FLIGHT} shards are travelling.
+         */
+        public void submit(Hash256 hash, byte[] bytes) throws NodeException, InterruptedIOException {
+            rethrow();
+            acquireSlot();
             synchronized (this) {
                 submitted++;
                 this.bytes += bytes.length;
             }
-            List<NodeFacts> targets = placement.place(hash, policy, bytes.length, view.live()).targets();
-            Copies copies = new Copies(hash, bytes, targets);
-            if (targets.isEmpty()) {
-                copies.done();
+            if (codec == null) {
+                List<NodeFacts> targets = placement.place(hash, policy, bytes.length, view.live()).targets();
+                start(new Copies(hash, bytes.length, targets.size(), quorum, policy, i -> hash, i -> bytes), targets);
                 return;
             }
-            for (NodeFacts target : targets) {
-                pushes.execute(() -> copies.copyTo(target.nodeId()));
+            EncodedShard encoded;
+            try {
+                encoded = codec.encode(bytes);
+            } catch (PlacementException e) {
+                slots.release();
+                throw new NodeException(NodeErrorCode.IO_ERROR, "shard " + hash.toHex() + " could not be cut into " + policy
+                        + " pieces: " + e.getMessage(), e);
             }
+            ErasureLayout layout = encoded.layout();
+            synchronized (this) {
+                layouts.put(hash, new PieceLayouts.Shard(layout.pieceSize(), layout.pieceHashes()));
+            }
+            layout.pieceHashes().forEach(pin);
+            List<NodeFacts> targets = placement.place(hash, policy, layout.pieceSize(), view.live()).targets();
+            start(new Copies(hash, layout.pieceSize(), layout.totalPieces(), quorum, policy, i -> layout.pieceHashes().get(i),
+                    i -> encoded.pieces().get(i).data()), targets);
         }
 
         /** Waits for every copy; fails unless every shard reached the quorum. Returns node id -> hashes held there. */
@@ -180,39 +276,59 @@ public final class Spreader implements AutoCloseable {
             }
         }
 
-        /** The copies of one shard: each target's task stores it there, or finds a replacement. */
+        /**
+         * The copies of one shard: slot i is one copy (replicas: every slot the same bytes) or
+         * piece i (erasure); each slot's task stores it on its target, or on a replacement that
+         * holds nothing of this shard yet.
+         */
         private final class Copies {
             final Hash256 hash;
-            final byte[] bytes;
+            final long size;
+            final int count;
+            final int needed;
+            final RedundancyPolicy described;
+            final java.util.function.IntFunction<Hash256> itemHash;
+            final java.util.function.IntFunction<byte[]> itemBytes;
             /** Guarded by Upload.this: nodes holding or being tried for this shard. */
             final Set<String> used = new HashSet<>();
             final AtomicInteger open;
             int durable;
 
-            Copies(Hash256 hash, byte[] bytes, List<NodeFacts> targets) {
+            Copies(Hash256 hash, long size, int slots, int needed, RedundancyPolicy described,
+                    java.util.function.IntFunction<Hash256> itemHash, java.util.function.IntFunction<byte[]> itemBytes) {
                 this.hash = hash;
-                this.bytes = bytes;
-                targets.forEach(t -> used.add(t.nodeId()));
-                this.open = new AtomicInteger(targets.size());
+                this.size = size;
+                this.count = slots;
+                this.needed = needed;
+                this.described = described;
+                this.itemHash = itemHash;
+                this.itemBytes = itemBytes;
+                this.open = new AtomicInteger(slots);
             }
 
-            void copyTo(String first) {
-                String target = first;
+            void copyTo(int slot, String first) {
+                Hash256 item = itemHash.apply(slot);
                 try {
+                    // a piece the placement had no node for (fewer live nodes than pieces) looks for one left over
+                    String target = first != null ? first : replacement(null);
                     while (target != null) {
-                        String failure = store(target);
+                        String failure = store(target, item, itemBytes.apply(slot));
                         if (failure == null) {
                             synchronized (Upload.this) {
                                 durable++;
-                                record(target, hash);
+                                record(target, item);
                             }
                             return;
                         }
-                        LOG.warn("shard {} could not be stored on node {}: {}; trying another node", hash.toHex(), target, failure);
+                        LOG.warn("shard {} could not be stored on node {}: {}; trying another node", item.toHex(), target, failure);
                         target = replacement(target);
                     }
+                    if (count > needed) {
+                        LOG.warn("{} of shard {} has no node left; the shard is below policy {}", codec == null ? "a copy" : "piece " + slot,
+                                hash.toHex(), described);
+                    }
                 } catch (RuntimeException e) {
-                    LOG.error("copying shard {} failed: {}", hash.toHex(), e.toString());
+                    LOG.error("copying shard {} failed: {}", item.toHex(), e.toString());
                 } finally {
                     if (open.decrementAndGet() == 0) {
                         done();
@@ -220,8 +336,8 @@ public final class Spreader implements AutoCloseable {
                 }
             }
 
-            /** Stores the shard on {@code nodeId}; null when durable there, else why not. */
-            private String store(String nodeId) {
+            /** Stores {@code hash} ({@code bytes}) on {@code nodeId}; null when durable there, else why not. */
+            private String store(String nodeId, Hash256 hash, byte[] bytes) {
                 if (nodeId.equals(placement.selfId())) {
                     try {
                         boolean fresh;
@@ -262,7 +378,9 @@ public final class Spreader implements AutoCloseable {
              */
             private String replacement(String failed) {
                 synchronized (Upload.this) {
-                    failedNodes.add(failed);
+                    if (failed != null) {
+                        failedNodes.add(failed);
+                    }
                     Set<String> coveredZones = new HashSet<>();
                     for (NodeFacts f : view.live()) {
                         if (used.contains(f.nodeId()) && !failedNodes.contains(f.nodeId())) {
@@ -285,7 +403,7 @@ public final class Spreader implements AutoCloseable {
                     if (candidates.isEmpty()) {
                         return null;
                     }
-                    String next = placement.place(hash, new RedundancyPolicy.Replicas(1), bytes.length, candidates).nodeIds().stream()
+                    String next = placement.place(hash, new RedundancyPolicy.Replicas(1), size, candidates).nodeIds().stream()
                             .findFirst().orElse(null);
                     if (next != null) {
                         used.add(next);
@@ -297,9 +415,9 @@ public final class Spreader implements AutoCloseable {
             /** Every copy task ended: the slot is free; a shard below quorum fails the upload. */
             void done() {
                 synchronized (Upload.this) {
-                    if (durable < quorum) {
-                        shortfalls.add("shard " + hash.toHex() + " is durable on " + durable + " of the " + quorum
-                                + " distinct nodes policy " + policy + " needs (live nodes: " + view.live().size() + ")");
+                    if (durable < needed) {
+                        shortfalls.add("shard " + hash.toHex() + " is durable on " + durable + " of the " + needed
+                                + " distinct nodes policy " + described + " needs (live nodes: " + view.live().size() + ")");
                     }
                 }
                 slots.release();

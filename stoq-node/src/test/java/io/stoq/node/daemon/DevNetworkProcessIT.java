@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code stoq dev --nodes 3} as a real process tree (the {@code ./stoq} launcher, the way a
  * newcomer runs it): three URLs on stdout, each node healthy and listing all three, a write
- * through node 1 seen in node 3's ledger head, one admin key for all, pid files of live processes,
+ * through node 1 seen in node 3's ledger head, a write through every node and node 1's asset read
+ * through every node (so a follower's admin write is signed on the leader), one admin key for all,
+ * pid files of live processes,
  * SIGTERM to the parent stops all three, and a restart on the same DATA keeps the ledger.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -50,6 +52,15 @@ class DevNetworkProcessIT {
         HttpResponse<String> r = get(base, "/v1/ledger/blocks?limit=1", key);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return TestNode.JSON.readTree(r.body()).get("items").get(0).get("height").asLong();
+    }
+
+    /** POSTs {@code text} as a new asset through {@code base} and returns its id (201 expected). */
+    private String upload(String base, String key, String text) throws Exception {
+        HttpResponse<String> put = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/assets"))
+                .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + key).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(text)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as("upload through %s: %s", base, put.body()).isEqualTo(201);
+        return TestNode.JSON.readTree(put.body()).get("id").asText();
     }
 
     private List<Long> pids() throws Exception {
@@ -97,11 +108,21 @@ class DevNetworkProcessIT {
 
             // A write through node 1 (with the one admin key) is in node 3's ledger.
             long before = head(urls.get(2), key);
-            HttpResponse<String> put = client.send(HttpRequest.newBuilder(URI.create(urls.get(0) + "/v1/assets"))
-                    .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + key).header("Content-Type", "text/plain")
-                    .POST(HttpRequest.BodyPublishers.ofString("one ledger for three nodes")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+            String asset = upload(urls.get(0), key, "one ledger for three nodes");
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(head(urls.get(2), key)).isGreaterThan(before));
+            // The admin writes through every node, so through at least one follower: its custodial key
+            // is signed for on the leader (raft.leader-signing, on by default), and every node holds a
+            // share of the key epoch it is sealed to (the founders' ML-KEM keys; before, nodes 2 and 3
+            // had none: their writes failed 500 and node 1's, forwarded to them, 503). Every node
+            // serves the asset written through node 1.
+            for (String base : urls) {
+                upload(base, key, "written through " + base);
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    HttpResponse<String> r = get(base, "/v1/assets/" + asset + "/content", key);
+                    assertThat(r.statusCode()).as("download through %s: %s", base, r.body()).isEqualTo(200);
+                    assertThat(r.body()).isEqualTo("one ledger for three nodes");
+                });
+            }
             height = head(urls.get(0), key);
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 assertThat(head(urls.get(1), key)).isEqualTo(height);

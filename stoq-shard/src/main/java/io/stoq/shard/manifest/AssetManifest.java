@@ -10,6 +10,9 @@ import java.util.List;
  * Everything needed to find, verify, decrypt and reassemble one asset version, except the shard
  * bytes and the recipient's private key: the unsigned body of a {@link SignedManifest}. Who signed
  * it is not part of the body: that is in the {@link ManifestSignature} beside it.
+ *
+ * <p>{@code pieces} is null for a version whose shards are stored whole (replicas, or a node on
+ * its own); for {@code erasure:K+M} it lists each shard's pieces (schema 3, {@link PieceLayouts}).
  */
 public record AssetManifest(
         AssetId assetId,
@@ -21,7 +24,8 @@ public record AssetManifest(
         List<ShardEntry> shards,
         Hash256 merkleRoot,
         List<WrappedAssetKey> keys,
-        int suite) {
+        int suite,
+        PieceLayouts pieces) {
 
     /**
      * The cipher suite every v1 manifest uses: zstd, AES-256-GCM, HKDF-SHA3-256 shard keys,
@@ -46,12 +50,36 @@ public record AssetManifest(
                 throw new IllegalArgumentException("suite " + suite + " manifests list chunk ids " + (suite == SUITE_V2 ? "for every shard" : "for none"));
             }
         }
+        if (pieces != null) {
+            if (pieces.shards().size() != shards.size()) {
+                throw new IllegalArgumentException("the piece layouts list " + pieces.shards().size() + " shards, the manifest "
+                        + shards.size());
+            }
+            for (int i = 0; i < shards.size(); i++) {
+                int expected = PieceLayouts.pieceSize(shards.get(i).storedLength(), pieces.k());
+                if (pieces.shards().get(i).pieceSize() != expected) {
+                    throw new IllegalArgumentException("shard " + i + " of " + shards.get(i).storedLength() + " bytes has pieces of "
+                            + expected + " bytes under k=" + pieces.k() + ", not " + pieces.shards().get(i).pieceSize());
+                }
+            }
+        }
+    }
+
+    /** A manifest whose shards are stored whole (no piece layouts). */
+    public AssetManifest(AssetId assetId, long version, ContentFormat format, long plainSize, ChunkingInfo chunking,
+            int zstdLevel, List<ShardEntry> shards, Hash256 merkleRoot, List<WrappedAssetKey> keys, int suite) {
+        this(assetId, version, format, plainSize, chunking, zstdLevel, shards, merkleRoot, keys, suite, null);
+    }
+
+    /** The same manifest with its shards stored as {@code layouts} says (an erasure-coded version). */
+    public AssetManifest withPieces(PieceLayouts layouts) {
+        return new AssetManifest(assetId, version, format, plainSize, chunking, zstdLevel, shards, merkleRoot, keys, suite, layouts);
     }
 
     /** A suite-1 manifest. */
     public AssetManifest(AssetId assetId, long version, ContentFormat format, long plainSize, ChunkingInfo chunking,
             int zstdLevel, List<ShardEntry> shards, Hash256 merkleRoot, List<WrappedAssetKey> keys) {
-        this(assetId, version, format, plainSize, chunking, zstdLevel, shards, merkleRoot, keys, SUITE_V1);
+        this(assetId, version, format, plainSize, chunking, zstdLevel, shards, merkleRoot, keys, SUITE_V1, null);
     }
 
     /** Plaintext offset of shard {@code index}: the sum of the lengths before it. */

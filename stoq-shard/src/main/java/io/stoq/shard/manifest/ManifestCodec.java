@@ -25,10 +25,12 @@ import java.util.List;
 /**
  * The canonical binary form of a manifest. Big-endian, fixed field order, every variable part
  * length-prefixed, no optional fields and no trailing bytes, so one manifest has exactly one
- * encoding and the signature covers exactly the bytes on disk. Writes schema 2; reads 2 and 1.
+ * encoding and the signature covers exactly the bytes on disk. Writes schema 2, or 3 for an
+ * erasure-coded version (schema 2 plus its {@link PieceLayouts}, sealed the same way); reads 3, 2
+ * and 1.
  *
  * <pre>
- *   "STQM" | u16 schema (2, or 1 for manifests written before batch signing)
+ *   "STQM" | u16 schema (2; 3 with piece layouts; 1 for manifests written before batch signing)
  *   asset id (16) | u64 version | u8 format | u64 plain size
  *   u32 min | u32 avg | u32 max | u8 normalization | u8 snap rule | u32 snap window
  *   u8 suite (1 or 2) | u8 zstd level
@@ -37,6 +39,7 @@ import java.util.List;
  *   merkle root (32)
  *   u8 key count | per key: recipient (32) | u8 kem | u16 len | kem ciphertext | u16 len | wrapped key
  *   schema 1 only: u8 signer algorithm | u16 len | signer SPKI
+ *   schema 3 only: u8 k | u8 m | per shard: u32 piece size | (k+m) x piece hash (32)
  *   ---------------------------------- end of the body
  *   schema 2: the batch seal ({@link BatchSeal}: key id, inclusion proof, batch root, signature)
  *   schema 1: u32 len | signature over the body
@@ -49,6 +52,8 @@ public final class ManifestCodec {
     static final byte[] MAGIC = "STQM".getBytes(StandardCharsets.US_ASCII);
     /** The schema this build writes: batch-signed. */
     public static final int SCHEMA_VERSION = 2;
+    /** Schema 2 plus the piece layouts of an erasure-coded version ({@link PieceLayouts}); batch-sealed as schema 2. */
+    public static final int SCHEMA_PIECES = 3;
     /** The schema of manifests signed one by one (read only). */
     public static final int SCHEMA_SINGLE = 1;
     /** The largest shard the chunker produces (FastCDC max), so the largest length a manifest may list. */
@@ -59,7 +64,7 @@ public final class ManifestCodec {
 
     /** The body a batch signature covers (through its leaf): schema 2, everything but the seal. */
     public static byte[] encodeBody(AssetManifest m) {
-        return body(m, SCHEMA_VERSION, null);
+        return body(m, m.pieces() == null ? SCHEMA_VERSION : SCHEMA_PIECES, null);
     }
 
     /**
@@ -114,6 +119,19 @@ public final class ManifestCodec {
                 out.writeByte(single.algorithm().code());
                 writeBlob16(out, single.signerSpki());
             }
+            if (schema == SCHEMA_PIECES) {
+                PieceLayouts p = m.pieces();
+                out.writeByte(p.k());
+                out.writeByte(p.m());
+                for (PieceLayouts.Shard shard : p.shards()) {
+                    out.writeInt(shard.pieceSize());
+                    for (Hash256 h : shard.pieceHashes()) {
+                        out.write(h.toBytes());
+                    }
+                }
+            } else if (m.pieces() != null) {
+                throw new IllegalArgumentException("piece layouts need schema " + SCHEMA_PIECES);
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -149,9 +167,9 @@ public final class ManifestCodec {
             throw malformed("not a stoq manifest (bad magic)");
         }
         int schema = r.u16("schema");
-        if (schema != SCHEMA_VERSION && schema != SCHEMA_SINGLE) {
-            throw malformed("unknown manifest schema version " + schema + " (this build reads " + SCHEMA_SINGLE + " and "
-                    + SCHEMA_VERSION + ")");
+        if (schema != SCHEMA_VERSION && schema != SCHEMA_SINGLE && schema != SCHEMA_PIECES) {
+            throw malformed("unknown manifest schema version " + schema + " (this build reads " + SCHEMA_SINGLE + " to "
+                    + SCHEMA_PIECES + ")");
         }
         AssetManifest manifest = readManifest(r, schema);
         ManifestSignature signature;
@@ -179,8 +197,8 @@ public final class ManifestCodec {
             throw malformed("not a stoq manifest body (bad magic)");
         }
         int schema = r.u16("schema");
-        if (schema != SCHEMA_VERSION) {
-            throw malformed("a manifest body without its seal is schema " + SCHEMA_VERSION + ", not " + schema);
+        if (schema != SCHEMA_VERSION && schema != SCHEMA_PIECES) {
+            throw malformed("a manifest body without its seal is schema " + SCHEMA_VERSION + " or " + SCHEMA_PIECES + ", not " + schema);
         }
         AssetManifest manifest = readManifest(r, schema);
         if (r.remaining() != 0) {
@@ -218,7 +236,7 @@ public final class ManifestCodec {
             throw r.bad("chunking.snapWindow", snapWindow + " does not fit the chunk sizes and rule");
         }
         int suite = r.u8("suite");
-        if (suite != AssetManifest.SUITE_V1 && (suite != AssetManifest.SUITE_V2 || schema != SCHEMA_VERSION)) {
+        if (suite != AssetManifest.SUITE_V1 && (suite != AssetManifest.SUITE_V2 || schema == SCHEMA_SINGLE)) {
             throw r.bad("suite", "unknown cipher suite " + suite);
         }
         int record = SHARD_RECORD + (suite == AssetManifest.SUITE_V2 ? Hash256.LENGTH : 0);
@@ -277,8 +295,38 @@ public final class ManifestCodec {
             byte[] wrapped = r.blob16(f + ".wrappedKey");
             keys.add(new WrappedAssetKey(recipient, new KeyWrapper.WrappedKey(kem, ct, wrapped)));
         }
+        PieceLayouts pieces = schema == SCHEMA_PIECES ? readPieces(r, shards) : null;
         return new AssetManifest(assetId, version, format, plainSize, new ChunkingInfo(params, rule, snapWindow), zstdLevel,
-                shards, root, keys, suite);
+                shards, root, keys, suite, pieces);
+    }
+
+    /** Schema 3's layouts: every piece size must be the one the shard's stored length and k give. */
+    private static PieceLayouts readPieces(FieldReader r, List<ShardEntry> shards) throws ShardException {
+        int k = r.u8("pieces.k");
+        int m = r.u8("pieces.m");
+        if (k < 1 || m < 1 || k + m > 64) {
+            throw r.bad("pieces.m", "erasure " + k + "+" + m + " is outside 1..64 pieces (the limit of RedundancyPolicy)");
+        }
+        if ((long) shards.size() * (4 + (long) (k + m) * Hash256.LENGTH) > r.remaining()) {
+            throw r.bad("pieces", "the layouts of " + shards.size() + " shards cannot fit in the " + r.remaining()
+                    + " bytes left (truncated or corrupt)");
+        }
+        List<PieceLayouts.Shard> out = new ArrayList<>(shards.size());
+        for (int i = 0; i < shards.size(); i++) {
+            String f = "pieces[" + i + "]";
+            int size = r.u32(f + ".pieceSize");
+            int expected = PieceLayouts.pieceSize(shards.get(i).storedLength(), k);
+            if (size != expected) {
+                throw r.bad(f + ".pieceSize", Integer.toUnsignedString(size) + " but a shard of " + shards.get(i).storedLength()
+                        + " bytes has pieces of " + expected + " under k=" + k);
+            }
+            List<Hash256> hashes = new ArrayList<>(k + m);
+            for (int j = 0; j < k + m; j++) {
+                hashes.add(Hash256.of(r.bytes(f + ".hash[" + j + "]", Hash256.LENGTH)));
+            }
+            out.add(new PieceLayouts.Shard(size, hashes));
+        }
+        return new PieceLayouts(k, m, out);
     }
 
     private static BatchSeal readSeal(FieldReader r) throws ShardException {

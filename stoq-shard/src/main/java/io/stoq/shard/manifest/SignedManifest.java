@@ -76,9 +76,12 @@ public final class SignedManifest {
         return signature;
     }
 
-    /** The schema this manifest was encoded with: 2 (batch seal) or 1 (single signature). */
+    /** The schema this manifest was encoded with: 3 (batch seal, piece layouts), 2 (batch seal) or 1 (single signature). */
     public int schema() {
-        return signature instanceof BatchSeal ? ManifestCodec.SCHEMA_VERSION : ManifestCodec.SCHEMA_SINGLE;
+        if (!(signature instanceof BatchSeal)) {
+            return ManifestCodec.SCHEMA_SINGLE;
+        }
+        return manifest.pieces() != null ? ManifestCodec.SCHEMA_PIECES : ManifestCodec.SCHEMA_VERSION;
     }
 
     public byte[] encoded() {

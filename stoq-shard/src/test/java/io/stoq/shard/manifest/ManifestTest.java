@@ -69,8 +69,8 @@ class ManifestTest {
         badFormat[4 + 2 + 16 + 8] = 99; // the format byte
         assertThatThrownBy(() -> SignedManifest.decode(badFormat)).hasMessageContaining("field format").hasMessageContaining("unknown code 99");
         byte[] badSchema = encoded.clone();
-        badSchema[5] = 3;
-        assertThatThrownBy(() -> SignedManifest.decode(badSchema)).hasMessageContaining("unknown manifest schema version 3");
+        badSchema[5] = 4; // 3 is now the schema with piece layouts
+        assertThatThrownBy(() -> SignedManifest.decode(badSchema)).hasMessageContaining("unknown manifest schema version 4");
         byte[] badHash = encoded.clone();
         int firstHash = 4 + 2 + 16 + 8 + 1 + 8 + 4 + 4 + 4 + 1 + 1 + 4 + 1 + 1 + 4 + 4 + 4 + 1;
         badHash[firstHash] ^= 1;

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code stoq asset locations ID}: per shard, the nodes holding it according to the ledger's location proofs. */
 @Command(name = "locations", description = {"Show where an asset version's shards are stored (latest unless --version).",
         "One line per shard: its index, SHA3-256, stored size and the nodes whose",
-        "location proofs on the ledger list it."},
+        "location proofs on the ledger list it; for an erasure-coded version, one",
+        "indented line per piece below its shard."},
         footer = {"", "Example:", "  stoq asset locations ID --json"})
 public final class AssetLocationsCommand implements Callable<Integer> {
     @Spec
@@ -56,8 +57,16 @@ public final class AssetLocationsCommand implements Callable<Integer> {
         for (JsonNode s : l.path("shards")) {
             List<String> nodes = new ArrayList<>();
             s.path("nodes").forEach(n -> nodes.add(n.asText()));
+            JsonNode pieces = s.path("pieces");
+            boolean coded = pieces.isArray();
             out.printf("%6d  %-64s %,12d  %s%n", s.path("index").asInt(), s.path("sha3").asText(), s.path("size").asLong(),
-                    nodes.isEmpty() ? "(no proof yet)" : String.join(",", nodes));
+                    coded ? "(pieces:)" : nodes.isEmpty() ? "(no proof yet)" : String.join(",", nodes));
+            for (JsonNode p : coded ? pieces : List.<JsonNode>of()) {
+                List<String> holders = new ArrayList<>();
+                p.path("nodes").forEach(n -> holders.add(n.asText()));
+                out.printf("%6s  %-64s %,12d  %s%n", "." + p.path("index").asInt(), p.path("sha3").asText(), p.path("size").asLong(),
+                        holders.isEmpty() ? "(no proof yet)" : String.join(",", holders));
+            }
         }
         out.flush();
         return 0;

@@ -10,5 +10,6 @@ import picocli.CommandLine.Command;
             "Figures are meant as ratios against baselines measured in the same run (for",
             "example pipeline MB/s over raw AES-GCM MB/s); run on an idle machine."},
         subcommands = {CryptoBenchCommand.class, ShardBenchCommand.class, LedgerBenchCommand.class, AuditBenchCommand.class,
-            UploadsBenchCommand.class, NodeBenchCommand.class, PeerBenchCommand.class, RaftBenchCommand.class})
+            UploadsBenchCommand.class, NodeBenchCommand.class, PeerBenchCommand.class, RaftBenchCommand.class,
+            io.stoq.node.cli.dev.SpreadBenchCommand.class})
 public final class BenchCommand extends GroupCommand {}

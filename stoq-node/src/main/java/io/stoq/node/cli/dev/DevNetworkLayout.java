@@ -1,6 +1,7 @@
 package io.stoq.node.cli.dev;
 
 import io.stoq.crypto.CryptoException;
+import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.keys.SecureFiles;
 import io.stoq.fragmint.auth.ApiKeys;
 import io.stoq.node.NodeErrorCode;
@@ -8,6 +9,7 @@ import io.stoq.node.NodeException;
 import io.stoq.node.accounts.AdminBootstrap;
 import io.stoq.node.daemon.DevIdentity;
 import io.stoq.node.ledger.CustodialKeys;
+import io.stoq.node.ledger.RaftSettings;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.DatagramSocket;
@@ -34,6 +36,9 @@ import java.util.stream.Collectors;
  *   DATA/dev-admin.key       the admin's API key, valid on every node (0600)
  *   DATA/operator/           the network's operator (custodial admin) key, copied into each node's accounts/
  *   DATA/founders/node-N.pem every node's certificate: the genesis block registers them all as voters
+ *   DATA/founders/node-N.kem.pub.pem  its ML-KEM public key: the first key epoch is sealed to every
+ *                            founder (without it nodes 2..N held no share: they could neither open the
+ *                            admin's custodial key nor decrypt an asset)
  *   DATA/node-N/             node N's data directory (keys in node/, ledger, shards, raft log, ...)
  *   DATA/node-N/ports        its API (TCP and UDP), peer (UDP) and Raft (TCP) ports, picked free once, kept
  *   DATA/node-N/pid          its process id while it runs
@@ -101,6 +106,8 @@ final class DevNetworkLayout {
                 DevIdentity.ensure(dir, root.resolve("ca"), nodeId, zone(i));
                 // Founders: the genesis block (made by node-1 on an empty ledger) registers each as a voter.
                 Files.copy(dir.resolve("node").resolve("node.crt.pem"), founders.resolve(nodeId + ".pem"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(dir.resolve("node").resolve(NodeKeys.KEM_PUB), founders.resolve(nodeId + RaftSettings.KEM_SUFFIX),
                         StandardCopyOption.REPLACE_EXISTING);
                 copyOperatorKey(operator, dir.resolve("accounts"));
                 members.add(new Member(i, nodeId, dir, ports(dir)));
