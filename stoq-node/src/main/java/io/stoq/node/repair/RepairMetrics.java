@@ -15,6 +15,8 @@ public final class RepairMetrics {
 
     final AtomicLong belowPolicy = new AtomicLong();
     final AtomicLong awaitingGrace = new AtomicLong();
+    final AtomicLong backingOff = new AtomicLong();
+    final AtomicLong partitioned = new AtomicLong();
     final AtomicLong census = new AtomicLong();
     final AtomicLong repaired = new AtomicLong();
     final AtomicLong restoredHere = new AtomicLong();
@@ -81,6 +83,10 @@ public final class RepairMetrics {
                 + "nodes than their policy wants.", belowPolicy.get());
         gauge(b, "stoq_repair_shards_awaiting_grace", "Of those, shards whose missing copies are on nodes unreachable for less "
                 + "than repair.grace (not repaired yet).", awaitingGrace.get());
+        gauge(b, "stoq_repair_shards_backing_off", "Of those, shards whose last repair failed, waiting before the next try.",
+                backingOff.get());
+        gauge(b, "stoq_repair_partitioned", "1 while this node hears fewer than half the nodes it knows and so repairs and audits "
+                + "no other node's copies.", partitioned.get());
         gauge(b, "stoq_repair_census_shards", "Distinct shards the ledger's location proofs name, as this node read them.", census.get());
         counter(b, "stoq_repair_copies_total", "Shard copies repair made on other nodes (or here) for shards below policy.",
                 repaired.get());

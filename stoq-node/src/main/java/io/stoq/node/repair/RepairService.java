@@ -102,6 +102,15 @@ public final class RepairService implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     /** Repair thread: when each unreachable node was first seen unreachable. */
     private final Map<String, Instant> unreachableSince = new HashMap<>();
+    /** Longest a shard whose repair failed waits before it is tried again. */
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+    /** Repair thread: a shard whose last repair (or restore here) failed, how often in a row, and when it may be tried again. */
+    private record Backoff(int failures, Instant next) {}
+
+    private final Map<Hash256, Backoff> backoff = new HashMap<>();
+    /** Repair thread: whether the last pass saw this node cut off from most of the cluster (logged on change only). */
+    private boolean partitioned;
     /**
      * Unanswered challenges in a row that mark a copy bad: one lost stream on a loaded node is not
      * a lost copy (a dead node is grace's business), three in a row on the same copy are treated as one.
@@ -167,23 +176,57 @@ public final class RepairService implements AutoCloseable {
 
     // ---- ownership and liveness ---------------------------------------------------------------
 
-    /** This node and every peer it hears (alive or suspect), the nodes ownership is decided over. */
-    private List<String> reachable() {
+    /**
+     * Who this node hears now and who it owns shards among. {@code reachable} is this node and
+     * every peer it hears (alive or suspect); {@code owners} adds the peers unreachable for less
+     * than {@code repair.grace}: a peer that missed a few heartbeats on a loaded host keeps its
+     * shards, so a flap moves no ownership (and no repair: its copies count until grace anyway).
+     * {@code partitioned} when this node hears fewer than half the nodes it knows, itself
+     * included: then it is more likely cut off than they are all dead, and it owns nothing.
+     */
+    record View(List<String> reachable, List<String> owners, int known, boolean partitioned) {}
+
+    private View view() {
         List<String> out = new ArrayList<>();
+        List<String> owners = new ArrayList<>();
         out.add(selfId);
+        owners.add(selfId);
         Instant now = clock.instant();
         Set<String> seen = new HashSet<>();
         for (PeerStatus p : peers.peers()) {
-            seen.add(p.nodeId());
+            if (p.nodeId().equals(selfId) || !seen.add(p.nodeId())) {
+                continue;
+            }
             if (p.liveness() == Liveness.ALIVE || p.liveness() == Liveness.SUSPECT) {
                 out.add(p.nodeId());
+                owners.add(p.nodeId());
                 unreachableSince.remove(p.nodeId());
             } else {
-                unreachableSince.putIfAbsent(p.nodeId(), now);
+                Instant since = unreachableSince.computeIfAbsent(p.nodeId(), id -> now);
+                if (Duration.between(since, now).compareTo(settings.grace()) < 0) {
+                    owners.add(p.nodeId());
+                }
             }
         }
         unreachableSince.keySet().retainAll(seen);
-        return out;
+        int known = seen.size() + 1;
+        boolean cut = isPartitioned(out.size(), known);
+        if (cut != partitioned) {
+            partitioned = cut;
+            if (cut) {
+                LOG.warn("repair on {}: it hears {} of the {} nodes it knows (itself included), fewer than half; it repairs and "
+                        + "audits no other node's copies until it hears more", selfId, out.size(), known);
+            } else {
+                LOG.info("repair on {}: it hears {} of the {} nodes it knows again; repair and audits resume", selfId, out.size(), known);
+            }
+        }
+        metrics.partitioned.set(cut ? 1 : 0);
+        return new View(out, owners, known, cut);
+    }
+
+    /** Fewer than half of the {@code known} nodes (this one included) {@code reachable}. */
+    static boolean isPartitioned(int reachable, int known) {
+        return 2 * reachable < known;
     }
 
     /** True when {@code nodeId} is this node's or a reachable peer's, or unreachable for less than the grace. */
@@ -239,22 +282,28 @@ public final class RepairService implements AutoCloseable {
     // ---- repair -------------------------------------------------------------------------------
 
     void repairPass() throws LedgerException, InterruptedException {
-        List<String> reachableList = reachable();
-        Set<String> reachable = new HashSet<>(reachableList);
+        View view = view();
+        Set<String> reachable = new HashSet<>(view.reachable());
         Instant now = clock.instant();
         List<ShardCensus.Shard> shards = survey(h -> true);
         int below = 0;
         int waiting = 0;
+        int backingOff = 0;
         List<ShardCensus.Shard> toRepair = new ArrayList<>();
         for (ShardCensus.Shard s : shards) {
-            if (s.holders().contains(selfId) && !local.contains(s.hash()) && !Thread.currentThread().isInterrupted()) {
+            if (s.holders().contains(selfId) && !local.contains(s.hash()) && !Thread.currentThread().isInterrupted()
+                    && due(s.hash(), now)) {
                 Set<String> others = new HashSet<>(s.holders());
                 others.remove(selfId);
+                others.retainAll(reachable);
                 if (repairer.restoreHere(s.hash(), others)) {
                     clearBad(s.hash(), selfId);
+                    backoff.remove(s.hash());
+                } else {
+                    failed(s.hash(), now);
                 }
             }
-            if (!selfId.equals(owner(s.hash(), reachableList))) {
+            if (view.partitioned() || !selfId.equals(owner(s.hash(), view.owners()))) {
                 continue;
             }
             Set<String> badHere = bad.getOrDefault(s.hash(), Set.of());
@@ -270,17 +319,20 @@ public final class RepairService implements AutoCloseable {
             long good = s.holders().stream().filter(h -> counts(h, reachable, now) && !badHere.contains(h)).count();
             if (good >= s.wanted()) {
                 waiting++; // a holder is away for less than the grace: it may come back
+            } else if (!due(s.hash(), now)) {
+                backingOff++; // its last repair failed: tried again later, not every pass
             } else {
                 toRepair.add(s);
             }
         }
         metrics.belowPolicy.set(below);
         metrics.awaitingGrace.set(waiting);
+        metrics.backingOff.set(backingOff);
         if (toRepair.isEmpty()) {
             return;
         }
-        LOG.info("repair on {}: {} shards it owns below policy, {} of them past repair.grace or failed an audit; repairing", selfId, below,
-                toRepair.size());
+        LOG.info("repair on {}: {} shards it owns below policy, {} of them past repair.grace or failed an audit and due; repairing "
+                + "({} wait after a failed repair)", selfId, below, toRepair.size(), backingOff);
         Map<String, Map<ShardCensus.Ref, List<Hash256>>> proved = new LinkedHashMap<>();
         int pending = 0;
         int done = 0;
@@ -313,7 +365,9 @@ public final class RepairService implements AutoCloseable {
                 bytes = repairer.read(s.hash(), sources);
             } catch (NodeException e) {
                 metrics.repairFailures.incrementAndGet();
-                LOG.error("repair on {}: shard {} is below policy and {}", selfId, s.hash().toHex(), e.getMessage());
+                Duration wait = failed(s.hash(), now);
+                LOG.warn("repair on {}: shard {} is below policy and {}; tried again in {} s", selfId, s.hash().toHex(), e.getMessage(),
+                        wait.toSeconds());
                 continue;
             }
             List<String> inPlace = new ArrayList<>();
@@ -325,6 +379,9 @@ public final class RepairService implements AutoCloseable {
             List<String> made = repairer.copy(s.hash(), bytes, keep, s.wanted() - keep.size(), inPlace);
             if (made.size() < s.wanted() - keep.size()) {
                 metrics.repairFailures.incrementAndGet();
+                failed(s.hash(), now);
+            } else {
+                backoff.remove(s.hash());
             }
             for (String n : made) {
                 metrics.repaired.incrementAndGet();
@@ -343,6 +400,34 @@ public final class RepairService implements AutoCloseable {
         prove(proved);
         LOG.info("repair on {}: pass done: {} of {} shards given new copies; {} copies made and {} bytes moved since start", selfId, done,
                 toRepair.size(), metrics.repaired.get(), metrics.bytes.get());
+    }
+
+    /** False while {@code shard}'s last repair failed less than its backoff ago. */
+    private boolean due(Hash256 shard, Instant now) {
+        Backoff b = backoff.get(shard);
+        return b == null || !now.isBefore(b.next());
+    }
+
+    /**
+     * Records a failed repair of {@code shard}: it waits {@code repair.interval} doubled per
+     * failure in a row, at most {@link #MAX_BACKOFF}, so shards no copy of which can be read or
+     * placed now do not cost a fetch or a dial on every pass. Returns the wait.
+     */
+    private Duration failed(Hash256 shard, Instant now) {
+        Backoff last = backoff.get(shard);
+        int failures = last == null ? 1 : Math.min(last.failures() + 1, 30);
+        Duration wait = backoffAfter(failures, settings.interval());
+        backoff.put(shard, new Backoff(failures, now.plus(wait)));
+        return wait;
+    }
+
+    /** {@code interval} doubled for each failure after the first, at most {@link #MAX_BACKOFF}. */
+    static Duration backoffAfter(int failures, Duration interval) {
+        Duration wait = interval;
+        for (int i = 1; i < failures && wait.compareTo(MAX_BACKOFF) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
     }
 
     /** Has each new holder prove its repaired copies, one proof per node and version. */
@@ -372,7 +457,11 @@ public final class RepairService implements AutoCloseable {
     // ---- audits -------------------------------------------------------------------------------
 
     void auditRound() throws LedgerException, InterruptedException {
-        List<String> reachableList = reachable();
+        View view = view();
+        if (view.partitioned()) {
+            return; // its unanswered challenges would say more about this node's network than about the copies
+        }
+        List<String> reachableList = view.owners();
         Map<String, List<ShardCensus.Shard>> perPeer = new HashMap<>();
         Set<String> alive = new HashSet<>();
         for (PeerStatus p : peers.peers()) {
@@ -394,13 +483,17 @@ public final class RepairService implements AutoCloseable {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException();
                 }
-                audit(e.getKey(), s, alive);
+                if (audit(e.getKey(), s, alive) == RepairMetrics.Result.MISSED) {
+                    // no answer: the rest of this round's challenges to it would each wait out a handshake or
+                    // request timeout on this one thread, holding up repair passes; asked again next round
+                    break;
+                }
             }
         }
     }
 
-    /** One challenge of {@code peer}'s copy of {@code s}. */
-    private void audit(String peer, ShardCensus.Shard s, Set<String> alive) throws InterruptedException {
+    /** One challenge of {@code peer}'s copy of {@code s}; its outcome, null when none was learned. */
+    private RepairMetrics.Result audit(String peer, ShardCensus.Shard s, Set<String> alive) throws InterruptedException {
         List<String> sources = new ArrayList<>();
         for (String h : s.holders()) {
             if (!h.equals(peer) && !h.equals(selfId) && alive.contains(h)) {
@@ -413,14 +506,14 @@ public final class RepairService implements AutoCloseable {
             trusted = repairer.read(s.hash(), sources);
         } catch (NodeException e) {
             LOG.debug("audit: no verified copy of shard {} to check node {} against: {}", s.hash().toHex(), peer, e.getMessage());
-            return;
+            return null;
         }
         ShardAudits.Challenge c = ShardAudits.Challenge.random(s.hash(), trusted.length, settings.auditRange(), random);
         byte[] expected = c.answer(trusted);
         Instant now = clock.instant();
         PeerStatus p = repairer.peer(peer);
         if (p == null) {
-            return;
+            return null;
         }
         RepairMetrics.Result result;
         String why = null;
@@ -435,7 +528,7 @@ public final class RepairService implements AutoCloseable {
             }
         } catch (NetException e) {
             if (e.code() == NetErrorCode.BUSY) {
-                return; // the peer is answering other audits: asked again next round, nothing learned
+                return null; // the peer is answering other audits: asked again next round, nothing learned
             }
             result = ShardRepairer.isRefusal(e) ? RepairMetrics.Result.FAILED : RepairMetrics.Result.MISSED;
             why = e.code() + " for shard " + s.hash().toHex() + ": " + e.getMessage();
@@ -464,6 +557,7 @@ public final class RepairService implements AutoCloseable {
                 }
             }
         }
+        return result;
     }
 
     @Override

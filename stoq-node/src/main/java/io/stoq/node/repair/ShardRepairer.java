@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
 final class ShardRepairer {
     private static final Logger LOG = LoggerFactory.getLogger(ShardRepairer.class);
 
+    /**
+     * Bytes charged to the budget for a fetch that failed: what it moved is unknown, and charging
+     * nothing let a pass against unreachable holders dial as fast as handshakes time out.
+     */
+    static final long FAILED_READ_COST = 64 * 1024;
+
     private final ShardStore local;
     private final PeerNetwork peers;
     private final ShardPlacement placement;
@@ -73,6 +79,9 @@ final class ShardRepairer {
                 metrics.bytes.addAndGet(bytes.length);
                 return bytes;
             } catch (NetException | IOException e) {
+                // a failed fetch cost a dial or a partial transfer too: charged, so repair against peers that
+                // cannot answer is held to the same budget as repair that works
+                rate.acquire(FAILED_READ_COST);
                 tried.add(node + " (" + e.getMessage() + ")");
             }
         }
