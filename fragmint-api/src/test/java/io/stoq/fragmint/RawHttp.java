@@ -113,6 +113,29 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code piece} every {@code every} on a thread of its own until closed or until the
+     * server closes the connection (a slow client on purpose).
+     */
+    public AutoCloseable trickle(byte[] piece, java.time.Duration every) {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    send(piece);
+                    Thread.sleep(every.toMillis());
+                }
+            } catch (IOException | InterruptedException closedByServer) {
+                // the point of the exercise: the server cut the connection
+            }
+        }, "trickle");
+        t.start();
+        return () -> {
+            stop.set(true);
+            t.join();
+        };
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -1,16 +1,11 @@
 package io.stoq.fragmint.client;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -27,9 +22,14 @@ import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
 import io.netty.handler.codec.http3.Http3FrameToHttpObjectCodec;
 import io.netty.handler.codec.quic.BoringSSLContextOption;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
+import io.stoq.fragmint.http.QuicTransport;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -42,10 +42,19 @@ import java.util.concurrent.TimeUnit;
  * Netty's HTTP/3 client for the FragMint API, used by {@code stoq bench node} and by the tests of
  * both modules: one QUIC connection, one request stream per call, request bodies streamed from an
  * InputStream gated on stream writability, response bodies streamed into an OutputStream. Trusts
- * exactly the server's certificate.
+ * exactly the server's certificate. Its UDP socket is the server's kind ({@link QuicTransport}:
+ * epoll with GSO/GRO on Linux unless told otherwise), so a benchmark's client does not cost more
+ * per byte than the node it measures.
  */
 public final class Http3Client implements AutoCloseable {
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    /** Bytes per DATA frame of an upload. */
+    static final int CHUNK = 64 * 1024;
+    /** QUIC receive windows the client grants (per stream, per connection): the server's defaults. */
+    static final long STREAM_WINDOW = 4L << 20;
+    static final long CONNECTION_WINDOW = 64L << 20;
+
+    private final QuicTransport transport;
+    private final EventLoopGroup group;
     private final Channel udp;
     private final QuicChannel quic;
 
@@ -57,6 +66,17 @@ public final class Http3Client implements AutoCloseable {
     }
 
     public Http3Client(int port, X509Certificate trusted, String[] groups) throws Exception {
+        this(port, trusted, groups, QuicTransport.choose(true), QuicCongestionControlAlgorithm.CUBIC);
+    }
+
+    /**
+     * @param transport the UDP socket's kind ({@link QuicTransport#nio()} to test the fallback)
+     * @param congestion quiche's congestion controller for what this client sends (uploads)
+     */
+    public Http3Client(int port, X509Certificate trusted, String[] groups, QuicTransport transport,
+            QuicCongestionControlAlgorithm congestion) throws Exception {
+        this.transport = transport;
+        this.group = transport.newGroup(1, "http3-client");
         QuicSslContext ssl = QuicSslContextBuilder.forClient().trustManager(trusted)
                 .applicationProtocols(Http3.supportedApplicationProtocols())
                 .option(BoringSSLContextOption.GROUPS, groups)
@@ -65,15 +85,29 @@ public final class Http3Client implements AutoCloseable {
                 .sslContext(ssl)
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), "localhost", port))
                 .maxIdleTimeout(60, TimeUnit.SECONDS)
-                .initialMaxData(64L << 20)
-                .initialMaxStreamDataBidirectionalLocal(4L << 20)
-                .initialMaxStreamDataBidirectionalRemote(4L << 20)
+                .initialMaxData(CONNECTION_WINDOW)
+                .initialMaxStreamDataBidirectionalLocal(STREAM_WINDOW)
+                .initialMaxStreamDataBidirectionalRemote(STREAM_WINDOW)
+                .congestionControlAlgorithm(congestion)
                 .build();
-        udp = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
-                .handler(codec).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        quic = QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler())
-                .remoteAddress(new InetSocketAddress("127.0.0.1", port)).connect().get(10, TimeUnit.SECONDS);
+        try {
+            udp = transport.bootstrap(group).handler(codec).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            QuicChannelBootstrap connect = QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler())
+                    .remoteAddress(new InetSocketAddress("127.0.0.1", port));
+            SegmentedDatagramPacketAllocator segments = transport.segmentAllocator();
+            if (segments != null) {
+                connect.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
+            }
+            quic = connect.connect().get(10, TimeUnit.SECONDS);
+        } catch (Exception | Error e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** The UDP transport this client runs on. */
+    public QuicTransport transport() {
+        return transport;
     }
 
     /** The TLS key-exchange group negotiated, as BoringSSL names it (null if unknown). */
@@ -84,6 +118,7 @@ public final class Http3Client implements AutoCloseable {
     public Result exchange(String method, String path, Map<String, String> headers, InputStream body, long length,
             OutputStream sink) throws Exception {
         CompletableFuture<Result> done = new CompletableFuture<>();
+        Object writable = new Object(); // notified on the event loop when the stream's writability changes
         QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel ch) {
@@ -110,7 +145,18 @@ public final class Http3Client implements AutoCloseable {
                     }
 
                     @Override
+                    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                        synchronized (writable) {
+                            writable.notifyAll();
+                        }
+                        ctx.fireChannelWritabilityChanged();
+                    }
+
+                    @Override
                     public void channelInactive(ChannelHandlerContext ctx) {
+                        synchronized (writable) {
+                            writable.notifyAll();
+                        }
                         done.completeExceptionally(new java.io.IOException("stream closed before the response ended"));
                     }
 
@@ -130,12 +176,18 @@ public final class Http3Client implements AutoCloseable {
         }
         stream.writeAndFlush(req);
         if (body != null) {
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[CHUNK];
             for (int r; (r = body.read(buf)) != -1; ) {
-                while (!stream.isWritable() && stream.isActive()) {
-                    Thread.sleep(0, 200_000); // a benchmark client: polling writability costs less than a handshake with the event loop
+                // Wait for the stream to drain below its low water mark: woken by the event loop,
+                // not by polling, which on a loaded machine slept far longer than asked.
+                synchronized (writable) {
+                    while (!stream.isWritable() && stream.isActive()) {
+                        writable.wait(100);
+                    }
                 }
-                stream.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, r)));
+                ByteBuf chunk = stream.alloc().directBuffer(r); // quiche reads native memory: no second copy
+                chunk.writeBytes(buf, 0, r);
+                stream.writeAndFlush(new DefaultHttpContent(chunk));
             }
         }
         stream.writeAndFlush(new DefaultLastHttpContent());

@@ -1,15 +1,16 @@
 package io.stoq.fragmint.http;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http3.Http3;
+import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.stoq.fragmint.auth.AccessControl;
@@ -66,6 +67,8 @@ public final class ApiServer implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private volatile ServerState state = ServerState.NEW; // written under this, read anywhere
     private EventLoopGroup group;
+    private EventLoopGroup quicGroup;
+    private QuicTransport quicTransport;
     private Dispatcher dispatcher;
     private ThreadPoolExecutor workers;
     private ThreadPoolExecutor uploads;
@@ -124,7 +127,8 @@ public final class ApiServer implements AutoCloseable {
                     .childHandler(Pipelines.tcp(dispatcher, config, limiter, metrics, tls))
                     .bind(listen.host(), listen.port()).sync().channel();
             move(ServerState.RUNNING);
-            LOG.info("FragMint API on {} (HTTP/3 on udp {})", baseUri(), http3Port);
+            LOG.info("FragMint API on {} (HTTP/3 on udp {}{})", baseUri(), http3Port,
+                    quicTransport == null ? "" : ", " + quicTransport.describe());
         } catch (Exception e) {
             move(ServerState.FAILED);
             if (e instanceof InterruptedException) {
@@ -142,22 +146,38 @@ public final class ApiServer implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * Binds HTTP/3's UDP socket on its own event loop (one thread: a UDP socket is served by one
+     * loop, and every QUIC connection on it with it), with the native transport where it runs
+     * ({@link QuicTransport}).
+     */
     private Channel bindHttp3(Dispatcher dispatcher) throws Exception {
-        io.netty.channel.ChannelHandler codec = Http3.newQuicServerCodecBuilder()
+        ApiServerConfig.Quic q = config.quic();
+        quicTransport = QuicTransport.choose(q.nativeTransport());
+        quicGroup = quicTransport.newGroup(1, "fragmint-quic");
+        io.netty.handler.codec.quic.QuicServerCodecBuilder builder = Http3.newQuicServerCodecBuilder()
                 .sslContext(TlsContexts.quic(config.tls().certificate(), QUIC_GROUPS))
                 .maxIdleTimeout(config.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS)
-                .initialMaxData(64L << 20)
-                .initialMaxStreamDataBidirectionalLocal(4L << 20)
-                .initialMaxStreamDataBidirectionalRemote(4L << 20)
+                .initialMaxData(q.maxData().bytes())
+                .initialMaxStreamDataBidirectionalLocal(q.maxStreamData().bytes())
+                .initialMaxStreamDataBidirectionalRemote(q.maxStreamData().bytes())
                 .initialMaxStreamsBidirectional(config.limits().maxStreamsPerConnection())
+                .congestionControlAlgorithm(QuicCongestionControlAlgorithm.valueOf(q.congestionControl().name()))
                 .tokenHandler(new QuicTokens())
-                .handler(Pipelines.quicConnection(dispatcher, config, limiter, metrics))
-                .build();
-        return new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .option(ChannelOption.SO_RCVBUF, 4 << 20)
-                .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                .handler(codec)
+                .handler(Pipelines.quicConnection(dispatcher, config, limiter, metrics));
+        SegmentedDatagramPacketAllocator segments = quicTransport.segmentAllocator();
+        if (segments != null) {
+            builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
+        }
+        return quicTransport.bootstrap(quicGroup)
+                .handler(builder.build())
                 .bind(config.listen().host(), Math.max(0, config.listen().http3Port())).sync().channel();
+    }
+
+    /** The UDP transport HTTP/3 runs on ({@link QuicTransport#describe()}), or null when HTTP/3 is off. */
+    public String http3Transport() {
+        QuicTransport t = quicTransport;
+        return t == null ? null : t.describe();
     }
 
     /** The TCP port bound (useful with port 0). */
@@ -251,6 +271,9 @@ public final class ApiServer implements AutoCloseable {
         }
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (quicGroup != null) {
+            quicGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
         move(ServerState.STOPPED);
     }

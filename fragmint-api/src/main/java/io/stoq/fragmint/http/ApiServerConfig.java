@@ -23,9 +23,10 @@ import java.util.Objects;
  * @param sessionLifetime how long a TOTP-verified session lasts (default 15 minutes)
  * @param auth second-factor lockout thresholds and enrollment code lifetime
  *     ({@link AuthSettings#defaults()})
+ * @param quic QUIC flow-control windows, congestion control and UDP transport of HTTP/3
  */
 public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts timeouts, Rates rates,
-        Workers workers, Duration sessionLifetime, AuthSettings auth) {
+        Workers workers, Duration sessionLifetime, AuthSettings auth, Quic quic) {
 
     /** Default session lifetime. */
     public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofMinutes(15);
@@ -38,6 +39,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
         Objects.requireNonNull(rates, "rates");
         Objects.requireNonNull(workers, "workers");
         Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(quic, "quic");
         Checks.between("sessionLifetime", sessionLifetime, Duration.ofMinutes(1), Duration.ofDays(1));
     }
 
@@ -47,7 +49,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
      */
     public static ApiServerConfig defaults() {
         return new ApiServerConfig(Listen.DEFAULT, Tls.OFF, Limits.DEFAULT, Timeouts.DEFAULT, Rates.DEFAULT,
-                Workers.DEFAULT, DEFAULT_SESSION_LIFETIME, AuthSettings.defaults());
+                Workers.DEFAULT, DEFAULT_SESSION_LIFETIME, AuthSettings.defaults(), Quic.DEFAULT);
     }
 
     public static Builder builder() {
@@ -84,6 +86,10 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
 
     public ApiServerConfig withAuth(AuthSettings a) {
         return toBuilder().auth(a).build();
+    }
+
+    public ApiServerConfig withQuic(Quic q) {
+        return toBuilder().quic(q).build();
     }
 
     /** Same host, other ports: {@code http3Port} 0 is ephemeral, -1 turns HTTP/3 off. */
@@ -308,6 +314,42 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
         }
     }
 
+    /**
+     * HTTP/3's QUIC settings. The windows are what a client may send before the server has read
+     * it: the server's QUIC library holds up to {@code maxStreamData} unread bytes per request
+     * stream and {@code maxData} per connection (the smaller of {@code maxData} and
+     * {@code maxStreamData x maxStreamsPerConnection}), so a client that sends and never lets the
+     * server catch up makes the node hold at most that per connection, times the open connections
+     * ({@link Limits#maxConnections()}). Large enough to cover the bandwidth-delay product of one
+     * fast stream; the windows of HTTP/1.1 (the kernel's TCP buffers) and HTTP/2 (1 MiB per stream)
+     * are bounded the same way.
+     *
+     * @param maxStreamData QUIC initial_max_stream_data_bidi_* (default 4MiB; 64KiB..256MiB)
+     * @param maxData QUIC initial_max_data, per connection (default 16MiB; at least
+     *     {@code maxStreamData}, at most 1GiB)
+     * @param congestionControl quiche's congestion controller (default CUBIC)
+     * @param nativeTransport use Linux's epoll transport with UDP GSO/GRO where available
+     *     ({@link QuicTransport}); false forces Java NIO (default true)
+     */
+    public record Quic(DataSize maxStreamData, DataSize maxData, CongestionControl congestionControl,
+            boolean nativeTransport) {
+        public static final Quic DEFAULT = new Quic(DataSize.ofMiB(4), DataSize.ofMiB(16), CongestionControl.CUBIC, true);
+
+        public Quic {
+            Checks.between("maxStreamData", maxStreamData, DataSize.ofKiB(64), DataSize.ofMiB(256));
+            Checks.between("maxData", maxData, maxStreamData, DataSize.ofGiB(1));
+            Objects.requireNonNull(congestionControl, "congestionControl");
+        }
+
+        /** Unread bytes one connection can make the server hold at most. */
+        public DataSize perConnectionBound(int maxStreamsPerConnection) {
+            return DataSize.ofBytes(Math.min(maxData.bytes(), maxStreamData.bytes() * maxStreamsPerConnection));
+        }
+    }
+
+    /** quiche's congestion controllers. */
+    public enum CongestionControl { CUBIC, BBR, RENO }
+
     /** A mutable copy for building a config in steps; {@link #build()} checks it. */
     public static final class Builder {
         private Listen listen;
@@ -318,6 +360,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
         private Workers workers;
         private Duration sessionLifetime;
         private AuthSettings auth;
+        private Quic quic;
 
         private Builder(ApiServerConfig c) {
             listen = c.listen;
@@ -328,6 +371,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
             workers = c.workers;
             sessionLifetime = c.sessionLifetime;
             auth = c.auth;
+            quic = c.quic;
         }
 
         public Builder listen(Listen l) {
@@ -370,8 +414,13 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
             return this;
         }
 
+        public Builder quic(Quic q) {
+            quic = q;
+            return this;
+        }
+
         public ApiServerConfig build() {
-            return new ApiServerConfig(listen, tls, limits, timeouts, rates, workers, sessionLifetime, auth);
+            return new ApiServerConfig(listen, tls, limits, timeouts, rates, workers, sessionLifetime, auth, quic);
         }
     }
 

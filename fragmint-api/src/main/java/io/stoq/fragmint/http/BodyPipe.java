@@ -37,6 +37,14 @@ import java.util.concurrent.locks.ReentrantLock;
 final class BodyPipe {
     static final int HIGH_WATER = 1 << 20;
     static final int LOW_WATER = 256 << 10;
+    /**
+     * Bytes queued that wake a waiting consumer at once; less waits for {@link #readComplete()}
+     * (the end of the event loop's read batch), so a body arriving in many small pieces (HTTP/3
+     * hands over a packet or two at a time) costs one wake-up per batch, not one per piece.
+     */
+    static final int WAKE_BYTES = 64 << 10;
+    /** Longest a waiting consumer sleeps without a signal: the backstop should a batch end go unseen. */
+    static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -56,6 +64,7 @@ final class BodyPipe {
     private long consumed;
     private boolean ended;
     private boolean paused;
+    private boolean unsignalled; // bytes queued since the consumer was last woken
     private BodyAbortedException failure;
 
     BodyPipe(OptionalLong declaredLength, long limit, Runnable resume, java.time.Duration readTimeout) {
@@ -180,12 +189,33 @@ final class BodyPipe {
             }
             queue.add(buf);
             buffered += n;
-            changed.signalAll();
+            if (buffered >= WAKE_BYTES) {
+                unsignalled = false;
+                changed.signalAll();
+            } else {
+                unsignalled = true;
+            }
             if (buffered >= highWater) {
                 paused = true;
                 return true;
             }
             return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The event loop finished a read batch: wakes the consumer for what the batch queued (see
+     * {@link #WAKE_BYTES}). Called on the event loop.
+     */
+    void readComplete() {
+        lock.lock();
+        try {
+            if (unsignalled) {
+                unsignalled = false;
+                changed.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -313,7 +343,7 @@ final class BodyPipe {
                 return;
             }
             try {
-                changed.awaitNanos(wait);
+                changed.awaitNanos(Math.min(wait, POLL_NANOS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while reading request body");

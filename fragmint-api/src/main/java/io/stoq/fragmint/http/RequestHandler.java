@@ -226,6 +226,16 @@ final class RequestHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** The end of a read batch: wakes the upload's worker once for everything the batch brought. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        HttpExchange ex = current;
+        if (ex != null) {
+            ex.pipe.readComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         gate.signal();

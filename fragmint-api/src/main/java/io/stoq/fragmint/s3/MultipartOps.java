@@ -6,6 +6,8 @@ import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.AssetContent;
 import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.BodyAbortedException;
+import io.stoq.fragmint.port.MultipartUploads.Part;
+import io.stoq.fragmint.port.MultipartUploads.Upload;
 import io.stoq.fragmint.port.ByteRange;
 import io.stoq.fragmint.port.NewContent;
 import io.stoq.fragmint.port.ObjectNames;
@@ -36,11 +38,12 @@ import org.w3c.dom.Element;
  * cost of complete is one more pass over the bytes (a 10 GiB object is re-read and re-written
  * once), traded for a manifest format that stays one asset version = one shard list.
  *
- * <p>The registry of open uploads lives in this node's memory: an upload does not survive a
- * restart of the node that took it (its part assets stay, owned by the uploader, and can be
- * deleted through REST). docs/s3.md says so.
+ * <p>Open uploads and their parts are kept in the {@link io.stoq.fragmint.port.MultipartUploads}
+ * port (stoq-node: the node database), so an upload survives a restart of the node that took it.
+ * Which uploads are being completed right now, and the answers of the last completions (for a
+ * client that retries a Complete), are this process's only.
  *
- * <p>Thread-safe: the registry is a concurrent map; one upload's parts map is synchronized.
+ * <p>Thread-safe: the store is; the in-progress set and the answer cache are concurrent.
  */
 final class MultipartOps {
     static final long MIN_PART = 5L << 20;
@@ -48,7 +51,6 @@ final class MultipartOps {
 
     private final S3Gateway g;
     private final ObjectOps objects;
-    private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
     private final java.util.Set<String> completing = ConcurrentHashMap.newKeySet();
     /**
      * Result documents of the last completed uploads: a client that lost the answer of a slow
@@ -68,33 +70,11 @@ final class MultipartOps {
         this.objects = objects;
     }
 
-    record Part(int number, String assetId, long size, String md5Hex, Instant at) {}
-
-    static final class Upload {
-        final String id;
-        final String bucket;
-        final String key;
-        final String account;
-        final String contentType;
-        final Map<String, String> meta;
-        final Instant initiated;
-        final TreeMap<Integer, Part> parts = new TreeMap<>();
-
-        Upload(String id, String bucket, String key, String account, String contentType, Map<String, String> meta, Instant initiated) {
-            this.id = id;
-            this.bucket = bucket;
-            this.key = key;
-            this.account = account;
-            this.contentType = contentType;
-            this.meta = meta;
-            this.initiated = initiated;
-        }
-    }
-
-    private Upload upload(S3Gateway.Call c) throws S3Exception {
-        Upload u = uploads.get(c.req().param("uploadId"));
-        if (u == null || !u.bucket.equals(c.req().bucket()) || !u.key.equals(c.req().key())
-                || !(u.account.equals(c.caller().accountId()) || c.caller().isAdmin())) {
+    private Upload upload(S3Gateway.Call c) throws S3Exception, ApiException {
+        String id = c.req().param("uploadId");
+        Upload u = id == null ? null : g.uploads.find(id).orElse(null);
+        if (u == null || !u.bucket().equals(c.req().bucket()) || !u.key().equals(c.req().key())
+                || !(u.account().equals(c.caller().accountId()) || c.caller().isAdmin())) {
             throw new S3Exception(S3Error.NO_SUCH_UPLOAD, "The specified multipart upload does not exist.");
         }
         return u;
@@ -106,7 +86,7 @@ final class MultipartOps {
         BucketOps.bucket(g, c);
         String id = UUID.randomUUID().toString().replace("-", "");
         String type = c.req().header("content-type") == null ? "binary/octet-stream" : c.req().header("content-type");
-        uploads.put(id, new Upload(id, c.req().bucket(), c.req().key(), c.caller().accountId(), type, ObjectOps.userMetadata(c.req()),
+        g.uploads.create(new Upload(id, c.req().bucket(), c.req().key(), c.caller().accountId(), type, ObjectOps.userMetadata(c.req()),
                 g.clock.instant()));
         return S3Response.xml(200, S3Xml.root("InitiateMultipartUploadResult").el("Bucket", c.req().bucket())
                 .el("Key", c.req().key()).el("UploadId", id).done());
@@ -130,18 +110,22 @@ final class MultipartOps {
         DigestBeside body = new DigestBeside(payload, g.digests, declared ? sha : null, c.req().header("content-md5"));
         AssetMetadata m;
         try {
-            m = g.ports.assets().create(c.caller(), new NewContent("application/octet-stream", "part " + number + " of " + u.id,
+            m = g.ports.assets().create(c.caller(), new NewContent("application/octet-stream", "part " + number + " of " + u.id(),
                     ObjectOps.declaredLength(c)), body);
         } catch (BodyAbortedException e) {
             throw ObjectOps.bodyError(e, payload, body);
         }
-        Part replaced;
-        synchronized (u) {
-            replaced = u.parts.put(number, new Part(number, m.id(), m.size(), body.md5Hex(), m.createdAt()));
+        Optional<Part> replaced;
+        try {
+            replaced = g.uploads.putPart(u.id(), new Part(number, m.id(), m.size(), body.md5Hex(), m.createdAt()));
+        } catch (ApiException e) {
+            deleteQuietly(c, m.id()); // the upload was completed or aborted while this part arrived
+            if (e.error() == ApiError.NOT_FOUND) {
+                throw new S3Exception(S3Error.NO_SUCH_UPLOAD, "The specified multipart upload does not exist.");
+            }
+            throw e;
         }
-        if (replaced != null) {
-            deleteQuietly(c, replaced.assetId());
-        }
+        replaced.ifPresent(r -> deleteQuietly(c, r.assetId()));
         return S3Response.empty(200).header("ETag", "\"" + body.md5Hex() + "\"");
     }
 
@@ -156,7 +140,11 @@ final class MultipartOps {
         Element root = S3Xml.parse(c.body().readNBytes(4 << 20));
         List<Part> chosen = new ArrayList<>();
         int previous = 0;
-        synchronized (u) {
+        Map<Integer, Part> uploaded = new TreeMap<>();
+        for (Part p : g.uploads.parts(u.id())) {
+            uploaded.put(p.number(), p);
+        }
+        {
             for (Element p : S3Xml.children(root, "Part")) {
                 int n;
                 try {
@@ -168,7 +156,7 @@ final class MultipartOps {
                     throw new S3Exception(S3Error.INVALID_PART_ORDER, "The list of parts was not in ascending order.");
                 }
                 previous = n;
-                Part part = u.parts.get(n);
+                Part part = uploaded.get(n);
                 String etag = S3Xml.text(p, "ETag");
                 if (part == null || etag == null || !etag.replace("\"", "").trim().equalsIgnoreCase(part.md5Hex())) {
                     throw new S3Exception(S3Error.INVALID_PART, "One or more of the specified parts could not be found: part " + n);
@@ -193,7 +181,7 @@ final class MultipartOps {
         }
         String etag = HexFormat.of().formatHex(md5s.digest()) + "-" + chosen.size();
         long bytes = total;
-        if (!completing.add(u.id)) {
+        if (!completing.add(u.id())) {
             throw new S3Exception(S3Error.INVALID_REQUEST, "this multipart upload is being completed by another request");
         }
         // The 200 goes out now and spaces keep the connection alive while the parts stream into the object (S3 does the same).
@@ -204,39 +192,37 @@ final class MultipartOps {
     /** Streams the parts into the object and answers the result document (or an {@code <Error>}). */
     private String finish(S3Gateway.Call c, Upload u, List<Part> chosen, long total, String etag) {
         try {
-            Optional<ObjectNames.ObjectName> existing = g.names.lookup(c.caller(), u.bucket, u.key);
+            Optional<ObjectNames.ObjectName> existing = g.names.lookup(c.caller(), u.bucket(), u.key());
             ObjectOps.Stored s;
             try (PartsStream in = new PartsStream(c, chosen)) {
-                s = objects.store(c, u.bucket, u.key, existing, new DigestBeside(in, g.digests, null, null), u.contentType,
-                        OptionalLong.of(total), u.meta, chosen.size(), etag);
+                s = objects.store(c, u.bucket(), u.key(), existing, new DigestBeside(in, g.digests, null, null), u.contentType(),
+                        OptionalLong.of(total), u.meta(), chosen.size(), etag);
             }
-            String doc = S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + u.bucket + "/" + u.key)
-                    .el("Bucket", u.bucket).el("Key", u.key).el("ETag", s.attributes().quotedEtag()).done();
-            completed.put(u.bucket + "/" + u.key + "?" + u.id, doc);
-            uploads.remove(u.id);
-            for (Part p : u.parts.values()) {
+            String doc = S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + u.bucket() + "/" + u.key())
+                    .el("Bucket", u.bucket()).el("Key", u.key()).el("ETag", s.attributes().quotedEtag()).done();
+            completed.put(u.bucket() + "/" + u.key() + "?" + u.id(), doc);
+            List<Part> parts = g.uploads.parts(u.id());
+            g.uploads.remove(u.id());
+            for (Part p : parts) {
                 deleteQuietly(c, p.assetId());
             }
             return doc;
         } catch (ApiException e) {
-            return S3Xml.error(S3Gateway.map(e.error()), e.getMessage(), "/" + u.bucket + "/" + u.key, c.requestId());
+            return S3Xml.error(S3Gateway.map(e.error()), e.getMessage(), "/" + u.bucket() + "/" + u.key(), c.requestId());
         } catch (IOException | RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(MultipartOps.class).error("completing multipart upload {} failed", u.id, e);
-            return S3Xml.error(S3Error.INTERNAL_ERROR, "We encountered an internal error. Please try again.", "/" + u.bucket + "/" + u.key,
+            org.slf4j.LoggerFactory.getLogger(MultipartOps.class).error("completing multipart upload {} failed", u.id(), e);
+            return S3Xml.error(S3Error.INTERNAL_ERROR, "We encountered an internal error. Please try again.", "/" + u.bucket() + "/" + u.key(),
                     c.requestId());
         } finally {
-            completing.remove(u.id);
+            completing.remove(u.id());
         }
     }
 
     S3Response abort(S3Gateway.Call c) throws S3Exception, ApiException {
         BucketOps.require(c, Permission.ASSET_WRITE);
         Upload u = upload(c);
-        uploads.remove(u.id);
-        List<Part> parts;
-        synchronized (u) {
-            parts = List.copyOf(u.parts.values());
-        }
+        List<Part> parts = g.uploads.parts(u.id());
+        g.uploads.remove(u.id());
         for (Part p : parts) {
             deleteQuietly(c, p.assetId());
         }
@@ -258,16 +244,14 @@ final class MultipartOps {
         } catch (NumberFormatException e) {
             throw new S3Exception(S3Error.INVALID_ARGUMENT, "part-number-marker and max-parts must be integers");
         }
-        List<Part> parts;
-        synchronized (u) {
-            parts = List.copyOf(u.parts.tailMap(marker, false).values());
-        }
+        int after = marker;
+        List<Part> parts = g.uploads.parts(u.id()).stream().filter(p -> p.number() > after).toList();
         boolean truncated = parts.size() > max;
         List<Part> page = truncated ? parts.subList(0, max) : parts;
-        S3Xml x = S3Xml.root("ListPartsResult").el("Bucket", u.bucket).el("Key", u.key).el("UploadId", u.id)
+        S3Xml x = S3Xml.root("ListPartsResult").el("Bucket", u.bucket()).el("Key", u.key()).el("UploadId", u.id())
                 .el("PartNumberMarker", marker).el("MaxParts", max).el("IsTruncated", truncated)
-                .start("Initiator").el("ID", u.account).el("DisplayName", u.account).end()
-                .start("Owner").el("ID", u.account).el("DisplayName", u.account).end().el("StorageClass", "STANDARD");
+                .start("Initiator").el("ID", u.account()).el("DisplayName", u.account()).end()
+                .start("Owner").el("ID", u.account()).el("DisplayName", u.account()).end().el("StorageClass", "STANDARD");
         if (truncated) {
             x.el("NextPartNumberMarker", page.get(page.size() - 1).number());
         }
@@ -283,10 +267,10 @@ final class MultipartOps {
         BucketOps.bucket(g, c);
         String prefix = c.req().param("prefix") == null ? "" : c.req().param("prefix");
         TreeMap<String, Upload> mine = new TreeMap<>();
-        for (Upload u : uploads.values()) {
-            if (u.bucket.equals(c.req().bucket()) && u.key.startsWith(prefix)
-                    && (u.account.equals(c.caller().accountId()) || c.caller().isAdmin())) {
-                mine.put(u.key + "\u0000" + u.id, u);
+        for (Upload u : g.uploads.all()) {
+            if (u.bucket().equals(c.req().bucket()) && u.key().startsWith(prefix)
+                    && (u.account().equals(c.caller().accountId()) || c.caller().isAdmin())) {
+                mine.put(u.key() + "\u0000" + u.id(), u);
             }
         }
         S3Xml x = S3Xml.root("ListMultipartUploadsResult").el("Bucket", c.req().bucket()).el("Prefix", prefix)
@@ -296,9 +280,9 @@ final class MultipartOps {
             if (n++ == 1000) {
                 break;
             }
-            x.start("Upload").el("Key", u.key).el("UploadId", u.id).start("Initiator").el("ID", u.account).end()
-                    .start("Owner").el("ID", u.account).end().el("StorageClass", "STANDARD")
-                    .el("Initiated", S3Xml.time(u.initiated)).end();
+            x.start("Upload").el("Key", u.key()).el("UploadId", u.id()).start("Initiator").el("ID", u.account()).end()
+                    .start("Owner").el("ID", u.account()).end().el("StorageClass", "STANDARD")
+                    .el("Initiated", S3Xml.time(u.initiated())).end();
         }
         return S3Response.xml(200, x.done());
     }

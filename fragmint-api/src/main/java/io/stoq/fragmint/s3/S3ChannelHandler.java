@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.stoq.fragmint.http.ListenerGuards;
+import io.stoq.fragmint.http.RequestBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/1.1 connection of the S3 gateway: hands each request (head on the event loop, body
- * through an {@link S3Body}) to a worker, which runs the gateway and writes the response. One
+ * through a {@link RequestBody}, the REST routes' body pipe) to a worker, which runs the gateway and writes the response. One
  * request at a time per connection (HTTP/1.1 without pipelining, as S3 clients use it).
  *
  * <p>Thread-safety: {@code body} is written on the event loop only; the worker holds its own reference.
@@ -40,14 +42,16 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
 
     private final S3Gateway gateway;
     private final ExecutorService workers;
+    private final ListenerGuards guards;
     private final S3Config config;
-    private S3Body body;
+    private RequestBody body;
     /** True from a request's head until its response is written: the idle timer then does not close the connection. */
     private volatile boolean busy;
 
-    S3ChannelHandler(S3Gateway gateway, ExecutorService workers, S3Config config) {
+    S3ChannelHandler(S3Gateway gateway, ExecutorService workers, ListenerGuards guards, S3Config config) {
         this.gateway = gateway;
         this.workers = workers;
+        this.guards = guards;
         this.config = config;
     }
 
@@ -61,7 +65,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 Channel ch = ctx.channel();
-                S3Body b = new S3Body(() -> ch.eventLoop().execute(() -> ch.config().setAutoRead(true)), config.idle(),
+                RequestBody b = guards.body(req, ch,
                         config.maxObjectSize() + (1L << 20) + config.maxObjectSize() / 64); // aws-chunked framing on top
                 body = b;
                 busy = true;
@@ -75,14 +79,20 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             if (msg instanceof HttpContent content) {
-                S3Body b = body;
+                RequestBody b = body;
                 if (b == null) {
                     content.release();
                     return;
                 }
-                boolean more = b.offer(content.content().retain());
+                if (content.decoderResult().isFailure()) {
+                    content.release();
+                    b.abort("the request body could not be decoded (bad chunk framing)");
+                    body = null;
+                    return;
+                }
+                boolean full = b.offer(content.content().retain());
                 content.release();
-                if (!more) {
+                if (full) {
                     ctx.channel().config().setAutoRead(false);
                 }
                 if (msg instanceof LastHttpContent) {
@@ -96,8 +106,17 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void run(Channel ch, HttpRequest req, S3Body b, String remote, boolean keepAlive) {
-        S3Response res = gateway.handle(req, b, remote);
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        RequestBody b = body;
+        if (b != null) {
+            b.readComplete(); // without it, a body's last small pieces wait for the pipe's backstop poll
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void run(Channel ch, HttpRequest req, RequestBody b, String remote, boolean keepAlive) {
+        S3Response res = gateway.handle(req, b.stream(), remote);
         boolean reuse = keepAlive && b.drained();
         try {
             write(ch, req, res, reuse);
@@ -119,6 +138,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
             if (!b.drained()) {
                 b.abort("the response was sent before the body was read");
             }
+            b.discard();
         }
     }
 
@@ -154,7 +174,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
                     left -= n;
                     ChannelFuture f = ch.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, n)));
                     if (!ch.isWritable()) {
-                        f.await(config.idle().toMillis());
+                        f.await(guards.writeStall().toMillis());
                         if (!f.isSuccess()) {
                             throw new IOException("the client stopped reading");
                         }
@@ -185,9 +205,8 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
-            if (!busy) { // a request's own body and response have their own bounds (S3Body, the write stall)
-                ctx.close();
-            }
+            // A request in progress has its own bounds (the body pipe's stall and minimum rate, the write stall).
+            ListenerGuards.closeIfIdle(ctx, busy);
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -41,6 +41,7 @@ public final class S3Gateway {
     final NodePorts ports;
     final ObjectNames names;
     private final S3KeyStore keys;
+    final io.stoq.fragmint.port.MultipartUploads uploads;
     final Clock clock;
     final ExecutorService digests;
     /** Runs multipart completions while the request's worker keeps the connection alive. */
@@ -50,11 +51,17 @@ public final class S3Gateway {
     private final ObjectOps objects;
     private final MultipartOps multipart;
 
-    public S3Gateway(S3Config config, NodePorts ports, ObjectNames names, S3KeyStore keys, Clock clock) {
+    /**
+     * @param uploads where open multipart uploads are kept (stoq-node: its node database, so they
+     *     survive a restart; {@link MemoryUploads} otherwise)
+     */
+    public S3Gateway(S3Config config, NodePorts ports, ObjectNames names, S3KeyStore keys,
+            io.stoq.fragmint.port.MultipartUploads uploads, Clock clock) {
         this.config = config;
         this.ports = ports;
         this.names = names;
         this.keys = keys;
+        this.uploads = uploads;
         this.clock = clock;
         this.digests = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 new io.netty.util.concurrent.DefaultThreadFactory("s3-digest", true));
@@ -66,7 +73,7 @@ public final class S3Gateway {
     /** One authenticated request on its way through an operation. */
     record Call(S3Request req, Caller caller, SigV4.Verified auth, InputStream body, String requestId) {}
 
-    S3Response handle(HttpRequest http, S3Body body, String remote) {
+    S3Response handle(HttpRequest http, InputStream body, String remote) {
         String requestId = Long.toHexString(System.nanoTime() & 0xffffffffL).toUpperCase(Locale.ROOT) + "-" + counter.incrementAndGet();
         QueryStringDecoder qs = new QueryStringDecoder(http.uri());
         String rawPath = qs.rawPath();
@@ -127,7 +134,7 @@ public final class S3Gateway {
         }
     }
 
-    private Call authenticate(S3Request req, S3Body body, String requestId) throws S3Exception, ApiException {
+    private Call authenticate(S3Request req, InputStream body, String requestId) throws S3Exception, ApiException {
         if (!SigV4.signed(req)) {
             throw new S3Exception(S3Error.ACCESS_DENIED, "Anonymous access is not allowed; sign the request with an S3 key");
         }

@@ -9,15 +9,14 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.stoq.fragmint.http.ListenerGuards;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import java.net.InetSocketAddress;
@@ -26,15 +25,16 @@ import java.security.cert.X509Certificate;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The S3 gateway's listener: HTTP/1.1 (HTTPS with the main API's certificate when configured) on
- * its own port, every request handed to {@link S3Gateway} on a worker thread. Bodies stream
- * through {@link S3Body} with backpressure; responses stream as the connection drains. Bounded:
- * connections ({@link S3Config#maxConnections}), header size (64 KiB), idle time, body size.
+ * its own port, every request handed to {@link S3Gateway} on a worker thread. A client is bounded
+ * exactly as on the REST listener, by the same {@link ListenerGuards}: connections in total and
+ * per address, the request-head deadline, the idle timeout (which spares a request in progress),
+ * header size, and bodies through the REST routes' body pipe (backpressure, stall timeout,
+ * minimum upload rate, size). Responses stream as the connection drains.
  *
  * <pre>
  *   NEW --start()--> RUNNING --close()--> STOPPED
@@ -44,11 +44,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class S3Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(S3Server.class);
-    static final int MAX_HEADER = 64 * 1024;
 
     private final S3Config config;
     private final S3Gateway gateway;
-    private final AtomicInteger connections = new AtomicInteger();
+    private final ListenerGuards guards;
     private EventLoopGroup group;
     private ThreadPoolExecutor workers;
     private Channel channel;
@@ -57,6 +56,7 @@ public final class S3Server implements AutoCloseable {
     public S3Server(S3Config config, S3Gateway gateway) {
         this.config = config;
         this.gateway = gateway;
+        this.guards = new ListenerGuards(config.limits(), config.timeouts());
     }
 
     public synchronized void start() throws ApiException {
@@ -81,19 +81,9 @@ public final class S3Server implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            if (connections.incrementAndGet() > config.maxConnections()) {
-                                connections.decrementAndGet();
-                                ch.close();
-                                return;
-                            }
-                            ch.closeFuture().addListener(f -> connections.decrementAndGet());
-                            if (tls != null) {
-                                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
-                            }
-                            ch.pipeline().addLast(new IdleStateHandler(0, 0, config.idle().toSeconds(), TimeUnit.SECONDS));
-                            ch.pipeline().addLast(new HttpServerCodec(16 * 1024, MAX_HEADER, 64 * 1024));
+                            guards.http1(ch, tls);
                             ch.pipeline().addLast(new HttpServerExpectContinueHandler());
-                            ch.pipeline().addLast(new S3ChannelHandler(gateway, workers, config));
+                            ch.pipeline().addLast(new S3ChannelHandler(gateway, workers, guards, config));
                         }
                     })
                     .bind(config.host(), config.port()).sync().channel();
@@ -111,6 +101,11 @@ public final class S3Server implements AutoCloseable {
     /** The bound TCP port. */
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Connections open now (each holds a slot of {@code limits.maxConnections}). */
+    public int openConnections() {
+        return guards.openConnections();
     }
 
     /** {@code http://host:port} (or https), what clients use as their endpoint URL. */

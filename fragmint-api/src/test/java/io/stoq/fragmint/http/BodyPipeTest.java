@@ -151,4 +151,44 @@ class BodyPipeTest {
         assertThat(pipe.stream().readAllBytes()).hasSize(40 * 2048);
         feeder.join();
     }
+
+    /**
+     * Small pieces wake a waiting reader once per read batch ({@link BodyPipe#readComplete()}), a
+     * full {@link BodyPipe#WAKE_BYTES} at once; and a reader whose batch end never came still gets
+     * its bytes after the backstop poll, not after the stall timeout.
+     */
+    @Test
+    void smallPiecesWakeTheReaderAtTheEndOfTheReadBatch() throws Exception {
+        BodyPipe pipe = new BodyPipe(OptionalLong.empty(), Long.MAX_VALUE, () -> { }, Duration.ofSeconds(30));
+        InputStream in = pipe.stream();
+        java.util.concurrent.BlockingQueue<Integer> reads = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            byte[] buf = new byte[1 << 20];
+            try {
+                for (int n; (n = in.read(buf)) != -1; ) {
+                    reads.add(n);
+                }
+                reads.add(-1);
+            } catch (java.io.IOException e) {
+                reads.add(-2);
+            }
+        });
+        reader.start();
+        // A batch of small pieces, then its end: the reader wakes and takes what it finds.
+        pipe.offer(chunk(1200));
+        pipe.offer(chunk(1200));
+        pipe.readComplete();
+        assertThat(reads.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1200); // one piece per read
+        assertThat(reads.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1200);
+        // A piece without a batch end is still delivered, by the backstop poll (well before 30 s).
+        reads.clear();
+        long start = System.nanoTime();
+        pipe.offer(chunk(100));
+        Integer late = reads.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(late).isNotNull();
+        assertThat(System.nanoTime() - start).isLessThan(Duration.ofSeconds(5).toNanos());
+        pipe.end();
+        reader.join(5000);
+        assertThat(reader.isAlive()).isFalse();
+    }
 }

@@ -24,7 +24,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * An S3 gateway on loopback port 0 over the in-memory node, with accounts admin, alice and bob
  * (writers), audrey (auditor), each holding an S3 key, and AWS SDK v2 clients for them.
  */
-final class S3TestGateway implements AutoCloseable {
+final class S3TestGateway implements S3Contract.Gateway {
     final MutableClock clock = new MutableClock(Instant.now());
     final Path dir;
     final InMemoryNode node;
@@ -35,6 +35,10 @@ final class S3TestGateway implements AutoCloseable {
     final Map<String, S3KeyStore.S3Key> credentials = new HashMap<>();
 
     S3TestGateway() throws Exception {
+        this(S3Config.loopback());
+    }
+
+    S3TestGateway(S3Config config) throws Exception {
         dir = Files.createTempDirectory("s3-test");
         node = new InMemoryNode(dir.resolve("assets"), clock);
         names = new InMemoryNames(clock);
@@ -43,13 +47,30 @@ final class S3TestGateway implements AutoCloseable {
             node.accounts.create((String) a[0], (Role) a[1], (String) a[0]);
             credentials.put((String) a[0], keys.create((String) a[0]));
         }
-        gateway = new S3Gateway(S3Config.loopback(), node.ports(), names, keys, clock);
-        server = new S3Server(S3Config.loopback(), gateway);
+        gateway = new S3Gateway(config, node.ports(), names, keys, new MemoryUploads(), clock);
+        server = new S3Server(config, gateway);
         server.start();
     }
 
-    URI endpoint() {
+    @Override
+    public URI endpoint() {
         return server.endpoint();
+    }
+
+    @Override
+    public S3KeyStore.S3Key key(String account) {
+        return credentials.get(account);
+    }
+
+    @Override
+    public void passTime(java.time.Duration d) {
+        clock.advance(d);
+    }
+
+    @Override
+    public long assetCount(String owner) throws Exception {
+        io.stoq.fragmint.port.Caller caller = new io.stoq.fragmint.port.Caller(owner, Role.WRITER, null, false);
+        return node.ports().assets().list(caller, owner, new io.stoq.fragmint.port.PageRequest(null, 500)).items().size();
     }
 
     StaticCredentialsProvider creds(String account) {

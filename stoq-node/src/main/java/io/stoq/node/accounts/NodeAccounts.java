@@ -70,6 +70,7 @@ public final class NodeAccounts implements AutoCloseable {
     private final ScheduledExecutorService maintenance;
 
     private NodeS3Keys s3Keys;
+    private NodeMultipartUploads s3Uploads;
 
     private NodeAccounts(NodeDb db, RocksAccountStore accounts, RocksAuditLog journal, AuditSettings settings,
             Clock clock) {
@@ -114,6 +115,7 @@ public final class NodeAccounts implements AutoCloseable {
             }
             NodeAccounts opened = new NodeAccounts(db, new RocksAccountStore(db, key, clock), new RocksAuditLog(db), settings, clock);
             opened.s3Keys = new NodeS3Keys(db, key, clock);
+            opened.s3Uploads = new NodeMultipartUploads(db);
             return opened;
         } catch (RocksDBException e) {
             db.close();
@@ -132,6 +134,11 @@ public final class NodeAccounts implements AutoCloseable {
     /** The account's S3 access keys, secrets sealed with the node's secrets key (the {@code S3KeyStore} port). */
     public NodeS3Keys s3Keys() {
         return s3Keys;
+    }
+
+    /** The S3 gateway's open multipart uploads (the {@code MultipartUploads} port), kept across restarts. */
+    public NodeMultipartUploads s3Uploads() {
+        return s3Uploads;
     }
 
     /** The audit log the API writes to (the {@code AuditLog} port): aggregating, over the durable one. */

@@ -54,7 +54,9 @@ public final class NodeDb implements AutoCloseable {
         /** account id -> encoded {@code EnrollmentCode}: hash of the one-time TOTP enrollment code. */
         ENROLLMENT_CODES("enrollment-codes"),
         /** S3 access key id -> account id, created, revoked flag, AES-GCM sealed secret (AAD = "s3-key:" + key id). */
-        S3_KEYS("s3-keys");
+        S3_KEYS("s3-keys"),
+        /** 'U' + upload id -> an open S3 multipart upload; 'P' + upload id + 0x00 + i32 part number -> one of its parts. */
+        S3_UPLOADS("s3-uploads");
 
         final String cfName;
 

@@ -1,6 +1,8 @@
 package io.stoq.node.bench;
 
+import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.stoq.fragmint.client.Http3Client;
+import io.stoq.fragmint.http.QuicTransport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stoq.shard.corpus.CorpusGenerator;
@@ -180,9 +182,24 @@ public final class NodeTransfers {
         });
     }
 
+    /**
+     * How the HTTP/3 clients connect: the UDP transport ({@link QuicTransport}, as the node's
+     * {@code api.quic.native-transport}) and the congestion controller for what they send.
+     */
+    public record Http3Settings(QuicTransport transport, QuicCongestionControlAlgorithm congestion) {
+        /** As the node runs with {@code overrides} (the same transport and controller on both ends). */
+        public static Http3Settings matching(Map<String, String> overrides) {
+            boolean nativeTransport = !"false".equalsIgnoreCase(overrides.getOrDefault("api.quic.native-transport", "true"));
+            String cc = overrides.getOrDefault("api.quic.congestion-control", "cubic");
+            return new Http3Settings(QuicTransport.choose(nativeTransport),
+                    QuicCongestionControlAlgorithm.valueOf(cc.toUpperCase(java.util.Locale.ROOT)));
+        }
+    }
+
     /** Uploads every file over HTTP/3, one QUIC connection per client. */
-    public static Phase uploadHttp3(InProcessNode node, List<FileSpec> files, int clients, String[] ids) throws Exception {
-        List<Http3Client> h3 = http3Clients(node, clients);
+    public static Phase uploadHttp3(InProcessNode node, List<FileSpec> files, int clients, String[] ids, Http3Settings settings)
+            throws Exception {
+        List<Http3Client> h3 = http3Clients(node, clients, settings);
         try {
             return run(clients, files.size(), (client, i) -> {
                 FileSpec f = files.get(i);
@@ -201,8 +218,9 @@ public final class NodeTransfers {
     }
 
     /** Downloads every asset over HTTP/3. */
-    public static Phase downloadHttp3(InProcessNode node, List<FileSpec> files, int clients, String[] ids) throws Exception {
-        List<Http3Client> h3 = http3Clients(node, clients);
+    public static Phase downloadHttp3(InProcessNode node, List<FileSpec> files, int clients, String[] ids, Http3Settings settings)
+            throws Exception {
+        List<Http3Client> h3 = http3Clients(node, clients, settings);
         try {
             return run(clients, files.size(), (client, i) -> {
                 Http3Client.Result r = h3.get(client).exchange("GET", "/v1/assets/" + ids[i] + "/content",
@@ -241,12 +259,13 @@ public final class NodeTransfers {
         return out;
     }
 
-    private static List<Http3Client> http3Clients(InProcessNode node, int n) throws Exception {
+    private static List<Http3Client> http3Clients(InProcessNode node, int n, Http3Settings settings) throws Exception {
         X509Certificate cert = node.node().server().certificate();
         List<Http3Client> out = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
-                out.add(new Http3Client(node.node().http3Port(), cert));
+                out.add(new Http3Client(node.node().http3Port(), cert, new String[] {"X25519MLKEM768", "X25519"},
+                        settings.transport(), settings.congestion()));
             }
         } catch (Exception e) {
             out.forEach(Http3Client::close);

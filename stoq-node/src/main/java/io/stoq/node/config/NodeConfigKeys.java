@@ -299,6 +299,17 @@ public final class NodeConfigKeys {
             "Challenges sent to one peer per audit round at most (0 turns audits off).");
     public static final ConfigKey<DataSize> REPAIR_AUDIT_RANGE = ConfigKey.size("repair.audit-range", "64KiB", DataSize.ofBytes(1),
             DataSize.ofMiB(1), "Largest byte range one audit challenge asks a peer to hash.");
+    public static final ConfigKey<DataSize> API_QUIC_MAX_STREAM_DATA = ConfigKey.size("api.quic.max-stream-data", "4MiB",
+            DataSize.ofKiB(64), DataSize.ofMiB(256),
+            "HTTP/3: bytes a client may send on one request stream before the node has read them (QUIC stream window).");
+    public static final ConfigKey<DataSize> API_QUIC_MAX_DATA = ConfigKey.size("api.quic.max-data", "16MiB",
+            DataSize.ofKiB(64), DataSize.ofGiB(1),
+            "HTTP/3: unread bytes per connection (QUIC connection window, at least api.quic.max-stream-data); "
+                    + "the node holds at most this times the open connections.");
+    public static final ConfigKey<String> API_QUIC_CONGESTION_CONTROL = ConfigKey.string("api.quic.congestion-control", "cubic",
+            "cubic|bbr|reno", "HTTP/3: congestion controller for what the node sends (downloads).");
+    public static final ConfigKey<Boolean> API_QUIC_NATIVE_TRANSPORT = ConfigKey.bool("api.quic.native-transport", true,
+            "HTTP/3: Linux's epoll UDP socket with GSO/GRO (many packets per syscall) where available; false forces Java NIO.");
 
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
@@ -326,5 +337,6 @@ public final class NodeConfigKeys {
             RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS, RAFT_LEADER_SIGNING,
             NETWORK_ADMIN_KEY_FILE,
             S3_ENABLED, S3_HOST, S3_PORT, S3_DOMAIN, S3_REGION, S3_MAX_SKEW, S3_WORKERS, S3_MAX_CONNECTIONS,
-            REPAIR_GRACE, REPAIR_INTERVAL, REPAIR_MAX_RATE, REPAIR_AUDIT_INTERVAL, REPAIR_AUDITS_PER_PEER, REPAIR_AUDIT_RANGE);
+            REPAIR_GRACE, REPAIR_INTERVAL, REPAIR_MAX_RATE, REPAIR_AUDIT_INTERVAL, REPAIR_AUDITS_PER_PEER, REPAIR_AUDIT_RANGE,
+            API_QUIC_MAX_STREAM_DATA, API_QUIC_MAX_DATA, API_QUIC_CONGESTION_CONTROL, API_QUIC_NATIVE_TRANSPORT);
 }

@@ -475,7 +475,19 @@ public final class StoqNode implements AutoCloseable {
                 .workers(new ApiServerConfig.Workers(config.get(NodeConfigKeys.API_WORKERS),
                         config.get(NodeConfigKeys.API_UPLOAD_WORKERS)))
                 .auth(authSettings())
+                .quic(quicSettings())
                 .build();
+    }
+
+    private ApiServerConfig.Quic quicSettings() throws NodeException {
+        try {
+            return new ApiServerConfig.Quic(apiSize(NodeConfigKeys.API_QUIC_MAX_STREAM_DATA), apiSize(NodeConfigKeys.API_QUIC_MAX_DATA),
+                    ApiServerConfig.CongestionControl.valueOf(
+                            config.get(NodeConfigKeys.API_QUIC_CONGESTION_CONTROL).toUpperCase(java.util.Locale.ROOT)),
+                    config.get(NodeConfigKeys.API_QUIC_NATIVE_TRANSPORT));
+        } catch (IllegalArgumentException e) {
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "api.quic.*: " + e.getMessage(), e);
+        }
     }
 
     private AuthSettings authSettings() throws NodeException {
@@ -500,8 +512,8 @@ public final class StoqNode implements AutoCloseable {
 
     /**
      * The S3 gateway beside the API, on the same ports and the API's certificate (HTTPS when
-     * api.tls.* is set); names live on the ledger, S3 keys in the node database. Closed before the
-     * API server (resources close in reverse).
+     * api.tls.* is set); names live on the ledger, S3 keys and open multipart uploads in the node
+     * database. Closed before the API server (resources close in reverse).
      */
     private void startS3(NodePorts ports, ApiServerConfig.Tls tls, Clock clock) throws NodeException {
         String host = config.get(NodeConfigKeys.S3_HOST);
@@ -509,13 +521,16 @@ public final class StoqNode implements AutoCloseable {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "refusing to serve the S3 gateway in plain HTTP on s3.host " + host
                     + ", which is not a loopback address: set api.tls.certificate and api.tls.private-key, or s3.host=127.0.0.1");
         }
+        // The API's client bounds (api.* keys: header timeout, idle, minimum upload rate, per-address cap), its own total cap.
+        ApiServerConfig api = server.config();
+        int maxConnections = config.get(NodeConfigKeys.S3_MAX_CONNECTIONS);
         io.stoq.fragmint.s3.S3Config s3 = new io.stoq.fragmint.s3.S3Config(host, config.get(NodeConfigKeys.S3_PORT),
                 config.get(NodeConfigKeys.S3_DOMAIN), config.get(NodeConfigKeys.S3_REGION), tls.tcp() ? tls.certificate() : null,
-                config.get(NodeConfigKeys.S3_MAX_SKEW), config.get(NodeConfigKeys.API_IDLE_TIMEOUT),
-                config.get(NodeConfigKeys.API_MAX_BODY).bytes(), config.get(NodeConfigKeys.S3_WORKERS),
-                config.get(NodeConfigKeys.S3_MAX_CONNECTIONS));
+                config.get(NodeConfigKeys.S3_MAX_SKEW),
+                api.limits().withConnections(maxConnections, Math.min(maxConnections, api.limits().maxConnectionsPerAddress())),
+                api.timeouts(), config.get(NodeConfigKeys.S3_WORKERS));
         io.stoq.fragmint.s3.S3Gateway gateway = new io.stoq.fragmint.s3.S3Gateway(s3, ports,
-                new io.stoq.node.names.LedgerObjectNames(ledgerWriter), accounts.s3Keys(), clock);
+                new io.stoq.node.names.LedgerObjectNames(ledgerWriter), accounts.s3Keys(), accounts.s3Uploads(), clock);
         s3Server = new io.stoq.fragmint.s3.S3Server(s3, gateway);
         try {
             s3Server.start();

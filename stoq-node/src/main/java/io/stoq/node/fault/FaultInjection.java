@@ -17,6 +17,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FaultInjection {
     /** The ledger writer thread, after it took requests from its queue and before their block is committed. */
     public static final String LEDGER_BEFORE_COMMIT = "ledger.before-commit";
+    /**
+     * A peer's {@code put-shard} on the receiving node, before its bytes are stored; the context is
+     * a {@link ShardArrival} (a stall here longer than the sender's request timeout is a real
+     * TIMEOUT for the sender).
+     */
+    public static final String SHARD_RECEIVED = "peer.shard-received";
+
+    /** Which store a pushed shard is arriving at, and which shard. */
+    public record ShardArrival(Object store, io.stoq.crypto.hash.Hash256 shard) {}
 
     /** What runs at a point: may block (a stalled disk) or throw an unchecked exception (a failing one). */
     @FunctionalInterface

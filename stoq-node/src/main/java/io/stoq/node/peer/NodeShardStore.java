@@ -66,6 +66,13 @@ final class NodeShardStore implements ShardStore {
         }
         Exactly body = new Exactly(in, length);
         try {
+            io.stoq.node.fault.FaultInjection.at(io.stoq.node.fault.FaultInjection.SHARD_RECEIVED,
+                    new io.stoq.node.fault.FaultInjection.ShardArrival(store, id));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NetException(NetErrorCode.INTERNAL, "interrupted before storing shard " + id.toHex());
+        }
+        try {
             boolean stored = !store.put(id, body, length).alreadyPresent();
             if (body.left > 0) {
                 throw new NetException(NetErrorCode.INTEGRITY, "shard " + id.toHex() + " ended after " + (length - body.left)

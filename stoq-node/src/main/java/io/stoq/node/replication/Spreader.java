@@ -1,6 +1,7 @@
 package io.stoq.node.replication;
 
 import io.stoq.crypto.hash.Hash256;
+import io.stoq.net.NetErrorCode;
 import io.stoq.net.NetException;
 import io.stoq.net.PeerConnection;
 import io.stoq.net.discovery.PeerStatus;
@@ -18,6 +19,7 @@ import io.stoq.shard.analyze.RedundancyPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -311,8 +313,9 @@ public final class Spreader implements AutoCloseable {
                 try {
                     // a piece the placement had no node for (fewer live nodes than pieces) looks for one left over
                     String target = first != null ? first : replacement(null);
+                    boolean askedAgain = false;
                     while (target != null) {
-                        String failure = store(target, item, itemBytes.apply(slot));
+                        Failure failure = store(target, item, itemBytes.apply(slot));
                         if (failure == null) {
                             synchronized (Upload.this) {
                                 durable++;
@@ -320,7 +323,17 @@ public final class Spreader implements AutoCloseable {
                             }
                             return;
                         }
-                        LOG.warn("shard {} could not be stored on node {}: {}; trying another node", item.toHex(), target, failure);
+                        if (failure.passing() && !askedAgain) {
+                            // A busy or briefly unresponsive node (a loaded machine, a GC pause) is asked once
+                            // more before it is given up for the whole upload: with as many nodes as copies
+                            // there is no other node to take its place.
+                            askedAgain = true;
+                            LOG.info("shard {} could not be stored on node {} ({}); asking it once more", item.toHex(), target, failure.why());
+                            pauseBeforeAskingAgain();
+                            continue;
+                        }
+                        LOG.warn("shard {} could not be stored on node {}: {}; trying another node", item.toHex(), target, failure.why());
+                        askedAgain = false;
                         target = replacement(target);
                     }
                     if (count > needed) {
@@ -337,7 +350,7 @@ public final class Spreader implements AutoCloseable {
             }
 
             /** Stores {@code hash} ({@code bytes}) on {@code nodeId}; null when durable there, else why not. */
-            private String store(String nodeId, Hash256 hash, byte[] bytes) {
+            private Failure store(String nodeId, Hash256 hash, byte[] bytes) {
                 if (nodeId.equals(placement.selfId())) {
                     try {
                         boolean fresh;
@@ -355,19 +368,19 @@ public final class Spreader implements AutoCloseable {
                         }
                         return null;
                     } catch (NodeException e) {
-                        return e.getMessage();
+                        return new Failure(e.getMessage(), false);
                     }
                 }
                 PeerStatus p = view.peer(nodeId);
                 if (p == null) {
-                    return "not a live peer";
+                    return new Failure("not a live peer", false);
                 }
                 try {
                     PeerConnection c = peers.connect(p.addresses().get(0));
                     peers.shards().put(c, hash, bytes.length, new ByteArrayInputStream(bytes));
                     return null;
                 } catch (NetException e) {
-                    return e.code() + ": " + e.getMessage();
+                    return new Failure(e.code() + ": " + e.getMessage(), PASSING.contains(e.code()));
                 }
             }
 
@@ -422,6 +435,21 @@ public final class Spreader implements AutoCloseable {
                 }
                 slots.release();
             }
+        }
+    }
+
+    /** Why a copy could not be stored on a node, and whether asking the same node again may succeed. */
+    private record Failure(String why, boolean passing) {}
+
+    /** Failures of a live node that may pass: a put-shard is idempotent, so asking again is safe. */
+    private static final Set<NetErrorCode> PASSING = EnumSet.of(NetErrorCode.TIMEOUT, NetErrorCode.BUSY, NetErrorCode.CLOSED,
+            NetErrorCode.HANDSHAKE_TIMEOUT, NetErrorCode.UNREACHABLE);
+
+    private static void pauseBeforeAskingAgain() {
+        try {
+            Thread.sleep(200 + java.util.concurrent.ThreadLocalRandom.current().nextLong(300));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -129,6 +129,9 @@ class DevNetworkProcessIT {
                 assertThat(head(urls.get(2), key)).isEqualTo(height);
             });
 
+            // Node 1 serves S3 with the admin's credentials in data/dev-s3.env; what it writes is on every node.
+            s3ThroughNodeOne(urls, key);
+
             // SIGTERM to the parent stops all three.
             net.stop();
         }
@@ -148,5 +151,33 @@ class DevNetworkProcessIT {
             }
             again.stop();
         }
+    }
+
+    private void s3ThroughNodeOne(List<String> urls, String key) throws Exception {
+        java.util.Properties env = new java.util.Properties();
+        try (var in = Files.newBufferedReader(work.resolve("data/dev-s3.env"))) {
+            env.load(in);
+        }
+        URI endpoint = URI.create(env.getProperty("AWS_ENDPOINT_URL"));
+        assertThat(endpoint.getHost()).isEqualTo("127.0.0.1");
+        try (software.amazon.awssdk.services.s3.S3Client s3 = software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(endpoint).region(software.amazon.awssdk.regions.Region.of(env.getProperty("AWS_DEFAULT_REGION")))
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(env.getProperty("AWS_ACCESS_KEY_ID"),
+                                env.getProperty("AWS_SECRET_ACCESS_KEY"))))
+                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            s3.createBucket(b -> b.bucket("demo"));
+            s3.putObject(b -> b.bucket("demo").key("hello.txt"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromString("written through node 1's S3 gateway"));
+            assertThat(s3.getObjectAsBytes(b -> b.bucket("demo").key("hello.txt")).asUtf8String())
+                    .isEqualTo("written through node 1's S3 gateway");
+        }
+        // The object is an asset on the one ledger: node 3 lists it.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            HttpResponse<String> r = get(urls.get(2), "/v1/assets?owner=admin", key);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("hello.txt");
+        });
     }
 }

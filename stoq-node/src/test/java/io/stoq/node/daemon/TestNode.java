@@ -127,6 +127,11 @@ final class TestNode implements AutoCloseable {
             offset = offset.plusSeconds(30);
         }
 
+        /** Moves the clock forward by {@code d} (never back: TOTP codes stay fresh). */
+        void advance(Duration d) {
+            offset = offset.plus(d);
+        }
+
         @Override
         public java.time.ZoneId getZone() {
             return ZoneOffset.UTC;

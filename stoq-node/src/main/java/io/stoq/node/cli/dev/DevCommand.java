@@ -63,7 +63,7 @@ public final class DevCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--s3-port", paramLabel = "PORT", description = {"S3 gateway port on 127.0.0.1 (default 9000; with",
-            "--port 0, a free port). The admin's S3 key is in DATA/dev-s3.env."})
+            "--port 0, a free port); with --nodes, node 1 serves it.", "The admin's S3 key is in DATA/dev-s3.env."})
     Integer s3Port;
 
     @Option(names = "--tls", description = {"Serve HTTPS (HTTP/1.1 and HTTP/2) with",
@@ -87,7 +87,7 @@ public final class DevCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (memberOf != null) {
-            return new DevMember(spec, data, port, tls, overrides, memberOf).run();
+            return new DevMember(spec, data, port, tls, overrides, memberOf, s3Port).run();
         }
         if (nodes != 1) {
             return network();
@@ -147,7 +147,7 @@ public final class DevCommand implements Callable<Integer> {
             }
             if (node.s3Server() != null) {
                 out.printf("  S3 credentials of the admin: %s (source it, then aws --endpoint-url ...; docs/s3.md)%n", s3Env);
-                out.println("S3 endpoint: " + node.s3Server().endpoint());
+                out.println(DevNetwork.S3_ENDPOINT + node.s3Server().endpoint());
             }
             out.println(base);
         }
@@ -181,7 +181,11 @@ public final class DevCommand implements Callable<Integer> {
         });
         err.printf("stoq dev: starting %d nodes in %s (logs in DATA/node-N/node.log)%n", nodes, layout.data());
         err.flush();
-        DevNetwork net = DevNetwork.start(layout, extra, err);
+        // Node 1 serves the S3 gateway (S3 keys live in a node's database: the admin's is node 1's).
+        int s3 = s3Port != null ? s3Port : port == 0 ? 0 : 9000;
+        DevNetwork net = DevNetwork.start(layout, extra, List.of("--s3-port", Integer.toString(s3)), err);
+        String s3Endpoint = net.s3Endpoint();
+        Path s3Env = layout.data().resolve(DevS3Env.FILE);
         Thread hook = new Thread(net::stop, "stoq-dev-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         List<String> urls = net.baseUrls();
@@ -200,6 +204,8 @@ public final class DevCommand implements Callable<Integer> {
             json.put("nodes", list);
             json.put("data", layout.data().toString());
             json.put("adminKeyFile", layout.adminKeyFile().toString());
+            json.put("s3Endpoint", s3Endpoint);
+            json.put("s3EnvFile", s3Endpoint == null ? null : s3Env.toString());
             Json.print(out, json);
         } else {
             for (int i = 0; i < urls.size(); i++) {
@@ -207,8 +213,15 @@ public final class DevCommand implements Callable<Integer> {
                         layout.members().get(i).dir());
             }
             err.printf("  admin API key (every node): %s; stop with Ctrl-C or SIGTERM%n", layout.adminKeyFile());
+            if (s3Endpoint != null) {
+                err.printf("  S3 gateway on node-1; credentials of the admin: %s (source it, then aws --endpoint-url ...; docs/s3.md)%n",
+                        s3Env);
+            }
             err.flush();
-            urls.forEach(out::println); // stdout holds the URLs alone: scripts read one per line
+            if (s3Endpoint != null) {
+                out.println(DevNetwork.S3_ENDPOINT + s3Endpoint);
+            }
+            urls.forEach(out::println); // stdout holds the URLs (after the S3 endpoint line): scripts read one per line
         }
         out.flush();
         int code = net.awaitExit();

@@ -17,7 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * One node of a {@code stoq dev --nodes N} network, in the child process its parent
  * ({@link DevNetwork}) started: the parent made its identity, ports and network settings (passed
  * as {@code -D}s); this node serves until SIGTERM, or until the parent process is gone.
- * It prints the same lines as a single dev node, its base URL last.
+ * It prints the same lines as a single dev node, its base URL last. Node 1 is given an S3 port
+ * and serves the gateway, writing the admin's S3 credentials to the network's {@code dev-s3.env}.
  */
 final class DevMember {
     private final CommandSpec spec;
@@ -26,14 +27,17 @@ final class DevMember {
     private final boolean tls;
     private final Map<String, String> overrides;
     private final Path network;
+    private final Integer s3Port;
 
-    DevMember(CommandSpec spec, Path data, int port, boolean tls, Map<String, String> overrides, Path network) {
+    /** @param s3Port the S3 gateway's port (0: a free one), or null for a node without it */
+    DevMember(CommandSpec spec, Path data, int port, boolean tls, Map<String, String> overrides, Path network, Integer s3Port) {
         this.spec = spec;
         this.data = data;
         this.port = port;
         this.tls = tls;
         this.overrides = overrides;
         this.network = network;
+        this.s3Port = s3Port;
     }
 
     int run() throws Exception {
@@ -47,16 +51,27 @@ final class DevMember {
             keys.put("api.tls.certificate", certificate.certificate().toAbsolutePath().toString());
             keys.put("api.tls.private-key", certificate.privateKey().toAbsolutePath().toString());
         }
+        if (s3Port != null) {
+            keys.putIfAbsent("s3.enabled", "true");
+            keys.putIfAbsent("s3.host", "127.0.0.1");
+            keys.putIfAbsent("s3.port", Integer.toString(s3Port));
+        }
         NodeConfig config = NodeConfig.load(null, System.getenv(), keys);
         StoqNode node = StoqNode.start(config, Clock.systemUTC(), false).closeOnShutdown();
         // The parent supervises: when it is gone (even SIGKILLed), this node stops too.
         ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(node::close));
         AdminBootstrap.Result admin = sharedAdmin(node, config);
         String base = node.baseUri().toString().replaceAll("/$", "");
+        // The admin account is network state (above); its S3 key is this node's, so this node serves S3.
+        Path s3Env = node.s3Server() == null ? null : DevS3Env.ensure(network, node, config.get(NodeConfigKeys.S3_REGION));
         out.printf("stoq dev: node %s of the development network in %s%n", node.identity().nodeId(), network);
         out.printf("  admin API key: %s%n", admin.keyFile());
         if (admin.enrollmentCodeFile() != null) {
             out.printf("  admin TOTP enrollment code (one-time, this node): %s%n", admin.enrollmentCodeFile());
+        }
+        if (s3Env != null) {
+            out.printf("  S3 credentials of the admin: %s%n", s3Env);
+            out.println(DevNetwork.S3_ENDPOINT + node.s3Server().endpoint());
         }
         out.println(base);
         out.flush();

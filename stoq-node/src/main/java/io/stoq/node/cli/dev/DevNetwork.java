@@ -39,6 +39,8 @@ import java.util.regex.Pattern;
  * to its log; stop may run on a shutdown hook. {@code stopping} is the one flag they share.
  */
 final class DevNetwork {
+    /** The line a dev node prints for its S3 gateway (DevCommand, DevMember). */
+    static final String S3_ENDPOINT = "S3 endpoint: ";
     private static final Pattern BASE_URL = Pattern.compile("^https?://127\\.0\\.0\\.1:\\d+$");
     private static final long START_TIMEOUT_SECONDS = 300;
     private static final long STOP_TIMEOUT_SECONDS = 60;
@@ -51,7 +53,7 @@ final class DevNetwork {
 
     /** A node process; {@code gone} completes once its exit was handled (pid file removed). */
     private record Child(DevNetworkLayout.Member member, Process process, CompletableFuture<String> baseUrl,
-            CompletableFuture<Void> gone) {}
+            CompletableFuture<Void> gone, CompletableFuture<String> s3Endpoint) {}
 
     private DevNetwork(DevNetworkLayout layout, PrintWriter err) {
         this.layout = layout;
@@ -64,10 +66,19 @@ final class DevNetwork {
      * node order. On failure every node started is stopped.
      */
     static DevNetwork start(DevNetworkLayout layout, List<String> extra, PrintWriter err) throws NodeException {
+        return start(layout, extra, List.of(), err);
+    }
+
+    /** As {@link #start(DevNetworkLayout, List, PrintWriter)}, with {@code firstOnly} added to node 1's arguments (its S3 gateway). */
+    static DevNetwork start(DevNetworkLayout layout, List<String> extra, List<String> firstOnly, PrintWriter err) throws NodeException {
         DevNetwork net = new DevNetwork(layout, err);
         try {
             for (DevNetworkLayout.Member m : layout.members()) {
-                net.spawn(m, extra);
+                List<String> args = new ArrayList<>(extra);
+                if (m.index() == 1) {
+                    args.addAll(firstOnly);
+                }
+                net.spawn(m, args);
             }
             for (Child c : net.children) {
                 net.awaitUrl(c);
@@ -99,7 +110,7 @@ final class DevNetwork {
             Process p = b.start();
             Files.writeString(m.pidFile(), p.pid() + "\n", StandardCharsets.US_ASCII);
             CompletableFuture<String> url = new CompletableFuture<>();
-            Child child = new Child(m, p, url, new CompletableFuture<>());
+            Child child = new Child(m, p, url, new CompletableFuture<>(), new CompletableFuture<>());
             children.add(child);
             Thread drain = new Thread(() -> drain(child), "stoq-dev-" + m.nodeId() + "-stdout");
             drain.setDaemon(true);
@@ -118,6 +129,9 @@ final class DevNetwork {
                 if (!c.baseUrl().isDone() && BASE_URL.matcher(line).matches()) {
                     c.baseUrl().complete(line);
                 }
+                if (!c.s3Endpoint().isDone() && line.startsWith(S3_ENDPOINT)) {
+                    c.s3Endpoint().complete(line.substring(S3_ENDPOINT.length()).trim());
+                }
                 log.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 log.flush();
             }
@@ -125,6 +139,7 @@ final class DevNetwork {
             // the child's pipe broke: its exit is reported by exited()
         }
         c.baseUrl().complete(null);
+        c.s3Endpoint().complete(null);
     }
 
     private void awaitUrl(Child c) throws NodeException {
@@ -141,6 +156,15 @@ final class DevNetwork {
             throw new NodeException(NodeErrorCode.IO_ERROR, c.member().nodeId() + " did not start" + (c.process().isAlive() ? " within "
                     + START_TIMEOUT_SECONDS + " s" : " (exit code " + c.process().exitValue() + ")") + "; see " + c.member().logFile());
         }
+    }
+
+    /**
+     * Node 1's S3 endpoint as it printed it (before its base URL, so known once {@link #start}
+     * returned), or null when it serves none.
+     */
+    String s3Endpoint() {
+        Child first = children.get(0);
+        return first.baseUrl().isDone() ? first.s3Endpoint().getNow(null) : null;
     }
 
     /** The base URLs, in node order (after {@link #start}). */
