@@ -99,4 +99,35 @@ class NodeTest {
             assertThat(new ChainVerifier(ledger.store(), false).verify().ok()).isTrue();
         }
     }
+
+    /**
+     * Repair brings a node copies of a version it proved before: a second proof listing them is
+     * accepted, the same list twice is not, and the chain still verifies (the first proof's state
+     * keeps its old layout, so chains from before replay to the same state root).
+     */
+    @Test
+    void aNodeProvesAVersionAgainWithTheCopiesRepairBroughtIt() throws Exception {
+        TestNetwork n = net;
+        NodeKeys repairKeys = NodeKeys.generate(); // its own key: the nonces of nodeKey belong to the other test
+        SigningKey nodeKey = repairKeys.falcon();
+        List<byte[]> nodeChain = n.nodeChain("node-1", repairKeys, TestNetwork.T0.minusSeconds(60), TestNetwork.T0.plus(Duration.ofDays(30)));
+        try (Ledger ledger = Ledger.open(dir.resolve("l"))) {
+            n.genesis(ledger);
+            SigningKey alice = TestNetwork.newKey();
+            Instant t1 = TestNetwork.T0.plusSeconds(10);
+            assertThat(commit(ledger, t1, n.tx(n.admin, n.register(alice)),
+                    n.tx(alice, TestNetwork.create(TestNetwork.assetId(1), 100, AssetPolicy.CREATOR_ONLY)),
+                    n.tx(n.admin, new TxBody.NodeRegister(nodeChain)))).isEmpty();
+            var first = new TxBody.LocationProof(TestNetwork.assetId(1), 1, "node-1", List.of(Sha3.hash(new byte[] {1})));
+            assertThat(commit(ledger, t1, n.tx(nodeKey, first))).isEmpty();
+            assertThat(ledger.state().location(TestNetwork.assetId(1), 1, "node-1").proofs()).isEqualTo(1);
+            var repaired = new TxBody.LocationProof(TestNetwork.assetId(1), 1, "node-1", List.of(Sha3.hash(new byte[] {2})));
+            assertThat(commit(ledger, t1, n.tx(nodeKey, repaired))).isEmpty();
+            var held = ledger.state().location(TestNetwork.assetId(1), 1, "node-1");
+            assertThat(held.proofs()).isEqualTo(2);
+            assertThat(held.lastListHash()).isEqualTo(io.stoq.ledger.state.LedgerState.shardListHash(repaired.shardHashes()));
+            assertThat(only(commit(ledger, t1, n.tx(nodeKey, repaired)))).isEqualTo(RejectReason.ALREADY_EXISTS);
+            assertThat(new ChainVerifier(ledger.store(), false).verify().ok()).isTrue();
+        }
+    }
 }

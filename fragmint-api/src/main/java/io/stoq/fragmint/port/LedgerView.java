@@ -71,13 +71,28 @@ public interface LedgerView {
      * @param rttMicros round-trip time the answering node measured to it (a moving average), null until measured
      * @param throughputBytesPerSecond shard transfer rate from it (a moving average), 0 until measured
      * @param lastHeard when the answering node last heard from it, null if never (and for itself)
+     * @param audits what the answering node's shard audits of it found, null when it sent none
      */
     record NodeInfo(String id, List<String> addresses, String zone, NodeStatus status,
             long capacityBytes, long freeBytes, String certSerial, Liveness liveness, @Nullable Long rttMicros,
-            long throughputBytesPerSecond, @Nullable java.time.Instant lastHeard) {
+            long throughputBytesPerSecond, @Nullable java.time.Instant lastHeard, @Nullable AuditSummary audits) {
         public NodeInfo {
             addresses = List.copyOf(addresses);
             java.util.Objects.requireNonNull(liveness, "liveness");
+        }
+
+        /** A member without audit results. */
+        public NodeInfo(String id, List<String> addresses, String zone, NodeStatus status,
+                long capacityBytes, long freeBytes, String certSerial, Liveness liveness, @Nullable Long rttMicros,
+                long throughputBytesPerSecond, @Nullable java.time.Instant lastHeard) {
+            this(id, addresses, zone, status, capacityBytes, freeBytes, certSerial, liveness, rttMicros, throughputBytesPerSecond,
+                    lastHeard, null);
+        }
+
+        /** The same member with {@code audits}. */
+        public NodeInfo withAudits(@Nullable AuditSummary audits) {
+            return new NodeInfo(id, addresses, zone, status, capacityBytes, freeBytes, certSerial, liveness, rttMicros,
+                    throughputBytesPerSecond, lastHeard, audits);
         }
 
         /** The answering node itself: nothing measured. */
@@ -86,6 +101,18 @@ public interface LedgerView {
             return new NodeInfo(id, addresses, zone, status, capacityBytes, freeBytes, certSerial, Liveness.SELF, null, 0, null);
         }
     }
+
+    /**
+     * The answering node's shard audits of a member (challenges to hash a random range of a shard
+     * with a fresh nonce): each node reports only what it asked itself.
+     *
+     * @param passed challenges answered right
+     * @param failed wrong digests, or the member said it lacks the shard or its copy is corrupt
+     * @param missed challenges left unanswered (timeouts, broken streams)
+     * @param lastAudit when the last challenge was sent
+     * @param lastFailure why the last failed or missed one did, null if none did
+     */
+    record AuditSummary(long passed, long failed, long missed, java.time.Instant lastAudit, @Nullable String lastFailure) {}
 
     /**
      * How recently the answering node heard from a member over the peer transport (heartbeats,

@@ -3,6 +3,7 @@ package io.stoq.ledger.state;
 import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.state.StateRecords.Account;
 import io.stoq.ledger.state.StateRecords.Asset;
@@ -13,6 +14,7 @@ import io.stoq.ledger.tx.CanonicalReader;
 import io.stoq.ledger.tx.CanonicalWriter;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.Role;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -324,9 +326,45 @@ public final class LedgerState {
         return state.get(key(LOCATION, assetId.toBytes(), u64(version), utf8(nodeId))) != null;
     }
 
-    public void putLocation(Hash256 assetId, long version, String nodeId, Hash256 shardListHash, int count) {
-        state.put(key(LOCATION, assetId.toBytes(), u64(version), utf8(nodeId)),
-                new CanonicalWriter().hash(shardListHash).u32(count).toBytes());
+    /**
+     * A node's location proofs of one asset version: the hash and length of its latest list and
+     * how many proofs it committed (more than one when repair brought it copies later).
+     */
+    public record LocationRecord(Hash256 lastListHash, int lastCount, int proofs) {}
+
+    /** The hash a location proof's shard list is recorded under. */
+    public static Hash256 shardListHash(List<Hash256> shardHashes) {
+        return Sha3.hash(new CanonicalWriter().hashes(shardHashes).toBytes());
+    }
+
+    /** The node's location proofs of the version, null when it proved none. */
+    public LocationRecord location(Hash256 assetId, long version, String nodeId) throws LedgerException {
+        byte[] v = state.get(key(LOCATION, assetId.toBytes(), u64(version), utf8(nodeId)));
+        if (v == null) {
+            return null;
+        }
+        if (v.length != 36 && v.length != 40) {
+            throw new LedgerException(LedgerErrorCode.CORRUPT, "location state of " + nodeId + " has " + v.length + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.wrap(v);
+        byte[] h = new byte[32];
+        b.get(h);
+        int count = b.getInt();
+        return new LocationRecord(Hash256.of(h), count, v.length == 36 ? 1 : b.getInt());
+    }
+
+    /**
+     * Records a location proof. The first proof of a node for a version keeps the layout it always
+     * had ({@code hash · u32 count}), so a chain written before repair proofs replays to the same
+     * state root; a later proof appends {@code u32 proofs}.
+     */
+    public void putLocation(Hash256 assetId, long version, String nodeId, Hash256 shardListHash, int count) throws LedgerException {
+        LocationRecord before = location(assetId, version, nodeId);
+        CanonicalWriter w = new CanonicalWriter().hash(shardListHash).u32(count);
+        if (before != null) {
+            w.u32(before.proofs() + 1);
+        }
+        state.put(key(LOCATION, assetId.toBytes(), u64(version), utf8(nodeId)), w.toBytes());
     }
 
     // ---- network --------------------------------------------------------------------------

@@ -196,7 +196,7 @@ public final class StateMachine {
             }
             case LOCATION_PROOF -> {
                 TxBody.LocationProof p = (TxBody.LocationProof) body;
-                state.putLocation(p.assetId(), p.version(), p.nodeId(), Sha3.hash(new CanonicalWriter().hashes(p.shardHashes()).toBytes()),
+                state.putLocation(p.assetId(), p.version(), p.nodeId(), LedgerState.shardListHash(p.shardHashes()),
                         p.shardHashes().size());
             }
             case KEY_EPOCH -> {

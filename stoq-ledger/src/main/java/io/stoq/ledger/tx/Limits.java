@@ -16,6 +16,11 @@ public final class Limits {
     public static final int MAX_METADATA_BYTES = 4096;
     /** Shard hashes in one location proof. */
     public static final int MAX_SHARDS = 4096;
+    /**
+     * Location proofs one node commits for one asset version: the first, then one per repair that
+     * brings it copies it did not hold (each lists new hashes; the same list twice is refused).
+     */
+    public static final int MAX_LOCATION_PROOFS = 256;
     /** Certificates in one chain, and bytes per certificate. */
     public static final int MAX_CHAIN = 4;
     public static final int MAX_CERT_BYTES = 16 * 1024;

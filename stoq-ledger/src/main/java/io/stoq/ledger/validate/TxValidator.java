@@ -215,8 +215,18 @@ public final class TxValidator {
                 if (p.shardHashes().isEmpty()) {
                     throw reject(RejectReason.MALFORMED, "location proof lists no shards");
                 }
-                if (state.hasLocation(p.assetId(), p.version(), p.nodeId())) {
-                    throw reject(RejectReason.ALREADY_EXISTS, "node already proved this asset version");
+                // A node proves a version again when repair brings it copies it did not hold at the
+                // first proof; the same list twice is a duplicate, and the proofs are bounded.
+                LedgerState.LocationRecord held = state.location(p.assetId(), p.version(), p.nodeId());
+                if (held != null) {
+                    Hash256 list = LedgerState.shardListHash(p.shardHashes());
+                    if (held.lastListHash().equals(list)) {
+                        throw reject(RejectReason.ALREADY_EXISTS, "node already proved this asset version with these shards");
+                    }
+                    if (held.proofs() >= Limits.MAX_LOCATION_PROOFS) {
+                        throw reject(RejectReason.LIMIT_EXCEEDED, "node " + p.nodeId() + " already proved this asset version "
+                                + held.proofs() + " times (the limit)");
+                    }
                 }
             }
             case KEY_EPOCH -> {

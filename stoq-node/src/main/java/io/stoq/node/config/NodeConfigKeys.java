@@ -283,6 +283,22 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Integer> S3_MAX_CONNECTIONS = ConfigKey.integer("s3.max-connections", 512, 1, 100_000,
             "Open S3 gateway connections at most; more are closed on accept.");
 
+    // ---- repair and shard audits ----
+    public static final ConfigKey<Duration> REPAIR_GRACE = ConfigKey.duration("repair.grace", "10m", Duration.ofSeconds(1),
+            Duration.ofDays(7),
+            "How long a holder may be unreachable before its copies count as lost and are restored on other nodes.");
+    public static final ConfigKey<Duration> REPAIR_INTERVAL = ConfigKey.duration("repair.interval", "30s", Duration.ofMillis(100),
+            Duration.ofHours(24), "Time between repair passes over the shards this node is the repair owner of.");
+    public static final ConfigKey<DataSize> REPAIR_MAX_RATE = ConfigKey.size("repair.max-bytes-per-second", "32MiB",
+            DataSize.ofKiB(64), DataSize.ofGiB(10),
+            "Shard bytes repair and audits may move per second on this node (fetched plus pushed), so client traffic is not starved.");
+    public static final ConfigKey<Duration> REPAIR_AUDIT_INTERVAL = ConfigKey.duration("repair.audit-interval", "1m",
+            Duration.ofMillis(100), Duration.ofDays(1), "Time between audit rounds: each challenges the holders of a few shards "
+                    + "this node owns to hash a random range with a fresh nonce.");
+    public static final ConfigKey<Integer> REPAIR_AUDITS_PER_PEER = ConfigKey.integer("repair.audits-per-peer", 2, 0, 1000,
+            "Challenges sent to one peer per audit round at most (0 turns audits off).");
+    public static final ConfigKey<DataSize> REPAIR_AUDIT_RANGE = ConfigKey.size("repair.audit-range", "64KiB", DataSize.ofBytes(1),
+            DataSize.ofMiB(1), "Largest byte range one audit challenge asks a peer to hash.");
     public static final ConfigKey<DataSize> API_QUIC_MAX_STREAM_DATA = ConfigKey.size("api.quic.max-stream-data", "4MiB",
             DataSize.ofKiB(64), DataSize.ofMiB(256),
             "HTTP/3: bytes a client may send on one request stream before the node has read them (QUIC stream window).");
@@ -321,5 +337,6 @@ public final class NodeConfigKeys {
             RAFT_SUBMIT_RETRIES, RAFT_FOUNDERS, RAFT_ADDRESS, RAFT_ROLE, RAFT_MAX_VOTERS, RAFT_LEADER_SIGNING,
             NETWORK_ADMIN_KEY_FILE,
             S3_ENABLED, S3_HOST, S3_PORT, S3_DOMAIN, S3_REGION, S3_MAX_SKEW, S3_WORKERS, S3_MAX_CONNECTIONS,
+            REPAIR_GRACE, REPAIR_INTERVAL, REPAIR_MAX_RATE, REPAIR_AUDIT_INTERVAL, REPAIR_AUDITS_PER_PEER, REPAIR_AUDIT_RANGE,
             API_QUIC_MAX_STREAM_DATA, API_QUIC_MAX_DATA, API_QUIC_CONGESTION_CONTROL, API_QUIC_NATIVE_TRANSPORT);
 }

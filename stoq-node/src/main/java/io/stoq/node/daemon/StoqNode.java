@@ -93,6 +93,7 @@ public final class StoqNode implements AutoCloseable {
     private NodeAssetService assetService;
     private volatile AdminBootstrap.Result devAdmin;
     private PeerNetwork peers;
+    private io.stoq.node.repair.RepairService repair;
     private EpochKeys epochKeys;
     private NetworkAccountStore networkAccounts;
     /** The Raft transport's TLS (its refusal counters feed /metrics), null unless ledger.mode=raft. */
@@ -270,12 +271,17 @@ public final class StoqNode implements AutoCloseable {
                     config.get(NodeConfigKeys.STORE_MIN_FREE).bytes(),
                     io.stoq.placement.rendezvous.PlacementSettings.DEFAULT.referenceThroughputBytesPerSecond(),
                     io.stoq.placement.rendezvous.PlacementSettings.DEFAULT.nearCandidates());
-            spreader = new io.stoq.node.replication.Spreader(store, peers, new io.stoq.node.replication.ShardPlacement(peers,
-                    identity.nodeId(), identity.zone(), data, placementSettings));
+            io.stoq.node.replication.ShardPlacement placement = new io.stoq.node.replication.ShardPlacement(peers,
+                    identity.nodeId(), identity.zone(), data, placementSettings);
+            spreader = new io.stoq.node.replication.Spreader(store, peers, placement);
             resources.push(spreader);
             proofs = new io.stoq.node.replication.LocationProofs(ledger, keys.falcon(), identity.nodeId(), store, peers,
                     config.get(NodeConfigKeys.LEDGER_COMMIT_TIMEOUT)).start();
             resources.push(proofs);
+            // Audits and repair of the shards this node is the repair owner of (docs/placement.md, "Repair and audits").
+            repair = new io.stoq.node.repair.RepairService(io.stoq.node.repair.RepairService.Settings.from(config),
+                    ledger.reader(), store, peers, placement, proofs, clock).start();
+            resources.push(repair);
         }
         NodeAssetService assets = new NodeAssetService(ledger, store, accountPort, manifestSealer, manifestVerifier,
                 codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD), new CrlFile(config.path(NodeConfigKeys.NODE_CRL)),
@@ -301,11 +307,14 @@ public final class StoqNode implements AutoCloseable {
                 ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
         NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data, assets.keyRotation());
-        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers), accountPort,
+        NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers, repair == null ? id -> null : repair.metrics()::summary), accountPort,
                 accounts.audit(), ledger.events(), health, accounts.s3Keys());
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
             server.addMetrics(peers::metrics);
+        }
+        if (repair != null) {
+            server.addMetrics(repair.metrics()::render);
         }
         server.addMetrics(assets.keyFailures()::metrics); // reads whose asset key this node could not unwrap
         if (raftTls != null) {
@@ -657,6 +666,11 @@ public final class StoqNode implements AutoCloseable {
 
     public NodeAccounts accounts() {
         return accounts;
+    }
+
+    /** Repair and audits, or null on a node without a network (its own ledger). */
+    public io.stoq.node.repair.RepairService repair() {
+        return repair;
     }
 
     /** The node's shard store (for its counters). */

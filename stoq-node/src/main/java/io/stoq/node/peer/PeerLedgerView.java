@@ -22,9 +22,17 @@ public final class PeerLedgerView implements LedgerView {
     private final LedgerView local;
     private final PeerNetwork network;
 
+    private final java.util.function.Function<String, AuditSummary> audits;
+
     public PeerLedgerView(LedgerView local, PeerNetwork network) {
+        this(local, network, id -> null);
+    }
+
+    /** With {@code audits}: this node's shard audits of a member (null when none), shown by {@link #node}. */
+    public PeerLedgerView(LedgerView local, PeerNetwork network, java.util.function.Function<String, AuditSummary> audits) {
         this.local = local;
         this.network = network;
+        this.audits = audits;
     }
 
     @Override
@@ -55,7 +63,7 @@ public final class PeerLedgerView implements LedgerView {
     public NodeInfo node(String id) throws ApiException {
         for (PeerStatus p : network.peers()) {
             if (p.nodeId().equals(id)) {
-                return info(p);
+                return info(p).withAudits(audits.apply(id));
             }
         }
         return local.node(id);

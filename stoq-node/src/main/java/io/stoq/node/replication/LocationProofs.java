@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * writer's), skips a version it proved already, commits, and answers.
  *
  * <p>Wire, {@code prove-locations}: arguments {@code u8 version (1) · 32 asset id · u64 asset
- * version · u16 count (1..4096) · count x 32 hash}; reply metadata {@code u8 1} committed now,
+ * version · u16 count (1..4096) · count x 32 hash}; version 2, the same arguments, asks for the
+ * proof of copies repair brought ({@link #proveRepaired}: one more proof of the hashes the
+ * holder's earlier proofs of the version do not list); reply metadata {@code u8 1} committed now,
  * {@code u8 2} proved before. {@code BAD_REQUEST} for malformed arguments, {@code NOT_FOUND} when
  * a hash is not held, {@code BUSY} beyond {@value #CONCURRENT} proofs in progress,
  * {@code REFUSED} when the ledger refuses the proof.
@@ -55,6 +57,8 @@ public final class LocationProofs implements AutoCloseable {
     /** Proofs this node signs and commits at once for peers (each costs a Falcon signature and a commit). */
     static final int CONCURRENT = 4;
     private static final byte WIRE_VERSION = 1;
+    /** The same arguments, asking for a proof of copies repair brought (committed even when the version was proved before). */
+    private static final byte REPAIR_WIRE_VERSION = 2;
 
     private final LedgerWriter ledger;
     private final SigningKey nodeKey;
@@ -115,6 +119,24 @@ public final class LocationProofs implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Has {@code node} prove copies that repair just brought it: unlike {@link #prove}, a holder
+     * that proved the version before commits one more proof listing the hashes its earlier proofs
+     * did not (wire version 2). Returns null when proved (now or before), else why not.
+     */
+    public String proveRepaired(String node, Hash256 assetId, long version, List<Hash256> hashes) {
+        List<Hash256> list = hashes.subList(0, Math.min(hashes.size(), Limits.MAX_SHARDS));
+        if (node.equals(selfId)) {
+            try {
+                commitAdded(assetId, version, list);
+                return null;
+            } catch (NodeException | LedgerException e) {
+                return e.getMessage();
+            }
+        }
+        return ask(node, encode(REPAIR_WIRE_VERSION, assetId, version, list));
+    }
+
     private String proveOn(String node, Hash256 assetId, long version, List<Hash256> hashes) {
         if (node.equals(selfId)) {
             try {
@@ -124,13 +146,17 @@ public final class LocationProofs implements AutoCloseable {
                 return e.getMessage();
             }
         }
+        return ask(node, encode(WIRE_VERSION, assetId, version, hashes));
+    }
+
+    private String ask(String node, byte[] args) {
         PeerStatus p = peers.peers().stream().filter(s -> s.nodeId().equals(node) && !s.addresses().isEmpty()).findFirst().orElse(null);
         if (p == null) {
             return "not a known peer";
         }
         try {
             PeerConnection c = peers.connect(p.addresses().get(0));
-            try (Reply r = c.call(TYPE, encode(assetId, version, hashes))) {
+            try (Reply r = c.call(TYPE, args)) {
                 return r.meta().length == 1 && (r.meta()[0] == 1 || r.meta()[0] == 2) ? null : "an unexpected answer";
             }
         } catch (NetException e) {
@@ -154,10 +180,39 @@ public final class LocationProofs implements AutoCloseable {
         }
     }
 
+    /**
+     * Commits a proof of the hashes this node's earlier proofs of the version do not list; true
+     * when it committed, false when every hash was proved already.
+     */
+    private boolean commitAdded(Hash256 assetId, long version, List<Hash256> hashes) throws NodeException, LedgerException {
+        java.util.Set<Hash256> proved = new java.util.HashSet<>();
+        var store = ledger.reader().store();
+        for (Hash256 txId : store.indexed(io.stoq.ledger.store.Indexes.ASSET_HISTORY, assetId)) {
+            var t = store.tx(txId);
+            if (t != null && t.tx().body() instanceof TxBody.LocationProof p && p.version() == version && p.nodeId().equals(selfId)) {
+                proved.addAll(p.shardHashes());
+            }
+        }
+        List<Hash256> added = hashes.stream().filter(h -> !proved.contains(h)).distinct().toList();
+        if (added.isEmpty()) {
+            return false;
+        }
+        try {
+            ledger.commit(nodeKey, List.of(), new TxBody.LocationProof(assetId, version, selfId, added));
+            return true;
+        } catch (TxRejectedException e) {
+            if (e.reason() == RejectReason.ALREADY_EXISTS) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     private void onProve(PeerRequest request, Responder responder) throws NetException, java.io.IOException {
         byte[] args = request.args();
         ByteBuffer in = ByteBuffer.wrap(args);
-        if (args.length < 1 + 32 + 8 + 2 || in.get() != WIRE_VERSION) {
+        byte wire = args.length > 0 ? in.get() : 0;
+        if (args.length < 1 + 32 + 8 + 2 || (wire != WIRE_VERSION && wire != REPAIR_WIRE_VERSION)) {
             throw new NetException(NetErrorCode.BAD_REQUEST, "prove-locations: malformed arguments");
         }
         byte[] id = new byte[32];
@@ -181,7 +236,7 @@ public final class LocationProofs implements AutoCloseable {
             throw new NetException(NetErrorCode.BUSY, CONCURRENT + " location proofs are being committed at node " + selfId);
         }
         try {
-            boolean now = commitOwn(Hash256.of(id), version, hashes);
+            boolean now = wire == REPAIR_WIRE_VERSION ? commitAdded(Hash256.of(id), version, hashes) : commitOwn(Hash256.of(id), version, hashes);
             responder.reply(new byte[] {(byte) (now ? 1 : 2)});
         } catch (NodeException | LedgerException e) {
             throw new NetException(NetErrorCode.REFUSED, "node " + selfId + " could not commit its location proof: " + e.getMessage());
@@ -190,9 +245,9 @@ public final class LocationProofs implements AutoCloseable {
         }
     }
 
-    static byte[] encode(Hash256 assetId, long version, List<Hash256> hashes) {
+    static byte[] encode(byte wire, Hash256 assetId, long version, List<Hash256> hashes) {
         ByteBuffer b = ByteBuffer.allocate(1 + 32 + 8 + 2 + 32 * hashes.size());
-        b.put(WIRE_VERSION).put(assetId.toBytes()).putLong(version).putShort((short) hashes.size());
+        b.put(wire).put(assetId.toBytes()).putLong(version).putShort((short) hashes.size());
         for (Hash256 h : hashes) {
             b.put(h.toBytes());
         }
