@@ -18,6 +18,8 @@ import java.net.InetSocketAddress;
 final class ConnectionInit extends ChannelInitializer<QuicChannel> {
     private final TransportContext ctx;
     private final Role role;
+    /** The connection this initialised (set on its event loop at registration), for a dial given up before it connected. */
+    private volatile QuicChannel channel;
     private final InetSocketAddress remote;
 
     ConnectionInit(TransportContext ctx, Role role, InetSocketAddress remote) {
@@ -26,9 +28,15 @@ final class ConnectionInit extends ChannelInitializer<QuicChannel> {
         this.remote = remote;
     }
 
+    /** The connection once registered, else null. */
+    QuicChannel channel() {
+        return channel;
+    }
+
     @Override
     protected void initChannel(QuicChannel ch) {
         InetSocketAddress address = remote != null ? remote : (InetSocketAddress) ch.remoteSocketAddress();
+        channel = ch;
         PeerSession session = new PeerSession(ctx, ch, role, address);
         if (!ctx.registry().reserve(session)) {
             ctx.metrics().refused(NetErrorCode.TOO_MANY_CONNECTIONS, String.valueOf(address), "connection limit reached");
@@ -37,6 +45,8 @@ final class ConnectionInit extends ChannelInitializer<QuicChannel> {
             return;
         }
         ctx.metrics().connectionOpened();
+        // channelInactive alone would miss a dial the peer never answered: it never became active
+        ch.closeFuture().addListener(f -> session.closed());
         ch.attr(PeerSession.KEY).set(session);
         ch.pipeline().addLast("session", new ConnectionHandler(session));
     }

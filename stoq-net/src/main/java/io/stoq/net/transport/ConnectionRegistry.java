@@ -33,15 +33,24 @@ public final class ConnectionRegistry {
         this.config = config;
     }
 
-    /** Takes a slot for a new connection; false (and nothing taken) when a limit is reached. */
+    /**
+     * Takes a slot for a new connection; false (and nothing taken) when a limit is reached. Only
+     * connections a peer opens count against its address's handshake limit: the limit bounds what
+     * unauthenticated parties make this node hold, and this node's own dials (to a node that may be
+     * dead, on the same host or behind the same NAT as live ones) must not use up what it keeps
+     * for the live ones' incoming connections.
+     */
     public synchronized boolean reserve(PeerSession session) {
         InetAddress address = session.remoteAddress().getAddress();
         int pending = handshaking.getOrDefault(address, 0);
-        if (all.size() >= config.maxConnections() || pending >= config.maxHandshakesPerAddress()) {
+        boolean incoming = !session.isClient();
+        if (all.size() >= config.maxConnections() || (incoming && pending >= config.maxHandshakesPerAddress())) {
             return false;
         }
         all.add(session);
-        handshaking.put(address, pending + 1);
+        if (incoming) {
+            handshaking.put(address, pending + 1);
+        }
         return true;
     }
 
@@ -77,6 +86,9 @@ public final class ConnectionRegistry {
     }
 
     private void endHandshake(PeerSession session) {
+        if (session.isClient()) {
+            return; // never counted (see reserve)
+        }
         InetAddress address = session.remoteAddress().getAddress();
         handshaking.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
     }

@@ -59,6 +59,7 @@ public final class PeerSession implements PeerConnection {
     private final CompletableFuture<AuthenticatedPeer> ready = new CompletableFuture<>();
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private volatile State state = State.HANDSHAKING;
+    private final java.util.concurrent.atomic.AtomicBoolean closedOnce = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile AuthenticatedPeer peer;
     private volatile Set<BigInteger> chainSerials = Set.of();
     private volatile NetErrorCode closeCode;
@@ -176,7 +177,15 @@ public final class PeerSession implements PeerConnection {
         }
     }
 
+    /**
+     * The connection is gone: frees its slots and fails what waits on it. Called when the channel
+     * closes, once; a connection that never became active (a dial the peer never answered) closes
+     * without {@code channelInactive}, so the channel's close future calls this too.
+     */
     void closed() {
+        if (!closedOnce.compareAndSet(false, true)) {
+            return;
+        }
         state = State.CLOSED;
         ctx.registry().release(this);
         ctx.metrics().connectionClosed();

@@ -280,12 +280,18 @@ public final class StoqTransport implements AutoCloseable {
     /** A QUIC connection on which the STOQ handshake has not started: for tests that drive it by hand. */
     PeerSession quicConnect(InetSocketAddress address) throws NetException {
         long millis = ctx.config().handshakeTimeout().toMillis();
+        ConnectionInit init = new ConnectionInit(ctx, Role.CLIENT, address);
         Future<QuicChannel> connecting = QuicChannel.newBootstrap(client)
-                .handler(new ConnectionInit(ctx, Role.CLIENT, address))
+                .handler(init)
                 .streamHandler(new IncomingStreams(ctx))
                 .remoteAddress(address)
                 .connect();
         if (!connecting.awaitUninterruptibly(millis, TimeUnit.MILLISECONDS)) {
+            // Given up now, not at QUIC's idle timeout: until it closes, the attempt holds its slot.
+            QuicChannel attempt = init.channel();
+            if (attempt != null) {
+                attempt.close();
+            }
             // Not cancelled (the QUIC codec completes it later regardless): closed if it ever connects.
             connecting.addListener(f -> {
                 if (f.isSuccess()) {

@@ -224,4 +224,30 @@ class LimitsTest {
             connection.call(MessageType.PING, new byte[0]).close();
         }
     }
+
+    @Test
+    void dialsToADeadPeerGiveTheirHandshakeSlotsBack() throws Exception {
+        // A dial to a peer that never answers (a killed node) takes a slot of its address; the
+        // QUIC connection never becomes active, so it closes without channelInactive. Each such
+        // slot must still come back, or after a few dials the address (here 127.0.0.1, as for
+        // every node on one host or behind one NAT) is refused for good.
+        PeerConfig config = NetFixture.CONFIG.withLimits(4, 16, 4, 2).withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(30),
+                Duration.ofSeconds(5));
+        java.net.InetSocketAddress dead;
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            dead = (java.net.InetSocketAddress) silent.getLocalSocketAddress(); // bound, never read: a peer that does not answer
+            try (StoqTransport a = StoqTransport.builder(config, net.identity(net.issue("node-a"))).start();
+                    StoqTransport b = StoqTransport.builder(NetFixture.CONFIG, net.identity(net.issue("node-b"))).start()) {
+                for (int i = 0; i < 3; i++) {
+                    java.net.InetSocketAddress target = dead;
+                    assertThatThrownBy(() -> a.connect(target)).isInstanceOf(NetException.class);
+                }
+                // node-b dials node-a from 127.0.0.1: a's slots for that address must be free again
+                PeerConnection fromB = b.connect(a.localAddress());
+                try (Reply r = fromB.call(MessageType.PING, new byte[] {7})) {
+                    assertThat(r.meta()).containsExactly(7);
+                }
+            }
+        }
+    }
 }
