@@ -44,11 +44,7 @@ class ErasureTest {
         SpreadTest.cluster = CrossNodeReadTest.cluster = cluster = MiniCluster.builder(dir).nodes(6).zones(3).raft()
                 // six nodes in one JVM on a shared 2-core machine: wider timeouts than the harness's
                 .config("peer.handshake-timeout", "5s").config("peer.request-timeout", "20s")
-                .config("discovery.suspect-after", "3s").config("discovery.dead-after", "6s")
-                // every node dials from 127.0.0.1: the per-address handshake bound (8, meant for one
-                // remote host) is shared by all six here, and slow handshakes under load filled it
-                // after the kills, so survivors could not dial each other (TOO_MANY_CONNECTIONS)
-                .config("peer.max-handshakes-per-address", "64").start();
+                .config("discovery.suspect-after", "3s").config("discovery.dead-after", "6s").start();
         CrossNodeReadTest.awaitEpochEverywhere(1);
         cluster.awaitConnected(Duration.ofSeconds(120));
     }
