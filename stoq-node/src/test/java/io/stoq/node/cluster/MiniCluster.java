@@ -59,6 +59,14 @@ import java.util.stream.Collectors;
  * <p>Not thread-safe: one test thread drives it.
  */
 public final class MiniCluster implements AutoCloseable {
+    static {
+        // Ratis ends the JVM (exit status 1) when a server cannot start, e.g. its gRPC port was
+        // taken between the probe below and the bind (seen in CI: "Failed to bind ... Address
+        // already in use"): every test class in the fork died with it. As Ratis's own
+        // MiniRaftCluster does, make that an exception, so one node start fails, not the fork.
+        org.apache.ratis.util.ExitUtils.disableSystemExit();
+    }
+
     /** Config every node gets: loopback, port 0, quick discovery and timeouts, small CPU use. */
     public static final Map<String, String> FAST_DISCOVERY = Map.ofEntries(
             Map.entry("api.port", "0"), Map.entry("store.min-free", "0B"), Map.entry("ledger.block-interval", "5ms"),
