@@ -29,16 +29,44 @@ import java.util.Locale;
  *   bytes  TOTP secret sealed to the key epoch (empty: not enrolled)
  *   bytes  custodial ledger key, public (SPKI)
  *   bytes  custodial ledger key, private (PKCS#8) sealed to the key epoch
+ *   (version 2 only:)
+ *   u32    n, then n x S3 key: string access key id, u64 created ms, bool revoked,
+ *          bytes secret access key sealed to the key epoch
  * </pre>
+ * A record without S3 keys is written as version 1, byte for byte what nodes built before S3
+ * keys were network state write and read; only an account that has an S3 key needs version 2.
  * Immutable.
  */
 public record AccountRecord(Role role, String displayName, Instant createdAt, List<StoredApiKey> keys, byte[] sealedTotp,
-        byte[] custodialSpki, byte[] sealedCustodialKey) {
+        byte[] custodialSpki, byte[] sealedCustodialKey, List<S3KeyEntry> s3Keys) {
     private static final int VERSION = 1;
+    private static final int VERSION_S3 = 2;
     private static final int MAX_KEYS = 256;
+
+    /**
+     * One S3 access key of the account: its secret sealed to the key epoch (SigV4 needs the secret
+     * itself, so it cannot be a hash), bound to the key id ({@code NetworkS3Keys}). Revoked keys stay,
+     * flagged, so an id is never reused.
+     */
+    public record S3KeyEntry(String accessKeyId, Instant createdAt, boolean revoked, byte[] sealedSecret) {
+        /** The key revoked: its sealed secret is dropped (nothing needs it again), its id kept. */
+        public S3KeyEntry asRevoked() {
+            return new S3KeyEntry(accessKeyId, createdAt, true, new byte[0]);
+        }
+    }
 
     public AccountRecord {
         keys = List.copyOf(keys);
+        s3Keys = List.copyOf(s3Keys);
+    }
+
+    public AccountRecord(Role role, String displayName, Instant createdAt, List<StoredApiKey> keys, byte[] sealedTotp,
+            byte[] custodialSpki, byte[] sealedCustodialKey) {
+        this(role, displayName, createdAt, keys, sealedTotp, custodialSpki, sealedCustodialKey, List.of());
+    }
+
+    public AccountRecord withS3Keys(List<S3KeyEntry> k) {
+        return new AccountRecord(role, displayName, createdAt, keys, sealedTotp, custodialSpki, sealedCustodialKey, k);
     }
 
     public boolean totpEnrolled() {
@@ -46,32 +74,39 @@ public record AccountRecord(Role role, String displayName, Instant createdAt, Li
     }
 
     public AccountRecord withRole(Role r) {
-        return new AccountRecord(r, displayName, createdAt, keys, sealedTotp, custodialSpki, sealedCustodialKey);
+        return new AccountRecord(r, displayName, createdAt, keys, sealedTotp, custodialSpki, sealedCustodialKey, s3Keys);
     }
 
     public AccountRecord withKeys(List<StoredApiKey> k) {
-        return new AccountRecord(role, displayName, createdAt, k, sealedTotp, custodialSpki, sealedCustodialKey);
+        return new AccountRecord(role, displayName, createdAt, k, sealedTotp, custodialSpki, sealedCustodialKey, s3Keys);
     }
 
     public AccountRecord withTotp(byte[] sealed) {
-        return new AccountRecord(role, displayName, createdAt, keys, sealed, custodialSpki, sealedCustodialKey);
+        return new AccountRecord(role, displayName, createdAt, keys, sealed, custodialSpki, sealedCustodialKey, s3Keys);
     }
 
     public byte[] encode(String accountId) {
-        CanonicalWriter out = new CanonicalWriter().u8(VERSION).string(role.wireName()).string(displayName == null ? "" : displayName)
+        CanonicalWriter out = new CanonicalWriter().u8(s3Keys.isEmpty() ? VERSION : VERSION_S3).string(role.wireName()).string(displayName == null ? "" : displayName)
                 .u64(createdAt.toEpochMilli()).u32(keys.size());
         for (StoredApiKey k : keys) {
             out.string(k.keyId()).string(k.secretHash()).string(k.label() == null ? "" : k.label()).u64(k.createdAt().toEpochMilli())
                     .u64(k.expiresAt() == null ? 0 : k.expiresAt().toEpochMilli()).bool(k.revoked());
         }
-        return out.bytes(sealedTotp).bytes(custodialSpki).bytes(sealedCustodialKey).toBytes();
+        out.bytes(sealedTotp).bytes(custodialSpki).bytes(sealedCustodialKey);
+        if (!s3Keys.isEmpty()) {
+            out.u32(s3Keys.size());
+            for (S3KeyEntry k : s3Keys) {
+                out.string(k.accessKeyId()).u64(k.createdAt().toEpochMilli()).bool(k.revoked()).bytes(k.sealedSecret());
+            }
+        }
+        return out.toBytes();
     }
 
     public static AccountRecord decode(String accountId, byte[] bytes) throws NodeException {
         try {
             CanonicalReader in = new CanonicalReader(bytes, "account record of " + accountId);
             int version = in.u8("version");
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_S3) {
                 throw new NodeException(NodeErrorCode.CORRUPT_DATA, "account record version " + version + " of account " + accountId
                         + " is not one this node reads");
             }
@@ -92,8 +127,16 @@ public record AccountRecord(Role role, String displayName, Instant createdAt, Li
             byte[] totp = in.bytes("sealedTotp", Limits.MAX_KEY_BYTES * 2);
             byte[] spki = in.bytes("custodialSpki", Limits.MAX_KEY_BYTES);
             byte[] priv = in.bytes("sealedCustodialKey", Limits.MAX_KEY_BYTES * 4);
+            List<S3KeyEntry> s3 = new ArrayList<>();
+            if (version == VERSION_S3) {
+                int m = in.count("s3Keys", MAX_KEYS);
+                for (int i = 0; i < m; i++) {
+                    s3.add(new S3KeyEntry(in.string("accessKeyId", Limits.MAX_NAME_BYTES), Instant.ofEpochMilli(in.u64("s3KeyCreatedAt")),
+                            in.bool("s3KeyRevoked"), in.bytes("sealedS3Secret", Limits.MAX_KEY_BYTES * 2)));
+                }
+            }
             in.finish();
-            return new AccountRecord(role, name.isEmpty() ? null : name, created, keys, totp, spki, priv);
+            return new AccountRecord(role, name.isEmpty() ? null : name, created, keys, totp, spki, priv, s3);
         } catch (LedgerException | IllegalArgumentException e) {
             throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the account record of " + accountId + " is malformed: "
                     + e.getMessage(), e);

@@ -71,11 +71,11 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     private final Map<String, SigningKey> custodial = new ConcurrentHashMap<>();
     /** Key id to account and ledger id to account, rebuilt when the ledger moved since the last build. */
-    private volatile Directory directory = new Directory(-2, Map.of(), Map.of());
+    private volatile Directory directory = new Directory(-2, Map.of(), Map.of(), Map.of());
 
     private record Cached(long revision, AccountRecord record) {}
 
-    private record Directory(long height, Map<String, String> byKeyId, Map<Hash256, String> byLedgerId) {}
+    private record Directory(long height, Map<String, String> byKeyId, Map<Hash256, String> byLedgerId, Map<String, String> byS3KeyId) {}
 
     public NetworkAccountStore(LedgerWriter ledger, EpochKeys epochs, RocksAccountStore local, Clock clock) {
         this.ledger = ledger;
@@ -386,8 +386,30 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
         }
     }
 
+    /**
+     * The account that S3 access key id {@code accessKeyId} was made for (revoked or not), empty
+     * when no account has it. Looked up in the last built directory first, which the caller
+     * checks against the account's current record; rebuilt only when that names none and the
+     * ledger moved since, so a known key costs one map lookup and a guessed one at most one
+     * rebuild per block.
+     */
+    Optional<String> s3KeyAccount(String accessKeyId) throws ApiException {
+        String account = directory.byS3KeyId().get(accessKeyId);
+        return account != null ? Optional.of(account) : Optional.ofNullable(directory().byS3KeyId().get(accessKeyId));
+    }
+
+    /** The account's current record; {@link ApiError#NOT_FOUND} (naming {@code what}) when the network has none. */
+    AccountRecord record(String id, String what) throws ApiException {
+        return read(id).orElseThrow(() -> ApiException.notFound(what));
+    }
+
+    /** The key epochs this store seals secrets to (for the S3 keys kept in its records). */
+    EpochKeys epochs() {
+        return epochs;
+    }
+
     /** Applies {@code change} to the current record and commits it, again on a newer one if another node got there first. */
-    private synchronized AccountRecord update(String id, UnaryOperator<AccountRecord> change) throws ApiException {
+    synchronized AccountRecord update(String id, UnaryOperator<AccountRecord> change) throws ApiException {
         for (int attempt = 1; ; attempt++) {
             try {
                 long revision = ledger.reader().state().accountRecordRevision(id);
@@ -445,6 +467,7 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
             }
             Map<String, String> byKey = new ConcurrentHashMap<>();
             Map<Hash256, String> byLedger = new ConcurrentHashMap<>();
+            Map<String, String> byS3 = new ConcurrentHashMap<>();
             for (String id : directoryIds()) {
                 AccountRecord r = read(id).orElse(null);
                 if (r == null) {
@@ -452,13 +475,14 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
                 }
                 r.keys().forEach(k -> byKey.put(k.keyId(), id));
                 byLedger.put(Sha3.hash(r.custodialSpki()), id);
+                r.s3Keys().forEach(k -> byS3.put(k.accessKeyId(), id));
             }
-            directory = new Directory(height, byKey, byLedger);
+            directory = new Directory(height, byKey, byLedger, byS3);
             return directory;
         }
     }
 
-    private static byte[] context(String what, String accountId) {
+    static byte[] context(String what, String accountId) {
         return ("stoq/account/" + what + "/" + accountId).getBytes(StandardCharsets.UTF_8);
     }
 }

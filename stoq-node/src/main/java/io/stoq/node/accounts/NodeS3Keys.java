@@ -29,8 +29,9 @@ import org.rocksdb.RocksIterator;
  *
  * <p>Record: {@code u8 version=1, UTF accountId, i64 created ms, bool revoked, i32 n, n bytes sealed secret}.
  *
- * <p>Node-local: on a Raft network a key made on one node works on that node's gateway only
- * (docs/s3.md); accounts themselves are network state. Thread-safe (RocksDB; writes synchronized).
+ * <p>Node-local: the store of a node on its own ledger. On a Raft network S3 keys are network
+ * state ({@link NetworkS3Keys}); the keys a data directory from before that holds here are moved
+ * there once at start ({@link NetworkS3Keys#migrateLocal}). Thread-safe (RocksDB; writes synchronized).
  */
 public final class NodeS3Keys implements S3KeyStore {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -52,15 +53,26 @@ public final class NodeS3Keys implements S3KeyStore {
         return ("s3-key:" + keyId).getBytes(StandardCharsets.UTF_8);
     }
 
-    @Override
-    public synchronized S3Key create(String accountId) throws ApiException {
+    /** A fresh access key id: {@code STOQ} and 16 random base-32 characters (80 bits), 20 in all as AWS's. */
+    static String newKeyId() {
         StringBuilder id = new StringBuilder("STOQ");
         for (int i = 0; i < 16; i++) {
             id.append(ID_ALPHABET.charAt(RANDOM.nextInt(ID_ALPHABET.length())));
         }
+        return id.toString();
+    }
+
+    /** A fresh secret access key: 30 random bytes in base 64, 40 characters as AWS secrets. */
+    static String newSecret() {
         byte[] raw = new byte[30];
         RANDOM.nextBytes(raw);
-        String secret = Base64.getEncoder().encodeToString(raw); // 40 characters, as AWS secrets
+        return Base64.getEncoder().encodeToString(raw);
+    }
+
+    @Override
+    public synchronized S3Key create(String accountId) throws ApiException {
+        StringBuilder id = new StringBuilder(newKeyId());
+        String secret = newSecret();
         Instant now = clock.instant();
         try {
             byte[] sealed = secrets.seal(aad(id.toString()), secret.getBytes(StandardCharsets.UTF_8));
@@ -90,6 +102,29 @@ public final class NodeS3Keys implements S3KeyStore {
         } catch (RocksDBException | IOException e) {
             throw new ApiException(ApiError.UNAVAILABLE, "cannot read S3 key " + accessKeyId + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Every live key with its secret opened, for moving them onto the network ledger
+     * ({@link NetworkS3Keys#migrateLocal}).
+     */
+    public List<S3Key> liveKeys() throws ApiException {
+        List<String> ids = new ArrayList<>();
+        try (RocksIterator it = db.iterator(Cf.S3_KEYS)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                if (!decode(it.value()).revoked()) {
+                    ids.add(new String(it.key(), StandardCharsets.UTF_8));
+                }
+            }
+            it.status();
+        } catch (RocksDBException | IOException e) {
+            throw new ApiException(ApiError.UNAVAILABLE, "cannot list S3 keys: " + e.getMessage(), e);
+        }
+        List<S3Key> out = new ArrayList<>();
+        for (String id : ids) {
+            find(id).ifPresent(out::add);
+        }
+        return out;
     }
 
     @Override

@@ -96,6 +96,8 @@ public final class StoqNode implements AutoCloseable {
     private io.stoq.node.repair.RepairService repair;
     private EpochKeys epochKeys;
     private NetworkAccountStore networkAccounts;
+    /** S3 access keys: the node database's on its own ledger, the network's records on Raft. */
+    private io.stoq.fragmint.port.S3KeyStore s3Keys;
     /** The Raft transport's TLS (its refusal counters feed /metrics), null unless ledger.mode=raft. */
     private RaftTls raftTls;
     private Thread shutdownHook;
@@ -230,6 +232,7 @@ public final class StoqNode implements AutoCloseable {
             }
             accountPort = network;
             networkAccounts = network;
+            s3Keys = new io.stoq.node.accounts.NetworkS3Keys(network, clock);
             networkSetup(network, custody, data, clock, devAdmin);
         }
         if (ledgerService != null) {
@@ -238,6 +241,9 @@ public final class StoqNode implements AutoCloseable {
             } catch (io.stoq.ledger.LedgerException e) {
                 throw new NodeException(NodeErrorCode.IO_ERROR, "cannot make the ledger's first key epoch: " + e.getMessage(), e);
             }
+        }
+        if (s3Keys == null) {
+            s3Keys = accounts.s3Keys();
         }
         String host = config.get(NodeConfigKeys.API_HOST);
         int port = config.get(NodeConfigKeys.API_PORT);
@@ -308,7 +314,7 @@ public final class StoqNode implements AutoCloseable {
         NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data, assets.keyRotation());
         NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers, repair == null ? id -> null : repair.metrics()::summary), accountPort,
-                accounts.audit(), ledger.events(), health, accounts.s3Keys());
+                accounts.audit(), ledger.events(), health, s3Keys);
         server = new ApiServer(apiConfig(port, tls), ports, clock);
         if (peers != null) {
             server.addMetrics(peers::metrics);
@@ -357,6 +363,11 @@ public final class StoqNode implements AutoCloseable {
                             if (moved > 0) {
                                 LOG.info("moved {} local account(s) onto the network ledger (once; marker {})", moved,
                                         data.resolve(NetworkAccountStore.MIGRATED_MARKER));
+                            }
+                            int movedKeys = ((io.stoq.node.accounts.NetworkS3Keys) s3Keys).migrateLocal(data, accounts.s3Keys());
+                            if (movedKeys > 0) {
+                                LOG.info("moved {} local S3 key(s) onto the network ledger (once; marker {})", movedKeys,
+                                        data.resolve(io.stoq.node.accounts.NetworkS3Keys.MIGRATED_MARKER));
                             }
                             if (devAdmin) {
                                 this.devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
@@ -530,7 +541,7 @@ public final class StoqNode implements AutoCloseable {
                 api.limits().withConnections(maxConnections, Math.min(maxConnections, api.limits().maxConnectionsPerAddress())),
                 api.timeouts(), config.get(NodeConfigKeys.S3_WORKERS));
         io.stoq.fragmint.s3.S3Gateway gateway = new io.stoq.fragmint.s3.S3Gateway(s3, ports,
-                new io.stoq.node.names.LedgerObjectNames(ledgerWriter), accounts.s3Keys(), accounts.s3Uploads(), clock);
+                new io.stoq.node.names.LedgerObjectNames(ledgerWriter), s3Keys, accounts.s3Uploads(), clock);
         s3Server = new io.stoq.fragmint.s3.S3Server(s3, gateway);
         try {
             s3Server.start();
@@ -691,6 +702,11 @@ public final class StoqNode implements AutoCloseable {
     /** The accounts on the network ledger (ledger.mode=raft), null while accounts are node-local. */
     public NetworkAccountStore networkAccounts() {
         return networkAccounts;
+    }
+
+    /** The S3 access keys this node's gateway checks: network state on a Raft ledger, the node database's on its own. */
+    public io.stoq.fragmint.port.S3KeyStore s3Keys() {
+        return s3Keys;
     }
 
     /** The node's view of the network's data-key epochs. */

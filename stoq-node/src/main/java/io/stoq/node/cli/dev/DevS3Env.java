@@ -27,7 +27,7 @@ final class DevS3Env {
 
     static Path ensure(Path data, StoqNode node, String region) throws NodeException {
         Path file = data.resolve(FILE);
-        S3KeyStore keys = node.accounts().s3Keys();
+        S3KeyStore keys = node.s3Keys();
         try {
             if (Files.exists(file)) {
                 Matcher m = KEY_ID.matcher(Files.readString(file, StandardCharsets.UTF_8));
