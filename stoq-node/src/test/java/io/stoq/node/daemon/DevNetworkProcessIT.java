@@ -129,8 +129,8 @@ class DevNetworkProcessIT {
                 assertThat(head(urls.get(2), key)).isEqualTo(height);
             });
 
-            // Node 1 serves S3 with the admin's credentials in data/dev-s3.env; what it writes is on every node.
-            s3ThroughNodeOne(urls, key);
+            // Every node serves S3; the admin's credentials in data/dev-s3.env (node 1 made the key) work on every node.
+            s3ThroughEveryNode(urls, key);
 
             // SIGTERM to the parent stops all three.
             net.stop();
@@ -153,25 +153,29 @@ class DevNetworkProcessIT {
         }
     }
 
-    private void s3ThroughNodeOne(List<String> urls, String key) throws Exception {
+    private void s3ThroughEveryNode(List<String> urls, String key) throws Exception {
         java.util.Properties env = new java.util.Properties();
         try (var in = Files.newBufferedReader(work.resolve("data/dev-s3.env"))) {
             env.load(in);
         }
         URI endpoint = URI.create(env.getProperty("AWS_ENDPOINT_URL"));
         assertThat(endpoint.getHost()).isEqualTo("127.0.0.1");
-        try (software.amazon.awssdk.services.s3.S3Client s3 = software.amazon.awssdk.services.s3.S3Client.builder()
-                .endpointOverride(endpoint).region(software.amazon.awssdk.regions.Region.of(env.getProperty("AWS_DEFAULT_REGION")))
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(env.getProperty("AWS_ACCESS_KEY_ID"),
-                                env.getProperty("AWS_SECRET_ACCESS_KEY"))))
-                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+        try (software.amazon.awssdk.services.s3.S3Client s3 = s3Client(env, endpoint)) {
             s3.createBucket(b -> b.bucket("demo"));
             s3.putObject(b -> b.bucket("demo").key("hello.txt"),
                     software.amazon.awssdk.core.sync.RequestBody.fromString("written through node 1's S3 gateway"));
             assertThat(s3.getObjectAsBytes(b -> b.bucket("demo").key("hello.txt")).asUtf8String())
                     .isEqualTo("written through node 1's S3 gateway");
+        }
+        // Node 3's gateway (its endpoint line is in its log) takes the same key: S3 keys are network state.
+        String line = Files.readAllLines(work.resolve("data/node-3/node.log")).stream().filter(l -> l.startsWith("S3 endpoint: "))
+                .reduce((a, b) -> b).orElseThrow();
+        URI third = URI.create(line.substring("S3 endpoint: ".length()).trim());
+        assertThat(third).isNotEqualTo(endpoint);
+        try (software.amazon.awssdk.services.s3.S3Client s3 = s3Client(env, third)) {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(s3.getObjectAsBytes(b -> b.bucket("demo").key("hello.txt")).asUtf8String())
+                            .isEqualTo("written through node 1's S3 gateway"));
         }
         // The object is an asset on the one ledger: node 3 lists it.
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -179,5 +183,15 @@ class DevNetworkProcessIT {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(r.body()).contains("hello.txt");
         });
+    }
+
+    private static software.amazon.awssdk.services.s3.S3Client s3Client(java.util.Properties env, URI endpoint) {
+        return software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(endpoint).region(software.amazon.awssdk.regions.Region.of(env.getProperty("AWS_DEFAULT_REGION")))
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(env.getProperty("AWS_ACCESS_KEY_ID"),
+                                env.getProperty("AWS_SECRET_ACCESS_KEY"))))
+                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
     }
 }

@@ -63,7 +63,7 @@ public final class DevCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--s3-port", paramLabel = "PORT", description = {"S3 gateway port on 127.0.0.1 (default 9000; with",
-            "--port 0, a free port); with --nodes, node 1 serves it.", "The admin's S3 key is in DATA/dev-s3.env."})
+            "--port 0, a free port); with --nodes, node N serves it on PORT+N-1.", "The admin's S3 key is in DATA/dev-s3.env."})
     Integer s3Port;
 
     @Option(names = "--tls", description = {"Serve HTTPS (HTTP/1.1 and HTTP/2) with",
@@ -181,10 +181,12 @@ public final class DevCommand implements Callable<Integer> {
         });
         err.printf("stoq dev: starting %d nodes in %s (logs in DATA/node-N/node.log)%n", nodes, layout.data());
         err.flush();
-        // Node 1 serves the S3 gateway (S3 keys live in a node's database: the admin's is node 1's).
+        // Every node serves the S3 gateway (S3 keys are network state): node N on s3 + N - 1, or a free port.
         int s3 = s3Port != null ? s3Port : port == 0 ? 0 : 9000;
-        DevNetwork net = DevNetwork.start(layout, extra, List.of("--s3-port", Integer.toString(s3)), err);
+        DevNetwork net = DevNetwork.start(layout, extra, index -> List.of("--s3-port", Integer.toString(s3 == 0 ? 0 : s3 + index - 1)),
+                err);
         String s3Endpoint = net.s3Endpoint();
+        List<String> s3Endpoints = net.s3Endpoints();
         Path s3Env = layout.data().resolve(DevS3Env.FILE);
         Thread hook = new Thread(net::stop, "stoq-dev-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -198,6 +200,7 @@ public final class DevCommand implements Callable<Integer> {
                 n.put("baseUrl", urls.get(i));
                 n.put("pid", net.pids().get(i));
                 n.put("data", m.dir().toString());
+                n.put("s3Endpoint", s3Endpoints.get(i));
                 list.add(n);
             }
             Map<String, Object> json = new LinkedHashMap<>();
@@ -209,13 +212,13 @@ public final class DevCommand implements Callable<Integer> {
             Json.print(out, json);
         } else {
             for (int i = 0; i < urls.size(); i++) {
-                err.printf("  %s  %s  pid %d, data %s%n", layout.members().get(i).nodeId(), urls.get(i), net.pids().get(i),
-                        layout.members().get(i).dir());
+                err.printf("  %s  %s  pid %d, data %s%s%n", layout.members().get(i).nodeId(), urls.get(i), net.pids().get(i),
+                        layout.members().get(i).dir(), s3Endpoints.get(i) == null ? "" : ", S3 " + s3Endpoints.get(i));
             }
             err.printf("  admin API key (every node): %s; stop with Ctrl-C or SIGTERM%n", layout.adminKeyFile());
             if (s3Endpoint != null) {
-                err.printf("  S3 gateway on node-1; credentials of the admin: %s (source it, then aws --endpoint-url ...; docs/s3.md)%n",
-                        s3Env);
+                err.printf("  S3 gateway on every node (one key works on all); credentials of the admin: %s (source it, then aws "
+                        + "--endpoint-url ...; docs/s3.md)%n", s3Env);
             }
             err.flush();
             if (s3Endpoint != null) {

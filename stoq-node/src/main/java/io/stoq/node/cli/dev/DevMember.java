@@ -17,8 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * One node of a {@code stoq dev --nodes N} network, in the child process its parent
  * ({@link DevNetwork}) started: the parent made its identity, ports and network settings (passed
  * as {@code -D}s); this node serves until SIGTERM, or until the parent process is gone.
- * It prints the same lines as a single dev node, its base URL last. Node 1 is given an S3 port
- * and serves the gateway, writing the admin's S3 credentials to the network's {@code dev-s3.env}.
+ * It prints the same lines as a single dev node, its base URL last. Every node is given an S3 port
+ * and serves the gateway; node 1 writes the admin's S3 credentials (network state, so they work
+ * on every node's gateway) to the network's {@code dev-s3.env}.
  */
 final class DevMember {
     private final CommandSpec spec;
@@ -62,8 +63,9 @@ final class DevMember {
         ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(node::close));
         AdminBootstrap.Result admin = sharedAdmin(node, config);
         String base = node.baseUri().toString().replaceAll("/$", "");
-        // The admin account is network state (above); its S3 key is this node's, so this node serves S3.
-        Path s3Env = node.s3Server() == null ? null : DevS3Env.ensure(network, node, config.get(NodeConfigKeys.S3_REGION));
+        // The admin account and its S3 key are network state: node 1 makes the key (one writer of dev-s3.env), every node serves it.
+        boolean first = "node-1".equals(node.identity().nodeId());
+        Path s3Env = node.s3Server() == null || !first ? null : DevS3Env.ensure(network, node, config.get(NodeConfigKeys.S3_REGION));
         out.printf("stoq dev: node %s of the development network in %s%n", node.identity().nodeId(), network);
         out.printf("  admin API key: %s%n", admin.keyFile());
         if (admin.enrollmentCodeFile() != null) {
@@ -71,6 +73,8 @@ final class DevMember {
         }
         if (s3Env != null) {
             out.printf("  S3 credentials of the admin: %s%n", s3Env);
+        }
+        if (node.s3Server() != null) {
             out.println(DevNetwork.S3_ENDPOINT + node.s3Server().endpoint());
         }
         out.println(base);

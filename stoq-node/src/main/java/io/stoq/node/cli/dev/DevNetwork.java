@@ -69,15 +69,22 @@ final class DevNetwork {
         return start(layout, extra, List.of(), err);
     }
 
-    /** As {@link #start(DevNetworkLayout, List, PrintWriter)}, with {@code firstOnly} added to node 1's arguments (its S3 gateway). */
+    /** As {@link #start(DevNetworkLayout, List, PrintWriter)}, with {@code firstOnly} added to node 1's arguments. */
     static DevNetwork start(DevNetworkLayout layout, List<String> extra, List<String> firstOnly, PrintWriter err) throws NodeException {
+        return start(layout, extra, index -> index == 1 ? firstOnly : List.of(), err);
+    }
+
+    /**
+     * As {@link #start(DevNetworkLayout, List, PrintWriter)}, with {@code perNode.apply(index)}
+     * added to node {@code index}'s arguments (1-based; e.g. its S3 gateway's port).
+     */
+    static DevNetwork start(DevNetworkLayout layout, List<String> extra, java.util.function.IntFunction<List<String>> perNode,
+            PrintWriter err) throws NodeException {
         DevNetwork net = new DevNetwork(layout, err);
         try {
             for (DevNetworkLayout.Member m : layout.members()) {
                 List<String> args = new ArrayList<>(extra);
-                if (m.index() == 1) {
-                    args.addAll(firstOnly);
-                }
+                args.addAll(perNode.apply(m.index()));
                 net.spawn(m, args);
             }
             for (Child c : net.children) {
@@ -165,6 +172,11 @@ final class DevNetwork {
     String s3Endpoint() {
         Child first = children.get(0);
         return first.baseUrl().isDone() ? first.s3Endpoint().getNow(null) : null;
+    }
+
+    /** Every node's S3 endpoint as it printed it (null for a node serving none), in node order (after {@link #start}). */
+    List<String> s3Endpoints() {
+        return children.stream().map(c -> c.baseUrl().isDone() ? c.s3Endpoint().getNow(null) : null).toList();
     }
 
     /** The base URLs, in node order (after {@link #start}). */
