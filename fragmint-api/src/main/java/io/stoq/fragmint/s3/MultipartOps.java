@@ -136,8 +136,20 @@ final class MultipartOps {
             c.body().readNBytes(4 << 20);
             return S3Response.xml(200, done);
         }
-        Upload u = upload(c);
-        Element root = S3Xml.parse(c.body().readNBytes(4 << 20));
+        Upload u;
+        Element root;
+        try {
+            u = upload(c);
+        } catch (S3Exception e) {
+            Element retried;
+            try {
+                retried = S3Xml.parse(c.body().readNBytes(4 << 20));
+            } catch (S3Exception malformed) {
+                throw e;
+            }
+            return completedBefore(c, retried).orElseThrow(() -> e);
+        }
+        root = S3Xml.parse(c.body().readNBytes(4 << 20));
         List<Part> chosen = new ArrayList<>();
         int previous = 0;
         Map<Integer, Part> uploaded = new TreeMap<>();
@@ -187,6 +199,45 @@ final class MultipartOps {
         // The 200 goes out now and spaces keep the connection alive while the parts stream into the object (S3 does the same).
         CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> finish(c, u, chosen, bytes, etag), g.completions);
         return S3Response.empty(200).header("Content-Type", "application/xml").stream(new KeepAliveBody(result), -1);
+    }
+
+    /**
+     * The answer to a Complete retried after the upload is gone (completed, and the answer lost,
+     * perhaps across a restart of this node or through another node): when the object now bound to
+     * the key has the ETag the request's part list gives ({@code md5-of-md5s-N} of the listed
+     * ETags), it is that upload's result, and the client gets the result document as the first time
+     * (S3 and MinIO answer a repeated Complete so). Stateless: the ETag on the ledger is the record,
+     * so it survives restarts and works on every node. Empty otherwise ({@code NoSuchUpload}).
+     */
+    private Optional<S3Response> completedBefore(S3Gateway.Call c, Element root) throws ApiException {
+        MessageDigest md5s = md5();
+        int n = 0;
+        for (Element p : S3Xml.children(root, "Part")) {
+            String etag = S3Xml.text(p, "ETag");
+            if (etag == null) {
+                return Optional.empty();
+            }
+            try {
+                md5s.update(HexFormat.of().parseHex(etag.replace("\"", "").trim()));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+            n++;
+        }
+        if (n == 0) {
+            return Optional.empty();
+        }
+        String expected = HexFormat.of().formatHex(md5s.digest()) + "-" + n;
+        Optional<ObjectNames.ObjectName> bound = g.names.lookup(c.caller(), c.req().bucket(), c.req().key());
+        if (bound.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectAttributes a = ObjectAttributes.decode(bound.get().attributes());
+        if (!expected.equals(a.etag())) {
+            return Optional.empty();
+        }
+        return Optional.of(S3Response.xml(200, S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + c.req().bucket() + "/"
+                + c.req().key()).el("Bucket", c.req().bucket()).el("Key", c.req().key()).el("ETag", a.quotedEtag()).done()));
     }
 
     /** Streams the parts into the object and answers the result document (or an {@code <Error>}). */

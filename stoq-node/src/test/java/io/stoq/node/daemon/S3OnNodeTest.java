@@ -126,6 +126,24 @@ class S3OnNodeTest {
                 assertThat(got.response().metadata()).containsEntry("origin", "before-restart");
                 assertThat(alice.listMultipartUploads(b -> b.bucket("resume")).uploads()).isEmpty();
             }
+            // The answer was lost and the node restarted: the retried Complete gets the completed object, not NoSuchUpload.
+            t.restart();
+            try (S3Client alice = client(t.node, k)) {
+                String etag = alice.headObject(b -> b.bucket("resume").key("half.bin")).eTag();
+                String secondEtag = "\"" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                        .digest("the rest, after the restart".getBytes(java.nio.charset.StandardCharsets.UTF_8))) + "\"";
+                assertThat(alice.completeMultipartUpload(b -> b.bucket("resume").key("half.bin").uploadId(uploadId)
+                        .multipartUpload(m -> m.parts(
+                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(firstEtag).build(),
+                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(2).eTag(secondEtag).build())))
+                        .eTag()).isEqualTo(etag);
+                // a Complete naming other parts is still NoSuchUpload
+                assertThatThrownBy(() -> alice.completeMultipartUpload(b -> b.bucket("resume").key("half.bin").uploadId(uploadId)
+                        .multipartUpload(m -> m.parts(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1)
+                                .eTag(firstEtag).build()))))
+                        .satisfies(e -> assertThat(((software.amazon.awssdk.services.s3.model.S3Exception) e).awsErrorDetails()
+                                .errorCode()).isEqualTo("NoSuchUpload"));
+            }
         }
     }
 }
