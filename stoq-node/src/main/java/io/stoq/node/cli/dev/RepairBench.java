@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * {@code stoq bench spread --kill-one}: issue 13's repair figures. A five-node development
  * network (real node processes, zones round robin, every node a Raft voter) with
  * {@code repair.grace} lowered (the node default of 10 minutes would dominate the figure, and is
- * a policy choice, not repair's speed), one upload under {@code replicas:3} through node-1, then
+ * a policy choice, not repair's speed) and audits off (their fetches would count in the repair
+ * bytes), one upload under {@code replicas:3} through node-1, then
  * node-5 killed with SIGKILL. It polls node-1's {@code /v1/assets/{id}/locations} every second
  * until every shard is listed on three nodes other than node-5 (new location proofs committed),
  * and the survivors' {@code stoq_repair_bytes_total}. Prints the time from the kill to full
