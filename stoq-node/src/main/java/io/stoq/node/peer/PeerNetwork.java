@@ -257,6 +257,11 @@ public final class PeerNetwork implements AutoCloseable {
         return bytes;
     }
 
+    /** The largest shard this node takes or fetches ({@code store.max-shard-size}). */
+    public long maxShardBytes() {
+        return maxShardBytes;
+    }
+
     /** The revocations both the transport and discovery check (the ledger's revoke txs will feed it too). */
     public Revocations revocations() {
         return revocations;

@@ -98,6 +98,9 @@ public final class RepairService implements AutoCloseable {
     private final ShardCensus census;
     private final ShardRepairer repairer;
     private final ShardAudits audits;
+    private final PieceRepairs pieces;
+    /** Repair thread: the revoked nodes among the members, as of the last survey. */
+    private Set<String> revoked = Set.of();
     private final RepairMetrics metrics = new RepairMetrics();
     private final SecureRandom random = new SecureRandom();
     /** Repair thread: when each unreachable node was first seen unreachable. */
@@ -142,6 +145,7 @@ public final class RepairService implements AutoCloseable {
         this.census = new ShardCensus(ledger, clock);
         this.repairer = new ShardRepairer(local, peers, placement, new ByteRate(settings.bytesPerSecond()), metrics);
         this.audits = new ShardAudits(local);
+        this.pieces = new PieceRepairs(this, census, repairer, local, selfId, metrics);
     }
 
     /** Answers audits and starts the repair and audit rounds. */
@@ -230,7 +234,7 @@ public final class RepairService implements AutoCloseable {
     }
 
     /** True when {@code nodeId} is this node's or a reachable peer's, or unreachable for less than the grace. */
-    private boolean counts(String nodeId, Set<String> reachable, Instant now) {
+    boolean counts(String nodeId, Set<String> reachable, Instant now) {
         if (reachable.contains(nodeId)) {
             return true;
         }
@@ -276,7 +280,8 @@ public final class RepairService implements AutoCloseable {
         metrics.census.set(census.size());
         Set<String> members = new HashSet<>();
         peers.peers().forEach(p -> members.add(p.nodeId()));
-        return census.shards(which, revoked(members));
+        revoked = revoked(members);
+        return census.shards(which, revoked);
     }
 
     // ---- repair -------------------------------------------------------------------------------
@@ -311,8 +316,7 @@ public final class RepairService implements AutoCloseable {
             if (live >= s.wanted()) {
                 continue;
             }
-            if (badHere.isEmpty() && s.holders().size() < s.wanted()
-                    && Duration.between(s.proveUnderSeen(), now).compareTo(settings.settle()) < 0) {
+            if (badHere.isEmpty() && s.holders().size() < s.wanted() && settling(s.proveUnderSeen(), now)) {
                 continue; // a fresh version: its other holders' proofs may still be on their way
             }
             below++;
@@ -325,9 +329,13 @@ public final class RepairService implements AutoCloseable {
                 toRepair.add(s);
             }
         }
-        metrics.belowPolicy.set(below);
-        metrics.awaitingGrace.set(waiting);
-        metrics.backingOff.set(backingOff);
+        // erasure-coded versions: pieces counted per shard and rebuilt from k others (PieceRepairs)
+        Map<String, Map<ShardCensus.Ref, List<Hash256>>> provedPieces = new LinkedHashMap<>();
+        PieceRepairs.Tally t = pieces.pass(view, reachable, now, revoked, provedPieces);
+        prove(provedPieces);
+        metrics.belowPolicy.set(below + t.below());
+        metrics.awaitingGrace.set(waiting + t.waiting());
+        metrics.backingOff.set(backingOff + t.backingOff());
         if (toRepair.isEmpty()) {
             return;
         }
@@ -402,8 +410,23 @@ public final class RepairService implements AutoCloseable {
                 toRepair.size(), metrics.repaired.get(), metrics.bytes.get());
     }
 
+    /** True while a version whose first proof this node read at {@code firstProof} may still be getting its holders' proofs. */
+    boolean settling(Instant firstProof, Instant now) {
+        return Duration.between(firstProof, now).compareTo(settings.settle()) < 0;
+    }
+
+    /** Forgets {@code shard}'s failed repairs (it was repaired). */
+    void succeeded(Hash256 shard) {
+        backoff.remove(shard);
+    }
+
+    /** The holders of {@code hash} whose copies audits found bad (and no repair or later audit cleared). */
+    Set<String> badOf(Hash256 hash) {
+        return bad.getOrDefault(hash, Set.of());
+    }
+
     /** False while {@code shard}'s last repair failed less than its backoff ago. */
-    private boolean due(Hash256 shard, Instant now) {
+    boolean due(Hash256 shard, Instant now) {
         Backoff b = backoff.get(shard);
         return b == null || !now.isBefore(b.next());
     }
@@ -413,7 +436,7 @@ public final class RepairService implements AutoCloseable {
      * failure in a row, at most {@link #MAX_BACKOFF}, so shards no copy of which can be read or
      * placed now do not cost a fetch or a dial on every pass. Returns the wait.
      */
-    private Duration failed(Hash256 shard, Instant now) {
+    Duration failed(Hash256 shard, Instant now) {
         Backoff last = backoff.get(shard);
         int failures = last == null ? 1 : Math.min(last.failures() + 1, 30);
         Duration wait = backoffAfter(failures, settings.interval());
@@ -447,7 +470,7 @@ public final class RepairService implements AutoCloseable {
         proved.clear();
     }
 
-    private void clearBad(Hash256 hash, String node) {
+    void clearBad(Hash256 hash, String node) {
         Set<String> s = bad.get(hash);
         if (s != null && s.remove(node) && s.isEmpty()) {
             bad.remove(hash);
@@ -462,7 +485,7 @@ public final class RepairService implements AutoCloseable {
             return; // its unanswered challenges would say more about this node's network than about the copies
         }
         List<String> reachableList = view.owners();
-        Map<String, List<ShardCensus.Shard>> perPeer = new HashMap<>();
+        Map<String, List<AuditTarget>> perPeer = new HashMap<>();
         Set<String> alive = new HashSet<>();
         for (PeerStatus p : peers.peers()) {
             if (p.liveness() == Liveness.ALIVE && !p.addresses().isEmpty()) {
@@ -471,24 +494,80 @@ public final class RepairService implements AutoCloseable {
         }
         for (ShardCensus.Shard s : survey(h -> selfId.equals(owner(h, reachableList)))) {
             for (String h : s.holders()) {
-                if (alive.contains(h)) {
-                    perPeer.computeIfAbsent(h, k -> new ArrayList<>()).add(s);
+                if (alive.contains(h) || h.equals(selfId)) {
+                    perPeer.computeIfAbsent(h, k -> new ArrayList<>()).add(new AuditTarget(s.hash(), s));
                 }
             }
         }
-        for (Map.Entry<String, List<ShardCensus.Shard>> e : perPeer.entrySet()) {
-            List<ShardCensus.Shard> list = e.getValue();
+        Set<String> reachable = new HashSet<>(view.reachable());
+        for (PieceRepairs.PieceShard s : pieces.shards(revoked, reachable, clock.instant())) {
+            if (!selfId.equals(owner(s.hash(), reachableList))) {
+                continue;
+            }
+            for (Hash256 piece : s.pieces()) {
+                for (String h : census.holders(piece, revoked)) {
+                    if (alive.contains(h) || h.equals(selfId)) {
+                        perPeer.computeIfAbsent(h, k -> new ArrayList<>()).add(new AuditTarget(piece, null));
+                    }
+                }
+            }
+        }
+        for (Map.Entry<String, List<AuditTarget>> e : perPeer.entrySet()) {
+            List<AuditTarget> list = e.getValue();
             Collections.shuffle(list, random);
-            for (ShardCensus.Shard s : list.subList(0, Math.min(settings.auditsPerPeer(), list.size()))) {
+            for (AuditTarget target : list.subList(0, Math.min(settings.auditsPerPeer(), list.size()))) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException();
                 }
-                if (audit(e.getKey(), s, alive) == RepairMetrics.Result.MISSED) {
+                RepairMetrics.Result r = e.getKey().equals(selfId) ? auditOwn(target.hash())
+                        : target.shard() == null ? auditPiece(e.getKey(), target.hash()) : audit(e.getKey(), target.shard(), alive);
+                if (r == RepairMetrics.Result.MISSED) {
                     // no answer: the rest of this round's challenges to it would each wait out a handshake or
                     // request timeout on this one thread, holding up repair passes; asked again next round
                     break;
                 }
             }
+        }
+    }
+
+    /** A copy to audit: a whole shard ({@code shard} set: a range challenge) or a piece ({@code shard} null: read whole). */
+    private record AuditTarget(Hash256 hash, ShardCensus.Shard shard) {}
+
+    /**
+     * One audit of {@code peer}'s piece {@code piece}: the piece read whole and checked against its
+     * hash. A piece has one holder, so there is no other copy to take a range's expected answer
+     * from, and the manifest has no merkle data inside a piece: the challenger's only trusted data
+     * is the piece hash, which checks whole pieces only (a piece is a quarter of a shard at 4+2).
+     */
+    private RepairMetrics.Result auditPiece(String peer, Hash256 piece) throws InterruptedException {
+        Instant now = clock.instant();
+        RepairMetrics.Result result;
+        String why = null;
+        try {
+            repairer.auditRead(peer, piece);
+            result = RepairMetrics.Result.PASSED;
+        } catch (NetException e) {
+            if (e.code() == NetErrorCode.BUSY) {
+                return null;
+            }
+            result = ShardRepairer.isRefusal(e) ? RepairMetrics.Result.FAILED : RepairMetrics.Result.MISSED;
+            why = e.code() + " for piece " + piece.toHex() + ": " + e.getMessage();
+        }
+        return record(peer, piece, result, why, now);
+    }
+
+    /**
+     * The owner's own copy of a shard or piece it owns, checked by its store's verifying read (a
+     * corrupt one is quarantined there, and fetched back or rebuilt by the next pass): nobody
+     * else audits the owner's copies, and a piece's owner is often one of its holders.
+     */
+    private RepairMetrics.Result auditOwn(Hash256 hash) {
+        Instant now = clock.instant();
+        try {
+            local.get(hash);
+            return record(selfId, hash, RepairMetrics.Result.PASSED, null, now);
+        } catch (NodeException e) {
+            return record(selfId, hash, RepairMetrics.Result.FAILED, e.code() + ": " + e.getMessage(), now);
         }
     }
 
@@ -533,19 +612,24 @@ public final class RepairService implements AutoCloseable {
             result = ShardRepairer.isRefusal(e) ? RepairMetrics.Result.FAILED : RepairMetrics.Result.MISSED;
             why = e.code() + " for shard " + s.hash().toHex() + ": " + e.getMessage();
         }
+        return record(peer, s.hash(), result, why, now);
+    }
+
+    /** Records an audit's outcome for {@code peer}'s copy of {@code hash}: metrics, misses in a row, the bad mark and a repair pass. */
+    private RepairMetrics.Result record(String peer, Hash256 hash, RepairMetrics.Result result, String why, Instant now) {
         metrics.audited(peer, result, why, now);
-        Key key = new Key(s.hash(), peer);
+        Key key = new Key(hash, peer);
         if (result == RepairMetrics.Result.PASSED) {
             missed.remove(key);
-            clearBad(s.hash(), peer);
+            clearBad(hash, peer);
         } else if (result == RepairMetrics.Result.MISSED && missed.merge(key, 1, Integer::sum) < MISSES_FOR_BAD) {
-            LOG.info("audit: node {} left a challenge for shard {} unanswered ({}); bad after {} in a row", peer, s.hash().toHex(),
+            LOG.info("audit: node {} left a challenge for shard {} unanswered ({}); bad after {} in a row", peer, hash.toHex(),
                     why, MISSES_FOR_BAD);
         } else {
             missed.remove(key);
             LOG.warn("audit by {}: node {}'s copy of shard {} failed ({}); it is marked bad and will be repaired", selfId, peer,
-                    s.hash().toHex(), why);
-            bad.computeIfAbsent(s.hash(), k -> new HashSet<>()).add(peer);
+                    hash.toHex(), why);
+            bad.computeIfAbsent(hash, k -> new HashSet<>()).add(peer);
             if (!thread.isShutdown() && repairQueued.compareAndSet(false, true)) { // repair now, once for a round's failures
                 try {
                     thread.execute(() -> {

@@ -37,11 +37,22 @@ import java.util.concurrent.Semaphore;
  * corrupt, now quarantined), {@code BUSY} beyond {@value #CONCURRENT} audits served at once
  * (each reads up to a whole shard from disk).
  *
+ * <p><b>{@code repair-read}</b> (node message type {@code 0x0141}) is the whole-copy read of
+ * audits and repair: arguments {@code u8 version (1) · 32 hash}; reply metadata {@code u64 size},
+ * the copy as a streamed body, read through the same verifying read (so a corrupt copy is
+ * quarantined and refused with {@code INTEGRITY}). It is {@code get-shard} without the count of
+ * reads served: a node's {@code stoq_shard_reads_served_total} is its client read load (what
+ * {@code ReadSpreadTest} and read routing look at), and the copies audits and repair fetch from
+ * it are not. At most {@value #READS_CONCURRENT} are served at once ({@code BUSY} beyond); the
+ * challenger takes the copy only if it hashes to its name.
+ *
  * <p>Thread-safe.
  */
 public final class ShardAudits {
     public static final MessageType TYPE = new MessageType(0x0140, "audit-shard");
+    public static final MessageType READ = new MessageType(0x0141, "repair-read");
     static final int CONCURRENT = 2;
+    static final int READS_CONCURRENT = 4;
     static final int MAX_RANGE = 1 << 20;
     private static final byte WIRE_VERSION = 1;
     private static final int ARGS = 1 + 32 + 8 + 4 + 32;
@@ -72,6 +83,7 @@ public final class ShardAudits {
 
     private final ShardStore local;
     private final Semaphore serving = new Semaphore(CONCURRENT);
+    private final Semaphore reading = new Semaphore(READS_CONCURRENT);
 
     ShardAudits(ShardStore local) {
         this.local = local;
@@ -80,6 +92,72 @@ public final class ShardAudits {
     /** Answers {@code audit-shard} from now on. */
     void serve(PeerNetwork peers) {
         peers.handle(TYPE, this::onAudit);
+        peers.handle(READ, this::onRead);
+    }
+
+    /**
+     * Reads {@code hash} whole from {@code c} with {@code repair-read}, refusing more than
+     * {@code maxBytes} before a byte is read and bytes that do not hash to it ({@code INTEGRITY}).
+     */
+    static byte[] read(PeerConnection c, Hash256 hash, long maxBytes) throws NetException, java.io.IOException {
+        String from = c.peer().nodeId();
+        try (Reply r = c.call(READ, ByteBuffer.allocate(33).put(WIRE_VERSION).put(hash.toBytes()).array())) {
+            byte[] meta = r.meta();
+            if (meta.length != 8) {
+                throw new NetException(NetErrorCode.PROTOCOL_VIOLATION, "repair-read: metadata of " + meta.length + " bytes");
+            }
+            long size = ByteBuffer.wrap(meta).getLong();
+            if (size < 0 || size > maxBytes) {
+                throw new NetException(NetErrorCode.REFUSED, "node " + from + " offers " + hash.toHex() + " of " + size
+                        + " bytes, over store.max-shard-size (" + maxBytes + " bytes)");
+            }
+            byte[] bytes = r.body().readNBytes((int) size);
+            if (bytes.length != size || r.body().read() != -1) {
+                throw new NetException(NetErrorCode.INTEGRITY, "node " + from + " sent " + hash.toHex() + " not in the "
+                        + size + " bytes it announced");
+            }
+            if (!Sha3.hash(bytes).equals(hash)) {
+                throw new NetException(NetErrorCode.INTEGRITY, "the bytes node " + from + " sent as " + hash.toHex()
+                        + " do not hash to it; discarded");
+            }
+            return bytes;
+        }
+    }
+
+    private void onRead(PeerRequest request, Responder responder) throws NetException, java.io.IOException {
+        byte[] args = request.args();
+        if (args.length != 33 || args[0] != WIRE_VERSION) {
+            throw new NetException(NetErrorCode.BAD_REQUEST, "repair-read: malformed arguments");
+        }
+        Hash256 hash = Hash256.of(Arrays.copyOfRange(args, 1, 33));
+        if (!reading.tryAcquire()) {
+            throw new NetException(NetErrorCode.BUSY, READS_CONCURRENT + " repair reads are being answered");
+        }
+        try {
+            byte[] bytes = verifiedCopy(hash);
+            try (java.io.OutputStream out = responder.replyStreaming(ByteBuffer.allocate(8).putLong(bytes.length).array())) {
+                for (int pos = 0; pos < bytes.length; pos += 64 * 1024) {
+                    out.write(bytes, pos, Math.min(64 * 1024, bytes.length - pos));
+                }
+            }
+        } finally {
+            reading.release();
+        }
+    }
+
+    /** This node's copy of {@code hash}, verified whole (a corrupt one is quarantined), or the refusal to send. */
+    private byte[] verifiedCopy(Hash256 shard) throws NetException {
+        try {
+            return local.get(shard);
+        } catch (NodeException e) {
+            if (e.code() == NodeErrorCode.NOT_FOUND) {
+                throw new NetException(NetErrorCode.NOT_FOUND, "shard " + shard.toHex() + " is not held here");
+            }
+            if (e.code() == NodeErrorCode.CORRUPT_DATA) {
+                throw new NetException(NetErrorCode.INTEGRITY, e.getMessage());
+            }
+            throw new NetException(NetErrorCode.INTERNAL, "shard " + shard.toHex() + " could not be read: " + e.getMessage());
+        }
     }
 
     /** Sends the challenge over {@code c}; the digest, or the peer's refusal as a {@link NetException}. */
@@ -113,18 +191,7 @@ public final class ShardAudits {
             throw new NetException(NetErrorCode.BUSY, CONCURRENT + " audits are being answered");
         }
         try {
-            byte[] bytes;
-            try {
-                bytes = local.get(shard); // verifies the whole copy; a corrupt one is quarantined
-            } catch (NodeException e) {
-                if (e.code() == NodeErrorCode.NOT_FOUND) {
-                    throw new NetException(NetErrorCode.NOT_FOUND, "shard " + shard.toHex() + " is not held here");
-                }
-                if (e.code() == NodeErrorCode.CORRUPT_DATA) {
-                    throw new NetException(NetErrorCode.INTEGRITY, e.getMessage());
-                }
-                throw new NetException(NetErrorCode.INTERNAL, "shard " + shard.toHex() + " could not be read: " + e.getMessage());
-            }
+            byte[] bytes = verifiedCopy(shard); // verifies the whole copy; a corrupt one is quarantined
             if (offset + length > bytes.length) {
                 throw new NetException(NetErrorCode.BAD_REQUEST, "audit-shard: the range ends past shard " + shard.toHex()
                         + " (" + bytes.length + " bytes)");

@@ -54,8 +54,16 @@ final class ShardCensus {
     /** A shard that still needs copies: its holders (unrevoked), copies wanted, and a live version to prove it under. */
     record Shard(Hash256 hash, Set<String> holders, int wanted, Ref proveUnder, java.time.Instant proveUnderSeen) {}
 
+    /**
+     * A version stored under {@code erasure:K+M}: its pieces are repaired by {@link PieceRepairs}
+     * (which piece belongs to which shard is in the manifest), its manifest body, stored whole,
+     * wants {@code m+1} copies like a replicated shard.
+     */
+    record ErasureVersion(Ref ref, int k, int m, Hash256 manifest) {}
+
     private final LedgerReader ledger;
     private final Map<Hash256, Entry> shards = new HashMap<>();
+    private final Map<Ref, ErasureVersion> erasure = new HashMap<>();
     /** Copies each (asset, version) wants: its policy's replica count. */
     private final Map<Ref, Integer> policies = new HashMap<>();
     private final Set<Hash256> deletedAssets = new HashSet<>();
@@ -98,9 +106,9 @@ final class ShardCensus {
 
     private void apply(TxBody body) {
         if (body instanceof TxBody.AssetCreate c) {
-            policies.put(new Ref(c.assetId(), 1), copies(c.metadata()));
+            version(new Ref(c.assetId(), 1), c.metadata());
         } else if (body instanceof TxBody.AssetUpdate u) {
-            policies.put(new Ref(u.assetId(), u.version()), copies(u.metadata()));
+            version(new Ref(u.assetId(), u.version()), u.metadata());
         } else if (body instanceof TxBody.AssetDelete d) {
             deletedAssets.add(d.assetId());
         } else if (body instanceof TxBody.AssetVersionDelete d) {
@@ -116,20 +124,57 @@ final class ShardCensus {
         }
     }
 
-    /** The replica count a version's metadata asks for; 1 when it names none (a single node's upload). */
-    private static int copies(byte[] metadata) {
+    /**
+     * Records the copies a version's metadata asks for: its replica count (1 when it names no
+     * policy: a single node's upload); for {@code erasure:K+M}, 0 (its pieces are counted per
+     * shard by {@link PieceRepairs}) and the version is remembered with its manifest body's hash.
+     */
+    private void version(Ref ref, byte[] metadata) {
+        int copies = 1;
         try {
             AssetMeta meta = AssetMeta.decode(metadata);
             String policy = meta == null ? null : meta.policy();
-            if (policy == null) {
-                return 1;
+            if (policy != null) {
+                RedundancyPolicy p = RedundancyPolicy.parse(policy);
+                if (p instanceof RedundancyPolicy.Replicas r) {
+                    copies = r.n();
+                } else if (p instanceof RedundancyPolicy.Erasure e) {
+                    copies = 0;
+                    erasure.put(ref, new ErasureVersion(ref, e.k(), e.m(), Hash256.ofHex(meta.manifest())));
+                }
             }
-            RedundancyPolicy p = RedundancyPolicy.parse(policy);
-            // erasure pieces are not repaired by this loop yet (0: left alone), see docs/placement.md
-            return p instanceof RedundancyPolicy.Replicas r ? r.n() : 0;
         } catch (ShardException | RuntimeException e) {
-            return 1;
+            LOG.debug("census: version {} of asset {} has metadata this node cannot read ({}); one copy wanted", ref.version(),
+                    ref.assetId().toHex(), e.toString());
         }
+        policies.put(ref, copies);
+    }
+
+    /** The erasure-coded versions not deleted, in no particular order. */
+    List<ErasureVersion> erasureVersions() {
+        List<ErasureVersion> out = new ArrayList<>();
+        for (ErasureVersion v : erasure.values()) {
+            if (!deletedAssets.contains(v.ref().assetId()) && !deletedVersions.contains(v.ref())) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /** The nodes whose proofs list {@code hash}, without {@code revoked}; empty when none does. */
+    Set<String> holders(Hash256 hash, Set<String> revoked) {
+        Entry e = shards.get(hash);
+        if (e == null) {
+            return Set.of();
+        }
+        Set<String> out = new HashSet<>(e.holders);
+        out.removeAll(revoked);
+        return out;
+    }
+
+    /** When this census first read a proof of {@code ref}; {@link java.time.Instant#EPOCH} when none yet. */
+    java.time.Instant firstProof(Ref ref) {
+        return firstProof.getOrDefault(ref, java.time.Instant.EPOCH);
     }
 
     /**
@@ -148,7 +193,9 @@ final class ShardCensus {
                 if (deletedAssets.contains(r.assetId()) || deletedVersions.contains(r)) {
                     continue;
                 }
-                wanted = Math.max(wanted, policies.getOrDefault(r, 1));
+                ErasureVersion ev = erasure.get(r);
+                // an erasure version's manifest body is stored whole on m+1 nodes; its pieces are not counted here
+                wanted = Math.max(wanted, ev != null && ev.manifest().equals(e.hash) ? ev.m() + 1 : policies.getOrDefault(r, 1));
                 if (newest == null || r.version() > newest.version()) {
                     newest = r;
                 }

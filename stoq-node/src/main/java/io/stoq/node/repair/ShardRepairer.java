@@ -73,11 +73,7 @@ final class ShardRepairer {
                 continue;
             }
             try {
-                PeerConnection c = peers.connect(p.addresses().get(0));
-                byte[] bytes = peers.fetch(c, hash);
-                rate.acquire(bytes.length);
-                metrics.bytes.addAndGet(bytes.length);
-                return bytes;
+                return fetch(p, hash);
             } catch (NetException | IOException e) {
                 // a failed fetch cost a dial or a partial transfer too: charged, so repair against peers that
                 // cannot answer is held to the same budget as repair that works
@@ -87,6 +83,47 @@ final class ShardRepairer {
         }
         throw new NodeException(NodeErrorCode.NOT_FOUND, "no good copy of shard " + hash.toHex() + " could be read"
                 + (tried.isEmpty() ? " (no holder reachable)" : ": " + String.join("; ", tried)));
+    }
+
+    /**
+     * Fetches {@code hash} whole from {@code p} with {@code repair-read} (not counted as a read
+     * served there; {@code get-shard} from a node without it), verified, charged to the rate.
+     */
+    private byte[] fetch(PeerStatus p, Hash256 hash) throws NetException, IOException, InterruptedException {
+        PeerConnection c = peers.connect(p.addresses().get(0));
+        byte[] bytes;
+        try {
+            bytes = ShardAudits.read(c, hash, peers.maxShardBytes());
+        } catch (NetException e) {
+            if (e.code() != NetErrorCode.UNKNOWN_MESSAGE) {
+                throw e;
+            }
+            bytes = peers.fetch(c, hash); // a node from before repair-read
+        }
+        rate.acquire(bytes.length);
+        metrics.bytes.addAndGet(bytes.length);
+        return bytes;
+    }
+
+    /**
+     * A piece audit: {@code nodeId}'s copy of {@code hash} read whole and checked against the
+     * hash (a piece has one holder, so no other copy to check a range against); the refusal or
+     * failure as a {@link NetException} ({@code NOT_FOUND}, {@code INTEGRITY}: the copy is bad).
+     */
+    void auditRead(String nodeId, Hash256 hash) throws NetException, InterruptedException {
+        PeerStatus p = peer(nodeId);
+        if (p == null) {
+            throw new NetException(NetErrorCode.UNREACHABLE, "node " + nodeId + " has no known address");
+        }
+        try {
+            fetch(p, hash);
+        } catch (IOException e) {
+            rate.acquire(FAILED_READ_COST);
+            throw new NetException(NetErrorCode.CLOSED, "reading " + hash.toHex() + " from node " + nodeId + ": " + e.getMessage(), e);
+        } catch (NetException e) {
+            rate.acquire(FAILED_READ_COST);
+            throw e;
+        }
     }
 
     /**
@@ -143,6 +180,62 @@ final class ShardRepairer {
             }
         }
         return made;
+    }
+
+    /**
+     * Stores one rebuilt piece of an erasure-coded shard on a live node holding nothing of that
+     * shard (not in {@code excluded}), in a zone holding the fewest of its pieces now
+     * ({@code zoneLoad}: the zone of each piece's live holder counted), as placement spreads
+     * pieces evenly over zones; within those zones the rendezvous rank of the piece decides. A
+     * node that refuses is skipped for the next. Returns the node that took it, or null when none
+     * could. {@code excluded} and {@code zoneLoad} are updated with it.
+     */
+    String placePiece(Hash256 piece, byte[] bytes, Set<String> excluded, java.util.Map<String, Integer> zoneLoad)
+            throws InterruptedException {
+        ShardPlacement.View view = placement.view();
+        while (true) {
+            List<NodeFacts> candidates = new ArrayList<>();
+            int least = Integer.MAX_VALUE;
+            for (NodeFacts f : view.live()) {
+                if (!excluded.contains(f.nodeId())) {
+                    least = Math.min(least, zoneLoad.getOrDefault(f.zone(), 0));
+                }
+            }
+            for (NodeFacts f : view.live()) {
+                if (!excluded.contains(f.nodeId()) && zoneLoad.getOrDefault(f.zone(), 0) == least) {
+                    candidates.add(f);
+                }
+            }
+            if (candidates.isEmpty()) {
+                return null;
+            }
+            NodeFacts target = placement.place(piece, new RedundancyPolicy.Replicas(1), bytes.length, candidates).targets().stream()
+                    .findFirst().orElse(null);
+            if (target == null) {
+                return null; // no node with room
+            }
+            excluded.add(target.nodeId());
+            String failure = store(target.nodeId(), piece, bytes, view);
+            if (failure == null) {
+                zoneLoad.merge(target.zone(), 1, Integer::sum);
+                return target.nodeId();
+            }
+            LOG.warn("repair: piece {} could not be stored on node {}: {}", piece.toHex(), target.nodeId(), failure);
+        }
+    }
+
+    /** Stores {@code bytes} (verified by the caller) back on {@code nodeId}, a holder whose copy was lost or bad; null when done, else why not. */
+    String storeBack(String nodeId, Hash256 hash, byte[] bytes) throws InterruptedException {
+        return store(nodeId, hash, bytes, placement.view());
+    }
+
+    /** The zone of each live node, from the facts of now. */
+    java.util.Map<String, String> zones() {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        for (NodeFacts f : placement.view().live()) {
+            out.put(f.nodeId(), f.zone());
+        }
+        return out;
     }
 
     /** Puts the bytes on {@code nodeId}; null when durable there, else why not. */

@@ -108,8 +108,8 @@ class ErasureTest {
 
         // a flipped byte in one data piece of another asset (its holder's file): the read gets that
         // piece refused by its hash and rebuilds the shard from others, byte-exact. (Another asset:
-        // the refused piece is quarantined and nothing repairs it yet, so with the two kills below
-        // that shard would be one piece short of k, as it should be.)
+        // the refused piece is quarantined; its holder rebuilds it at its next repair pass, which
+        // need not have run before the two kills below, and then that shard would be one piece short of k.)
         byte[] small = CrossNodeReadTest.content(256 * 1024);
         String other = upload(0, small);
         await().atMost(Duration.ofSeconds(120)).until(() -> piecesProved(1, other));

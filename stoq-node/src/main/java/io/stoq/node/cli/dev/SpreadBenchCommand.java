@@ -64,7 +64,16 @@ public final class SpreadBenchCommand implements Callable<Integer> {
     @Option(names = "--no-erasure", description = "Skip the six-node erasure:4+2 network.")
     boolean noErasure;
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    @Option(names = "--kill-one", description = {"Measure repair instead: a five-node network under replicas:3, one upload of",
+        "--mib, then node-5 killed (kill -9); prints the time from its death to every shard",
+        "on three live nodes again (by the ledger's location proofs) and the repair MB/s."})
+    boolean killOne;
+
+    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
+            description = "repair.grace for --kill-one (the node default is 10m) (default: ${DEFAULT-VALUE}).")
+    String grace;
+
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** One measured network: how many nodes, under which policy. */
     private record Case(String name, int nodes, String policy) {}
@@ -78,6 +87,9 @@ public final class SpreadBenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         byte[] content = new byte[mib << 20];
         new Random(13).nextBytes(content);
+        if (killOne) {
+            return new RepairBench(content, grace, out, err, common.json).run();
+        }
         List<Case> cases = new ArrayList<>(List.of(new Case("single node", 1, "replicas:1"), new Case("3 nodes", 3, "replicas:3")));
         if (!noErasure) {
             cases.add(new Case("6 nodes", 6, "erasure:4+2"));
@@ -157,7 +169,7 @@ public final class SpreadBenchCommand implements Callable<Integer> {
     }
 
     /** Waits until node-1 hears every other node alive (so placement sees the whole network). */
-    private static void awaitAlive(String url, String key, int nodes) throws Exception {
+    static void awaitAlive(String url, String key, int nodes) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (true) {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/nodes"))
