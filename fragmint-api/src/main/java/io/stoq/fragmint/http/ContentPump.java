@@ -31,12 +31,12 @@ import org.slf4j.LoggerFactory;
  * it also obeys the channel's writability, which there means the same water marks. A QUIC
  * stream's writability means something else: "quiche can take more bytes right now", which quiche
  * limits to the congestion window's free space, so it flips off after nearly every write and on
- * again at nearly every ACK. Gating on it (as before issue 11's HTTP/3 work) left the node with
- * one chunk queued ahead of the wire and a worker hand-off at every ACK: on a busy machine the
- * connection sat idle between hand-offs, and HTTP/3 downloads ran at 0.1-0.3 of HTTP/1.1. It also
- * did not bound anything: the stream has no outbound buffer, and writes in flight on the event
- * loop were not counted. The count bounds both: per download at most the high mark plus one chunk
- * waits in the node's memory ahead of the transport.
+ * again at nearly every ACK. Gated on it (before issue 11's {@code h3mem} work), a download kept
+ * about one chunk queued ahead of quiche and handed its turn back to a worker at nearly every ACK,
+ * and it bounded nothing: the stream has no outbound buffer, and writes still in flight to the
+ * event loop were counted nowhere, so a client that stopped reading made the node hold 3-5 MiB
+ * past its flow-control window ({@code Http3DownloadQueueTest}). With the count, at most the high
+ * mark plus one chunk waits in the node's memory ahead of the transport.
  *
  * <pre>
  *   run: RUNNING --not writable--> PARKED --writable--> (queued) RUNNING
