@@ -26,23 +26,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * How far an HTTP/3 download runs ahead of a client that stopped reading: the node keeps its
- * outbound high water mark (1 MiB) queued ahead of QUIC, so a reading client never waits on a
- * worker hand-off, and never more, so a client that stalls costs the node a bounded amount of
- * memory beyond what QUIC's flow control lets it send.
+ * How far an HTTP/3 download runs ahead of a client that stopped reading: the node keeps between
+ * its outbound low and high water marks (256 KiB, 1 MiB) queued ahead of QUIC, so a reading client
+ * is not left waiting on a worker hand-off, and never more, so a client that stalls costs the node
+ * a bounded amount of memory beyond what QUIC's flow control lets it send.
  *
  * <p>The client grants quiche's flow-control window (4 MiB per stream) and then reads nothing, so
  * quiche takes exactly that much of the body; everything the node produced beyond it
  * ({@code fragmint_response_body_bytes_total} counts what the download read from the content and
  * handed to the channel) waits in the node's memory. Before issue 11's fix the node gated on the
- * QUIC stream's writability, which only says whether quiche has room right now: it stopped one
- * chunk past the window, so on a reading connection the wire idled whenever a worker was slow to
- * come back.
+ * QUIC stream's writability, which only says whether quiche has room right now and does not count
+ * writes still on their way to the event loop: this test measured 3.4 and 5.3 MiB past the window.
  */
 @Timeout(120)
 class Http3DownloadQueueTest {
-    /** Pipelines.WATER_MARK's high mark and ResponseWriter.CHUNK (package-private there). */
+    /** Pipelines.WATER_MARK's marks and ResponseWriter.CHUNK (package-private there). */
     static final long HIGH = 1 << 20;
+    static final long LOW = 256 << 10;
     static final long CHUNK = 64 * 1024;
     static final long STREAM_WINDOW = 4L << 20;
     static TestServer t;
@@ -58,7 +58,7 @@ class Http3DownloadQueueTest {
     }
 
     @Test
-    void aStalledDownloadQueuesTheHighWaterMarkAheadOfQuicAndNoMore() throws Exception {
+    void aStalledDownloadQueuesAtMostTheHighWaterMarkAheadOfQuic() throws Exception {
         byte[] data = SecureRandoms.bytes(24 * 1024 * 1024);
         var created = t.send(t.request("/v1/assets", "alice").header("Content-Type", "application/octet-stream")
                 .POST(BodyPublishers.ofByteArray(data)).build());
@@ -104,8 +104,11 @@ class Http3DownloadQueueTest {
                     });
             long total = last.get();
             long aheadOfQuic = total - STREAM_WINDOW;
+            // The pump parks at the high mark and resumes only below the low one, so when the window
+            // closes the queue is left between the two (the window also counts a few hundred bytes
+            // of HTTP/3 frame headers, hence the slack below the low mark).
             assertThat(aheadOfQuic).as("bytes produced beyond the client's window: %d of %d", aheadOfQuic, total)
-                    .isGreaterThanOrEqualTo(HIGH / 2)
+                    .isGreaterThanOrEqualTo(LOW - 4096)
                     .isLessThanOrEqualTo(HIGH + 2 * CHUNK);
             stream.close().sync();
         }
