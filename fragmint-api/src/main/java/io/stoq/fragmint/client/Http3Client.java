@@ -41,7 +41,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Netty's HTTP/3 client for the FragMint API, used by {@code stoq bench node} and by the tests of
  * both modules: one QUIC connection, one request stream per call, request bodies streamed from an
- * InputStream gated on stream writability, response bodies streamed into an OutputStream. Trusts
+ * InputStream with at most {@link #WRITE_HIGH} bytes queued ahead of the transport, response bodies
+ * streamed into an OutputStream on the connection's event loop (so flow-control credit goes back
+ * as soon as a packet is read). Trusts
  * exactly the server's certificate. Its UDP socket is the server's kind ({@link QuicTransport}:
  * epoll with GSO/GRO on Linux unless told otherwise), so a benchmark's client does not cost more
  * per byte than the node it measures.
@@ -52,6 +54,14 @@ public final class Http3Client implements AutoCloseable {
     /** QUIC receive windows the client grants (per stream, per connection): the server's defaults. */
     static final long STREAM_WINDOW = 4L << 20;
     static final long CONNECTION_WINDOW = 64L << 20;
+    /**
+     * Upload bytes written to the stream but not yet taken by quiche: the writer waits above the
+     * high mark and goes on below the low one. Not the stream's writability, which only says
+     * whether quiche has room right now (at most the congestion window's free space): gated on it,
+     * the writer kept one chunk ahead of the wire and slept at nearly every ACK.
+     */
+    static final long WRITE_HIGH = 1L << 20;
+    static final long WRITE_LOW = 256L << 10;
 
     private final QuicTransport transport;
     private final EventLoopGroup group;
@@ -118,7 +128,8 @@ public final class Http3Client implements AutoCloseable {
     public Result exchange(String method, String path, Map<String, String> headers, InputStream body, long length,
             OutputStream sink) throws Exception {
         CompletableFuture<Result> done = new CompletableFuture<>();
-        Object writable = new Object(); // notified on the event loop when the stream's writability changes
+        Object drained = new Object(); // notified on the event loop when queued bytes fall to WRITE_LOW or the stream ends
+        java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
         QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel ch) {
@@ -145,17 +156,9 @@ public final class Http3Client implements AutoCloseable {
                     }
 
                     @Override
-                    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-                        synchronized (writable) {
-                            writable.notifyAll();
-                        }
-                        ctx.fireChannelWritabilityChanged();
-                    }
-
-                    @Override
                     public void channelInactive(ChannelHandlerContext ctx) {
-                        synchronized (writable) {
-                            writable.notifyAll();
+                        synchronized (drained) {
+                            drained.notifyAll();
                         }
                         done.completeExceptionally(new java.io.IOException("stream closed before the response ended"));
                     }
@@ -178,16 +181,31 @@ public final class Http3Client implements AutoCloseable {
         if (body != null) {
             byte[] buf = new byte[CHUNK];
             for (int r; (r = body.read(buf)) != -1; ) {
-                // Wait for the stream to drain below its low water mark: woken by the event loop,
-                // not by polling, which on a loaded machine slept far longer than asked.
-                synchronized (writable) {
-                    while (!stream.isWritable() && stream.isActive()) {
-                        writable.wait(100);
+                // Above the high mark, wait until the event loop has handed the queue down to the
+                // low mark: woken by the write listeners, not by polling, which on a loaded
+                // machine slept far longer than asked.
+                if (queued.get() >= WRITE_HIGH) {
+                    synchronized (drained) {
+                        while (queued.get() > WRITE_LOW && stream.isActive()) {
+                            drained.wait(100);
+                        }
                     }
+                }
+                if (!stream.isActive()) {
+                    break; // the response (or the reset) says why
                 }
                 ByteBuf chunk = stream.alloc().directBuffer(r); // quiche reads native memory: no second copy
                 chunk.writeBytes(buf, 0, r);
-                stream.writeAndFlush(new DefaultHttpContent(chunk));
+                int n = r;
+                queued.addAndGet(n);
+                stream.writeAndFlush(new DefaultHttpContent(chunk)).addListener(f -> {
+                    long now = queued.addAndGet(-n);
+                    if (now <= WRITE_LOW && now + n > WRITE_LOW) {
+                        synchronized (drained) {
+                            drained.notifyAll();
+                        }
+                    }
+                });
             }
         }
         stream.writeAndFlush(new DefaultLastHttpContent());

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,20 @@ import org.slf4j.LoggerFactory;
  * {@link WritabilityGate} and returns the thread. The gate resumes it on a worker once the client
  * has read, or aborts it (closing the connection or stream) when the client does not read for the
  * write-stall limit.
+ *
+ * <p><b>When it may write.</b> The pump counts the bytes it handed to the channel whose write has
+ * not completed yet ({@link #unconfirmed}: queued in the event loop, in Netty's outbound buffer,
+ * or, on a QUIC stream, in the stream's pending-write queue) and writes while they are below
+ * {@link Pipelines#WATER_MARK}'s high mark, resuming below its low mark. On TCP (HTTP/1.1, HTTP/2)
+ * it also obeys the channel's writability, which there means the same water marks. A QUIC
+ * stream's writability means something else: "quiche can take more bytes right now", which quiche
+ * limits to the congestion window's free space, so it flips off after nearly every write and on
+ * again at nearly every ACK. Gated on it (before issue 11's {@code h3mem} work), a download kept
+ * about one chunk queued ahead of quiche and handed its turn back to a worker at nearly every ACK,
+ * and it bounded nothing: the stream has no outbound buffer, and writes still in flight to the
+ * event loop were counted nowhere, so a client that stopped reading made the node hold 3-5 MiB
+ * past its flow-control window ({@code Http3DownloadQueueTest}). With the count, at most the high
+ * mark plus one chunk waits in the node's memory ahead of the transport.
  *
  * <pre>
  *   run: RUNNING --not writable--> PARKED --writable--> (queued) RUNNING
@@ -47,7 +62,17 @@ final class ContentPump implements Runnable {
     private final Executor workers;
     private final Duration writeStall;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Bytes written to the channel whose write promise has not completed (any thread adds, the event loop subtracts). */
+    private final AtomicLong unconfirmed = new AtomicLong();
+    /** Whether the channel's writability means the outbound water marks (TCP) or quiche's momentary capacity (QUIC). */
+    private final boolean channelWritabilityCounts;
     private long left;
+    /**
+     * The chunk read from the content before it is copied into a (direct) buffer, reused by every
+     * turn: {@code ByteBuf.writeBytes(InputStream, n)} on a direct buffer allocates a fresh n-byte
+     * array per call, one byte of garbage per byte downloaded. Turns never overlap, so no lock.
+     */
+    private byte[] staging;
 
     ContentPump(HttpExchange ex, RequestHandler handler, AssetContent content, long length, boolean closeAfter,
             ApiMetrics metrics, Executor workers, Duration writeStall) {
@@ -59,6 +84,7 @@ final class ContentPump implements Runnable {
         this.metrics = metrics;
         this.workers = workers;
         this.writeStall = writeStall;
+        this.channelWritabilityCounts = ex.protocol != HttpExchange.Protocol.H3;
     }
 
     /** One turn, on a worker thread. */
@@ -73,8 +99,8 @@ final class ContentPump implements Runnable {
                     abort();
                     return;
                 }
-                if (!ch.isWritable()) {
-                    handler.gate().park(ch, writeStall, this::requeue, this::abort, metrics::writeStall);
+                if (!mayWrite(ch)) {
+                    handler.gate().park(ch, () -> mayResume(ch), writeStall, this::requeue, this::abort, metrics::writeStall);
                     return;
                 }
                 if (sentThisTurn >= TURN_BYTES) {
@@ -84,22 +110,20 @@ final class ContentPump implements Runnable {
                     sentThisTurn = 0;
                 }
                 int want = (int) Math.min(ResponseWriter.CHUNK, left);
-                ByteBuf buf = ex.ctx.alloc().buffer(want);
-                int n;
-                try {
-                    n = buf.writeBytes(in, want);
-                } catch (IOException | RuntimeException e) {
-                    buf.release();
-                    throw e;
+                if (staging == null) {
+                    staging = new byte[ResponseWriter.CHUNK];
                 }
+                int n = in.read(staging, 0, want);
                 if (n < 0) {
-                    buf.release();
                     throw new IOException("content ended " + left + " bytes early");
                 }
+                ByteBuf buf = ex.ctx.alloc().buffer(n);
+                buf.writeBytes(staging, 0, n);
                 left -= n;
                 sentThisTurn += n;
                 metrics.sent(n);
-                ex.ctx.writeAndFlush(new DefaultHttpContent(buf));
+                unconfirmed.addAndGet(n);
+                ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> confirmed(n));
             }
             closeContent();
             ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f ->
@@ -107,6 +131,27 @@ final class ContentPump implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("download {} {} cut: {}", ex.requestId, ex.path, e.toString());
             abort();
+        }
+    }
+
+    /** Below the high water mark (and, on TCP, writable): this turn may write another chunk. */
+    private boolean mayWrite(Channel ch) {
+        return unconfirmed.get() < Pipelines.WATER_MARK.high() && (!channelWritabilityCounts || ch.isWritable());
+    }
+
+    /** Drained to the low water mark (and, on TCP, writable): a parked pump may go on. */
+    private boolean mayResume(Channel ch) {
+        return unconfirmed.get() <= Pipelines.WATER_MARK.low() && (!channelWritabilityCounts || ch.isWritable());
+    }
+
+    /**
+     * On the event loop, when a chunk's write completed (taken by the transport, or failed): when
+     * that brings the count down to the low mark, a parked turn may resume.
+     */
+    private void confirmed(int n) {
+        long now = unconfirmed.addAndGet(-n);
+        if (now <= Pipelines.WATER_MARK.low() && now + n > Pipelines.WATER_MARK.low()) {
+            handler.gate().signal();
         }
     }
 

@@ -4,14 +4,17 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Where a response stream waits for a slow client without holding a thread. A writer that finds
- * its channel unwritable (the outbound buffer is above its high water mark) parks a continuation
- * here and returns its worker thread to the pool; when the buffer drains below the low water mark
- * the continuation is resumed. If the channel stays unwritable for the write-stall limit (the
- * client does not read), the channel is closed and the abort action runs; the same happens when
- * the client goes away.
+ * it may not write (its bytes not yet taken by the transport are above the high water mark) parks a
+ * continuation here with the condition to resume on, and returns its worker thread to the pool;
+ * when the condition holds again (the bytes drained below the low water mark) the continuation is
+ * resumed. If it does not hold for the write-stall limit (the client does not read), the channel
+ * is closed and the abort action runs; the same happens when the client goes away. The writer
+ * names the condition because a channel's own writability does not mean the same on every
+ * transport (see {@link ContentPump}).
  *
  * <pre>
  *   IDLE --park()--> PARKED --writable--> IDLE (resume runs)
@@ -27,28 +30,32 @@ final class WritabilityGate {
     private Parked parked;
 
     /** A parked continuation. */
-    private record Parked(Channel channel, Runnable resume, Runnable abort, Runnable onStall,
+    private record Parked(Channel channel, BooleanSupplier ready, Runnable resume, Runnable abort, Runnable onStall,
             ScheduledFuture<?> stallTimer) {}
 
     /**
-     * From any thread: runs {@code resume} once {@code ch} is writable (straight away when it
-     * already is), or {@code abort} if it closes or stays unwritable for {@code stallLimit} (then
-     * {@code onStall} runs first, to count it). All run on the event loop and must not block.
+     * From any thread: runs {@code resume} once {@code ready} holds (straight away when it already
+     * does), or {@code abort} if {@code ch} closes or {@code ready} stays false for
+     * {@code stallLimit} (then {@code onStall} runs first, to count it). {@code ready} is evaluated
+     * on the event loop, at the park and at each {@link #signal}; all run there and must not block.
      */
-    void park(Channel ch, Duration stallLimit, Runnable resume, Runnable abort, Runnable onStall) {
+    void park(Channel ch, BooleanSupplier ready, Duration stallLimit, Runnable resume, Runnable abort, Runnable onStall) {
         ch.eventLoop().execute(() -> {
             if (!ch.isActive()) {
                 abort.run();
-            } else if (ch.isWritable()) {
+            } else if (ready.getAsBoolean()) {
                 resume.run();
             } else {
-                parked = new Parked(ch, resume, abort, onStall,
+                parked = new Parked(ch, ready, resume, abort, onStall,
                         ch.eventLoop().schedule(this::stalled, stallLimit.toNanos(), TimeUnit.NANOSECONDS));
             }
         });
     }
 
-    /** On the event loop: writability changed or the channel closed. */
+    /**
+     * On the event loop: something the parked condition depends on changed (the channel's
+     * writability, bytes taken by the transport) or the channel closed.
+     */
     void signal() {
         Parked p = parked;
         if (p == null) {
@@ -56,7 +63,7 @@ final class WritabilityGate {
         }
         if (!p.channel().isActive()) {
             unpark().abort().run();
-        } else if (p.channel().isWritable()) {
+        } else if (p.ready().getAsBoolean()) {
             unpark().resume().run();
         }
     }
