@@ -1,6 +1,7 @@
 package io.stoq.fragmint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stoq.fragmint.http.ApiServerConfig;
@@ -148,6 +149,32 @@ class AuthTest {
         assertThat(denied.get("items").get(0).get("at").asText()).isNotEmpty();
         assertThat(t.node.accounts.auditRecords()).extracting(AuditRecord::outcome)
                 .doesNotContain(AuditRecord.Outcome.PUBLIC);
+    }
+
+    @Test
+    void aDecisionIsAuditedBeforeItsAnswerGoesOut() throws Exception {
+        java.util.concurrent.CountDownLatch disk = new java.util.concurrent.CountDownLatch(1);
+        t.node.accounts.holdAppends(disk);
+        try {
+            java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> answer = t.client(java.net.http.HttpClient.Version.HTTP_1_1).sendAsync(
+                    t.request("/v1/assets", "alice").build(), HttpResponse.BodyHandlers.ofByteArray());
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> t.node.accounts.appendsWaiting() == 1);
+            // the audit write is stuck: the client must not have its answer (it would on a node
+            // that audits after answering, and a crash then would lose an answered decision)
+            assertThatThrownBy(() -> answer.get(500, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            disk.countDown();
+            assertThat(answer.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(t.node.accounts.auditRecords()).last().satisfies(r -> {
+                assertThat(r.operation()).isEqualTo("listAssets");
+                assertThat(r.actor()).isEqualTo("alice");
+                assertThat(r.status()).isEqualTo(200);
+            });
+        } finally {
+            t.node.accounts.holdAppends(null);
+            disk.countDown();
+        }
     }
 
     @Test

@@ -18,7 +18,6 @@ import io.stoq.net.handshake.PeerVerifier;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -97,7 +96,7 @@ final class RaftCluster implements AutoCloseable {
         Set<NodeRole> roles = voter ? EnumSet.of(NodeRole.STORAGE, NodeRole.VOTER) : EnumSet.of(NodeRole.STORAGE);
         List<X509Certificate> chain = NodeCertificates.parseChain(net.nodeChain(id, keys, now.minus(Duration.ofDays(1)),
                 now.plus(Duration.ofDays(30)), roles));
-        members.put(id, new Member(id, voter, keys, chain, new InetSocketAddress(LOOPBACK, freePort())));
+        members.put(id, new Member(id, voter, keys, chain, new InetSocketAddress(LOOPBACK, LoopbackPorts.tcp())));
     }
 
     /** Block 0 (genesis) and block 1 (every member registered), built and signed by the admin in a scratch ledger. */
@@ -121,11 +120,6 @@ final class RaftCluster implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
-    }
 
     RaftLedgerConfig config(String id) {
         List<RaftPeerSpec> peers = new ArrayList<>();

@@ -190,8 +190,8 @@ final class Dispatcher {
     private void run(HttpExchange ex, RequestHandler handler) {
         long start = System.nanoTime();
         String method = ex.request.method().name();
-        String operation = "unmatched";
-        AuditRecord.Outcome outcome = null;
+        Decision d = new Decision(ex, method);
+        ex.beforeHead(d);
         int status;
         try {
             if (ex.malformed() != null) {
@@ -200,24 +200,24 @@ final class Dispatcher {
             RouteTable.Match m = routes.match(method, ex.path);
             ex.bind(m);
             Route route = m.route();
-            operation = route.operationId();
+            d.operation = route.operationId();
             if (route.isPublic()) {
-                outcome = AuditRecord.Outcome.PUBLIC;
+                d.outcome = AuditRecord.Outcome.PUBLIC;
             } else {
-                outcome = AuditRecord.Outcome.DENIED_RATE_LIMITED;
+                d.outcome = AuditRecord.Outcome.DENIED_RATE_LIMITED;
                 limit(perAddress, "ip:" + ConnectionLimiter.key(ex.remote));
-                outcome = AuditRecord.Outcome.DENIED_UNAUTHENTICATED;
+                d.outcome = AuditRecord.Outcome.DENIED_UNAUTHENTICATED;
                 Caller c = access.authenticate(ex.request.headers().get(HttpHeaderNames.AUTHORIZATION));
                 ex.caller(c);
-                outcome = AuditRecord.Outcome.DENIED_RATE_LIMITED;
+                d.outcome = AuditRecord.Outcome.DENIED_RATE_LIMITED;
                 limit(perAccount, "acct:" + c.accountId());
-                outcome = AuditRecord.Outcome.DENIED_FORBIDDEN;
+                d.outcome = AuditRecord.Outcome.DENIED_FORBIDDEN;
                 ex.caller(access.authorize(c, route.permission(), false, null));
                 route.guard().check(ex); // the route's target check, before the second factor
-                outcome = AuditRecord.Outcome.DENIED_SECOND_FACTOR;
+                d.outcome = AuditRecord.Outcome.DENIED_SECOND_FACTOR;
                 ex.caller(access.authorize(c, route.permission(), route.secondFactor(),
                         ex.request.headers().get(AccessControl.TOTP_HEADER)));
-                outcome = AuditRecord.Outcome.ALLOWED;
+                d.outcome = AuditRecord.Outcome.ALLOWED;
             }
             if (route.request().shape() == Route.Shape.BINARY) {
                 ex.newContent();
@@ -230,9 +230,9 @@ final class Dispatcher {
             Reply reply = route.handler().handle(ex);
             status = writer.write(ex, handler, reply);
         } catch (ApiException e) {
-            if (outcome == AuditRecord.Outcome.ALLOWED && (e.error() == ApiError.TOTP_REQUIRED
+            if (d.outcome == AuditRecord.Outcome.ALLOWED && (e.error() == ApiError.TOTP_REQUIRED
                     || e instanceof SecondFactorLockedException)) {
-                outcome = AuditRecord.Outcome.DENIED_SECOND_FACTOR; // a step-up inside the handler failed
+                d.outcome = AuditRecord.Outcome.DENIED_SECOND_FACTOR; // a step-up inside the handler failed
             }
             Map<String, String> headers = Map.of();
             if (e instanceof RateLimitedException r) {
@@ -261,13 +261,45 @@ final class Dispatcher {
             status = fail(ex, handler, ApiError.INTERNAL, "internal error (request " + ex.requestId
                     + ")", Map.of());
         }
-        metrics.finished(operation, method, status, ex.protocol.tag,
+        metrics.finished(d.operation, method, status, ex.protocol.tag,
                 Duration.ofNanos(System.nanoTime() - start), ex.pipe.received());
-        if (outcome == AuditRecord.Outcome.ALLOWED && ex.isAdminOverride()) {
-            outcome = AuditRecord.Outcome.ALLOWED_ADMIN_OVERRIDE;
+        d.record(status); // when no head went out (the connection was gone first)
+    }
+
+    /**
+     * One request's audit decision, recorded once: just before its response head is written (so an
+     * answered request is audited durably before the client sees the answer, and the client's
+     * next request finds it), or at the end of {@link #run} when no head went out.
+     */
+    private final class Decision implements java.util.function.IntConsumer {
+        private final HttpExchange ex;
+        private final String method;
+        private String operation = "unmatched";
+        private AuditRecord.Outcome outcome;
+        private boolean recorded;
+
+        Decision(HttpExchange ex, String method) {
+            this.ex = ex;
+            this.method = method;
         }
-        if (outcome != null && outcome != AuditRecord.Outcome.PUBLIC) {
-            record(ex, operation, method, outcome, status);
+
+        @Override
+        public void accept(int status) {
+            record(status);
+        }
+
+        synchronized void record(int status) {
+            if (recorded) {
+                return;
+            }
+            recorded = true;
+            AuditRecord.Outcome o = outcome;
+            if (o == AuditRecord.Outcome.ALLOWED && ex.isAdminOverride()) {
+                o = AuditRecord.Outcome.ALLOWED_ADMIN_OVERRIDE;
+            }
+            if (o != null && o != AuditRecord.Outcome.PUBLIC) {
+                Dispatcher.this.record(ex, operation, method, o, status);
+            }
         }
     }
 

@@ -123,7 +123,7 @@ final class EventsSocket {
             writer.problem(ex, handler, ApiError.BAD_REQUEST, problem, Map.of());
             return 400;
         }
-        if (!ex.startResponse()) {
+        if (!ex.startResponse(101)) {
             throw new java.io.IOException("response already started");
         }
         Caller caller = ex.caller();

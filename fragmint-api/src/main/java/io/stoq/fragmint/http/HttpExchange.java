@@ -36,6 +36,7 @@ final class HttpExchange implements Exchange {
     private final Map<String, List<String>> query;
     private final String malformed;
     private final long maxJson;
+    private volatile java.util.function.IntConsumer beforeHead;
     private final java.util.concurrent.atomic.AtomicBoolean responseStarted =
             new java.util.concurrent.atomic.AtomicBoolean();
     private Caller caller;
@@ -114,9 +115,25 @@ final class HttpExchange implements Exchange {
         return completed.compareAndSet(false, true);
     }
 
-    /** Claims the right to write the response head; false when it was already written. */
-    boolean startResponse() {
-        return responseStarted.compareAndSet(false, true);
+    /**
+     * Claims the right to write the response head with {@code status}; false when it was already
+     * written. The winner runs the {@link #beforeHead} hook first, so what it records (the audit
+     * record) is durable before the client can see the answer.
+     */
+    boolean startResponse(int status) {
+        if (!responseStarted.compareAndSet(false, true)) {
+            return false;
+        }
+        java.util.function.IntConsumer hook = beforeHead;
+        if (hook != null) {
+            hook.accept(status);
+        }
+        return true;
+    }
+
+    /** Runs {@code hook} with the status once, on the thread that starts the response, before its head is written. */
+    void beforeHead(java.util.function.IntConsumer hook) {
+        this.beforeHead = hook;
     }
 
     void bind(RouteTable.Match m) {

@@ -79,7 +79,7 @@ final class ResponseWriter {
     /** Sends a problem, or, when the response already started, aborts the stream. */
     void problem(HttpExchange ex, RequestHandler handler, ApiError error, String detail,
             Map<String, String> headers) {
-        if (!ex.startResponse()) {
+        if (!ex.startResponse(error.status())) {
             handler.dispatcher().completed(ex);
             ex.ctx.close();
             return;
@@ -120,7 +120,7 @@ final class ResponseWriter {
 
     private void send(HttpExchange ex, RequestHandler handler, int status, String contentType,
             byte[] body, Map<String, String> headers) throws IOException {
-        if (!ex.startResponse()) {
+        if (!ex.startResponse(status)) {
             throw new IOException("response already started");
         }
         FullHttpResponse res = full(status, contentType, body, ex.isHead());
@@ -161,7 +161,7 @@ final class ResponseWriter {
             }
             c.headers().forEach(h::set);
             if (ex.isHead()) { // the head a GET would send; the content stays closed
-                if (!ex.startResponse()) {
+                if (!ex.startResponse(status)) {
                     throw new IOException("response already started");
                 }
                 FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), Unpooled.EMPTY_BUFFER);
@@ -170,7 +170,7 @@ final class ResponseWriter {
                 return status;
             }
             boolean close = closeAfter(ex, h);
-            if (!ex.startResponse()) {
+            if (!ex.startResponse(status)) {
                 throw new IOException("response already started");
             }
             ex.ctx.write(head);

@@ -219,11 +219,38 @@ public final class InMemoryAccounts implements AccountStore, TokenService, Audit
 
     // --- audit ---
 
+    private volatile java.util.concurrent.CountDownLatch appendGate;
+    private final java.util.concurrent.atomic.AtomicInteger appendsWaiting = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Until {@code gate} opens, every append waits first, as a slow disk would make it (tests of the ordering). */
+    public void holdAppends(java.util.concurrent.CountDownLatch gate) {
+        this.appendGate = gate;
+    }
+
+    /** Appends waiting at the gate of {@link #holdAppends}. */
+    public int appendsWaiting() {
+        return appendsWaiting.get();
+    }
+
     @Override
-    public synchronized AuditRecord append(AuditRecord record) {
-        AuditRecord r = record.withSeq(audit.size() + 1);
-        audit.add(r);
-        return r;
+    public AuditRecord append(AuditRecord record) throws ApiException {
+        java.util.concurrent.CountDownLatch gate = appendGate;
+        if (gate != null) {
+            appendsWaiting.incrementAndGet();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(io.stoq.fragmint.port.ApiError.UNAVAILABLE, "interrupted");
+            } finally {
+                appendsWaiting.decrementAndGet();
+            }
+        }
+        synchronized (this) {
+            AuditRecord r = record.withSeq(audit.size() + 1);
+            audit.add(r);
+            return r;
+        }
     }
 
     @Override

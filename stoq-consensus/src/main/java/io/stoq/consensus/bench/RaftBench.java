@@ -2,6 +2,7 @@ package io.stoq.consensus.bench;
 
 import io.stoq.consensus.ConsensusErrorCode;
 import io.stoq.consensus.ConsensusException;
+import io.stoq.consensus.LoopbackPorts;
 import io.stoq.consensus.RaftLedger;
 import io.stoq.consensus.RaftLedgerConfig;
 import io.stoq.consensus.RaftPeerSpec;
@@ -32,7 +33,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
@@ -190,7 +190,7 @@ public final class RaftBench {
                 UUID group = UUID.randomUUID();
                 List<RaftPeerSpec> peers = new ArrayList<>();
                 for (int i = 0; i < chains.size(); i++) {
-                    peers.add(RaftPeerSpec.voter("bench-" + (i + 1), new InetSocketAddress(LOOPBACK, freePort())));
+                    peers.add(RaftPeerSpec.voter("bench-" + (i + 1), new InetSocketAddress(LOOPBACK, LoopbackPorts.tcp())));
                 }
                 PeerVerifier verifier = new PeerVerifier(root, network.value(), new Revocations(), Clock.systemUTC());
                 for (int i = 0; i < chains.size(); i++) {
@@ -296,9 +296,4 @@ public final class RaftBench {
         throw new ConsensusException(ConsensusErrorCode.TIMEOUT, "no Raft leader within 60 s");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
-    }
 }

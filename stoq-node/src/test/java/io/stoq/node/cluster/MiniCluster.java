@@ -260,16 +260,14 @@ public final class MiniCluster implements AutoCloseable {
                 Files.copy(f, accounts.resolve(f.getFileName()));
             }
         }
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            joinPorts.put(m.nodeId, probe.getLocalPort());
-        }
+        joinPorts.put(m.nodeId, io.stoq.consensus.LoopbackPorts.tcp());
     }
 
     /** Raft ports of the group's voters (node id to port), empty when the cluster is not on Raft. */
     private final Map<String, Integer> raftPorts = new LinkedHashMap<>();
 
     /**
-     * Certifies {@code nodes} members, picks their Raft ports (bound to port 0 and released: Ratis
+     * Certifies {@code nodes} members, picks their Raft ports ({@link io.stoq.consensus.LoopbackPorts}: Ratis
      * needs every voter's address before any starts), writes the founders' chains and one shared
      * operator key into every data directory.
      */
@@ -292,9 +290,7 @@ public final class MiniCluster implements AutoCloseable {
                     Files.copy(f, accounts.resolve(f.getFileName()));
                 }
             }
-            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                raftPorts.put(nodeId, probe.getLocalPort());
-            }
+            raftPorts.put(nodeId, io.stoq.consensus.LoopbackPorts.tcp());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.stoq.node.cli.dev;
 
+import io.stoq.consensus.LoopbackPorts;
 import io.stoq.crypto.CryptoException;
 import io.stoq.crypto.ca.NodeKeys;
 import io.stoq.crypto.keys.SecureFiles;
@@ -12,10 +13,6 @@ import io.stoq.node.ledger.CustodialKeys;
 import io.stoq.node.ledger.RaftSettings;
 import java.io.IOException;
 import java.io.StringReader;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,24 +183,13 @@ final class DevNetworkLayout {
     }
 
     /**
-     * Three ports free right now on 127.0.0.1: the API's (free for TCP and UDP alike: HTTP/3 uses
-     * the same number), the peers' (UDP) and Raft's (TCP). All are held until all are picked, so
-     * they differ; another process may still take one before the node binds it (the node then
-     * fails to start, naming the port).
+     * Three ports free right now on 127.0.0.1, below the ephemeral range ({@link LoopbackPorts}):
+     * the API's (free for TCP and UDP alike: HTTP/3 uses the same number), the peers' (UDP) and
+     * Raft's (TCP). Another process may still bind one before the node does (the node then fails
+     * to start, naming the port).
      */
     private static Ports freePorts() throws IOException {
-        InetAddress lo = InetAddress.getLoopbackAddress();
-        for (int attempt = 0; attempt < 20; attempt++) {
-            try (ServerSocket api = new ServerSocket(0, 1, lo); ServerSocket raft = new ServerSocket(0, 1, lo);
-                    DatagramSocket peer = new DatagramSocket(new InetSocketAddress(lo, 0))) {
-                try (DatagramSocket apiUdp = new DatagramSocket(new InetSocketAddress(lo, api.getLocalPort()))) {
-                    return new Ports(api.getLocalPort(), peer.getLocalPort(), raft.getLocalPort());
-                } catch (java.net.BindException udpTaken) {
-                    // the TCP port's UDP twin is in use: try other ports
-                }
-            }
-        }
-        throw new IOException("found no free port on 127.0.0.1 for both TCP and UDP in 20 tries");
+        return new Ports(LoopbackPorts.tcpAndUdp(), LoopbackPorts.tcpAndUdp(), LoopbackPorts.tcp());
     }
 
     /** {@code node-1@127.0.0.1:R1,node-2@...}: every node is a voter. */
