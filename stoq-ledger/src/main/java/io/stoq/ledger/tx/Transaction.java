@@ -42,11 +42,18 @@ public final class Transaction {
     private final Hash256 id;
     private final Hash256 signer;
     private final boolean withinLimits;
+    /**
+     * The network {@link #sign} made this signature for, in this process, with a key pair already
+     * shown to verify ({@link ProvenKeys}); null for every tx that was decoded from bytes (a block
+     * from another node, the Raft log, the disk). Never encoded: it is this process's knowledge,
+     * not a claim the tx carries.
+     */
+    private final NetworkId signedHere;
     /** Cached merkle leaf hash; racy single-check caching is safe because the value is deterministic. */
     private volatile Hash256 leafHash;
 
     private Transaction(long nonce, SignatureAlgorithm algorithm, byte[] signerSpki, TxBody body, byte[] signature, byte[] encoded,
-            boolean withinLimits) {
+            boolean withinLimits, NetworkId signedHere) {
         this.nonce = nonce;
         this.algorithm = algorithm;
         this.signerSpki = signerSpki;
@@ -56,6 +63,7 @@ public final class Transaction {
         this.id = Sha3.hash(encoded);
         this.signer = Sha3.hash(signerSpki);
         this.withinLimits = withinLimits;
+        this.signedHere = signedHere;
     }
 
     /**
@@ -69,16 +77,29 @@ public final class Transaction {
         byte[] encoded = new CanonicalWriter().raw(unsigned).bytes(signature).toBytes();
         boolean withinLimits;
         try {
-            decode(encoded);
+            parse(encoded, false); // only whether it decodes: no second tx object, no second pair of hashes
             withinLimits = true;
         } catch (LedgerException e) {
             withinLimits = false;
         }
-        return new Transaction(nonce, key.algorithm(), spki, body, signature, encoded, withinLimits);
+        Transaction tx = new Transaction(nonce, key.algorithm(), spki, body, signature, encoded, withinLimits, null);
+        // A key pair that verified once signs valid signatures from then on: later txs it signs here
+        // skip the check at apply on this node (an ML-DSA verification each). The first tx of each
+        // key pair is verified now, so a private key that does not belong to its public half (a
+        // damaged key file) still gets every one of its txs refused as BAD_SIGNATURE.
+        if (network != null && (ProvenKeys.proven(tx.signer, key) || (tx.verify(network) && ProvenKeys.prove(tx.signer, key)))) {
+            return new Transaction(nonce, key.algorithm(), spki, body, signature, encoded, withinLimits, network);
+        }
+        return tx;
     }
 
     /** Decodes and schema-checks a tx; the signature is not checked here (see {@link #signatureValid(NetworkId)}). */
     public static Transaction decode(byte[] encoded) throws LedgerException {
+        return parse(encoded, true);
+    }
+
+    /** Decodes {@code encoded}; builds the tx only when {@code build} (else returns null once it decoded). */
+    private static Transaction parse(byte[] encoded, boolean build) throws LedgerException {
         if (encoded.length > Limits.MAX_TX_BYTES) {
             throw new LedgerException(LedgerErrorCode.MALFORMED, "malformed tx: " + encoded.length + " bytes, limit " + Limits.MAX_TX_BYTES);
         }
@@ -95,7 +116,7 @@ public final class Transaction {
         TxBody body = TxBody.decode(type, in);
         byte[] signature = in.bytes("signature", Limits.MAX_SIGNATURE_BYTES);
         in.finish();
-        return new Transaction(nonce, algorithm, spki, body, signature, encoded.clone(), true);
+        return build ? new Transaction(nonce, algorithm, spki, body, signature, encoded.clone(), true, null) : null;
     }
 
     private static byte[] unsigned(long nonce, SignatureAlgorithm algorithm, byte[] spki, TxBody body) {
@@ -122,10 +143,30 @@ public final class Transaction {
 
     /**
      * True when the signature verifies, for {@code network}, under the carried key and that key is
-     * of the named algorithm; false for a null network (none known yet). Pure and stateless, so
-     * callers may check many txs in parallel.
+     * of the named algorithm; false for a null network (none known yet). Pure, so callers may check
+     * many txs in parallel. A tx this process signed itself for {@code network} with a key pair
+     * that verified before ({@link #signedHere}) is not verified again: the node that signs a tx
+     * checks it once, and every tx decoded from bytes (another node's block, the Raft log, the
+     * disk) is verified in full.
      */
     public boolean signatureValid(NetworkId network) {
+        if (signedHere != null && signedHere.equals(network)) {
+            return true; // signed in this process for this network by a proven key pair: see sign()
+        }
+        return verify(network);
+    }
+
+    /**
+     * Whether this tx was signed by {@link #sign} in this process for {@code network} with a key
+     * pair already shown to verify, so {@link #signatureValid} needs no verification; false for
+     * every decoded tx.
+     */
+    public boolean signedHere(NetworkId network) {
+        return signedHere != null && signedHere.equals(network);
+    }
+
+    /** The signature check itself: the carried key's algorithm and the signature over the payload. */
+    private boolean verify(NetworkId network) {
         if (network == null) {
             return false;
         }
