@@ -53,8 +53,10 @@ import org.slf4j.LoggerFactory;
  * called once (on a thread of its own, since stopping the Raft server waits for this thread). The
  * node then exits with the code of {@link ConsensusErrorCode#LEDGER_FAILURE}. After a restart
  * with the fault gone, Ratis replays the log from the last snapshot and the ledger catches up. A
- * block refused by validation (REJECTED, CONFLICT) is not a failure: every replica refuses it
- * alike, and the ledger stays in step with the log.
+ * block refused by validation (INVALID_BLOCK: it breaks a chain rule, say a tx whose signature
+ * does not verify; REJECTED, CONFLICT) is not a failure: every replica refuses it alike, and the
+ * ledger stays in step with the log. So one bad block from an authorised proposer costs a log
+ * entry, not the group.
  *
  * <p>Threads: Ratis's apply thread runs apply, snapshots and reinitialize one at a time; the
  * ledger reference is swapped only there (volatile for the readers).

@@ -520,7 +520,8 @@ public final class Ledger implements AutoCloseable {
     /**
      * Checks a block made elsewhere against this ledger's head and state ({@link BlockRules#check}:
      * link, signature, proposer, every tx valid, state root), then commits it. A refused block
-     * (CORRUPT, naming the rule) changes nothing.
+     * (INVALID_BLOCK, naming the rule) changes nothing; CORRUPT or STORE_FAILURE mean this node's
+     * own store failed underneath.
      */
     public synchronized void append(Block block) throws LedgerException {
         StateMachine.Outcome outcome = BlockRules.check(block, head, store, stateHash, parallelSignatures);

@@ -20,7 +20,13 @@ public enum LedgerErrorCode implements FailureCode {
     /** A referenced block, tx or data directory does not exist. */
     NOT_FOUND(35),
     /** The request conflicts with the store's state (wrong height, already initialised). */
-    CONFLICT(36);
+    CONFLICT(36),
+    /**
+     * A block made elsewhere breaks a chain rule (link, signature, proposer, a tx, the state root)
+     * and was refused; nothing changed. Not damage here: every replica judging the same block on
+     * the same state refuses it alike, so a Raft replica refuses it and goes on.
+     */
+    INVALID_BLOCK(37);
 
     private final int exitCode;
 

@@ -124,7 +124,7 @@ class BuildAppendTest {
             for (UnaryOperator<Block> tamper : tampers) {
                 Block bad = tamper.apply(good);
                 assertThatThrownBy(() -> b.append(bad)).isInstanceOfSatisfying(LedgerException.class, e -> {
-                    assertThat(e.code()).isEqualTo(LedgerErrorCode.CORRUPT);
+                    assertThat(e.code()).isEqualTo(LedgerErrorCode.INVALID_BLOCK);
                     reasons.add(e.getMessage());
                 });
                 assertThat(b.height()).isZero();
@@ -153,7 +153,7 @@ class BuildAppendTest {
             a.append(winner.block());
 
             assertThatThrownBy(() -> b.append(stale.block())).isInstanceOfSatisfying(LedgerException.class,
-                    e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.CORRUPT));
+                    e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.INVALID_BLOCK));
             assertThatThrownBy(() -> a.append(stale)).isInstanceOfSatisfying(LedgerException.class,
                     e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.CONFLICT));
             assertThatThrownBy(() -> a.append(staleNext)).isInstanceOfSatisfying(LedgerException.class,

@@ -71,7 +71,7 @@ class NetworkIdTest {
                     h1.time(), h1.txCount(), net.admin);
             assertThatThrownBy(() -> betaFollower.append(new Block(forAlpha, empty.txs()))).isInstanceOfSatisfying(LedgerException.class,
                     e -> {
-                        assertThat(e.code()).isEqualTo(LedgerErrorCode.CORRUPT);
+                        assertThat(e.code()).isEqualTo(LedgerErrorCode.INVALID_BLOCK);
                         assertThat(e.getMessage()).contains("block 1").contains("does not verify for this network");
                     });
             betaFollower.append(empty);

@@ -90,7 +90,7 @@ class ProposerTest {
                     h.txCount(), storage.falcon());
             assertThatThrownBy(() -> follower.append(new Block(forged, honest.txs()))).isInstanceOfSatisfying(LedgerException.class,
                     e -> {
-                        assertThat(e.code()).isEqualTo(LedgerErrorCode.CORRUPT);
+                        assertThat(e.code()).isEqualTo(LedgerErrorCode.INVALID_BLOCK);
                         assertThat(e.getMessage()).isEqualTo("block 2: proposer node storage-1 is not a voter "
                                 + "(its certificate grants gateway,storage); only voters propose blocks");
                     });

@@ -90,7 +90,7 @@ class SignedHereTest {
             BlockHeader header = BlockHeader.sign(net.network, h.height(), h.previousHash(), Block.txRoot(List.of(forged)),
                     h.stateRoot(), h.time(), 1, net.admin);
             assertThatThrownBy(() -> b.append(new Block(header, List.of(forged))))
-                    .isInstanceOfSatisfying(LedgerException.class, e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.CORRUPT));
+                    .isInstanceOfSatisfying(LedgerException.class, e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.INVALID_BLOCK));
             assertThat(b.height()).isZero();
             // The same block as bytes (how it travels): the good one passes, as any node's would.
             b.append(new Block(h, List.of(Transaction.decode(signedHere.encoded()))));

@@ -30,8 +30,9 @@ public final class BlockRules {
     private BlockRules() {}
 
     /**
-     * Returns the state machine's outcome for {@code block}, or throws CORRUPT naming the block
-     * and the first rule it breaks. {@code previous} is null for block 0.
+     * Returns the state machine's outcome for {@code block}, or throws INVALID_BLOCK naming the
+     * block and the first rule it breaks. {@code previous} is null for block 0. A block read back
+     * from this node's own store that fails here is damage, and its callers say so (CORRUPT).
      */
     public static StateMachine.Outcome check(Block block, BlockHeader previous, StateView base, StateHash before,
             boolean parallelSignatures) throws LedgerException {
@@ -128,6 +129,6 @@ public final class BlockRules {
     }
 
     static LedgerException bad(long height, String why) {
-        return new LedgerException(LedgerErrorCode.CORRUPT, "block " + height + ": " + why);
+        return new LedgerException(LedgerErrorCode.INVALID_BLOCK, "block " + height + ": " + why);
     }
 }
