@@ -51,7 +51,7 @@ public final class NodeProblems {
             case CONFLICT -> ApiError.CONFLICT;
             case REJECTED -> ApiError.UNPROCESSABLE;
             case MALFORMED -> ApiError.BAD_REQUEST;
-            case STORE_FAILURE, CORRUPT, PROOF_INVALID -> ApiError.INTERNAL;
+            case STORE_FAILURE, CORRUPT, PROOF_INVALID, INVALID_BLOCK -> ApiError.INTERNAL;
         };
     }
 

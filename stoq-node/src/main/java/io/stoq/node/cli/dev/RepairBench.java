@@ -15,11 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * {@code stoq bench spread --kill-one}: issue 13's repair figures. A five-node development
@@ -130,16 +128,7 @@ final class RepairBench {
             out.flush();
             return 0;
         } finally {
-            if (net != null) {
-                net.stop();
-            }
-            try (Stream<Path> s = Files.walk(dir)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException e) {
-                err.printf("could not remove %s: %s%n", dir, e.getMessage());
-            }
+            SpreadBenchCommand.stopAndRemove(net, dir, err);
         }
     }
 

@@ -155,16 +155,21 @@ public final class SpreadBenchCommand implements Callable<Integer> {
             }
             return best;
         } finally {
-            if (net != null) {
-                net.stop();
+            stopAndRemove(net, dir, err);
+        }
+    }
+
+    /** Stops a benchmark's scratch network (when it started) and deletes its data directory. */
+    static void stopAndRemove(DevNetwork net, Path dir, PrintWriter err) {
+        if (net != null) {
+            net.stop();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
-            try (Stream<Path> s = Files.walk(dir)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException e) {
-                err.printf("could not remove %s: %s%n", dir, e.getMessage());
-            }
+        } catch (IOException e) {
+            err.printf("could not remove %s: %s%n", dir, e.getMessage());
         }
     }
 
