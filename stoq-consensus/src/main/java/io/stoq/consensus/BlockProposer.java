@@ -56,6 +56,15 @@ import org.slf4j.LoggerFactory;
 final class BlockProposer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlockProposer.class);
 
+    /**
+     * Encoded tx bytes in one block at most. A block is one Raft log entry, and a leader refuses to
+     * append an entry larger than Ratis's appender buffer ({@link RaftLedger#LOG_ENTRY_LIMIT}) and
+     * steps down; the next leader would build the same block from the same queue and step down in
+     * turn. With ML-DSA-65 txs of ~4.2 KB this is ~1,000 txs, below {@code raft.max-block-txs}'s
+     * default of 2,000, so a busy leader hit it.
+     */
+    static final int MAX_BLOCK_TX_BYTES = 4 << 20;
+
     /** The state machine's current ledger (replaced when a snapshot is installed). */
     private final Supplier<Ledger> ledger;
     private final SigningKey key;
@@ -243,10 +252,15 @@ final class BlockProposer implements AutoCloseable {
         }
     }
 
-    /** Takes {@code first} and whatever else arrives within the block interval, up to a full block. */
+    /**
+     * Takes {@code first} and whatever else arrives within the block interval, up to a full block
+     * by count ({@code raft.max-block-txs}) or by bytes ({@link #MAX_BLOCK_TX_BYTES}); a tx that
+     * does not fit goes back to the head of the queue for the next block.
+     */
     private List<Transaction> gather(Transaction first) throws InterruptedException {
         List<Transaction> batch = new ArrayList<>();
         batch.add(first);
+        long bytes = first.size();
         long deadline = System.nanoTime() + config.blockInterval().toNanos();
         while (batch.size() < config.maxBlockTxs()) {
             long left = deadline - System.nanoTime();
@@ -254,6 +268,11 @@ final class BlockProposer implements AutoCloseable {
             if (next == null) {
                 break;
             }
+            if (bytes + next.size() > MAX_BLOCK_TX_BYTES) {
+                queue.offerFirst(next); // this thread is the only taker, so the order holds
+                break;
+            }
+            bytes += next.size();
             batch.add(next);
         }
         queued.addAndGet(-batch.size());

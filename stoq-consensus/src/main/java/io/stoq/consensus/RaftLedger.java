@@ -65,6 +65,12 @@ import org.apache.ratis.util.TimeDuration;
  * <p>Thread-safe. Closing stops the server, the client and the proposer, and closes the ledger.
  */
 public final class RaftLedger implements AutoCloseable {
+    /**
+     * Largest log entry a leader appends (Ratis's appender buffer, whose default is 4 MiB): a
+     * block's txs ({@link BlockProposer#MAX_BLOCK_TX_BYTES}) plus room for its header and framing.
+     */
+    static final int LOG_ENTRY_LIMIT = BlockProposer.MAX_BLOCK_TX_BYTES + (1 << 20);
+
     private final RaftLedgerConfig config;
     private final RaftGroup group;
     private final RaftPeerId selfId;
@@ -211,6 +217,7 @@ public final class RaftLedger implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeGap(props, 1);
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, true);
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, SizeInBytes.valueOf(LOG_ENTRY_LIMIT));
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(config.submitTimeout().toMillis(), TimeUnit.MILLISECONDS));
         return props;
     }
