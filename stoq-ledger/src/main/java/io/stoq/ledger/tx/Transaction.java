@@ -66,6 +66,20 @@ public final class Transaction {
         this.signedHere = signedHere;
     }
 
+    /** {@code tx} marked as signed here for {@code network}: the same fields and hashes, none computed again. */
+    private Transaction(Transaction tx, NetworkId network) {
+        this.nonce = tx.nonce;
+        this.algorithm = tx.algorithm;
+        this.signerSpki = tx.signerSpki;
+        this.body = tx.body;
+        this.signature = tx.signature;
+        this.encoded = tx.encoded;
+        this.id = tx.id;
+        this.signer = tx.signer;
+        this.withinLimits = tx.withinLimits;
+        this.signedHere = network;
+    }
+
     /**
      * Signs {@code body} with {@code key} as the signer's {@code nonce}-th transaction on
      * {@code network} (a GENESIS tx is signed for the network it founds, {@link NetworkId#of(TxBody.Genesis)}).
@@ -88,7 +102,7 @@ public final class Transaction {
         // key pair is verified now, so a private key that does not belong to its public half (a
         // damaged key file) still gets every one of its txs refused as BAD_SIGNATURE.
         if (network != null && (ProvenKeys.proven(tx.signer, key) || (tx.verify(network) && ProvenKeys.prove(tx.signer, key)))) {
-            return new Transaction(nonce, key.algorithm(), spki, body, signature, encoded, withinLimits, network);
+            return new Transaction(tx, network);
         }
         return tx;
     }
