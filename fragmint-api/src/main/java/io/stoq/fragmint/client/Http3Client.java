@@ -30,6 +30,7 @@ import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.stoq.fragmint.http.QuicTransport;
+import io.stoq.fragmint.http.WriteBacklog;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -129,7 +130,7 @@ public final class Http3Client implements AutoCloseable {
             OutputStream sink) throws Exception {
         CompletableFuture<Result> done = new CompletableFuture<>();
         Object drained = new Object(); // notified on the event loop when queued bytes fall to WRITE_LOW or the stream ends
-        java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
+        WriteBacklog queued = new WriteBacklog(WRITE_LOW, WRITE_HIGH);
         QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel ch) {
@@ -184,9 +185,9 @@ public final class Http3Client implements AutoCloseable {
                 // Above the high mark, wait until the event loop has handed the queue down to the
                 // low mark: woken by the write listeners, not by polling, which on a loaded
                 // machine slept far longer than asked.
-                if (queued.get() >= WRITE_HIGH) {
+                if (!queued.belowHigh()) {
                     synchronized (drained) {
-                        while (queued.get() > WRITE_LOW && stream.isActive()) {
+                        while (!queued.drained() && stream.isActive()) {
                             drained.wait(100);
                         }
                     }
@@ -197,10 +198,9 @@ public final class Http3Client implements AutoCloseable {
                 ByteBuf chunk = stream.alloc().directBuffer(r); // quiche reads native memory: no second copy
                 chunk.writeBytes(buf, 0, r);
                 int n = r;
-                queued.addAndGet(n);
+                queued.written(n);
                 stream.writeAndFlush(new DefaultHttpContent(chunk)).addListener(f -> {
-                    long now = queued.addAndGet(-n);
-                    if (now <= WRITE_LOW && now + n > WRITE_LOW) {
+                    if (queued.taken(n)) {
                         synchronized (drained) {
                             drained.notifyAll();
                         }

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +61,8 @@ final class ContentPump implements Runnable {
     private final Executor workers;
     private final Duration writeStall;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Bytes written to the channel whose write promise has not completed (any thread adds, the event loop subtracts). */
-    private final AtomicLong unconfirmed = new AtomicLong();
+    /** Bytes written to the channel whose write promise has not completed. */
+    private final WriteBacklog unconfirmed = WriteBacklog.ofWaterMark();
     /** Whether the channel's writability means the outbound water marks (TCP) or quiche's momentary capacity (QUIC). */
     private final boolean channelWritabilityCounts;
     private long left;
@@ -122,7 +121,7 @@ final class ContentPump implements Runnable {
                 left -= n;
                 sentThisTurn += n;
                 metrics.sent(n);
-                unconfirmed.addAndGet(n);
+                unconfirmed.written(n);
                 ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> confirmed(n));
             }
             closeContent();
@@ -136,12 +135,12 @@ final class ContentPump implements Runnable {
 
     /** Below the high water mark (and, on TCP, writable): this turn may write another chunk. */
     private boolean mayWrite(Channel ch) {
-        return unconfirmed.get() < Pipelines.WATER_MARK.high() && (!channelWritabilityCounts || ch.isWritable());
+        return unconfirmed.belowHigh() && (!channelWritabilityCounts || ch.isWritable());
     }
 
     /** Drained to the low water mark (and, on TCP, writable): a parked pump may go on. */
     private boolean mayResume(Channel ch) {
-        return unconfirmed.get() <= Pipelines.WATER_MARK.low() && (!channelWritabilityCounts || ch.isWritable());
+        return unconfirmed.drained() && (!channelWritabilityCounts || ch.isWritable());
     }
 
     /**
@@ -149,8 +148,7 @@ final class ContentPump implements Runnable {
      * that brings the count down to the low mark, a parked turn may resume.
      */
     private void confirmed(int n) {
-        long now = unconfirmed.addAndGet(-n);
-        if (now <= Pipelines.WATER_MARK.low() && now + n > Pipelines.WATER_MARK.low()) {
+        if (unconfirmed.taken(n)) {
             handler.gate().signal();
         }
     }
