@@ -3,19 +3,17 @@ package io.stoq.crypto.hash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import org.bouncycastle.crypto.digests.SHA3Digest;
 
 /**
- * Streaming SHA3-256 (FIPS 202). Uses BouncyCastle's lightweight digest, which measures 2-3x faster
- * than the JDK's SHA3 on the machines we target; hashing is the slowest bulk step of the shard
- * pipeline, so this matters.
+ * Streaming SHA3-256 (FIPS 202) on {@link Sha3Sponge}, which measures 1.2-1.3x BouncyCastle's
+ * digest and up to 2x the JDK 17's here (docs/crypto.md); hashing is the slowest bulk step of the
+ * shard pipeline, so this matters.
  *
- * <p>Large inputs are fed to the digest in {@value #FEED}-byte slices (moved here from stoq-shard's
- * former {@code ShardHash} so every caller gets it). The shard pipeline measured one multi-MiB
- * {@code update()} at 100-180 MB/s against ~250 MB/s for 64 KiB calls, blamed on HotSpot compiling
- * BouncyCastle's Keccak absorb loop on-stack (OSR). A standalone re-check did not reproduce it
- * (both patterns 209-271 MiB/s, see docs/crypto.md); the slicing costs nothing measurable and
- * gives the same digest, so it stays as insurance.
+ * <p>Large inputs are fed to the sponge in {@value #FEED}-byte slices, a habit kept from the
+ * BouncyCastle digest this class used before: one multi-MiB {@code update()} once measured at
+ * 100-180 MB/s against ~250 MB/s for 64 KiB calls, blamed on HotSpot compiling the absorb loop
+ * on-stack (OSR). It was not reproduced later (docs/crypto.md); the slicing costs nothing
+ * measurable and gives the same digest, so it stays as insurance.
  *
  * <p>Not thread-safe: one instance per thread or per pipeline item.
  */
@@ -23,7 +21,7 @@ public final class Sha3 {
     /** Largest slice handed to the digest in one call. */
     static final int FEED = 64 * 1024;
 
-    private final SHA3Digest digest = new SHA3Digest(256);
+    private final Sha3Sponge digest = new Sha3Sponge();
 
     /** Hash of {@code data} in one call. */
     public static Hash256 hash(byte[] data) {
@@ -91,7 +89,7 @@ public final class Sha3 {
     /** Finishes the hash and resets this instance for reuse. */
     public Hash256 digest() {
         byte[] out = new byte[Hash256.LENGTH];
-        digest.doFinal(out, 0);
+        digest.finish(out, 0);
         return Hash256.wrap(out);
     }
 }

@@ -7,6 +7,11 @@ import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.bouncycastle.crypto.digests.SHA3Digest;
 import org.junit.jupiter.api.Test;
 
 class Sha3Test {
@@ -51,7 +56,7 @@ class Sha3Test {
         byte[] data = new byte[3 * Sha3.FEED + 12_345];
         new Random(11).nextBytes(data);
         for (int[] range : new int[][] {{0, data.length}, {7, data.length - 7}, {Sha3.FEED - 1, 2 * Sha3.FEED + 2}, {5, Sha3.FEED}}) {
-            org.bouncycastle.crypto.digests.SHA3Digest reference = new org.bouncycastle.crypto.digests.SHA3Digest(256);
+            SHA3Digest reference = new SHA3Digest(256);
             reference.update(data, range[0], range[1]);
             byte[] expected = new byte[32];
             reference.doFinal(expected, 0);
@@ -68,5 +73,49 @@ class Sha3Test {
         assertThat(Hash256.ofHex(h.toHex())).isEqualTo(h);
         assertThatThrownBy(() -> Hash256.of(new byte[31])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Hash256.ofHex("abcd")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Every length around the 136-byte rate, fed whole, byte by byte and in two parts, against BouncyCastle. */
+    @Test
+    void everyLengthAroundTheRateMatchesBouncyCastle() {
+        Random random = new Random(3);
+        for (int length = 0; length <= 3 * Sha3Sponge.RATE + 1; length++) {
+            byte[] data = new byte[length];
+            random.nextBytes(data);
+            byte[] expected = bouncyCastle(data);
+            assertThat(Sha3.hash(data).toBytes()).as("length %d", length).isEqualTo(expected);
+            Sha3 bytewise = new Sha3();
+            for (byte b : data) {
+                bytewise.update(b);
+            }
+            assertThat(bytewise.digest().toBytes()).as("length %d byte by byte", length).isEqualTo(expected);
+            int cut = length / 3;
+            assertThat(new Sha3().update(data, 0, cut).update(data, cut, length - cut).digest().toBytes())
+                    .as("length %d cut at %d", length, cut).isEqualTo(expected);
+        }
+    }
+
+    /** Any input fed in any slices gives BouncyCastle's digest, and the instance is reusable after {@code digest()}. */
+    @Property(tries = 300)
+    void anySlicingMatchesBouncyCastle(@ForAll @Size(max = 5000) byte[] data, @ForAll @IntRange(min = 1, max = 700) int maxSlice,
+            @ForAll long seed) {
+        Random random = new Random(seed);
+        Sha3 sha3 = new Sha3();
+        for (int round = 0; round < 2; round++) {
+            for (int pos = 0; pos < data.length; ) {
+                int n = Math.min(data.length - pos, 1 + random.nextInt(maxSlice));
+                sha3.update(data, pos, n);
+                pos += n;
+            }
+            assertThat(sha3.digest().toBytes()).isEqualTo(bouncyCastle(data));
+        }
+    }
+
+    private static byte[] bouncyCastle(byte[] data) {
+        SHA3Digest reference = new SHA3Digest(256);
+        reference.update(data, 0, data.length);
+        byte[] out = new byte[32];
+        reference.doFinal(out, 0);
+        return out;
     }
 }
