@@ -13,7 +13,8 @@ import java.util.OptionalLong;
  *   avg  = pow2(size / 256)        aim at ~256 shards: per-shard costs (a hash in the manifest and
  *                                  the location proof, a network round trip) stay small, and an
  *                                  edit still rewrites well under 1% of the file
- *   avg  = clamp(avg, 64 KiB, 4 MiB)
+ *   avg  = clamp(avg, 256 KiB, 4 MiB)  below 256 KiB the store's fixed cost per shard (a file,
+ *                                  two fsyncs, about 1 ms of kernel CPU) outweighed the pipeline
  *   MEDIA           -&gt; avg * 2    dense formats rarely share sub-file content: fewer, larger shards
  *   erasure k+m     -&gt; avg = max(avg, pow2(k * 64 KiB))  each of the k fragments stays &gt;= 64 KiB
  *   min  = avg / 4, max = avg * 4 (FastCDC's customary ratios), normalization level 1
@@ -26,7 +27,17 @@ public final class ShardSizing {
     /** Files up to this size become a single shard. */
     public static final int SMALL_FILE = 256 * 1024;
     static final int TARGET_SHARDS = 256;
-    static final int AVG_FLOOR = 64 * 1024;
+    /**
+     * Smallest average chunk of a file that is cut at all. It was 64 KiB until issue 11 measured a
+     * node writing 170 KiB shards: each costs a file, its fsync, a rename and a directory fsync,
+     * about 1 ms of kernel CPU, which for files under 64 MiB cost as much CPU per byte as the
+     * whole shard pipeline (docs/shard.md).
+     */
+    static final int AVG_FLOOR = 256 * 1024;
+    /** Smallest erasure fragment: each of the k fragments of a chunk stays at least this large. */
+    static final int FRAGMENT_FLOOR = 64 * 1024;
+    /** Smallest cap a node may put on the average ({@link #plan(OptionalLong, ContentFormat, RedundancyPolicy, int)}). */
+    static final int CAP_FLOOR = 64 * 1024;
     static final int AVG_CEILING = ChunkParams.AVG_UPPER;
     static final int UNKNOWN_SIZE_AVG = 1 << 20;
 
@@ -44,7 +55,7 @@ public final class ShardSizing {
      * {@code max = 4 x avg}).
      */
     public static ChunkPlan plan(OptionalLong size, ContentFormat format, RedundancyPolicy policy, int maxAverage) {
-        if (Integer.bitCount(maxAverage) != 1 || maxAverage < AVG_FLOOR || maxAverage > AVG_CEILING) {
+        if (Integer.bitCount(maxAverage) != 1 || maxAverage < CAP_FLOOR || maxAverage > AVG_CEILING) {
             throw new IllegalArgumentException("maxAverage must be a power of two in [64 KiB, 4 MiB]");
         }
         BoundaryRule rule = format.boundaryRule();
@@ -58,7 +69,7 @@ public final class ShardSizing {
         }
         avg = Math.min(avg, maxAverage);
         if (policy instanceof RedundancyPolicy.Erasure erasure) {
-            avg = clamp(Math.max(avg, pow2((long) erasure.k() * AVG_FLOOR)));
+            avg = clamp(Math.max(avg, pow2((long) erasure.k() * FRAGMENT_FLOOR)));
         }
         ChunkParams params = new ChunkParams(avg / 4, avg, avg * 4, 1);
         return rule == BoundaryRule.NONE ? ChunkPlan.plain(params) : new ChunkPlan(params, rule, avg / 8);

@@ -21,7 +21,11 @@ class ShardSizingTest {
 
     @Test
     void averageFollowsSizeWithinBounds() {
-        assertThat(ShardSizing.plan(1L << 20, ContentFormat.BINARY, R3).params().avg()).isEqualTo(64 << 10);
+        // Below 64 MiB the average stays at the 256 KiB floor: a 1 MiB file is about 4 shards.
+        assertThat(ShardSizing.plan(1L << 20, ContentFormat.BINARY, R3).params().avg()).isEqualTo(256 << 10);
+        assertThat(ShardSizing.plan(32L << 20, ContentFormat.BINARY, R3).params().avg()).isEqualTo(256 << 10);
+        assertThat(ShardSizing.plan(64L << 20, ContentFormat.BINARY, R3).params().avg()).isEqualTo(256 << 10);
+        assertThat(ShardSizing.plan(128L << 20, ContentFormat.BINARY, R3).params().avg()).isEqualTo(512 << 10);
         assertThat(ShardSizing.plan(100L << 20, ContentFormat.BINARY, R3).params().avg()).isEqualTo(512 << 10);
         assertThat(ShardSizing.plan(1L << 30, ContentFormat.BINARY, R3).params().avg()).isEqualTo(4 << 20);
         assertThat(ShardSizing.plan(1L << 40, ContentFormat.BINARY, R3).params().avg()).isEqualTo(4 << 20);
@@ -38,6 +42,10 @@ class ShardSizingTest {
         assertThat(ShardSizing.plan(100L << 20, ContentFormat.MEDIA, R3).params().avg()).isEqualTo(1 << 20);
         RedundancyPolicy ec = RedundancyPolicy.parse("erasure:16+4");
         assertThat(ShardSizing.plan(10L << 20, ContentFormat.BINARY, ec).params().avg()).isEqualTo(1 << 20);
+        // 4 fragments of at least 64 KiB each: the floor, not 4 x 64 KiB, decides.
+        assertThat(ShardSizing.plan(10L << 20, ContentFormat.BINARY, RedundancyPolicy.parse("erasure:4+2")).params().avg()).isEqualTo(256 << 10);
+        // A node's memory cap may go below the floor.
+        assertThat(ShardSizing.plan(OptionalLong.of(10L << 20), ContentFormat.BINARY, R3, 64 << 10).params().avg()).isEqualTo(64 << 10);
         assertThat(RedundancyPolicy.parse("replicas:2")).isEqualTo(new RedundancyPolicy.Replicas(2));
         assertThatThrownBy(() -> RedundancyPolicy.parse("mirror")).isInstanceOf(ShardException.class)
                 .hasMessageContaining("expected replicas:N or erasure:K+M");
