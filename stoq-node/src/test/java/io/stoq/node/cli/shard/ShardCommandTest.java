@@ -155,12 +155,13 @@ class ShardCommandTest {
         assertThat(offsets).containsExactly(0L, 21325L, 38465L, 66549L, 84766L);
         assertThat(json.get("chunks").get(0).get("sha3").asText()).hasSize(64);
 
-        byte[] data = CorpusGenerator.bytes(CorpusKind.TEXT, 2_000_000, 9);
+        // 8 MB: ~32 chunks at the 256 KiB floor, so one edited chunk leaves the ratio near 2
+        byte[] data = CorpusGenerator.bytes(CorpusKind.TEXT, 8_000_000, 9);
         Path a = tmp.resolve("a.csv");
         Path b = tmp.resolve("b.csv");
         Files.write(a, data);
         byte[] edited = data.clone();
-        edited[1_000_000] = (byte) (edited[1_000_000] == '7' ? '8' : '7');
+        edited[4_000_000] = (byte) (edited[4_000_000] == '7' ? '8' : '7');
         Files.write(b, edited);
         Run d = run("shard", "inspect", a.toString(), "--against", b.toString(), "--json");
         assertThat(d.exit()).as(d.err()).isZero();
