@@ -108,6 +108,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 row.put("verifyRatio", r.verifyRatio());
                 row.put("ledgerCpuMicrosPerTx", r.ledgerCpu().toNanos() / 1e3 / r.txs());
                 row.put("verifyCpuMicrosPerTx", r.verifyCpu().toNanos() / 1e3 / r.txs());
+                row.put("verifiedInFull", r.verifiedInFull());
                 row.put("cpuRatio", r.cpuRatio());
                 Map<String, Object> steps = new LinkedHashMap<>();
                 steps.put("signatureChecksMillis", r.steps().signatureChecks().toNanos() / 1e6);
