@@ -69,7 +69,9 @@ public final class ShardSizing {
         }
         avg = Math.min(avg, maxAverage);
         if (policy instanceof RedundancyPolicy.Erasure erasure) {
-            avg = clamp(Math.max(avg, pow2((long) erasure.k() * FRAGMENT_FLOOR)));
+            // Only the ceiling here: avg is already at the floor unless a node's cap took it
+            // below, and the fragments then need their own floor, not the file's.
+            avg = Math.min(AVG_CEILING, Math.max(avg, pow2((long) erasure.k() * FRAGMENT_FLOOR)));
         }
         ChunkParams params = new ChunkParams(avg / 4, avg, avg * 4, 1);
         return rule == BoundaryRule.NONE ? ChunkPlan.plain(params) : new ChunkPlan(params, rule, avg / 8);

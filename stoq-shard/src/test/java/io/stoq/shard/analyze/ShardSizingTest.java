@@ -46,6 +46,9 @@ class ShardSizingTest {
         assertThat(ShardSizing.plan(10L << 20, ContentFormat.BINARY, RedundancyPolicy.parse("erasure:4+2")).params().avg()).isEqualTo(256 << 10);
         // A node's memory cap may go below the floor.
         assertThat(ShardSizing.plan(OptionalLong.of(10L << 20), ContentFormat.BINARY, R3, 64 << 10).params().avg()).isEqualTo(64 << 10);
+        // With erasure too, raised only as far as its fragments need (2 x 64 KiB), not to the file floor.
+        assertThat(ShardSizing.plan(OptionalLong.of(10L << 20), ContentFormat.BINARY, RedundancyPolicy.parse("erasure:2+1"), 64 << 10)
+                .params().avg()).isEqualTo(128 << 10);
         assertThat(RedundancyPolicy.parse("replicas:2")).isEqualTo(new RedundancyPolicy.Replicas(2));
         assertThatThrownBy(() -> RedundancyPolicy.parse("mirror")).isInstanceOf(ShardException.class)
                 .hasMessageContaining("expected replicas:N or erasure:K+M");
