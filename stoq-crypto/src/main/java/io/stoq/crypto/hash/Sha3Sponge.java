@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * <p>Ours rather than BouncyCastle's {@code SHA3Digest} because SHA3 is the slowest bulk step of
  * the node (every shard's ciphertext, every upload's whole content, every verified read) and this
- * one measures 1.2-1.3x BouncyCastle's on the same JVM (about 80% of OpenSSL's assembly here; see
+ * one measures 1.2-1.4x BouncyCastle's on the same JVM (about 80% of OpenSSL's assembly here; see
  * docs/crypto.md): it reads each input lane with one little-endian 8-byte load instead of
  * assembling it byte by byte, and keeps the 25 lanes in locals across all the blocks of one
  * {@code update} instead of storing them between blocks. {@code Sha3Test} checks it against
@@ -20,7 +20,6 @@ import java.util.Arrays;
  */
 final class Sha3Sponge {
     static final int RATE = 136;
-    static final int DIGEST_LENGTH = 32;
     private static final VarHandle LANE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long[] RC = roundConstants();
 
@@ -65,7 +64,7 @@ final class Sha3Sponge {
         queue[queued] ^= 0x06; // SHA3's domain bits 01, then the first bit of pad10*1
         queue[RATE - 1] ^= (byte) 0x80; // the last bit of pad10*1
         absorb(queue, 0, 1);
-        for (int i = 0; i < DIGEST_LENGTH / 8; i++) {
+        for (int i = 0; i < Hash256.LENGTH / 8; i++) {
             LANE.set(out, offset + 8 * i, state[i]);
         }
         Arrays.fill(state, 0);
