@@ -102,20 +102,14 @@ public final class NodeAssetService implements AssetService {
      * @param reads what reads fetch manifests and shards from: {@code store}, or {@code store} then
      *     the peers (a version uploaded through another node)
      * @param epochs the key epochs: what new asset keys are wrapped to, and how reads unwrap them
+     * @param maxAverageChunk the largest average chunk this node cuts a file into ({@code shard.max-average-chunk}),
+     *     which bounds what each upload's chunker buffers
+     * @param spreader places every upload's shards on the nodes its policy asks for (null on a node without peers)
+     * @param proofs has each holder commit its location proof after the version commits (null without peers)
      */
     public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSealer sealer,
-            ManifestVerifier manifests, CodecPool pool, int readAhead, CrlFile crl, ShardStore reads, EpochKeys epochs) {
-        this(ledger, store, accounts, sealer, manifests, pool, readAhead, crl, reads, epochs, null, null);
-    }
-
-    /**
-     * As above, on a network: {@code spreader} places every upload's shards on the nodes its
-     * policy asks for, and {@code proofs} has each holder commit its location proof after the
-     * version commits (both null on a node without peers).
-     */
-    public NodeAssetService(LedgerWriter ledger, ShardStore store, AccountStore accounts, ManifestSealer sealer,
-            ManifestVerifier manifests, CodecPool pool, int readAhead, CrlFile crl, ShardStore reads, EpochKeys epochs,
-            io.stoq.node.replication.Spreader spreader, io.stoq.node.replication.LocationProofs proofs) {
+            ManifestVerifier manifests, CodecPool pool, int readAhead, int maxAverageChunk, CrlFile crl, ShardStore reads,
+            EpochKeys epochs, io.stoq.node.replication.Spreader spreader, io.stoq.node.replication.LocationProofs proofs) {
         this.ledger = ledger;
         this.keys = ledger.keys();
         this.store = store;
@@ -126,7 +120,7 @@ public final class NodeAssetService implements AssetService {
         this.epochs = epochs;
         this.pool = pool;
         this.readAhead = readAhead;
-        this.writer = new ShardWriter(store, epochs, pool, pins, spreader);
+        this.writer = new ShardWriter(store, epochs, pool, pins, spreader, maxAverageChunk);
         this.proofs = proofs;
         this.locations = new ShardLocations(ledger.reader());
         this.pieceReads = reads instanceof io.stoq.node.peer.PeerReadThrough net ? new io.stoq.node.replication.PieceReads(net) : null;

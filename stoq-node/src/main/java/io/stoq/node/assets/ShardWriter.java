@@ -46,8 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ShardWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ShardWriter.class);
-    /** Largest average chunk a node cuts: bounds what each concurrent upload buffers (docs/node.md). */
-    static final int MAX_AVERAGE_CHUNK = 1 << 20;
 
     private final ShardStore store;
     private final io.stoq.node.keys.EpochKeys epochs;
@@ -55,14 +53,17 @@ final class ShardWriter {
     private final ShardPins pins;
     /** Null on a node without peers: every shard stays here, as before placement. */
     private final io.stoq.node.replication.Spreader spreader;
+    /** Largest average chunk this node cuts ({@code shard.max-average-chunk}): bounds what each upload buffers. */
+    private final int maxAverageChunk;
 
     ShardWriter(ShardStore store, io.stoq.node.keys.EpochKeys epochs, CodecPool pool, ShardPins pins,
-            io.stoq.node.replication.Spreader spreader) {
+            io.stoq.node.replication.Spreader spreader, int maxAverageChunk) {
         this.store = store;
         this.epochs = epochs;
         this.pool = pool;
         this.pins = pins;
         this.spreader = spreader;
+        this.maxAverageChunk = maxAverageChunk;
     }
 
     /**
@@ -98,7 +99,7 @@ final class ShardWriter {
         try (ShardEncoder encoder = new ShardEncoder(pool)) {
             // no signer: the body is sealed after the commit (ManifestSealer)
             AssetEncoder assets = new AssetEncoder(encoder, (io.stoq.shard.manifest.ManifestSigner) null, List.of(wrapTo),
-                    MAX_AVERAGE_CHUNK);
+                    maxAverageChunk);
             AssetEncoder.Unsealed encoded = assets.encodeUnsealed(in, new AssetEncoder.Request(assetId, version, declared,
                     RedundancyPolicy.DEFAULT, null), lineage, shard -> {
                         pins.pin(shard.hash());
@@ -192,7 +193,7 @@ final class ShardWriter {
         PublicKey wrapTo = epochs.wrapKey();
         try (ShardEncoder encoder = new ShardEncoder(pool)) {
             AssetEncoder assets = new AssetEncoder(encoder, (io.stoq.shard.manifest.ManifestSigner) null, List.of(wrapTo),
-                    MAX_AVERAGE_CHUNK);
+                    maxAverageChunk);
             AssetEncoder.Unsealed encoded = assets.encodeUnsealed(in, new AssetEncoder.Request(assetId, version, declared,
                     policy, null), lineage, shard -> {
                         pins.pin(shard.hash());

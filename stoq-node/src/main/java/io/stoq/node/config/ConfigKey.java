@@ -86,6 +86,17 @@ public final class ConfigKey<T> {
         return new ConfigKey<>(name, "size", defaultValue, min + " .. " + max, description, text -> inRange(DataSize.parse(text), min, max));
     }
 
+    /** A size that must also be a power of two (what FastCDC's mask bits can express). */
+    public static ConfigKey<DataSize> powerOfTwoSize(String name, String defaultValue, DataSize min, DataSize max, String description) {
+        return new ConfigKey<>(name, "size", defaultValue, "a power of two, " + min + " .. " + max, description, text -> {
+            DataSize value = inRange(DataSize.parse(text), min, max);
+            if (Long.bitCount(value.bytes()) != 1) {
+                throw new IllegalArgumentException(value + " is not a power of two");
+            }
+            return value;
+        });
+    }
+
     public static ConfigKey<Duration> duration(String name, String defaultValue, Duration min, Duration max, String description) {
         return new ConfigKey<>(name, "duration", defaultValue, format(min) + " .. " + format(max), description,
                 text -> inRange(parseDuration(text), min, max));

@@ -106,6 +106,11 @@ public final class NodeConfigKeys {
             "Threads compressing, encrypting and hashing shards; 0 means one per CPU core.");
     public static final ConfigKey<DataSize> SHARD_MEMORY_BUDGET = ConfigKey.size("shard.memory-budget", "0", DataSize.ofBytes(0), DataSize.parse("64GiB"),
             "Bytes all uploads' in-flight shards and downloads' read-ahead may hold together; uploads wait when it is spent. The chunkers' read buffers (about 8MiB per upload chunking, reused) get a second budget of the same size. 0 means an eighth of the JVM's maximum heap (at least 16MiB, at most 1GiB).");
+    public static final ConfigKey<DataSize> SHARD_MAX_AVERAGE_CHUNK = ConfigKey.powerOfTwoSize("shard.max-average-chunk", "1MiB",
+            DataSize.ofKiB(64), DataSize.ofMiB(4),
+            "Largest average chunk this node cuts a file into. Files are cut by their size (about 256 chunks, 256KiB to 4MiB on "
+                    + "average, docs/shard.md); this caps it. Each upload being chunked buffers about 8 times this value, so a "
+                    + "smaller one lowers the memory per upload, at the price of more, smaller shards (each a file and two fsyncs).");
     public static final ConfigKey<Integer> SHARD_READ_AHEAD = ConfigKey.integer("shard.read-ahead", 4, 1, 64,
             "Shards a download fetches, verifies, decrypts and decompresses ahead of the one being sent.");
     public static final ConfigKey<Duration> STORE_DELETED_RETENTION = ConfigKey.duration("store.deleted-retention", "1d",
@@ -322,7 +327,7 @@ public final class NodeConfigKeys {
             API_UPLOAD_WORKERS,
             STORE_FSYNC, STORE_MIN_FREE, STORE_MAX_SHARD, STORE_SMALL_SHARD_MAX,
             SHARD_PARALLELISM,
-            SHARD_MEMORY_BUDGET, SHARD_READ_AHEAD, STORE_DELETED_RETENTION, STORE_SWEEP_INTERVAL,
+            SHARD_MEMORY_BUDGET, SHARD_MAX_AVERAGE_CHUNK, SHARD_READ_AHEAD, STORE_DELETED_RETENTION, STORE_SWEEP_INTERVAL,
             LEDGER_MAX_BLOCK_TXS, LEDGER_BLOCK_INTERVAL, LEDGER_COMMIT_TIMEOUT,
             MANIFEST_SEAL_INTERVAL, MANIFEST_BATCH_MAX, MANIFEST_SEAL_QUEUE_MAX,
             AUTH_TOTP_MAX_FAILURES, AUTH_TOTP_FAILURE_WINDOW, AUTH_TOTP_LOCKOUT, AUTH_TOTP_MAX_LOCKOUT,

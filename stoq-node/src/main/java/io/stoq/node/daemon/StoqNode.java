@@ -290,7 +290,8 @@ public final class StoqNode implements AutoCloseable {
             resources.push(repair);
         }
         NodeAssetService assets = new NodeAssetService(ledger, store, accountPort, manifestSealer, manifestVerifier,
-                codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD), new CrlFile(config.path(NodeConfigKeys.NODE_CRL)),
+                codecPool, config.get(NodeConfigKeys.SHARD_READ_AHEAD), (int) config.get(NodeConfigKeys.SHARD_MAX_AVERAGE_CHUNK).bytes(),
+                new CrlFile(config.path(NodeConfigKeys.NODE_CRL)),
                 peers == null ? store : new PeerReadThrough(store, peers), epochKeys, spreader, proofs);
         assetService = assets;
         try {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reads spread over the holders: five real nodes (each in a zone of its own, so every node holds
- * about three fifths of the shards under {@code replicas:3}) read one asset of ~225 shards
+ * about three fifths of the shards under {@code replicas:3}) read one asset of ~256 shards
  * through every node in turn; the shard reads each node's store served (to its own reader or to
  * a peer, {@code stoq_shard_reads_served_total}) end within 30% of their mean. A node holding a
  * shard reads it itself; one that does not asks the least-loaded holder (fewest reads it has under
@@ -32,7 +32,10 @@ class ReadSpreadTest {
     static void start() throws Exception {
         CrossNodeReadTest.cluster = SpreadTest.cluster = cluster = MiniCluster.builder(dir).nodes(5).raft()
                 .config("peer.handshake-timeout", "5s").config("peer.request-timeout", "20s")
-                .config("discovery.suspect-after", "3s").config("discovery.dead-after", "6s").start();
+                .config("discovery.suspect-after", "3s").config("discovery.dead-after", "6s")
+                // 16 MiB in chunks of ~64 KiB: ~256 shards, enough reads that a fair spread stays well inside
+                // 30% (the default cut, ~256 KiB here, gave ~64 shards and a spread that strayed past it by chance)
+                .config("shard.max-average-chunk", "64KiB").start();
         CrossNodeReadTest.awaitEpochEverywhere(1);
         cluster.awaitConnected(Duration.ofSeconds(120));
     }
@@ -48,7 +51,7 @@ class ReadSpreadTest {
 
     @Test
     void readsSpreadOverTheHoldersWithinThirtyPercentOfEachOther() throws Exception {
-        byte[] content = CrossNodeReadTest.content(16 * 1024 * 1024); // ~225 shards of ~64 KiB
+        byte[] content = CrossNodeReadTest.content(16 * 1024 * 1024); // ~256 shards of ~64 KiB
         String id = SpreadTest.upload(1, content);
         for (int n = 0; n < cluster.size(); n++) {
             SpreadTest.awaitProved(n, id, 3);

@@ -61,6 +61,12 @@ class NodeConfigTest {
         assertThatThrownBy(() -> NodeConfig.load(null, Map.of("STOQ_LEDGER_BLOCK_INTERVAL", "1y"), Map.of()))
                 .hasMessageContaining("ledger.block-interval").hasMessageContaining("$STOQ_LEDGER_BLOCK_INTERVAL");
         assertThatThrownBy(() -> NodeConfig.load(null, Map.of(), Map.of("api.port", "70000"))).hasMessageContaining("outside 0 .. 65535");
+        assertThatThrownBy(() -> NodeConfig.load(null, Map.of(), Map.of("shard.max-average-chunk", "768KiB")))
+                .hasMessageContaining("shard.max-average-chunk").hasMessageContaining("not a power of two");
+        assertThatThrownBy(() -> NodeConfig.load(null, Map.of(), Map.of("shard.max-average-chunk", "32KiB")))
+                .hasMessageContaining("outside 64KiB .. 4MiB");
+        assertThat(NodeConfig.load(null, Map.of(), Map.of("shard.max-average-chunk", "64KiB")).get(NodeConfigKeys.SHARD_MAX_AVERAGE_CHUNK).bytes())
+                .isEqualTo(64 * 1024);
         assertThatThrownBy(() -> NodeConfig.load(tmp.resolve("missing.yaml"), Map.of(), Map.of())).hasMessageContaining("does not exist");
         try {
             NodeConfig.load(null, Map.of(), Map.of("nope", "1"));
