@@ -63,10 +63,12 @@ public final class LedgerBenchmark {
      * One block size's measurement; rates are txs per second. {@code verifiedInFull} counts the
      * txs whose signatures the timed parts check in full: all of them, since each is decoded from
      * its bytes (a tx signed in this process would be taken as proven and skipped).
+     * {@code ledgerJit} and {@code verifyJit} are the JIT's compile time during the two timed
+     * parts: what is left of warm-up in them.
      */
     public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
             Duration baselineTime, double baselineTxsPerSecond, double ratio, double verifyOnlyTxsPerSecond, Ledger.Timings steps,
-            Duration ledgerCpu, Duration verifyCpu, int verifiedInFull) {
+            Duration ledgerCpu, Duration verifyCpu, int verifiedInFull, Duration ledgerJit, Duration verifyJit) {
         /**
          * Process CPU time per tx of the verification alone over that of the ledger: what the
          * verify ratio would be with every core busy all along. On a machine shared with other
@@ -83,7 +85,8 @@ public final class LedgerBenchmark {
     }
 
     /** Everything measured, plus where the ledger ended. */
-    public record Report(List<Round> rounds, long height, Hash256 stateRoot, Path rootCertificate) {}
+    /** The rounds, the ledger they left, and how many untimed warm-up rounds ran before them. */
+    public record Report(List<Round> rounds, long height, Hash256 stateRoot, Path rootCertificate, int warmupRounds) {}
 
     private final Config config;
     private final Consumer<String> log;
@@ -160,17 +163,44 @@ public final class LedgerBenchmark {
                 setup.add(Transaction.sign(ledger.network(), admin, ++adminNonce, new TxBody.AccountRegister(m.key.publicKey().getEncoded(), Role.MEMBER)));
             }
             requireAllAccepted(ledger.commit(setup, clock.instant(), admin));
-            if (config.warmupTxs() > 0) {
-                // Untimed: the JIT compiles the commit and verify paths here, not in the first timed round
-                // (one run's C2 thread used 8 s of CPU, most of it while the ledger was timed).
-                log.accept("warm-up: " + config.warmupTxs() + " txs in blocks of 100 (untimed, not reported)");
-                round(ledger, node.falcon(), 100, config.warmupTxs());
-            }
+            int warmupRounds = config.warmupTxs() > 0 ? warmUp(ledger, node.falcon()) : 0;
             for (int blockSize : config.blockSizes()) {
                 rounds.add(round(ledger, node.falcon(), blockSize, config.txsPerRound()));
             }
-            return new Report(List.copyOf(rounds), ledger.height(), ledger.stateRoot(), dir.resolve(ROOT_PEM));
+            return new Report(List.copyOf(rounds), ledger.height(), ledger.stateRoot(), dir.resolve(ROOT_PEM), warmupRounds);
         }
+    }
+
+    /** Warm-up rounds stop once the JIT compiled for less than this share of a round's timed parts. */
+    static final double JIT_QUIET_SHARE = 0.05;
+    /** At most this many warm-up rounds, quiet JIT or not. */
+    static final int MAX_WARMUP_ROUNDS = 12;
+
+    /**
+     * Untimed rounds of {@code warmupTxs} txs in blocks of 100, repeated until the JIT is quiet
+     * during the parts a round times (commit and verification; signing is left out, it is untimed).
+     * One fixed round of 2,000 was not enough on 2 cores: with a single C2 thread still compiling
+     * the Falcon header signer and the state overlay, the timed ledger ran ML-DSA verification in
+     * C1 code (C2 compiled it only during the verify-only baseline after it), and the JIT spent
+     * 0.7-2 s of a 2-3 s timed commit, so "vs verify" compared unequal code. Here it took 5-8
+     * rounds of 4,000.
+     *
+     * @return the rounds run
+     */
+    private int warmUp(Ledger ledger, SigningKey proposer) throws LedgerException, IOException {
+        for (int r = 1; r <= MAX_WARMUP_ROUNDS; r++) {
+            Round round = round(ledger, proposer, 100, config.warmupTxs());
+            double timedMillis = round.ledgerTime().toNanos() / 1e6 + 1e3 * round.txs() / round.verifyOnlyTxsPerSecond();
+            double share = (round.ledgerJit().toMillis() + round.verifyJit().toMillis()) / timedMillis;
+            log.accept(String.format(java.util.Locale.ROOT,
+                    "warm-up round %d: %d txs in blocks of 100 (not reported), the JIT compiling for %.0f%% of its commit and verification",
+                    r, config.warmupTxs(), 100 * share));
+            if (share < JIT_QUIET_SHARE) {
+                return r;
+            }
+        }
+        log.accept("warm-up: the JIT is still compiling after " + MAX_WARMUP_ROUNDS + " rounds; the timed rounds report its share");
+        return MAX_WARMUP_ROUNDS;
     }
 
     private Round round(Ledger ledger, SigningKey proposer, int blockSize, int n) throws LedgerException, IOException {
@@ -217,6 +247,7 @@ public final class LedgerBenchmark {
         }
         int blocks = batches.size();
         Ledger.Timings stepsBefore = ledger.timings();
+        long jitStart = jitMillis();
         long cpuStart = processCpuNanos();
         long start = System.nanoTime();
         if (config.pipelined()) {
@@ -231,16 +262,19 @@ public final class LedgerBenchmark {
         Duration ledgerTime = Duration.ofNanos(System.nanoTime() - start);
         Duration ledgerCpu = Duration.ofNanos(processCpuNanos() - cpuStart);
         Ledger.Timings steps = ledger.timings().since(stepsBefore);
+        Duration ledgerJit = Duration.ofMillis(jitMillis() - jitStart);
 
         log.accept("block size " + blockSize + ": raw RocksDB synced WriteBatch baseline (timed)");
         Duration baseline = RawRocksBaseline.measure(config.dir().toAbsolutePath().getParent(), all, blockSize);
         log.accept("block size " + blockSize + ": signature verification alone, for reference, after the ledger so the JIT is warm (timed)");
+        long verifyJitStart = jitMillis();
         long verifyCpuStart = processCpuNanos();
         long verifyStart = System.nanoTime();
         IntStream verifyRange = IntStream.range(0, n);
         long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid(ledger.network())).count();
         Duration verifyTime = Duration.ofNanos(System.nanoTime() - verifyStart);
         Duration verifyCpu = Duration.ofNanos(processCpuNanos() - verifyCpuStart);
+        Duration verifyJit = Duration.ofMillis(jitMillis() - verifyJitStart);
         if (valid != n) {
             throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark produced " + (n - valid) + " txs with bad signatures");
         }
@@ -248,7 +282,7 @@ public final class LedgerBenchmark {
         double ledgerRate = n / seconds(ledgerTime);
         double baselineRate = n / seconds(baseline);
         return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate,
-                n / seconds(verifyTime), steps, ledgerCpu, verifyCpu, verifiedInFull);
+                n / seconds(verifyTime), steps, ledgerCpu, verifyCpu, verifiedInFull, ledgerJit, verifyJit);
     }
 
     private static void requireAllAccepted(Ledger.CommitResult result) throws LedgerException {
@@ -263,6 +297,12 @@ public final class LedgerBenchmark {
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new CryptoException(io.stoq.crypto.CryptoErrorCode.PROVIDER_FAILURE, "cannot encode certificate", e);
         }
+    }
+
+    /** Time the JIT compilers spent so far (summed over their threads), or 0 where the JVM cannot tell. */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** CPU time of this process so far (all threads), or 0 where the JVM cannot tell. */

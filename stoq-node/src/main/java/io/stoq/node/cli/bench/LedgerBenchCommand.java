@@ -64,8 +64,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     @Option(names = "--sequential-verify", description = "Verify tx signatures on the committing thread only (default: in parallel on all cores).")
     boolean sequentialVerify;
 
-    @Option(names = "--warmup-txs", paramLabel = "N", defaultValue = "2000",
-            description = "Txs committed untimed first, in blocks of 100, so the JIT has compiled the paths (default: ${DEFAULT-VALUE}; 0: none).")
+    @Option(names = "--warmup-txs", paramLabel = "N", defaultValue = "4000",
+            description = "Txs per untimed warm-up round, in blocks of 100; rounds repeat (at most 12) until the JIT compiles "
+                    + "for under 5% of one's commit and verification, so the timed parts run compiled code (default: ${DEFAULT-VALUE}; 0: no warm-up).")
     int warmupTxs;
 
     @Option(names = "--no-pipeline", description = "Commit block by block; by default the next block's signatures are checked while one commits.")
@@ -109,6 +110,8 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 row.put("ledgerCpuMicrosPerTx", r.ledgerCpu().toNanos() / 1e3 / r.txs());
                 row.put("verifyCpuMicrosPerTx", r.verifyCpu().toNanos() / 1e3 / r.txs());
                 row.put("verifiedInFull", r.verifiedInFull());
+                row.put("ledgerJitMillis", r.ledgerJit().toMillis());
+                row.put("verifyJitMillis", r.verifyJit().toMillis());
                 row.put("cpuRatio", r.cpuRatio());
                 Map<String, Object> steps = new LinkedHashMap<>();
                 steps.put("signatureChecksMillis", r.steps().signatureChecks().toNanos() / 1e6);
@@ -124,6 +127,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
             json.put("accountAlgorithm", algorithm.id());
             json.put("parallelVerify", !sequentialVerify);
             json.put("pipelined", !noPipeline);
+            json.put("warmupRounds", report.warmupRounds());
             json.put("rounds", rows);
             json.put("height", report.height());
             json.put("stateRoot", report.stateRoot().toHex());
@@ -147,6 +151,10 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         for (LedgerBenchmark.Round r : report.rounds()) {
             out.printf("%10d %8.1f us | %8.1f us | %8.3f%n", r.blockSize(), r.ledgerCpu().toNanos() / 1e3 / r.txs(),
                     r.verifyCpu().toNanos() / 1e3 / r.txs(), r.cpuRatio());
+        }
+        out.println("JIT compile time during the timed parts (what warm-up left): ledger | verification alone");
+        for (LedgerBenchmark.Round r : report.rounds()) {
+            out.printf("%10d %8d ms | %8d ms%n", r.blockSize(), r.ledgerJit().toMillis(), r.verifyJit().toMillis());
         }
         out.println("committer thread, ms per block: waiting for/helping with signature checks | apply (validation, state, state root)"
                 + " | header signature | synced write");
