@@ -97,7 +97,8 @@ public final class NodeTransfers {
      *     CPU-second compares phases fairly on a machine whose other load changes from one minute
      *     to the next, where wall-clock MB/s follows the neighbours
      */
-    public record Phase(long bytes, Duration elapsed, int files, int failures, String firstFailure, Duration cpu) {
+    /** One measured phase; {@code jit} is the time the JIT compilers spent during it (summed over their threads). */
+    public record Phase(long bytes, Duration elapsed, int files, int failures, String firstFailure, Duration cpu, Duration jit) {
         public double megabytesPerSecond() {
             return elapsed.isZero() ? 0 : bytes / 1e6 / (elapsed.toNanos() / 1e9);
         }
@@ -105,6 +106,12 @@ public final class NodeTransfers {
         public double megabytesPerCpuSecond() {
             return cpu.isZero() ? 0 : bytes / 1e6 / (cpu.toNanos() / 1e9);
         }
+    }
+
+    /** Time the JIT compilers spent so far (summed over their threads), or zero where the JVM cannot tell. */
+    public static Duration jitTime() {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return Duration.ofMillis(jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0);
     }
 
     /** CPU time of this whole process so far. */
@@ -127,6 +134,7 @@ public final class NodeTransfers {
         AtomicReference<String> first = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
         Duration cpu = processCpu();
+        Duration jit = jitTime();
         long start = System.nanoTime();
         for (int c = 0; c < clients; c++) {
             int client = c;
@@ -147,7 +155,7 @@ public final class NodeTransfers {
             t.join();
         }
         return new Phase(bytes.get(), Duration.ofNanos(System.nanoTime() - start), count, failures.get(), first.get(),
-                processCpu().minus(cpu));
+                processCpu().minus(cpu), jitTime().minus(jit));
     }
 
     /** Uploads every file over HTTP/1.1 (streamed, with its length); {@code ids} receives each asset id by index. */
