@@ -66,7 +66,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-txs", paramLabel = "N", defaultValue = "4000",
             description = "Txs per untimed warm-up round, in blocks of 100; rounds repeat (at most 12) until the JIT compiles "
-                    + "for under 5% of one's commit and verification, so the timed parts run compiled code (default: ${DEFAULT-VALUE}; 0: no warm-up).")
+                    + "for under 5%% of one's commit and verification, so the timed parts run compiled code (default: ${DEFAULT-VALUE}; 0: no warm-up).")
     int warmupTxs;
 
     @Option(names = "--no-pipeline", description = "Commit block by block; by default the next block's signatures are checked while one commits.")

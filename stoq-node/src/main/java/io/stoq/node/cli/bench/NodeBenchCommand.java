@@ -90,7 +90,7 @@ public final class NodeBenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-files", paramLabel = "N", defaultValue = "-1",
             description = "Files uploaded and downloaded unmeasured first, in rounds (at most 8) until the JIT compiles for "
-                    + "under 5% of one, so the measured phases run compiled code; -1 means one per client (default: ${DEFAULT-VALUE}).")
+                    + "under 5%% of one, so the measured phases run compiled code; -1 means one per client (default: ${DEFAULT-VALUE}).")
     int warmupFiles;
 
     @Option(names = "--small-seconds", paramLabel = "S", defaultValue = "10",
