@@ -84,8 +84,7 @@ public final class LedgerBenchmark {
         }
     }
 
-    /** Everything measured, plus where the ledger ended. */
-    /** The rounds, the ledger they left, and how many untimed warm-up rounds ran before them. */
+    /** Everything measured, where the ledger ended, and how many untimed warm-up rounds ran first. */
     public record Report(List<Round> rounds, long height, Hash256 stateRoot, Path rootCertificate, int warmupRounds) {}
 
     private final Config config;

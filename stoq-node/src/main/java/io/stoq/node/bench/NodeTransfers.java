@@ -96,8 +96,9 @@ public final class NodeTransfers {
      * @param cpu CPU time of the whole process during the phase (node, clients, GC, JIT): MB per
      *     CPU-second compares phases fairly on a machine whose other load changes from one minute
      *     to the next, where wall-clock MB/s follows the neighbours
+     * @param jit time the JIT compilers spent during the phase (summed over their threads): what
+     *     warm-up left in it
      */
-    /** One measured phase; {@code jit} is the time the JIT compilers spent during it (summed over their threads). */
     public record Phase(long bytes, Duration elapsed, int files, int failures, String firstFailure, Duration cpu, Duration jit) {
         public double megabytesPerSecond() {
             return elapsed.isZero() ? 0 : bytes / 1e6 / (elapsed.toNanos() / 1e9);
