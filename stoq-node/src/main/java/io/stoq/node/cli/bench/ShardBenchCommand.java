@@ -4,6 +4,7 @@ import io.stoq.crypto.aead.AesGcm;
 import io.stoq.crypto.kem.KemAlgorithm;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.SigningKey;
+import io.stoq.node.bench.NodeTransfers;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import io.stoq.shard.AssetEncoder;
@@ -131,13 +132,13 @@ public final class ShardBenchCommand implements Callable<Integer> {
                 for (int run = 0; run < runs; run++) {
                     parallelPerRun.add(parallelSha3(used, 0.5)); // what the machine gives right before this run
                     long cpuBefore = pipelineCpuNanos();
-                    long processBefore = processCpuNanos();
+                    long processBefore = NodeTransfers.processCpu().toNanos();
                     long start = System.nanoTime();
                     last = encodeCorpus(assets, corpus);
                     long wall = System.nanoTime() - start;
                     double mbs = corpus.length / 1e6 / (wall / 1e9);
                     double mbPerCpuSecond = corpus.length / 1e6 / ((pipelineCpuNanos() - cpuBefore) / 1e9);
-                    double busyCores = (double) (processCpuNanos() - processBefore) / wall;
+                    double busyCores = (double) (NodeTransfers.processCpu().toNanos() - processBefore) / wall;
                     speeds.add(mbs);
                     perCpu.add(mbPerCpuSecond);
                     busy.add(busyCores);
@@ -366,10 +367,6 @@ public final class ShardBenchCommand implements Callable<Integer> {
                 OptionalLong.of(corpus.length), RedundancyPolicy.DEFAULT, null), ShardSink.DISCARD);
     }
 
-    /** CPU time of this whole process (every thread, GC and JIT included). */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    }
 
     /** CPU time of the threads doing pipeline work: this (chunking) thread and the encoder pool. */
     private static long pipelineCpuNanos() {

@@ -6,6 +6,7 @@ import io.stoq.node.NodeException;
 import io.stoq.node.assets.ManifestSealer;
 import io.stoq.node.bench.ClosedLoopLoad;
 import io.stoq.node.bench.InProcessNode;
+import io.stoq.node.bench.NodeTransfers;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import io.stoq.node.store.SmallShardStore;
@@ -104,7 +105,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             }
             sealWaiting(node); // the warm-up's bodies are not the run's
             String loadBefore = loadAverage();
-            long cpuBefore = processCpuNanos();
+            long cpuBefore = NodeTransfers.processCpu().toNanos();
             ManifestSealer.Stats sealedBefore = node.node().manifestBatches();
             SmallShardStore.Stats smallBefore = node.node().shardStore().smallStats();
             long heightBefore = node.node().ledgerHeight();
@@ -112,7 +113,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             // Manifests are sealed after the commit (about a second later): seal the run's last ones
             // now, so the counts cover every upload and the CPU includes their signatures.
             sealWaiting(node);
-            long cpuNanos = processCpuNanos() - cpuBefore;
+            long cpuNanos = NodeTransfers.processCpu().toNanos() - cpuBefore;
             ManifestSealer.Stats sealedAfter = node.node().manifestBatches();
             SmallShardStore.Stats smallAfter = node.node().shardStore().smallStats();
             long blocks = node.node().ledgerHeight() - heightBefore;
@@ -238,9 +239,6 @@ public final class UploadsBenchCommand implements Callable<Integer> {
         }
     }
 
-    static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    }
 
     private void text(PrintWriter out, String format, Object... args) {
         if (!common.json) {
