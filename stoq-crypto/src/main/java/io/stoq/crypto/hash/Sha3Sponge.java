@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The SHA3-256 sponge (FIPS 202: Keccak-f[1600], rate 136 bytes, domain bits 01), behind {@link Sha3}.
+ * The Keccak-f[1600] sponge at rate 136 bytes (FIPS 202), behind {@link Sha3} (SHA3-256, domain
+ * bits 01) and {@link Shake256} (SHAKE256, the same rate, domain bits 1111).
  *
  * <p>Ours rather than BouncyCastle's {@code SHA3Digest} because SHA3 is the slowest bulk step of
  * the node (every shard's ciphertext, every upload's whole content, every verified read) and this
@@ -22,6 +23,8 @@ final class Sha3Sponge {
     static final int RATE = 136;
     private static final VarHandle LANE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long[] RC = roundConstants();
+    /** Absorbing it runs Keccak-f on the state unchanged, as squeezing needs between output blocks. */
+    private static final byte[] ZERO_BLOCK = new byte[RATE];
 
     private final long[] state = new long[25];
     private final byte[] queue = new byte[RATE];
@@ -60,13 +63,45 @@ final class Sha3Sponge {
 
     /** Pads, writes the 32-byte digest into {@code out} at {@code offset} and resets for reuse. */
     void finish(byte[] out, int offset) {
-        Arrays.fill(queue, queued, RATE, (byte) 0);
-        queue[queued] ^= 0x06; // SHA3's domain bits 01, then the first bit of pad10*1
-        queue[RATE - 1] ^= (byte) 0x80; // the last bit of pad10*1
-        absorb(queue, 0, 1);
+        pad(0x06); // SHA3's domain bits 01, then the first bit of pad10*1
         for (int i = 0; i < Hash256.LENGTH / 8; i++) {
             LANE.set(out, offset + 8 * i, state[i]);
         }
+        reset();
+    }
+
+    /**
+     * Pads as SHAKE256 does, squeezes {@code length} bytes into {@code out} at {@code offset} and
+     * resets for reuse: a whole number of lanes, which is all {@link Shake256} asks for.
+     */
+    void finishXof(byte[] out, int offset, int length) {
+        if (length % 8 != 0) {
+            throw new IllegalArgumentException("output of " + length + " bytes is not a whole number of 8-byte lanes");
+        }
+        pad(0x1F); // SHAKE's domain bits 1111, then the first bit of pad10*1
+        for (int done = 0; ; ) {
+            int n = Math.min(RATE, length - done);
+            for (int i = 0; i < n / 8; i++) {
+                LANE.set(out, offset + done + 8 * i, state[i]);
+            }
+            done += n;
+            if (done == length) {
+                break;
+            }
+            absorb(ZERO_BLOCK, 0, 1); // Keccak-f on the state as it is: the next RATE bytes of output
+        }
+        reset();
+    }
+
+    /** Absorbs the queued tail with {@code domain}'s bits and pad10*1 (FIPS 202, 6.1 and 6.2). */
+    private void pad(int domain) {
+        Arrays.fill(queue, queued, RATE, (byte) 0);
+        queue[queued] ^= (byte) domain;
+        queue[RATE - 1] ^= (byte) 0x80; // the last bit of pad10*1
+        absorb(queue, 0, 1);
+    }
+
+    private void reset() {
         Arrays.fill(state, 0);
         queued = 0;
     }

@@ -2,8 +2,8 @@ package io.stoq.ledger.state;
 
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Shake256;
 import java.nio.charset.StandardCharsets;
-import org.bouncycastle.crypto.digests.SHAKEDigest;
 
 /**
  * The state root: a homomorphic set hash (LtHash16, Bellare-Micciancio; parameters as in Lewi et
@@ -112,16 +112,16 @@ public final class StateHash {
     }
 
     private static byte[] expand(byte[] key, byte[] value) {
-        SHAKEDigest shake = new SHAKEDigest(256);
-        shake.update(ELEMENT_DOMAIN, 0, ELEMENT_DOMAIN.length);
+        Shake256 shake = new Shake256(); // ours: 1.2-1.4x BouncyCastle's SHAKEDigest, the same bytes (Shake256Test)
+        shake.update(ELEMENT_DOMAIN);
         shake.update((byte) (key.length >>> 24));
         shake.update((byte) (key.length >>> 16));
         shake.update((byte) (key.length >>> 8));
         shake.update((byte) key.length);
-        shake.update(key, 0, key.length);
-        shake.update(value, 0, value.length);
+        shake.update(key);
+        shake.update(value);
         byte[] out = new byte[BYTES];
-        shake.doFinal(out, 0, BYTES);
+        shake.output(out, 0, BYTES);
         return out;
     }
 }
