@@ -164,7 +164,7 @@ public final class LedgerBenchmark {
             requireAllAccepted(ledger.commit(setup, clock.instant(), admin));
             int warmupRounds = config.warmupTxs() > 0 ? warmUp(ledger, node.falcon()) : 0;
             for (int blockSize : config.blockSizes()) {
-                rounds.add(round(ledger, node.falcon(), blockSize, config.txsPerRound()));
+                rounds.add(round(ledger, node.falcon(), blockSize, blockSize, config.txsPerRound()));
             }
             return new Report(List.copyOf(rounds), ledger.height(), ledger.stateRoot(), dir.resolve(ROOT_PEM), warmupRounds);
         }
@@ -172,6 +172,8 @@ public final class LedgerBenchmark {
 
     /** Warm-up rounds stop once the JIT compiled for less than this share of a round's timed parts. */
     static final double JIT_QUIET_SHARE = 0.05;
+    /** Blocks of the first half of a warm-up round: small, so per-block code is called often enough for C2. */
+    static final int WARMUP_SMALL_BLOCKS = 10;
     /** At most this many warm-up rounds, quiet JIT or not. */
     static final int MAX_WARMUP_ROUNDS = 12;
 
@@ -184,15 +186,22 @@ public final class LedgerBenchmark {
      * 0.7-2 s of a 2-3 s timed commit, so "vs verify" compared unequal code. Here it took 5-8
      * rounds of 4,000.
      *
+     * <p>A quiet round was still not enough: C2 compiles a method called once per block only after
+     * about 600 calls, or once its loop over the block's txs has gone round 40,000 times, so 12
+     * rounds of 40 blocks left {@code StateMachine.apply} and the state overlay's reads to be
+     * compiled during the timed commit (0.5-1.4 s of C2 in a 6 s timed commit of 30,000 txs, seen in
+     * JFR's compilation events). So the first half of each round commits in blocks of
+     * {@value #WARMUP_SMALL_BLOCKS}: 200 blocks a round for the same signing cost.
+     *
      * @return the rounds run
      */
     private int warmUp(Ledger ledger, SigningKey proposer) throws LedgerException, IOException {
         for (int r = 1; r <= MAX_WARMUP_ROUNDS; r++) {
-            Round round = round(ledger, proposer, 100, config.warmupTxs());
+            Round round = round(ledger, proposer, WARMUP_SMALL_BLOCKS, 100, config.warmupTxs());
             double timedMillis = round.ledgerTime().toNanos() / 1e6 + 1e3 * round.txs() / round.verifyOnlyTxsPerSecond();
             double share = (round.ledgerJit().toMillis() + round.verifyJit().toMillis()) / timedMillis;
             log.accept(String.format(java.util.Locale.ROOT,
-                    "warm-up round %d: %d txs in blocks of 100 (not reported), the JIT compiling for %.0f%% of its commit and verification",
+                    "warm-up round %d: %d txs, half in blocks of " + WARMUP_SMALL_BLOCKS + ", half of 100 (not reported), the JIT compiling for %.0f%% of its commit and verification",
                     r, config.warmupTxs(), 100 * share));
             if (share < JIT_QUIET_SHARE) {
                 return r;
@@ -202,7 +211,13 @@ public final class LedgerBenchmark {
         return MAX_WARMUP_ROUNDS;
     }
 
-    private Round round(Ledger ledger, SigningKey proposer, int blockSize, int n) throws LedgerException, IOException {
+    /**
+     * One round of {@code n} txs: signed (untimed), committed (timed) with the first half in blocks
+     * of {@code firstHalfBlockSize} and the rest in blocks of {@code blockSize} (the same for a
+     * measured round), then the raw RocksDB and verify-only baselines on the same txs.
+     */
+    private Round round(Ledger ledger, SigningKey proposer, int firstHalfBlockSize, int blockSize, int n)
+            throws LedgerException, IOException {
         List<TxBody> bodies = new ArrayList<>(n);
         List<Member> signers = new ArrayList<>(n);
         List<Long> nonces = new ArrayList<>(n);
@@ -241,8 +256,11 @@ public final class LedgerBenchmark {
 
         log.accept("block size " + blockSize + ": committing (timed)");
         List<List<Transaction>> batches = new ArrayList<>();
-        for (int from = 0; from < n; from += blockSize) {
-            batches.add(all.subList(from, Math.min(n, from + blockSize)));
+        int half = firstHalfBlockSize == blockSize ? 0 : n / 2;
+        for (int from = 0; from < n; ) {
+            int to = Math.min(from < half ? half : n, from + (from < half ? firstHalfBlockSize : blockSize));
+            batches.add(all.subList(from, to));
+            from = to;
         }
         int blocks = batches.size();
         Ledger.Timings stepsBefore = ledger.timings();

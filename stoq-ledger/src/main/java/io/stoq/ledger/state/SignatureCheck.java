@@ -94,9 +94,7 @@ public final class SignatureCheck {
             int to = Math.min(n, from + CHUNK);
             try {
                 for (int i = from; i < to; i++) {
-                    Transaction tx = txs.get(i);
-                    ok[i] = tx.signatureValid(network);
-                    tx.leafHash(); // warm the cache for the block's merkle root on the same pass
+                    check(i);
                 }
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
@@ -106,6 +104,13 @@ public final class SignatureCheck {
                 }
             }
         }
+    }
+
+    /** One tx; a method of its own so the JIT compiles it per call, not only once the loop's back edges add up. */
+    private void check(int i) {
+        Transaction tx = txs.get(i);
+        ok[i] = tx.signatureValid(network);
+        tx.leafHash(); // warm the cache for the block's merkle root on the same pass
     }
 
     /** The verifier threads: one per core, daemons, shared by every ledger of the process. */
