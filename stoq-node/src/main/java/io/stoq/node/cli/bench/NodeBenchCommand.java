@@ -290,9 +290,8 @@ public final class NodeBenchCommand implements Callable<Integer> {
     private void small(InProcessNode node, PrintWriter out, Map<String, Object> json) throws Exception {
         DataSize size = DataSize.ofKiB(1);
         int smallClients = 32;
-        ClosedLoopLoad.run(smallClients, Duration.ofSeconds(3), i -> UploadsBenchCommand.upload(node, size, i));
-        ClosedLoopLoad.Result r = ClosedLoopLoad.run(smallClients, Duration.ofNanos((long) (smallSeconds * 1e9)),
-                i -> UploadsBenchCommand.upload(node, size, i));
+        UploadsBenchCommand.uploadLoad(node, size, smallClients, Duration.ofSeconds(3));
+        ClosedLoopLoad.Result r = UploadsBenchCommand.uploadLoad(node, size, smallClients, Duration.ofNanos((long) (smallSeconds * 1e9)));
         json.put("smallUploadsPerSecond", r.perSecond());
         json.put("smallP50Millis", r.latency(0.5).toNanos() / 1e6);
         json.put("smallP99Millis", r.latency(0.99).toNanos() / 1e6);

@@ -1,5 +1,8 @@
 package io.stoq.node.cli.bench;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpMethod;
+import io.stoq.fragmint.client.Http1Client;
 import io.stoq.fragmint.http.DataSize;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
@@ -13,10 +16,7 @@ import io.stoq.node.store.SmallShardStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,7 +101,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             text(out, "node: %s, data %s%s, started and warmed up in %.1f s%n", node.baseUri(), node.dir(),
                     keepData ? " (kept)" : "", (System.nanoTime() - startNanos) / 1e9);
             if (warmupSeconds > 0) {
-                ClosedLoopLoad.Result warm = ClosedLoopLoad.run(clients, seconds(warmupSeconds), i -> upload(node, body, i));
+                ClosedLoopLoad.Result warm = uploadLoad(node, body, clients, seconds(warmupSeconds));
                 text(out, "warm-up: %.1f s, %.1f uploads/s, %d failed%n", warmupSeconds, warm.perSecond(), warm.failures());
             }
             sealWaiting(node); // the warm-up's bodies are not the run's
@@ -109,7 +110,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             ManifestSealer.Stats sealedBefore = node.node().manifestBatches();
             SmallShardStore.Stats smallBefore = node.node().shardStore().smallStats();
             long heightBefore = node.node().ledgerHeight();
-            ClosedLoopLoad.Result r = ClosedLoopLoad.run(clients, seconds(seconds), i -> upload(node, body, i));
+            ClosedLoopLoad.Result r = uploadLoad(node, body, clients, seconds(seconds));
             // Manifests are sealed after the commit (about a second later): seal the run's last ones
             // now, so the counts cover every upload and the CPU includes their signatures.
             sealWaiting(node);
@@ -175,10 +176,23 @@ public final class UploadsBenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * {@code clients} closed-loop clients uploading {@code size}-byte assets to {@code node} for
+     * {@code duration}, on Netty HTTP/1.1 connections sharing one event loop (closed on return).
+     */
+    static ClosedLoopLoad.Result uploadLoad(InProcessNode node, DataSize size, int clients, Duration duration) throws Exception {
+        EventLoopGroup loop = Http1Client.eventLoop();
+        try {
+            return ClosedLoopLoad.run(clients, duration, i -> upload(node, size, i, loop));
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
     /** One client: its own HTTP/1.1 connection (kept alive) and its own body, made unique per request. */
-    static ClosedLoopLoad.Request upload(InProcessNode node, DataSize size, int index) {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-        URI target = node.baseUri().resolve("/v1/assets");
+    private static ClosedLoopLoad.Request upload(InProcessNode node, DataSize size, int index, EventLoopGroup loop) throws Exception {
+        Http1Client http = new Http1Client(loop, new InetSocketAddress("127.0.0.1", node.baseUri().getPort()), 1 << 20);
+        Map<String, String> headers = Map.of("authorization", "Bearer " + node.apiKey(), "content-type", "application/octet-stream");
         byte[] data = new byte[(int) size.bytes()];
         new Random(index).nextBytes(data);
         long[] sequence = {(long) index << 40};
@@ -186,14 +200,10 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             if (data.length >= Long.BYTES) {
                 ByteBuffer.wrap(data).putLong(sequence[0]++);
             }
-            HttpRequest request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(60))
-                    .header("Authorization", "Bearer " + node.apiKey())
-                    .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build();
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 201) {
+            Http1Client.Response response = http.send(HttpMethod.POST, "/v1/assets", headers, data, Duration.ofSeconds(60));
+            if (response.status() != 201) {
                 String text = new String(response.body(), StandardCharsets.UTF_8);
-                throw new IOException("HTTP " + response.statusCode() + ": " + text.substring(0, Math.min(200, text.length())));
+                throw new IOException("HTTP " + response.status() + ": " + text.substring(0, Math.min(200, text.length())));
             }
         };
     }

@@ -1,0 +1,93 @@
+package io.stoq.fragmint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpMethod;
+import io.stoq.fragmint.client.Http1Client;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The benchmarks' Netty HTTP/1.1 client against a real API server, and against servers that misbehave. */
+@Timeout(60)
+class Http1ClientTest {
+    static TestServer t;
+    static EventLoopGroup loop;
+
+    @BeforeAll
+    static void start() throws Exception {
+        t = new TestServer();
+        loop = Http1Client.eventLoop();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        t.close();
+    }
+
+    private static Http1Client connect(int port) throws Exception {
+        return new Http1Client(loop, new InetSocketAddress("127.0.0.1", port), 1 << 20);
+    }
+
+    @Test
+    void uploadsAndReadsBackOverOneKeptAliveConnection() throws Exception {
+        Map<String, String> auth = Map.of("authorization", "Bearer " + t.keys.get("alice"), "content-type", "application/octet-stream");
+        try (Http1Client http = connect(t.port())) {
+            for (int i = 0; i < 20; i++) {
+                byte[] body = ("asset number " + i).getBytes(StandardCharsets.UTF_8);
+                Http1Client.Response created = http.send(HttpMethod.POST, "/v1/assets", auth, body, Duration.ofSeconds(30));
+                assertThat(created.status()).as(new String(created.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+                String id = io.stoq.fragmint.http.Json.MAPPER.readTree(created.body()).get("id").asText();
+                Http1Client.Response content = http.send(HttpMethod.GET, "/v1/assets/" + id + "/content", auth, new byte[0],
+                        Duration.ofSeconds(30));
+                assertThat(content.status()).isEqualTo(200);
+                assertThat(content.body()).isEqualTo(body);
+            }
+            Http1Client.Response refused = http.send(HttpMethod.POST, "/v1/assets", Map.of(), new byte[10], Duration.ofSeconds(30));
+            assertThat(refused.status()).isEqualTo(401); // an error answer is a response too; the connection stays usable
+            assertThat(http.send(HttpMethod.GET, "/healthz", Map.of(), new byte[0], Duration.ofSeconds(30)).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aServerThatHangsUpOrNeverAnswersFailsTheRequestClearly() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            try (Http1Client http = connect(server.getLocalPort()); Socket accepted = server.accept()) {
+                assertThatThrownBy(() -> http.send(HttpMethod.GET, "/", Map.of(), new byte[0], Duration.ofMillis(300)))
+                        .isInstanceOf(TimeoutException.class).hasMessageContaining("no response");
+                assertThatThrownBy(() -> http.send(HttpMethod.GET, "/", Map.of(), new byte[0], Duration.ofSeconds(5)))
+                        .isInstanceOf(IOException.class).hasMessageContaining("closed"); // the timeout closed it
+            }
+            try (Http1Client http = connect(server.getLocalPort()); Socket accepted = server.accept()) {
+                accepted.close(); // before any request: the send finds the connection gone, or sees it go
+                assertThatThrownBy(() -> http.send(HttpMethod.GET, "/", Map.of(), new byte[0], Duration.ofSeconds(5)))
+                        .isInstanceOf(IOException.class);
+            }
+        }
+    }
+
+    @Test
+    void aResponseLargerThanTheLimitFailsInsteadOfBeingBuffered() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+                Http1Client http = new Http1Client(loop, new InetSocketAddress("127.0.0.1", server.getLocalPort()), 1024);
+                Socket accepted = server.accept()) {
+            accepted.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + "x".repeat(5000))
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThatThrownBy(() -> http.send(HttpMethod.GET, "/", Map.of(), new byte[0], Duration.ofSeconds(5)))
+                    .isInstanceOf(IOException.class);
+        }
+    }
+}
