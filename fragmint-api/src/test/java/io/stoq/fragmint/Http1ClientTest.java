@@ -62,6 +62,38 @@ class Http1ClientTest {
         }
     }
 
+    /** Larger than the client's own limit for whole bodies: both directions must stream, through the backlog's high mark. */
+    @Test
+    void streamsALargeBodyUpAndDown() throws Exception {
+        Map<String, String> auth = Map.of("authorization", "Bearer " + t.keys.get("alice"), "content-type", "application/octet-stream");
+        byte[] data = new byte[12 << 20];
+        new java.util.Random(11).nextBytes(data);
+        try (Http1Client http = connect(t.port())) {
+            java.io.ByteArrayOutputStream created = new java.io.ByteArrayOutputStream();
+            Http1Client.Result up = http.exchange(HttpMethod.POST, "/v1/assets", auth, new java.io.ByteArrayInputStream(data),
+                    data.length, created, Duration.ofSeconds(60));
+            assertThat(up.status()).as(created.toString(StandardCharsets.UTF_8)).isEqualTo(201);
+            String id = io.stoq.fragmint.http.Json.MAPPER.readTree(created.toByteArray()).get("id").asText();
+            java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+            Http1Client.Result down = http.exchange(HttpMethod.GET, "/v1/assets/" + id + "/content", auth, null, 0, content,
+                    Duration.ofSeconds(60));
+            assertThat(down.status()).isEqualTo(200);
+            assertThat(down.bodyBytes()).isEqualTo(data.length);
+            assertThat(content.toByteArray()).isEqualTo(data);
+            assertThatThrownBy(() -> http.send(HttpMethod.GET, "/v1/assets/" + id + "/content", auth, new byte[0], Duration.ofSeconds(60)))
+                    .isInstanceOf(IOException.class).hasMessageContaining("over"); // send() holds at most 1 MiB
+        }
+    }
+
+    @Test
+    void aBodyShorterThanAnnouncedFailsInsteadOfHanging() throws Exception {
+        try (Http1Client http = connect(t.port())) {
+            assertThatThrownBy(() -> http.exchange(HttpMethod.POST, "/v1/assets", Map.of(), new java.io.ByteArrayInputStream(new byte[10]),
+                    100, java.io.OutputStream.nullOutputStream(), Duration.ofSeconds(30)))
+                    .isInstanceOf(IOException.class).hasMessageContaining("10 bytes, not the 100 announced");
+        }
+    }
+
     @Test
     void aServerThatHangsUpOrNeverAnswersFailsTheRequestClearly() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {

@@ -1,12 +1,10 @@
 package io.stoq.fragmint.client;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -30,7 +28,6 @@ import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.stoq.fragmint.http.QuicTransport;
-import io.stoq.fragmint.http.WriteBacklog;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -42,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Netty's HTTP/3 client for the FragMint API, used by {@code stoq bench node} and by the tests of
  * both modules: one QUIC connection, one request stream per call, request bodies streamed from an
- * InputStream with at most {@link #WRITE_HIGH} bytes queued ahead of the transport, response bodies
+ * InputStream with at most {@link RequestBodies#WRITE_HIGH} bytes queued ahead of the transport, response bodies
  * streamed into an OutputStream on the connection's event loop (so flow-control credit goes back
  * as soon as a packet is read). Trusts
  * exactly the server's certificate. Its UDP socket is the server's kind ({@link QuicTransport}:
@@ -50,19 +47,9 @@ import java.util.concurrent.TimeUnit;
  * per byte than the node it measures.
  */
 public final class Http3Client implements AutoCloseable {
-    /** Bytes per DATA frame of an upload. */
-    static final int CHUNK = 64 * 1024;
     /** QUIC receive windows the client grants (per stream, per connection): the server's defaults. */
     static final long STREAM_WINDOW = 4L << 20;
     static final long CONNECTION_WINDOW = 64L << 20;
-    /**
-     * Upload bytes written to the stream but not yet taken by quiche: the writer waits above the
-     * high mark and goes on below the low one. Not the stream's writability, which only says
-     * whether quiche has room right now (at most the congestion window's free space): gated on it,
-     * the writer kept one chunk ahead of the wire and slept at nearly every ACK.
-     */
-    static final long WRITE_HIGH = 1L << 20;
-    static final long WRITE_LOW = 256L << 10;
 
     private final QuicTransport transport;
     private final EventLoopGroup group;
@@ -129,8 +116,6 @@ public final class Http3Client implements AutoCloseable {
     public Result exchange(String method, String path, Map<String, String> headers, InputStream body, long length,
             OutputStream sink) throws Exception {
         CompletableFuture<Result> done = new CompletableFuture<>();
-        Object drained = new Object(); // notified on the event loop when queued bytes fall to WRITE_LOW or the stream ends
-        WriteBacklog queued = new WriteBacklog(WRITE_LOW, WRITE_HIGH);
         QuicStreamChannel stream = Http3.newRequestStream(quic, new ChannelInitializer<QuicStreamChannel>() {
             @Override
             protected void initChannel(QuicStreamChannel ch) {
@@ -158,9 +143,6 @@ public final class Http3Client implements AutoCloseable {
 
                     @Override
                     public void channelInactive(ChannelHandlerContext ctx) {
-                        synchronized (drained) {
-                            drained.notifyAll();
-                        }
                         done.completeExceptionally(new java.io.IOException("stream closed before the response ended"));
                     }
 
@@ -180,33 +162,7 @@ public final class Http3Client implements AutoCloseable {
         }
         stream.writeAndFlush(req);
         if (body != null) {
-            byte[] buf = new byte[CHUNK];
-            for (int r; (r = body.read(buf)) != -1; ) {
-                // Above the high mark, wait until the event loop has handed the queue down to the
-                // low mark: woken by the write listeners, not by polling, which on a loaded
-                // machine slept far longer than asked.
-                if (!queued.belowHigh()) {
-                    synchronized (drained) {
-                        while (!queued.drained() && stream.isActive()) {
-                            drained.wait(100);
-                        }
-                    }
-                }
-                if (!stream.isActive()) {
-                    break; // the response (or the reset) says why
-                }
-                ByteBuf chunk = stream.alloc().directBuffer(r); // quiche reads native memory: no second copy
-                chunk.writeBytes(buf, 0, r);
-                int n = r;
-                queued.written(n);
-                stream.writeAndFlush(new DefaultHttpContent(chunk)).addListener(f -> {
-                    if (queued.taken(n)) {
-                        synchronized (drained) {
-                            drained.notifyAll();
-                        }
-                    }
-                });
-            }
+            RequestBodies.write(stream, body);
         }
         stream.writeAndFlush(new DefaultLastHttpContent());
         return done.get(30, TimeUnit.MINUTES);

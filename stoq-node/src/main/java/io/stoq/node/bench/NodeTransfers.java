@@ -1,6 +1,9 @@
 package io.stoq.node.bench;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
+import io.stoq.fragmint.client.Http1Client;
 import io.stoq.fragmint.client.Http3Client;
 import io.stoq.fragmint.http.QuicTransport;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,15 +19,14 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -160,35 +162,43 @@ public final class NodeTransfers {
     }
 
     /** Uploads every file over HTTP/1.1 (streamed, with its length); {@code ids} receives each asset id by index. */
-    public static Phase uploadHttp1(InProcessNode node, List<FileSpec> files, int clients, String[] ids) throws InterruptedException {
-        List<HttpClient> http = http1Clients(clients);
-        URI target = node.baseUri().resolve("/v1/assets");
-        return run(clients, files.size(), (client, i) -> {
-            FileSpec f = files.get(i);
-            HttpRequest request = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(30))
-                    .header("Authorization", "Bearer " + node.apiKey()).header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(f::open), f.size()))
-                    .build();
-            HttpResponse<byte[]> r = http.get(client).send(request, HttpResponse.BodyHandlers.ofByteArray());
-            ids[i] = created(r.statusCode(), r.body());
-            return f.size();
-        });
+    public static Phase uploadHttp1(InProcessNode node, List<FileSpec> files, int clients, String[] ids) throws Exception {
+        EventLoopGroup loop = Http1Client.eventLoop();
+        try {
+            List<Http1Client> http = http1Clients(node, loop, clients);
+            Map<String, String> headers = Map.of("authorization", "Bearer " + node.apiKey(), "content-type", "application/octet-stream");
+            return run(clients, files.size(), (client, i) -> {
+                FileSpec f = files.get(i);
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                Http1Client.Result r;
+                try (InputStream in = f.open()) {
+                    r = http.get(client).exchange(HttpMethod.POST, "/v1/assets", headers, in, f.size(), body, Duration.ofMinutes(30));
+                }
+                ids[i] = created(r.status(), body.toByteArray());
+                return f.size();
+            });
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     /** Downloads every asset over HTTP/1.1, counting the bytes (the node verified each shard before sending it). */
-    public static Phase downloadHttp1(InProcessNode node, List<FileSpec> files, int clients, String[] ids) throws InterruptedException {
-        List<HttpClient> http = http1Clients(clients);
-        return run(clients, files.size(), (client, i) -> {
-            HttpRequest request = HttpRequest.newBuilder(node.baseUri().resolve("/v1/assets/" + ids[i] + "/content"))
-                    .timeout(Duration.ofMinutes(30)).header("Authorization", "Bearer " + node.apiKey()).build();
-            HttpResponse<InputStream> r = http.get(client).send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = r.body()) {
-                if (r.statusCode() != 200) {
-                    throw new IOException("HTTP " + r.statusCode());
+    public static Phase downloadHttp1(InProcessNode node, List<FileSpec> files, int clients, String[] ids) throws Exception {
+        EventLoopGroup loop = Http1Client.eventLoop();
+        try {
+            List<Http1Client> http = http1Clients(node, loop, clients);
+            Map<String, String> headers = Map.of("authorization", "Bearer " + node.apiKey());
+            return run(clients, files.size(), (client, i) -> {
+                Http1Client.Result r = http.get(client).exchange(HttpMethod.GET, "/v1/assets/" + ids[i] + "/content", headers, null, 0,
+                        OutputStream.nullOutputStream(), Duration.ofMinutes(30));
+                if (r.status() != 200) {
+                    throw new IOException("HTTP " + r.status());
                 }
-                return expect(files.get(i).size(), in.transferTo(OutputStream.nullOutputStream()));
-            }
-        });
+                return expect(files.get(i).size(), r.bodyBytes());
+            });
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     /**
@@ -260,10 +270,11 @@ public final class NodeTransfers {
         return meta.get("id").asText();
     }
 
-    private static List<HttpClient> http1Clients(int n) {
-        List<HttpClient> out = new ArrayList<>();
+    /** {@code n} kept-alive HTTP/1.1 connections to the node on {@code loop} (closed with it). */
+    private static List<Http1Client> http1Clients(InProcessNode node, EventLoopGroup loop, int n) throws Exception {
+        List<Http1Client> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build());
+            out.add(new Http1Client(loop, new InetSocketAddress("127.0.0.1", node.baseUri().getPort()), 1 << 20));
         }
         return out;
     }
