@@ -187,10 +187,10 @@ public final class LedgerBenchmark {
      * rounds of 4,000.
      *
      * <p>A quiet round was still not enough: C2 compiles a method called once per block only after
-     * about 600 calls, or once its loop over the block's txs has gone round 40,000 times, so 12
+     * about 600 calls, or once its loop over the block's txs has gone round 40,000 times, so
      * rounds of 40 blocks left {@code StateMachine.apply} and the state overlay's reads to be
-     * compiled during the timed commit (0.5-1.4 s of C2 in a 6 s timed commit of 30,000 txs, seen in
-     * JFR's compilation events). So the first half of each round commits in blocks of
+     * compiled during the timed commit (up to 1.4 s of C2 in a 6 s timed commit of 30,000 txs, seen
+     * in JFR's compilation events). So the first half of each round commits in blocks of
      * {@value #WARMUP_SMALL_BLOCKS}: 200 blocks a round for the same signing cost.
      *
      * @return the rounds run
