@@ -2,6 +2,7 @@ package io.stoq.fragmint.client;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -130,8 +131,8 @@ public final class Http1Client implements AutoCloseable {
      * Sends one request whose body, {@code length} bytes, is read from {@code body} (null for
      * none), and streams the response body into {@code sink} on the event loop.
      *
-     * @throws IOException the connection failed or closed, the body did not have {@code length}
-     *     bytes, or the sink refused a write; the client is unusable afterwards
+     * @throws IOException the connection failed or closed, reading the body failed or it did not
+     *     have {@code length} bytes, or the sink refused a write; the client is unusable afterwards
      * @throws TimeoutException no whole response within {@code timeout}; the connection is closed
      * @throws IllegalStateException another request is still outstanding
      */
@@ -149,20 +150,29 @@ public final class Http1Client implements AutoCloseable {
             request.headers().set(HttpHeaderNames.HOST, host);
             headers.forEach((k, v) -> request.headers().set(k, v));
             HttpUtil.setContentLength(request, body == null ? 0 : length);
-            channel.writeAndFlush(request);
+            // A failed write closes the connection, and the close fails the exchange unless a
+            // response came first: a server may answer (401, 413) and hang up before the body is
+            // sent, and that answer is the one to report.
+            ChannelFutureListener closeOnFailure = f -> {
+                if (!f.isSuccess()) {
+                    f.channel().close();
+                }
+            };
+            channel.writeAndFlush(request).addListener(closeOnFailure);
             if (body != null) {
                 CountingStream counted = new CountingStream(body);
-                RequestBodies.write(channel, counted);
+                try {
+                    RequestBodies.write(channel, counted);
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    channel.close(); // half a request is on the wire: this connection cannot carry another
+                    throw e;
+                }
                 if (counted.count != length && channel.isActive()) {
                     channel.close(); // the server is waiting for bytes that will not come
                     throw new IOException("the request body had " + counted.count + " bytes, not the " + length + " announced");
                 }
             }
-            channel.writeAndFlush(new DefaultLastHttpContent()).addListener(f -> {
-                if (!f.isSuccess()) {
-                    x.done.completeExceptionally(new IOException("cannot send to " + host + ": " + f.cause(), f.cause()));
-                }
-            });
+            channel.writeAndFlush(new DefaultLastHttpContent()).addListener(closeOnFailure);
             return x.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             channel.close();
@@ -235,7 +245,7 @@ public final class Http1Client implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            fail(new IOException("the server closed the connection to " + host));
+            fail(new IOException("the connection to " + host + " closed before the response ended"));
         }
 
         @Override

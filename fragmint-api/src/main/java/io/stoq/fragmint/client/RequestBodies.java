@@ -3,6 +3,8 @@ package io.stoq.fragmint.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.stoq.fragmint.http.WriteBacklog;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,11 +33,20 @@ final class RequestBodies {
     static void write(Channel ch, InputStream body) throws IOException, InterruptedException {
         Object drained = new Object(); // notified on the event loop when the backlog falls to the low mark or the channel ends
         WriteBacklog queued = new WriteBacklog(WRITE_LOW, WRITE_HIGH);
-        ch.closeFuture().addListener(f -> {
+        GenericFutureListener<Future<Void>> closed = f -> {
             synchronized (drained) {
                 drained.notifyAll();
             }
-        });
+        };
+        ch.closeFuture().addListener(closed);
+        try {
+            copy(ch, body, queued, drained);
+        } finally {
+            ch.closeFuture().removeListener(closed); // a kept-alive connection carries thousands of bodies
+        }
+    }
+
+    private static void copy(Channel ch, InputStream body, WriteBacklog queued, Object drained) throws IOException, InterruptedException {
         byte[] buf = new byte[CHUNK];
         for (int r; (r = body.read(buf)) != -1; ) {
             // Above the high mark, wait until the event loop has handed the queue down to the low
