@@ -257,11 +257,8 @@ public final class LedgerBenchmark {
         log.accept("block size " + blockSize + ": committing (timed)");
         List<List<Transaction>> batches = new ArrayList<>();
         int half = firstHalfBlockSize == blockSize ? 0 : n / 2;
-        for (int from = 0; from < n; ) {
-            int to = Math.min(from < half ? half : n, from + (from < half ? firstHalfBlockSize : blockSize));
-            batches.add(all.subList(from, to));
-            from = to;
-        }
+        addBatches(batches, all.subList(0, half), firstHalfBlockSize);
+        addBatches(batches, all.subList(half, n), blockSize);
         int blocks = batches.size();
         Ledger.Timings stepsBefore = ledger.timings();
         long jitStart = jitMillis();
@@ -300,6 +297,13 @@ public final class LedgerBenchmark {
         double baselineRate = n / seconds(baseline);
         return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate,
                 n / seconds(verifyTime), steps, ledgerCpu, verifyCpu, verifiedInFull, ledgerJit, verifyJit);
+    }
+
+    /** Cuts {@code txs} into consecutive blocks of {@code blockSize} (the last one may be shorter). */
+    private static void addBatches(List<List<Transaction>> batches, List<Transaction> txs, int blockSize) {
+        for (int from = 0; from < txs.size(); from += blockSize) {
+            batches.add(txs.subList(from, Math.min(txs.size(), from + blockSize)));
+        }
     }
 
     private static void requireAllAccepted(Ledger.CommitResult result) throws LedgerException {

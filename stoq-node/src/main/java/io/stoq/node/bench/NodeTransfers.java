@@ -270,11 +270,19 @@ public final class NodeTransfers {
         return meta.get("id").asText();
     }
 
-    /** {@code n} kept-alive HTTP/1.1 connections to the node on {@code loop} (closed with it). */
+    /**
+     * A kept-alive HTTP/1.1 connection to the node's API on {@code loop} (closed with it), holding
+     * whole response bodies of up to 1 MiB in {@link Http1Client#send}.
+     */
+    public static Http1Client http1Client(InProcessNode node, EventLoopGroup loop) throws Exception {
+        return new Http1Client(loop, new InetSocketAddress(node.baseUri().getHost(), node.baseUri().getPort()), 1 << 20);
+    }
+
+    /** {@code n} of {@link #http1Client}. */
     private static List<Http1Client> http1Clients(InProcessNode node, EventLoopGroup loop, int n) throws Exception {
         List<Http1Client> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(new Http1Client(loop, new InetSocketAddress("127.0.0.1", node.baseUri().getPort()), 1 << 20));
+            out.add(http1Client(node, loop));
         }
         return out;
     }

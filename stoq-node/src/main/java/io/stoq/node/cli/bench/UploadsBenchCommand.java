@@ -16,7 +16,6 @@ import io.stoq.node.store.SmallShardStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -191,7 +190,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
 
     /** One client: its own HTTP/1.1 connection (kept alive) and its own body, made unique per request. */
     private static ClosedLoopLoad.Request upload(InProcessNode node, DataSize size, int index, EventLoopGroup loop) throws Exception {
-        Http1Client http = new Http1Client(loop, new InetSocketAddress("127.0.0.1", node.baseUri().getPort()), 1 << 20);
+        Http1Client http = NodeTransfers.http1Client(node, loop);
         Map<String, String> headers = Map.of("authorization", "Bearer " + node.apiKey(), "content-type", "application/octet-stream");
         byte[] data = new byte[(int) size.bytes()];
         new Random(index).nextBytes(data);
