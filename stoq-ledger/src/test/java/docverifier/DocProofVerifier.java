@@ -123,8 +123,18 @@ public final class DocProofVerifier {
                 Arrays.copyOf(headerBytes, header.unsignedLength)), header.signature)) {
             throw new Invalid("the header signature does not verify for this network");
         }
-        if (!verifySignature(tx.algorithm, tx.signerSpki, concat(ascii("stoq.ledger.tx.v2\0"), networkId,
-                Arrays.copyOf(txBytes, tx.unsignedLength)), tx.signature)) {
+        byte[] txMessage;
+        if (tx.batchSize == 0) {
+            txMessage = concat(ascii("stoq.ledger.tx.v2\0"), networkId, Arrays.copyOf(txBytes, tx.unsignedLength));
+        } else { // format 3: the signature covers the batch's root, reached from this tx's salted leaf
+            byte[] batchRoot = rootFrom(tx.batchIndex, tx.batchSize, sha3(concat(new byte[] {0}, tx.salt,
+                    Arrays.copyOf(txBytes, tx.unsignedLength))), tx.batchPath);
+            if (batchRoot == null) {
+                throw new Invalid("the tx's batch path has the wrong shape");
+            }
+            txMessage = concat(ascii("stoq.ledger.txbatch.v3\0"), networkId, u32(tx.batchSize), batchRoot);
+        }
+        if (!verifySignature(tx.algorithm, tx.signerSpki, txMessage, tx.signature)) {
             throw new Invalid("the tx signature does not verify for this network");
         }
         // Step 7: inclusion.
@@ -346,6 +356,10 @@ public final class DocProofVerifier {
         return concat(ByteBuffer.allocate(4).putInt(data.length).array(), data);
     }
 
+    private static byte[] u32(long value) {
+        return new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
+    }
+
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
@@ -366,12 +380,18 @@ public final class DocProofVerifier {
         byte[] assetId;
         long version;
         byte[] manifestRoot;
+        /** Format 3 only (0 for format 2): the salt, leaf index, batch size and path. */
+        byte[] salt;
+        long batchIndex;
+        long batchSize;
+        List<byte[]> batchPath;
 
         static Tx parse(byte[] bytes) throws Invalid {
             Reader in = new Reader(bytes);
             Tx tx = new Tx();
-            if (in.u8() != 2) {
-                throw new Invalid("tx format version is not 2");
+            int format = in.u8();
+            if (format != 2 && format != 3) {
+                throw new Invalid("tx format version is not 2 or 3");
             }
             tx.type = in.u8();
             tx.algorithm = in.u8();
@@ -442,6 +462,15 @@ public final class DocProofVerifier {
             }
             tx.unsignedLength = in.position();
             tx.signature = in.bytes();
+            if (format == 3) {
+                tx.salt = in.raw(16);
+                tx.batchIndex = in.u32();
+                tx.batchSize = in.u32();
+                tx.batchPath = in.hashes();
+                if (tx.batchSize < 2) {
+                    throw new Invalid("a batch tx's batch size is below 2");
+                }
+            }
             in.finish();
             return tx;
         }

@@ -22,6 +22,7 @@ import java.security.cert.X509CRL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -98,8 +99,14 @@ class DocProofVerifierTest {
                     net.tx(alice, new TxBody.BucketDelete("alices-bucket")));
             assertThat(ledger.commit(block2, t.plusSeconds(1), node.falcon()).rejected()).isEmpty();
             assertThat(ledger.commit(block3, t.plusSeconds(2), node.falcon()).rejected()).isEmpty();
+            // format 3: three txs under one signature, each proven on its own
+            List<Transaction> block4 = net.batch(alice, TestNetwork.create(TestNetwork.assetId(3), 1, AssetPolicy.CREATOR_ONLY),
+                    new TxBody.TokenTransfer(a1, TestNetwork.id(bob), 1), TestNetwork.create(TestNetwork.assetId(4), 5, AssetPolicy.ANY_HOLDER));
+            assertThat(block4).allMatch(Transaction::batchSigned);
+            assertThat(ledger.commit(block4, t.plusSeconds(3), node.falcon()).rejected()).isEmpty();
             proven.addAll(block2);
             proven.addAll(block3);
+            proven.addAll(block4);
             Set<TxType> types = EnumSet.noneOf(TxType.class);
             proven.forEach(tx -> types.add(tx.type()));
             assertThat(types).containsAll(EnumSet.complementOf(EnumSet.of(TxType.GENESIS))); // genesis is only ever in admin-proposed block 0
@@ -138,6 +145,15 @@ class DocProofVerifierTest {
                 bad[at] ^= 0x04;
                 sameRejection(bad, net, NOW, List.of(), "flip at " + at);
             }
+            // the same of a batch tx, every byte of its salt, batch position and path included
+            byte[] batchTx = proven.get(proven.size() - 2).encoded();
+            byte[] batchBundle = ProofBuilder.build(ledger.store(), proven.get(proven.size() - 2).id(), List.of(crl.getEncoded())).encode();
+            int txAt = indexOf(batchBundle, batchTx);
+            for (int at = txAt + batchTx.length - 120; at < txAt + batchTx.length; at++) {
+                byte[] bad = batchBundle.clone();
+                bad[at] ^= 0x01;
+                sameRejection(bad, net, NOW, List.of(), "batch tx flip at " + at);
+            }
             bothReject(encoded, new TestNetwork(), NOW, List.of(), "another root");
             byte[] bare = ProofBuilder.build(ledger.store(), proven.get(3).id()).encode();
             sameRejection(bare, net, NOW, List.of(), "no CRL");
@@ -175,6 +191,15 @@ class DocProofVerifierTest {
                 net, NOW, List.of(), "another node's certificate");
         X509CRL foreign = new TestNetwork().crl(TestNetwork.T0, TestNetwork.T0.plus(Duration.ofDays(7)), Map.of());
         sameRejection(honest.encode(), net, NOW, List.of(foreign), "forged CRL");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 
     private static void sameRejection(byte[] bundle, TestNetwork net, Instant now, List<X509CRL> crls, String what) {

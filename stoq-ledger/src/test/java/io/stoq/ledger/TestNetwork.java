@@ -86,6 +86,15 @@ public final class TestNetwork {
         return Transaction.sign(network, key, nonce, body);
     }
 
+    /** Signs {@code bodies} as one batch ({@link Transaction#signBatch}) with {@code key}'s next nonces. */
+    public List<Transaction> batch(SigningKey key, TxBody... bodies) throws Exception {
+        List<Long> assigned = new java.util.ArrayList<>();
+        for (TxBody ignored : bodies) {
+            assigned.add(nonces.merge(id(key), 1L, Long::sum));
+        }
+        return Transaction.signBatch(network, key, assigned, List.of(bodies));
+    }
+
     /** Signs with an explicit nonce (for replay and gap tests); does not advance the counter. */
     public Transaction txWithNonce(SigningKey key, long nonce, TxBody body) throws Exception {
         return Transaction.sign(network, key, nonce, body);

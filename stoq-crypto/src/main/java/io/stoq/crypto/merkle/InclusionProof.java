@@ -53,6 +53,32 @@ public record InclusionProof(int leafIndex, int treeSize, List<Hash256> path) {
     }
 
     /**
+     * How many hashes the path of leaf {@code leafIndex} in a tree of {@code treeSize} leaves has,
+     * by the same walk as {@link #rootFrom}; -1 when the index is outside the tree. A decoder can
+     * refuse a path of the wrong length before it hashes anything.
+     */
+    public static int pathLength(int leafIndex, int treeSize) {
+        long fn = leafIndex;
+        long sn = treeSize - 1L;
+        if (fn < 0 || fn > sn) {
+            return -1;
+        }
+        int length = 0;
+        while (sn != 0) {
+            if ((fn & 1) == 0 && fn == sn) {
+                while ((fn & 1) == 0 && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            }
+            length++;
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return length;
+    }
+
+    /**
      * True when this path leads from {@code leafHash} to {@code root}. Checks only the hashes:
      * see the class comment for pinning {@link #leafIndex} and {@link #treeSize}.
      */

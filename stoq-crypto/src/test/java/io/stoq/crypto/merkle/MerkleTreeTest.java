@@ -85,6 +85,7 @@ class MerkleTreeTest {
                 assertThat(proof.path()).as("path %d of %d", m, n).isEqualTo(path(m, d));
                 assertThat(proof.rootFrom(leafHashes.get(m))).isEqualTo(tree.root());
                 assertThat(proof.leadsTo(leafHashes.get(m), tree.root())).isTrue();
+                assertThat(InclusionProof.pathLength(m, n)).as("path length %d of %d", m, n).isEqualTo(proof.path().size());
             }
         }
     }
@@ -116,6 +117,8 @@ class MerkleTreeTest {
                 }
                 assertThat(new InclusionProof(n, n, p.path()).leadsTo(l.get(i), root)).isFalse();
                 assertThat(new InclusionProof(-1, n, p.path()).rootFrom(l.get(i))).isNull();
+                assertThat(InclusionProof.pathLength(n, n)).isEqualTo(-1);
+                assertThat(InclusionProof.pathLength(-1, n)).isEqualTo(-1);
                 if (n > 1) { // in a one-leaf tree the root is the leaf hash
                     assertThat(new InclusionProof(i, n, p.path()).leadsTo(l.get(i), l.get(i))).isFalse();
                 }

@@ -14,6 +14,7 @@ import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.fragmint.port.LedgerEvent;
 import io.stoq.ledger.tx.AssetPolicy;
+import io.stoq.ledger.tx.Transaction;
 import io.stoq.ledger.tx.TxBody;
 import io.stoq.node.daemon.DevIdentity;
 import io.stoq.node.fault.FaultInjection;
@@ -22,8 +23,11 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -81,6 +85,15 @@ class LedgerServiceTest {
             Set<Long> heights = new HashSet<>();
             done.forEach(c -> heights.add(c.height()));
             assertThat(heights.size()).as("40 txs in few blocks").isLessThan(10);
+            // One signature per account per block (format 3), and each tx verifies from its own bytes.
+            Map<String, Set<Integer>> signatures = new HashMap<>();
+            for (Committed c : done) {
+                Transaction decoded = Transaction.decode(s.ledger().store().tx(c.txId()).tx().encoded());
+                assertThat(decoded.signatureValid(s.ledger().network())).isTrue();
+                signatures.computeIfAbsent(c.height() + "/" + decoded.signer(), k -> new HashSet<>()).add(Arrays.hashCode(decoded.signature()));
+            }
+            assertThat(signatures.values()).allSatisfy(sigs -> assertThat(sigs).hasSize(1));
+            assertThat(signatures).as("signatures for 40 txs of 4 accounts").hasSizeLessThan(40);
             // node-proposed after setup
             assertThat(s.ledger().head().proposer()).isEqualTo(
                     NodeKeys.load(dir.resolve("node"), null).falcon().verifyingKey().fingerprint());
