@@ -110,7 +110,7 @@ public final class Ledger implements AutoCloseable {
      * Where the writer's time went, summed over every block committed through this instance:
      * waiting for (and helping with) the block's signature checks, applying it (validation, state
      * machine, state root), signing its header, and the synced write. For {@code stoq bench
-     * ledger}; read it from the writer thread.
+     * ledger} and {@code stoq bench uploads}; from another thread, read it between commits (it waits for one in progress).
      */
     public record Timings(long blocks, Duration signatureChecks, Duration apply, Duration headerSignature,
             Duration syncedWrite) {
@@ -121,7 +121,7 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
-    public Timings timings() {
+    public synchronized Timings timings() {
         return new Timings(blocksTimed, Duration.ofNanos(waitNanos), Duration.ofNanos(applyNanos),
                 Duration.ofNanos(signNanos), Duration.ofNanos(storeNanos));
     }
@@ -368,10 +368,7 @@ public final class Ledger implements AutoCloseable {
             throws LedgerException {
         checkSize(txs);
         List<Proposal> unwritten = unwritten(after);
-        PendingState base = new PendingState(store);
-        for (int i = unwritten.size() - 1; i >= 0; i--) {
-            base.add(unwritten.get(i).outcome().writes().writes());
-        }
+        PendingState base = pending(unwritten);
         NetworkId id = network != null ? network : StateMachine.networkOf(base, txs);
         if (id == null) {
             throw new LedgerException(LedgerErrorCode.CONFLICT, "the ledger has no genesis yet: block 0 must hold the GENESIS tx");
@@ -382,6 +379,27 @@ public final class Ledger implements AutoCloseable {
         boolean[] checked = StateMachine.checkSignatures(id, txs, parallelSignatures);
         waitNanos += System.nanoTime() - t0;
         return prepare(txs, checked, time, proposer, id, base, prev, prevHash, unwritten.isEmpty() ? null : after);
+    }
+
+    /**
+     * The state {@link #build(List, Instant, SigningKey, Proposal) build(txs, time, proposer, after)}
+     * would apply txs over: the committed state seen through the unwritten proposals up to
+     * {@code after} (null: the head). A writer that plans the next block (its nonces, the accounts
+     * it must register) while the previous one is being written reads it here. Reads go through to
+     * the store, whose values the unwritten proposals' writes shadow until they land. Throws
+     * CONFLICT as build does.
+     */
+    public synchronized LedgerState stateAfter(Proposal after) throws LedgerException {
+        return new LedgerState(new StateOverlay(pending(unwritten(after))));
+    }
+
+    /** The committed state seen through {@code unwritten} (newest first). */
+    private PendingState pending(List<Proposal> unwritten) {
+        PendingState base = new PendingState(store);
+        for (int i = unwritten.size() - 1; i >= 0; i--) {
+            base.add(unwritten.get(i).outcome().writes().writes());
+        }
+        return base;
     }
 
     /**

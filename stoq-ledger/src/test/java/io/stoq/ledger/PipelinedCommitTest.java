@@ -68,4 +68,44 @@ class PipelinedCommitTest {
             assertThat(new ChainVerifier(ledger.store(), true).verify().ok()).isTrue();
         }
     }
+
+    /**
+     * {@link Ledger#stateAfter}: what a writer plans the next block on while the previous one is
+     * being written. It sees the unwritten proposals' effects (nonces, assets), still reads right
+     * once they are written, and refuses a chain whose height another block took.
+     */
+    @Test
+    void theStateAfterAnUnwrittenProposalIsWhatTheNextBlockIsBuiltOn() throws Exception {
+        TestNetwork net = new TestNetwork();
+        SigningKey member = TestNetwork.newKey();
+        try (Ledger ledger = Ledger.open(tmp.resolve("l"))) {
+            net.genesis(ledger);
+            ledger.commit(List.of(net.tx(net.admin, net.register(member))), TestNetwork.T0, net.admin);
+            Ledger.Proposal first = ledger.build(List.of(net.tx(member, TestNetwork.create(TestNetwork.assetId(1), 1, AssetPolicy.ANY_HOLDER))),
+                    TestNetwork.T0.plusSeconds(1), net.admin);
+            assertThat(ledger.state().asset(TestNetwork.assetId(1))).as("not written yet").isNull();
+            assertThat(ledger.stateAfter(first).asset(TestNetwork.assetId(1))).isNotNull();
+            assertThat(ledger.stateAfter(first).nonce(TestNetwork.id(member))).isEqualTo(1);
+            assertThat(ledger.stateAfter(null).nonce(TestNetwork.id(member))).isZero();
+
+            Ledger.Proposal second = ledger.build(List.of(net.tx(member, TestNetwork.create(TestNetwork.assetId(2), 1, AssetPolicy.ANY_HOLDER))),
+                    TestNetwork.T0.plusSeconds(2), net.admin, first);
+            assertThat(second.rejected()).isEmpty();
+            assertThat(ledger.stateAfter(second).nonce(TestNetwork.id(member))).isEqualTo(2);
+            ledger.append(first);
+            assertThat(ledger.stateAfter(second).asset(TestNetwork.assetId(2))).as("first written, second not").isNotNull();
+            ledger.append(second);
+            assertThat(ledger.stateAfter(second).nonce(TestNetwork.id(member))).isEqualTo(2);
+            assertThat(ledger.state().asset(TestNetwork.assetId(2))).isNotNull();
+
+            // A proposal whose height another block took is no base to plan on.
+            Ledger.Proposal lost = ledger.build(List.of(net.tx(member, TestNetwork.create(TestNetwork.assetId(3), 1, AssetPolicy.ANY_HOLDER))),
+                    TestNetwork.T0.plusSeconds(3), net.admin);
+            net.rejected(lost.block().txs().get(0));
+            ledger.commit(List.of(net.tx(member, TestNetwork.create(TestNetwork.assetId(4), 1, AssetPolicy.ANY_HOLDER))),
+                    TestNetwork.T0.plusSeconds(4), net.admin);
+            assertThatThrownBy(() -> ledger.stateAfter(lost)).isInstanceOfSatisfying(LedgerException.class,
+                    e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.CONFLICT));
+        }
+    }
 }

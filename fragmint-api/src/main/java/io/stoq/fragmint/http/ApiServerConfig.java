@@ -303,10 +303,12 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
      * Downloads never hold a thread while the client is slow (see {@code ContentPump}).
      *
      * @param threads request handler threads (default 32; 2..1024); queue 16 per thread, then 503
-     * @param uploadThreads upload handler threads (default 16; 1..1024); queue 4 per thread, then 503
+     * @param uploadThreads upload handler threads (default 32; 1..1024); queue 4 per thread, then 503.
+     *     An upload holds its thread while it waits for its synced writes and its ledger block, so
+     *     the concurrent uploads a node group-commits together are at most this many
      */
     public record Workers(int threads, int uploadThreads) {
-        public static final Workers DEFAULT = new Workers(32, 16);
+        public static final Workers DEFAULT = new Workers(32, 32);
 
         public Workers {
             Checks.between("threads", threads, 2, 1024);

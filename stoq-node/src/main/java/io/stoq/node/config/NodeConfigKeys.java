@@ -86,8 +86,10 @@ public final class NodeConfigKeys {
             "A connection with no traffic for this long is closed (also QUIC's idle timeout).");
     public static final ConfigKey<Integer> API_WORKERS = ConfigKey.integer("api.workers", 32, 2, 1024,
             "Threads running API requests (queue 16 per thread, then 503). Downloads never hold one while a client is slow.");
-    public static final ConfigKey<Integer> API_UPLOAD_WORKERS = ConfigKey.integer("api.upload-workers", 16, 1, 1024,
-            "Threads running asset uploads, apart from api.workers, since an upload waits on its client (queue 4 per thread, then 503).");
+    public static final ConfigKey<Integer> API_UPLOAD_WORKERS = ConfigKey.integer("api.upload-workers", 32, 1, 1024,
+            "Threads running asset uploads, apart from api.workers, since an upload waits on its client (queue 4 per thread, then 503). "
+            + "An upload holds its thread while it waits for its fsyncs and its ledger block, so this bounds how many uploads are "
+            + "group-committed together; memory is bounded by shard.memory-budget, not by this.");
 
     // ---- local shard store ----
     public static final ConfigKey<Boolean> STORE_FSYNC = ConfigKey.bool("store.fsync", true,

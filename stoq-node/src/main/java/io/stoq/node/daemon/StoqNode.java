@@ -695,6 +695,11 @@ public final class StoqNode implements AutoCloseable {
         return ledgerWriter.reader().height();
     }
 
+    /** The single-node ledger writer's step timings so far; null when a Raft group orders the blocks. */
+    public io.stoq.node.ledger.LedgerService.WriterTimings ledgerWriterTimings() {
+        return ledgerService == null ? null : ledgerService.timings();
+    }
+
     /** The node's ledger service (package-private: tests fund accounts through it). */
     LedgerService ledger() {
         return ledgerService;

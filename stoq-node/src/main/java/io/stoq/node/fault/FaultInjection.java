@@ -18,6 +18,11 @@ public final class FaultInjection {
     /** The ledger writer thread, after it took requests from its queue and before their block is committed. */
     public static final String LEDGER_BEFORE_COMMIT = "ledger.before-commit";
     /**
+     * The ledger appender thread, before it writes a block the writer built; the context is the
+     * block's height. A fault that throws stands for a failed synced write.
+     */
+    public static final String LEDGER_BEFORE_APPEND = "ledger.before-append";
+    /**
      * A peer's {@code put-shard} on the receiving node, before its bytes are stored; the context is
      * a {@link ShardArrival} (a stall here longer than the sender's request timeout is a real
      * TIMEOUT for the sender).

@@ -49,6 +49,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -62,6 +65,12 @@ import org.slf4j.LoggerFactory;
  * {@code blockInterval} (at most {@code maxBlockTxs}) into one block, signs it as proposer and
  * completes each submitter's future only after the block's synced write returned, or with the
  * tx's rejection reason.
+ *
+ * <p>Two blocks are in hand at once: while the appender thread writes block N (the synced write,
+ * the events) and completes its requests, the writer collects, signs and builds block N+1 over
+ * the state after N ({@link Ledger#stateAfter}, {@link Ledger#build}); it hands N+1 over once N
+ * is written. Measured with {@code stoq bench uploads}, see docs/benchmarks.md. A block built on
+ * one whose write failed is never written: its requests are refused.
  *
  * <p>Nonces are assigned on the writer thread, so concurrent submitters of one account never
  * race. A signer whose ledger account does not exist yet is registered first, in the same block,
@@ -114,6 +123,43 @@ public final class LedgerService implements LedgerWriter {
     private volatile boolean stopping;
     /** Writer thread only: whether the loss of the node's right to propose was logged. */
     private boolean proposerWarned;
+    /** Writes each built block and completes its requests, in order, while the writer builds the next. */
+    private final ExecutorService appender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "stoq-ledger-appender");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Writer thread only: the block handed to the appender last, until it is known not written. */
+    private Ledger.Proposal tip;
+    /** Writer thread only: the appender's task for {@link #tip}. */
+    private Future<?> lastAppend = CompletableFuture.completedFuture(null);
+    /** Set by the appender when a write failed; the writer clears it once it dropped the block built on it. */
+    private volatile boolean appendFailed;
+    /** Each written by one thread (the writer, or the appender for append and settle), read by {@link #timings()}. */
+    private volatile long blocksTimed;
+    private volatile long waitNanos;
+    private volatile long signNanos;
+    private volatile long buildNanos;
+    private volatile long stallNanos;
+    private volatile long appendNanos;
+    private volatile long settleNanos;
+
+    /**
+     * Where the ledger writer's time went, summed since it started. The writer thread: waiting for
+     * requests (the first one, then the rest of the block's interval), planning and signing the
+     * txs, building the block (the ledger's checks, apply and header signature, in {@code ledger}),
+     * and waiting for the appender to finish the block before. The appender thread: writing each
+     * block (synced write and events) and completing its requests.
+     */
+    public record WriterTimings(long blocks, Duration waiting, Duration signing, Duration building, Duration stalled,
+            Duration appending, Duration settling, Ledger.Timings ledger) {
+        /** This minus {@code earlier}: the blocks written in between. */
+        public WriterTimings since(WriterTimings earlier) {
+            return new WriterTimings(blocks - earlier.blocks, waiting.minus(earlier.waiting), signing.minus(earlier.signing),
+                    building.minus(earlier.building), stalled.minus(earlier.stalled), appending.minus(earlier.appending),
+                    settling.minus(earlier.settling), ledger.since(earlier.ledger));
+        }
+    }
 
     /** How the service batches and waits; from the node's {@code ledger.*} config keys. */
     public record Settings(String network, Duration blockInterval, int maxBlockTxs, Duration commitTimeout) {
@@ -278,6 +324,12 @@ public final class LedgerService implements LedgerWriter {
         return reader;
     }
 
+    /** The writer's {@link WriterTimings} so far (for {@code stoq bench uploads}). */
+    public WriterTimings timings() {
+        return new WriterTimings(blocksTimed, Duration.ofNanos(waitNanos), Duration.ofNanos(signNanos), Duration.ofNanos(buildNanos),
+                Duration.ofNanos(stallNanos), Duration.ofNanos(appendNanos), Duration.ofNanos(settleNanos), ledger.timings());
+    }
+
     @Override
     public CustodialKeys keys() {
         return keys;
@@ -293,12 +345,12 @@ public final class LedgerService implements LedgerWriter {
      * propose (registered, not revoked, a voter, certificate not expired at {@code time}; see
      * BlockRules), else the operator account, whose blocks cannot be proven to outsiders.
      */
-    private SigningKey proposer(Instant time) throws LedgerException {
-        String problem = BlockRules.proposerProblem(ledger.state(), nodeKey.verifyingKey().fingerprint(), time);
+    private SigningKey proposer(LedgerState state, Instant time) throws LedgerException {
+        String problem = BlockRules.proposerProblem(state, nodeKey.verifyingKey().fingerprint(), time);
         if (problem == null) {
             return nodeKey;
         }
-        if (ledger.state().nodeBySigner(nodeKey.verifyingKey().fingerprint()) != null && !proposerWarned) {
+        if (state.nodeBySigner(nodeKey.verifyingKey().fingerprint()) != null && !proposerWarned) {
             proposerWarned = true;
             LOG.warn("{}: blocks are proposed by the operator account from now on, and proofs of their txs cannot be checked "
                     + "against the root certificate", problem);
@@ -364,6 +416,7 @@ public final class LedgerService implements LedgerWriter {
         List<LedgerRequest> retry = new ArrayList<>();
         while (!stopping || !queue.isEmpty() || !retry.isEmpty()) {
             try {
+                long waitStart = System.nanoTime();
                 List<LedgerRequest> batch = new ArrayList<>(retry);
                 retry.clear();
                 if (batch.isEmpty()) {
@@ -387,12 +440,13 @@ public final class LedgerService implements LedgerWriter {
                         batch.add(next);
                     }
                 }
+                waitNanos += System.nanoTime() - waitStart;
                 try {
                     FaultInjection.at(FaultInjection.LEDGER_BEFORE_COMMIT, batch.size());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt(); // the batch is taken: commit it, then see the interrupt
                 }
-                retry.addAll(commitBatch(batch));
+                retry.addAll(proposeBatch(batch));
             } catch (InterruptedException e) {
                 if (stopping) {
                     break;
@@ -401,6 +455,8 @@ public final class LedgerService implements LedgerWriter {
                 LOG.error("ledger writer failure", e);
             }
         }
+        awaitAppend();
+        appender.shutdown();
         NodeException gone = new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger is shutting down");
         for (LedgerRequest r : retry) {
             r.refuse(gone);
@@ -416,9 +472,23 @@ public final class LedgerService implements LedgerWriter {
     /** A tx of the next block before its signature: for {@code request}, or an account registration (null). */
     private record Unsigned(LedgerRequest request, SigningKey key, long nonce, TxBody body) {}
 
-    /** Signs, commits and settles one batch; returns requests to retry in the next block. */
-    private List<LedgerRequest> commitBatch(List<LedgerRequest> batch) {
-        LedgerState state = ledger.state();
+    /**
+     * Plans, signs and builds one block of {@code batch} on top of the block being written (if
+     * any), settles the requests validation refused, and hands the block to the appender once the
+     * one before it is written. Returns requests to retry in the next block.
+     */
+    private List<LedgerRequest> proposeBatch(List<LedgerRequest> batch) {
+        long t0 = System.nanoTime();
+        LedgerState state;
+        try {
+            state = ledger.stateAfter(tip);
+        } catch (LedgerException e) {
+            // The block being written was not (its append failed, or another took its height): plan on the head.
+            awaitAppend();
+            appendFailed = false;
+            tip = null;
+            state = ledger.state();
+        }
         Map<Hash256, Long> nonces = new HashMap<>();
         Set<Hash256> registered = new HashSet<>();
         List<Unsigned> plan = new ArrayList<>();
@@ -458,42 +528,119 @@ public final class LedgerService implements LedgerWriter {
         if (txs.isEmpty()) {
             return List.of();
         }
-        Ledger.CommitResult result;
+        long t1 = System.nanoTime();
+        signNanos += t1 - t0;
+        Ledger.Proposal proposal;
         try {
             Instant now = clock.instant();
-            result = ledger.commit(txs, now, proposer(now));
+            proposal = ledger.build(txs, now, proposer(state, now), tip);
         } catch (LedgerException e) {
-            // Undecided, not refused: a failed synced write may still be in RocksDB's log. No hook runs.
-            LOG.error("block commit failed", e);
-            for (LedgerRequest r : txOf.keySet()) {
-                r.done.completeExceptionally(new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger could not commit: "
-                        + e.getMessage(), e));
-            }
+            // Nothing was written. Undecided all the same, as a failed commit always was: no hook
+            // runs, and the start-up orphan sweep settles the shards against the ledger.
+            LOG.error("block build failed", e);
+            undecided(txOf.keySet(), e);
             return List.of();
         }
+        long t2 = System.nanoTime();
+        buildNanos += t2 - t1;
         Map<Hash256, StateMachine.Rejection> rejected = new HashMap<>();
-        for (StateMachine.Rejection rej : result.rejected()) {
+        for (StateMachine.Rejection rej : proposal.rejected()) {
             rejected.put(rej.tx().id(), rej);
         }
-        Map<Hash256, Integer> index = new HashMap<>();
-        List<Transaction> accepted = result.block().txs();
-        for (int i = 0; i < accepted.size(); i++) {
-            index.put(accepted.get(i).id(), i);
-        }
         List<LedgerRequest> retry = new ArrayList<>();
+        Map<LedgerRequest, Transaction> accepted = new IdentityHashMap<>();
         for (Map.Entry<LedgerRequest, Transaction> e : txOf.entrySet()) {
             LedgerRequest r = e.getKey();
-            Hash256 id = e.getValue().id();
-            StateMachine.Rejection rej = rejected.get(id);
+            StateMachine.Rejection rej = rejected.get(e.getValue().id());
             if (rej == null) {
-                r.done.complete(new Committed(id, result.header().height(), index.get(id), result.header().time()));
+                accepted.put(r, e.getValue());
             } else if (rej.reason() == RejectReason.NONCE_GAP && r.retries++ < MAX_RETRIES) {
                 retry.add(r); // an earlier tx of the same signer in this block was refused
             } else {
                 r.refuse(new TxRejectedException(rej.reason(), rej.message()));
             }
         }
+        if (proposal.block().txs().isEmpty()) {
+            return retry; // every tx refused: no block
+        }
+        // One block written while the next is built: wait for the previous write before queueing this one.
+        awaitAppend();
+        if (appendFailed) {
+            // Built on a block that was not written, so it cannot be: nothing of it is recorded.
+            appendFailed = false;
+            tip = null;
+            NodeException notWritten = new NodeException(NodeErrorCode.UNAVAILABLE,
+                    "the ledger could not write the block before this change's; nothing was recorded");
+            accepted.keySet().forEach(r -> r.refuse(notWritten));
+            return retry;
+        }
+        tip = proposal;
+        lastAppend = appender.submit(() -> appendAndSettle(proposal, accepted));
         return retry;
+    }
+
+    /** Appender thread: writes {@code proposal} and completes its requests, or leaves them undecided. */
+    private void appendAndSettle(Ledger.Proposal proposal, Map<LedgerRequest, Transaction> accepted) {
+        long t0 = System.nanoTime();
+        try {
+            try {
+                FaultInjection.at(FaultInjection.LEDGER_BEFORE_APPEND, proposal.header().height());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the block is built and its requests wait: write it
+            }
+            ledger.append(proposal);
+        } catch (LedgerException | RuntimeException e) {
+            // Undecided, not refused: a failed synced write may still be in RocksDB's log. No hook runs.
+            LOG.error("block {} write failed", proposal.header().height(), e);
+            appendFailed = true;
+            undecided(accepted.keySet(), e);
+            return;
+        }
+        long t1 = System.nanoTime();
+        appendNanos += t1 - t0;
+        Map<Hash256, Integer> index = new HashMap<>();
+        List<Transaction> txs = proposal.block().txs();
+        for (int i = 0; i < txs.size(); i++) {
+            index.put(txs.get(i).id(), i);
+        }
+        for (Map.Entry<LedgerRequest, Transaction> e : accepted.entrySet()) {
+            Hash256 id = e.getValue().id();
+            e.getKey().done.complete(new Committed(id, proposal.header().height(), index.get(id), proposal.header().time()));
+        }
+        settleNanos += System.nanoTime() - t1;
+        blocksTimed++;
+    }
+
+    /**
+     * Writer thread: waits until the block handed to the appender last is written (or failed).
+     * Not interruptible: the requests the writer holds are owed an answer, and the write ends soon.
+     */
+    private void awaitAppend() {
+        long t0 = System.nanoTime();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                lastAppend.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                LOG.error("ledger appender failure", e.getCause());
+                appendFailed = true;
+                break;
+            }
+        }
+        stallNanos += System.nanoTime() - t0;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void undecided(Iterable<LedgerRequest> requests, Exception cause) {
+        for (LedgerRequest r : requests) {
+            r.done.completeExceptionally(new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger could not commit: "
+                    + cause.getMessage(), cause));
+        }
     }
 
     /**
@@ -501,31 +648,31 @@ public final class LedgerService implements LedgerWriter {
      * {@code failed}, at the same indexes.
      */
     private void signBySigner(List<Unsigned> plan, Transaction[] signed, CryptoException[] failed) {
-    // Nonces are fixed above, in order. Each signer's txs share one signature (Transaction.signBatch:
-    // an ML-DSA signature costs ~0.7 ms, and one owner's burst of small uploads would otherwise
-    // pay it per asset); the signers' batches are independent, so they use every core.
-    Map<Hash256, List<Integer>> bySigner = new LinkedHashMap<>();
-    for (int i = 0; i < plan.size(); i++) {
-        bySigner.computeIfAbsent(plan.get(i).key().verifyingKey().fingerprint(), k -> new ArrayList<>()).add(i);
-    }
-    List<List<Integer>> groups = new ArrayList<>(bySigner.values());
-    IntStream.range(0, groups.size()).parallel().forEach(g -> {
-        List<Integer> group = groups.get(g);
-        List<Long> nonces = new ArrayList<>(group.size());
-        List<TxBody> bodies = new ArrayList<>(group.size());
-        for (int i : group) {
-            nonces.add(plan.get(i).nonce());
-            bodies.add(plan.get(i).body());
+        // Nonces are fixed above, in order. Each signer's txs share one signature (Transaction.signBatch:
+        // an ML-DSA signature costs ~0.7 ms, and one owner's burst of small uploads would otherwise
+        // pay it per asset); the signers' batches are independent, so they use every core.
+        Map<Hash256, List<Integer>> bySigner = new LinkedHashMap<>();
+        for (int i = 0; i < plan.size(); i++) {
+            bySigner.computeIfAbsent(plan.get(i).key().verifyingKey().fingerprint(), k -> new ArrayList<>()).add(i);
         }
-        try {
-            List<Transaction> txs = Transaction.signBatch(ledger.network(), plan.get(group.get(0)).key(), nonces, bodies);
-            for (int j = 0; j < group.size(); j++) {
-                signed[group.get(j)] = txs.get(j);
+        List<List<Integer>> groups = new ArrayList<>(bySigner.values());
+        IntStream.range(0, groups.size()).parallel().forEach(g -> {
+            List<Integer> group = groups.get(g);
+            List<Long> nonces = new ArrayList<>(group.size());
+            List<TxBody> bodies = new ArrayList<>(group.size());
+            for (int i : group) {
+                nonces.add(plan.get(i).nonce());
+                bodies.add(plan.get(i).body());
             }
-        } catch (CryptoException e) {
-            group.forEach(i -> failed[i] = e);
-        }
-    });
+            try {
+                List<Transaction> txs = Transaction.signBatch(ledger.network(), plan.get(group.get(0)).key(), nonces, bodies);
+                for (int j = 0; j < group.size(); j++) {
+                    signed[group.get(j)] = txs.get(j);
+                }
+            } catch (CryptoException e) {
+                group.forEach(i -> failed[i] = e);
+            }
+        });
     }
 
     private static List<SigningKey> concat(SigningKey first, List<SigningKey> rest) {

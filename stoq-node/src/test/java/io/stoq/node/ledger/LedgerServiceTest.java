@@ -203,6 +203,63 @@ class LedgerServiceTest {
     }
 
     /**
+     * Block N+1 is built while block N is written. When N's write fails, N's requests stay
+     * undecided (as any failed write), N+1 (built on N) is never written and its requests are
+     * refused with their hooks run, and the ledger goes on from its real head.
+     */
+    @Test
+    void aBlockBuiltOnOneWhoseWriteFailedIsRefusedAndTheLedgerGoesOn() throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        try (LedgerService s = open(Duration.ofMillis(5))) {
+            long head = s.ledger().height();
+            SigningKey k = s.keys().keyOf("p1");
+            s.commit(k, List.of(), create()); // registers p1, so both blocks below hold one tx each
+            TxBody.AssetCreate a = create();
+            TxBody.AssetCreate b = create();
+            AtomicInteger bHook = new AtomicInteger();
+            CompletableFuture<Committed> fa;
+            CompletableFuture<Object> fb;
+            try (FaultInjection.Installed fault = FaultInjection.install(FaultInjection.LEDGER_BEFORE_APPEND, ctx -> {
+                if (first.getAndSet(false)) {
+                    stalled.countDown();
+                    release.await();
+                    throw new IllegalStateException("injected: the disk refused the block's synced write");
+                }
+            })) {
+                fa = s.submit(k, List.of(), a);
+                assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
+                Duration built = s.timings().building();
+                fb = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return s.commit(k, List.of(), b, bHook::incrementAndGet);
+                    } catch (Exception e) {
+                        return e;
+                    }
+                });
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.timings().building().compareTo(built) > 0);
+                release.countDown();
+                assertThatThrownBy(() -> fa.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(NodeException.class)
+                        .hasMessageContaining("could not commit");
+                Object outcome = fb.get(30, TimeUnit.SECONDS);
+                assertThat(outcome).isInstanceOfSatisfying(NodeException.class, e -> {
+                    assertThat(e.code()).isEqualTo(NodeErrorCode.UNAVAILABLE);
+                    assertThat(e.getMessage()).contains("nothing was recorded");
+                });
+                assertThat(bHook).as("never written: the caller may discard its data").hasValue(1);
+            }
+            assertThat(s.ledger().height()).isEqualTo(head + 1);
+            assertThat(s.ledger().state().asset(a.assetId())).isNull();
+            assertThat(s.ledger().state().asset(b.assetId())).isNull();
+            TxBody.AssetCreate c = create();
+            Committed next = s.commit(k, List.of(), c);
+            assertThat(next.height()).isEqualTo(head + 2);
+            assertThat(s.ledger().state().asset(c.assetId())).isNotNull();
+        }
+    }
+
+    /**
      * Events come from the ledger's apply path: a follower that appends the blocks another node
      * built (as a Raft follower will) emits the same events, in the same order and with the same
      * numbers, as the node that built them. Fails if events are published only by the writer.

@@ -6,12 +6,14 @@ import io.stoq.fragmint.client.Http1Client;
 import io.stoq.fragmint.http.DataSize;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
+import io.stoq.ledger.Ledger;
 import io.stoq.node.assets.ManifestSealer;
 import io.stoq.node.bench.ClosedLoopLoad;
 import io.stoq.node.bench.InProcessNode;
 import io.stoq.node.bench.NodeTransfers;
 import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
+import io.stoq.node.ledger.LedgerService;
 import io.stoq.node.store.SmallShardStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -109,6 +112,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             ManifestSealer.Stats sealedBefore = node.node().manifestBatches();
             SmallShardStore.Stats smallBefore = node.node().shardStore().smallStats();
             long heightBefore = node.node().ledgerHeight();
+            LedgerService.WriterTimings writerBefore = node.node().ledgerWriterTimings();
             ClosedLoopLoad.Result r = uploadLoad(node, body, clients, seconds(seconds));
             // Manifests are sealed after the commit (about a second later): seal the run's last ones
             // now, so the counts cover every upload and the CPU includes their signatures.
@@ -117,6 +121,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             ManifestSealer.Stats sealedAfter = node.node().manifestBatches();
             SmallShardStore.Stats smallAfter = node.node().shardStore().smallStats();
             long blocks = node.node().ledgerHeight() - heightBefore;
+            LedgerService.WriterTimings writer = node.node().ledgerWriterTimings().since(writerBefore);
             long smallPuts = smallAfter.puts() - smallBefore.puts();
             long smallGroups = smallAfter.groups() - smallBefore.groups();
             double busyCores = (double) cpuNanos / r.elapsed().toNanos();
@@ -146,6 +151,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 json.put("smallShardPuts", smallPuts);
                 json.put("smallShardSyncedWrites", smallGroups);
                 json.put("ledgerBlocks", blocks);
+                json.put("ledgerWriterMillisPerBlock", writerSteps(writer));
                 json.put("loadAverageBefore", loadBefore);
                 json.put("loadAverageAfter", loadAfter);
                 json.put("nodeSettings", node.settings());
@@ -164,6 +170,10 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 out.printf("small store %d shards and manifests in %d synced writes (%.1f per fsync)%n", smallPuts, smallGroups,
                         smallGroups == 0 ? 0.0 : (double) smallPuts / smallGroups);
                 out.printf("ledger      %d blocks (%.1f uploads per block)%n", blocks, blocks == 0 ? 0.0 : (double) r.requests() / blocks);
+                StringBuilder steps = new StringBuilder();
+                writerSteps(writer).forEach((step, ms) -> steps.append(steps.length() == 0 ? "" : ", ").append(step).append(' ')
+                        .append(String.format(Locale.ROOT, "%.2f", ms)));
+                out.printf("writer      ms per block: %s (appender: append, settling)%n", steps);
                 out.printf("load average after:  %s%n", loadAfter);
                 out.flush();
             }
@@ -173,6 +183,27 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The ledger writer's time per block, by step. Writer thread: waiting for requests, planning
+     * and signing the txs, building the block (the ledger's signature checks, apply with the state
+     * root, header signature), waiting for the block before to be written. Appender thread:
+     * writing the block (synced write, events) and completing its requests.
+     */
+    private static Map<String, Double> writerSteps(LedgerService.WriterTimings w) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        double blocks = Math.max(1, w.blocks());
+        Ledger.Timings l = w.ledger();
+        out.put("waiting", w.waiting().toNanos() / 1e6 / blocks);
+        out.put("signing", w.signing().toNanos() / 1e6 / blocks);
+        out.put("checks", l.signatureChecks().toNanos() / 1e6 / blocks);
+        out.put("apply", l.apply().toNanos() / 1e6 / blocks);
+        out.put("header", l.headerSignature().toNanos() / 1e6 / blocks);
+        out.put("stalled", w.stalled().toNanos() / 1e6 / blocks);
+        out.put("append", w.appending().toNanos() / 1e6 / blocks);
+        out.put("settling", w.settling().toNanos() / 1e6 / blocks);
+        return out;
     }
 
     /**
