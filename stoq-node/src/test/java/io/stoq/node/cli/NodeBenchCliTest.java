@@ -14,7 +14,7 @@ class NodeBenchCliTest {
     @Test
     void everyPhaseRunsAndReportsItsRatioAndJitTime() throws Exception {
         CliRun run = CliRun.of("bench", "node", "--corpus-mib", "4", "--file-mib", "1", "--clients", "2", "--pipeline-runs", "1",
-                "--warmup-seconds", "0", "--warmup-files", "1", "--small-seconds", "1", "--json");
+                "--warmup-seconds", "0", "--warmup-files", "1", "--small-seconds", "1", "--small-warmup-seconds", "0", "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode r = run.json();
         assertThat(r.path("files").asInt()).isEqualTo(4);

@@ -97,6 +97,12 @@ public final class NodeBenchCommand implements Callable<Integer> {
             description = "Measured time of the 1 KiB upload loop with 32 clients; 0 skips it (default: ${DEFAULT-VALUE}).")
     double smallSeconds;
 
+    @Option(names = "--small-warmup-seconds", paramLabel = "S", defaultValue = "30",
+            description = {"Unmeasured 1 KiB uploads first: on 2 cores, code run once per upload reached",
+                "the JIT's second tier 37-43 s into a cold loop (docs/benchmarks.md)",
+                "(default: ${DEFAULT-VALUE})."})
+    double smallWarmupSeconds;
+
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Node config override (repeatable).")
     Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -290,7 +296,9 @@ public final class NodeBenchCommand implements Callable<Integer> {
     private void small(InProcessNode node, PrintWriter out, Map<String, Object> json) throws Exception {
         DataSize size = DataSize.ofKiB(1);
         int smallClients = 32;
-        UploadsBenchCommand.uploadLoad(node, size, smallClients, Duration.ofSeconds(3));
+        if (smallWarmupSeconds > 0) {
+            UploadsBenchCommand.uploadLoad(node, size, smallClients, Duration.ofNanos((long) (smallWarmupSeconds * 1e9)));
+        }
         ClosedLoopLoad.Result r = UploadsBenchCommand.uploadLoad(node, size, smallClients, Duration.ofNanos((long) (smallSeconds * 1e9)));
         json.put("smallUploadsPerSecond", r.perSecond());
         json.put("smallP50Millis", r.latency(0.5).toNanos() / 1e6);
