@@ -47,7 +47,7 @@ import java.util.List;
  * proof holder cannot confirm a guess at a sibling (an amount, a recipient) by hashing it.
  */
 public final class Transaction {
-    /** The only format version this code writes and accepts. */
+    /** The format version of a tx signed alone; with {@link #BATCH_FORMAT_VERSION}, the only ones this code writes and accepts. */
     public static final int FORMAT_VERSION = 2;
     /** The format version of a tx signed as one of a batch ({@link #signBatch}). */
     public static final int BATCH_FORMAT_VERSION = 3;

@@ -55,6 +55,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -695,9 +696,9 @@ public final class StoqNode implements AutoCloseable {
         return ledgerWriter.reader().height();
     }
 
-    /** The single-node ledger writer's step timings so far; null when a Raft group orders the blocks. */
-    public io.stoq.node.ledger.LedgerService.WriterTimings ledgerWriterTimings() {
-        return ledgerService == null ? null : ledgerService.timings();
+    /** The single-node ledger writer's step timings so far; empty when a Raft group orders the blocks. */
+    public Optional<LedgerService.WriterTimings> ledgerWriterTimings() {
+        return Optional.ofNullable(ledgerService).map(LedgerService::timings);
     }
 
     /** The node's ledger service (package-private: tests fund accounts through it). */

@@ -4,9 +4,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpMethod;
 import io.stoq.fragmint.client.Http1Client;
 import io.stoq.fragmint.http.DataSize;
+import io.stoq.ledger.Ledger;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
-import io.stoq.ledger.Ledger;
 import io.stoq.node.assets.ManifestSealer;
 import io.stoq.node.bench.ClosedLoopLoad;
 import io.stoq.node.bench.InProcessNode;
@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -112,7 +113,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             ManifestSealer.Stats sealedBefore = node.node().manifestBatches();
             SmallShardStore.Stats smallBefore = node.node().shardStore().smallStats();
             long heightBefore = node.node().ledgerHeight();
-            LedgerService.WriterTimings writerBefore = node.node().ledgerWriterTimings();
+            Optional<LedgerService.WriterTimings> writerBefore = node.node().ledgerWriterTimings();
             ClosedLoopLoad.Result r = uploadLoad(node, body, clients, seconds(seconds));
             // Manifests are sealed after the commit (about a second later): seal the run's last ones
             // now, so the counts cover every upload and the CPU includes their signatures.
@@ -121,7 +122,8 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             ManifestSealer.Stats sealedAfter = node.node().manifestBatches();
             SmallShardStore.Stats smallAfter = node.node().shardStore().smallStats();
             long blocks = node.node().ledgerHeight() - heightBefore;
-            LedgerService.WriterTimings writer = node.node().ledgerWriterTimings().since(writerBefore);
+            // Empty on a Raft ledger (-D ledger.mode=raft): its blocks are ordered by the group, not timed here.
+            Optional<LedgerService.WriterTimings> writer = node.node().ledgerWriterTimings().map(after -> after.since(writerBefore.get()));
             long smallPuts = smallAfter.puts() - smallBefore.puts();
             long smallGroups = smallAfter.groups() - smallBefore.groups();
             double busyCores = (double) cpuNanos / r.elapsed().toNanos();
@@ -151,7 +153,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 json.put("smallShardPuts", smallPuts);
                 json.put("smallShardSyncedWrites", smallGroups);
                 json.put("ledgerBlocks", blocks);
-                json.put("ledgerWriterMillisPerBlock", writerSteps(writer));
+                writer.ifPresent(w -> json.put("ledgerWriterMillisPerBlock", writerSteps(w)));
                 json.put("loadAverageBefore", loadBefore);
                 json.put("loadAverageAfter", loadAfter);
                 json.put("nodeSettings", node.settings());
@@ -170,10 +172,12 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 out.printf("small store %d shards and manifests in %d synced writes (%.1f per fsync)%n", smallPuts, smallGroups,
                         smallGroups == 0 ? 0.0 : (double) smallPuts / smallGroups);
                 out.printf("ledger      %d blocks (%.1f uploads per block)%n", blocks, blocks == 0 ? 0.0 : (double) r.requests() / blocks);
-                StringBuilder steps = new StringBuilder();
-                writerSteps(writer).forEach((step, ms) -> steps.append(steps.length() == 0 ? "" : ", ").append(step).append(' ')
-                        .append(String.format(Locale.ROOT, "%.2f", ms)));
-                out.printf("writer      ms per block: %s (appender: append, settling)%n", steps);
+                if (writer.isPresent()) {
+                    StringBuilder steps = new StringBuilder();
+                    writerSteps(writer.get()).forEach((step, ms) -> steps.append(steps.length() == 0 ? "" : ", ").append(step).append(' ')
+                            .append(String.format(Locale.ROOT, "%.2f", ms)));
+                    out.printf("writer      ms per block: %s (appender: append, settling)%n", steps);
+                }
                 out.printf("load average after:  %s%n", loadAfter);
                 out.flush();
             }
