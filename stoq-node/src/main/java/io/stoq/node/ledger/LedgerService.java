@@ -55,7 +55,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -469,9 +468,6 @@ public final class LedgerService implements LedgerWriter {
         }
     }
 
-    /** A tx of the next block before its signature: for {@code request}, or an account registration (null). */
-    private record Unsigned(LedgerRequest request, SigningKey key, long nonce, TxBody body) {}
-
     /**
      * Plans, signs and builds one block of {@code batch} on top of the block being written (if
      * any), settles the requests validation refused, and hands the block to the appender once the
@@ -491,25 +487,25 @@ public final class LedgerService implements LedgerWriter {
         }
         Map<Hash256, Long> nonces = new HashMap<>();
         Set<Hash256> registered = new HashSet<>();
-        List<Unsigned> plan = new ArrayList<>();
+        List<SignerBatches.Unsigned> plan = new ArrayList<>();
         for (LedgerRequest r : batch) {
             try {
                 for (SigningKey k : concat(r.signer, r.mustExist)) {
                     Hash256 id = k.verifyingKey().fingerprint();
                     if (!registered.contains(id) && state.account(id) == null && state.nodeBySigner(id) == null && !k.equals(operator)) {
-                        plan.add(new Unsigned(null, operator, nextNonce(state, nonces, operator),
+                        plan.add(new SignerBatches.Unsigned(null, operator, nextNonce(state, nonces, operator),
                                 new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
                     }
                     registered.add(id);
                 }
-                plan.add(new Unsigned(r, r.signer, nextNonce(state, nonces, r.signer), r.body));
+                plan.add(new SignerBatches.Unsigned(r, r.signer, nextNonce(state, nonces, r.signer), r.body));
             } catch (LedgerException e) {
                 r.refuse(new NodeException(NodeErrorCode.IO_ERROR, "cannot prepare the ledger transaction", e));
             }
         }
         Transaction[] signed = new Transaction[plan.size()];
         CryptoException[] failed = new CryptoException[plan.size()];
-        signBySigner(plan, signed, failed);
+        SignerBatches.sign(ledger.network(), plan, signed, failed);
         List<Transaction> txs = new ArrayList<>(plan.size());
         Map<LedgerRequest, Transaction> txOf = new IdentityHashMap<>();
         for (int i = 0; i < plan.size(); i++) {
@@ -647,33 +643,6 @@ public final class LedgerService implements LedgerWriter {
      * Signs {@code plan} (nonces fixed, in order) into {@code signed}, or the reason into
      * {@code failed}, at the same indexes.
      */
-    private void signBySigner(List<Unsigned> plan, Transaction[] signed, CryptoException[] failed) {
-        // Nonces are fixed above, in order. Each signer's txs share one signature (Transaction.signBatch:
-        // an ML-DSA signature costs ~0.7 ms, and one owner's burst of small uploads would otherwise
-        // pay it per asset); the signers' batches are independent, so they use every core.
-        Map<Hash256, List<Integer>> bySigner = new LinkedHashMap<>();
-        for (int i = 0; i < plan.size(); i++) {
-            bySigner.computeIfAbsent(plan.get(i).key().verifyingKey().fingerprint(), k -> new ArrayList<>()).add(i);
-        }
-        List<List<Integer>> groups = new ArrayList<>(bySigner.values());
-        IntStream.range(0, groups.size()).parallel().forEach(g -> {
-            List<Integer> group = groups.get(g);
-            List<Long> nonces = new ArrayList<>(group.size());
-            List<TxBody> bodies = new ArrayList<>(group.size());
-            for (int i : group) {
-                nonces.add(plan.get(i).nonce());
-                bodies.add(plan.get(i).body());
-            }
-            try {
-                List<Transaction> txs = Transaction.signBatch(ledger.network(), plan.get(group.get(0)).key(), nonces, bodies);
-                for (int j = 0; j < group.size(); j++) {
-                    signed[group.get(j)] = txs.get(j);
-                }
-            } catch (CryptoException e) {
-                group.forEach(i -> failed[i] = e);
-            }
-        });
-    }
 
     private static List<SigningKey> concat(SigningKey first, List<SigningKey> rest) {
         List<SigningKey> all = new ArrayList<>(rest.size() + 1);

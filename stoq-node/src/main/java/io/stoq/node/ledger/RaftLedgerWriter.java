@@ -14,6 +14,7 @@ import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.store.LedgerStore;
+import io.stoq.ledger.store.StoredTx;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
@@ -74,6 +75,8 @@ import org.slf4j.LoggerFactory;
 public final class RaftLedgerWriter implements LedgerWriter {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLedgerWriter.class);
     private static final long NOT_READY_POLL_MS = 50;
+    /** Most requests signed and submitted together (a submission of ~5 KB txs stays near half a MiB). */
+    static final int MAX_SUBMISSION = 128;
 
     private final LifeCycle life = new LifeCycle("raft ledger");
     private final RaftLedger raft;
@@ -92,6 +95,8 @@ public final class RaftLedgerWriter implements LedgerWriter {
     /** Writer thread only: the last nonce this node signed per signer, ahead of the applied state. */
     private final Map<Hash256, Long> assigned = new HashMap<>();
     private final Set<LedgerRequest> pending = ConcurrentHashMap.newKeySet();
+    /** Requests not yet taken by the writer thread, in arrival order. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<LedgerRequest> incoming = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private Thread bootstrap;
 
     private RaftLedgerWriter(RaftLedger raft, CustodialKeys keys, SigningKey operator, Duration commitTimeout, int retries) {
@@ -280,12 +285,27 @@ public final class RaftLedgerWriter implements LedgerWriter {
         }
         pending.add(r);
         r.done.whenComplete((c, e) -> pending.remove(r));
-        writer.execute(() -> {
-            if (r.take()) {
-                attempt(r);
-            }
-        });
+        incoming.add(r);
+        writer.execute(this::drain);
         return r;
+    }
+
+    /**
+     * Writer thread: takes what queued meanwhile (at most {@value #MAX_SUBMISSION}) and attempts it
+     * as one submission, so concurrent writes share their signers' signatures and one trip to
+     * the leader.
+     */
+    private void drain() {
+        List<LedgerRequest> batch = new ArrayList<>();
+        LedgerRequest r;
+        while (batch.size() < MAX_SUBMISSION && (r = incoming.poll()) != null) {
+            if (r.take()) {
+                batch.add(r);
+            }
+        }
+        if (!batch.isEmpty()) {
+            attempt(batch);
+        }
     }
 
     @Override
@@ -332,45 +352,96 @@ public final class RaftLedgerWriter implements LedgerWriter {
         }
     }
 
-    /** Writer thread: signs {@code r}'s tx (and the registrations it needs) with fresh nonces and submits them. */
-    private void attempt(LedgerRequest r) {
-        if (r.done.isDone()) {
-            return;
+    /**
+     * Writer thread: signs the txs of {@code batch} (and the registrations they need) with fresh
+     * nonces, one signature per signer, and submits them together.
+     */
+    private void attempt(List<LedgerRequest> batch) {
+        List<LedgerRequest> open = new ArrayList<>(batch.size());
+        for (LedgerRequest r : batch) {
+            if (r.done.isDone()) {
+                continue;
+            }
+            if (life.state() != LifeCycle.State.RUNNING) {
+                r.refuse(new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger is shutting down"));
+                continue;
+            }
+            open.add(r);
         }
-        if (life.state() != LifeCycle.State.RUNNING) {
-            r.refuse(new NodeException(NodeErrorCode.UNAVAILABLE, "the ledger is shutting down"));
+        if (open.isEmpty()) {
             return;
         }
         Ledger ledger = raft.ledger();
         if (ledger.height() < 1) {
             // No genesis and setup yet (the group is forming): nothing was signed, try again shortly.
-            writer.schedule(() -> attempt(r), NOT_READY_POLL_MS, TimeUnit.MILLISECONDS);
+            writer.schedule(() -> attempt(open), NOT_READY_POLL_MS, TimeUnit.MILLISECONDS);
             return;
         }
-        List<Transaction> txs = new ArrayList<>();
-        Set<Hash256> signers = new HashSet<>();
+        List<SignerBatches.Unsigned> plan = new ArrayList<>();
+        Map<LedgerRequest, Attempt> attempts = new java.util.IdentityHashMap<>();
+        Map<Hash256, Integer> registrationAt = new HashMap<>();
         try {
             LedgerState state = ledger.state();
-            for (SigningKey k : concat(r.signer, r.mustExist)) {
-                Hash256 id = k.verifyingKey().fingerprint();
-                // a node's Falcon key (KEY_SHARE, location proofs) is a known signer through its NODE_REGISTER, not an account
-                if (state.account(id) == null && state.nodeBySigner(id) == null && !k.equals(operator) && signers.add(id)) {
-                    signers.add(operator.verifyingKey().fingerprint());
-                    txs.add(Transaction.sign(ledger.network(), operator, nextNonce(state, operator),
-                            new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
+            for (LedgerRequest r : open) {
+                Set<Hash256> signers = new HashSet<>();
+                List<Integer> needs = new ArrayList<>();
+                for (SigningKey k : concat(r.signer, r.mustExist)) {
+                    Hash256 id = k.verifyingKey().fingerprint();
+                    // a node's Falcon key (KEY_SHARE, location proofs) is a known signer through its NODE_REGISTER, not an account
+                    if (state.account(id) == null && state.nodeBySigner(id) == null && !k.equals(operator) && signers.add(id)) {
+                        signers.add(operator.verifyingKey().fingerprint());
+                        Integer at = registrationAt.get(id);
+                        if (at == null) {
+                            at = plan.size();
+                            registrationAt.put(id, at);
+                            plan.add(new SignerBatches.Unsigned(null, operator, nextNonce(state, operator),
+                                    new TxBody.AccountRegister(k.publicKey().getEncoded(), Role.MEMBER)));
+                        }
+                        needs.add(at);
+                    }
                 }
+                signers.add(r.signer.verifyingKey().fingerprint());
+                attempts.put(r, new Attempt(plan.size(), needs, signers));
+                plan.add(new SignerBatches.Unsigned(r, r.signer, nextNonce(state, r.signer), r.body));
             }
-            signers.add(r.signer.verifyingKey().fingerprint());
-            txs.add(Transaction.sign(ledger.network(), r.signer, nextNonce(state, r.signer), r.body));
-        } catch (LedgerException | CryptoException e) {
-            r.refuse(new NodeException(NodeErrorCode.IO_ERROR, "cannot prepare the ledger transaction", e));
+        } catch (LedgerException e) {
+            open.forEach(r -> r.refuse(new NodeException(NodeErrorCode.IO_ERROR, "cannot prepare the ledger transaction", e)));
             return;
         }
-        raft.submit(txs).whenCompleteAsync((outcomes, failure) -> settle(r, txs, signers, outcomes, failure), writer);
+        Transaction[] signed = new Transaction[plan.size()];
+        CryptoException[] failed = new CryptoException[plan.size()];
+        SignerBatches.sign(ledger.network(), plan, signed, failed);
+        List<Transaction> txs = new ArrayList<>(plan.size());
+        for (int i = 0; i < plan.size(); i++) {
+            LedgerRequest r = plan.get(i).request();
+            if (failed[i] == null) {
+                txs.add(signed[i]);
+            } else if (r != null) {
+                attempts.get(r).signers().forEach(assigned::remove);
+                attempts.remove(r);
+                r.refuse(new NodeException(NodeErrorCode.IO_ERROR, "cannot prepare the ledger transaction", failed[i]));
+            }
+        }
+        if (attempts.isEmpty()) {
+            return;
+        }
+        raft.submit(txs).whenCompleteAsync((outcomes, failure) -> attempts.forEach((r, a) -> {
+            List<Hash256> needed = new ArrayList<>();
+            for (int i : a.registrations()) {
+                if (signed[i] != null) {
+                    needed.add(signed[i].id());
+                }
+            }
+            settle(r, signed[a.tx()].id(), needed, a.signers(), outcomes, failure);
+        }), writer);
     }
 
+    /** One request's part of a submission: where its tx is in the plan, the registrations it needs, the signers it used. */
+    private record Attempt(int tx, List<Integer> registrations, Set<Hash256> signers) {}
+
     /** Writer thread: completes, refuses or re-signs {@code r} from the group's answer. */
-    private void settle(LedgerRequest r, List<Transaction> txs, Set<Hash256> signers, List<TxOutcome> outcomes, Throwable failure) {
+    private void settle(LedgerRequest r, Hash256 mine, List<Hash256> registrations, Set<Hash256> signers, List<TxOutcome> outcomes,
+            Throwable failure) {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
             signers.forEach(assigned::remove);
@@ -379,7 +450,6 @@ public final class RaftLedgerWriter implements LedgerWriter {
                     + cause.getMessage() + "; it may still be recorded", cause));
             return;
         }
-        Hash256 mine = txs.get(txs.size() - 1).id();
         TxOutcome outcome = outcomes.stream().filter(o -> o.txId().equals(mine)).findFirst().orElse(null);
         if (outcome == null) {
             r.done.completeExceptionally(new NodeException(NodeErrorCode.UNAVAILABLE, "the Raft group gave no outcome for the change"));
@@ -388,14 +458,15 @@ public final class RaftLedgerWriter implements LedgerWriter {
         switch (outcome.status()) {
             case COMMITTED -> complete(r, mine, outcome.height());
             case REJECTED -> {
+                // Raced: another node (or a lost block) took a nonce of this tx or of a registration it needs.
                 boolean raced = outcomes.stream().anyMatch(o -> o.status() == TxOutcome.Status.REJECTED
+                        && (o.txId().equals(mine) || registrations.contains(o.txId()))
                         && (o.reason() == RejectReason.REPLAY || o.reason() == RejectReason.NONCE_GAP));
+                signers.forEach(assigned::remove);
                 if (raced && r.retries++ < retries) {
-                    // Another node (or a lost block) took these nonces: sign again from the applied state.
-                    signers.forEach(assigned::remove);
-                    writer.schedule(() -> attempt(r), 10L * r.retries, TimeUnit.MILLISECONDS);
+                    // Sign again from the applied state.
+                    writer.schedule(() -> attempt(List.of(r)), 10L * r.retries, TimeUnit.MILLISECONDS);
                 } else {
-                    signers.forEach(assigned::remove);
                     r.refuse(new TxRejectedException(outcome.reason(), outcome.message()));
                 }
             }
@@ -409,16 +480,16 @@ public final class RaftLedgerWriter implements LedgerWriter {
 
     private void complete(LedgerRequest r, Hash256 txId, long height) {
         try {
-            Block block = raft.ledger().store().block(height);
-            List<Transaction> txs = block.txs();
-            for (int i = 0; i < txs.size(); i++) {
-                if (txs.get(i).id().equals(txId)) {
-                    r.done.complete(new Committed(txId, height, i, block.header().time()));
-                    return;
-                }
+            // The tx's own record gives its place: reading the whole block decoded every tx of it
+            // again for each request it answered.
+            LedgerStore store = raft.ledger().store();
+            StoredTx stored = store.tx(txId);
+            if (stored == null || stored.height() != height) {
+                r.done.completeExceptionally(new NodeException(NodeErrorCode.IO_ERROR, "tx committed at height " + height
+                        + " is not in that block here"));
+                return;
             }
-            r.done.completeExceptionally(new NodeException(NodeErrorCode.IO_ERROR, "tx committed at height " + height
-                    + " is not in that block here"));
+            r.done.complete(new Committed(txId, height, stored.index(), store.header(height).time()));
         } catch (LedgerException | RuntimeException e) {
             r.done.completeExceptionally(new NodeException(NodeErrorCode.IO_ERROR, "cannot read the block at height " + height, e));
         }

@@ -95,8 +95,13 @@ public final class LocationProofs implements AutoCloseable {
      */
     public Map<String, String> prove(Hash256 assetId, long version, Map<String, List<Hash256>> holdings) {
         Map<String, CompletableFuture<String>> asked = new LinkedHashMap<>();
-        holdings.forEach((node, hashes) -> asked.put(node, CompletableFuture.supplyAsync(() -> proveOn(node, assetId, version,
-                hashes.subList(0, Math.min(hashes.size(), Limits.MAX_SHARDS))), asking)));
+        holdings.forEach((node, hashes) -> {
+            List<Hash256> list = hashes.subList(0, Math.min(hashes.size(), Limits.MAX_SHARDS));
+            // This node's own proof is a ledger submission that holds no thread while it waits: on
+            // the asking pool, its four threads capped a node's uploads at four commits in flight.
+            asked.put(node, node.equals(selfId) ? submitOwn(assetId, version, list)
+                    : CompletableFuture.supplyAsync(() -> ask(node, encode(WIRE_VERSION, assetId, version, list)), asking));
+        });
         Map<String, String> out = new LinkedHashMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Map.Entry<String, CompletableFuture<String>> e : asked.entrySet()) {
@@ -137,16 +142,23 @@ public final class LocationProofs implements AutoCloseable {
         return ask(node, encode(REPAIR_WIRE_VERSION, assetId, version, list));
     }
 
-    private String proveOn(String node, Hash256 assetId, long version, List<Hash256> hashes) {
-        if (node.equals(selfId)) {
-            try {
-                commitOwn(assetId, version, hashes);
-                return null;
-            } catch (NodeException | LedgerException e) {
-                return e.getMessage();
+    /** This node's proof of the version, submitted without waiting: completes with null when proved (now or before), else why not. */
+    private CompletableFuture<String> submitOwn(Hash256 assetId, long version, List<Hash256> hashes) {
+        try {
+            if (ledger.reader().state().hasLocation(assetId, version, selfId)) {
+                return CompletableFuture.completedFuture(null);
             }
+        } catch (LedgerException e) {
+            return CompletableFuture.completedFuture(e.getMessage());
         }
-        return ask(node, encode(WIRE_VERSION, assetId, version, hashes));
+        return ledger.submit(nodeKey, List.of(), new TxBody.LocationProof(assetId, version, selfId, hashes)).handle((committed, failure) -> {
+            if (failure == null) {
+                return null;
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            return cause instanceof TxRejectedException t && t.reason() == RejectReason.ALREADY_EXISTS ? null : cause.getMessage();
+        });
     }
 
     private String ask(String node, byte[] args) {

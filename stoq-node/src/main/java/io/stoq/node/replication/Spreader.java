@@ -245,7 +245,8 @@ public final class Spreader implements AutoCloseable {
             slots.release(SHARDS_IN_FLIGHT);
             rethrow();
             synchronized (this) {
-                LOG.info("{} shards ({} bytes) placed under {} on {} nodes in {} ms", submitted, bytes, policy, holdings.size(),
+                // one line per upload: detail, not news (a copy that missed its node is a warning above)
+                LOG.debug("{} shards ({} bytes) placed under {} on {} nodes in {} ms", submitted, bytes, policy, holdings.size(),
                         (System.nanoTime() - started) / 1_000_000);
                 Map<String, List<Hash256>> out = new LinkedHashMap<>();
                 holdings.forEach((k, v) -> out.put(k, List.copyOf(v)));

@@ -73,6 +73,41 @@ class RaftClusterOnNodeTest {
         assertThat(writer(leader).reader().store().tx(afterKill.txId())).as("the old leader caught up").isNotNull();
     }
 
+    @Test
+    void concurrentWritesOfOneAccountShareSignaturesAndVerifyOnEveryNode() throws Exception {
+        int through = (leader() + 1) % 3; // a follower: its writer signs, the leader orders
+        LedgerWriter w = writer(through);
+        var accounts = cluster.node(through).networkAccounts();
+        if (accounts.account("frank").isEmpty()) {
+            accounts.create("frank", io.stoq.fragmint.port.Role.WRITER, "frank");
+        }
+        var key = w.keys().keyOf("frank");
+        List<java.util.concurrent.CompletableFuture<Committed>> futures = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            var id = Sha3.hash(("batch " + i + " " + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
+            futures.add(w.submit(key, List.of(), new TxBody.AssetCreate(id, "batch " + i, id, new byte[0], 1, AssetPolicy.CREATOR_ONLY)));
+        }
+        List<Committed> committed = new ArrayList<>();
+        for (var f : futures) {
+            committed.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        awaitEqualHeads();
+        java.util.Set<Integer> signatures = new java.util.HashSet<>();
+        for (int i : running()) {
+            for (Committed c : committed) {
+                var stored = writer(i).reader().store().tx(c.txId());
+                assertThat(stored).as("node %d has tx %s", i, c.txId()).isNotNull();
+                assertThat(stored.height()).isEqualTo(c.height());
+                assertThat(stored.index()).as("the index the writer reported").isEqualTo(c.index());
+                // read back from disk, the tx carries no trust: its own bytes prove the signature
+                var tx = io.stoq.ledger.tx.Transaction.decode(stored.tx().encoded());
+                assertThat(tx.signatureValid(raft(i).raft().ledger().network())).isTrue();
+                signatures.add(java.util.Arrays.hashCode(tx.signature()));
+            }
+        }
+        assertThat(signatures).as("%d writes submitted together share signatures", committed.size()).hasSizeLessThan(committed.size());
+    }
+
     /** A fresh asset created by {@code account} (a network account, made through that node if new) through node {@code index}. */
     private static Committed create(int index, String account, String name) throws Exception {
         LedgerWriter w = writer(index);
