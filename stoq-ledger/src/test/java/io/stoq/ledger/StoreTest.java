@@ -50,6 +50,11 @@ class StoreTest {
                     TxType.TOKEN_TRANSFER);
             StoredTx first = store.tx(byAccount.get(0));
             assertThat(store.block(first.height()).txs().get(first.index()).id()).isEqualTo(byAccount.get(0));
+            for (Hash256 id : byAccount) {
+                StoredTx t = store.tx(id);
+                assertThat(store.txPlace(id)).as("the place read without decoding the tx").isEqualTo(new LedgerStore.TxPlace(t.height(), t.index()));
+            }
+            assertThat(store.txPlace(TestNetwork.assetId(99))).as("an unknown tx").isNull();
             assertThat(ledger.state().asset(TestNetwork.assetId(2)).deleted()).isTrue();
             assertThat(ledger.state().asset(TestNetwork.assetId(2)).version()).isEqualTo(2);
         }

@@ -299,6 +299,19 @@ public final class LedgerStore implements AutoCloseable, StateView {
         return t;
     }
 
+    /** Where a committed tx is, without decoding the tx (a writer answering its callers needs no more), or null when unknown. */
+    public TxPlace txPlace(Hash256 id) throws LedgerException {
+        byte[] v = txRecord(id);
+        if (v == null) {
+            return null;
+        }
+        CanonicalReader in = new CanonicalReader(v, "tx record");
+        return new TxPlace(in.u64("height"), in.u32("index"));
+    }
+
+    /** A committed tx's block height and index in that block. */
+    public record TxPlace(long height, int index) {}
+
     /** Reads a whole block: header and its txs in order. */
     public Block block(long height) throws LedgerException {
         byte[] record = blockRecord(height);

@@ -14,7 +14,6 @@ import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.store.LedgerStore;
-import io.stoq.ledger.store.StoredTx;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Role;
 import io.stoq.ledger.tx.Transaction;
@@ -483,7 +482,7 @@ public final class RaftLedgerWriter implements LedgerWriter {
             // The tx's own record gives its place: reading the whole block decoded every tx of it
             // again for each request it answered.
             LedgerStore store = raft.ledger().store();
-            StoredTx stored = store.tx(txId);
+            LedgerStore.TxPlace stored = store.txPlace(txId);
             if (stored == null || stored.height() != height) {
                 r.done.completeExceptionally(new NodeException(NodeErrorCode.IO_ERROR, "tx committed at height " + height
                         + " is not in that block here"));
