@@ -220,7 +220,7 @@ final class LedgerStateMachine extends BaseStateMachine {
         ByteString content = request.getMessage().getContent();
         TransactionContext.Builder b = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
         try {
-            Wire.decodeBlock(content.toByteArray());
+            Wire.decodeBlock(content.toByteArray(), this::ownProposal);
             return b.setLogData(content).build();
         } catch (ConsensusException e) {
             TransactionContext refused = b.build();
@@ -270,11 +270,18 @@ final class LedgerStateMachine extends BaseStateMachine {
         return e;
     }
 
+    /** The block this node proposed under {@code hash} and has not seen applied, or null. */
+    private Block ownProposal(Hash256 hash) {
+        BlockProposer p = proposer;
+        Ledger.Proposal own = p == null ? null : p.proposal(hash);
+        return own == null ? null : own.block();
+    }
+
     /** Decides one BLOCK entry; throws only for a failure of this node's own store. */
     private byte[] apply(byte[] data, long index) throws ConsensusException {
         Block block;
         try {
-            block = Wire.decodeBlock(data);
+            block = Wire.decodeBlock(data, this::ownProposal);
         } catch (ConsensusException e) {
             refusedBlocks.incrementAndGet();
             return Wire.applied(false, ledger.height()); // cannot happen past startTransaction; refused alike everywhere

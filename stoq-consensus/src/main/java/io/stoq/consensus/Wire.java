@@ -79,9 +79,24 @@ final class Wire {
     }
 
     static Block decodeBlock(byte[] bytes) throws ConsensusException {
+        return decodeBlock(bytes, hash -> null);
+    }
+
+    /**
+     * As {@link #decodeBlock(byte[])}, except that an entry whose bytes are exactly the encoding of
+     * {@code known}'s block for its header hash (the leader's own proposal) is not decoded again:
+     * decoding checks and hashes every tx, which on the leader took a twentieth of its CPU for
+     * blocks it had built itself.
+     */
+    static Block decodeBlock(byte[] bytes, java.util.function.Function<io.stoq.crypto.hash.Hash256, Block> known)
+            throws ConsensusException {
         CanonicalReader in = reader(bytes, BLOCK, "block entry");
         try {
             BlockHeader header = BlockHeader.decode(in.bytes("header", MAX_HEADER_BYTES));
+            Block own = known.apply(header.hash());
+            if (own != null && java.util.Arrays.equals(bytes, block(own))) {
+                return own;
+            }
             List<Transaction> txs = txs(in);
             in.finish();
             return new Block(header, txs);
