@@ -98,9 +98,8 @@ public final class NodeBenchCommand implements Callable<Integer> {
     double smallSeconds;
 
     @Option(names = "--small-warmup-seconds", paramLabel = "S", defaultValue = "30",
-            description = {"Unmeasured 1 KiB uploads first: on 2 cores, code run once per upload reached",
-                "the JIT's second tier 37-43 s into a cold loop (docs/benchmarks.md)",
-                "(default: ${DEFAULT-VALUE})."})
+            description = "Unmeasured 1 KiB uploads first: on 2 cores, code run once per upload reached the JIT's second "
+                    + "tier 37-43 s into a cold loop (docs/benchmarks.md) (default: ${DEFAULT-VALUE}).")
     double smallWarmupSeconds;
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Node config override (repeatable).")

@@ -58,7 +58,10 @@ import picocli.CommandLine.Spec;
             "before and after."},
         footer = {"", "Examples:", "  stoq bench uploads --clients 32 --seconds 15 --size 1KiB",
             "  stoq bench uploads --clients 8 --size 1MiB --json \\",
-            "      -D ledger.block-interval=10ms"})
+            "      -D ledger.block-interval=10ms",
+            "  # the ledger through Raft (one voter; the node's id is dev-node):",
+            "  stoq bench uploads --warmup-seconds 45 -D ledger.mode=raft \\",
+            "      -D raft.voters=dev-node@127.0.0.1:19123"})
 public final class UploadsBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
