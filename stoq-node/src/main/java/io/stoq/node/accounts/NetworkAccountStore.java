@@ -70,6 +70,8 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
     private final Clock clock;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     private final Map<String, SigningKey> custodial = new ConcurrentHashMap<>();
+    /** This node's local accounts are on the ledger (or there were none to move): see {@link #migrateLocal}. */
+    private volatile boolean localMoved;
     /** Key id to account and ledger id to account, rebuilt when the ledger moved since the last build. */
     private volatile Directory directory = new Directory(-2, Map.of(), Map.of(), Map.of());
 
@@ -172,6 +174,11 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
     public Optional<StoredApiKey> apiKey(String keyId) throws ApiException {
         String account = directory().byKeyId().get(keyId);
         if (account == null) {
+            if (!localMoved && local.apiKey(keyId).isPresent()) {
+                // a key of this node's own accounts, not on the ledger yet: "retry", not "revoked"
+                throw new ApiException(ApiError.UNAVAILABLE, "this node is still moving its accounts onto the network ledger "
+                        + "(it needs a Raft quorum); retry shortly");
+            }
             return Optional.empty();
         }
         for (StoredApiKey k : apiKeys(account)) {
@@ -290,6 +297,7 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
     public int migrateLocal(java.nio.file.Path dataDir, CustodialKeys keys) throws NodeException {
         java.nio.file.Path marker = dataDir.resolve(MIGRATED_MARKER);
         if (java.nio.file.Files.exists(marker)) {
+            localMoved = true;
             return 0;
         }
         int moved = 0;
@@ -319,6 +327,7 @@ public final class NetworkAccountStore implements AccountStore, CustodialKeys.Ne
                 cursor = page.nextCursor();
             } while (cursor != null);
             io.stoq.crypto.keys.SecureFiles.writePrivate(marker, ("moved " + moved + " account(s)\n").getBytes(StandardCharsets.US_ASCII));
+            localMoved = true;
         } catch (ApiException | LedgerException | CryptoException e) {
             throw new NodeException(io.stoq.node.NodeErrorCode.IO_ERROR, "cannot move the local accounts onto the network ledger "
                     + "(moved " + moved + " so far; the next start goes on): " + e.getMessage(), e);

@@ -93,6 +93,8 @@ public final class StoqNode implements AutoCloseable {
     private LocalShardStore shardStore;
     private NodeAssetService assetService;
     private volatile AdminBootstrap.Result devAdmin;
+    /** On a Raft ledger: this node's accounts are on the network ledger (see networkSetup). */
+    private volatile boolean networkAccountsReady;
     private PeerNetwork peers;
     private io.stoq.node.repair.RepairService repair;
     private EpochKeys epochKeys;
@@ -311,8 +313,7 @@ public final class StoqNode implements AutoCloseable {
         } catch (NodeException e) {
             LOG.warn("could not look for unsealed manifests: {}", e.getMessage());
         }
-        HealthProbe health = () -> life.state() == LifeCycle.State.RUNNING
-                ? new HealthProbe.Status(true, "serving") : new HealthProbe.Status(false, life.state().name().toLowerCase());
+        HealthProbe health = this::readiness;
         NodeLedgerView view = new NodeLedgerView(ledger, accountPort, identity.nodeId(), List.of(host + ":" + port),
                 identity.zone(), data, assets.keyRotation());
         NodePorts ports = new NodePorts(assets, view, peers == null ? view : new PeerLedgerView(view, peers, repair == null ? id -> null : repair.metrics()::summary), accountPort,
@@ -377,6 +378,7 @@ public final class StoqNode implements AutoCloseable {
                             } else {
                                 networkAdmin(network, data, clock);
                             }
+                            networkAccountsReady = true;
                             return;
                         } catch (NodeException e) {
                             // the nodes share the operator key: a write may lose a nonce race to another node's; again
@@ -642,6 +644,30 @@ public final class StoqNode implements AutoCloseable {
     }
 
     /** Why the node stopped by itself (a fail-stop), empty while it runs or after an ordinary close. */
+    /**
+     * Whether the node takes traffic ({@code /readyz}): it is running and, on a Raft ledger, its
+     * accounts are on the network ledger and it knows a leader. Without a quorum a node answers
+     * what it can from its replica but cannot commit, so a load balancer should send clients
+     * elsewhere; before its accounts moved, its own keys would be refused.
+     */
+    public HealthProbe.Status readiness() {
+        if (life.state() != LifeCycle.State.RUNNING) {
+            return new HealthProbe.Status(false, life.state().name().toLowerCase());
+        }
+        if (ledgerWriter instanceof RaftLedgerWriter raft) {
+            if (raft.raft().failure().isPresent()) { // the reason is in the log, not on an unauthenticated probe
+                return new HealthProbe.Status(false, "the ledger replica stopped (see the node's log)");
+            }
+            if (!networkAccountsReady) {
+                return new HealthProbe.Status(false, "waiting for the network ledger (a Raft quorum) to set up the accounts");
+            }
+            if (raft.raft().leader().isEmpty()) {
+                return new HealthProbe.Status(false, "no Raft leader known (no quorum)");
+            }
+        }
+        return new HealthProbe.Status(true, "serving");
+    }
+
     public java.util.Optional<io.stoq.crypto.CodedException> failure() {
         return java.util.Optional.ofNullable(failure);
     }
