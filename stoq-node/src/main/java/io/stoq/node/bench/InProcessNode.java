@@ -4,6 +4,7 @@ import io.stoq.crypto.aead.AesGcm;
 import io.stoq.fragmint.auth.ApiKeys;
 import io.stoq.fragmint.port.AccountStore;
 import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.HealthProbe;
 import io.stoq.fragmint.port.Role;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
@@ -18,6 +19,7 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -66,7 +68,8 @@ public final class InProcessNode implements AutoCloseable {
      * Starts a node in a new temp directory with {@link #benchDefaults} and then {@code overrides},
      * and returns once the node's start-up work is done: a node warms AES-GCM's JIT on a background
      * thread when it starts (seconds on an idle machine, far longer on a busy one), and a benchmark
-     * running meanwhile would measure that warm-up too.
+     * running meanwhile would measure that warm-up too; and once the node is ready (on a Raft
+     * ledger: a leader, and the accounts on the ledger), so no request meets a half-started node.
      */
     public static InProcessNode start(Map<String, String> overrides, boolean keepData) throws NodeException {
         Path dir;
@@ -82,7 +85,9 @@ public final class InProcessNode implements AutoCloseable {
             settings.putAll(overrides);
             node = StoqNode.start(NodeConfig.load(null, Map.of(), settings), Clock.systemUTC(), false);
             AesGcm.warmUp(); // returns when the node's warm-up thread has finished it (once per JVM)
-            AccountStore accounts = node.accounts().accounts();
+            awaitReady(node);
+            // on a Raft ledger accounts are network state, set up once the node is ready
+            AccountStore accounts = node.networkAccounts() != null ? node.networkAccounts() : node.accounts().accounts();
             accounts.create(ACCOUNT, Role.WRITER, "benchmark client");
             ApiKeys.Issued key = ApiKeys.issue(ACCOUNT, "bench", Clock.systemUTC().instant(), null);
             accounts.addApiKey(key.stored());
@@ -93,6 +98,23 @@ public final class InProcessNode implements AutoCloseable {
         } catch (NodeException | RuntimeException e) {
             close(node, dir, keepData);
             throw e;
+        }
+    }
+
+    /** Waits (at most two minutes) until the node takes traffic, as {@code /readyz} would say. */
+    private static void awaitReady(StoqNode node) throws NodeException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        HealthProbe.Status s;
+        while (!(s = node.readiness()).ready()) {
+            if (System.nanoTime() > deadline) {
+                throw new NodeException(NodeErrorCode.IO_ERROR, "the benchmark node is not ready after two minutes: " + s.detail());
+            }
+            try {
+                Thread.sleep(50); // polling a flag, not timing a result
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NodeException(NodeErrorCode.IO_ERROR, "interrupted while waiting for the benchmark node", e);
+            }
         }
     }
 

@@ -36,6 +36,19 @@ class UploadsBenchCliTest {
     }
 
     @Test
+    void startsMeasuringOnARaftLedgerOnlyOnceTheNodeIsReady() throws Exception {
+        // a one-voter group: genesis and the move of the bench account happen after the node starts
+        CliRun run = CliRun.of("bench", "uploads", "--clients", "2", "--seconds", "1", "--warmup-seconds", "0.5",
+                "-D", "ledger.mode=raft", "-D", "raft.voters=dev-node@127.0.0.1:" + io.stoq.consensus.LoopbackPorts.tcp(), "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode r = run.json();
+        assertThat(r.path("warmupUploads").asLong()).isPositive();
+        assertThat(r.path("warmupFailed").asLong()).as("no request met a half-started node").isZero();
+        assertThat(r.path("uploads").asLong()).isPositive();
+        assertThat(r.path("failed").asLong()).isZero();
+    }
+
+    @Test
     void refusesNonsenseOptionsWithOneLine() {
         CliRun run = CliRun.of("bench", "uploads", "--clients", "0");
         assertThat(run.exitCode()).isEqualTo(40);

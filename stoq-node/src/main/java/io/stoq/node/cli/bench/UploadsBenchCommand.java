@@ -106,9 +106,11 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                     body, Runtime.version(), Runtime.getRuntime().availableProcessors());
             text(out, "node: %s, data %s%s, started and warmed up in %.1f s%n", node.baseUri(), node.dir(),
                     keepData ? " (kept)" : "", (System.nanoTime() - startNanos) / 1e9);
+            ClosedLoopLoad.Result warm = null;
             if (warmupSeconds > 0) {
-                ClosedLoopLoad.Result warm = uploadLoad(node, body, clients, seconds(warmupSeconds));
-                text(out, "warm-up: %.1f s, %.1f uploads/s, %d failed%n", warmupSeconds, warm.perSecond(), warm.failures());
+                warm = uploadLoad(node, body, clients, seconds(warmupSeconds));
+                text(out, "warm-up: %.1f s, %.1f uploads/s, %d failed%s%n", warmupSeconds, warm.perSecond(), warm.failures(),
+                        warm.failures() == 0 ? "" : " (first: " + warm.firstFailure() + ")");
             }
             sealWaiting(node); // the warm-up's bodies are not the run's
             String loadBefore = loadAverage();
@@ -144,6 +146,8 @@ public final class UploadsBenchCommand implements Callable<Integer> {
                 json.put("uploads", r.requests());
                 json.put("failed", r.failures());
                 json.put("firstFailure", r.firstFailure());
+                json.put("warmupUploads", warm == null ? 0 : warm.requests());
+                json.put("warmupFailed", warm == null ? 0 : warm.failures());
                 json.put("uploadsPerSecond", r.perSecond());
                 json.put("p50Millis", millis(r.latency(0.50)));
                 json.put("p90Millis", millis(r.latency(0.90)));
@@ -228,7 +232,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
 
     /** One client: its own HTTP/1.1 connection (kept alive) and its own body, made unique per request. */
     private static ClosedLoopLoad.Request upload(InProcessNode node, DataSize size, int index, EventLoopGroup loop) throws Exception {
-        Http1Client http = NodeTransfers.http1Client(node, loop);
+        Http1Client[] http = {NodeTransfers.http1Client(node, loop)};
         Map<String, String> headers = Map.of("authorization", "Bearer " + node.apiKey(), "content-type", "application/octet-stream");
         byte[] data = new byte[(int) size.bytes()];
         new Random(index).nextBytes(data);
@@ -237,7 +241,16 @@ public final class UploadsBenchCommand implements Callable<Integer> {
             if (data.length >= Long.BYTES) {
                 ByteBuffer.wrap(data).putLong(sequence[0]++);
             }
-            Http1Client.Response response = http.send(HttpMethod.POST, "/v1/assets", headers, data, Duration.ofSeconds(60));
+            Http1Client.Response response;
+            try {
+                response = http[0].send(HttpMethod.POST, "/v1/assets", headers, data, Duration.ofSeconds(60));
+            } catch (IOException e) {
+                // the connection is gone (the node closes it after some errors): the next request
+                // gets a new one, so a failure costs one request, not the rest of the client's run
+                http[0].close();
+                http[0] = NodeTransfers.http1Client(node, loop);
+                throw e;
+            }
             if (response.status() != 201) {
                 String text = new String(response.body(), StandardCharsets.UTF_8);
                 throw new IOException("HTTP " + response.status() + ": " + text.substring(0, Math.min(200, text.length())));
@@ -265,7 +278,6 @@ public final class UploadsBenchCommand implements Callable<Integer> {
         return d.toNanos() / 1e6;
     }
 
-    /** The 1, 5 and 15 minute load averages (Linux), or "unknown". */
     /** Has the node seal every committed manifest body waiting for its seal, and waits (at most a minute). */
     private static void sealWaiting(InProcessNode node) throws InterruptedException {
         node.node().manifestSealer().sealNow();
@@ -276,6 +288,7 @@ public final class UploadsBenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The 1, 5 and 15 minute load averages (Linux), or "unknown". */
     static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
