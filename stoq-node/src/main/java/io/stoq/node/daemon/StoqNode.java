@@ -372,13 +372,13 @@ public final class StoqNode implements AutoCloseable {
                                 LOG.info("moved {} local S3 key(s) onto the network ledger (once; marker {})", movedKeys,
                                         data.resolve(io.stoq.node.accounts.NetworkS3Keys.MIGRATED_MARKER));
                             }
+                            networkAccountsReady = true; // the admin bootstrap below is not what clients wait for
                             if (devAdmin) {
                                 this.devAdmin = AdminBootstrap.ensureAdmin(network, data, clock, lifetime, true);
                                 LOG.info("dev admin ready on the network ledger (key in {})", this.devAdmin.keyFile());
                             } else {
                                 networkAdmin(network, data, clock);
                             }
-                            networkAccountsReady = true;
                             return;
                         } catch (NodeException e) {
                             // the nodes share the operator key: a write may lose a nonce race to another node's; again
@@ -643,7 +643,6 @@ public final class StoqNode implements AutoCloseable {
         close();
     }
 
-    /** Why the node stopped by itself (a fail-stop), empty while it runs or after an ordinary close. */
     /**
      * Whether the node takes traffic ({@code /readyz}): it is running and, on a Raft ledger, its
      * accounts are on the network ledger and it knows a leader. Without a quorum a node answers
@@ -668,6 +667,7 @@ public final class StoqNode implements AutoCloseable {
         return new HealthProbe.Status(true, "serving");
     }
 
+    /** Why the node stopped by itself (a fail-stop), empty while it runs or after an ordinary close. */
     public java.util.Optional<io.stoq.crypto.CodedException> failure() {
         return java.util.Optional.ofNullable(failure);
     }
