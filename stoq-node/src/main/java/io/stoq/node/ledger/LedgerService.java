@@ -10,7 +10,6 @@ import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.Ledger;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
-import io.stoq.ledger.block.Block;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.StateMachine;
 import io.stoq.ledger.state.StateRecords;
@@ -43,7 +42,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -638,11 +636,6 @@ public final class LedgerService implements LedgerWriter {
                     + cause.getMessage(), cause));
         }
     }
-
-    /**
-     * Signs {@code plan} (nonces fixed, in order) into {@code signed}, or the reason into
-     * {@code failed}, at the same indexes.
-     */
 
     private static List<SigningKey> concat(SigningKey first, List<SigningKey> rest) {
         List<SigningKey> all = new ArrayList<>(rest.size() + 1);
