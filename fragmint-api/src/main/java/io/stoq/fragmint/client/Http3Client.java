@@ -27,6 +27,7 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
+import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.QuicTransport;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -64,7 +65,8 @@ public final class Http3Client implements AutoCloseable {
     }
 
     public Http3Client(int port, X509Certificate trusted, String[] groups) throws Exception {
-        this(port, trusted, groups, QuicTransport.choose(true), QuicCongestionControlAlgorithm.CUBIC);
+        this(port, trusted, groups, QuicTransport.choose(true, ApiServerConfig.Quic.DEFAULT_MAX_UDP_PAYLOAD),
+                QuicCongestionControlAlgorithm.CUBIC);
     }
 
     /**
@@ -79,7 +81,7 @@ public final class Http3Client implements AutoCloseable {
                 .applicationProtocols(Http3.supportedApplicationProtocols())
                 .option(BoringSSLContextOption.GROUPS, groups)
                 .build();
-        io.netty.channel.ChannelHandler codec = Http3.newQuicClientCodecBuilder()
+        io.netty.channel.ChannelHandler codec = transport.packetSizes(Http3.newQuicClientCodecBuilder())
                 .sslContext(ssl)
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), "localhost", port))
                 .maxIdleTimeout(60, TimeUnit.SECONDS)
@@ -89,7 +91,7 @@ public final class Http3Client implements AutoCloseable {
                 .congestionControlAlgorithm(congestion)
                 .build();
         try {
-            udp = transport.bootstrap(group).handler(codec).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            udp = transport.bind(group, codec, new InetSocketAddress("127.0.0.1", 0));
             QuicChannelBootstrap connect = QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler())
                     .remoteAddress(new InetSocketAddress("127.0.0.1", port));
             SegmentedDatagramPacketAllocator segments = transport.segmentAllocator();

@@ -153,9 +153,9 @@ public final class ApiServer implements AutoCloseable {
      */
     private Channel bindHttp3(Dispatcher dispatcher) throws Exception {
         ApiServerConfig.Quic q = config.quic();
-        quicTransport = QuicTransport.choose(q.nativeTransport());
+        quicTransport = QuicTransport.choose(q.nativeTransport(), q.maxUdpPayload());
         quicGroup = quicTransport.newGroup(1, "fragmint-quic");
-        io.netty.handler.codec.quic.QuicServerCodecBuilder builder = Http3.newQuicServerCodecBuilder()
+        io.netty.handler.codec.quic.QuicServerCodecBuilder builder = quicTransport.packetSizes(Http3.newQuicServerCodecBuilder())
                 .sslContext(TlsContexts.quic(config.tls().certificate(), QUIC_GROUPS))
                 .maxIdleTimeout(config.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(q.maxData().bytes())
@@ -169,9 +169,8 @@ public final class ApiServer implements AutoCloseable {
         if (segments != null) {
             builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
         }
-        return quicTransport.bootstrap(quicGroup)
-                .handler(builder.build())
-                .bind(config.listen().host(), Math.max(0, config.listen().http3Port())).sync().channel();
+        return quicTransport.bind(quicGroup, builder.build(),
+                new InetSocketAddress(config.listen().host(), Math.max(0, config.listen().http3Port())));
     }
 
     /** The UDP transport HTTP/3 runs on ({@link QuicTransport#describe()}), or null when HTTP/3 is off. */

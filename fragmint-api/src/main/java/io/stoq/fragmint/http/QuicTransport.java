@@ -1,6 +1,8 @@
 package io.stoq.fragmint.http;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -11,10 +13,16 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.codec.quic.EpollQuicUtils;
+import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * The UDP socket under HTTP/3, server and client alike. QUIC sends one ~1.3 KB packet per
@@ -30,10 +38,21 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  *       as one buffer (up to {@link #GRO_BUFFER} bytes), which Netty slices back into packets.
  * </ul>
  *
- * Packets on the wire stay the size quiche chose: nothing here changes what a peer or a middlebox
- * sees. Where the native transport is not available (another OS or architecture, or a kernel
- * without {@code UDP_SEGMENT}), or the operator turned it off ({@code api.http3.native-transport}),
- * it falls back to NIO as before; {@link #describe()} says which one runs (logged at start).
+ * <p>Packet size: QUIC packets start at {@link #BASE_UDP_PAYLOAD} bytes, which nearly every path
+ * carries. With a larger {@code maxUdpPayload}, quiche's path MTU discovery (DPLPMTUD, RFC 8899)
+ * probes for bigger packets on each connection and uses the largest size the path acknowledged,
+ * up to that limit; a probe the path cannot carry is lost and costs nothing else. On loopback (MTU
+ * 64 KiB) or a jumbo-frame LAN that cuts the per-packet work (one encryption, one header, one ACK
+ * entry, one trip through both ends' event loops per packet), which is most of HTTP/3's cost; on
+ * an ordinary 1,500-byte path it ends where it started. The probes only tell the truth if the IP
+ * layer does not fragment them, so the native socket sets {@code IP_MTU_DISCOVER} /
+ * {@code IPV6_MTU_DISCOVER} to {@code PMTUDISC_PROBE} (don't-fragment, regardless of the kernel's
+ * cached path MTU), as RFC 9000 section 14 asks. Java NIO cannot set that on Java 17, so over NIO
+ * packets stay at the base size.
+ *
+ * <p>Where the native transport is not available (another OS or architecture, or a kernel without
+ * {@code UDP_SEGMENT}), or the operator turned it off ({@code api.quic.native-transport}), it falls
+ * back to NIO as before; {@link #describe()} says which one runs (logged at start).
  *
  * <p>Immutable; one instance can set up any number of sockets.
  */
@@ -44,28 +63,65 @@ public final class QuicTransport {
     public static final int GRO_BUFFER = 64 * 1024;
     /** Socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max). */
     public static final int SOCKET_BUFFER = 4 << 20;
+    /** The UDP payload every connection starts with, and keeps without path MTU discovery. */
+    public static final int BASE_UDP_PAYLOAD = 1350;
+    /** The largest UDP payload QUIC allows (RFC 9000, max_udp_payload_size). */
+    public static final int MAX_UDP_PAYLOAD = 65527;
+    /** What one GSO send may hold in all: the kernel's limit for one UDP datagram before segmenting. */
+    private static final int GSO_BYTES = 65000;
+
+    // IP_MTU_DISCOVER / IPV6_MTU_DISCOVER with PMTUDISC_PROBE (linux/in.h, linux/in6.h): set DF,
+    // never fragment, ignore the kernel's cached path MTU.
+    private static final IntegerUnixChannelOption IP_MTU_DISCOVER = new IntegerUnixChannelOption("IP_MTU_DISCOVER", 0, 10);
+    private static final IntegerUnixChannelOption IPV6_MTU_DISCOVER = new IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
+    private static final int PMTUDISC_PROBE = 3;
 
     private final boolean epoll;
     private final boolean gso;
+    private final int maxUdpPayload;
 
-    private QuicTransport(boolean epoll, boolean gso) {
+    private QuicTransport(boolean epoll, boolean gso, int maxUdpPayload) {
+        if (maxUdpPayload < BASE_UDP_PAYLOAD || maxUdpPayload > MAX_UDP_PAYLOAD) {
+            throw new IllegalArgumentException("maxUdpPayload must be " + BASE_UDP_PAYLOAD + ".." + MAX_UDP_PAYLOAD
+                    + " bytes, not " + maxUdpPayload);
+        }
         this.epoll = epoll;
         this.gso = gso;
+        this.maxUdpPayload = epoll ? maxUdpPayload : BASE_UDP_PAYLOAD;
     }
 
     /**
-     * The best transport this machine offers, or NIO when {@code preferNative} is false.
+     * The best transport this machine offers, or NIO when {@code preferNative} is false, with
+     * packets of {@link #BASE_UDP_PAYLOAD} bytes.
      */
     public static QuicTransport choose(boolean preferNative) {
+        return choose(preferNative, BASE_UDP_PAYLOAD);
+    }
+
+    /**
+     * The best transport this machine offers, or NIO when {@code preferNative} is false; with the
+     * native one, connections discover their path's MTU up to {@code maxUdpPayload} bytes a packet.
+     */
+    public static QuicTransport choose(boolean preferNative, int maxUdpPayload) {
         if (!preferNative || !Epoll.isAvailable()) {
-            return new QuicTransport(false, false);
+            return new QuicTransport(false, false, maxUdpPayload);
         }
-        return new QuicTransport(true, EpollDatagramChannel.isSegmentedDatagramPacketSupported());
+        return new QuicTransport(true, EpollDatagramChannel.isSegmentedDatagramPacketSupported(), maxUdpPayload);
     }
 
     /** Always Java NIO (one syscall per datagram), as HTTP/3 ran before issue 11. */
     public static QuicTransport nio() {
-        return new QuicTransport(false, false);
+        return new QuicTransport(false, false, BASE_UDP_PAYLOAD);
+    }
+
+    /** The largest UDP payload a connection may grow its packets to (the base size over NIO). */
+    public int maxUdpPayload() {
+        return maxUdpPayload;
+    }
+
+    /** True when connections probe for packets larger than the base size. */
+    public boolean discoversPathMtu() {
+        return maxUdpPayload > BASE_UDP_PAYLOAD;
     }
 
     /** True when the native epoll transport is used. */
@@ -78,9 +134,20 @@ public final class QuicTransport {
         return gso;
     }
 
-    /** For logs: {@code epoll, GSO/GRO}, {@code epoll} or {@code NIO}. */
+    /** For logs: {@code epoll, GSO/GRO, path MTU up to 16000}, {@code epoll}, {@code NIO} and so on. */
     public String describe() {
-        return epoll ? (gso ? "epoll, GSO/GRO" : "epoll") : "NIO";
+        String kind = epoll ? (gso ? "epoll, GSO/GRO" : "epoll") : "NIO";
+        return discoversPathMtu() ? kind + ", path MTU up to " + maxUdpPayload : kind;
+    }
+
+    /**
+     * Packet sizes on a QUIC codec (server or client): start at the base size, accept up to the
+     * maximum from the peer, and, when the maximum is larger, discover the path's MTU.
+     */
+    public <B extends QuicCodecBuilder<B>> B packetSizes(B builder) {
+        return builder.maxSendUdpPayloadSize(maxUdpPayload)
+                .maxRecvUdpPayloadSize(maxUdpPayload)
+                .discoverPmtu(discoversPathMtu());
     }
 
     /** An event loop group this transport's datagram channels can be registered with. */
@@ -90,21 +157,46 @@ public final class QuicTransport {
     }
 
     /**
-     * A bootstrap for one UDP socket on {@code group} (made by {@link #newGroup}): channel class,
-     * socket buffers and, with GRO, receive buffers large enough for a coalesced datagram (a
-     * smaller one would truncate it).
+     * Binds one UDP socket to {@code local} on {@code group} (made by {@link #newGroup}) with
+     * {@code handler} (the QUIC codec): socket buffers, receive buffers large enough for a
+     * coalesced (GRO) or large datagram (a smaller one would truncate it) and, with path MTU
+     * discovery, don't-fragment, checked after the bind: probes that the IP layer may fragment
+     * would report sizes the path does not carry.
+     *
+     * @throws IllegalStateException if the socket refused don't-fragment
      */
-    public Bootstrap bootstrap(EventLoopGroup group) {
+    public Channel bind(EventLoopGroup group, ChannelHandler handler, InetSocketAddress local) throws InterruptedException {
+        Channel ch = bootstrap(group, local.getAddress()).handler(handler).bind(local).sync().channel();
+        if (discoversPathMtu() && !Integer.valueOf(PMTUDISC_PROBE).equals(ch.config().getOption(IP_MTU_DISCOVER))) {
+            ch.close().sync();
+            throw new IllegalStateException("UDP socket " + local + " did not take IP_MTU_DISCOVER=PROBE (don't fragment),"
+                    + " which path MTU discovery needs; set the maximum UDP payload to " + BASE_UDP_PAYLOAD);
+        }
+        return ch;
+    }
+
+    private Bootstrap bootstrap(EventLoopGroup group, InetAddress local) {
         Bootstrap b = new Bootstrap().group(group)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER);
         if (!epoll) {
             return b.channel(NioDatagramChannel.class);
         }
-        b.channel(EpollDatagramChannel.class);
+        // The socket's family is chosen here so that the don't-fragment option matches it (an IPv6
+        // socket, e.g. bound to "::", carries IPv4 too and needs both).
+        boolean v4 = local instanceof Inet4Address;
+        b.channelFactory(() -> new EpollDatagramChannel(v4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6));
         if (gso) {
-            b.option(EpollChannelOption.UDP_GRO, true)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_BUFFER));
+            b.option(EpollChannelOption.UDP_GRO, true);
+        }
+        if (gso || discoversPathMtu()) {
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Math.max(GRO_BUFFER, maxUdpPayload)));
+        }
+        if (discoversPathMtu()) {
+            b.option(IP_MTU_DISCOVER, PMTUDISC_PROBE);
+            if (!v4) {
+                b.option(IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
+            }
         }
         return b;
     }
@@ -114,6 +206,11 @@ public final class QuicTransport {
      * {@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}), or null without GSO.
      */
     public SegmentedDatagramPacketAllocator segmentAllocator() {
-        return gso ? EpollQuicUtils.newSegmentedAllocator(GSO_SEGMENTS) : null;
+        return gso ? EpollQuicUtils.newSegmentedAllocator(gsoSegments()) : null;
+    }
+
+    /** Packets per GSO send: as many of the largest size as fit in one send, at most {@link #GSO_SEGMENTS}. */
+    int gsoSegments() {
+        return Math.max(1, Math.min(GSO_SEGMENTS, GSO_BYTES / maxUdpPayload));
     }
 }

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.stoq.fragmint.client.Http1Client;
 import io.stoq.fragmint.client.Http3Client;
+import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.QuicTransport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -203,14 +204,17 @@ public final class NodeTransfers {
 
     /**
      * How the HTTP/3 clients connect: the UDP transport ({@link QuicTransport}, as the node's
-     * {@code api.quic.native-transport}) and the congestion controller for what they send.
+     * {@code api.quic.native-transport} and {@code api.quic.max-udp-payload}) and the congestion
+     * controller for what they send.
      */
     public record Http3Settings(QuicTransport transport, QuicCongestionControlAlgorithm congestion) {
-        /** As the node runs with {@code overrides} (the same transport and controller on both ends). */
+        /** As the node runs with {@code overrides} (the same transport, packet sizes and controller on both ends). */
         public static Http3Settings matching(Map<String, String> overrides) {
             boolean nativeTransport = !"false".equalsIgnoreCase(overrides.getOrDefault("api.quic.native-transport", "true"));
             String cc = overrides.getOrDefault("api.quic.congestion-control", "cubic");
-            return new Http3Settings(QuicTransport.choose(nativeTransport),
+            int maxUdpPayload = Integer.parseInt(overrides.getOrDefault("api.quic.max-udp-payload",
+                    Integer.toString(ApiServerConfig.Quic.DEFAULT_MAX_UDP_PAYLOAD)));
+            return new Http3Settings(QuicTransport.choose(nativeTransport, maxUdpPayload),
                     QuicCongestionControlAlgorithm.valueOf(cc.toUpperCase(java.util.Locale.ROOT)));
         }
     }

@@ -1,6 +1,8 @@
 package io.stoq.node.config;
 
+import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.DataSize;
+import io.stoq.fragmint.http.QuicTransport;
 
 import java.time.Duration;
 import java.util.List;
@@ -317,6 +319,11 @@ public final class NodeConfigKeys {
             "cubic|bbr|reno", "HTTP/3: congestion controller for what the node sends (downloads).");
     public static final ConfigKey<Boolean> API_QUIC_NATIVE_TRANSPORT = ConfigKey.bool("api.quic.native-transport", true,
             "HTTP/3: Linux's epoll UDP socket with GSO/GRO (many packets per syscall) where available; false forces Java NIO.");
+    public static final ConfigKey<Integer> API_QUIC_MAX_UDP_PAYLOAD = ConfigKey.integer("api.quic.max-udp-payload",
+            ApiServerConfig.Quic.DEFAULT_MAX_UDP_PAYLOAD, QuicTransport.BASE_UDP_PAYLOAD, QuicTransport.MAX_UDP_PAYLOAD,
+            "HTTP/3: largest QUIC packet (UDP payload bytes) a connection grows to by path MTU discovery, which starts at "
+                    + QuicTransport.BASE_UDP_PAYLOAD + " and probes with don't-fragment set (native transport only; "
+                    + QuicTransport.BASE_UDP_PAYLOAD + " turns discovery off).");
 
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
@@ -345,5 +352,6 @@ public final class NodeConfigKeys {
             NETWORK_ADMIN_KEY_FILE,
             S3_ENABLED, S3_HOST, S3_PORT, S3_DOMAIN, S3_REGION, S3_MAX_SKEW, S3_WORKERS, S3_MAX_CONNECTIONS,
             REPAIR_GRACE, REPAIR_INTERVAL, REPAIR_MAX_RATE, REPAIR_AUDIT_INTERVAL, REPAIR_AUDITS_PER_PEER, REPAIR_AUDIT_RANGE,
-            API_QUIC_MAX_STREAM_DATA, API_QUIC_MAX_DATA, API_QUIC_CONGESTION_CONTROL, API_QUIC_NATIVE_TRANSPORT);
+            API_QUIC_MAX_STREAM_DATA, API_QUIC_MAX_DATA, API_QUIC_CONGESTION_CONTROL, API_QUIC_NATIVE_TRANSPORT,
+            API_QUIC_MAX_UDP_PAYLOAD);
 }

@@ -499,7 +499,7 @@ public final class StoqNode implements AutoCloseable {
             return new ApiServerConfig.Quic(apiSize(NodeConfigKeys.API_QUIC_MAX_STREAM_DATA), apiSize(NodeConfigKeys.API_QUIC_MAX_DATA),
                     ApiServerConfig.CongestionControl.valueOf(
                             config.get(NodeConfigKeys.API_QUIC_CONGESTION_CONTROL).toUpperCase(java.util.Locale.ROOT)),
-                    config.get(NodeConfigKeys.API_QUIC_NATIVE_TRANSPORT));
+                    config.get(NodeConfigKeys.API_QUIC_NATIVE_TRANSPORT), config.get(NodeConfigKeys.API_QUIC_MAX_UDP_PAYLOAD));
         } catch (IllegalArgumentException e) {
             throw new NodeException(NodeErrorCode.BAD_CONFIG, "api.quic.*: " + e.getMessage(), e);
         }
