@@ -16,6 +16,8 @@ import io.stoq.fragmint.http.Json;
 import io.stoq.fragmint.http.QuicTransport;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -58,7 +60,8 @@ class QuicTransportTest {
                         new String[] {"X25519"}, QuicTransport.choose(clientNative),
                         QuicCongestionControlAlgorithm.valueOf(cc.name()))) {
             assertThat(t.server.http3Transport())
-                    .isEqualTo(QuicTransport.choose(serverNative, config.quic().maxUdpPayload()).describe());
+                    .isEqualTo(QuicTransport.choose(serverNative,
+                            config.quic().maxUdpPayloadFor(InetAddress.getLoopbackAddress())).describe());
             uploadAndDownloadExactly(t, h3);
         }
     }
@@ -121,7 +124,10 @@ class QuicTransportTest {
             assertThat(path.dropped.get()).as("probes larger than the path").isPositive();
             assertThat(path.largestToServer.get()).isLessThanOrEqualTo(ethernet);
             assertThat(path.largestToClient.get()).isLessThanOrEqualTo(ethernet);
-            assertThat(h3.connection().collectPathStats(0).get(5, TimeUnit.SECONDS).pmtu()).isLessThanOrEqualTo(ethernet);
+            // This quiche does not search between: it settles at QUIC's minimum, below the base size,
+            // which is why discovery is on only where the path is known to be wide.
+            assertThat(h3.connection().collectPathStats(0).get(5, TimeUnit.SECONDS).pmtu())
+                    .isBetween(1200L, (long) ethernet);
         }
     }
 
@@ -145,6 +151,18 @@ class QuicTransportTest {
         assertThatThrownBy(() -> QuicTransport.choose(true, 1200)).hasMessageContaining("maxUdpPayload");
         assertThatThrownBy(() -> new ApiServerConfig.Quic(DataSize.ofMiB(4), DataSize.ofMiB(16),
                 ApiServerConfig.CongestionControl.CUBIC, true, 70000)).hasMessageContaining("maxUdpPayload");
+        assertThatThrownBy(() -> new ApiServerConfig.Quic(DataSize.ofMiB(4), DataSize.ofMiB(16),
+                ApiServerConfig.CongestionControl.CUBIC, true, 1000)).hasMessageContaining("maxUdpPayload");
+        // Unset: discovery only where every path is loopback.
+        ApiServerConfig.Quic auto = ApiServerConfig.Quic.DEFAULT;
+        assertThat(auto.maxUdpPayload()).isEqualTo(ApiServerConfig.Quic.AUTO_MAX_UDP_PAYLOAD);
+        assertThat(auto.maxUdpPayloadFor(InetAddress.getLoopbackAddress())).isEqualTo(QuicTransport.LOOPBACK_UDP_PAYLOAD);
+        assertThat(auto.maxUdpPayloadFor(new InetSocketAddress("::1", 0).getAddress())).isEqualTo(QuicTransport.LOOPBACK_UDP_PAYLOAD);
+        assertThat(auto.maxUdpPayloadFor(new InetSocketAddress("0.0.0.0", 0).getAddress())).isEqualTo(QuicTransport.BASE_UDP_PAYLOAD);
+        assertThat(auto.maxUdpPayloadFor(new InetSocketAddress("192.0.2.7", 0).getAddress())).isEqualTo(QuicTransport.BASE_UDP_PAYLOAD);
+        ApiServerConfig.Quic set = new ApiServerConfig.Quic(DataSize.ofMiB(4), DataSize.ofMiB(16),
+                ApiServerConfig.CongestionControl.CUBIC, true, 8972);
+        assertThat(set.maxUdpPayloadFor(new InetSocketAddress("0.0.0.0", 0).getAddress())).isEqualTo(8972);
         if (Epoll.isAvailable()) {
             QuicTransport big = QuicTransport.choose(true, 16000);
             assertThat(big.discoversPathMtu()).isTrue();

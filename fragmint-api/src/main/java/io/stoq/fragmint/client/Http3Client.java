@@ -27,7 +27,6 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
-import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.QuicTransport;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,6 +51,9 @@ public final class Http3Client implements AutoCloseable {
     static final long STREAM_WINDOW = 4L << 20;
     static final long CONNECTION_WINDOW = 64L << 20;
 
+    /** The client's own socket: loopback, as the servers it talks to in benchmarks and tests. */
+    private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 0);
+
     private final QuicTransport transport;
     private final EventLoopGroup group;
     private final Channel udp;
@@ -65,7 +67,7 @@ public final class Http3Client implements AutoCloseable {
     }
 
     public Http3Client(int port, X509Certificate trusted, String[] groups) throws Exception {
-        this(port, trusted, groups, QuicTransport.choose(true, ApiServerConfig.Quic.DEFAULT_MAX_UDP_PAYLOAD),
+        this(port, trusted, groups, QuicTransport.choose(true, QuicTransport.autoMaxUdpPayload(LOCAL.getAddress())),
                 QuicCongestionControlAlgorithm.CUBIC);
     }
 
@@ -91,7 +93,7 @@ public final class Http3Client implements AutoCloseable {
                 .congestionControlAlgorithm(congestion)
                 .build();
         try {
-            udp = transport.bind(group, codec, new InetSocketAddress("127.0.0.1", 0));
+            udp = transport.bind(group, codec, LOCAL);
             QuicChannelBootstrap connect = QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler())
                     .remoteAddress(new InetSocketAddress("127.0.0.1", port));
             SegmentedDatagramPacketAllocator segments = transport.segmentAllocator();

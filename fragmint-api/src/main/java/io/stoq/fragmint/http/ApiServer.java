@@ -153,7 +153,8 @@ public final class ApiServer implements AutoCloseable {
      */
     private Channel bindHttp3(Dispatcher dispatcher) throws Exception {
         ApiServerConfig.Quic q = config.quic();
-        quicTransport = QuicTransport.choose(q.nativeTransport(), q.maxUdpPayload());
+        InetSocketAddress local = new InetSocketAddress(config.listen().host(), Math.max(0, config.listen().http3Port()));
+        quicTransport = QuicTransport.choose(q.nativeTransport(), q.maxUdpPayloadFor(local.getAddress()));
         quicGroup = quicTransport.newGroup(1, "fragmint-quic");
         io.netty.handler.codec.quic.QuicServerCodecBuilder builder = quicTransport.packetSizes(Http3.newQuicServerCodecBuilder())
                 .sslContext(TlsContexts.quic(config.tls().certificate(), QUIC_GROUPS))
@@ -169,8 +170,7 @@ public final class ApiServer implements AutoCloseable {
         if (segments != null) {
             builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
         }
-        return quicTransport.bind(quicGroup, builder.build(),
-                new InetSocketAddress(config.listen().host(), Math.max(0, config.listen().http3Port())));
+        return quicTransport.bind(quicGroup, builder.build(), local);
     }
 
     /** The UDP transport HTTP/3 runs on ({@link QuicTransport#describe()}), or null when HTTP/3 is off. */

@@ -333,33 +333,34 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
      * @param nativeTransport use Linux's epoll transport with UDP GSO/GRO where available
      *     ({@link QuicTransport}); false forces Java NIO (default true)
      * @param maxUdpPayload the largest QUIC packet (UDP payload, bytes) a connection may grow to by
-     *     path MTU discovery on the native transport (default {@value #DEFAULT_MAX_UDP_PAYLOAD};
-     *     {@value QuicTransport#BASE_UDP_PAYLOAD} turns discovery off; at most
-     *     {@value QuicTransport#MAX_UDP_PAYLOAD})
+     *     path MTU discovery on the native transport: {@value #AUTO_MAX_UDP_PAYLOAD} (the default)
+     *     for {@link QuicTransport#autoMaxUdpPayload} (discovery up to
+     *     {@value QuicTransport#LOOPBACK_UDP_PAYLOAD} on a loopback address, none elsewhere), else
+     *     {@value QuicTransport#BASE_UDP_PAYLOAD} (no discovery) to {@value QuicTransport#MAX_UDP_PAYLOAD}
      */
     public record Quic(DataSize maxStreamData, DataSize maxData, CongestionControl congestionControl,
             boolean nativeTransport, int maxUdpPayload) {
-        /**
-         * The payload of a 9,000-byte jumbo frame (less the IPv4 and UDP headers): the largest
-         * packet an ordinary network carries. Loopback carries more, but larger datagrams overflow
-         * a socket receive buffer sooner (see docs/api.md).
-         */
-        public static final int DEFAULT_MAX_UDP_PAYLOAD = 8972;
+        /** {@code maxUdpPayload}: chosen from the listening address ({@link QuicTransport#autoMaxUdpPayload}). */
+        public static final int AUTO_MAX_UDP_PAYLOAD = 0;
         public static final Quic DEFAULT = new Quic(DataSize.ofMiB(4), DataSize.ofMiB(16), CongestionControl.CUBIC, true);
 
         public Quic {
             Checks.between("maxStreamData", maxStreamData, DataSize.ofKiB(64), DataSize.ofMiB(256));
             Checks.between("maxData", maxData, maxStreamData, DataSize.ofGiB(1));
             Objects.requireNonNull(congestionControl, "congestionControl");
-            if (maxUdpPayload < QuicTransport.BASE_UDP_PAYLOAD || maxUdpPayload > QuicTransport.MAX_UDP_PAYLOAD) {
-                throw new IllegalArgumentException("maxUdpPayload must be " + QuicTransport.BASE_UDP_PAYLOAD + ".."
-                        + QuicTransport.MAX_UDP_PAYLOAD + " bytes, not " + maxUdpPayload);
+            if (maxUdpPayload != AUTO_MAX_UDP_PAYLOAD) {
+                QuicTransport.requireValidMaxUdpPayload(maxUdpPayload);
             }
         }
 
-        /** With the default packet size limit. */
+        /** With the packet size limit chosen from the listening address. */
         public Quic(DataSize maxStreamData, DataSize maxData, CongestionControl congestionControl, boolean nativeTransport) {
-            this(maxStreamData, maxData, congestionControl, nativeTransport, DEFAULT_MAX_UDP_PAYLOAD);
+            this(maxStreamData, maxData, congestionControl, nativeTransport, AUTO_MAX_UDP_PAYLOAD);
+        }
+
+        /** The packet size limit for a socket bound to {@code local}. */
+        public int maxUdpPayloadFor(java.net.InetAddress local) {
+            return maxUdpPayload == AUTO_MAX_UDP_PAYLOAD ? QuicTransport.autoMaxUdpPayload(local) : maxUdpPayload;
         }
 
         /** Unread bytes one connection can make the server hold at most. */

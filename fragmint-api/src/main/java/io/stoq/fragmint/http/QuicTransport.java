@@ -38,13 +38,16 @@ import java.net.InetSocketAddress;
  *       as one buffer (up to {@link #GRO_BUFFER} bytes), which Netty slices back into packets.
  * </ul>
  *
- * <p>Packet size: QUIC packets start at {@link #BASE_UDP_PAYLOAD} bytes, which nearly every path
- * carries. With a larger {@code maxUdpPayload}, quiche's path MTU discovery (DPLPMTUD, RFC 8899)
- * probes for bigger packets on each connection and uses the largest size the path acknowledged,
- * up to that limit; a probe the path cannot carry is lost and costs nothing else. On loopback (MTU
- * 64 KiB) or a jumbo-frame LAN that cuts the per-packet work (one encryption, one header, one ACK
- * entry, one trip through both ends' event loops per packet), which is most of HTTP/3's cost; on
- * an ordinary 1,500-byte path it ends where it started. The probes only tell the truth if the IP
+ * <p>Packet size: without path MTU discovery QUIC packets stay at {@link #BASE_UDP_PAYLOAD} bytes,
+ * which nearly every path carries. With a larger {@code maxUdpPayload}, quiche's path MTU
+ * discovery (DPLPMTUD, RFC 8899) starts each connection at 1,200 bytes, probes for bigger packets
+ * and uses the largest size the path acknowledged, up to that limit. Most of HTTP/3's cost is per
+ * packet (one AEAD seal and open, one header, one ACK entry, one trip through both ends' event
+ * loops), so where the path carries them (loopback, a jumbo-frame LAN) large packets cut it
+ * several times. Where it does not, this quiche gives up at 1,200 bytes, below the base size
+ * ({@code QuicTransportTest}), so discovery pays only where the path is known to be wide:
+ * {@link #autoMaxUdpPayload} turns it on for a socket bound to a loopback address and leaves the
+ * base size elsewhere unless the operator sets a limit. The probes only tell the truth if the IP
  * layer does not fragment them, so the native socket sets {@code IP_MTU_DISCOVER} /
  * {@code IPV6_MTU_DISCOVER} to {@code PMTUDISC_PROBE} (don't-fragment, regardless of the kernel's
  * cached path MTU), as RFC 9000 section 14 asks. Java NIO cannot set that on Java 17, so over NIO
@@ -67,6 +70,12 @@ public final class QuicTransport {
     public static final int BASE_UDP_PAYLOAD = 1350;
     /** The largest UDP payload QUIC allows (RFC 9000, max_udp_payload_size). */
     public static final int MAX_UDP_PAYLOAD = 65527;
+    /**
+     * The limit chosen for a socket on a loopback address (MTU 64 KiB): measured best on the
+     * issue 11 machine; from about 20 KB a datagram, bursts overflowed the 4 MiB socket buffers
+     * and throughput collapsed (docs/benchmarks.md).
+     */
+    public static final int LOOPBACK_UDP_PAYLOAD = 16000;
     /** What one GSO send may hold in all: the kernel's limit for one UDP datagram before segmenting. */
     private static final int GSO_BYTES = 65000;
 
@@ -81,10 +90,7 @@ public final class QuicTransport {
     private final int maxUdpPayload;
 
     private QuicTransport(boolean epoll, boolean gso, int maxUdpPayload) {
-        if (maxUdpPayload < BASE_UDP_PAYLOAD || maxUdpPayload > MAX_UDP_PAYLOAD) {
-            throw new IllegalArgumentException("maxUdpPayload must be " + BASE_UDP_PAYLOAD + ".." + MAX_UDP_PAYLOAD
-                    + " bytes, not " + maxUdpPayload);
-        }
+        requireValidMaxUdpPayload(maxUdpPayload);
         this.epoll = epoll;
         this.gso = gso;
         this.maxUdpPayload = epoll ? maxUdpPayload : BASE_UDP_PAYLOAD;
@@ -114,6 +120,28 @@ public final class QuicTransport {
         return new QuicTransport(false, false, BASE_UDP_PAYLOAD);
     }
 
+    /**
+     * The packet size limit when the operator set none: {@link #LOOPBACK_UDP_PAYLOAD} for a socket
+     * bound to a loopback address (every path it has is loopback), the base size (no discovery)
+     * for any other address, the wildcard included.
+     */
+    public static int autoMaxUdpPayload(InetAddress local) {
+        return local.isLoopbackAddress() ? LOOPBACK_UDP_PAYLOAD : BASE_UDP_PAYLOAD;
+    }
+
+    /**
+     * Checks a packet size limit: {@link #BASE_UDP_PAYLOAD} (no discovery) to {@link #MAX_UDP_PAYLOAD}.
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static int requireValidMaxUdpPayload(int maxUdpPayload) {
+        if (maxUdpPayload < BASE_UDP_PAYLOAD || maxUdpPayload > MAX_UDP_PAYLOAD) {
+            throw new IllegalArgumentException("maxUdpPayload must be " + BASE_UDP_PAYLOAD + ".." + MAX_UDP_PAYLOAD
+                    + " bytes, not " + maxUdpPayload);
+        }
+        return maxUdpPayload;
+    }
+
     /** The largest UDP payload a connection may grow its packets to (the base size over NIO). */
     public int maxUdpPayload() {
         return maxUdpPayload;
@@ -141,8 +169,8 @@ public final class QuicTransport {
     }
 
     /**
-     * Packet sizes on a QUIC codec (server or client): start at the base size, accept up to the
-     * maximum from the peer, and, when the maximum is larger, discover the path's MTU.
+     * Packet sizes on a QUIC codec (server or client): accept up to the maximum from the peer and,
+     * when the maximum is larger than the base size, discover the path's MTU up to it.
      */
     public <B extends QuicCodecBuilder<B>> B packetSizes(B builder) {
         return builder.maxSendUdpPayloadSize(maxUdpPayload)

@@ -320,10 +320,12 @@ public final class NodeConfigKeys {
     public static final ConfigKey<Boolean> API_QUIC_NATIVE_TRANSPORT = ConfigKey.bool("api.quic.native-transport", true,
             "HTTP/3: Linux's epoll UDP socket with GSO/GRO (many packets per syscall) where available; false forces Java NIO.");
     public static final ConfigKey<Integer> API_QUIC_MAX_UDP_PAYLOAD = ConfigKey.integer("api.quic.max-udp-payload",
-            ApiServerConfig.Quic.DEFAULT_MAX_UDP_PAYLOAD, QuicTransport.BASE_UDP_PAYLOAD, QuicTransport.MAX_UDP_PAYLOAD,
-            "HTTP/3: largest QUIC packet (UDP payload bytes) a connection grows to by path MTU discovery, which starts at "
-                    + QuicTransport.BASE_UDP_PAYLOAD + " and probes with don't-fragment set (native transport only; "
-                    + QuicTransport.BASE_UDP_PAYLOAD + " turns discovery off).");
+            ApiServerConfig.Quic.AUTO_MAX_UDP_PAYLOAD, ApiServerConfig.Quic.AUTO_MAX_UDP_PAYLOAD, QuicTransport.MAX_UDP_PAYLOAD,
+            "HTTP/3: largest QUIC packet (UDP payload bytes) a connection grows to by path MTU discovery, with "
+                    + "don't-fragment set (native transport only). 0: " + QuicTransport.LOOPBACK_UDP_PAYLOAD
+                    + " when api.host is a loopback address, else " + QuicTransport.BASE_UDP_PAYLOAD + "; "
+                    + QuicTransport.BASE_UDP_PAYLOAD + ": no discovery; more only for paths known to carry it (a path "
+                    + "narrower than the limit ends at 1200).");
 
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> ALL = List.of(
