@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stoq.crypto.keys.PemFiles;
 import io.stoq.fragmint.TestCertificates;
+import io.stoq.fragmint.http.QuicTransport;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.cli.StoqCli;
@@ -115,6 +116,27 @@ class NodeTlsTest {
             HttpClient other = TestCertificates.client(HttpClient.Version.HTTP_1_1, TestCertificates.ca("other").certificate());
             assertThatThrownBy(() -> other.send(HttpRequest.newBuilder(URI.create(node.baseUri() + "/healthz")).build(),
                     HttpResponse.BodyHandlers.ofString())).isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        }
+    }
+
+    @Test
+    void http3PacketSizeFollowsTheListeningAddressUnlessSetAndABadOneIsRefused() throws Exception {
+        assertThatThrownBy(() -> start(Map.of("api.quic.max-udp-payload", "1000")))
+                .isInstanceOfSatisfying(NodeException.class, e -> {
+                    assertThat(e.code()).isEqualTo(NodeErrorCode.BAD_CONFIG);
+                    assertThat(e.getMessage()).contains("api.quic").contains("maxUdpPayload").contains("1350")
+                            .doesNotContain("\n");
+                });
+        boolean epoll = io.netty.channel.epoll.Epoll.isAvailable();
+        try (StoqNode node = start(Map.of())) {
+            // api.host 127.0.0.1: every path is loopback, so discovery up to the loopback limit
+            assertThat(node.server().http3Transport().endsWith("path MTU up to " + QuicTransport.LOOPBACK_UDP_PAYLOAD))
+                    .isEqualTo(epoll);
+            assertThat(h3Health(node.http3Port(), node.server().certificate())).isEqualTo(200);
+        }
+        try (StoqNode node = start(Map.of("api.quic.max-udp-payload", "1350"))) {
+            assertThat(node.server().http3Transport()).doesNotContain("path MTU");
+            assertThat(h3Health(node.http3Port(), node.server().certificate())).isEqualTo(200);
         }
     }
 
