@@ -143,6 +143,15 @@ class QuicTransportTest {
     }
 
     @Test
+    void aListeningHostThatDoesNotResolveIsNamedInTheError() {
+        // The packet size is chosen from the address, so HTTP/3 resolves it before anything binds.
+        ApiServerConfig config = ApiServerConfig.defaults().withPorts(0, 0)
+                .withListen(new ApiServerConfig.Listen("no-such-host.invalid", 0, 0));
+        assertThatThrownBy(() -> new TestServer(config).close())
+                .hasMessageContaining("no-such-host.invalid").hasMessageContaining("does not resolve");
+    }
+
+    @Test
     void packetSizesAreBoundedAndStayAtTheBaseOverNio() {
         QuicTransport nio = QuicTransport.choose(false, 16000);
         assertThat(nio.maxUdpPayload()).isEqualTo(QuicTransport.BASE_UDP_PAYLOAD);

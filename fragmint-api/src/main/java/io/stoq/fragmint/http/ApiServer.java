@@ -154,6 +154,9 @@ public final class ApiServer implements AutoCloseable {
     private Channel bindHttp3(Dispatcher dispatcher) throws Exception {
         ApiServerConfig.Quic q = config.quic();
         InetSocketAddress local = new InetSocketAddress(config.listen().host(), Math.max(0, config.listen().http3Port()));
+        if (local.isUnresolved()) {
+            throw new IllegalArgumentException("host " + config.listen().host() + " does not resolve to an address");
+        }
         quicTransport = QuicTransport.choose(q.nativeTransport(), q.maxUdpPayloadFor(local.getAddress()));
         quicGroup = quicTransport.newGroup(1, "fragmint-quic");
         io.netty.handler.codec.quic.QuicServerCodecBuilder builder = quicTransport.packetSizes(Http3.newQuicServerCodecBuilder())
