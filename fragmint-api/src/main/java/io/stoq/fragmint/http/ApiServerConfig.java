@@ -360,7 +360,18 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
 
         /** The packet size limit for a socket bound to {@code local}. */
         public int maxUdpPayloadFor(java.net.InetAddress local) {
-            return maxUdpPayload == AUTO_MAX_UDP_PAYLOAD ? QuicTransport.autoMaxUdpPayload(local) : maxUdpPayload;
+            return maxUdpPayloadFor(maxUdpPayload, local);
+        }
+
+        /**
+         * The packet size limit for a socket bound to {@code local} when {@code configured} is set
+         * ({@link #AUTO_MAX_UDP_PAYLOAD} or a valid size).
+         *
+         * @throws IllegalArgumentException if {@code configured} is neither
+         */
+        public static int maxUdpPayloadFor(int configured, java.net.InetAddress local) {
+            return configured == AUTO_MAX_UDP_PAYLOAD ? QuicTransport.autoMaxUdpPayload(local)
+                    : QuicTransport.requireValidMaxUdpPayload(configured);
         }
 
         /** Unread bytes one connection can make the server hold at most. */

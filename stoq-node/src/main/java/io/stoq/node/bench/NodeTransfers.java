@@ -215,9 +215,7 @@ public final class NodeTransfers {
             int configured = Integer.parseInt(overrides.getOrDefault("api.quic.max-udp-payload",
                     Integer.toString(ApiServerConfig.Quic.AUTO_MAX_UDP_PAYLOAD)));
             // The clients' sockets are on 127.0.0.1, as the node's: "auto" means the same there.
-            int maxUdpPayload = new ApiServerConfig.Quic(ApiServerConfig.Quic.DEFAULT.maxStreamData(),
-                    ApiServerConfig.Quic.DEFAULT.maxData(), ApiServerConfig.CongestionControl.CUBIC, true, configured)
-                    .maxUdpPayloadFor(java.net.InetAddress.getLoopbackAddress());
+            int maxUdpPayload = ApiServerConfig.Quic.maxUdpPayloadFor(configured, java.net.InetAddress.getLoopbackAddress());
             return new Http3Settings(QuicTransport.choose(nativeTransport, maxUdpPayload),
                     QuicCongestionControlAlgorithm.valueOf(cc.toUpperCase(java.util.Locale.ROOT)));
         }
