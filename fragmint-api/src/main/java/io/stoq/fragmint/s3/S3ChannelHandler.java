@@ -23,6 +23,7 @@ import io.stoq.fragmint.http.ListenerGuards;
 import io.stoq.fragmint.http.RequestBody;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,19 +35,33 @@ import org.slf4j.LoggerFactory;
  * through a {@link RequestBody}, the REST routes' body pipe) to a worker, which runs the gateway and writes the response. One
  * request at a time per connection (HTTP/1.1 without pipelining, as S3 clients use it).
  *
- * <p>Thread-safety: {@code body} is written on the event loop only; the worker holds its own reference.
+ * <p><b>One exchange at a time.</b> Once a request's body has ended, nothing more is read from the
+ * connection until its response has been written through to the socket: a next request that
+ * arrives sooner (pipelined, or sent by a keep-alive client the moment it had the last body byte,
+ * while the worker has yet to hand over the end-of-response marker) waits in {@code pending}. Were
+ * it dispatched at once, its worker's response head would meet the HTTP encoder mid-response and
+ * the client would read garbage.
+ *
+ * <p>Thread-safety: every field is owned by the event loop; the worker holds its own references
+ * and reports the response's end through the write's listener, which runs on the event loop.
  */
 final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(S3ChannelHandler.class);
     private static final int STEP = 64 * 1024;
+    /** Messages a client may pipeline behind a response still being written before it is cut off. */
+    static final int MAX_PENDING = 256;
 
     private final S3Gateway gateway;
     private final ExecutorService workers;
     private final ListenerGuards guards;
     private final S3Config config;
+    /** The body of the request in progress while it is still arriving; null once it ended (or for none). */
     private RequestBody body;
     /** True from a request's head until its response is written: the idle timer then does not close the connection. */
-    private volatile boolean busy;
+    private boolean responding;
+    /** The decoder's empty end marker of a request that declared no body is still to come, and is dropped. */
+    private boolean trailerDue;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
 
     S3ChannelHandler(S3Gateway gateway, ExecutorService workers, ListenerGuards guards, S3Config config) {
         this.gateway = gateway;
@@ -57,52 +72,122 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (pending.isEmpty() && swallowTrailer(msg)) {
+            return;
+        }
+        if (holding()) {
+            if (pending.size() >= MAX_PENDING) {
+                ReferenceCountUtil.release(msg);
+                LOG.debug("S3 connection {} pipelined more than {} messages; closing it", ctx.channel().remoteAddress(), MAX_PENDING);
+                ctx.close();
+                return;
+            }
+            pending.add(msg);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        handle(ctx, msg);
+    }
+
+    /** A response is being written and its request's body has ended: what arrives now belongs to the next request. */
+    private boolean holding() {
+        return responding && body == null;
+    }
+
+    private void handle(ChannelHandlerContext ctx, Object msg) {
+        if (swallowTrailer(msg)) {
+            return;
+        }
         try {
             if (msg instanceof HttpRequest req) {
-                if (!req.decoderResult().isSuccess()) {
-                    ReferenceCountUtil.release(msg);
-                    writeAndClose(ctx.channel(), gateway.badRequest("the request could not be parsed as HTTP/1.1"));
-                    return;
-                }
-                Channel ch = ctx.channel();
-                RequestBody b = guards.body(req, ch,
-                        config.maxObjectSize() + (1L << 20) + config.maxObjectSize() / 64); // aws-chunked framing on top
-                body = b;
-                busy = true;
-                String remote = String.valueOf(ch.remoteAddress());
-                boolean keepAlive = HttpUtil.isKeepAlive(req);
-                try {
-                    workers.execute(() -> run(ch, req, b, remote, keepAlive));
-                } catch (RejectedExecutionException e) {
-                    body = null;
-                    writeAndClose(ch, gateway.slowDown());
-                }
+                start(ctx, req);
             }
             if (msg instanceof HttpContent content) {
-                RequestBody b = body;
-                if (b == null) {
-                    content.release();
-                    return;
-                }
-                if (content.decoderResult().isFailure()) {
-                    content.release();
-                    b.abort("the request body could not be decoded (bad chunk framing)");
-                    body = null;
-                    return;
-                }
-                boolean full = b.offer(content.content().retain());
-                content.release();
-                if (full) {
-                    ctx.channel().config().setAutoRead(false);
-                }
-                if (msg instanceof LastHttpContent) {
-                    b.end();
-                    body = null;
-                }
+                feed(ctx, content);
             }
         } catch (RuntimeException e) {
             ReferenceCountUtil.release(msg);
             throw e;
+        }
+    }
+
+    private void start(ChannelHandlerContext ctx, HttpRequest req) {
+        Channel ch = ctx.channel();
+        if (!req.decoderResult().isSuccess()) {
+            ReferenceCountUtil.release(req);
+            writeAndClose(ch, gateway.badRequest("the request could not be parsed as HTTP/1.1"));
+            return;
+        }
+        RequestBody b = guards.body(req, ch,
+                config.maxObjectSize() + (1L << 20) + config.maxObjectSize() / 64); // aws-chunked framing on top
+        responding = true;
+        if (!HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0) {
+            // No body by its headers: complete now, so whether the connection stays open does not
+            // depend on whether the worker or the decoder's empty end marker comes first.
+            b.end();
+            trailerDue = true;
+            body = null;
+            ch.config().setAutoRead(false);
+        } else {
+            body = b;
+        }
+        String remote = String.valueOf(ch.remoteAddress());
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        try {
+            workers.execute(() -> run(ctx, req, b, remote, keepAlive));
+        } catch (RejectedExecutionException e) {
+            body = null;
+            writeAndClose(ch, gateway.slowDown());
+        }
+    }
+
+    private void feed(ChannelHandlerContext ctx, HttpContent content) {
+        RequestBody b = body;
+        if (b == null) {
+            content.release(); // the rest of a body already failed, or of a request refused
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            b.abort("the request body could not be decoded (bad chunk framing)");
+            body = null;
+            return;
+        }
+        boolean full = b.offer(content.content().retain());
+        content.release();
+        if (content instanceof LastHttpContent) {
+            b.end();
+            body = null;
+            ctx.channel().config().setAutoRead(false); // read nothing more until the response is out
+        } else if (full) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** True (and releases {@code msg}) when it is the empty end marker after a request that declared no body. */
+    private boolean swallowTrailer(Object msg) {
+        if (!trailerDue) {
+            return false;
+        }
+        trailerDue = false;
+        if (msg instanceof LastHttpContent && !(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * On the event loop, once a kept-alive response is wholly written: the connection is free, so
+     * the requests that waited are handled, and reading resumes unless one of them holds it again.
+     */
+    private void responseDone(ChannelHandlerContext ctx) {
+        responding = false;
+        while (!pending.isEmpty() && !holding()) {
+            handle(ctx, pending.poll());
+        }
+        if (!holding() && ctx.channel().isActive()) {
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
@@ -115,12 +200,12 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
-    private void run(Channel ch, HttpRequest req, RequestBody b, String remote, boolean keepAlive) {
+    private void run(ChannelHandlerContext ctx, HttpRequest req, RequestBody b, String remote, boolean keepAlive) {
+        Channel ch = ctx.channel();
         S3Response res = gateway.handle(req, b.stream(), remote);
         boolean reuse = keepAlive && b.drained();
         try {
-            write(ch, req, res, reuse);
-            busy = false;
+            write(ctx, req, res, reuse);
         } catch (IOException e) {
             LOG.debug("S3 response to {} ended early: {}", remote, e.getMessage());
             ch.close();
@@ -142,7 +227,9 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void write(Channel ch, HttpRequest req, S3Response res, boolean keepAlive) throws IOException, InterruptedException {
+    private void write(ChannelHandlerContext ctx, HttpRequest req, S3Response res, boolean keepAlive)
+            throws IOException, InterruptedException {
+        Channel ch = ctx.channel();
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(res.status));
         for (Map.Entry<String, String> h : res.headers.entrySet()) {
             head.headers().set(h.getKey(), h.getValue());
@@ -187,10 +274,13 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
                 ch.write(new DefaultHttpContent(Unpooled.wrappedBuffer(res.body)));
             }
         }
-        ChannelFuture last = ch.writeAndFlush(new DefaultLastHttpContent());
-        if (!keepAlive) {
-            last.addListener(ChannelFutureListener.CLOSE);
-        }
+        ch.writeAndFlush(new DefaultLastHttpContent()).addListener(f -> {
+            if (keepAlive && f.isSuccess()) {
+                responseDone(ctx);
+            } else {
+                ch.close();
+            }
+        });
     }
 
     private void writeAndClose(Channel ch, S3Response res) {
@@ -206,7 +296,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             // A request in progress has its own bounds (the body pipe's stall and minimum rate, the write stall).
-            ListenerGuards.closeIfIdle(ctx, busy);
+            ListenerGuards.closeIfIdle(ctx, responding);
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -217,6 +307,10 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         if (body != null) {
             body.abort("the client closed the connection before the body ended");
             body = null;
+        }
+        Object o;
+        while ((o = pending.poll()) != null) {
+            ReferenceCountUtil.release(o);
         }
         ctx.fireChannelInactive();
     }

@@ -283,6 +283,91 @@ public abstract class S3Contract {
         }
     }
 
+    /**
+     * Two requests written back to back on one connection (HTTP/1.1 pipelining): the second may
+     * only be answered once the first response is wholly out. Before, each went to its own
+     * worker at once, and the second's response was encoded into the middle of the first's body.
+     * The same race, with a keep-alive client that sent its next request as soon as it had the
+     * last body byte, made a presigned GET read garbage ({@code presignedGetAndPutAndExpiry}, CI).
+     */
+    @Test
+    void pipelinedRequestsGetWholeResponsesInOrder() throws Exception {
+        alice.createBucket(b -> b.bucket("pipelined"));
+        byte[] big = new byte[3 << 20];
+        new Random(21).nextBytes(big);
+        alice.putObject(b -> b.bucket("pipelined").key("big.bin"), RequestBody.fromBytes(big));
+        try (var presigner = presigner("alice")) {
+            // An hour, not minutes: another test moves the gateway's clock forward by six.
+            java.net.URL get = presigner.presignGetObject(p -> p.signatureDuration(Duration.ofHours(1))
+                    .getObjectRequest(b -> b.bucket("pipelined").key("big.bin"))).url();
+            String tampered = get.getFile().replace("big.bin", "other.bin");
+            String host = get.getAuthority();
+            try (java.net.Socket s = new java.net.Socket(get.getHost(), get.getPort())) {
+                s.setSoTimeout(60_000);
+                String requests = "GET " + get.getFile() + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+                        + "GET " + tampered + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+                        + "GET " + get.getFile() + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+                s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                var in = new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
+                RawResponse first = RawResponse.read(in);
+                assertThat(first.status()).isEqualTo(200);
+                assertThat(first.body()).isEqualTo(big);
+                RawResponse second = RawResponse.read(in);
+                assertThat(second.status()).isEqualTo(403);
+                assertThat(new String(second.body(), StandardCharsets.UTF_8)).contains("<Code>SignatureDoesNotMatch</Code>");
+                RawResponse third = RawResponse.read(in);
+                assertThat(third.status()).isEqualTo(200);
+                assertThat(third.body()).isEqualTo(big);
+                assertThat(in.read()).as("the connection closes after the response to Connection: close").isEqualTo(-1);
+            }
+        }
+    }
+
+    /** One HTTP/1.1 response read off a raw socket: the status line, headers, then a Content-Length or chunked body. */
+    record RawResponse(int status, Map<String, String> headers, byte[] body) {
+        static RawResponse read(java.io.DataInputStream in) throws java.io.IOException {
+            String statusLine = line(in);
+            assertThat(statusLine).as("a status line, not the middle of another response").startsWith("HTTP/1.1 ");
+            int status = Integer.parseInt(statusLine.substring(9, 12));
+            Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (String h = line(in); !h.isEmpty(); h = line(in)) {
+                int colon = h.indexOf(':');
+                headers.put(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+            }
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
+                for (int n = Integer.parseInt(line(in).trim(), 16); n > 0; n = Integer.parseInt(line(in).trim(), 16)) {
+                    body.write(in.readNBytes(n));
+                    line(in);
+                }
+                line(in);
+            } else {
+                int n = Integer.parseInt(headers.getOrDefault("Content-Length", "0"));
+                byte[] b = new byte[n];
+                in.readFully(b);
+                body.write(b);
+            }
+            return new RawResponse(status, headers, body.toByteArray());
+        }
+
+        private static String line(java.io.DataInputStream in) throws java.io.IOException {
+            StringBuilder sb = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new java.io.EOFException("the connection ended mid-line: " + sb);
+                }
+                if (c != '\r') {
+                    sb.append((char) c);
+                }
+                if (sb.length() > 16 * 1024) {
+                    throw new java.io.IOException("no line end in 16 KiB: not an HTTP head");
+                }
+            }
+            return sb.toString();
+        }
+    }
+
     @Test
     void multipartUploadOf100MiB() throws Exception {
         alice.createBucket(b -> b.bucket("big"));
