@@ -41,7 +41,7 @@ final class RequestHandler extends ChannelDuplexHandler {
     private HttpExchange current;
     private boolean bodyDone;
     private boolean dispatched;
-    private boolean trailerDue;
+    private final NoBodyTrailer trailer = new NoBodyTrailer();
 
     RequestHandler(Dispatcher dispatcher, HttpExchange.Protocol protocol) {
         this.dispatcher = dispatcher;
@@ -58,7 +58,7 @@ final class RequestHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (pending.isEmpty() && swallowTrailer(msg)) {
+        if (pending.isEmpty() && trailer.swallow(msg)) {
             return;
         }
         if (current != null && bodyDone) {
@@ -71,7 +71,7 @@ final class RequestHandler extends ChannelDuplexHandler {
     }
 
     private void handle(ChannelHandlerContext ctx, Object msg) {
-        if (swallowTrailer(msg)) {
+        if (trailer.swallow(msg)) {
             return;
         }
         if (msg instanceof HttpRequest req) {
@@ -118,7 +118,7 @@ final class RequestHandler extends ChannelDuplexHandler {
             // end-of-message marker next; it carries nothing and is dropped.
             pipe.end();
             bodyDone = true;
-            trailerDue = true;
+            trailer.expect();
             ctx.channel().config().setAutoRead(false);
         }
         if (!dispatched && (bodyDone || !waitsForBody(req))) {
@@ -167,22 +167,6 @@ final class RequestHandler extends ChannelDuplexHandler {
         }
     }
 
-    /**
-     * True (and releases {@code msg}) when it is the empty end-of-message marker that follows a
-     * request whose body was already ended because its headers declared none.
-     */
-    private boolean swallowTrailer(Object msg) {
-        if (!trailerDue) {
-            return false;
-        }
-        trailerDue = false;
-        if (msg instanceof LastHttpContent && !(msg instanceof HttpRequest)) {
-            ReferenceCountUtil.release(msg);
-            return true;
-        }
-        return false;
-    }
-
     /** Answers what the codec could not parse, in the client's terms, and closes. */
     private void rejectUnparseable(ChannelHandlerContext ctx, Throwable cause) {
         ApiError err;
@@ -218,10 +202,10 @@ final class RequestHandler extends ChannelDuplexHandler {
         }
         current = null;
         bodyDone = false;
-        while (!pending.isEmpty() && (current == null || !bodyDone || trailerDue)) {
+        while (!pending.isEmpty() && (current == null || !bodyDone || trailer.isDue())) {
             handle(ctx, pending.poll());
         }
-        if (current == null || !bodyDone || trailerDue) {
+        if (current == null || !bodyDone || trailer.isDue()) {
             ctx.channel().config().setAutoRead(true);
         }
     }

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.stoq.fragmint.http.ListenerGuards;
+import io.stoq.fragmint.http.NoBodyTrailer;
 import io.stoq.fragmint.http.RequestBody;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,8 +60,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
     private RequestBody body;
     /** True from a request's head until its response is written: the idle timer then does not close the connection. */
     private boolean responding;
-    /** The decoder's empty end marker of a request that declared no body is still to come, and is dropped. */
-    private boolean trailerDue;
+    private final NoBodyTrailer trailer = new NoBodyTrailer();
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
 
     S3ChannelHandler(S3Gateway gateway, ExecutorService workers, ListenerGuards guards, S3Config config) {
@@ -72,7 +72,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (pending.isEmpty() && swallowTrailer(msg)) {
+        if (pending.isEmpty() && trailer.swallow(msg)) {
             return;
         }
         if (holding()) {
@@ -95,7 +95,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void handle(ChannelHandlerContext ctx, Object msg) {
-        if (swallowTrailer(msg)) {
+        if (trailer.swallow(msg)) {
             return;
         }
         try {
@@ -125,7 +125,7 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
             // No body by its headers: complete now, so whether the connection stays open does not
             // depend on whether the worker or the decoder's empty end marker comes first.
             b.end();
-            trailerDue = true;
+            trailer.expect();
             body = null;
             ch.config().setAutoRead(false);
         } else {
@@ -162,19 +162,6 @@ final class S3ChannelHandler extends ChannelInboundHandlerAdapter {
         } else if (full) {
             ctx.channel().config().setAutoRead(false);
         }
-    }
-
-    /** True (and releases {@code msg}) when it is the empty end marker after a request that declared no body. */
-    private boolean swallowTrailer(Object msg) {
-        if (!trailerDue) {
-            return false;
-        }
-        trailerDue = false;
-        if (msg instanceof LastHttpContent && !(msg instanceof HttpRequest)) {
-            ReferenceCountUtil.release(msg);
-            return true;
-        }
-        return false;
     }
 
     /**
