@@ -3,6 +3,7 @@ package io.stoq.fragmint.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stoq.fragmint.HttpWire;
 import io.stoq.fragmint.port.S3KeyStore;
 import java.io.InputStream;
 import java.net.URI;
@@ -302,69 +303,21 @@ public abstract class S3Contract {
                     .getObjectRequest(b -> b.bucket("pipelined").key("big.bin"))).url();
             String tampered = get.getFile().replace("big.bin", "other.bin");
             String host = get.getAuthority();
-            try (java.net.Socket s = new java.net.Socket(get.getHost(), get.getPort())) {
-                s.setSoTimeout(60_000);
-                String requests = "GET " + get.getFile() + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+            try (HttpWire wire = new HttpWire(get.getPort(), Duration.ofSeconds(60))) {
+                wire.send("GET " + get.getFile() + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
                         + "GET " + tampered + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
-                        + "GET " + get.getFile() + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
-                s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().flush();
-                var in = new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
-                RawResponse first = RawResponse.read(in);
+                        + "GET " + get.getFile() + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+                HttpWire.Response first = wire.read();
                 assertThat(first.status()).isEqualTo(200);
                 assertThat(first.body()).isEqualTo(big);
-                RawResponse second = RawResponse.read(in);
+                HttpWire.Response second = wire.read();
                 assertThat(second.status()).isEqualTo(403);
-                assertThat(new String(second.body(), StandardCharsets.UTF_8)).contains("<Code>SignatureDoesNotMatch</Code>");
-                RawResponse third = RawResponse.read(in);
+                assertThat(second.text()).contains("<Code>SignatureDoesNotMatch</Code>");
+                HttpWire.Response third = wire.read();
                 assertThat(third.status()).isEqualTo(200);
                 assertThat(third.body()).isEqualTo(big);
-                assertThat(in.read()).as("the connection closes after the response to Connection: close").isEqualTo(-1);
+                assertThat(wire.closedByServer(10_000)).as("the connection closes after the response to Connection: close").isTrue();
             }
-        }
-    }
-
-    /** One HTTP/1.1 response read off a raw socket: the status line, headers, then a Content-Length or chunked body. */
-    record RawResponse(int status, Map<String, String> headers, byte[] body) {
-        static RawResponse read(java.io.DataInputStream in) throws java.io.IOException {
-            String statusLine = line(in);
-            assertThat(statusLine).as("a status line, not the middle of another response").startsWith("HTTP/1.1 ");
-            int status = Integer.parseInt(statusLine.substring(9, 12));
-            Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            for (String h = line(in); !h.isEmpty(); h = line(in)) {
-                int colon = h.indexOf(':');
-                headers.put(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
-            }
-            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-            if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
-                for (int n = Integer.parseInt(line(in).trim(), 16); n > 0; n = Integer.parseInt(line(in).trim(), 16)) {
-                    body.write(in.readNBytes(n));
-                    line(in);
-                }
-                line(in);
-            } else {
-                int n = Integer.parseInt(headers.getOrDefault("Content-Length", "0"));
-                byte[] b = new byte[n];
-                in.readFully(b);
-                body.write(b);
-            }
-            return new RawResponse(status, headers, body.toByteArray());
-        }
-
-        private static String line(java.io.DataInputStream in) throws java.io.IOException {
-            StringBuilder sb = new StringBuilder();
-            for (int c = in.read(); c != '\n'; c = in.read()) {
-                if (c < 0) {
-                    throw new java.io.EOFException("the connection ended mid-line: " + sb);
-                }
-                if (c != '\r') {
-                    sb.append((char) c);
-                }
-                if (sb.length() > 16 * 1024) {
-                    throw new java.io.IOException("no line end in 16 KiB: not an HTTP head");
-                }
-            }
-            return sb.toString();
         }
     }
 
