@@ -45,7 +45,8 @@ import org.rocksdb.WALRecoveryMode;
  * running), {@code paranoid_file_checks} (re-read every table after writing it), and no recycled
  * log files (in a recycled log, tolerant mode takes a checksum failure at the tail for old data
  * and stops silently). {@link #verifyTables} runs RocksDB's {@code VerifyChecksum} over every
- * table and names the damaged one.
+ * table and names the damaged one, and {@link BlobFileScanner} does the same for the blob files
+ * that hold large values (RocksDB's check reads tables only).
  *
  * <p>Stateless and thread-safe.
  */
@@ -137,6 +138,33 @@ public final class RocksDurability {
             }
             throw new StoreDamageException(StoreDamageException.Kind.OTHER, null, null, null, null, null,
                     label + ": RocksDB reports damage it does not attribute to a table: " + e.getMessage(), e);
+        }
+        verifyBlobFiles(db, dir, label);
+    }
+
+    /**
+     * Reads every live blob file (values that RocksDB keeps beside its tables) and checks its
+     * checksums, which {@code VerifyChecksum} leaves to the reads ({@link BlobFileScanner}).
+     */
+    private static void verifyBlobFiles(RocksDB db, Path dir, String label) throws StoreDamageException, RocksDBException {
+        for (String name : db.getLiveFiles(false).files) {
+            if (!name.endsWith(".blob")) {
+                continue;
+            }
+            Path blob = dir.resolve(name.replaceFirst("^/", ""));
+            BlobFileScanner.Finding bad;
+            try {
+                bad = BlobFileScanner.check(blob);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                continue; // compacted away since the listing: its values were rewritten into a newer file, checked on read
+            } catch (IOException io) {
+                throw new StoreDamageException(StoreDamageException.Kind.BLOB_FILE, blob, name(label, blob), null, null, null,
+                        name(label, blob) + " cannot be read whole: " + io.getMessage(), io);
+            }
+            if (bad != null) {
+                throw new StoreDamageException(StoreDamageException.Kind.BLOB_FILE, blob, name(label, blob), null, null, null,
+                        name(label, blob) + " " + bad.problem() + " (at byte " + bad.offset() + ")", null);
+            }
         }
     }
 

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 /**
  * A RocksDB store whose files are damaged, with the damaged file named when one can be: a
  * write-ahead-log record ({@code ledger/000004.log}, at a byte offset) or a table
- * ({@code ledger/000012.sst}, in a column family). Always {@link LedgerErrorCode#CORRUPT}.
+ * ({@code ledger/000012.sst}, in a column family) or a blob file ({@code ledger/000013.blob}). Always {@link LedgerErrorCode#CORRUPT}.
  *
  * <p>Why a subclass: the store that opens the database knows what the damage puts at risk (for
  * the ledger, "blocks after height N"), and callers such as {@code stoq ledger verify} report the
@@ -22,6 +22,8 @@ public final class StoreDamageException extends LedgerException {
         LOG_RECORD,
         /** A table (SST) file fails its block checksums. */
         TABLE,
+        /** A blob file (large values kept beside the tables) fails a record's checksum or is cut short. */
+        BLOB_FILE,
         /** RocksDB reports corruption elsewhere (MANIFEST, CURRENT) or where no file can be named. */
         OTHER
     }

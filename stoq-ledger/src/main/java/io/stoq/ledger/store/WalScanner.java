@@ -45,7 +45,6 @@ final class WalScanner {
     static final int BLOCK = 32 * 1024;
     private static final int HEADER = 7;
     private static final int RECYCLABLE_HEADER = 11;
-    private static final int MASK_DELTA = 0xa282ead8;
     private static final Pattern WAL_NAME = Pattern.compile("[0-9]+\\.log");
 
     private WalScanner() {}
@@ -165,7 +164,7 @@ final class WalScanner {
                 if (type == 0 && length == 0) {
                     return; // preallocated, zeroed space: RocksDB skips the rest of the block
                 }
-                int stored = unmask(intLE(b, off));
+                int stored = BlobFileScanner.unmask(intLE(b, off));
                 CRC32C crc = new CRC32C();
                 crc.update(b, off + 6, header - 6 + length);
                 if ((int) crc.getValue() != stored) {
@@ -249,7 +248,7 @@ final class WalScanner {
          * written completely and its length field changed afterwards.
          */
         private static boolean completeUnderShorterLength(byte[] b, int off, int header, int available) {
-            int stored = unmask(intLE(b, off));
+            int stored = BlobFileScanner.unmask(intLE(b, off));
             CRC32C crc = new CRC32C();
             crc.update(b, off + 6, header - 6);
             for (int len = 0; len <= available - header; len++) {
@@ -279,11 +278,5 @@ final class WalScanner {
 
     private static int intLE(byte[] b, int off) {
         return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
-    }
-
-    /** RocksDB stores crc32c masked: rotated right by 15 bits plus a constant (util/crc32c.h). */
-    private static int unmask(int masked) {
-        int rot = masked - MASK_DELTA;
-        return (rot >>> 17) | (rot << 15);
     }
 }

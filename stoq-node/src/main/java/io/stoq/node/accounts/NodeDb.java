@@ -101,7 +101,7 @@ public final class NodeDb implements AutoCloseable {
     private static String atRisk(StoreDamageException e) {
         return switch (e.kind()) {
             case LOG_RECORD -> "account, API key, TOTP and audit changes written after that record cannot be proven intact";
-            case TABLE -> "the account, key, TOTP or audit records stored in it cannot be proven intact";
+            case TABLE, BLOB_FILE -> "the account, key, TOTP or audit records stored in it cannot be proven intact";
             case OTHER -> "the node's accounts and audit log cannot be proven intact";
         } + "; the node will not start on it (restore " + (e.fileName() == null ? "the node database" : e.fileName())
                 + " from a backup, see docs/operations.md)";

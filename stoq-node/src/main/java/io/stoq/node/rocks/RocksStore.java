@@ -49,7 +49,8 @@ public final class RocksStore implements AutoCloseable {
     public static RocksStore open(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, String what, String atRisk)
             throws NodeException {
         return open(dir, dbOptions, cfOptions, List.of(), new Naming("shards/" + dir.getFileName(), what,
-                damage -> atRisk + " cannot be proven intact; the node will not start on it (see docs/operations.md)"));
+                damage -> (damage.kind() == StoreDamageException.Kind.LOG_RECORD ? atRisk : "what " + what + " keeps in it")
+                        + " cannot be proven intact; the node will not start on it (see docs/operations.md)"));
     }
 
     /**
