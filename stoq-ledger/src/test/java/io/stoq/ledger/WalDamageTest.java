@@ -167,4 +167,57 @@ class WalDamageTest {
         }
         assertThat(Files.exists(table)).isTrue();
     }
+
+    /**
+     * The txs' bytes live in blob files (LedgerStore.txsOptions), which RocksDB's own table check
+     * does not read: a flipped byte in one, or a file cut short, must still stop a writable open
+     * and fail verify, naming the file.
+     */
+    @Test
+    void aDamagedBlobFileStopsAWritableOpenAndVerifyNamesTheFile() throws Exception {
+        Path dir = sample();
+        try (Ledger ledger = Ledger.open(dir)) {
+            assertThat(ledger.height()).isEqualTo(6); // reopening replayed the log into tables and a blob file
+        }
+        Path blob = WalFiles.largest(dir, ".blob");
+        assertThat(blob).as("tx bytes moved to a blob file by the recovery flush").isNotNull();
+        Path intact = tmp.resolve("intact.blob");
+        Files.copy(blob, intact);
+
+        WalFiles.flip(blob, Files.size(blob) / 2);
+        assertBlobRefused(dir, blob, "has a record whose key and value fail their checksum");
+
+        Files.copy(intact, blob, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(blob, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(Files.size(blob) - 10); // the footer cut short
+        }
+        assertBlobRefused(dir, blob, "is cut short");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(blob, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(Files.size(blob) - 22 - 5000); // most of the last record gone too
+        }
+        assertBlobRefused(dir, blob, "is cut short");
+
+        Files.copy(intact, blob, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (Ledger ledger = Ledger.open(dir)) { // the refusals changed nothing: restored, it opens whole
+            assertThat(ledger.height()).isEqualTo(6);
+        }
+        try (LedgerStore store = LedgerStore.openReadOnly(dir)) {
+            assertThat(new ChainVerifier(store, false).verify().ok()).isTrue();
+        }
+    }
+
+    private static void assertBlobRefused(Path dir, Path blob, String problem) throws Exception {
+        String name = "ledger/" + blob.getFileName();
+        assertThatThrownBy(() -> Ledger.open(dir)).isInstanceOfSatisfying(StoreDamageException.class, e -> {
+            assertThat(e.kind()).isEqualTo(StoreDamageException.Kind.BLOB_FILE);
+            assertThat(e.fileName()).isEqualTo(name);
+            assertThat(e.getMessage()).startsWith(name + " " + problem).contains("the txs whose bytes are stored in it")
+                    .doesNotContain("\n");
+        });
+        try (LedgerStore store = LedgerStore.openReadOnly(dir)) {
+            VerifyReport report = new ChainVerifier(store, false).verify();
+            assertThat(report.ok()).isFalse();
+            assertThat(report.damagedFile()).isEqualTo(name);
+        }
+    }
 }

@@ -58,6 +58,9 @@ final class LedgerDamage {
                 }
                 return e.withConsequence("the ledger cannot be proven intact until this file is restored");
             }
+            case BLOB_FILE -> {
+                return e.withConsequence("the txs whose bytes are stored in it cannot be proven intact, nor the ledger until this file is restored");
+            }
             default -> {
                 return e.withConsequence("the ledger cannot be proven intact");
             }
@@ -73,7 +76,7 @@ final class LedgerDamage {
         List<ColumnFamilyHandle> hs = new ArrayList<>();
         try (DBOptions o = new DBOptions().setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery);
                 ColumnFamilyOptions c = new ColumnFamilyOptions();
-                RocksDB pit = RocksDB.openReadOnly(o, dir.toString(), LedgerStore.descriptors(c), hs)) {
+                RocksDB pit = RocksDB.openReadOnly(o, dir.toString(), LedgerStore.descriptors(c, c), hs)) {
             try {
                 byte[] v = pit.get(hs.get(0), LedgerStore.HEAD);
                 return OptionalLong.of(v == null ? -1 : new CanonicalReader(v, "head record").u64("height"));

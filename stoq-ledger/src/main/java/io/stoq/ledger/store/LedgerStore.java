@@ -23,6 +23,7 @@ import java.util.function.BiConsumer;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -53,6 +54,7 @@ import org.rocksdb.WriteOptions;
 public final class LedgerStore implements AutoCloseable, StateView {
     static final byte[] HEAD = "head".getBytes(StandardCharsets.US_ASCII);
     private static final List<String> FAMILIES = List.of("blocks", "txs", "state", "indexes");
+    private static final int TX_BLOB_MIN_BYTES = 1024;
 
     static {
         RocksDB.loadLibrary();
@@ -61,6 +63,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
     private final Path dir;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
+    private final ColumnFamilyOptions txsOptions;
     private final List<ColumnFamilyHandle> handles;
     private final RocksDB db;
     private final WriteOptions syncWrites;
@@ -86,6 +89,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
         }
         DBOptions dbo = null;
         ColumnFamilyOptions cfo = null;
+        ColumnFamilyOptions txo = null;
         List<ColumnFamilyHandle> hs = new ArrayList<>();
         RocksDB opened = null;
         WriteOptions wo = null;
@@ -96,11 +100,12 @@ public final class LedgerStore implements AutoCloseable, StateView {
             }
             dbo = RocksDurability.configure(new DBOptions().setCreateIfMissing(create).setCreateMissingColumnFamilies(create));
             cfo = RocksDurability.configure(new ColumnFamilyOptions());
+            txo = txsOptions();
             if (pointInTime) {
                 dbo.setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery);
-                opened = RocksDB.openReadOnly(dbo, dir.toString(), descriptors(cfo), hs);
+                opened = RocksDB.openReadOnly(dbo, dir.toString(), descriptors(cfo, txo), hs);
             } else {
-                RocksDurability.Opened o = RocksDurability.open(dbo, dir, label(dir), descriptors(cfo), hs, readOnly);
+                RocksDurability.Opened o = RocksDurability.open(dbo, dir, label(dir), descriptors(cfo, txo), hs, readOnly);
                 opened = o.db();
                 notes = o.notes();
             }
@@ -110,16 +115,17 @@ public final class LedgerStore implements AutoCloseable, StateView {
             }
             wo = new WriteOptions().setSync(true);
         } catch (StoreDamageException e) {
-            release(hs, opened, cfo, dbo);
+            release(hs, opened, cfo, txo, dbo);
             throw LedgerDamage.explain(dir, e);
         } catch (RocksDBException | java.io.IOException e) {
-            release(hs, opened, cfo, dbo);
+            release(hs, opened, cfo, txo, dbo);
             LedgerErrorCode code = e instanceof RocksDBException r && RocksDurability.isCorruption(r) ? LedgerErrorCode.CORRUPT
                     : create ? LedgerErrorCode.STORE_FAILURE : LedgerErrorCode.NOT_FOUND;
             throw new LedgerException(code, "cannot open ledger at " + dir + ": " + e.getMessage(), e);
         }
         this.dbOptions = dbo;
         this.cfOptions = cfo;
+        this.txsOptions = txo;
         this.handles = List.copyOf(hs);
         this.db = opened;
         this.syncWrites = wo;
@@ -131,22 +137,42 @@ public final class LedgerStore implements AutoCloseable, StateView {
         this.indexes = hs.get(4);
     }
 
-    static List<ColumnFamilyDescriptor> descriptors(ColumnFamilyOptions cfo) {
+    /**
+     * The {@code txs} family's options: values of {@value #TX_BLOB_MIN_BYTES} bytes or more (a tx
+     * signed with ML-DSA-65 is ~5.4 KB, mostly its key and signature) go to blob files when the
+     * memtable is flushed, so compaction moves keys and pointers instead of rewriting the tx bytes
+     * at every level. Tx ids are hashes, so every flush overlaps the whole key range and level
+     * compaction would otherwise rewrite all the bytes again and again: measured, it took a third
+     * of a core of a two-core machine while the ledger committed (docs/ledger.md). Blob files are
+     * not compressed (signatures and keys do not compress) and never garbage-collected (txs are
+     * never deleted). Existing ledgers open unchanged: values already in tables stay there.
+     */
+    static ColumnFamilyOptions txsOptions() {
+        return RocksDurability.configure(new ColumnFamilyOptions()).setEnableBlobFiles(true).setMinBlobSize(TX_BLOB_MIN_BYTES)
+                .setBlobCompressionType(CompressionType.NO_COMPRESSION).setEnableBlobGarbageCollection(false);
+    }
+
+    /** Descriptors of every family: {@code txs} with {@code txo}, the others with {@code cfo}. */
+    static List<ColumnFamilyDescriptor> descriptors(ColumnFamilyOptions cfo, ColumnFamilyOptions txo) {
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
         for (String name : FAMILIES) {
-            descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
+            descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), name.equals("txs") ? txo : cfo));
         }
         return descriptors;
     }
 
-    private static void release(List<ColumnFamilyHandle> hs, RocksDB opened, ColumnFamilyOptions cfo, DBOptions dbo) {
+    private static void release(List<ColumnFamilyHandle> hs, RocksDB opened, ColumnFamilyOptions cfo, ColumnFamilyOptions txo,
+            DBOptions dbo) {
         hs.forEach(ColumnFamilyHandle::close);
         if (opened != null) {
             opened.close();
         }
         if (cfo != null) {
             cfo.close();
+        }
+        if (txo != null) {
+            txo.close();
         }
         if (dbo != null) {
             dbo.close();
@@ -507,6 +533,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
             handles.forEach(ColumnFamilyHandle::close);
             db.close();
             cfOptions.close();
+            txsOptions.close();
             dbOptions.close();
         } finally {
             exclusive.unlock();
