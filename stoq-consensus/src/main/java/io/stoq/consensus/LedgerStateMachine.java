@@ -155,7 +155,10 @@ final class LedgerStateMachine extends BaseStateMachine {
     private static Ledger openLedger(Path dir) throws IOException {
         try {
             // Every replica re-checks every tx signature of every block: spread them over the cores.
-            return Ledger.open(dir).parallelSignatures(true);
+            Ledger ledger = Ledger.open(dir).parallelSignatures(true);
+            ledger.store().recoveryNotes().forEach(note -> LOG.warn("ledger recovery: {}", note));
+            ledger.store().openCheck().ifPresent(c -> LOG.info("ledger {}: {}", dir, c.summary()));
+            return ledger;
         } catch (LedgerException e) {
             throw new IOException("cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }

@@ -179,6 +179,14 @@ class WalDamageTest {
         try (Ledger ledger = Ledger.open(dir)) {
             assertThat(ledger.height()).isEqualTo(6); // reopening replayed the log into tables and a blob file
         }
+        try (Ledger ledger = Ledger.open(dir)) { // this open checked them: what it read is reported
+            assertThat(ledger.store().openCheck()).hasValueSatisfying(c -> {
+                assertThat(c.blobFiles()).isEqualTo(1);
+                assertThat(c.blobBytes()).isPositive();
+                assertThat(c.tables()).isPositive();
+                assertThat(c.summary()).matches("checked \\d+ tables \\(\\d+ MiB\\) and 1 blob files \\(\\d+ MiB\\) in \\d+\\.\\d\\d s");
+            });
+        }
         Path blob = WalFiles.largest(dir, ".blob");
         assertThat(blob).as("tx bytes moved to a blob file by the recovery flush").isNotNull();
         Path intact = tmp.resolve("intact.blob");

@@ -68,6 +68,8 @@ public final class LedgerStore implements AutoCloseable, StateView {
     private final RocksDB db;
     private final WriteOptions syncWrites;
     private final List<String> recoveryNotes;
+    /** What the writable open's check read; null for read-only opens, which do not check. */
+    private final RocksDurability.Checked checked;
     /** Read-held around every RocksDB call, write-held by {@link #close}. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock lifetime = new java.util.concurrent.locks.ReentrantReadWriteLock();
     /** Guarded by {@link #lifetime}. */
@@ -94,6 +96,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
         RocksDB opened = null;
         WriteOptions wo = null;
         List<String> notes = List.of();
+        RocksDurability.Checked checked = null;
         try {
             if (create) {
                 SecureFiles.createDirectoriesDurably(dir);
@@ -111,7 +114,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
             }
             if (!readOnly) {
                 // A node starts on this path: a damaged table must stop it here, not at the first read.
-                RocksDurability.verifyTables(opened, dir, label(dir));
+                checked = RocksDurability.verifyTables(opened, dir, label(dir));
             }
             wo = new WriteOptions().setSync(true);
         } catch (StoreDamageException e) {
@@ -130,6 +133,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
         this.db = opened;
         this.syncWrites = wo;
         this.recoveryNotes = notes;
+        this.checked = checked;
         this.meta = hs.get(0);
         this.blocks = hs.get(1);
         this.txs = hs.get(2);
@@ -215,6 +219,11 @@ public final class LedgerStore implements AutoCloseable, StateView {
      */
     public List<String> recoveryNotes() {
         return recoveryNotes;
+    }
+
+    /** What the check of a writable open read and how long it took (see {@link #verifyTables()}); empty for a read-only open. */
+    public java.util.Optional<RocksDurability.Checked> openCheck() {
+        return java.util.Optional.ofNullable(checked);
     }
 
     /**

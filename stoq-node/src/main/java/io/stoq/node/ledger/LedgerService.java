@@ -206,6 +206,7 @@ public final class LedgerService implements LedgerWriter {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }
         ledger.store().recoveryNotes().forEach(note -> LOG.warn("ledger recovery: {}", note));
+        ledger.store().openCheck().ifPresent(c -> LOG.info("ledger: {}", c.summary()));
         try {
             SigningKey operator = keys.operatorKey(ledger.height() < 0);
             if (ledger.height() >= 0) {

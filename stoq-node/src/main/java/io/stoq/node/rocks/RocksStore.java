@@ -72,7 +72,7 @@ public final class RocksStore implements AutoCloseable {
             RocksDurability.Opened opened = RocksDurability.open(dbOptions, dir, naming.label(), descriptors, handles, false);
             db = opened.db();
             opened.notes().forEach(note -> LOG.warn("{}", note));
-            RocksDurability.verifyTables(db, dir, naming.label());
+            LOG.info("{}: {}", naming.label(), RocksDurability.verifyTables(db, dir, naming.label()).summary());
             return new RocksStore(dir, dbOptions, cfOptions, handles, db);
         } catch (StoreDamageException e) {
             release(handles, db, cfOptions, dbOptions);
