@@ -117,7 +117,10 @@ public final class RocksDurability {
 
     /**
      * Verifies the block checksums of every live table of {@code db} (RocksDB's
-     * {@code VerifyChecksum}); on a failure, checks the tables one by one to name the damaged one.
+     * {@code VerifyChecksum}; on a failure, checks the tables one by one to name the damaged one),
+     * then every record of every live blob file ({@link BlobFileScanner}).
+     *
+     * @return what was read and how long it took, for the log
      */
     public static Checked verifyTables(RocksDB db, Path dir, String label) throws StoreDamageException, RocksDBException {
         long start = System.nanoTime();
