@@ -38,8 +38,8 @@ final class BlobFileScanner {
 
     private BlobFileScanner() {}
 
-    /** A damaged place in a blob file. */
-    record Finding(Path file, long offset, String problem) {}
+    /** A damaged place in the blob file checked. */
+    record Finding(long offset, String problem) {}
 
     /** Null when every checksum of {@code file} holds; else the first damage, by byte offset. */
     static Finding check(Path file) throws IOException {
@@ -159,7 +159,7 @@ final class BlobFileScanner {
         }
 
         private Finding damage(long offset, String problem) {
-            return new Finding(file, offset, problem);
+            return new Finding(offset, problem);
         }
     }
 }

@@ -149,8 +149,8 @@ public final class RocksDurability {
             throw new StoreDamageException(StoreDamageException.Kind.OTHER, null, null, null, null, null,
                     label + ": RocksDB reports damage it does not attribute to a table: " + e.getMessage(), e);
         }
-        long[] blobs = verifyBlobFiles(db, dir, label);
-        return new Checked(tables, tableBytes, (int) blobs[0], blobs[1], java.time.Duration.ofNanos(System.nanoTime() - start));
+        BlobsRead blobs = verifyBlobFiles(db, dir, label);
+        return new Checked(tables, tableBytes, blobs.files(), blobs.bytes(), java.time.Duration.ofNanos(System.nanoTime() - start));
     }
 
     /**
@@ -165,12 +165,15 @@ public final class RocksDurability {
         }
     }
 
+    /** How many live blob files {@link #verifyBlobFiles} read, and their bytes. */
+    private record BlobsRead(int files, long bytes) {}
+
     /**
      * Reads every live blob file (values that RocksDB keeps beside its tables) and checks its
      * checksums, which {@code VerifyChecksum} leaves to the reads ({@link BlobFileScanner}).
      */
-    private static long[] verifyBlobFiles(RocksDB db, Path dir, String label) throws StoreDamageException, RocksDBException {
-        long files = 0;
+    private static BlobsRead verifyBlobFiles(RocksDB db, Path dir, String label) throws StoreDamageException, RocksDBException {
+        int files = 0;
         long bytes = 0;
         for (String name : db.getLiveFiles(false).files) {
             if (!name.endsWith(".blob")) {
@@ -185,15 +188,18 @@ public final class RocksDurability {
             } catch (java.nio.file.NoSuchFileException gone) {
                 continue; // compacted away since the listing: its values were rewritten into a newer file, checked on read
             } catch (IOException io) {
-                throw new StoreDamageException(StoreDamageException.Kind.BLOB_FILE, blob, name(label, blob), null, null, null,
-                        name(label, blob) + " cannot be read whole: " + io.getMessage(), io);
+                throw blobDamage(label, blob, "cannot be read whole: " + io.getMessage(), io);
             }
             if (bad != null) {
-                throw new StoreDamageException(StoreDamageException.Kind.BLOB_FILE, blob, name(label, blob), null, null, null,
-                        name(label, blob) + " " + bad.problem() + " (at byte " + bad.offset() + ")", null);
+                throw blobDamage(label, blob, bad.problem() + " (at byte " + bad.offset() + ")", null);
             }
         }
-        return new long[] {files, bytes};
+        return new BlobsRead(files, bytes);
+    }
+
+    private static StoreDamageException blobDamage(String label, Path blob, String problem, IOException cause) {
+        return new StoreDamageException(StoreDamageException.Kind.BLOB_FILE, blob, name(label, blob), null, null, null,
+                name(label, blob) + " " + problem, cause);
     }
 
     /** True when RocksDB reports damaged data rather than, say, a lock or a missing directory. */

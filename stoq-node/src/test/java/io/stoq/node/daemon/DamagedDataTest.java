@@ -31,11 +31,15 @@ class DamagedDataTest {
     /** Acknowledged uploads by alice, one block each (the writer cuts a block every 5 ms). */
     private static void upload(TestNode t, int count) throws Exception {
         for (int i = 0; i < count; i++) {
-            byte[] data = ("asset " + i + " ").repeat(200).getBytes(StandardCharsets.UTF_8);
-            var r = t.send(t.request("/v1/assets", "alice").header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build());
-            assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+            upload(t, ("asset " + i + " ").repeat(200).getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** One acknowledged upload of {@code data} by alice. */
+    private static void upload(TestNode t, byte[] data) throws Exception {
+        var r = t.send(t.request("/v1/assets", "alice").header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build());
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
     }
 
     /** Runs {@code stoq ARGS} in-process; returns exit code and stderr. */
@@ -143,9 +147,7 @@ class DamagedDataTest {
         try (TestNode t = new TestNode()) {
             byte[] data = new byte[20_000];
             new java.util.Random(7).nextBytes(data); // incompressible: a ~20 KB shard, under store.small-shard-max
-            var r = t.send(t.request("/v1/assets", "alice").header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build());
-            assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+            upload(t, data);
             t.restart(); // replays the log into a table and a blob file
             t.node.close();
             Path blob = WalFiles.largest(t.dir.resolve("shards/small"), ".blob");
