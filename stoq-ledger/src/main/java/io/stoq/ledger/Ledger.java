@@ -11,6 +11,7 @@ import io.stoq.ledger.state.StateHash;
 import io.stoq.ledger.state.StateMachine;
 import io.stoq.ledger.state.StateOverlay;
 import io.stoq.ledger.state.StateView;
+import io.stoq.ledger.store.CheckProgress;
 import io.stoq.ledger.store.Head;
 import io.stoq.ledger.store.LedgerStore;
 import io.stoq.ledger.tx.NetworkId;
@@ -20,8 +21,8 @@ import io.stoq.ledger.verify.BlockRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -84,7 +85,15 @@ public final class Ledger implements AutoCloseable {
 
     /** Opens or creates the ledger in {@code dir}. */
     public static Ledger open(Path dir) throws LedgerException {
-        LedgerStore store = LedgerStore.open(dir);
+        return open(dir, CheckProgress.NONE);
+    }
+
+    /**
+     * Opens or creates the ledger in {@code dir}; the check of its tables and blob files says what
+     * it reads to {@code progress} while it runs (a node's start, on a large ledger).
+     */
+    public static Ledger open(Path dir, CheckProgress progress) throws LedgerException {
+        LedgerStore store = LedgerStore.open(dir, progress);
         try {
             return new Ledger(store);
         } catch (LedgerException | RuntimeException e) {

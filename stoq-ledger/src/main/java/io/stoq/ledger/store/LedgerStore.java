@@ -81,10 +81,10 @@ public final class LedgerStore implements AutoCloseable, StateView {
     private final ColumnFamilyHandle indexes;
 
     private LedgerStore(Path dir, boolean readOnly, boolean create) throws LedgerException {
-        this(dir, readOnly, create, false);
+        this(dir, readOnly, create, false, CheckProgress.NONE);
     }
 
-    private LedgerStore(Path dir, boolean readOnly, boolean create, boolean pointInTime) throws LedgerException {
+    private LedgerStore(Path dir, boolean readOnly, boolean create, boolean pointInTime, CheckProgress progress) throws LedgerException {
         this.dir = dir;
         if (!create && !Files.isDirectory(dir)) {
             throw new LedgerException(LedgerErrorCode.NOT_FOUND, "no ledger at " + dir);
@@ -114,7 +114,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
             }
             if (!readOnly) {
                 // A node starts on this path: a damaged table must stop it here, not at the first read.
-                checked = RocksDurability.verifyTables(opened, dir, label(dir));
+                checked = RocksDurability.verifyTables(opened, dir, label(dir), progress);
             }
             wo = new WriteOptions().setSync(true);
         } catch (StoreDamageException e) {
@@ -191,7 +191,12 @@ public final class LedgerStore implements AutoCloseable, StateView {
 
     /** Opens (creating if needed) a writable store. */
     public static LedgerStore open(Path dir) throws LedgerException {
-        return new LedgerStore(dir, false, true);
+        return open(dir, CheckProgress.NONE);
+    }
+
+    /** Opens (creating if needed) a writable store; its check says what it reads to {@code progress} while it runs. */
+    public static LedgerStore open(Path dir, CheckProgress progress) throws LedgerException {
+        return new LedgerStore(dir, false, true, false, progress);
     }
 
     /** Opens an existing store without writing to it (for verify, prove). */
@@ -206,7 +211,7 @@ public final class LedgerStore implements AutoCloseable, StateView {
      * re-checks each; never for serving, which would be the silent loss the other opens refuse.
      */
     public static LedgerStore openPointInTime(Path dir) throws LedgerException {
-        return new LedgerStore(dir, true, false, true);
+        return new LedgerStore(dir, true, false, true, CheckProgress.NONE);
     }
 
     public Path directory() {

@@ -123,12 +123,28 @@ public final class RocksDurability {
      * @return what was read and how long it took, for the log
      */
     public static Checked verifyTables(RocksDB db, Path dir, String label) throws StoreDamageException, RocksDBException {
+        return verifyTables(db, dir, label, CheckProgress.NONE);
+    }
+
+    /**
+     * {@link #verifyTables(RocksDB, Path, String)}, saying what it reads to {@code progress} while
+     * it runs when there is much to read.
+     */
+    public static Checked verifyTables(RocksDB db, Path dir, String label, CheckProgress progress)
+            throws StoreDamageException, RocksDBException {
         long start = System.nanoTime();
         int tables = 0;
         long tableBytes = 0;
         for (LiveFileMetaData m : db.getLiveFilesMetaData()) {
             tables++;
             tableBytes += m.size();
+        }
+        List<BlobFile> blobs = liveBlobFiles(db, dir);
+        long blobBytes = blobs.stream().mapToLong(BlobFile::bytes).sum();
+        if (tableBytes + blobBytes >= progress.announceBytes()) {
+            progress.sink().accept(String.format(java.util.Locale.ROOT,
+                    "%s: checking %d tables (%d MiB) and %d blob files (%d MiB) before it opens; each is read once", label, tables,
+                    tableBytes >> 20, blobs.size(), blobBytes >> 20));
         }
         try {
             db.verifyChecksum();
@@ -149,8 +165,8 @@ public final class RocksDurability {
             throw new StoreDamageException(StoreDamageException.Kind.OTHER, null, null, null, null, null,
                     label + ": RocksDB reports damage it does not attribute to a table: " + e.getMessage(), e);
         }
-        BlobsRead blobs = verifyBlobFiles(db, dir, label);
-        return new Checked(tables, tableBytes, blobs.files(), blobs.bytes(), java.time.Duration.ofNanos(System.nanoTime() - start));
+        BlobsRead read = verifyBlobFiles(blobs, blobBytes, label, progress, start);
+        return new Checked(tables, tableBytes, read.files(), read.bytes(), java.time.Duration.ofNanos(System.nanoTime() - start));
     }
 
     /**
@@ -168,18 +184,38 @@ public final class RocksDurability {
     /** How many live blob files {@link #verifyBlobFiles} read, and their bytes. */
     private record BlobsRead(int files, long bytes) {}
 
-    /**
-     * Reads every live blob file (values that RocksDB keeps beside its tables) and checks its
-     * checksums, which {@code VerifyChecksum} leaves to the reads ({@link BlobFileScanner}).
-     */
-    private static BlobsRead verifyBlobFiles(RocksDB db, Path dir, String label) throws StoreDamageException, RocksDBException {
-        int files = 0;
-        long bytes = 0;
+    /** A live blob file and its size when listed. */
+    private record BlobFile(Path path, long bytes) {}
+
+    /** The live blob files of {@code db} (values that RocksDB keeps beside its tables), with their sizes. */
+    private static List<BlobFile> liveBlobFiles(RocksDB db, Path dir) throws RocksDBException {
+        List<BlobFile> blobs = new ArrayList<>();
         for (String name : db.getLiveFiles(false).files) {
             if (!name.endsWith(".blob")) {
                 continue;
             }
             Path blob = dir.resolve(name.replaceFirst("^/", ""));
+            try {
+                blobs.add(new BlobFile(blob, Files.size(blob)));
+            } catch (IOException gone) {
+                blobs.add(new BlobFile(blob, 0)); // the check below says what is wrong with it
+            }
+        }
+        return blobs;
+    }
+
+    /**
+     * Reads every listed blob file and checks its checksums, which {@code VerifyChecksum} leaves
+     * to the reads ({@link BlobFileScanner}), with a progress line at most every
+     * {@link CheckProgress#every()} of a check that was announced.
+     */
+    private static BlobsRead verifyBlobFiles(List<BlobFile> blobs, long blobBytes, String label, CheckProgress progress, long start)
+            throws StoreDamageException {
+        int files = 0;
+        long bytes = 0;
+        long lastReport = System.nanoTime();
+        for (BlobFile listed : blobs) {
+            Path blob = listed.path();
             BlobFileScanner.Finding bad;
             try {
                 bad = BlobFileScanner.check(blob);
@@ -192,6 +228,12 @@ public final class RocksDurability {
             }
             if (bad != null) {
                 throw blobDamage(label, blob, bad.problem() + " (at byte " + bad.offset() + ")", null);
+            }
+            long now = System.nanoTime();
+            if (now - lastReport >= progress.every().toNanos() && files < blobs.size()) {
+                lastReport = now;
+                progress.sink().accept(String.format(java.util.Locale.ROOT, "%s: checked the tables and %d of %d blob files (%d of %d MiB) in %.0f s",
+                        label, files, blobs.size(), bytes >> 20, blobBytes >> 20, (now - start) / 1e9));
             }
         }
         return new BlobsRead(files, bytes);

@@ -13,6 +13,7 @@ import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.StateMachine;
 import io.stoq.ledger.state.StateRecords;
+import io.stoq.ledger.store.CheckProgress;
 import io.stoq.ledger.store.Indexes;
 import io.stoq.ledger.store.LedgerStore;
 import io.stoq.ledger.store.StoredTx;
@@ -197,7 +198,7 @@ public final class LedgerService implements LedgerWriter {
         requireVoter(nodeChain);
         Ledger ledger;
         try {
-            ledger = Ledger.open(dir).parallelSignatures(true);
+            ledger = Ledger.open(dir, CheckProgress.to(LOG::info)).parallelSignatures(true);
         } catch (LedgerException e) {
             if (e.code() == LedgerErrorCode.CORRUPT) {
                 throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the ledger is damaged: " + e.getMessage()

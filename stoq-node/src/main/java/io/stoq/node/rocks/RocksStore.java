@@ -1,6 +1,7 @@
 package io.stoq.node.rocks;
 
 import io.stoq.crypto.keys.SecureFiles;
+import io.stoq.ledger.store.CheckProgress;
 import io.stoq.ledger.store.RocksDurability;
 import io.stoq.ledger.store.StoreDamageException;
 import io.stoq.node.NodeErrorCode;
@@ -72,7 +73,7 @@ public final class RocksStore implements AutoCloseable {
             RocksDurability.Opened opened = RocksDurability.open(dbOptions, dir, naming.label(), descriptors, handles, false);
             db = opened.db();
             opened.notes().forEach(note -> LOG.warn("{}", note));
-            LOG.info("{}: {}", naming.label(), RocksDurability.verifyTables(db, dir, naming.label()).summary());
+            LOG.info("{}: {}", naming.label(), RocksDurability.verifyTables(db, dir, naming.label(), CheckProgress.to(LOG::info)).summary());
             return new RocksStore(dir, dbOptions, cfOptions, handles, db);
         } catch (StoreDamageException e) {
             release(handles, db, cfOptions, dbOptions);
