@@ -13,7 +13,7 @@ import io.stoq.fragmint.client.Http3Client;
 import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.DataSize;
 import io.stoq.fragmint.http.Json;
-import io.stoq.fragmint.http.QuicTransport;
+import io.stoq.quic.QuicTransport;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;

@@ -27,7 +27,7 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
-import io.stoq.fragmint.http.QuicTransport;
+import io.stoq.quic.QuicTransport;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

@@ -21,6 +21,7 @@ import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.port.NodePorts;
 import io.stoq.fragmint.route.Api;
 import io.stoq.fragmint.route.RouteTable;
+import io.stoq.quic.QuicTransport;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.cert.X509Certificate;

@@ -1,6 +1,7 @@
 package io.stoq.fragmint.http;
 
 import io.stoq.fragmint.auth.AuthSettings;
+import io.stoq.quic.QuicTransport;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -1,19 +1,16 @@
 package io.stoq.net.transport;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.util.concurrent.Future;
 import io.stoq.net.AuthenticatedPeer;
 import io.stoq.net.LocalIdentity;
@@ -29,6 +26,7 @@ import io.stoq.net.RevocationSource;
 import io.stoq.net.Revocations;
 import io.stoq.net.handshake.PeerVerifier;
 import io.stoq.net.handshake.Role;
+import io.stoq.quic.QuicTransport;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -71,6 +69,8 @@ public final class StoqTransport implements AutoCloseable {
     private enum State { RUNNING, CLOSED }
 
     private final TransportContext ctx;
+    /** The UDP socket kind (epoll with GSO/GRO, or NIO) and packet sizes of both sockets. */
+    private final QuicTransport udp;
     private final EventLoopGroup group;
     private final Channel server;
     private final Channel client;
@@ -78,9 +78,10 @@ public final class StoqTransport implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final Map<InetSocketAddress, CompletableFuture<PeerConnection>> dialling = new ConcurrentHashMap<>();
 
-    private StoqTransport(TransportContext ctx, EventLoopGroup group, Channel server, Channel client,
+    private StoqTransport(TransportContext ctx, QuicTransport udp, EventLoopGroup group, Channel server, Channel client,
             AutoCloseable revocationSubscription) {
         this.ctx = ctx;
+        this.udp = udp;
         this.group = group;
         this.server = server;
         this.client = client;
@@ -149,13 +150,17 @@ public final class StoqTransport implements AutoCloseable {
             TransportContext ctx = new TransportContext(config, identity,
                     new PeerVerifier(identity.root(), identity.networkId(), revocations, clock), handlers, workers, crypto,
                     registry, metrics, clock);
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("stoq-peer-io", true),
-                    NioIoHandler.newFactory());
+            // The HTTP/3 socket's setup (QuicTransport): epoll with GSO/GRO on Linux, and on a
+            // loopback bind path MTU discovery up to 16,000 bytes a packet. Over NIO in 1,350-byte
+            // packets, one syscall each, a single stream carried 110-170 MiB/s on loopback; over
+            // this 350-430 (docs/benchmarks.md, bench peer).
+            QuicTransport udp = QuicTransport.choose(true, QuicTransport.autoMaxUdpPayload(config.bind().getAddress()));
+            EventLoopGroup group = udp.newGroup(2, "stoq-peer-io");
             try {
-                Channel server = bind(group, config.bind(), serverCodec(ctx, groups));
-                Channel client = bind(group, new InetSocketAddress(config.bind().getAddress(), 0), clientCodec(ctx, groups));
+                Channel server = bind(udp, group, config.bind(), serverCodec(ctx, udp, groups));
+                Channel client = bind(udp, group, new InetSocketAddress(config.bind().getAddress(), 0), clientCodec(ctx, udp, groups));
                 AutoCloseable subscription = revocations.subscribe(registry::revoked);
-                return new StoqTransport(ctx, group, server, client, subscription);
+                return new StoqTransport(ctx, udp, group, server, client, subscription);
             } catch (Exception e) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 workers.shutdownNow();
@@ -164,21 +169,20 @@ public final class StoqTransport implements AutoCloseable {
             }
         }
 
-        private Channel bind(EventLoopGroup group, InetSocketAddress address, ChannelHandler codec) throws InterruptedException {
-            return new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                    .option(ChannelOption.SO_RCVBUF, config.socketBufferBytes())
-                    .option(ChannelOption.SO_SNDBUF, config.socketBufferBytes())
-                    .handler(packetFilter == null ? codec : new io.netty.channel.ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new PacketDropper(packetFilter), codec);
-                        }
-                    }).bind(address).sync().channel();
+        private Channel bind(QuicTransport udp, EventLoopGroup group, InetSocketAddress address, ChannelHandler codec)
+                throws InterruptedException {
+            ChannelHandler handler = packetFilter == null ? codec : new io.netty.channel.ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new PacketDropper(packetFilter), codec);
+                }
+            };
+            return udp.bind(group, handler, address, config.socketBufferBytes());
         }
     }
 
-    private static <B extends QuicCodecBuilder<B>> B common(B builder, PeerConfig config) {
-        return builder.maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    private static <B extends QuicCodecBuilder<B>> B common(B builder, PeerConfig config, QuicTransport udp) {
+        return udp.packetSizes(builder).maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(config.connectionWindowBytes())
                 .initialMaxStreamDataBidirectionalLocal(config.streamWindowBytes())
                 .initialMaxStreamDataBidirectionalRemote(config.streamWindowBytes())
@@ -186,8 +190,13 @@ public final class StoqTransport implements AutoCloseable {
                 .initialMaxStreamsUnidirectional(0);
     }
 
-    private static ChannelHandler serverCodec(TransportContext ctx, String[] groups) {
-        return common(new QuicServerCodecBuilder(), ctx.config())
+    private static ChannelHandler serverCodec(TransportContext ctx, QuicTransport udp, String[] groups) {
+        QuicServerCodecBuilder builder = common(new QuicServerCodecBuilder(), ctx.config(), udp);
+        SegmentedDatagramPacketAllocator segments = udp.segmentAllocator(); // the dialling side sets it on its bootstrap
+        if (segments != null) {
+            builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
+        }
+        return builder
                 .sslContext(QuicTls.server(ctx.identity(), groups))
                 .tokenHandler(new RetryTokens())
                 .handler(new ConnectionInit(ctx, Role.SERVER, null))
@@ -195,8 +204,8 @@ public final class StoqTransport implements AutoCloseable {
                 .build();
     }
 
-    private static ChannelHandler clientCodec(TransportContext ctx, String[] groups) {
-        return common(new QuicClientCodecBuilder(), ctx.config())
+    private static ChannelHandler clientCodec(TransportContext ctx, QuicTransport udp, String[] groups) {
+        return common(new QuicClientCodecBuilder(), ctx.config(), udp)
                 .sslContext(QuicTls.client(ctx.identity(), groups))
                 .build();
     }
@@ -207,6 +216,11 @@ public final class StoqTransport implements AutoCloseable {
      */
     public void handle(MessageType type, RequestHandler handler) {
         ctx.handlers().put(type.code(), new TransportContext.Registration(type, handler));
+    }
+
+    /** For logs: the UDP socket kind and packet sizes, e.g. {@code epoll, GSO/GRO, path MTU up to 16000}. */
+    public String udpTransport() {
+        return udp.describe();
     }
 
     /** The address peers dial (the port the OS chose when the configured one was 0). */
@@ -281,7 +295,12 @@ public final class StoqTransport implements AutoCloseable {
     PeerSession quicConnect(InetSocketAddress address) throws NetException {
         long millis = ctx.config().handshakeTimeout().toMillis();
         ConnectionInit init = new ConnectionInit(ctx, Role.CLIENT, address);
-        Future<QuicChannel> connecting = QuicChannel.newBootstrap(client)
+        QuicChannelBootstrap dial = QuicChannel.newBootstrap(client);
+        SegmentedDatagramPacketAllocator segments = udp.segmentAllocator();
+        if (segments != null) {
+            dial.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
+        }
+        Future<QuicChannel> connecting = dial
                 .handler(init)
                 .streamHandler(new IncomingStreams(ctx))
                 .remoteAddress(address)

@@ -2,8 +2,8 @@ package io.stoq.node.config;
 
 import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.DataSize;
-import io.stoq.fragmint.http.QuicTransport;
 
+import io.stoq.quic.QuicTransport;
 import java.time.Duration;
 import java.util.List;
 

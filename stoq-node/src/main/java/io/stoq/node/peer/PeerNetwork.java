@@ -137,7 +137,7 @@ public final class PeerNetwork implements AutoCloseable {
             discovery = new Discovery(discoveryConfig, me, revocations, clock, capacity(dataDir));
             discovery.start(transport);
             shards = new ShardClient(fetches, discovery.transferListener());
-            LOG.info("peer transport on udp {} as node {} (zone {}), advertising {}, seeds {}", transport.localAddress(),
+            LOG.info("peer transport on udp {} ({}) as node {} (zone {}), advertising {}, seeds {}", transport.localAddress(), transport.udpTransport(),
                     me.nodeId(), me.identity().zone(), discoveryConfig.advertise(), discoveryConfig.seeds());
         } catch (NetException e) {
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot start the peer transport on " + peerConfig.bind() + ": "

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stoq.crypto.keys.PemFiles;
 import io.stoq.fragmint.TestCertificates;
-import io.stoq.fragmint.http.QuicTransport;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.cli.StoqCli;
 import io.stoq.node.config.NodeConfig;
+import io.stoq.quic.QuicTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

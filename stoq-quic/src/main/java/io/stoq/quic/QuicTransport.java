@@ -1,4 +1,4 @@
-package io.stoq.fragmint.http;
+package io.stoq.quic;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -25,7 +25,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * The UDP socket under HTTP/3, server and client alike. QUIC sends one ~1.3 KB packet per
+ * The UDP socket under every QUIC endpoint of a node: HTTP/3 (server and client) and the STOQ peer
+ * transport. QUIC sends one ~1.3 KB packet per
  * datagram, so with Java NIO every packet costs a {@code sendmsg} and a {@code recvmsg} and a trip
  * through the channel pipeline; on the 2-core machine of issue 11 that (and the receive-buffer
  * drops it caused when the reading thread fell behind) held HTTP/3 to a fraction of HTTP/1.1.
@@ -194,7 +195,13 @@ public final class QuicTransport {
      * @throws IllegalStateException if the socket refused don't-fragment
      */
     public Channel bind(EventLoopGroup group, ChannelHandler handler, InetSocketAddress local) throws InterruptedException {
-        Channel ch = bootstrap(group, local.getAddress()).handler(handler).bind(local).sync().channel();
+        return bind(group, handler, local, SOCKET_BUFFER);
+    }
+
+    /** {@link #bind(EventLoopGroup, ChannelHandler, InetSocketAddress)} with socket buffers of {@code socketBufferBytes}. */
+    public Channel bind(EventLoopGroup group, ChannelHandler handler, InetSocketAddress local, int socketBufferBytes)
+            throws InterruptedException {
+        Channel ch = bootstrap(group, local.getAddress(), socketBufferBytes).handler(handler).bind(local).sync().channel();
         if (discoversPathMtu() && !Integer.valueOf(PMTUDISC_PROBE).equals(ch.config().getOption(IP_MTU_DISCOVER))) {
             ch.close().sync();
             throw new IllegalStateException("UDP socket " + local + " did not take IP_MTU_DISCOVER=PROBE (don't fragment),"
@@ -203,10 +210,10 @@ public final class QuicTransport {
         return ch;
     }
 
-    private Bootstrap bootstrap(EventLoopGroup group, InetAddress local) {
+    private Bootstrap bootstrap(EventLoopGroup group, InetAddress local, int socketBufferBytes) {
         Bootstrap b = new Bootstrap().group(group)
-                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
-                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER);
+                .option(ChannelOption.SO_RCVBUF, socketBufferBytes)
+                .option(ChannelOption.SO_SNDBUF, socketBufferBytes);
         if (!epoll) {
             return b.channel(NioDatagramChannel.class);
         }
