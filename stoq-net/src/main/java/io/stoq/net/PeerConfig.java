@@ -1,5 +1,6 @@
 package io.stoq.net;
 
+import io.stoq.quic.QuicTransport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
@@ -23,6 +24,9 @@ import java.time.Duration;
  * @param streamWindowBytes QUIC flow-control window per stream
  * @param connectionWindowBytes QUIC flow-control window per connection
  * @param socketBufferBytes UDP socket send and receive buffers
+ * @param maxUdpPayload largest QUIC packet path MTU discovery may grow to ({@link QuicTransport}):
+ *     {@link QuicTransport#AUTO_MAX_UDP_PAYLOAD} (16,000 on a loopback bind, else 1,350 and no
+ *     discovery) or 1,350 to 65,527
  */
 public record PeerConfig(
         InetSocketAddress bind,
@@ -38,7 +42,8 @@ public record PeerConfig(
         int workerQueue,
         long streamWindowBytes,
         long connectionWindowBytes,
-        int socketBufferBytes) {
+        int socketBufferBytes,
+        int maxUdpPayload) {
 
     /** The UDP port a node listens on for peers unless configured otherwise. */
     public static final int DEFAULT_PORT = 7443;
@@ -47,7 +52,7 @@ public record PeerConfig(
 
     public static final PeerConfig DEFAULTS = new PeerConfig(new InetSocketAddress("0.0.0.0", DEFAULT_PORT),
             256 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30),
-            64, 1024, 4, 8, 16, 256, 4L << 20, 16L << 20, 4 << 20);
+            64, 1024, 4, 8, 16, 256, 4L << 20, 16L << 20, 4 << 20, QuicTransport.AUTO_MAX_UDP_PAYLOAD);
 
     public PeerConfig {
         if (bind == null) {
@@ -66,34 +71,44 @@ public record PeerConfig(
         range("stream window", streamWindowBytes, 64 * 1024, 256L << 20);
         range("connection window", connectionWindowBytes, streamWindowBytes, 1L << 30);
         range("socket buffer", socketBufferBytes, 64 * 1024, 64 << 20);
+        if (maxUdpPayload != QuicTransport.AUTO_MAX_UDP_PAYLOAD) {
+            QuicTransport.requireValidMaxUdpPayload(maxUdpPayload);
+        }
     }
 
     /** These settings listening on {@code address} instead. */
     public PeerConfig withBind(InetSocketAddress address) {
         return new PeerConfig(address, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, maxStreamsPerConnection,
                 maxConnections, maxConnectionsPerPeer, maxHandshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
     }
 
     /** These settings with other timeouts. */
     public PeerConfig withTimeouts(Duration handshake, Duration idle, Duration request) {
         return new PeerConfig(bind, maxFrameBytes, handshake, idle, request, maxStreamsPerConnection, maxConnections,
                 maxConnectionsPerPeer, maxHandshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
     }
 
     /** These settings with other connection and stream limits. */
     public PeerConfig withLimits(int streamsPerConnection, int connections, int connectionsPerPeer, int handshakesPerAddress) {
         return new PeerConfig(bind, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, streamsPerConnection,
                 connections, connectionsPerPeer, handshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
     }
 
     /** These settings with another worker pool. */
     public PeerConfig withWorkers(int threads, int queue) {
         return new PeerConfig(bind, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, maxStreamsPerConnection,
                 maxConnections, maxConnectionsPerPeer, maxHandshakesPerAddress, threads, queue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
+    }
+
+    /** These settings with another packet size limit ({@link QuicTransport#AUTO_MAX_UDP_PAYLOAD} or 1,350..65,527). */
+    public PeerConfig withMaxUdpPayload(int bytes) {
+        return new PeerConfig(bind, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, maxStreamsPerConnection,
+                maxConnections, maxConnectionsPerPeer, maxHandshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
+                connectionWindowBytes, socketBufferBytes, bytes);
     }
 
     private static void range(String what, long value, long min, long max) {

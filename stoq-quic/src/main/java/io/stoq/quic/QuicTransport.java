@@ -69,6 +69,8 @@ public final class QuicTransport {
     public static final int SOCKET_BUFFER = 4 << 20;
     /** The UDP payload every connection starts with, and keeps without path MTU discovery. */
     public static final int BASE_UDP_PAYLOAD = 1350;
+    /** A configured packet size limit meaning "choose from the address" ({@link #maxUdpPayloadFor}). */
+    public static final int AUTO_MAX_UDP_PAYLOAD = 0;
     /** The largest UDP payload QUIC allows (RFC 9000, max_udp_payload_size). */
     public static final int MAX_UDP_PAYLOAD = 65527;
     /**
@@ -128,6 +130,17 @@ public final class QuicTransport {
      */
     public static int autoMaxUdpPayload(InetAddress local) {
         return local.isLoopbackAddress() ? LOOPBACK_UDP_PAYLOAD : BASE_UDP_PAYLOAD;
+    }
+
+    /**
+     * The packet size limit for a socket bound to {@code local} when the operator configured
+     * {@code configured}: {@link #autoMaxUdpPayload} for {@link #AUTO_MAX_UDP_PAYLOAD}, else the
+     * configured size, checked.
+     *
+     * @throws IllegalArgumentException if {@code configured} is neither
+     */
+    public static int maxUdpPayloadFor(int configured, InetAddress local) {
+        return configured == AUTO_MAX_UDP_PAYLOAD ? autoMaxUdpPayload(local) : requireValidMaxUdpPayload(configured);
     }
 
     /**

@@ -342,7 +342,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
     public record Quic(DataSize maxStreamData, DataSize maxData, CongestionControl congestionControl,
             boolean nativeTransport, int maxUdpPayload) {
         /** {@code maxUdpPayload}: chosen from the listening address ({@link QuicTransport#autoMaxUdpPayload}). */
-        public static final int AUTO_MAX_UDP_PAYLOAD = 0;
+        public static final int AUTO_MAX_UDP_PAYLOAD = QuicTransport.AUTO_MAX_UDP_PAYLOAD;
         public static final Quic DEFAULT = new Quic(DataSize.ofMiB(4), DataSize.ofMiB(16), CongestionControl.CUBIC, true);
 
         public Quic {
@@ -371,8 +371,7 @@ public record ApiServerConfig(Listen listen, Tls tls, Limits limits, Timeouts ti
          * @throws IllegalArgumentException if {@code configured} is neither
          */
         public static int maxUdpPayloadFor(int configured, java.net.InetAddress local) {
-            return configured == AUTO_MAX_UDP_PAYLOAD ? QuicTransport.autoMaxUdpPayload(local)
-                    : QuicTransport.requireValidMaxUdpPayload(configured);
+            return QuicTransport.maxUdpPayloadFor(configured, local);
         }
 
         /** Unread bytes one connection can make the server hold at most. */

@@ -63,4 +63,16 @@ class PeerPacketSizeTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void theBaseSizeTurnsDiscoveryOff() throws Exception {
+        NetFixture net = new NetFixture(dir, "main");
+        StoqTransport server = StoqTransport.builder(NetFixture.CONFIG.withMaxUdpPayload(QuicTransport.BASE_UDP_PAYLOAD),
+                net.identity(net.issue("node-a"))).start();
+        try {
+            assertThat(server.udpTransport()).isEqualTo("epoll, GSO/GRO");
+        } finally {
+            server.close();
+        }
+    }
 }

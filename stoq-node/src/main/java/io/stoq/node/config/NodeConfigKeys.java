@@ -250,6 +250,12 @@ public final class NodeConfigKeys {
             DataSize.ofKiB(64), DataSize.ofMiB(256), "QUIC flow-control window per stream.");
     public static final ConfigKey<DataSize> PEER_CONNECTION_WINDOW = ConfigKey.size("peer.connection-window", "16MiB",
             DataSize.ofKiB(64), DataSize.ofGiB(1), "QUIC flow-control window per connection; at least peer.stream-window.");
+    public static final ConfigKey<Integer> PEER_MAX_UDP_PAYLOAD = ConfigKey.integer("peer.max-udp-payload",
+            QuicTransport.AUTO_MAX_UDP_PAYLOAD, QuicTransport.AUTO_MAX_UDP_PAYLOAD, QuicTransport.MAX_UDP_PAYLOAD,
+            "Largest QUIC packet (UDP payload bytes) a peer connection grows to by path MTU discovery, with don't-fragment "
+                    + "set (Linux's native transport only). 0: " + QuicTransport.LOOPBACK_UDP_PAYLOAD + " when peer.bind is a "
+                    + "loopback address, else " + QuicTransport.BASE_UDP_PAYLOAD + "; " + QuicTransport.BASE_UDP_PAYLOAD
+                    + ": no discovery; more (8972 on a jumbo-frame LAN) only for paths known to carry it.");
     public static final ConfigKey<DataSize> PEER_SOCKET_BUFFER = ConfigKey.size("peer.socket-buffer", "4MiB",
             DataSize.ofKiB(64), DataSize.ofMiB(64), "UDP socket send and receive buffers of the peer transport.");
 
@@ -346,7 +352,7 @@ public final class NodeConfigKeys {
             AUDIT_RETENTION, AUDIT_MAX_SOURCES,
             PEER_ENABLED, PEER_BIND, PEER_MAX_FRAME_SIZE, PEER_HANDSHAKE_TIMEOUT, PEER_IDLE_TIMEOUT, PEER_REQUEST_TIMEOUT,
             PEER_MAX_STREAMS, PEER_MAX_CONNECTIONS, PEER_MAX_CONNECTIONS_PER_PEER, PEER_MAX_HANDSHAKES_PER_ADDRESS,
-            PEER_WORKER_THREADS, PEER_WORKER_QUEUE, PEER_STREAM_WINDOW, PEER_CONNECTION_WINDOW, PEER_SOCKET_BUFFER,
+            PEER_WORKER_THREADS, PEER_WORKER_QUEUE, PEER_STREAM_WINDOW, PEER_CONNECTION_WINDOW, PEER_SOCKET_BUFFER, PEER_MAX_UDP_PAYLOAD,
             DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
             DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,

@@ -7,6 +7,7 @@ import io.stoq.node.config.NodeConfig;
 import io.stoq.node.config.NodeConfigKeys;
 import io.stoq.net.PeerConfig;
 import io.stoq.net.discovery.DiscoveryConfig;
+import io.stoq.quic.QuicTransport;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,11 +38,13 @@ public final class PeerSettings {
                     config.get(NodeConfigKeys.PEER_MAX_HANDSHAKES_PER_ADDRESS), config.get(NodeConfigKeys.PEER_WORKER_THREADS),
                     config.get(NodeConfigKeys.PEER_WORKER_QUEUE), config.get(NodeConfigKeys.PEER_STREAM_WINDOW).bytes(),
                     config.get(NodeConfigKeys.PEER_CONNECTION_WINDOW).bytes(),
-                    (int) config.get(NodeConfigKeys.PEER_SOCKET_BUFFER).bytes());
+                    (int) config.get(NodeConfigKeys.PEER_SOCKET_BUFFER).bytes(), config.get(NodeConfigKeys.PEER_MAX_UDP_PAYLOAD));
         } catch (IllegalArgumentException e) {
-            // the only cross-key rule the keys' own ranges cannot check
-            throw new NodeException(NodeErrorCode.BAD_CONFIG, "peer.*: " + e.getMessage()
-                    + " (peer.connection-window must be at least peer.stream-window)", e);
+            // the rules the keys' own ranges cannot check: one across two keys, and a gap in one's range
+            String rule = e.getMessage().contains("maxUdpPayload") ? "peer.max-udp-payload must be 0 or "
+                    + QuicTransport.BASE_UDP_PAYLOAD + ".." + QuicTransport.MAX_UDP_PAYLOAD
+                    : "peer.connection-window must be at least peer.stream-window";
+            throw new NodeException(NodeErrorCode.BAD_CONFIG, "peer.*: " + e.getMessage() + " (" + rule + ")", e);
         }
     }
 
