@@ -150,11 +150,12 @@ public final class StoqTransport implements AutoCloseable {
             TransportContext ctx = new TransportContext(config, identity,
                     new PeerVerifier(identity.root(), identity.networkId(), revocations, clock), handlers, workers, crypto,
                     registry, metrics, clock);
-            // The HTTP/3 socket's setup (QuicTransport): epoll with GSO/GRO on Linux, and path MTU
-            // discovery up to peer.max-udp-payload (by default 16,000 bytes on a loopback bind). Over NIO in 1,350-byte
-            // packets, one syscall each, a single stream carried 110-170 MiB/s on loopback; over
-            // this 350-430 (docs/benchmarks.md, bench peer).
-            QuicTransport udp = QuicTransport.choose(true, QuicTransport.maxUdpPayloadFor(config.maxUdpPayload(), config.bind().getAddress()));
+            // The HTTP/3 socket's setup: epoll with GSO/GRO on Linux, and path MTU discovery up to
+            // peer.max-udp-payload (by default 16,000 bytes on a loopback bind). Over NIO in
+            // 1,350-byte packets, one syscall each, one stream carried 145-151 MiB/s on loopback;
+            // over this 365-476 (docs/network.md, Benchmark).
+            QuicTransport udp = QuicTransport.choose(true,
+                    QuicTransport.maxUdpPayloadFor(config.maxUdpPayload(), config.bind().getAddress()));
             EventLoopGroup group = udp.newGroup(2, "stoq-peer-io");
             try {
                 Channel server = bind(udp, group, config.bind(), serverCodec(ctx, udp, groups));
