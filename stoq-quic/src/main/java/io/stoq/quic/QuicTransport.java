@@ -17,7 +17,10 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.codec.quic.EpollQuicUtils;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet4Address;
@@ -255,6 +258,18 @@ public final class QuicTransport {
      */
     public SegmentedDatagramPacketAllocator segmentAllocator() {
         return gso ? EpollQuicUtils.newSegmentedAllocator(gsoSegments()) : null;
+    }
+
+    /** Lets every connection of this server codec write several packets in one GSO send; a no-op without GSO. */
+    public QuicServerCodecBuilder segmentedSends(QuicServerCodecBuilder builder) {
+        SegmentedDatagramPacketAllocator segments = segmentAllocator();
+        return segments == null ? builder : builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
+    }
+
+    /** Lets the connection this bootstrap dials write several packets in one GSO send; a no-op without GSO. */
+    public QuicChannelBootstrap segmentedSends(QuicChannelBootstrap bootstrap) {
+        SegmentedDatagramPacketAllocator segments = segmentAllocator();
+        return segments == null ? bootstrap : bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
     }
 
     /** Packets per GSO send: as many of the largest size as fit in one send, at most {@link #GSO_SEGMENTS}. */

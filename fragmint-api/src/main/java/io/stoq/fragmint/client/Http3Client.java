@@ -20,13 +20,10 @@ import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
 import io.netty.handler.codec.http3.Http3FrameToHttpObjectCodec;
 import io.netty.handler.codec.quic.BoringSSLContextOption;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicChannelBootstrap;
-import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.stoq.quic.QuicTransport;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,13 +91,8 @@ public final class Http3Client implements AutoCloseable {
                 .build();
         try {
             udp = transport.bind(group, codec, LOCAL);
-            QuicChannelBootstrap connect = QuicChannel.newBootstrap(udp).handler(new Http3ClientConnectionHandler())
-                    .remoteAddress(new InetSocketAddress("127.0.0.1", port));
-            SegmentedDatagramPacketAllocator segments = transport.segmentAllocator();
-            if (segments != null) {
-                connect.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
-            }
-            quic = connect.connect().get(10, TimeUnit.SECONDS);
+            quic = transport.segmentedSends(QuicChannel.newBootstrap(udp)).handler(new Http3ClientConnectionHandler())
+                    .remoteAddress(new InetSocketAddress("127.0.0.1", port)).connect().get(10, TimeUnit.SECONDS);
         } catch (Exception | Error e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;

@@ -8,9 +8,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http3.Http3;
-import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
-import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.stoq.fragmint.auth.AccessControl;
@@ -170,11 +168,7 @@ public final class ApiServer implements AutoCloseable {
                 .congestionControlAlgorithm(QuicCongestionControlAlgorithm.valueOf(q.congestionControl().name()))
                 .tokenHandler(new QuicTokens())
                 .handler(Pipelines.quicConnection(dispatcher, config, limiter, metrics));
-        SegmentedDatagramPacketAllocator segments = quicTransport.segmentAllocator();
-        if (segments != null) {
-            builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
-        }
-        return quicTransport.bind(quicGroup, builder.build(), local);
+        return quicTransport.bind(quicGroup, quicTransport.segmentedSends(builder).build(), local);
     }
 
     /** The UDP transport HTTP/3 runs on ({@link QuicTransport#describe()}), or null when HTTP/3 is off. */

@@ -220,7 +220,7 @@ public final class RocksDurability {
             try {
                 bad = BlobFileScanner.check(blob);
                 files++;
-                bytes += Files.size(blob);
+                bytes += listed.bytes();
             } catch (java.nio.file.NoSuchFileException gone) {
                 continue; // compacted away since the listing: its values were rewritten into a newer file, checked on read
             } catch (IOException io) {

@@ -5,12 +5,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicChannelBootstrap;
-import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
-import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.util.concurrent.Future;
 import io.stoq.net.AuthenticatedPeer;
 import io.stoq.net.LocalIdentity;
@@ -192,12 +189,8 @@ public final class StoqTransport implements AutoCloseable {
     }
 
     private static ChannelHandler serverCodec(TransportContext ctx, QuicTransport udp, String[] groups) {
-        QuicServerCodecBuilder builder = common(new QuicServerCodecBuilder(), ctx.config(), udp);
-        SegmentedDatagramPacketAllocator segments = udp.segmentAllocator(); // the dialling side sets it on its bootstrap
-        if (segments != null) {
-            builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
-        }
-        return builder
+        // The dialling side sets GSO on its bootstrap (quicConnect).
+        return udp.segmentedSends(common(new QuicServerCodecBuilder(), ctx.config(), udp))
                 .sslContext(QuicTls.server(ctx.identity(), groups))
                 .tokenHandler(new RetryTokens())
                 .handler(new ConnectionInit(ctx, Role.SERVER, null))
@@ -296,12 +289,7 @@ public final class StoqTransport implements AutoCloseable {
     PeerSession quicConnect(InetSocketAddress address) throws NetException {
         long millis = ctx.config().handshakeTimeout().toMillis();
         ConnectionInit init = new ConnectionInit(ctx, Role.CLIENT, address);
-        QuicChannelBootstrap dial = QuicChannel.newBootstrap(client);
-        SegmentedDatagramPacketAllocator segments = udp.segmentAllocator();
-        if (segments != null) {
-            dial.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments);
-        }
-        Future<QuicChannel> connecting = dial
+        Future<QuicChannel> connecting = udp.segmentedSends(QuicChannel.newBootstrap(client))
                 .handler(init)
                 .streamHandler(new IncomingStreams(ctx))
                 .remoteAddress(address)
