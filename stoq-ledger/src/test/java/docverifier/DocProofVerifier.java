@@ -119,7 +119,7 @@ public final class DocProofVerifier {
             throw new Invalid("root certificate unusable");
         }
         // Steps 5 and 6: signatures over tag || network id || unsigned bytes.
-        if (!verifySignature(header.algorithm, header.proposerSpki, concat(ascii("stoq.ledger.block.v2\0"), networkId,
+        if (!verifySignature(header.algorithm, header.proposerSpki, concat(ascii("stoq.ledger.block.v" + header.version + "\0"), networkId,
                 Arrays.copyOf(headerBytes, header.unsignedLength)), header.signature)) {
             throw new Invalid("the header signature does not verify for this network");
         }
@@ -141,7 +141,9 @@ public final class DocProofVerifier {
         if (treeSize != header.txCount) {
             throw new Invalid("tree size differs from the header's tx count");
         }
-        byte[] root7 = rootFrom(leafIndex, treeSize, sha3(concat(new byte[] {0}, txBytes)), path);
+        // Version 2 headers: the leaf is over the tx encoding; version 3: over the tx id, H(encoding).
+        byte[] leaf = sha3(concat(new byte[] {0}, header.version == 2 ? txBytes : sha3(txBytes)));
+        byte[] root7 = rootFrom(leafIndex, treeSize, leaf, path);
         if (root7 == null || !Arrays.equals(root7, header.txRoot)) {
             throw new Invalid("the inclusion path does not lead to the tx root");
         }
@@ -482,6 +484,7 @@ public final class DocProofVerifier {
         byte[] txRoot;
         long timeMillis;
         long txCount;
+        int version;
         int algorithm;
         byte[] proposerSpki;
         int unsignedLength;
@@ -490,8 +493,9 @@ public final class DocProofVerifier {
         static Header parse(byte[] bytes) throws Invalid {
             Reader in = new Reader(bytes);
             Header h = new Header();
-            if (in.u8() != 2) {
-                throw new Invalid("header version is not 2");
+            h.version = in.u8();
+            if (h.version != 2 && h.version != 3) {
+                throw new Invalid("header version is not 2 or 3");
             }
             h.height = in.u64();
             in.hash(); // previous block hash

@@ -60,7 +60,8 @@ class ForgedTxInRaftEntryTest {
                 l.onApplied(appended::add);
             }
             // The admin may propose (bootstrap and recovery), so only the tx is wrong in this block.
-            BlockHeader header = BlockHeader.sign(c.net.network, height + 1, ledger.head().hash(), Block.txRoot(List.of(forged)),
+            BlockHeader header = BlockHeader.sign(c.net.network, ledger.head().format(), height + 1, ledger.head().hash(),
+                    Block.txRoot(ledger.head().format(), List.of(forged)),
                     stateRoot, ledger.head().time().plusMillis(1), 1, c.net.admin);
             Block bad = new Block(header, List.of(forged));
             assertThat(leader.proposeBlock(bad)).as("the block is refused, not applied").isFalse();

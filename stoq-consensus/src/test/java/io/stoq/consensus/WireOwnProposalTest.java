@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.ledger.TestNetwork;
 import io.stoq.ledger.block.Block;
+import io.stoq.ledger.block.ChainFormat;
 import io.stoq.ledger.block.BlockHeader;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.Transaction;
@@ -23,7 +24,7 @@ class WireOwnProposalTest {
         TestNetwork net = new TestNetwork();
         Transaction a = net.tx(net.admin, TestNetwork.create(TestNetwork.assetId(1), 1, AssetPolicy.CREATOR_ONLY));
         Transaction b = net.tx(net.admin, TestNetwork.create(TestNetwork.assetId(2), 1, AssetPolicy.CREATOR_ONLY));
-        BlockHeader header = BlockHeader.sign(net.network, 5, Hash256.of(new byte[32]), Block.txRoot(List.of(a, b)),
+        BlockHeader header = BlockHeader.sign(net.network, ChainFormat.CURRENT, 5, Hash256.of(new byte[32]), Block.txRoot(ChainFormat.CURRENT, List.of(a, b)),
                 Hash256.of(new byte[32]), Instant.parse("2026-12-03T00:00:00Z"), 1, net.admin);
         Block own = new Block(header, List.of(a, b));
         byte[] entry = Wire.block(own);

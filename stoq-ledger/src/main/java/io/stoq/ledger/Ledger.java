@@ -5,6 +5,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.Block;
 import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.block.ChainFormat;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.SignatureCheck;
 import io.stoq.ledger.state.StateHash;
@@ -57,7 +58,10 @@ public final class Ledger implements AutoCloseable {
     private volatile NetworkId network;
     /** Written under this ledger's lock; volatile so that readers on other threads see the last append. */
     private volatile BlockHeader head;
+    /** The set hash of the head's state; null before genesis (block 0 chooses its format). */
     private volatile StateHash stateHash;
+    /** The format block 0 gets when this ledger founds a chain ({@link #genesis}); later blocks keep their chain's. */
+    private ChainFormat foundingFormat = ChainFormat.CURRENT;
     private boolean parallelSignatures;
     /** Writer thread only: nanoseconds spent per commit step so far (see {@link #timings}). */
     private long blocksTimed;
@@ -72,13 +76,13 @@ public final class Ledger implements AutoCloseable {
         Head h = store.head();
         if (h == null) {
             this.head = null;
-            this.stateHash = new StateHash();
+            this.stateHash = null;
         } else {
             this.head = store.header(h.height());
             if (!head.hash().equals(h.blockHash())) {
                 throw new LedgerException(LedgerErrorCode.CORRUPT, "head record does not match block " + h.height());
             }
-            this.stateHash = StateHash.fromBytes(h.stateHash());
+            this.stateHash = StateHash.fromBytes(head.format(), h.stateHash());
             this.network = StateMachine.networkOf(store, List.of());
         }
     }
@@ -135,9 +139,19 @@ public final class Ledger implements AutoCloseable {
                 Duration.ofNanos(signNanos), Duration.ofNanos(storeNanos));
     }
 
-    /** Creates block 0 with one GENESIS tx signed (nonce 1) and proposed by {@code admin}. */
+    /** Creates block 0 with one GENESIS tx signed (nonce 1) and proposed by {@code admin}, in {@link ChainFormat#CURRENT}. */
     public CommitResult genesis(SigningKey admin, String network, List<byte[]> adminSpkis, byte[] rootCertDer, Instant time)
             throws LedgerException {
+        return genesis(admin, network, adminSpkis, rootCertDer, time, ChainFormat.CURRENT);
+    }
+
+    /**
+     * As {@link #genesis(SigningKey, String, List, byte[], Instant)}, founding a chain of
+     * {@code format}: an older format is for tests that show a chain founded by an earlier stoq
+     * keeps working.
+     */
+    public synchronized CommitResult genesis(SigningKey admin, String network, List<byte[]> adminSpkis, byte[] rootCertDer, Instant time,
+            ChainFormat format) throws LedgerException {
         if (head != null) {
             throw new LedgerException(LedgerErrorCode.CONFLICT, "ledger already has a genesis block");
         }
@@ -148,6 +162,7 @@ public final class Ledger implements AutoCloseable {
         } catch (CryptoException e) {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign genesis: " + e.getMessage(), e);
         }
+        foundingFormat = format;
         CommitResult result = commit(List.of(tx), time, admin);
         if (!result.rejected().isEmpty()) {
             throw new LedgerException(LedgerErrorCode.REJECTED, "genesis rejected: " + result.rejected().get(0).message());
@@ -163,7 +178,7 @@ public final class Ledger implements AutoCloseable {
     public synchronized CommitResult commit(List<Transaction> txs, Instant time, SigningKey proposer) throws LedgerException {
         checkSize(txs);
         long t0 = System.nanoTime();
-        boolean[] checked = StateMachine.checkSignatures(networkFor(txs), txs, parallelSignatures);
+        boolean[] checked = StateMachine.checkSignatures(networkFor(txs), formatAfter(head), txs, parallelSignatures);
         waitNanos += System.nanoTime() - t0;
         return commitChecked(txs, checked, time, proposer);
     }
@@ -212,7 +227,7 @@ public final class Ledger implements AutoCloseable {
         try {
             for (int i = 0; i < batches.size(); i++) {
                 while (started < batches.size() && started <= i + LOOKAHEAD) {
-                    checks.add(SignatureCheck.start(id, batches.get(started++), parallelSignatures));
+                    checks.add(SignatureCheck.start(id, formatAfter(head), batches.get(started++), parallelSignatures));
                 }
                 long t0 = System.nanoTime();
                 boolean[] checked = checks.poll().await(); // this thread helps with whatever is left of it
@@ -385,7 +400,7 @@ public final class Ledger implements AutoCloseable {
         BlockHeader prev = unwritten.isEmpty() ? head : unwritten.get(0).header();
         StateHash prevHash = unwritten.isEmpty() ? stateHash : unwritten.get(0).outcome().stateHash();
         long t0 = System.nanoTime();
-        boolean[] checked = StateMachine.checkSignatures(id, txs, parallelSignatures);
+        boolean[] checked = StateMachine.checkSignatures(id, formatAfter(prev), txs, parallelSignatures);
         waitNanos += System.nanoTime() - t0;
         return prepare(txs, checked, time, proposer, id, base, prev, prevHash, unwritten.isEmpty() ? null : after);
     }
@@ -506,6 +521,11 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /** The format of the block after {@code prev}: its chain's, or the founding format for block 0. */
+    private ChainFormat formatAfter(BlockHeader prev) {
+        return prev == null ? foundingFormat : prev.format();
+    }
+
     /** Applies {@code txs} over {@code base} (the state after {@code prev}) and signs the block's header. */
     private Proposal prepare(List<Transaction> txs, boolean[] signatureOk, Instant time, SigningKey proposer, NetworkId id,
             StateView base, BlockHeader prev, StateHash prevHash) throws LedgerException {
@@ -516,13 +536,15 @@ public final class Ledger implements AutoCloseable {
             StateView base, BlockHeader prev, StateHash prevHash, Proposal after) throws LedgerException {
         long height = prev == null ? 0 : prev.height() + 1;
         Instant t = prev != null && time.isBefore(prev.time()) ? prev.time() : time;
+        ChainFormat format = formatAfter(prev);
         long t0 = System.nanoTime();
-        StateMachine.Outcome outcome = StateMachine.apply(base, prevHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
+        StateMachine.Outcome outcome = StateMachine.apply(base, prev == null ? new StateHash(format) : prevHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
                 signatureOk, parallelSignatures);
         long t1 = System.nanoTime();
         BlockHeader header;
         try {
-            header = BlockHeader.sign(id, height, prev == null ? BlockHeader.NO_PREVIOUS : prev.hash(), Block.txRoot(outcome.accepted()),
+            header = BlockHeader.sign(id, format, height, prev == null ? BlockHeader.NO_PREVIOUS : prev.hash(),
+                    Block.txRoot(format, outcome.accepted()),
                     outcome.stateRoot(), t, outcome.accepted().size(), proposer);
         } catch (CryptoException e) {
             throw new LedgerException(LedgerErrorCode.STORE_FAILURE, "cannot sign block " + height + ": " + e.getMessage(), e);
@@ -594,8 +616,10 @@ public final class Ledger implements AutoCloseable {
         return head == null ? -1 : head.height();
     }
 
+    /** The head's state root; before genesis, the empty state's (the same in every format). */
     public Hash256 stateRoot() {
-        return stateHash.root();
+        StateHash h = stateHash;
+        return h == null ? new StateHash(foundingFormat).root() : h.root();
     }
 
     /** Typed read access to the committed state. */

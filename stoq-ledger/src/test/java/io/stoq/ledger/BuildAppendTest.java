@@ -110,13 +110,13 @@ class BuildAppendTest {
                     // a tx dropped
                     blk -> new Block(h, List.of(blk.txs().get(0))),
                     // a header field changed under the old signature (state root)
-                    blk -> new Block(new BlockHeader(h.height(), h.previousHash(), h.txRoot(), Hash256.of(new byte[32]), h.time(),
+                    blk -> new Block(new BlockHeader(h.format(), h.height(), h.previousHash(), h.txRoot(), Hash256.of(new byte[32]), h.time(),
                             h.txCount(), h.proposerAlgorithm(), h.proposerSpki(), h.signature()), blk.txs()),
                     // the signature flipped
-                    blk -> new Block(new BlockHeader(h.height(), h.previousHash(), h.txRoot(), h.stateRoot(), h.time(), h.txCount(),
+                    blk -> new Block(new BlockHeader(h.format(), h.height(), h.previousHash(), h.txRoot(), h.stateRoot(), h.time(), h.txCount(),
                             h.proposerAlgorithm(), h.proposerSpki(), flip(h.signature())), blk.txs()),
                     // another previous hash
-                    blk -> new Block(new BlockHeader(h.height(), Hash256.of(new byte[32]), h.txRoot(), h.stateRoot(), h.time(),
+                    blk -> new Block(new BlockHeader(h.format(), h.height(), Hash256.of(new byte[32]), h.txRoot(), h.stateRoot(), h.time(),
                             h.txCount(), h.proposerAlgorithm(), h.proposerSpki(), h.signature()), blk.txs()));
             Hash256 root = b.stateRoot();
             Hash256 headHash = b.head().hash();

@@ -7,6 +7,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.block.ChainFormat;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Role;
@@ -71,7 +72,7 @@ class CodecTest {
             assertThat(back.id()).isEqualTo(tx.id());
             assertThat(back.type()).isEqualTo(body.type());
             assertThat(back.signatureValid(NET)).isTrue();
-            assertThat(back.leafHash()).isEqualTo(io.stoq.crypto.merkle.MerkleHash.leaf(tx.encoded())).isEqualTo(tx.leafHash());
+            assertThat(back.encodingLeafHash()).isEqualTo(io.stoq.crypto.merkle.MerkleHash.leaf(tx.encoded())).isEqualTo(tx.encodingLeafHash());
             seen.add(back.type());
         }
         assertThat(seen).containsExactlyInAnyOrder(TxType.values());
@@ -115,7 +116,7 @@ class CodecTest {
 
     @Test
     void headerRoundTripsAndChecksItsSignature() throws Exception {
-        BlockHeader h = BlockHeader.sign(NET, 3, Sha3.hash(new byte[] {1}), Sha3.hash(new byte[] {2}), Sha3.hash(new byte[] {3}),
+        BlockHeader h = BlockHeader.sign(NET, ChainFormat.CURRENT, 3, Sha3.hash(new byte[] {1}), Sha3.hash(new byte[] {2}), Sha3.hash(new byte[] {3}),
                 TestNetwork.T0, 7, key);
         BlockHeader back = BlockHeader.decode(h.encode());
         assertThat(back.hash()).isEqualTo(h.hash());
@@ -139,7 +140,7 @@ class CodecTest {
             assertThat(e.getMessage()).contains("unknown signature algorithm code 99");
         });
         Hash256 h = Sha3.hash(new byte[] {1});
-        byte[] header = BlockHeader.sign(NET, 3, h, h, h, java.time.Instant.ofEpochMilli(5), 1, key).encode();
+        byte[] header = BlockHeader.sign(NET, ChainFormat.CURRENT, 3, h, h, h, java.time.Instant.ofEpochMilli(5), 1, key).encode();
         header[1 + 8 + 3 * Hash256.LENGTH + 8 + 4] = 99; // after version, height, 3 hashes, time, tx count
         assertThatThrownBy(() -> BlockHeader.decode(header)).isInstanceOfSatisfying(LedgerException.class, e -> {
             assertThat(e.code()).isEqualTo(LedgerErrorCode.MALFORMED);

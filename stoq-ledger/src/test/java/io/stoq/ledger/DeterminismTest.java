@@ -98,7 +98,7 @@ class DeterminismTest {
             assertThat(pipelined.stateRoot()).isEqualTo(a.stateRoot());
             // The root kept up block by block (old values from the block overlay's read cache) is
             // the set hash of the whole state computed from nothing.
-            io.stoq.ledger.state.StateHash fresh = new io.stoq.ledger.state.StateHash();
+            io.stoq.ledger.state.StateHash fresh = new io.stoq.ledger.state.StateHash(a.head().format());
             a.store().forEachState(fresh::add);
             assertThat(fresh.root()).isEqualTo(a.stateRoot());
             assertThat(new ChainVerifier(b.store(), false).verify().ok()).isTrue();

@@ -9,6 +9,7 @@ import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.Block;
+import io.stoq.ledger.block.ChainFormat;
 import io.stoq.ledger.proof.ProofBuilder;
 import io.stoq.ledger.proof.ProofBundle;
 import io.stoq.ledger.proof.ProofVerifier;
@@ -29,6 +30,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Holds docs/ledger.md to the code: {@code docverifier.DocProofVerifier}, written from the doc with
@@ -53,8 +56,9 @@ class DocProofVerifierTest {
         }
     }
 
-    @Test
-    void sameVerdictsAndFactsOnRealBundlesOfEveryProvableTxType() throws Exception {
+    @ParameterizedTest // both header versions: a chain keeps the one its block 0 chose
+    @EnumSource(ChainFormat.class)
+    void sameVerdictsAndFactsOnRealBundlesOfEveryProvableTxType(ChainFormat format) throws Exception {
         TestNetwork net = new TestNetwork();
         NodeKeys node = NodeKeys.generate();
         NodeKeys other = NodeKeys.generate();
@@ -67,7 +71,7 @@ class DocProofVerifierTest {
         Hash256 a2 = TestNetwork.assetId(2);
         List<Transaction> proven = new ArrayList<>();
         try (Ledger ledger = Ledger.open(dir)) {
-            net.genesis(ledger);
+            net.genesis(ledger, format);
             Instant t = TestNetwork.T0.plusSeconds(5);
             assertThat(ledger.commit(List.of(net.tx(net.admin, new TxBody.NodeRegister(chain))), t, net.admin).rejected()).isEmpty();
             List<Transaction> block2 = List.of(net.tx(net.admin, net.register(alice)), net.tx(net.admin, net.register(bob)),

@@ -5,9 +5,9 @@ import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.merkle.InclusionProof;
-import io.stoq.crypto.merkle.MerkleHash;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.ledger.block.BlockHeader;
+import io.stoq.ledger.block.ChainFormat;
 import io.stoq.ledger.proof.ProofBundle;
 import io.stoq.ledger.tx.AssetPolicy;
 import io.stoq.ledger.tx.NetworkId;
@@ -65,7 +65,7 @@ final class Forger {
     ProofBundle forge(String network, SigningKey proposer, List<byte[]> chain, Transaction tx, Instant time, List<X509CRL> crls)
             throws Exception {
         NetworkId id = NetworkId.of(network, net.root.getEncoded());
-        BlockHeader header = BlockHeader.sign(id, 41, Sha3.hash(new byte[] {1}), MerkleHash.leaf(tx.encoded()), Sha3.hash(new byte[] {2}),
+        BlockHeader header = BlockHeader.sign(id, ChainFormat.CURRENT, 41, Sha3.hash(new byte[] {1}), ChainFormat.CURRENT.leaf(tx), Sha3.hash(new byte[] {2}),
                 time, 1, proposer);
         List<byte[]> crlDer = new ArrayList<>();
         for (X509CRL crl : crls) {

@@ -1,5 +1,6 @@
 package io.stoq.ledger;
 
+import io.stoq.ledger.block.ChainFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stoq.crypto.hash.Hash256;
@@ -204,12 +205,12 @@ class GrantTest {
         assertThat(seeded.grants(asset)).hasSize(Limits.MAX_GRANTS);
         BlockContext ctx = new BlockContext(ledger.height() + 1, TestNetwork.T0.plusSeconds(999));
         Transaction more = net.tx(alice, new TxBody.ReadGrant(asset, TestNetwork.id(bob)));
-        StateMachine.Outcome o = StateMachine.apply(base, new StateHash(), ctx, List.of(more), false);
+        StateMachine.Outcome o = StateMachine.apply(base, new StateHash(ChainFormat.CURRENT), ctx, List.of(more), false);
         assertThat(o.rejected()).extracting(StateMachine.Rejection::reason).containsExactly(RejectReason.LIMIT_EXCEEDED);
         // After one revocation there is room again.
         Transaction revoke = net.txWithNonce(alice, more.nonce(), new TxBody.ReadRevoke(asset, full.get(7)));
         Transaction grant = net.txWithNonce(alice, more.nonce() + 1, new TxBody.ReadGrant(asset, TestNetwork.id(bob)));
-        StateMachine.Outcome ok = StateMachine.apply(base, new StateHash(), ctx, List.of(revoke, grant), false);
+        StateMachine.Outcome ok = StateMachine.apply(base, new StateHash(ChainFormat.CURRENT), ctx, List.of(revoke, grant), false);
         assertThat(ok.rejected()).isEmpty();
         assertThat(new LedgerState(ok.writes()).grants(asset)).hasSize(Limits.MAX_GRANTS).contains(TestNetwork.id(bob))
                 .doesNotContain(full.get(7));

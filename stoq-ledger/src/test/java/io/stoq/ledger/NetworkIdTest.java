@@ -67,7 +67,7 @@ class NetworkIdTest {
             // A beta block whose header is signed for alpha is refused by a beta follower.
             Block empty = beta.store().block(1);
             BlockHeader h1 = empty.header();
-            BlockHeader forAlpha = BlockHeader.sign(alpha.network(), h1.height(), h1.previousHash(), h1.txRoot(), h1.stateRoot(),
+            BlockHeader forAlpha = BlockHeader.sign(alpha.network(), h1.format(), h1.height(), h1.previousHash(), h1.txRoot(), h1.stateRoot(),
                     h1.time(), h1.txCount(), net.admin);
             assertThatThrownBy(() -> betaFollower.append(new Block(forAlpha, empty.txs()))).isInstanceOfSatisfying(LedgerException.class,
                     e -> {
@@ -77,7 +77,7 @@ class NetworkIdTest {
             betaFollower.append(empty);
             // A beta block, correctly signed for beta, that carries alpha's tx: the tx is invalid there.
             BlockHeader h2 = beta.store().block(2).header();
-            BlockHeader smuggling = BlockHeader.sign(beta.network(), 2, h1.hash(), Block.txRoot(List.of(registerOnAlpha)), h2.stateRoot(),
+            BlockHeader smuggling = BlockHeader.sign(beta.network(), h1.format(), 2, h1.hash(), Block.txRoot(h1.format(), List.of(registerOnAlpha)), h2.stateRoot(),
                     h2.time(), 1, net.admin);
             assertThatThrownBy(() -> betaFollower.append(new Block(smuggling, List.of(registerOnAlpha))))
                     .isInstanceOfSatisfying(LedgerException.class, e -> assertThat(e.getMessage())

@@ -86,7 +86,7 @@ class ProposerTest {
             // The writer makes block 2 (admin-proposed); the storage node re-signs its header as if it had proposed it.
             Block honest = writer.commit(List.of(), T1.plusSeconds(1), net.admin).block();
             BlockHeader h = honest.header();
-            BlockHeader forged = BlockHeader.sign(writer.network(), h.height(), h.previousHash(), h.txRoot(), h.stateRoot(), h.time(),
+            BlockHeader forged = BlockHeader.sign(writer.network(), h.format(), h.height(), h.previousHash(), h.txRoot(), h.stateRoot(), h.time(),
                     h.txCount(), storage.falcon());
             assertThatThrownBy(() -> follower.append(new Block(forged, honest.txs()))).isInstanceOfSatisfying(LedgerException.class,
                     e -> {
@@ -109,7 +109,7 @@ class ProposerTest {
         try (io.stoq.ledger.store.LedgerStore store = io.stoq.ledger.store.LedgerStore.open(path)) {
             Block b = store.block(2);
             BlockHeader h = b.header();
-            BlockHeader forged = BlockHeader.sign(io.stoq.ledger.tx.NetworkId.of(TestNetwork.NAME, net.root.getEncoded()), h.height(),
+            BlockHeader forged = BlockHeader.sign(io.stoq.ledger.tx.NetworkId.of(TestNetwork.NAME, net.root.getEncoded()), h.format(), h.height(),
                     h.previousHash(), h.txRoot(), h.stateRoot(), h.time(), h.txCount(), storage.falcon());
             byte[] record = store.blockRecord(2);
             byte[] oldHeader = h.encode();

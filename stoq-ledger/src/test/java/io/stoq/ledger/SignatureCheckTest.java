@@ -1,5 +1,6 @@
 package io.stoq.ledger;
 
+import io.stoq.ledger.block.ChainFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stoq.crypto.sign.SigningKey;
@@ -38,14 +39,14 @@ class SignatureCheckTest {
             alone[i] = txs.get(i).signatureValid(net.network);
             assertThat(alone[i]).as("tx %d", i).isEqualTo(i % 7 != 3);
         }
-        assertThat(SignatureCheck.start(net.network, txs, true).await()).containsExactly(alone);
-        assertThat(SignatureCheck.start(net.network, txs, false).await()).containsExactly(alone);
+        assertThat(SignatureCheck.start(net.network, ChainFormat.CURRENT, txs, true).await()).containsExactly(alone);
+        assertThat(SignatureCheck.start(net.network, ChainFormat.CURRENT, txs, false).await()).containsExactly(alone);
         // started ahead, collected later (the pipeline's use), and a second batch at the same time
-        SignatureCheck early = SignatureCheck.start(net.network, txs, true);
-        SignatureCheck other = SignatureCheck.start(NetworkId.of("othernet", net.root.getEncoded()), txs, true);
+        SignatureCheck early = SignatureCheck.start(net.network, ChainFormat.CURRENT, txs, true);
+        SignatureCheck other = SignatureCheck.start(NetworkId.of("othernet", net.root.getEncoded()), ChainFormat.CURRENT, txs, true);
         assertThat(other.await()).as("signed for another network").doesNotContain(true);
         assertThat(early.await()).containsExactly(alone);
-        assertThat(SignatureCheck.start(net.network, List.of(), true).await()).isEmpty();
+        assertThat(SignatureCheck.start(net.network, ChainFormat.CURRENT, List.of(), true).await()).isEmpty();
     }
 
     @Test
@@ -80,12 +81,12 @@ class SignatureCheckTest {
             assertThat(tx.signedHere(net.network)).as("decoded: trusted for nothing").isFalse();
         }
         for (boolean parallel : new boolean[] {false, true}) {
-            SignatureCheck check = SignatureCheck.start(net.network, txs, parallel);
+            SignatureCheck check = SignatureCheck.start(net.network, ChainFormat.CURRENT, txs, parallel);
             assertThat(check.await()).as("parallel %s", parallel).containsExactly(alone);
             // batch A, batch B, the lone tx, and each changed sibling on its own
             assertThat(check.verifications()).as("parallel %s", parallel).isEqualTo(5);
         }
-        SignatureCheck elsewhere = SignatureCheck.start(NetworkId.of("othernet", net.root.getEncoded()), txs, true);
+        SignatureCheck elsewhere = SignatureCheck.start(NetworkId.of("othernet", net.root.getEncoded()), ChainFormat.CURRENT, txs, true);
         assertThat(elsewhere.await()).as("signed for another network").doesNotContain(true);
     }
 

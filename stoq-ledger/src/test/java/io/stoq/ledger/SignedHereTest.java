@@ -87,7 +87,7 @@ class SignedHereTest {
             // it signs properly: the header and merkle root are right, the tx is not.
             Transaction forged = flipLastSignatureByte(signedHere);
             BlockHeader h = good.block().header();
-            BlockHeader header = BlockHeader.sign(net.network, h.height(), h.previousHash(), Block.txRoot(List.of(forged)),
+            BlockHeader header = BlockHeader.sign(net.network, h.format(), h.height(), h.previousHash(), Block.txRoot(h.format(), List.of(forged)),
                     h.stateRoot(), h.time(), 1, net.admin);
             assertThatThrownBy(() -> b.append(new Block(header, List.of(forged))))
                     .isInstanceOfSatisfying(LedgerException.class, e -> assertThat(e.code()).isEqualTo(LedgerErrorCode.INVALID_BLOCK));

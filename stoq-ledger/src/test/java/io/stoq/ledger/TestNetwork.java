@@ -111,8 +111,13 @@ public final class TestNetwork {
     }
 
     public Ledger.CommitResult genesis(Ledger ledger) throws Exception {
+        return genesis(ledger, io.stoq.ledger.block.ChainFormat.CURRENT);
+    }
+
+    /** Founds a chain of {@code format} (an older one: a chain as an earlier stoq founded it). */
+    public Ledger.CommitResult genesis(Ledger ledger, io.stoq.ledger.block.ChainFormat format) throws Exception {
         usedGenesisNonce(admin);
-        return ledger.genesis(admin, NAME, List.of(admin.publicKey().getEncoded()), root.getEncoded(), T0);
+        return ledger.genesis(admin, NAME, List.of(admin.publicKey().getEncoded()), root.getEncoded(), T0, format);
     }
 
     public TxBody.AccountRegister register(SigningKey key) {

@@ -12,20 +12,20 @@ public record Block(BlockHeader header, List<Transaction> txs) {
         txs = List.copyOf(txs);
     }
 
-    /** Merkle root (RFC 6962 over SHA3-256, see stoq-crypto's {@link MerkleTree}) over the txs' canonical encodings. */
-    public static Hash256 txRoot(List<Transaction> txs) {
-        return tree(txs).root();
+    /** The merkle root over {@code txs} in a block of {@code format} (RFC 6962 over SHA3-256, see stoq-crypto's {@link MerkleTree}). */
+    public static Hash256 txRoot(ChainFormat format, List<Transaction> txs) {
+        return MerkleTree.ofLeafHashes(leafHashes(format, txs)).root();
     }
 
-    /** The tx merkle tree, whose leaf i is {@code H(0x00 || encoding of tx i)}. */
-    public static MerkleTree tree(List<Transaction> txs) {
-        return MerkleTree.ofLeafHashes(leafHashes(txs));
+    /** This block's tx merkle tree, whose leaf i is {@code format.leaf(tx i)} ({@link ChainFormat#leaf(Transaction)}). */
+    public MerkleTree tree() {
+        return MerkleTree.ofLeafHashes(leafHashes(header.format(), txs));
     }
 
-    public static List<Hash256> leafHashes(List<Transaction> txs) {
+    private static List<Hash256> leafHashes(ChainFormat format, List<Transaction> txs) {
         List<Hash256> leaves = new ArrayList<>(txs.size());
         for (Transaction tx : txs) {
-            leaves.add(tx.leafHash());
+            leaves.add(format.leaf(tx));
         }
         return leaves;
     }

@@ -18,42 +18,42 @@ import java.time.Instant;
  * A block header, signed by the block's proposer.
  *
  * <pre>
- * u8 version (2) | u64 height | 32 previous block hash | 32 tx merkle root | 32 state root
+ * u8 version (2 or 3, the chain's {@link ChainFormat}) | u64 height | 32 previous block hash | 32 tx merkle root | 32 state root
  * | u64 time (epoch millis) | u32 tx count | u8 proposer algorithm | bytes proposer SPKI | bytes signature
  * </pre>
  *
- * The signature covers {@code "stoq.ledger.block.v2\0"}, the 32-byte {@link NetworkId} and every
+ * The signature covers {@code "stoq.ledger.block.v2\0"} (v3 in a version 3 header), the 32-byte {@link NetworkId} and every
  * field before the signature, so a header signed for one network never verifies on another. The
  * network id is not in the encoding: the checker knows its network. The block hash
  * is the SHA3-256 of the whole encoding (signature included), and the next header's previous hash
  * is that value, so changing any byte of any header breaks the chain after it.
  */
-public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
+public record BlockHeader(ChainFormat format, long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
         SignatureAlgorithm proposerAlgorithm, byte[] proposerSpki, byte[] signature) {
 
-    public static final int FORMAT_VERSION = 2;
     /** The previous hash of block 0. */
     public static final Hash256 NO_PREVIOUS = Hash256.of(new byte[Hash256.LENGTH]);
-    private static final byte[] DOMAIN = "stoq.ledger.block.v2\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DOMAIN_V2 = "stoq.ledger.block.v2\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DOMAIN_V3 = "stoq.ledger.block.v3\0".getBytes(StandardCharsets.US_ASCII);
 
-    /** Builds and signs a header for {@code network}. */
-    public static BlockHeader sign(NetworkId network, long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
+    /** Builds and signs a header of {@code format} for {@code network}. */
+    public static BlockHeader sign(NetworkId network, ChainFormat format, long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
             SigningKey proposer) throws CryptoException {
         byte[] spki = proposer.publicKey().getEncoded();
-        BlockHeader unsigned = new BlockHeader(height, previousHash, txRoot, stateRoot, Instant.ofEpochMilli(time.toEpochMilli()),
+        BlockHeader unsigned = new BlockHeader(format, height, previousHash, txRoot, stateRoot, Instant.ofEpochMilli(time.toEpochMilli()),
                 txCount, proposer.algorithm(), spki, new byte[0]);
         byte[] signature = proposer.sign(unsigned.signingPayload(network));
-        return new BlockHeader(height, previousHash, txRoot, stateRoot, unsigned.time, txCount, proposer.algorithm(), spki, signature);
+        return new BlockHeader(format, height, previousHash, txRoot, stateRoot, unsigned.time, txCount, proposer.algorithm(), spki, signature);
     }
 
     private CanonicalWriter unsignedPart() {
-        return new CanonicalWriter().u8(FORMAT_VERSION).u64(height).hash(previousHash).hash(txRoot).hash(stateRoot)
+        return new CanonicalWriter().u8(format.headerVersion()).u64(height).hash(previousHash).hash(txRoot).hash(stateRoot)
                 .u64(time.toEpochMilli()).u32(txCount).u8(proposerAlgorithm.code()).bytes(proposerSpki);
     }
 
     /** The bytes the proposer signs on {@code network}: domain tag, network id, every field before the signature. */
     public byte[] signingPayload(NetworkId network) {
-        return new CanonicalWriter().raw(DOMAIN).raw(network.toBytes()).raw(unsignedPart().toBytes()).toBytes();
+        return new CanonicalWriter().raw(format == ChainFormat.V2 ? DOMAIN_V2 : DOMAIN_V3).raw(network.toBytes()).raw(unsignedPart().toBytes()).toBytes();
     }
 
     public byte[] encode() {
@@ -88,9 +88,10 @@ public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Has
     public static BlockHeader decode(byte[] encoded) throws LedgerException {
         CanonicalReader in = new CanonicalReader(encoded, "block header");
         int version = in.u8("version");
-        if (version != FORMAT_VERSION) {
+        ChainFormat format = ChainFormat.ofHeaderVersion(version);
+        if (format == null) {
             throw in.malformed("unsupported header version " + version + (version == 1
-                    ? " (written before signatures named the network; this stoq reads version " + FORMAT_VERSION + " only)" : ""));
+                    ? " (written before signatures named the network; this stoq reads versions 2 and 3)" : " (this stoq reads versions 2 and 3)"));
         }
         long height = in.u64("height");
         Hash256 prev = in.hash("previousHash");
@@ -105,6 +106,6 @@ public record BlockHeader(long height, Hash256 previousHash, Hash256 txRoot, Has
         if (height < 0 || txCount < 0 || txCount > Limits.MAX_BLOCK_TXS) {
             throw in.malformed("height " + height + " or tx count " + txCount + " out of range");
         }
-        return new BlockHeader(height, prev, txRoot, stateRoot, Instant.ofEpochMilli(millis), txCount, alg, spki, signature);
+        return new BlockHeader(format, height, prev, txRoot, stateRoot, Instant.ofEpochMilli(millis), txCount, alg, spki, signature);
     }
 }

@@ -41,7 +41,7 @@ public final class ProofBuilder {
         LedgerState state = new LedgerState(new StateOverlay(store));
         List<byte[]> proposerChain = chainOf(store, state, header.proposer());
         List<byte[]> signerChain = chainOf(store, state, stored.tx().signer());
-        return new ProofBundle(state.genesis().network(), stored.tx().encoded(), Block.tree(block.txs()).proof(stored.index()), header.encode(),
+        return new ProofBundle(state.genesis().network(), stored.tx().encoded(), block.tree().proof(stored.index()), header.encode(),
                 proposerChain, signerChain, crlsDer);
     }
 

@@ -5,7 +5,6 @@ import io.stoq.crypto.ca.NodeCertificateValidator;
 import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.crypto.ca.NodeRole;
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.merkle.MerkleHash;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.BlockHeader;
@@ -105,7 +104,7 @@ public final class ProofVerifier {
         if (bundle.inclusion().treeSize() != header.txCount()) {
             throw invalid("inclusion proof is for a tree of " + bundle.inclusion().treeSize() + " txs, the block has " + header.txCount());
         }
-        if (!bundle.inclusion().leadsTo(MerkleHash.leaf(bundle.tx()), header.txRoot())) {
+        if (!bundle.inclusion().leadsTo(header.format().leaf(bundle.tx()), header.txRoot())) {
             throw invalid("the inclusion proof does not lead to the block's tx merkle root");
         }
         NodeIdentity signer = null;

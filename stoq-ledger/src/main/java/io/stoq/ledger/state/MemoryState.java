@@ -33,11 +33,4 @@ public final class MemoryState implements StateView {
     public NavigableMap<byte[], byte[]> pairs() {
         return java.util.Collections.unmodifiableNavigableMap(pairs);
     }
-
-    /** The set hash of the whole state, from scratch. */
-    public StateHash hash() {
-        StateHash h = new StateHash();
-        pairs.forEach(h::add);
-        return h;
-    }
 }

@@ -1,6 +1,7 @@
 package io.stoq.ledger.state;
 
 import io.stoq.crypto.sign.SignatureAlgorithm;
+import io.stoq.ledger.block.ChainFormat;
 import io.stoq.ledger.tx.NetworkId;
 import io.stoq.ledger.tx.Transaction;
 import java.util.Arrays;
@@ -38,6 +39,7 @@ public final class SignatureCheck {
     private static final int CHUNK = 4;
 
     private final NetworkId network;
+    private final ChainFormat format;
     private final List<Transaction> txs;
     private final boolean[] ok;
     private final AtomicInteger nextIndex = new AtomicInteger();
@@ -47,8 +49,9 @@ public final class SignatureCheck {
     private final ConcurrentHashMap<BatchSignature, Boolean> batchVerdicts = new ConcurrentHashMap<>();
     private final AtomicInteger verifications = new AtomicInteger();
 
-    private SignatureCheck(NetworkId network, List<Transaction> txs) {
+    private SignatureCheck(NetworkId network, ChainFormat format, List<Transaction> txs) {
         this.network = network;
+        this.format = format;
         this.txs = txs;
         this.ok = new boolean[txs.size()];
         if (txs.isEmpty()) {
@@ -57,11 +60,13 @@ public final class SignatureCheck {
     }
 
     /**
-     * Starts checking {@code txs} for {@code network}: with {@code parallel} on the verifier threads
-     * right away, otherwise only when {@link #await} is called (on the caller's thread alone).
+     * Starts checking {@code txs} for {@code network}, in a block of {@code format} (whose merkle
+     * leaves are computed on the same pass where they cost a hash of the tx): with {@code parallel}
+     * on the verifier threads right away, otherwise only when {@link #await} is called (on the
+     * caller's thread alone).
      */
-    public static SignatureCheck start(NetworkId network, List<Transaction> txs, boolean parallel) {
-        SignatureCheck check = new SignatureCheck(network, txs);
+    public static SignatureCheck start(NetworkId network, ChainFormat format, List<Transaction> txs, boolean parallel) {
+        SignatureCheck check = new SignatureCheck(network, format, txs);
         if (parallel && txs.size() > CHUNK) {
             int tasks = Math.min(Verifiers.THREADS, (txs.size() + CHUNK - 1) / CHUNK);
             for (int i = 0; i < tasks; i++) {
@@ -126,7 +131,7 @@ public final class SignatureCheck {
         } else {
             ok[i] = tx.signedHere(network) || verify(tx);
         }
-        tx.leafHash(); // warm the cache for the block's merkle root on the same pass
+        format.warmLeaf(tx); // the block's merkle root needs it next, on the committing thread
     }
 
     private boolean verify(Transaction tx) {

@@ -4,6 +4,7 @@ import io.stoq.crypto.ca.NodeIdentity;
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.ledger.LedgerException;
+import io.stoq.ledger.block.ChainFormat;
 import io.stoq.ledger.state.StateRecords.Account;
 import io.stoq.ledger.state.StateRecords.Asset;
 import io.stoq.ledger.state.StateRecords.Genesis;
@@ -59,7 +60,8 @@ public final class StateMachine {
      */
     public static Outcome apply(StateView base, StateHash before, BlockContext ctx, List<Transaction> txs, boolean parallelSignatures)
             throws LedgerException {
-        return apply(base, before, ctx, txs, checkSignatures(networkOf(base, txs), txs, parallelSignatures), parallelSignatures);
+        return apply(base, before, ctx, txs, checkSignatures(networkOf(base, txs), before.format(), txs, parallelSignatures),
+                parallelSignatures);
     }
 
     /**
@@ -76,12 +78,12 @@ public final class StateMachine {
     }
 
     /**
-     * The stateless part of validation: each tx's signature on {@code network} (and its merkle
-     * leaf hash, cached on the tx). Pure, so a pipeline may run it for the next batch while the
+     * The stateless part of validation: each tx's signature on {@code network} (and, in a chain of
+     * {@code format} V2, its merkle leaf hash, cached on the tx). Pure, so a pipeline may run it for the next batch while the
      * current one applies.
      */
-    public static boolean[] checkSignatures(NetworkId network, List<Transaction> txs, boolean parallel) {
-        return SignatureCheck.start(network, txs, parallel).await();
+    public static boolean[] checkSignatures(NetworkId network, ChainFormat format, List<Transaction> txs, boolean parallel) {
+        return SignatureCheck.start(network, format, txs, parallel).await();
     }
 
     /** As {@link #apply(StateView, StateHash, BlockContext, List, boolean)} with signatures already checked. */

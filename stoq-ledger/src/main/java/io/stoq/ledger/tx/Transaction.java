@@ -371,10 +371,11 @@ public final class Transaction {
     }
 
     /**
-     * The RFC 6962 merkle leaf hash of this tx, H(0x00 || encoding), computed once. Equal to
-     * {@code MerkleHash.leaf(encoded())}; cached because blocks, verify and proofs all need it.
+     * The RFC 6962 merkle leaf hash over this tx's whole encoding, H(0x00 || encoding): its leaf
+     * in a block of chain format 2 ({@code ChainFormat.V2}), computed once and cached because
+     * blocks, verify and proofs all need it.
      */
-    public Hash256 leafHash() {
+    public Hash256 encodingLeafHash() {
         Hash256 h = leafHash;
         if (h == null) {
             h = MerkleHash.leaf(encoded);

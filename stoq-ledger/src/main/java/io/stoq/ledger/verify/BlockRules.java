@@ -31,12 +31,18 @@ public final class BlockRules {
 
     /**
      * Returns the state machine's outcome for {@code block}, or throws INVALID_BLOCK naming the
-     * block and the first rule it breaks. {@code previous} is null for block 0. A block read back
+     * block and the first rule it breaks. {@code previous} and {@code before} are null for block
+     * 0, whose header chooses the chain's format; every later block must keep it. A block read back
      * from this node's own store that fails here is damage, and its callers say so (CORRUPT).
      */
     public static StateMachine.Outcome check(Block block, BlockHeader previous, StateView base, StateHash before,
             boolean parallelSignatures) throws LedgerException {
         BlockHeader h = block.header();
+        if (previous != null && h.format() != previous.format()) {
+            throw bad(h.height(), "header version " + h.format().headerVersion() + " in a chain of version "
+                    + previous.format().headerVersion() + " (a chain keeps the format its block 0 chose)");
+        }
+        StateHash start = previous == null ? new StateHash(h.format()) : before;
         long expected = previous == null ? 0 : previous.height() + 1;
         if (h.height() != expected) {
             throw bad(h.height(), "height " + h.height() + " where " + expected + " was expected");
@@ -50,7 +56,7 @@ public final class BlockRules {
         if (h.txCount() != block.txs().size()) {
             throw bad(h.height(), "header counts " + h.txCount() + " txs, block has " + block.txs().size());
         }
-        if (!Block.txRoot(block.txs()).equals(h.txRoot())) {
+        if (!Block.txRoot(h.format(), block.txs()).equals(h.txRoot())) {
             throw bad(h.height(), "tx merkle root does not match its txs");
         }
         NetworkId network = StateMachine.networkOf(base, block.txs());
@@ -61,7 +67,7 @@ public final class BlockRules {
             throw bad(h.height(), "proposer signature does not verify for this network");
         }
         checkProposer(block, new LedgerState(new StateOverlay(base)));
-        StateMachine.Outcome outcome = StateMachine.apply(base, before, new BlockContext(h.height(), h.time()), block.txs(),
+        StateMachine.Outcome outcome = StateMachine.apply(base, start, new BlockContext(h.height(), h.time()), block.txs(),
                 parallelSignatures);
         if (!outcome.rejected().isEmpty()) {
             StateMachine.Rejection r = outcome.rejected().get(0);

@@ -84,7 +84,7 @@ public final class ChainVerifier {
             return VerifyReport.bad(0, 0, -1, -1, "the store has no head record (empty or not a ledger)");
         }
         MemoryState state = new MemoryState();
-        StateHash hash = new StateHash();
+        StateHash hash = null; // block 0 chooses the chain's format, and with it the set hash's expansion
         NavigableMap<byte[], Long> lastWriter = new TreeMap<>(Arrays::compareUnsigned);
         NavigableMap<byte[], byte[]> expectedIndex = new TreeMap<>(Arrays::compareUnsigned);
         BlockHeader previous = null;

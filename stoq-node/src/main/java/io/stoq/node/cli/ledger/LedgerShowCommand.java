@@ -119,13 +119,14 @@ public final class LedgerShowCommand implements Callable<Integer> {
 
     private static void describe(BlockHeader h, Map<String, Object> json, List<String> lines) {
         json.put("height", h.height());
+        json.put("version", h.format().headerVersion());
         json.put("hash", h.hash().toHex());
         json.put("previousHash", h.previousHash().toHex());
         json.put("txRoot", h.txRoot().toHex());
         json.put("stateRoot", h.stateRoot().toHex());
         json.put("time", h.time().toString());
         json.put("proposer", h.proposer().toHex());
-        lines.add("block " + h.height() + " " + h.hash().toHex());
+        lines.add("block " + h.height() + " " + h.hash().toHex() + " (header version " + h.format().headerVersion() + ")");
         lines.add("  time " + h.time() + ", " + h.txCount() + " txs, proposer " + h.proposer().toHex().substring(0, 16));
         lines.add("  previous " + h.previousHash().toHex());
         lines.add("  tx root " + h.txRoot().toHex() + ", state root " + h.stateRoot().toHex());
