@@ -31,6 +31,7 @@ class LedgerCliTest {
         // Every timed tx is checked in full, as a client's would be (not skipped as signed here).
         assertThat(bench.json().get("rounds").get(0).get("verifiedInFull").asInt()).isEqualTo(40);
         assertThat(bench.json().get("warmupRounds").asInt()).isZero(); // --warmup-txs 0
+        assertThat(bench.json().get("heap").asText()).matches("(fixed heap \\d+ MiB|heap \\d+-\\d+ MiB \\(not fixed.*)");
         assertThat(bench.json().get("rounds").get(0).get("ledgerJitMillis").asLong()).isNotNegative();
         JsonNode round = bench.json().get("rounds").get(1);
         assertThat(round.get("verifyRatio").asDouble())

@@ -124,6 +124,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("java", Runtime.version().toString());
             json.put("cores", Runtime.getRuntime().availableProcessors());
+            json.put("heap", heapSetting());
             json.put("accountAlgorithm", algorithm.id());
             json.put("parallelVerify", !sequentialVerify);
             json.put("pipelined", !noPipeline);
@@ -135,9 +136,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
             Json.print(out, json);
             return 0;
         }
-        out.printf("stoq bench ledger: %s accounts (%d), %s signature verify, %s, sync on, %d cores, Java %s%n", algorithm.id(), accounts,
+        out.printf("stoq bench ledger: %s accounts (%d), %s signature verify, %s, sync on, %d cores, Java %s, %s%n", algorithm.id(), accounts,
                 sequentialVerify ? "sequential" : "parallel", noPipeline ? "block by block" : "pipelined",
-                Runtime.getRuntime().availableProcessors(), Runtime.version());
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), heapSetting());
         out.printf("%10s %8s %8s %10s %13s %18s %8s %16s %10s%n", "block size", "txs", "blocks", "ledger s", "ledger txs/s",
                 "raw RocksDB txs/s", "ratio", "verify-only tx/s", "vs verify");
         for (LedgerBenchmark.Round r : report.rounds()) {
@@ -168,5 +169,17 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 report.stateRoot().toHex(), data);
         out.flush();
         return 0;
+    }
+
+    /**
+     * The heap's initial and maximum size, flagged when they differ: a heap the collector keeps
+     * resizing costs the commit 15-20% of its CPU in page faults (docs/ledger.md, "Measured: chain
+     * format 3"), so a reader of the figures must know which kind ran.
+     */
+    static String heapSetting() {
+        java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        long init = heap.getInit() >> 20;
+        long max = heap.getMax() >> 20;
+        return init == max ? "fixed heap " + max + " MiB" : "heap " + init + "-" + max + " MiB (not fixed: -Xms = -Xmx measures a node's steady state)";
     }
 }
