@@ -5,7 +5,6 @@ import io.stoq.ledger.Ledger;
 import io.stoq.ledger.LedgerErrorCode;
 import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.block.Block;
-import io.stoq.ledger.store.CheckProgress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -156,10 +155,7 @@ final class LedgerStateMachine extends BaseStateMachine {
     private static Ledger openLedger(Path dir) throws IOException {
         try {
             // Every replica re-checks every tx signature of every block: spread them over the cores.
-            Ledger ledger = Ledger.open(dir, CheckProgress.to(LOG::info)).parallelSignatures(true);
-            ledger.store().recoveryNotes().forEach(note -> LOG.warn("ledger recovery: {}", note));
-            ledger.store().openCheck().ifPresent(c -> LOG.info("ledger {}: {}", dir, c.summary()));
-            return ledger;
+            return Ledger.open(dir, LOG::info, LOG::warn).parallelSignatures(true);
         } catch (LedgerException e) {
             throw new IOException("cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }

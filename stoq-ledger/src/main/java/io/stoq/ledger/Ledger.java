@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -104,6 +105,18 @@ public final class Ledger implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens or creates the ledger in {@code dir} as a node does at its start, telling the operator
+     * what the open did: the check's progress and what it read to {@code info}, what WAL recovery
+     * had to do to {@code warn} (see {@link LedgerStore#recoveryNotes()}).
+     */
+    public static Ledger open(Path dir, Consumer<String> info, Consumer<String> warn) throws LedgerException {
+        Ledger ledger = open(dir, CheckProgress.to(info));
+        ledger.store().recoveryNotes().forEach(note -> warn.accept("ledger recovery: " + note));
+        ledger.store().openCheck().ifPresent(c -> info.accept("ledger " + dir + ": " + c.summary()));
+        return ledger;
     }
 
     /** Checks signatures of a batch on the common fork-join pool before applying it in order. */

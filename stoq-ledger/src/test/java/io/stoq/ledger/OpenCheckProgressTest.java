@@ -36,6 +36,15 @@ class OpenCheckProgressTest {
         }
         assertThat(quiet).as("a check of well under a GiB says nothing until it is done").isEmpty();
 
+        // As a node opens it: the summary of what the check read, nothing to warn about.
+        List<String> info = new ArrayList<>();
+        List<String> warn = new ArrayList<>();
+        try (Ledger ledger = Ledger.open(dir, info::add, warn::add)) {
+            assertThat(ledger.height()).isEqualTo(7);
+        }
+        assertThat(info).singleElement().asString().startsWith("ledger " + dir + ": ").contains("2 blob files");
+        assertThat(warn).isEmpty();
+
         List<String> lines = new ArrayList<>();
         try (Ledger ledger = Ledger.open(dir, new CheckProgress(lines::add, 0, Duration.ZERO))) {
             assertThat(ledger.height()).isEqualTo(7);

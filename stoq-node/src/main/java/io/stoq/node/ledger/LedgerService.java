@@ -13,7 +13,6 @@ import io.stoq.ledger.LedgerException;
 import io.stoq.ledger.state.LedgerState;
 import io.stoq.ledger.state.StateMachine;
 import io.stoq.ledger.state.StateRecords;
-import io.stoq.ledger.store.CheckProgress;
 import io.stoq.ledger.store.Indexes;
 import io.stoq.ledger.store.LedgerStore;
 import io.stoq.ledger.store.StoredTx;
@@ -198,7 +197,7 @@ public final class LedgerService implements LedgerWriter {
         requireVoter(nodeChain);
         Ledger ledger;
         try {
-            ledger = Ledger.open(dir, CheckProgress.to(LOG::info)).parallelSignatures(true);
+            ledger = Ledger.open(dir, LOG::info, LOG::warn).parallelSignatures(true);
         } catch (LedgerException e) {
             if (e.code() == LedgerErrorCode.CORRUPT) {
                 throw new NodeException(NodeErrorCode.CORRUPT_DATA, "the ledger is damaged: " + e.getMessage()
@@ -206,8 +205,6 @@ public final class LedgerService implements LedgerWriter {
             }
             throw new NodeException(NodeErrorCode.IO_ERROR, "cannot open the ledger in " + dir + ": " + e.getMessage(), e);
         }
-        ledger.store().recoveryNotes().forEach(note -> LOG.warn("ledger recovery: {}", note));
-        ledger.store().openCheck().ifPresent(c -> LOG.info("ledger: {}", c.summary()));
         try {
             SigningKey operator = keys.operatorKey(ledger.height() < 0);
             if (ledger.height() >= 0) {
