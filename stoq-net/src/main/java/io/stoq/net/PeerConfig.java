@@ -27,6 +27,9 @@ import java.time.Duration;
  * @param maxUdpPayload largest QUIC packet path MTU discovery may grow to ({@link QuicTransport}):
  *     {@link QuicTransport#AUTO_MAX_UDP_PAYLOAD} (16,000 on a loopback bind, else 1,350 and no
  *     discovery) or 1,350 to 65,527
+ * @param nativeTransport Linux's epoll UDP socket with GSO/GRO where the machine has it; false
+ *     forces Java NIO (1,350-byte packets, one syscall each): a way out should the native
+ *     transport misbehave on a host
  */
 public record PeerConfig(
         InetSocketAddress bind,
@@ -43,7 +46,8 @@ public record PeerConfig(
         long streamWindowBytes,
         long connectionWindowBytes,
         int socketBufferBytes,
-        int maxUdpPayload) {
+        int maxUdpPayload,
+        boolean nativeTransport) {
 
     /** The UDP port a node listens on for peers unless configured otherwise. */
     public static final int DEFAULT_PORT = 7443;
@@ -52,7 +56,7 @@ public record PeerConfig(
 
     public static final PeerConfig DEFAULTS = new PeerConfig(new InetSocketAddress("0.0.0.0", DEFAULT_PORT),
             256 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30),
-            64, 1024, 4, 8, 16, 256, 4L << 20, 16L << 20, 4 << 20, QuicTransport.AUTO_MAX_UDP_PAYLOAD);
+            64, 1024, 4, 8, 16, 256, 4L << 20, 16L << 20, 4 << 20, QuicTransport.AUTO_MAX_UDP_PAYLOAD, true);
 
     public PeerConfig {
         if (bind == null) {
@@ -80,35 +84,42 @@ public record PeerConfig(
     public PeerConfig withBind(InetSocketAddress address) {
         return new PeerConfig(address, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, maxStreamsPerConnection,
                 maxConnections, maxConnectionsPerPeer, maxHandshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload, nativeTransport);
     }
 
     /** These settings with other timeouts. */
     public PeerConfig withTimeouts(Duration handshake, Duration idle, Duration request) {
         return new PeerConfig(bind, maxFrameBytes, handshake, idle, request, maxStreamsPerConnection, maxConnections,
                 maxConnectionsPerPeer, maxHandshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload, nativeTransport);
     }
 
     /** These settings with other connection and stream limits. */
     public PeerConfig withLimits(int streamsPerConnection, int connections, int connectionsPerPeer, int handshakesPerAddress) {
         return new PeerConfig(bind, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, streamsPerConnection,
                 connections, connectionsPerPeer, handshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload, nativeTransport);
     }
 
     /** These settings with another worker pool. */
     public PeerConfig withWorkers(int threads, int queue) {
         return new PeerConfig(bind, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, maxStreamsPerConnection,
                 maxConnections, maxConnectionsPerPeer, maxHandshakesPerAddress, threads, queue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes, maxUdpPayload);
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload, nativeTransport);
     }
 
     /** These settings with another packet size limit ({@link QuicTransport#AUTO_MAX_UDP_PAYLOAD} or 1,350..65,527). */
     public PeerConfig withMaxUdpPayload(int bytes) {
         return new PeerConfig(bind, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, maxStreamsPerConnection,
                 maxConnections, maxConnectionsPerPeer, maxHandshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
-                connectionWindowBytes, socketBufferBytes, bytes);
+                connectionWindowBytes, socketBufferBytes, bytes, nativeTransport);
+    }
+
+    /** These settings on Java NIO instead of the native transport ({@code useNative} false), or back. */
+    public PeerConfig withNativeTransport(boolean useNative) {
+        return new PeerConfig(bind, maxFrameBytes, handshakeTimeout, idleTimeout, requestTimeout, maxStreamsPerConnection,
+                maxConnections, maxConnectionsPerPeer, maxHandshakesPerAddress, workerThreads, workerQueue, streamWindowBytes,
+                connectionWindowBytes, socketBufferBytes, maxUdpPayload, useNative);
     }
 
     private static void range(String what, long value, long min, long max) {

@@ -151,7 +151,7 @@ public final class StoqTransport implements AutoCloseable {
             // peer.max-udp-payload (by default 16,000 bytes on a loopback bind). Over NIO in
             // 1,350-byte packets, one syscall each, one stream carried 145-151 MiB/s on loopback;
             // over this 365-476 (docs/network.md, Benchmark).
-            QuicTransport udp = QuicTransport.choose(true,
+            QuicTransport udp = QuicTransport.choose(config.nativeTransport(),
                     QuicTransport.maxUdpPayloadFor(config.maxUdpPayload(), config.bind().getAddress()));
             EventLoopGroup group = udp.newGroup(2, "stoq-peer-io");
             try {

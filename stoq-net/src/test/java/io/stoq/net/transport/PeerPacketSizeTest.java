@@ -65,6 +65,33 @@ class PeerPacketSizeTest {
     }
 
     @Test
+    void nativeTransportOffRunsOnNioAndTalksToANativePeer() throws Exception {
+        NetFixture net = new NetFixture(dir, "main");
+        MemoryShardStore held = new MemoryShardStore();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        StoqTransport server = new ShardService(held, 8L << 20)
+                .register(StoqTransport.builder(NetFixture.CONFIG.withNativeTransport(false), net.identity(net.issue("node-a")))).start();
+        StoqTransport client = net.builder(net.identity(net.issue("node-b"))).start();
+        try {
+            assertThat(server.udpTransport()).isEqualTo("NIO");
+            assertThat(client.udpTransport()).startsWith("epoll");
+            PeerConnection connection = client.connect(server.localAddress());
+            ShardClient shards = new ShardClient(pool, (node, bytes, elapsed) -> { });
+            byte[] up = new byte[1 << 20];
+            new Random(11).nextBytes(up);
+            Hash256 id = Sha3.hash(up);
+            assertThat(shards.put(connection, id, up.length, new ByteArrayInputStream(up))).isTrue();
+            ByteArrayOutputStream down = new ByteArrayOutputStream();
+            assertThat(shards.get(connection, id, down)).isEqualTo(up.length);
+            assertThat(down.toByteArray()).isEqualTo(up);
+        } finally {
+            client.close();
+            server.close();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void theBaseSizeTurnsDiscoveryOff() throws Exception {
         NetFixture net = new NetFixture(dir, "main");
         StoqTransport server = StoqTransport.builder(NetFixture.CONFIG.withMaxUdpPayload(QuicTransport.BASE_UDP_PAYLOAD),

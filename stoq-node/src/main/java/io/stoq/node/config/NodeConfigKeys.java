@@ -256,6 +256,9 @@ public final class NodeConfigKeys {
                     + "set (Linux's native transport only). 0: " + QuicTransport.LOOPBACK_UDP_PAYLOAD + " when peer.bind is a "
                     + "loopback address, else " + QuicTransport.BASE_UDP_PAYLOAD + "; " + QuicTransport.BASE_UDP_PAYLOAD
                     + ": no discovery; more (8972 on a jumbo-frame LAN) only for paths known to carry it.");
+    public static final ConfigKey<Boolean> PEER_NATIVE_TRANSPORT = ConfigKey.bool("peer.native-transport", true,
+            "Peers: Linux's epoll UDP socket with GSO/GRO (many packets per syscall) where available; false forces Java NIO "
+                    + "(1350-byte packets, one syscall each; peer.max-udp-payload then has no effect).");
     public static final ConfigKey<DataSize> PEER_SOCKET_BUFFER = ConfigKey.size("peer.socket-buffer", "4MiB",
             DataSize.ofKiB(64), DataSize.ofMiB(64), "UDP socket send and receive buffers of the peer transport.");
 
@@ -353,6 +356,7 @@ public final class NodeConfigKeys {
             PEER_ENABLED, PEER_BIND, PEER_MAX_FRAME_SIZE, PEER_HANDSHAKE_TIMEOUT, PEER_IDLE_TIMEOUT, PEER_REQUEST_TIMEOUT,
             PEER_MAX_STREAMS, PEER_MAX_CONNECTIONS, PEER_MAX_CONNECTIONS_PER_PEER, PEER_MAX_HANDSHAKES_PER_ADDRESS,
             PEER_WORKER_THREADS, PEER_WORKER_QUEUE, PEER_STREAM_WINDOW, PEER_CONNECTION_WINDOW, PEER_SOCKET_BUFFER, PEER_MAX_UDP_PAYLOAD,
+            PEER_NATIVE_TRANSPORT,
             DISCOVERY_SEEDS, DISCOVERY_ADVERTISE, DISCOVERY_GOSSIP_INTERVAL, DISCOVERY_HEARTBEAT_INTERVAL,
             DISCOVERY_SUSPECT_AFTER, DISCOVERY_DEAD_AFTER, DISCOVERY_MAX_RECORDS, DISCOVERY_FANOUT,
             LEDGER_MODE, RAFT_VOTERS, RAFT_LISTENERS, RAFT_DIR, RAFT_ELECTION_TIMEOUT_MIN, RAFT_ELECTION_TIMEOUT_MAX,

@@ -38,7 +38,8 @@ public final class PeerSettings {
                     config.get(NodeConfigKeys.PEER_MAX_HANDSHAKES_PER_ADDRESS), config.get(NodeConfigKeys.PEER_WORKER_THREADS),
                     config.get(NodeConfigKeys.PEER_WORKER_QUEUE), config.get(NodeConfigKeys.PEER_STREAM_WINDOW).bytes(),
                     config.get(NodeConfigKeys.PEER_CONNECTION_WINDOW).bytes(),
-                    (int) config.get(NodeConfigKeys.PEER_SOCKET_BUFFER).bytes(), config.get(NodeConfigKeys.PEER_MAX_UDP_PAYLOAD));
+                    (int) config.get(NodeConfigKeys.PEER_SOCKET_BUFFER).bytes(), config.get(NodeConfigKeys.PEER_MAX_UDP_PAYLOAD),
+                    config.get(NodeConfigKeys.PEER_NATIVE_TRANSPORT));
         } catch (IllegalArgumentException e) {
             // the rules the keys' own ranges cannot check: one across two keys, and a gap in one's range
             String rule = e.getMessage().contains("maxUdpPayload") ? "peer.max-udp-payload must be 0 or "

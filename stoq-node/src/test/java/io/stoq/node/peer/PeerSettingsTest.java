@@ -39,13 +39,14 @@ class PeerSettingsTest {
                 Map.entry("peer.max-handshakes-per-address", "8"), Map.entry("peer.worker-threads", "9"),
                 Map.entry("peer.worker-queue", "10"), Map.entry("peer.stream-window", "128KiB"),
                 Map.entry("peer.connection-window", "256KiB"), Map.entry("peer.socket-buffer", "512KiB"),
-                Map.entry("peer.max-udp-payload", "8972"),
+                Map.entry("peer.max-udp-payload", "8972"), Map.entry("peer.native-transport", "false"),
                 Map.entry("discovery.seeds", "127.0.0.1:7001, [::1]:7002"), Map.entry("discovery.advertise", "10.1.2.3:7443"),
                 Map.entry("discovery.gossip-interval", "300ms"), Map.entry("discovery.heartbeat-interval", "400ms"),
                 Map.entry("discovery.suspect-after", "2s"), Map.entry("discovery.dead-after", "9s"),
                 Map.entry("discovery.max-records", "11"), Map.entry("discovery.fanout", "12")));
         assertThat(PeerSettings.transport(c)).isEqualTo(new PeerConfig(new InetSocketAddress("127.0.0.1", 0), 1 << 20,
-                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4), 5, 6, 7, 8, 9, 10, 128 << 10, 256 << 10, 512 << 10, 8972));
+                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4), 5, 6, 7, 8, 9, 10, 128 << 10, 256 << 10, 512 << 10, 8972,
+                false));
         assertThat(PeerSettings.discovery(c, new InetSocketAddress("127.0.0.1", 40000))).isEqualTo(new DiscoveryConfig(
                 List.of(new InetSocketAddress("127.0.0.1", 7001), new InetSocketAddress("::1", 7002)),
                 List.of(new InetSocketAddress("10.1.2.3", 7443)), Duration.ofMillis(300), Duration.ofMillis(400),
