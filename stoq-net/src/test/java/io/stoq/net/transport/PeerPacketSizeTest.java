@@ -45,14 +45,7 @@ class PeerPacketSizeTest {
         try {
             assertThat(server.udpTransport()).isEqualTo("epoll, GSO/GRO, path MTU up to " + QuicTransport.LOOPBACK_UDP_PAYLOAD);
             PeerConnection connection = client.connect(server.localAddress());
-            ShardClient shards = new ShardClient(pool, (node, bytes, elapsed) -> { });
-            byte[] up = new byte[4 << 20];
-            new Random(7).nextBytes(up);
-            Hash256 id = Sha3.hash(up);
-            assertThat(shards.put(connection, id, up.length, new ByteArrayInputStream(up))).isTrue();
-            ByteArrayOutputStream down = new ByteArrayOutputStream();
-            assertThat(shards.get(connection, id, down)).isEqualTo(up.length);
-            assertThat(down.toByteArray()).isEqualTo(up);
+            putAndGetBack(pool, connection, 4 << 20);
 
             long clientPmtu = ((PeerSession) connection).channel().collectPathStats(0).get(5, TimeUnit.SECONDS).pmtu();
             assertThat(clientPmtu).as("the dialling side's packets").isGreaterThan(QuicTransport.BASE_UDP_PAYLOAD)
@@ -75,15 +68,7 @@ class PeerPacketSizeTest {
         try {
             assertThat(server.udpTransport()).isEqualTo("NIO");
             assertThat(client.udpTransport()).startsWith("epoll");
-            PeerConnection connection = client.connect(server.localAddress());
-            ShardClient shards = new ShardClient(pool, (node, bytes, elapsed) -> { });
-            byte[] up = new byte[1 << 20];
-            new Random(11).nextBytes(up);
-            Hash256 id = Sha3.hash(up);
-            assertThat(shards.put(connection, id, up.length, new ByteArrayInputStream(up))).isTrue();
-            ByteArrayOutputStream down = new ByteArrayOutputStream();
-            assertThat(shards.get(connection, id, down)).isEqualTo(up.length);
-            assertThat(down.toByteArray()).isEqualTo(up);
+            putAndGetBack(pool, client.connect(server.localAddress()), 1 << 20);
         } finally {
             client.close();
             server.close();
@@ -101,5 +86,17 @@ class PeerPacketSizeTest {
         } finally {
             server.close();
         }
+    }
+
+    /** Puts a random shard of {@code size} bytes over {@code connection} and reads the same bytes back. */
+    private static void putAndGetBack(ExecutorService pool, PeerConnection connection, int size) throws Exception {
+        ShardClient shards = new ShardClient(pool, (node, bytes, elapsed) -> { });
+        byte[] up = new byte[size];
+        new Random(size).nextBytes(up);
+        Hash256 id = Sha3.hash(up);
+        assertThat(shards.put(connection, id, up.length, new ByteArrayInputStream(up))).isTrue();
+        ByteArrayOutputStream down = new ByteArrayOutputStream();
+        assertThat(shards.get(connection, id, down)).isEqualTo(up.length);
+        assertThat(down.toByteArray()).isEqualTo(up);
     }
 }
