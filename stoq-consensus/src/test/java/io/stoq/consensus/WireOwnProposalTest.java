@@ -24,8 +24,8 @@ class WireOwnProposalTest {
         TestNetwork net = new TestNetwork();
         Transaction a = net.tx(net.admin, TestNetwork.create(TestNetwork.assetId(1), 1, AssetPolicy.CREATOR_ONLY));
         Transaction b = net.tx(net.admin, TestNetwork.create(TestNetwork.assetId(2), 1, AssetPolicy.CREATOR_ONLY));
-        BlockHeader header = BlockHeader.sign(net.network, ChainFormat.CURRENT, 5, Hash256.of(new byte[32]), Block.txRoot(ChainFormat.CURRENT, List.of(a, b)),
-                Hash256.of(new byte[32]), Instant.parse("2026-12-03T00:00:00Z"), 1, net.admin);
+        BlockHeader header = BlockHeader.sign(net.network, ChainFormat.CURRENT, 5, Hash256.of(new byte[32]),
+                Block.txRoot(ChainFormat.CURRENT, List.of(a, b)), Hash256.of(new byte[32]), Instant.parse("2026-12-03T00:00:00Z"), 1, net.admin);
         Block own = new Block(header, List.of(a, b));
         byte[] entry = Wire.block(own);
 

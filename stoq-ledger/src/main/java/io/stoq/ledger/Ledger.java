@@ -551,7 +551,8 @@ public final class Ledger implements AutoCloseable {
         Instant t = prev != null && time.isBefore(prev.time()) ? prev.time() : time;
         ChainFormat format = formatAfter(prev);
         long t0 = System.nanoTime();
-        StateMachine.Outcome outcome = StateMachine.apply(base, prev == null ? new StateHash(format) : prevHash, new io.stoq.ledger.validate.BlockContext(height, t), txs,
+        StateHash before = prev == null ? new StateHash(format) : prevHash;
+        StateMachine.Outcome outcome = StateMachine.apply(base, before, new io.stoq.ledger.validate.BlockContext(height, t), txs,
                 signatureOk, parallelSignatures);
         long t1 = System.nanoTime();
         BlockHeader header;

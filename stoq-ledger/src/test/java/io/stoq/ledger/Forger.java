@@ -65,8 +65,8 @@ final class Forger {
     ProofBundle forge(String network, SigningKey proposer, List<byte[]> chain, Transaction tx, Instant time, List<X509CRL> crls)
             throws Exception {
         NetworkId id = NetworkId.of(network, net.root.getEncoded());
-        BlockHeader header = BlockHeader.sign(id, ChainFormat.CURRENT, 41, Sha3.hash(new byte[] {1}), ChainFormat.CURRENT.leaf(tx), Sha3.hash(new byte[] {2}),
-                time, 1, proposer);
+        BlockHeader header = BlockHeader.sign(id, ChainFormat.CURRENT, 41, Sha3.hash(new byte[] {1}), ChainFormat.CURRENT.leaf(tx),
+                Sha3.hash(new byte[] {2}), time, 1, proposer);
         List<byte[]> crlDer = new ArrayList<>();
         for (X509CRL crl : crls) {
             crlDer.add(crl.getEncoded());

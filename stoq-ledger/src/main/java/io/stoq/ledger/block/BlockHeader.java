@@ -37,8 +37,8 @@ public record BlockHeader(ChainFormat format, long height, Hash256 previousHash,
     private static final byte[] DOMAIN_V3 = "stoq.ledger.block.v3\0".getBytes(StandardCharsets.US_ASCII);
 
     /** Builds and signs a header of {@code format} for {@code network}. */
-    public static BlockHeader sign(NetworkId network, ChainFormat format, long height, Hash256 previousHash, Hash256 txRoot, Hash256 stateRoot, Instant time, int txCount,
-            SigningKey proposer) throws CryptoException {
+    public static BlockHeader sign(NetworkId network, ChainFormat format, long height, Hash256 previousHash, Hash256 txRoot,
+            Hash256 stateRoot, Instant time, int txCount, SigningKey proposer) throws CryptoException {
         byte[] spki = proposer.publicKey().getEncoded();
         BlockHeader unsigned = new BlockHeader(format, height, previousHash, txRoot, stateRoot, Instant.ofEpochMilli(time.toEpochMilli()),
                 txCount, proposer.algorithm(), spki, new byte[0]);
@@ -53,7 +53,8 @@ public record BlockHeader(ChainFormat format, long height, Hash256 previousHash,
 
     /** The bytes the proposer signs on {@code network}: domain tag, network id, every field before the signature. */
     public byte[] signingPayload(NetworkId network) {
-        return new CanonicalWriter().raw(format == ChainFormat.V2 ? DOMAIN_V2 : DOMAIN_V3).raw(network.toBytes()).raw(unsignedPart().toBytes()).toBytes();
+        byte[] domain = format == ChainFormat.V2 ? DOMAIN_V2 : DOMAIN_V3;
+        return new CanonicalWriter().raw(domain).raw(network.toBytes()).raw(unsignedPart().toBytes()).toBytes();
     }
 
     public byte[] encode() {

@@ -26,9 +26,10 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Adding or removing a pair is O(1), so a block that touches k keys costs k expansions no
  * matter how large the state is, yet the result depends only on the set of pairs, not on the order
- * they were written: every node, and {@code verify} rebuilding from scratch, gets the same root. We chose it over "SHA3 of the sorted state after every block" because that is O(state)
- * per block (quadratic over a chain of small blocks). It does not give per-key proofs; proofs in
- * stoq are tx inclusion proofs, which use the block's tx merkle root.
+ * they were written: every node, and {@code verify} rebuilding from scratch, gets the same root.
+ * We chose it over "SHA3 of the sorted state after every block" because that is O(state) per
+ * block (quadratic over a chain of small blocks). It does not give per-key proofs; proofs in stoq
+ * are tx inclusion proofs, which use the block's tx merkle root.
  *
  * <p>Not thread-safe: owned by the thread applying blocks.
  */
