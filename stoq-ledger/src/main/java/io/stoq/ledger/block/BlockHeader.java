@@ -11,7 +11,6 @@ import io.stoq.ledger.tx.CanonicalReader;
 import io.stoq.ledger.tx.CanonicalWriter;
 import io.stoq.ledger.tx.Limits;
 import io.stoq.ledger.tx.NetworkId;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
@@ -33,8 +32,6 @@ public record BlockHeader(ChainFormat format, long height, Hash256 previousHash,
 
     /** The previous hash of block 0. */
     public static final Hash256 NO_PREVIOUS = Hash256.of(new byte[Hash256.LENGTH]);
-    private static final byte[] DOMAIN_V2 = "stoq.ledger.block.v2\0".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DOMAIN_V3 = "stoq.ledger.block.v3\0".getBytes(StandardCharsets.US_ASCII);
 
     /** Builds and signs a header of {@code format} for {@code network}. */
     public static BlockHeader sign(NetworkId network, ChainFormat format, long height, Hash256 previousHash, Hash256 txRoot,
@@ -53,8 +50,7 @@ public record BlockHeader(ChainFormat format, long height, Hash256 previousHash,
 
     /** The bytes the proposer signs on {@code network}: domain tag, network id, every field before the signature. */
     public byte[] signingPayload(NetworkId network) {
-        byte[] domain = format == ChainFormat.V2 ? DOMAIN_V2 : DOMAIN_V3;
-        return new CanonicalWriter().raw(domain).raw(network.toBytes()).raw(unsignedPart().toBytes()).toBytes();
+        return new CanonicalWriter().raw(format.signingTag()).raw(network.toBytes()).raw(unsignedPart().toBytes()).toBytes();
     }
 
     public byte[] encode() {

@@ -1,9 +1,9 @@
 package io.stoq.ledger.block;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.hash.Sha3;
 import io.stoq.crypto.merkle.MerkleHash;
 import io.stoq.ledger.tx.Transaction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What a chain's block headers commit to, named by the header's version byte. A chain's format is
@@ -30,14 +30,22 @@ public enum ChainFormat {
     public static final ChainFormat CURRENT = V3;
 
     private final int headerVersion;
+    /** What a header's signature covers first: {@code "stoq.ledger.block.v<version>\0"}. */
+    private final byte[] signingTag;
 
     ChainFormat(int headerVersion) {
         this.headerVersion = headerVersion;
+        this.signingTag = ("stoq.ledger.block.v" + headerVersion + "\0").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The version byte a header of this format starts with. */
     public int headerVersion() {
         return headerVersion;
+    }
+
+    /** The domain tag a header of this format signs before the network id (a copy). */
+    byte[] signingTag() {
+        return signingTag.clone();
     }
 
     /** The format of a header that starts with {@code version}, or null when this stoq does not know it. */
@@ -53,11 +61,6 @@ public enum ChainFormat {
     /** The RFC 6962 merkle leaf hash of {@code tx} in a block of this format. */
     public Hash256 leaf(Transaction tx) {
         return this == V2 ? tx.encodingLeafHash() : MerkleHash.leaf(tx.id().toBytes());
-    }
-
-    /** The leaf hash of a tx given by its canonical encoding (an offline proof carries only that). */
-    public Hash256 leaf(byte[] txEncoding) {
-        return this == V2 ? MerkleHash.leaf(txEncoding) : MerkleHash.leaf(Sha3.hash(txEncoding).toBytes());
     }
 
     /**

@@ -104,7 +104,7 @@ public final class ProofVerifier {
         if (bundle.inclusion().treeSize() != header.txCount()) {
             throw invalid("inclusion proof is for a tree of " + bundle.inclusion().treeSize() + " txs, the block has " + header.txCount());
         }
-        if (!bundle.inclusion().leadsTo(header.format().leaf(bundle.tx()), header.txRoot())) {
+        if (!bundle.inclusion().leadsTo(header.format().leaf(tx), header.txRoot())) {
             throw invalid("the inclusion proof does not lead to the block's tx merkle root");
         }
         NodeIdentity signer = null;

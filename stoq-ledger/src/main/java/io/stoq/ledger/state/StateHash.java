@@ -152,13 +152,7 @@ public final class StateHash {
 
     private static byte[] keystream(byte[] key, byte[] value) {
         Sha3 seed = new Sha3();
-        seed.update(SEED_DOMAIN);
-        seed.update((byte) (key.length >>> 24));
-        seed.update((byte) (key.length >>> 16));
-        seed.update((byte) (key.length >>> 8));
-        seed.update((byte) key.length);
-        seed.update(key);
-        seed.update(value);
+        absorbPair(seed::update, SEED_DOMAIN, key, value);
         try {
             Cipher aes = CTR.get();
             aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(seed.digest().toBytes(), "AES"), ZERO_IV);
@@ -170,15 +164,17 @@ public final class StateHash {
 
     private static byte[] shake(byte[] key, byte[] value) {
         Shake256 shake = new Shake256(); // ours: 1.2-1.4x BouncyCastle's SHAKEDigest, the same bytes (Shake256Test)
-        shake.update(ELEMENT_DOMAIN);
-        shake.update((byte) (key.length >>> 24));
-        shake.update((byte) (key.length >>> 16));
-        shake.update((byte) (key.length >>> 8));
-        shake.update((byte) key.length);
-        shake.update(key);
-        shake.update(value);
+        absorbPair(shake::update, ELEMENT_DOMAIN, key, value);
         byte[] out = new byte[BYTES];
         shake.output(out, 0, BYTES);
         return out;
+    }
+
+    /** What both formats hash of a pair: {@code domain || u32 key length || key || value}. */
+    private static void absorbPair(java.util.function.Consumer<byte[]> sponge, byte[] domain, byte[] key, byte[] value) {
+        sponge.accept(domain);
+        sponge.accept(new byte[] {(byte) (key.length >>> 24), (byte) (key.length >>> 16), (byte) (key.length >>> 8), (byte) key.length});
+        sponge.accept(key);
+        sponge.accept(value);
     }
 }
