@@ -12,6 +12,7 @@ import io.stoq.node.store.ShardStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -71,10 +72,8 @@ public final class PeerReadThrough implements ShardStore {
     /**
      * The order peers are asked in: the {@code holders} first, then the other peers (a holder
      * without a proof yet, or a stale proof); within each, alive before suspect (dead ones are
-     * not asked), then least loaded first: fewest reads
-     * this node has under way there, then lower RTT in 10 ms steps (finer RTT differences are
-     * noise on a LAN and would send every read to one node), then at random, which spreads reads
-     * over equal holders.
+     * not asked), then least loaded first (fewest reads this node has under way there), then
+     * near before far ({@link #rttClass}), then at random, which spreads reads over equal holders.
      */
     List<PeerStatus> order(List<String> holders) {
         List<PeerStatus> alive = new ArrayList<>();
@@ -83,14 +82,35 @@ public final class PeerReadThrough implements ShardStore {
                 alive.add(p);
             }
         }
+        Duration nearest = alive.stream().map(PeerStatus::rtt).filter(java.util.Objects::nonNull).min(Duration::compareTo).orElse(null);
         java.util.Collections.shuffle(alive);
         java.util.Comparator<PeerStatus> byLoad = java.util.Comparator
                 .comparingInt((PeerStatus p) -> holders.contains(p.nodeId()) ? 0 : 1)
                 .thenComparingInt(p -> p.liveness() == Liveness.ALIVE ? 0 : 1)
                 .thenComparingInt(p -> load(p.nodeId()))
-                .thenComparingLong(p -> p.rtt() == null ? Long.MAX_VALUE : p.rtt().toMillis() / 10);
+                .thenComparingLong(p -> rttClass(p.rtt(), nearest));
         alive.sort(byLoad);
         return alive;
+    }
+
+    /** RTT differences up to this much (or up to the nearest peer's RTT, if larger) are not a preference. */
+    static final Duration NEAR_MARGIN = Duration.ofMillis(20);
+
+    /**
+     * How far a peer is, for ordering: 0 for every peer within {@link #NEAR_MARGIN} (or within
+     * the nearest RTT again, if larger) of the nearest peer, then one more per further margin;
+     * unknown RTTs last. Relative to the nearest on purpose: fixed 10 ms steps put peers at 9.9
+     * and 10.1 ms in different classes, and heartbeat RTTs on a busy machine wander across such
+     * a line, so whichever peer happened to sit below it took every tied read (ReadSpreadTest
+     * once saw one holder serve 33% over the mean). A peer in another region still loses ties.
+     */
+    static long rttClass(Duration rtt, Duration nearest) {
+        if (rtt == null || nearest == null) {
+            return Long.MAX_VALUE;
+        }
+        long allowance = Math.max(NEAR_MARGIN.toNanos(), nearest.toNanos());
+        long excess = rtt.toNanos() - nearest.toNanos();
+        return excess <= allowance ? 0 : 1 + (excess - allowance) / NEAR_MARGIN.toNanos();
     }
 
     private int load(String nodeId) {

@@ -2,6 +2,7 @@ package io.stoq.node.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stoq.net.discovery.PeerStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -71,6 +72,14 @@ class ReadSpreadTest {
         }
         double mean = (double) total / delta.length;
         System.out.printf("shard reads served per node: %s (mean %.1f)%n", Arrays.toString(delta), mean);
+        for (int n = 0; n < cluster.size(); n++) { // what each reader saw of the others, to tell a skew's cause
+            StringBuilder view = new StringBuilder();
+            for (PeerStatus p : cluster.node(n).peers().peers()) {
+                view.append(String.format(" %s %s %s;", p.nodeId(), p.liveness(),
+                        p.rtt() == null ? "rtt ?" : String.format("rtt %.1f ms", p.rtt().toNanos() / 1e6)));
+            }
+            System.out.printf("  %s sees%s%n", cluster.nodeId(n), view);
+        }
         for (int n = 0; n < delta.length; n++) {
             assertThat((double) delta[n]).as("reads served by %s of %s (mean %.1f)", cluster.nodeId(n), Arrays.toString(delta), mean)
                     .isBetween(mean * 0.7, mean * 1.3);
