@@ -46,6 +46,8 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One node's view of the network's one ledger, kept by Apache Ratis: the port the node's ledger
@@ -65,6 +67,8 @@ import org.apache.ratis.util.TimeDuration;
  * <p>Thread-safe. Closing stops the server, the client and the proposer, and closes the ledger.
  */
 public final class RaftLedger implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftLedger.class);
+
     /**
      * Largest log entry a leader appends (Ratis's appender buffer, whose default is 4 MiB): a
      * block's txs ({@link BlockProposer#MAX_BLOCK_TX_BYTES}) plus room for its header and framing.
@@ -171,8 +175,8 @@ public final class RaftLedger implements AutoCloseable {
                     .build();
             return new RaftLedger(config, group, sm, server, client, proposerKey, clock);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(client);
-            closeQuietly(server);
+            closeAfterFailure(client, e);
+            closeAfterFailure(server, e);
             throw new ConsensusException(ConsensusErrorCode.UNAVAILABLE, "cannot start the Raft server of node " + config.self() + " on "
                     + me.address() + ": " + e.getMessage(), e);
         }
@@ -449,21 +453,35 @@ public final class RaftLedger implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops proposing, then closes the client and the server. A part that fails to close is
+     * logged (the caller is shutting down and has no use for an exception, but an operator
+     * should know a Raft server may still hold its port or its log) and the rest still close.
+     */
     @Override
     public void close() {
         proposer.close();
-        closeQuietly(client);
-        closeQuietly(server);
+        closeLogged(client, "client");
+        closeLogged(server, "server");
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    private void closeLogged(AutoCloseable c, String what) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("node {}: closing the Raft {} failed: {}", config.self(), what, e.toString(), e);
+        }
+    }
+
+    /** Closes what a failed start built, keeping a close failure beside the start's own. */
+    private static void closeAfterFailure(AutoCloseable c, Exception cause) {
         if (c == null) {
             return;
         }
         try {
             c.close();
         } catch (Exception e) {
-            // closing on the way out: nothing left to tell the caller
+            cause.addSuppressed(e);
         }
     }
 }
