@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
@@ -64,11 +65,13 @@ public final class LedgerBenchmark {
      * txs whose signatures the timed parts check in full: all of them, since each is decoded from
      * its bytes (a tx signed in this process would be taken as proven and skipped).
      * {@code ledgerJit} and {@code verifyJit} are the JIT's compile time during the two timed
-     * parts: what is left of warm-up in them.
+     * parts: what is left of warm-up in them. {@code ledgerThreads} and {@code verifyThreads} split
+     * each timed part's CPU by thread group ({@link ThreadCpu#ledgerGroup}; empty off Linux).
      */
     public record Round(int blockSize, int txs, int blocks, Duration signTime, Duration ledgerTime, double ledgerTxsPerSecond,
             Duration baselineTime, double baselineTxsPerSecond, double ratio, double verifyOnlyTxsPerSecond, Ledger.Timings steps,
-            Duration ledgerCpu, Duration verifyCpu, int verifiedInFull, Duration ledgerJit, Duration verifyJit) {
+            Duration ledgerCpu, Duration verifyCpu, int verifiedInFull, Duration ledgerJit, Duration verifyJit,
+            Map<String, Duration> ledgerThreads, Map<String, Duration> verifyThreads) {
         /**
          * Process CPU time per tx of the verification alone over that of the ledger: what the
          * verify ratio would be with every core busy all along. On a machine shared with other
@@ -170,6 +173,9 @@ public final class LedgerBenchmark {
         }
     }
 
+    /** How often the timed parts' per-thread CPU is polled (a thread that ends inside a part counts to its last poll). */
+    static final Duration SAMPLE_INTERVAL = Duration.ofMillis(100);
+
     /** Warm-up rounds stop once the JIT compiled for less than this share of a round's timed parts. */
     static final double JIT_QUIET_SHARE = 0.05;
     /** Blocks of the first half of a warm-up round: small, so per-block code is called often enough for C2. */
@@ -263,6 +269,7 @@ public final class LedgerBenchmark {
         Ledger.Timings stepsBefore = ledger.timings();
         long jitStart = jitMillis();
         long cpuStart = processCpuNanos();
+        ThreadCpu.Recorder ledgerThreads = new ThreadCpu.Recorder(SAMPLE_INTERVAL);
         long start = System.nanoTime();
         if (config.pipelined()) {
             for (Ledger.CommitResult r : ledger.commitAll(batches, clock::instant, proposer)) {
@@ -275,6 +282,7 @@ public final class LedgerBenchmark {
         }
         Duration ledgerTime = Duration.ofNanos(System.nanoTime() - start);
         Duration ledgerCpu = Duration.ofNanos(processCpuNanos() - cpuStart);
+        Map<String, Duration> ledgerSplit = ledgerThreads.stop(ThreadCpu::ledgerGroup);
         Ledger.Timings steps = ledger.timings().since(stepsBefore);
         Duration ledgerJit = Duration.ofMillis(jitMillis() - jitStart);
 
@@ -283,11 +291,13 @@ public final class LedgerBenchmark {
         log.accept("block size " + blockSize + ": signature verification alone, for reference, after the ledger so the JIT is warm (timed)");
         long verifyJitStart = jitMillis();
         long verifyCpuStart = processCpuNanos();
+        ThreadCpu.Recorder verifyThreads = new ThreadCpu.Recorder(SAMPLE_INTERVAL);
         long verifyStart = System.nanoTime();
         IntStream verifyRange = IntStream.range(0, n);
         long valid = (config.parallelSignatures() ? verifyRange.parallel() : verifyRange).filter(i -> txs[i].signatureValid(ledger.network())).count();
         Duration verifyTime = Duration.ofNanos(System.nanoTime() - verifyStart);
         Duration verifyCpu = Duration.ofNanos(processCpuNanos() - verifyCpuStart);
+        Map<String, Duration> verifySplit = verifyThreads.stop(ThreadCpu::ledgerGroup);
         Duration verifyJit = Duration.ofMillis(jitMillis() - verifyJitStart);
         if (valid != n) {
             throw new LedgerException(LedgerErrorCode.REJECTED, "benchmark produced " + (n - valid) + " txs with bad signatures");
@@ -296,7 +306,7 @@ public final class LedgerBenchmark {
         double ledgerRate = n / seconds(ledgerTime);
         double baselineRate = n / seconds(baseline);
         return new Round(blockSize, n, blocks, signTime, ledgerTime, ledgerRate, baseline, baselineRate, ledgerRate / baselineRate,
-                n / seconds(verifyTime), steps, ledgerCpu, verifyCpu, verifiedInFull, ledgerJit, verifyJit);
+                n / seconds(verifyTime), steps, ledgerCpu, verifyCpu, verifiedInFull, ledgerJit, verifyJit, ledgerSplit, verifySplit);
     }
 
     /** Cuts {@code txs} into consecutive blocks of {@code blockSize} (the last one may be shorter). */

@@ -37,6 +37,13 @@ class LedgerCliTest {
         assertThat(round.get("verifyRatio").asDouble())
                 .isCloseTo(round.get("ledgerTxsPerSecond").asDouble() / round.get("verifyOnlyTxsPerSecond").asDouble(),
                         org.assertj.core.data.Offset.offset(1e-9));
+        if (java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/task"))) {
+            // the timed part's CPU by thread group (Linux): something was spent, and nothing negative
+            JsonNode byThread = round.get("ledgerCpuByThreadMicrosPerTx");
+            assertThat(byThread.size()).isPositive();
+            byThread.forEach(us -> assertThat(us.asDouble()).isPositive());
+            assertThat(round.get("verifyCpuByThreadMicrosPerTx").size()).isPositive();
+        }
         // where the committer's time went, per step, for the round's 2 blocks
         assertThat(round.get("committerSteps").get("headerSignatureMillis").asDouble()).isPositive();
         assertThat(round.get("committerSteps").get("syncedWriteMillis").asDouble()).isPositive();

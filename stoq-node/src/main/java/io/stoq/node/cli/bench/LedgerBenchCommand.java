@@ -9,6 +9,7 @@ import io.stoq.node.cli.CommonOptions;
 import io.stoq.node.cli.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,6 +114,8 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 row.put("ledgerJitMillis", r.ledgerJit().toMillis());
                 row.put("verifyJitMillis", r.verifyJit().toMillis());
                 row.put("cpuRatio", r.cpuRatio());
+                row.put("ledgerCpuByThreadMicrosPerTx", perTx(r.ledgerThreads(), r.txs()));
+                row.put("verifyCpuByThreadMicrosPerTx", perTx(r.verifyThreads(), r.txs()));
                 Map<String, Object> steps = new LinkedHashMap<>();
                 steps.put("signatureChecksMillis", r.steps().signatureChecks().toNanos() / 1e6);
                 steps.put("applyMillis", r.steps().apply().toNanos() / 1e6);
@@ -153,6 +156,11 @@ public final class LedgerBenchCommand implements Callable<Integer> {
             out.printf("%10d %8.1f us | %8.1f us | %8.3f%n", r.blockSize(), r.ledgerCpu().toNanos() / 1e3 / r.txs(),
                     r.verifyCpu().toNanos() / 1e3 / r.txs(), r.cpuRatio());
         }
+        out.println("CPU time per tx by thread (from /proc; the committer helps verify while it waits):");
+        for (LedgerBenchmark.Round r : report.rounds()) {
+            out.printf("%10d ledger: %s%n", r.blockSize(), split(r.ledgerThreads(), r.txs()));
+            out.printf("%10s verification alone: %s%n", "", split(r.verifyThreads(), r.txs()));
+        }
         out.println("JIT compile time during the timed parts (what warm-up left): ledger | verification alone");
         for (LedgerBenchmark.Round r : report.rounds()) {
             out.printf("%10d %8d ms | %8d ms%n", r.blockSize(), r.ledgerJit().toMillis(), r.verifyJit().toMillis());
@@ -169,6 +177,22 @@ public final class LedgerBenchCommand implements Callable<Integer> {
                 report.stateRoot().toHex(), data);
         out.flush();
         return 0;
+    }
+
+    private static Map<String, Double> perTx(Map<String, Duration> split, int txs) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        split.forEach((group, cpu) -> out.put(group, cpu.toNanos() / 1e3 / txs));
+        return out;
+    }
+
+    /** "verifiers 150.2 us, block writer 28.1 us, ..." (largest first), or why there is no split. */
+    private static String split(Map<String, Duration> split, int txs) {
+        if (split.isEmpty()) {
+            return "(not available: no /proc/self/task)";
+        }
+        StringBuilder b = new StringBuilder();
+        perTx(split, txs).forEach((group, us) -> b.append(b.length() == 0 ? "" : ", ").append(String.format("%s %.1f us", group, us)));
+        return b.toString();
     }
 
     /**
