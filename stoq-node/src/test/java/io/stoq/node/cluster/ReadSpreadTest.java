@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * through every node in turn; the shard reads each node's store served (to its own reader or to
  * a peer, {@code stoq_shard_reads_served_total}) end within 30% of their mean. A node holding a
  * shard reads it itself; one that does not asks the least-loaded holder (fewest reads it has under
- * way there, then RTT, then at random), so no holder is everyone's first choice.
+ * way there, then near before far, then at random), so no holder is everyone's first choice:
+ * each node also serves within 15% of its fair share of the shards placement gave it (5/3 of
+ * them a round), which the spread over the mean alone cannot show.
  *
  * <p>Also prints, for the closing note, the upload time of the same size under
  * {@code replicas:1} and {@code replicas:3} in the same cluster.
@@ -57,6 +59,17 @@ class ReadSpreadTest {
         for (int n = 0; n < cluster.size(); n++) {
             SpreadTest.awaitProved(n, id, 3);
         }
+        // Each shard has 3 holders: a holder reads it itself when read through it, and takes a
+        // third of the two other readers' reads on a fair split. So a node's fair share per
+        // round is 5/3 of the shards it holds: printed to tell placement's spread from the picker's.
+        long[] held = new long[cluster.size()];
+        for (var shard : SpreadTest.locations(0, id).get("shards")) {
+            for (String holder : SpreadTest.nodes(shard)) {
+                for (int n = 0; n < held.length; n++) {
+                    held[n] += cluster.nodeId(n).equals(holder) ? 1 : 0;
+                }
+            }
+        }
         long[] before = SpreadTest.served();
         for (int round = 0; round < 2; round++) {
             for (int n = 0; n < cluster.size(); n++) {
@@ -72,6 +85,8 @@ class ReadSpreadTest {
         }
         double mean = (double) total / delta.length;
         System.out.printf("shard reads served per node: %s (mean %.1f)%n", Arrays.toString(delta), mean);
+        System.out.printf("  shards held per node: %s; a fair split of 2 rounds would serve %s%n", Arrays.toString(held),
+                Arrays.toString(Arrays.stream(held).map(h -> Math.round(2 * h * 5 / 3.0)).toArray()));
         for (int n = 0; n < cluster.size(); n++) { // what each reader saw of the others, to tell a skew's cause
             StringBuilder view = new StringBuilder();
             for (PeerStatus p : cluster.node(n).peers().peers()) {
@@ -83,6 +98,11 @@ class ReadSpreadTest {
         for (int n = 0; n < delta.length; n++) {
             assertThat((double) delta[n]).as("reads served by %s of %s (mean %.1f)", cluster.nodeId(n), Arrays.toString(delta), mean)
                     .isBetween(mean * 0.7, mean * 1.3);
+            // The picker itself: what placement gave each node aside, the reads follow it closely
+            // (a fair split's standard deviation is ~11 reads here; 15% is about six of them).
+            double fair = 2 * held[n] * 5 / 3.0;
+            assertThat((double) delta[n]).as("reads served by %s against its fair share %.0f (held %s, served %s)", cluster.nodeId(n),
+                    fair, Arrays.toString(held), Arrays.toString(delta)).isBetween(fair * 0.85, fair * 1.15);
         }
     }
 
