@@ -65,9 +65,7 @@ class ReadSpreadTest {
         long[] held = new long[cluster.size()];
         for (var shard : SpreadTest.locations(0, id).get("shards")) {
             for (String holder : SpreadTest.nodes(shard)) {
-                for (int n = 0; n < held.length; n++) {
-                    held[n] += cluster.nodeId(n).equals(holder) ? 1 : 0;
-                }
+                held[SpreadTest.index(holder)]++;
             }
         }
         long[] before = SpreadTest.served();
