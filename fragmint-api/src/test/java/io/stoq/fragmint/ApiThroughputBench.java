@@ -3,7 +3,7 @@ package io.stoq.fragmint;
 import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.fragmint.http.ApiServerConfig;
 import io.stoq.fragmint.http.DataSize;
 import io.stoq.fragmint.http.Json;
@@ -30,25 +30,26 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Not part of the suite (the name does not end in Test): upload and download one file over
- * HTTP/1.1 and HTTP/3, as MB/s and as a ratio to the store path alone (the test double's SHA3-256 +
+ * HTTP/1.1 and HTTP/3, as MB/s and as a ratio to the store path alone (the test double's SHA-256 +
  * file write, no HTTP) measured in the same run; peak heap during each upload. Run with
  * {@code -Dtest=ApiThroughputBench -Dbench.size=1GiB}.
  */
 class ApiThroughputBench {
 
-    static final class Sha3Sink extends OutputStream {
-        final Sha3 sha3 = new Sha3();
+    /** Counts and hashes what is written, as a client checking the content digest would. */
+    static final class DigestSink extends OutputStream {
+        final Sha256 sha256 = new Sha256();
         long n;
 
         @Override
         public void write(int b) {
-            sha3.update((byte) b);
+            sha256.update((byte) b);
             n++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) {
-            sha3.update(b, off, len);
+            sha256.update(b, off, len);
             n += len;
         }
     }
@@ -169,7 +170,7 @@ class ApiThroughputBench {
             report.append(String.format(Locale.ROOT, "file %s (%d bytes), JDK %s%n", DataSize.ofBytes(size), size,
                     System.getProperty("java.version")));
 
-            // Baseline: the store path alone (SHA3-256 + staging write + merkle leaves), no HTTP.
+            // Baseline: the store path alone (SHA-256 + staging write + SHA3-256 merkle leaves), no HTTP.
             // Once to warm the JIT, once measured.
             try (InputStream in = new BufferedInputStream(Files.newInputStream(src), 1 << 16)) {
                 t.node.assets.create(new Caller("alice", Role.WRITER, "bench", false),
@@ -199,19 +200,19 @@ class ApiThroughputBench {
             int h1Gcs = live.gcs.get();
             assertThat(up.statusCode()).isEqualTo(201);
             AssetMetadata m1 = Json.MAPPER.readValue(up.body(), AssetMetadata.class);
-            assertThat(m1.sha3()).isEqualTo(base.sha3());
+            assertThat(m1.sha256()).isNotNull().isEqualTo(base.sha256());
             // HTTP/1.1 download, hashed on the fly
             t0 = System.nanoTime();
             HttpResponse<InputStream> down = t.client(java.net.http.HttpClient.Version.HTTP_1_1).send(
                     t.request("/v1/assets/" + m1.id() + "/content", "alice").build(),
                     HttpResponse.BodyHandlers.ofInputStream());
-            Sha3Sink s1 = new Sha3Sink();
+            DigestSink s1 = new DigestSink();
             try (InputStream in = down.body()) {
                 in.transferTo(s1);
             }
             long h1Down = System.nanoTime() - t0;
             assertThat(s1.n).isEqualTo(size);
-            assertThat(s1.sha3.digest().toHex()).isEqualTo(base.sha3());
+            assertThat(s1.sha256.digest().toHex()).isEqualTo(base.sha256());
 
             // HTTP/3
             long h3UpN;
@@ -234,15 +235,15 @@ class ApiThroughputBench {
                 h3Live = live.peak.get();
                 h3Gcs = live.gcs.get();
                 AssetMetadata m3 = Json.MAPPER.readValue(created.toByteArray(), AssetMetadata.class);
-                assertThat(m3.sha3()).isEqualTo(base.sha3());
-                Sha3Sink s3 = new Sha3Sink();
+                assertThat(m3.sha256()).isNotNull().isEqualTo(base.sha256());
+                DigestSink s3 = new DigestSink();
                 t0 = System.nanoTime();
                 Http3Client.Result r = h3.exchange("GET", "/v1/assets/" + m3.id() + "/content",
                         Map.of("authorization", "Bearer " + t.keys.get("alice")), null, 0, s3);
                 h3DownN = System.nanoTime() - t0;
                 assertThat(r.status()).isEqualTo(200);
                 assertThat(s3.n).isEqualTo(size);
-                assertThat(s3.sha3.digest().toHex()).isEqualTo(base.sha3());
+                assertThat(s3.sha256.digest().toHex()).isEqualTo(base.sha256());
             }
             // Untimed pass: live heap sampled every second (full GC) during each upload.
             long h1Sampled;
@@ -263,9 +264,9 @@ class ApiThroughputBench {
                 h3Sampled = ls.peak.get();
             }
             line(report, "HTTP/1.1 upload          ", size, h1Up, baseMbps);
-            line(report, "HTTP/1.1 download+SHA3   ", size, h1Down, baseMbps);
+            line(report, "HTTP/1.1 download+SHA-256", size, h1Down, baseMbps);
             line(report, "HTTP/3   upload          ", size, h3UpN, baseMbps);
-            line(report, "HTTP/3   download+SHA3   ", size, h3DownN, baseMbps);
+            line(report, "HTTP/3   download+SHA-256", size, h3DownN, baseMbps);
             report.append(String.format(Locale.ROOT, "heap (client and server share this JVM; -Xmx %d MiB), live after GC"
                     + " before uploads %d MiB%n", Runtime.getRuntime().maxMemory() >> 20, before >> 20));
             report.append(String.format(Locale.ROOT, "  untimed pass, live heap sampled after a full GC every second:"

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stoq.crypto.SecureRandoms;
-import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Sha256;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -45,7 +45,8 @@ class AssetApiTest {
             JsonNode m = TestServer.json(created);
             assertThat(m.get("size").asLong()).isEqualTo(size);
             assertThat(m.get("version").asLong()).isEqualTo(1);
-            assertThat(m.get("sha3").asText()).isEqualTo(Sha3.hash(data).toHex());
+            assertThat(m.get("sha256").asText()).isEqualTo(Sha256.hash(data).toHex());
+            assertThat(m.get("sha3").isNull()).as("sent, as null: new versions have a SHA-256 digest only").isTrue();
             assertThat(m.get("merkleRoot").asText()).hasSize(64);
             assertThat(created.headers().firstValue("Location")).hasValue("/v1/assets/" + m.get("id").asText());
             if (v == HttpClient.Version.HTTP_2) {
@@ -56,6 +57,9 @@ class AssetApiTest {
             assertThat(got.statusCode()).isEqualTo(200);
             assertThat(got.body()).isEqualTo(data);
             assertThat(got.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+            assertThat(got.headers().firstValue("X-Stoq-Sha256")).hasValue(Sha256.hash(data).toHex());
+            assertThat(got.headers().firstValue("Repr-Digest"))
+                    .hasValue("sha-256=:" + java.util.Base64.getEncoder().encodeToString(Sha256.hash(data).toBytes()) + ":");
             assertThat(got.headers().firstValue("Alt-Svc")).hasValue("h3=\":" + t.server.http3Port() + "\"; ma=86400");
         }
     }
@@ -69,7 +73,7 @@ class AssetApiTest {
         HttpResponse<byte[]> r = fresh.send(t.request("/v1/assets", "alice")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
-        assertThat(TestServer.json(r).get("sha3").asText()).isEqualTo(Sha3.hash(data).toHex());
+        assertThat(TestServer.json(r).get("sha256").asText()).isEqualTo(Sha256.hash(data).toHex());
         HttpResponse<byte[]> second = fresh.send(t.request("/healthz", null).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(second.statusCode()).isEqualTo(200);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stoq.crypto.SecureRandoms;
-import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.fragmint.http.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -79,7 +79,7 @@ class Http3Test {
                     new ByteArrayInputStream(data), size, created);
             assertThat(up.status()).as(created.toString()).isEqualTo(201);
             JsonNode m = Json.MAPPER.readTree(created.toByteArray());
-            assertThat(m.get("sha3").asText()).isEqualTo(Sha3.hash(data).toHex());
+            assertThat(m.get("sha256").asText()).isEqualTo(Sha256.hash(data).toHex());
             assertThat(m.get("size").asLong()).isEqualTo(size);
             assertThat(up.headers()).doesNotContainKey("alt-svc");
             String id = m.get("id").asText();

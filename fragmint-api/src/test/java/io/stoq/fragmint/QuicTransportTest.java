@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.channel.epoll.Epoll;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.stoq.crypto.SecureRandoms;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.fragmint.client.Http3Client;
 import io.stoq.fragmint.http.ApiServerConfig;
@@ -79,7 +80,7 @@ class QuicTransportTest {
                 created);
         assertThat(up.status()).as(created.toString()).isEqualTo(201);
         JsonNode m = Json.MAPPER.readTree(created.toByteArray());
-        assertThat(m.get("sha3").asText()).isEqualTo(Sha3.hash(data).toHex());
+        assertThat(m.get("sha256").asText()).isEqualTo(Sha256.hash(data).toHex());
         ByteArrayOutputStream down = new ByteArrayOutputStream();
         Http3Client.Result r = h3.exchange("GET", "/v1/assets/" + m.get("id").asText() + "/content", auth, null, 0, down);
         assertThat(r.status()).isEqualTo(200);

@@ -134,7 +134,7 @@ public final class AssetEncoder {
     /**
      * Encodes one version of {@code lineage} (suite 2): chunks the lineage already stores reach
      * the sink as {@link io.stoq.shard.codec.EncodedShard#reused() reused} and must not be
-     * stored again; with {@code hashPlain} the result carries the SHA3-256 of the whole input,
+     * stored again; with {@code hashPlain} the result carries the SHA-256 of the whole input,
      * hashed on the pipeline's pool beside the encoding.
      */
     public Encoded encode(InputStream in, Request request, Lineage lineage, ShardSink sink, boolean hashPlain)

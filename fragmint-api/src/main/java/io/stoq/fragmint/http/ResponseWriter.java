@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.AssetContent;
 import io.stoq.fragmint.port.AssetMetadata;
+import io.stoq.fragmint.port.ContentDigest;
 import io.stoq.fragmint.route.Reply;
 import java.io.IOException;
 import java.time.Duration;
@@ -154,7 +155,11 @@ final class ResponseWriter {
             h.set(HttpHeaderNames.CONTENT_LENGTH, length);
             h.set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
             h.set("X-Stoq-Version", m.version());
-            h.set("X-Stoq-Sha3", m.sha3());
+            ContentDigest digest = m.digest();
+            h.set(digest.headerName(), digest.hex());
+            if (digest.reprDigest() != null) { // of the whole version, also on a 206 (RFC 9530 s.3)
+                h.set("Repr-Digest", digest.reprDigest());
+            }
             if (c.partial()) {
                 h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + content.range().first() + "-"
                         + content.range().last() + "/" + m.size());

@@ -8,7 +8,9 @@ import java.time.Instant;
  * @param id asset id (URL-safe, assigned by the node)
  * @param version version number, 1 for the first upload, +1 per update
  * @param size plaintext size in bytes
- * @param sha3 hex SHA3-256 of the plaintext
+ * @param sha256 hex SHA-256 of the plaintext: the content digest of every version written since
+ *     content digests moved to SHA-256; null for older versions, which carry {@code sha3}
+ * @param sha3 hex SHA3-256 of the plaintext, for versions written before that; null for newer ones
  * @param merkleRoot hex merkle root of the version's shards (RFC 6962 style, DESIGN.md s.3)
  * @param owner account id of the current owner
  * @param contentType media type given at upload
@@ -20,10 +22,21 @@ public record AssetMetadata(
         String id,
         long version,
         long size,
-        String sha3,
+        @Nullable String sha256,
+        @Nullable String sha3,
         String merkleRoot,
         String owner,
         String contentType,
         @Nullable String name,
         Instant createdAt,
-        Instant updatedAt) {}
+        Instant updatedAt) {
+
+    public AssetMetadata {
+        ContentDigest.of(sha256, sha3); // exactly one of them
+    }
+
+    /** The content digest this version has, whichever algorithm it was written with. */
+    public ContentDigest digest() {
+        return ContentDigest.of(sha256, sha3);
+    }
+}

@@ -10,7 +10,9 @@ import java.time.Instant;
  * @param actor account that made the change
  * @param owner owner after the change
  * @param size plaintext size in bytes of this version's content
- * @param sha3 hex SHA3-256 of the content
+ * @param sha256 hex SHA-256 of the content (versions written since content digests moved to
+ *     SHA-256), else null; null too for an entry whose version record could not be read
+ * @param sha3 hex SHA3-256 of the content for versions written before that, else null
  * @param merkleRoot hex merkle root
  * @param blockHeight ledger block holding the change
  * @param at commit time
@@ -22,16 +24,17 @@ public record AssetVersion(
         String actor,
         String owner,
         long size,
-        String sha3,
+        @Nullable String sha256,
+        @Nullable String sha3,
         String merkleRoot,
         long blockHeight,
         Instant at,
         @Nullable String grantee) {
 
     /** An entry that is not a grant or a revocation. */
-    public AssetVersion(long version, Change change, String actor, String owner, long size, String sha3,
-            String merkleRoot, long blockHeight, Instant at) {
-        this(version, change, actor, owner, size, sha3, merkleRoot, blockHeight, at, null);
+    public AssetVersion(long version, Change change, String actor, String owner, long size, @Nullable String sha256,
+            @Nullable String sha3, String merkleRoot, long blockHeight, Instant at) {
+        this(version, change, actor, owner, size, sha256, sha3, merkleRoot, blockHeight, at, null);
     }
 
     /** Kinds of change recorded in history. */

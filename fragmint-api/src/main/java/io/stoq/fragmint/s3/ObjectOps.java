@@ -234,8 +234,8 @@ final class ObjectOps {
         ObjectAttributes a = ObjectAttributes.decode(n.get().attributes());
         if (meta.version() != n.get().version()) {
             // another version than the bound one (an earlier one, or a newer one written through REST): its
-            // bytes and size come from the asset; its MD5 is not known, so its ETag is the start of its SHA3-256
-            a = new ObjectAttributes(meta.sha3().substring(0, 32), meta.contentType(), Map.of(), 0, meta.size(), meta.updatedAt());
+            // bytes and size come from the asset; its MD5 is not known, so its ETag is the start of its content digest
+            a = new ObjectAttributes(meta.digest().hex().substring(0, 32), meta.contentType(), Map.of(), 0, meta.size(), meta.updatedAt());
         }
         return new Found(n.get(), meta, a);
     }

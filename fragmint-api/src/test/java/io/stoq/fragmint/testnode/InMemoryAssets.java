@@ -2,6 +2,7 @@ package io.stoq.fragmint.testnode;
 
 import io.stoq.crypto.Hex;
 import io.stoq.crypto.SecureRandoms;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.crypto.hash.Sha3;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
@@ -99,11 +100,11 @@ public final class InMemoryAssets implements AssetService {
         }
     }
 
-    private record Staged(Path file, long size, String sha3, String root) {}
+    private record Staged(Path file, long size, String sha256, String root) {}
 
     private Staged stage(InputStream body) throws IOException {
         Path tmp = dir.resolve("staging").resolve(Hex.encode(SecureRandoms.bytes(8)));
-        Sha3 whole = new Sha3();
+        Sha256 whole = new Sha256();
         List<byte[]> leaves = new ArrayList<>();
         long size = 0;
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
@@ -175,13 +176,13 @@ public final class InMemoryAssets implements AssetService {
             Instant now = clock.instant();
             Asset a = new Asset(id);
             a.owner = caller.accountId();
-            AssetMetadata m = new AssetMetadata(id, 1, s.size(), s.sha3(), s.root(), a.owner,
+            AssetMetadata m = new AssetMetadata(id, 1, s.size(), s.sha256(), null, s.root(), a.owner,
                     content.contentType(), content.name(), now, now);
             a.versions.add(m);
             long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.created", id, Map.of("owner", a.owner, "size", s.size()),
                     readers(a));
             a.history.add(new AssetVersion(1, AssetVersion.Change.CREATE, caller.accountId(), a.owner,
-                    s.size(), s.sha3(), s.root(), h, now));
+                    s.size(), s.sha256(), null, s.root(), h, now));
             assets.put(id, a);
             return m;
         }
@@ -312,12 +313,12 @@ public final class InMemoryAssets implements AssetService {
             long v = a.latest().version() + 1;
             Files.move(s.file(), file(id, v), StandardCopyOption.ATOMIC_MOVE);
             Instant now = clock.instant();
-            AssetMetadata m = new AssetMetadata(id, v, s.size(), s.sha3(), s.root(), a.owner,
+            AssetMetadata m = new AssetMetadata(id, v, s.size(), s.sha256(), null, s.root(), a.owner,
                     content.contentType(), content.name(), a.versions.get(0).createdAt(), now);
             a.versions.add(m);
             long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.updated", id, Map.of("version", v), readers(a));
             a.history.add(new AssetVersion(v, AssetVersion.Change.UPDATE, caller.accountId(), a.owner,
-                    s.size(), s.sha3(), s.root(), h, now));
+                    s.size(), s.sha256(), null, s.root(), h, now));
             return m;
         }
     }
@@ -333,13 +334,13 @@ public final class InMemoryAssets implements AssetService {
         a.owner = newOwner;
         a.grants.clear(); // the new owner decides who reads
         AssetMetadata l = a.latest();
-        AssetMetadata m = new AssetMetadata(id, l.version(), l.size(), l.sha3(), l.merkleRoot(), newOwner,
+        AssetMetadata m = new AssetMetadata(id, l.version(), l.size(), l.sha256(), l.sha3(), l.merkleRoot(), newOwner,
                 l.contentType(), l.name(), l.createdAt(), l.updatedAt());
         a.versions.set(a.versions.size() - 1, m);
         long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.transferred", id, Map.of("to", newOwner),
                 readers(a, previous));
         a.history.add(new AssetVersion(l.version(), AssetVersion.Change.TRANSFER, caller.accountId(), newOwner,
-                l.size(), l.sha3(), l.merkleRoot(), h, clock.instant()));
+                l.size(), l.sha256(), l.sha3(), l.merkleRoot(), h, clock.instant()));
         return m;
     }
 
@@ -351,7 +352,7 @@ public final class InMemoryAssets implements AssetService {
         AssetMetadata l = a.latest();
         long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.deleted", id, Map.of(), readers(a));
         a.history.add(new AssetVersion(l.version(), AssetVersion.Change.DELETE, caller.accountId(), a.owner,
-                l.size(), l.sha3(), l.merkleRoot(), h, clock.instant()));
+                l.size(), l.sha256(), l.sha3(), l.merkleRoot(), h, clock.instant()));
     }
 
     @Override
@@ -366,7 +367,7 @@ public final class InMemoryAssets implements AssetService {
         a.deletedVersions.add(version);
         long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.version-deleted", id, Map.of("version", version), readers(a));
         a.history.add(new AssetVersion(version, AssetVersion.Change.VERSION_DELETE, caller.accountId(), a.owner,
-                m.size(), m.sha3(), m.merkleRoot(), h, clock.instant()));
+                m.size(), m.sha256(), m.sha3(), m.merkleRoot(), h, clock.instant()));
     }
 
     @Override
@@ -409,7 +410,7 @@ public final class InMemoryAssets implements AssetService {
         Instant now = clock.instant();
         AssetGrant g = new AssetGrant(id, account, a.owner, h, now);
         a.grants.put(account, g);
-        a.history.add(new AssetVersion(l.version(), AssetVersion.Change.GRANT, a.owner, a.owner, l.size(), l.sha3(),
+        a.history.add(new AssetVersion(l.version(), AssetVersion.Change.GRANT, a.owner, a.owner, l.size(), l.sha256(), l.sha3(),
                 l.merkleRoot(), h, now, account));
         return g;
     }
@@ -425,7 +426,7 @@ public final class InMemoryAssets implements AssetService {
         AssetMetadata l = a.latest();
         long h = ledger.commit(LedgerEvent.Category.ASSET, "asset.grant-revoked", id, Map.of("account", account),
                 Set.of(a.owner, account));
-        a.history.add(new AssetVersion(l.version(), AssetVersion.Change.REVOKE, a.owner, a.owner, l.size(), l.sha3(),
+        a.history.add(new AssetVersion(l.version(), AssetVersion.Change.REVOKE, a.owner, a.owner, l.size(), l.sha256(), l.sha3(),
                 l.merkleRoot(), h, clock.instant(), account));
     }
 
@@ -451,7 +452,7 @@ public final class InMemoryAssets implements AssetService {
     public synchronized AssetLocations locations(Caller caller, String id, OptionalLong version) throws ApiException {
         AssetMetadata m = metadata(caller, id, version);
         return new AssetLocations(id, m.version(), "replicas:1",
-                List.of(new AssetLocations.Shard(0, m.sha3(), m.size(), List.of("node-1"))));
+                List.of(new AssetLocations.Shard(0, m.digest().hex(), m.size(), List.of("node-1"))));
     }
 
     /** An InputStream that yields at most {@code left} bytes and closes the inner stream. */

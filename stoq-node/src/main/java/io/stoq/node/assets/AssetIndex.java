@@ -199,7 +199,7 @@ final class AssetIndex {
     /** The API metadata of {@code v}, given the asset's changes. */
     AssetMetadata metadata(String id, List<Change> changes, Version v) {
         Instant created = changes.isEmpty() ? v.at() : changes.get(0).at();
-        return new AssetMetadata(id, v.version(), v.meta().size(), v.meta().sha3(), v.merkleRoot().toHex(), owner(changes),
+        return new AssetMetadata(id, v.version(), v.meta().size(), v.meta().sha256(), v.meta().sha3(), v.merkleRoot().toHex(), owner(changes),
                 v.meta().contentType(), v.meta().name(), created, v.at());
     }
 
@@ -240,7 +240,8 @@ final class AssetIndex {
             if (body instanceof TxBody.AssetVersionDelete d) {
                 AssetVersion gone = made.get(d.version());
                 out.add(new AssetVersion(d.version(), AssetVersion.Change.VERSION_DELETE, actor, owner,
-                        gone == null ? 0 : gone.size(), gone == null ? "" : gone.sha3(), gone == null ? "" : gone.merkleRoot(),
+                        gone == null ? 0 : gone.size(), gone == null ? null : gone.sha256(), gone == null ? null : gone.sha3(),
+                        gone == null ? "" : gone.merkleRoot(),
                         c.tx().height(), c.at()));
                 continue;
             }
@@ -273,7 +274,7 @@ final class AssetIndex {
                 continue;
             }
             AssetVersion entry = new AssetVersion(version, kind, actor, owner, meta == null ? 0 : meta.size(),
-                    meta == null ? "" : meta.sha3(), root == null ? "" : root.toHex(), c.tx().height(), c.at(), grantee);
+                    meta == null ? null : meta.sha256(), meta == null ? null : meta.sha3(), root == null ? "" : root.toHex(), c.tx().height(), c.at(), grantee);
             if (kind == AssetVersion.Change.CREATE || kind == AssetVersion.Change.UPDATE) {
                 made.put(version, entry);
             }

@@ -2,6 +2,8 @@ package io.stoq.node.assets;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.fragmint.port.ContentDigest;
 import java.io.IOException;
 
 /**
@@ -21,28 +23,47 @@ import java.io.IOException;
  *
  * @param manifest hex SHA3-256 of the manifest (its name in the local shard store), see above
  * @param size plaintext bytes
- * @param sha3 hex SHA3-256 of the plaintext
+ * @param sha256 hex SHA-256 of the plaintext: the content digest of versions written since content
+ *     digests moved to SHA-256 (docs/shard.md, "The content digest"); null in older records
+ * @param sha3 hex SHA3-256 of the plaintext, in records written before that; null in newer ones.
+ *     A record has exactly one of the two; nodes before {@code sha256} refuse a record carrying it
+ *     (unknown property) rather than show a version without a digest
  * @param contentType media type given at upload
  * @param name file name given at upload, or null
  * @param manifestHashOf {@value #BODY}, or null for a hash of the sealed manifest
  * @param policy the redundancy policy the version's shards were placed under ({@code replicas:3}),
  *     null for versions written before placement (every shard on the writing node)
  */
-public record AssetMeta(String manifest, long size, String sha3, String contentType, String name,
+public record AssetMeta(String manifest, long size,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String sha256,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String sha3,
+        String contentType, String name,
         @JsonInclude(JsonInclude.Include.NON_NULL) String manifestHashOf,
         @JsonInclude(JsonInclude.Include.NON_NULL) String policy) {
     /** {@code manifestHashOf} of a version whose tx names the manifest body (sealed after the commit). */
     public static final String BODY = "body";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A record as written before seal-after-commit: {@code manifest} hashes the sealed manifest. */
-    public AssetMeta(String manifest, long size, String sha3, String contentType, String name) {
-        this(manifest, size, sha3, contentType, name, null, null);
+    /**
+     * A record as a node writes one now: the body's hash, sealed after the commit, and the
+     * SHA-256 content digest.
+     */
+    public static AssetMeta current(Hash256 manifestBody, long size, Hash256 sha256, String contentType, String name,
+            String policy) {
+        return new AssetMeta(manifestBody.toHex(), size, sha256.toHex(), null, contentType, name, BODY, policy);
     }
 
-    /** A record without a placement policy (a node without peers keeps every shard itself). */
-    public AssetMeta(String manifest, long size, String sha3, String contentType, String name, String manifestHashOf) {
-        this(manifest, size, sha3, contentType, name, manifestHashOf, null);
+    /**
+     * A record as written before seal-after-commit and before SHA-256 content digests:
+     * {@code manifest} hashes the sealed manifest, {@code sha3} is the content digest.
+     */
+    public static AssetMeta sealedBefore(String manifest, long size, String sha3, String contentType, String name) {
+        return new AssetMeta(manifest, size, null, sha3, contentType, name, null, null);
+    }
+
+    /** The version's content digest, whichever algorithm its record was written with. */
+    public ContentDigest digest() {
+        return ContentDigest.of(sha256, sha3);
     }
 
     /** True when {@code manifest} is the hash of the body, sealed after the commit. */
@@ -61,13 +82,17 @@ public record AssetMeta(String manifest, long size, String sha3, String contentT
     /**
      * Decodes a record written by {@link #encode}; null when the bytes are not one, or name a
      * manifest hash this build does not know how to check ({@code manifestHashOf} other than
-     * absent or {@value #BODY}).
+     * absent or {@value #BODY}), or do not carry exactly one well-formed content digest.
      */
     public static AssetMeta decode(byte[] bytes) {
         try {
             AssetMeta m = JSON.readValue(bytes, AssetMeta.class);
-            return m.manifestHashOf == null || m.namesBody() ? m : null;
-        } catch (IOException e) {
+            if (m.manifestHashOf != null && !m.namesBody()) {
+                return null;
+            }
+            m.digest(); // exactly one well-formed content digest
+            return m;
+        } catch (IOException | IllegalArgumentException e) {
             return null;
         }
     }

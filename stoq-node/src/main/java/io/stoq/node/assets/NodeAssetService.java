@@ -141,8 +141,8 @@ public final class NodeAssetService implements AssetService {
         TxBody tx;
         AssetMeta meta;
         try {
-            meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
-                    content.name(), AssetMeta.BODY, s.holdings().isEmpty() ? null : policy.toString());
+            meta = AssetMeta.current(s.manifestHash(), s.size(), s.sha256(), content.contentType(), content.name(),
+                    s.holdings().isEmpty() ? null : policy.toString());
             tx = new TxBody.AssetCreate(lid, ledgerName(content.name()), s.merkleRoot(), meta.encode(), 1, AssetPolicy.ANY_HOLDER);
         } catch (RuntimeException e) {
             writer.discard(s);
@@ -152,7 +152,7 @@ public final class NodeAssetService implements AssetService {
         prove(lid, 1, s);
         // The answer is what this call just committed (version 1, the caller's key as owner): no
         // need to read it back through the ledger's indexes.
-        return new AssetMetadata(id, 1, meta.size(), meta.sha3(), s.merkleRoot().toHex(), index.name(owner.verifyingKey().fingerprint()),
+        return new AssetMetadata(id, 1, meta.size(), meta.sha256(), meta.sha3(), s.merkleRoot().toHex(), index.name(owner.verifyingKey().fingerprint()),
                 meta.contentType(), meta.name(), c.time(), c.time());
     }
 
@@ -422,8 +422,8 @@ public final class NodeAssetService implements AssetService {
         ShardWriter.Stored s = write(body, lid, next, content.declaredLength(), lineage(seen), policy);
         TxBody tx;
         try {
-            AssetMeta meta = new AssetMeta(s.manifestHash().toHex(), s.size(), s.sha3().toHex(), content.contentType(),
-                    content.name(), AssetMeta.BODY, s.holdings().isEmpty() ? null : policy.toString());
+            AssetMeta meta = AssetMeta.current(s.manifestHash(), s.size(), s.sha256(), content.contentType(), content.name(),
+                    s.holdings().isEmpty() ? null : policy.toString());
             tx = new TxBody.AssetUpdate(lid, next, s.merkleRoot(), meta.encode());
         } catch (RuntimeException e) {
             writer.discard(s);

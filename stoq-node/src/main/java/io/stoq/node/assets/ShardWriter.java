@@ -70,6 +70,7 @@ final class ShardWriter {
      * What was written for one version.
      *
      * @param manifestHash SHA3-256 of the manifest body: what the tx names, its name in the store
+     * @param sha256 SHA-256 of the whole plaintext: the version's content digest
      * @param body the unsealed manifest body, for the sealer once the tx committed
      * @param written shards and manifest this upload added to the store (what a discard removes)
      * @param pinned every hash the version names, pinned until {@link #settled}
@@ -78,7 +79,7 @@ final class ShardWriter {
      * @param holdings node id to the shard and manifest hashes durable there (empty without peers:
      *     everything is here); what each node's location proof lists
      */
-    record Stored(Hash256 manifestHash, ManifestBody body, Hash256 merkleRoot, long size, Hash256 sha3, List<Hash256> written, List<Hash256> pinned,
+    record Stored(Hash256 manifestHash, ManifestBody body, Hash256 merkleRoot, long size, Hash256 sha256, List<Hash256> written, List<Hash256> pinned,
             int reusedShards, long newStoredBytes, java.util.Map<String, List<Hash256>> holdings) {}
 
     Stored write(InputStream body, Hash256 ledgerId, long version, OptionalLong declared, AssetEncoder.Lineage lineage,
@@ -144,7 +145,7 @@ final class ShardWriter {
             for (ShardStore.PendingPut p : pending) {
                 p.await();
             }
-            return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(), written,
+            return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha256(), written,
                     pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes(), java.util.Map.of());
         } catch (StoreFailure e) {
             awaitQuietly(pending);
@@ -229,7 +230,7 @@ final class ShardWriter {
                 up.submit(manifestHash, manifest.bytes());
             }
             java.util.Map<String, List<Hash256>> holdings = up.finish();
-            return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha3(),
+            return new Stored(manifestHash, manifest, manifest.manifest().merkleRoot(), in.count, encoded.result().plainSha256(),
                     up.localWritten(), pinned, encoded.result().reusedShards(), encoded.result().newStoredBytes(), holdings);
         } catch (StoreFailure e) {
             up.abort();

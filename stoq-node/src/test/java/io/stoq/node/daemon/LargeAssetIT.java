@@ -4,7 +4,7 @@ import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.crypto.sign.SignatureAlgorithm;
 import io.stoq.crypto.sign.SigningKey;
 import io.stoq.shard.AssetEncoder;
@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A 1 GiB asset through a real in-process node, streamed both ways over HTTP/1.1, and a 256 MiB
- * one over HTTP/3: the bytes must come back identical (SHA3-256 of what was sent equals that of what came back,
- * and the node's reported sha3). Also reports throughput as a ratio to the shard pipeline alone
+ * one over HTTP/3: the bytes must come back identical (SHA-256 of what was sent equals that of what came back,
+ * and the node's reported sha256). Also reports throughput as a ratio to the shard pipeline alone
  * (AssetEncoder into a discarding sink, same data, same run) and the sampled peak heap. Nothing
  * here asserts a speed.
  *
@@ -60,7 +60,7 @@ class LargeAssetIT {
     /** Deterministic pseudo-random bytes, generated as read (no 1 GiB buffer), hashed on the way. */
     static final class Generated extends InputStream {
         final SplittableRandom rnd = new SplittableRandom(42);
-        final Sha3 sha3 = new Sha3();
+        final Sha256 sha256 = new Sha256();
         long left;
 
         Generated(long size) {
@@ -82,7 +82,7 @@ class LargeAssetIT {
             for (int i = 0; i < n; i++) {
                 b[off + i] = (byte) rnd.nextInt(64); // compressible like real data, cheap to make
             }
-            sha3.update(b, off, n);
+            sha256.update(b, off, n);
             left -= n;
             return n;
         }
@@ -144,18 +144,18 @@ class LargeAssetIT {
     }
 
     static final class HashingSink extends OutputStream {
-        final Sha3 sha3 = new Sha3();
+        final Sha256 sha256 = new Sha256();
         long n;
 
         @Override
         public void write(int b) {
-            sha3.update((byte) b);
+            sha256.update((byte) b);
             n++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) {
-            sha3.update(b, off, len);
+            sha256.update(b, off, len);
             n += len;
         }
     }
@@ -190,8 +190,8 @@ class LargeAssetIT {
             assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
             var meta = TestNode.json(r);
             id = meta.get("id").asText();
-            sent = src.sha3.digest(); // digest() resets: keep the value
-            assertThat(meta.get("sha3").asText()).isEqualTo(sent.toHex());
+            sent = src.sha256.digest(); // digest() resets: keep the value
+            assertThat(meta.get("sha256").asText()).isEqualTo(sent.toHex());
             assertThat(meta.get("size").asLong()).isEqualTo(SIZE);
             report.append(String.format("HTTP/1.1 upload: %.1f MB/s (%.2f x pipeline), %s%n",
                     mbps(SIZE, up), mbps(SIZE, up) / pipeline, heap.describe()));
@@ -208,7 +208,7 @@ class LargeAssetIT {
             long down = System.nanoTime() - t0;
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(sink.n).isEqualTo(SIZE);
-            assertThat(sink.sha3.digest().toHex()).isEqualTo(sent.toHex());
+            assertThat(sink.sha256.digest().toHex()).isEqualTo(sent.toHex());
             report.append(String.format("HTTP/1.1 download: %.1f MB/s (%.2f x pipeline), %s%n",
                     mbps(SIZE, down), mbps(SIZE, down) / pipeline, heap.describe()));
         }
@@ -230,7 +230,7 @@ class LargeAssetIT {
             long downNs = System.nanoTime() - t0;
             assertThat(down.status()).isEqualTo(200);
             assertThat(created.n).isEqualTo(SIZE_HTTP3);
-            assertThat(created.sha3.digest().toHex()).isEqualTo(src3.sha3.digest().toHex());
+            assertThat(created.sha256.digest().toHex()).isEqualTo(src3.sha256.digest().toHex());
             report.append(String.format("HTTP/3, %d MiB: upload %.1f MB/s (%.2f x pipeline); download %.1f MB/s (%.2f x); %s%n",
                     SIZE_HTTP3 >> 20, mbps(SIZE_HTTP3, upNs), mbps(SIZE_HTTP3, upNs) / pipeline, mbps(SIZE_HTTP3, downNs),
                     mbps(SIZE_HTTP3, downNs) / pipeline, heap.describe()));

@@ -4,6 +4,7 @@ import io.stoq.fragmint.client.Http3Client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.crypto.hash.Sha3;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -59,13 +60,13 @@ class NodeEndToEndTest {
             JsonNode meta = upload("alice", data);
             assertThat(meta.get("version").asLong()).isEqualTo(1);
             assertThat(meta.get("size").asLong()).isEqualTo(size);
-            assertThat(meta.get("sha3").asText()).isEqualTo(Sha3.hash(data).toHex());
+            assertThat(meta.get("sha256").asText()).isEqualTo(Sha256.hash(data).toHex());
             assertThat(meta.get("merkleRoot").asText()).hasSize(64);
             assertThat(meta.get("owner").asText()).isEqualTo("alice");
             String id = meta.get("id").asText();
             assertThat(download("alice", id, "")).isEqualTo(data);
             JsonNode again = TestNode.json(t.send(t.request("/v1/assets/" + id, "alice").build()));
-            assertThat(again.get("sha3").asText()).isEqualTo(meta.get("sha3").asText());
+            assertThat(again.get("sha256").asText()).isEqualTo(meta.get("sha256").asText());
         }
     }
 

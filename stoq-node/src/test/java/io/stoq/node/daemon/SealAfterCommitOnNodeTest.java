@@ -188,7 +188,7 @@ class SealAfterCommitOnNodeTest {
         byte[] sealedBytes = old.manifest().encoded();
         Hash256 sealedHash = io.stoq.crypto.hash.Sha3.hash(sealedBytes);
         t.node.shardStore().putTrusted(sealedHash, sealedBytes);
-        AssetMeta oldMeta = new AssetMeta(sealedHash.toHex(), content.length, old.result().plainSha3().toHex(),
+        AssetMeta oldMeta = AssetMeta.sealedBefore(sealedHash.toHex(), content.length, io.stoq.crypto.hash.Sha3.hash(content).toHex(),
                 "application/octet-stream", null);
         assertThat(new String(oldMeta.encode(), StandardCharsets.UTF_8)).doesNotContain("manifestHashOf");
         t.node.ledger().commit(t.node.ledger().keys().keyOf("alice"), List.of(),
@@ -199,8 +199,17 @@ class SealAfterCommitOnNodeTest {
             HttpResponse<byte[]> r = t.send(t.request("/v1/assets/" + u.id() + "/content?version=2", "alice").build());
             assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
             assertThat(r.body()).isEqualTo(v2.content());
+            // the old version keeps its SHA3-256 content digest; the new one has SHA-256's
+            assertThat(r.headers().firstValue("X-Stoq-Sha3")).contains(io.stoq.crypto.hash.Sha3.hash(content).toHex());
+            assertThat(r.headers().firstValue("X-Stoq-Sha256")).isEmpty();
+            assertThat(r.headers().firstValue("Repr-Digest")).isEmpty();
             HttpResponse<byte[]> r1 = t.send(t.request("/v1/assets/" + u.id() + "/content?version=1", "alice").build());
             assertThat(r1.body()).isEqualTo(u.content());
+            assertThat(r1.headers().firstValue("X-Stoq-Sha256")).contains(io.stoq.crypto.hash.Sha256.hash(u.content()).toHex());
+            assertThat(r1.headers().firstValue("X-Stoq-Sha3")).isEmpty();
+            JsonNode meta2 = TestNode.json(t.send(t.request("/v1/assets/" + u.id() + "?version=2", "alice").build()));
+            assertThat(meta2.get("sha3").asText()).isEqualTo(io.stoq.crypto.hash.Sha3.hash(content).toHex());
+            assertThat(meta2.get("sha256").isNull()).as(meta2.toString()).isTrue();
             JsonNode proof = TestNode.json(t.send(t.request("/v1/assets/" + u.id() + "/proof?version=2", "alice").build()));
             assertThat(proof.get("manifestHash").asText()).isEqualTo(sealedHash.toHex());
             t.restart();
@@ -210,6 +219,9 @@ class SealAfterCommitOnNodeTest {
         HttpResponse<byte[]> up = t.send(t.request("/v1/assets/" + u.id() + "/content", "alice")
                 .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build());
         assertThat(up.statusCode()).as(new String(up.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        JsonNode meta3 = TestNode.json(up);
+        assertThat(meta3.get("sha256").asText()).isEqualTo(io.stoq.crypto.hash.Sha256.hash(content).toHex());
+        assertThat(meta3.get("sha3").isNull()).as(meta3.toString()).isTrue();
     }
 
     @Test

@@ -3,7 +3,7 @@ package io.stoq.node.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.node.assets.StorageSweep;
 import io.stoq.node.fault.FaultInjection;
 import io.stoq.shard.corpus.CorpusGenerator;
@@ -69,9 +69,9 @@ class VersionSharingTest {
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body(kind, size, seed, flipAt)), size);
     }
 
-    static String sha3(CorpusKind kind, long size, long seed, long flipAt) throws IOException {
+    static String sha256(CorpusKind kind, long size, long seed, long flipAt) throws IOException {
         try (InputStream in = body(kind, size, seed, flipAt)) {
-            return Sha3.hash(in).toHex();
+            return Sha256.hash(in).toHex();
         }
     }
 
@@ -87,13 +87,13 @@ class VersionSharingTest {
                 .PUT(publisher(kind, size, seed, flipAt)).build());
     }
 
-    /** SHA3-256 of a downloaded version, streamed. */
-    String downloadSha3(String id, long version) throws Exception {
+    /** SHA-256 (the content digest) of a downloaded version, streamed. */
+    String downloadSha256(String id, long version) throws Exception {
         HttpResponse<InputStream> r = t.client.send(t.request("/v1/assets/" + id + "/content?version=" + version, "alice").build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         try (InputStream in = r.body()) {
-            return Sha3.hash(in).toHex();
+            return Sha256.hash(in).toHex();
         }
     }
 
@@ -133,9 +133,9 @@ class VersionSharingTest {
         assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
         long added = t.storedFiles() - afterV1;
         assertThat(added).as("files added by version 2: its new shards and its manifest").isBetween(2L, 4L);
-        assertThat(TestNode.json(r).get("sha3").asText()).isEqualTo(sha3(CorpusKind.RANDOM, size, 1, 50 * MIB + 12345));
-        assertThat(downloadSha3(id, 1)).isEqualTo(sha3(CorpusKind.RANDOM, size, 1, -1));
-        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.RANDOM, size, 1, 50 * MIB + 12345));
+        assertThat(TestNode.json(r).get("sha256").asText()).isEqualTo(sha256(CorpusKind.RANDOM, size, 1, 50 * MIB + 12345));
+        assertThat(downloadSha256(id, 1)).isEqualTo(sha256(CorpusKind.RANDOM, size, 1, -1));
+        assertThat(downloadSha256(id, 2)).isEqualTo(sha256(CorpusKind.RANDOM, size, 1, 50 * MIB + 12345));
     }
 
     @Test
@@ -167,7 +167,7 @@ class VersionSharingTest {
         StorageSweep.Result freed = sweep(Duration.ZERO, t.clock.instant().plusSeconds(1));
         assertThat(freed.removed()).as("every file of both versions of the deleted asset").isEqualTo(withA - base);
         assertThat(t.storedFiles()).isEqualTo(base + (withB - withA));
-        assertThat(downloadSha3(b, 1)).isEqualTo(sha3(CorpusKind.MIXED, 12 * MIB, 3, -1));
+        assertThat(downloadSha256(b, 1)).isEqualTo(sha256(CorpusKind.MIXED, 12 * MIB, 3, -1));
         assertThat(sweep(Duration.ZERO, t.clock.instant().plusSeconds(2)).removed()).isZero();
     }
 
@@ -221,12 +221,12 @@ class VersionSharingTest {
         assertThat((long) freed.removed()).as("version 1's manifest and its changed chunks' shards").isEqualTo(newInV2);
         assertThat((long) freed.removed()).isLessThan(v1Files);
         assertThat(t.storedFiles()).isEqualTo(afterV2 - newInV2);
-        assertThat(downloadSha3(id, 2)).as("version 2 whole: every shared shard survived").isEqualTo(sha3(CorpusKind.MIXED, size, 7, flip));
+        assertThat(downloadSha256(id, 2)).as("version 2 whole: every shared shard survived").isEqualTo(sha256(CorpusKind.MIXED, size, 7, flip));
         assertThat(sweep(Duration.ZERO, t.clock.instant().plusSeconds(2)).removed()).isZero();
 
         t.restart(); // the deletion is ledger state: still deleted, version 2 still whole
         assertThat(t.send(t.request("/v1/assets/" + id + "/content?version=1", "alice").build()).statusCode()).isEqualTo(404);
-        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.MIXED, size, 7, flip));
+        assertThat(downloadSha256(id, 2)).isEqualTo(sha256(CorpusKind.MIXED, size, 7, flip));
     }
 
     @Test
@@ -275,8 +275,8 @@ class VersionSharingTest {
         HttpResponse<byte[]> done = upload.get(120, TimeUnit.SECONDS);
         assertThat(done.statusCode()).as(new String(done.body(), StandardCharsets.UTF_8)).isEqualTo(200);
         assertThat(sweep(Duration.ZERO, t.clock.instant()).removed()).isZero();
-        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.TEXT, size, 5, -1));
-        assertThat(downloadSha3(id, 1)).isEqualTo(sha3(CorpusKind.TEXT, 8 * MIB, 4, -1));
+        assertThat(downloadSha256(id, 2)).isEqualTo(sha256(CorpusKind.TEXT, size, 5, -1));
+        assertThat(downloadSha256(id, 1)).isEqualTo(sha256(CorpusKind.TEXT, 8 * MIB, 4, -1));
     }
 
     /**
@@ -305,10 +305,10 @@ class VersionSharingTest {
         assertThat(t.storedFiles()).isEqualTo(afterV1);
         JsonNode meta = TestNode.json(t.send(t.request("/v1/assets/" + id, "alice").build()));
         assertThat(meta.get("version").asLong()).isEqualTo(1);
-        assertThat(downloadSha3(id, 1)).isEqualTo(sha3(CorpusKind.TEXT, size, 6, -1));
+        assertThat(downloadSha256(id, 1)).isEqualTo(sha256(CorpusKind.TEXT, size, 6, -1));
         // and the lineage goes on: the next version reuses version 1's shards
         assertThat(update(id, CorpusKind.TEXT, size, 6, size / 3).statusCode()).isEqualTo(200);
         assertThat(t.storedFiles() - afterV1).isBetween(2L, 4L);
-        assertThat(downloadSha3(id, 2)).isEqualTo(sha3(CorpusKind.TEXT, size, 6, size / 3));
+        assertThat(downloadSha256(id, 2)).isEqualTo(sha256(CorpusKind.TEXT, size, 6, size / 3));
     }
 }

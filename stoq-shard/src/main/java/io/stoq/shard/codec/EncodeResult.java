@@ -9,10 +9,10 @@ import java.util.List;
  * @param storedBytes stored bytes of all listed shards, reused ones included
  * @param newStoredBytes stored bytes of the shards this run sealed (what a store has to write)
  * @param reusedShards shards answered with an entry the lineage or this run already had
- * @param plainSha3 SHA3-256 of the whole input when the run hashed it, else null
+ * @param plainSha256 SHA-256 of the whole input (the content digest) when the run hashed it, else null
  */
 public record EncodeResult(List<ShardEntry> shards, long plainBytes, long storedBytes, long newStoredBytes, int reusedShards,
-        Hash256 plainSha3) {
+        Hash256 plainSha256) {
     public EncodeResult {
         shards = List.copyOf(shards);
     }

@@ -1,7 +1,7 @@
 package io.stoq.shard.codec;
 
 import io.stoq.crypto.hash.Hash256;
-import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.shard.ShardErrorCode;
 import io.stoq.shard.ShardException;
 import io.stoq.shard.chunk.Chunk;
@@ -24,13 +24,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * The streaming shard pipeline: the calling thread reads and chunks the input, a {@link CodecPool}
  * compresses, encrypts and hashes chunks in parallel, and the calling thread hands finished shards
  * to the sink strictly in index order. Optionally a plaintext hash lane hashes the whole input with
- * SHA3-256 on the pool, chunk after chunk in order, beside the encoding: the calling thread never
- * hashes.
+ * SHA-256 (the content digest clients check; docs/shard.md) on the pool, chunk after chunk in
+ * order, beside the encoding: the calling thread never hashes.
  *
  * <pre>
  *   caller:  read -> chunk -> submit ----------------------------> wait head -> sink (in order)
  *   pool:                      \-> compress -> encrypt -> hash --/
- *   pool:                      \-> SHA3 of the plaintext, chunk after chunk (the lane)
+ *   pool:                      \-> SHA-256 of the plaintext, chunk after chunk (the lane)
  * </pre>
  *
  * <p>Memory is bounded whatever the input size: at most {@code window} shards (default
@@ -114,7 +114,7 @@ public final class ShardEncoder implements AutoCloseable {
 
     /**
      * Chunks {@code in} with {@code plan}, encodes every chunk with {@code codec} and passes the
-     * shards to {@code sink} in order; with {@code hashPlain}, the result carries the SHA3-256 of
+     * shards to {@code sink} in order; with {@code hashPlain}, the result carries the SHA-256 of
      * the whole input, computed on the pool beside the encoding. Does not close {@code in}. On
      * any failure, outstanding work is cancelled and the first failure is thrown; the sink has
      * then seen a prefix of the shards.
@@ -157,8 +157,8 @@ public final class ShardEncoder implements AutoCloseable {
             while (!inFlight.isEmpty()) {
                 run.emit(inFlight.poll());
             }
-            Hash256 plainSha3 = run.lane == null ? null : run.lane.digest();
-            return new EncodeResult(run.entries, run.plainBytes, run.storedBytes, run.newStoredBytes, run.reused, plainSha3);
+            Hash256 plainSha256 = run.lane == null ? null : run.lane.digest();
+            return new EncodeResult(run.entries, run.plainBytes, run.storedBytes, run.newStoredBytes, run.reused, plainSha256);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ShardException(ShardErrorCode.IO_ERROR, "interrupted while waiting for the shard pipeline's memory budget");
@@ -268,7 +268,7 @@ public final class ShardEncoder implements AutoCloseable {
     }
 
     /**
-     * The whole-input SHA3-256, computed on the pool in input order beside the encoding. Chunks
+     * The whole-input SHA-256, computed on the pool in input order beside the encoding. Chunks
      * queue up; one pool task at a time drains the queue (hashing every chunk that has arrived,
      * not one chunk per task), so the lane does not wait its turn in the pool's FIFO once per
      * chunk behind every other upload's shards, which would make it the slowest step of each
@@ -277,7 +277,7 @@ public final class ShardEncoder implements AutoCloseable {
      */
     private static final class HashLane {
         private final CodecPool pool;
-        private final Sha3 sha3 = new Sha3();
+        private final Sha256 sha256 = new Sha256();
         private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
@@ -309,7 +309,7 @@ public final class ShardEncoder implements AutoCloseable {
                     @SuppressWarnings("unchecked")
                     CompletableFuture<Void> done = (CompletableFuture<Void>) item[1];
                     try {
-                        sha3.update((byte[]) item[0]);
+                        sha256.update((byte[]) item[0]);
                         done.complete(null);
                     } catch (RuntimeException e) {
                         done.completeExceptionally(e);
@@ -327,7 +327,7 @@ public final class ShardEncoder implements AutoCloseable {
         /** The digest, once every added chunk is hashed (the emitter has waited for each). */
         Hash256 digest() throws ShardException {
             await(last);
-            return sha3.digest();
+            return sha256.digest();
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stoq.crypto.hash.Hash256;
 import io.stoq.crypto.hash.Sha3;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.shard.AssetEncoder;
 import io.stoq.shard.AssetId;
 import io.stoq.shard.Fixtures;
@@ -99,7 +100,7 @@ class LineageTest {
         assertThat(v2.result().newStoredBytes()).isLessThan(v2.result().storedBytes() / 10);
         assertThat(read(v1, store)).isEqualTo(v1data);
         assertThat(read(v2, store)).isEqualTo(v2data);
-        assertThat(v2.result().plainSha3()).isEqualTo(Sha3.hash(v2data));
+        assertThat(v2.result().plainSha256()).isEqualTo(Sha256.hash(v2data));
     }
 
     @Test
@@ -163,7 +164,7 @@ class LineageTest {
                                 ShardCodec.lineage(AssetId.random(), io.stoq.crypto.aead.AesGcm.newKey(), 1, true, Map.of()),
                                 ShardSink.DISCARD, true);
                         assertThat(r.plainBytes()).isEqualTo(data.length);
-                        assertThat(r.plainSha3()).isEqualTo(Sha3.hash(data));
+                        assertThat(r.plainSha256()).isEqualTo(Sha256.hash(data));
                     } catch (Throwable e) {
                         failures.add(e);
                     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         footer = {"", "Examples:",
             "  stoq dev &                                   # starts a local node",
             "  stoq asset put photo.jpg                     # prints the new asset id",
-            "  stoq asset get ID --out copy.jpg             # download, checked by SHA3-256",
+            "  stoq asset get ID --out copy.jpg             # download, checked by SHA-256",
             "  stoq asset get ID --range 0-1023 --out head  # first KiB",
             "  stoq asset grant ID --to bob --totp 123456   # bob may read it too",
             "  stoq asset transfer ID --to bob --totp 123456",

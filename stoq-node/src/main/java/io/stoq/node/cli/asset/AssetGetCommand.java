@@ -1,9 +1,9 @@
 package io.stoq.node.cli.asset;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stoq.crypto.hash.Sha3;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
+import io.stoq.fragmint.port.ContentDigest;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
 import io.stoq.node.cli.CommonOptions;
@@ -18,6 +18,9 @@ import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,7 +35,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code stoq asset get ID}: downloads an asset version, streamed. A whole download is checked
- * against the version's SHA3-256 before the output file appears (written to a temp file beside it,
+ * against the version's content digest (SHA-256; SHA3-256 for versions written before) before the output file appears (written to a temp file beside it,
  * then renamed), so a failed or corrupt download never leaves a partial file under the real name.
  */
 @Command(name = "get", description = "Download an asset's content (latest version unless --version), to --out or stdout.",
@@ -82,7 +85,8 @@ public final class AssetGetCommand implements Callable<Integer> {
         if (rangeHeader != null) {
             req.header("Range", rangeHeader);
         }
-        Sha3 sha3 = new Sha3();
+        ContentDigest expected = expectedDigest(meta);
+        MessageDigest digest = digestOf(expected);
         long[] count = {0};
         int status;
         if (out == null) {
@@ -92,11 +96,11 @@ public final class AssetGetCommand implements Callable<Integer> {
                     flush(); // never close the process's stdout
                 }
             }) {
-                status = api.download(req.build(), tee(stdout, sha3, count)).statusCode();
+                status = api.download(req.build(), tee(stdout, digest, count)).statusCode();
             } catch (IOException e) {
                 throw new NodeException(NodeErrorCode.IO_ERROR, "cannot write to stdout: " + e.getMessage(), e);
             }
-            check(meta, rangeHeader, sha3, count[0]);
+            check(meta, expected, rangeHeader, digest, count[0]);
             return 0;
         }
         Path target = out.toAbsolutePath();
@@ -105,9 +109,9 @@ public final class AssetGetCommand implements Callable<Integer> {
             Files.createDirectories(target.getParent());
             temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
             try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
-                status = api.download(req.build(), tee(file, sha3, count)).statusCode();
+                status = api.download(req.build(), tee(file, digest, count)).statusCode();
             }
-            check(meta, rangeHeader, sha3, count[0]);
+            check(meta, expected, rangeHeader, digest, count[0]);
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             temp = null;
         } catch (IOException e) {
@@ -132,21 +136,40 @@ public final class AssetGetCommand implements Callable<Integer> {
             Json.print(pw, r);
         } else {
             pw.printf("wrote %,d bytes of %s version %d to %s%s%n", count[0], id, v, out,
-                    status == 206 ? " (range " + range + ")" : ", SHA3-256 verified");
+                    status == 206 ? " (range " + range + ")"
+                            : ", " + (expected.algorithm().equals(ContentDigest.SHA256) ? "SHA-256" : "SHA3-256") + " verified");
             pw.flush();
         }
         return 0;
     }
 
-    private static void check(JsonNode meta, String rangeHeader, Sha3 sha3, long bytes) throws ApiException {
+    /** The digest the node published for the version: {@code sha256}, or {@code sha3} for older versions. */
+    private static ContentDigest expectedDigest(JsonNode meta) throws ApiException {
+        try {
+            return ContentDigest.of(meta.path("sha256").textValue(), meta.path("sha3").textValue());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ApiError.INTERNAL, "the node's metadata has no usable content digest: " + e.getMessage());
+        }
+    }
+
+    private static MessageDigest digestOf(ContentDigest d) {
+        try {
+            return MessageDigest.getInstance(d.algorithm().equals(ContentDigest.SHA256) ? "SHA-256" : "SHA3-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM lacks " + d.algorithm(), e);
+        }
+    }
+
+    private static void check(JsonNode meta, ContentDigest expected, String rangeHeader, MessageDigest digest, long bytes)
+            throws ApiException {
         if (rangeHeader != null) {
             return;
         }
-        String expected = meta.path("sha3").asText();
-        String actual = sha3.digest().toHex();
-        if (bytes != meta.path("size").asLong() || !actual.equalsIgnoreCase(expected)) {
-            throw new ApiException(ApiError.INTERNAL, "downloaded content does not match the asset's SHA3-256 ("
-                    + bytes + " bytes, sha3 " + actual + ", expected " + expected + "); nothing was written");
+        String actual = HexFormat.of().formatHex(digest.digest());
+        if (bytes != meta.path("size").asLong() || !actual.equals(expected.hex())) {
+            throw new ApiException(ApiError.INTERNAL, "downloaded content does not match the asset's " + expected.algorithm()
+                    + " (" + bytes + " bytes, " + expected.algorithm() + " " + actual + ", expected " + expected.hex()
+                    + "); nothing was written");
         }
     }
 
@@ -162,19 +185,19 @@ public final class AssetGetCommand implements Callable<Integer> {
         return "bytes=" + m.group(1) + "-" + m.group(2);
     }
 
-    private static OutputStream tee(OutputStream sink, Sha3 sha3, long[] count) {
+    private static OutputStream tee(OutputStream sink, MessageDigest digest, long[] count) {
         return new FilterOutputStream(sink) {
             @Override
             public void write(int b) throws IOException {
                 out.write(b);
-                sha3.update((byte) b);
+                digest.update((byte) b);
                 count[0]++;
             }
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 out.write(b, off, len);
-                sha3.update(b, off, len);
+                digest.update(b, off, len);
                 count[0] += len;
             }
 

@@ -80,8 +80,10 @@ public final class AssetPutCommand implements Callable<Integer> {
             Json.print(out, meta);
         } else {
             out.println(meta.path("id").asText());
-            out.printf("  version %d, %,d bytes%n  sha3 %s%n  merkle root %s%n", meta.path("version").asLong(),
-                    meta.path("size").asLong(), meta.path("sha3").asText(), meta.path("merkleRoot").asText());
+            boolean sha256 = meta.path("sha256").isTextual();
+            out.printf("  version %d, %,d bytes%n  %s %s%n  merkle root %s%n", meta.path("version").asLong(),
+                    meta.path("size").asLong(), sha256 ? "sha256" : "sha3", meta.path(sha256 ? "sha256" : "sha3").asText(),
+                    meta.path("merkleRoot").asText());
             out.flush();
         }
         return 0;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "crypto",
         description = {"Single-thread speed of each cryptographic primitive.",
-            "Measures AES-256-GCM, SHA3-256, zstd, Falcon-512 and -1024, ML-DSA-65,",
+            "Measures AES-256-GCM, SHA3-256, SHA-256, zstd, Falcon-512 and -1024, ML-DSA-65,",
             "SLH-DSA-SHA2-128F, ML-KEM-768 and -1024. These are the bounds the shard pipeline",
             "and the ledger are measured against."},
         footer = {"", "Examples:", "  stoq bench crypto", "  stoq bench crypto --seconds 3 --buffer-kib 4096 --json"})

@@ -127,13 +127,13 @@ class AssetCliTest {
             String id = meta.path("id").asText();
             assertThat(meta.path("size").asLong()).isEqualTo(size);
             assertThat(meta.path("version").asLong()).isEqualTo(1);
-            assertThat(meta.path("sha3").asText()).isEqualTo(io.stoq.crypto.hash.Sha3.hash(Files.readAllBytes(in)).toHex());
+            assertThat(meta.path("sha256").asText()).isEqualTo(io.stoq.crypto.hash.Sha256.hash(Files.readAllBytes(in)).toHex());
             assertThat(meta.path("name").asText()).isEqualTo(in.getFileName().toString());
 
             Path out = dir.resolve("out-" + size);
             Run get = stoq(adminKey, "asset", "get", id, "--out", out.toString());
             assertThat(get.exitCode()).as(get.err()).isZero();
-            assertThat(get.out()).contains("SHA3-256 verified");
+            assertThat(get.out()).contains("SHA-256 verified");
             assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(in));
             if (size > 100) {
                 byte[] all = Files.readAllBytes(in);
