@@ -259,7 +259,7 @@ final class HttpExchange implements Exchange {
                 || !redundancy.matches("(replicas:[0-9]{1,2}|erasure:[0-9]{1,2}\\+[0-9]{1,2})"))) {
             throw ApiException.badRequest("X-Stoq-Redundancy (or ?redundancy=) must be replicas:N or erasure:K+M");
         }
-        return new NewContent(type, name, len, redundancy);
+        return new NewContent(type, name, len, redundancy, DigestFields.sha256(request.headers()));
     }
 
     static OptionalLong declaredLength(HttpRequest request) {

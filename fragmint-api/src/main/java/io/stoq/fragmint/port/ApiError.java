@@ -3,7 +3,7 @@ package io.stoq.fragmint.port;
 /**
  * Every way an API call can fail, each bound once to its HTTP status, its RFC 9457 problem type
  * slug and its CLI exit code. The HTTP layer never classifies failures by message text: it reads
- * this enum. Exit codes use 50..67 (crypto has 10s, shard 20s, ledger 30s, node 40s) and 70 for
+ * this enum. Exit codes use 50..68 (crypto has 10s, shard 20s, ledger 30s, node 40s) and 70 for
  * "not the caller's fault".
  */
 public enum ApiError {
@@ -47,6 +47,11 @@ public enum ApiError {
      * node of the network may serve it; nothing about the asset changed.
      */
     KEY_UNAVAILABLE(503, "key-unavailable", "Asset key unavailable on this node", 67),
+    /**
+     * The body's digest is not the one the client declared ({@code Content-Digest}), or a
+     * download's is not the version's: the bytes changed on the way, and nothing was stored.
+     */
+    DIGEST_MISMATCH(400, "digest-mismatch", "Content digest mismatch", 68),
     /** A bug or an unexpected failure inside the node; details are logged, never sent. */
     INTERNAL(500, "internal", "Internal error", 70);
 

@@ -138,6 +138,7 @@ public final class NodeAssetService implements AssetService {
         String id = lid.toHex();
         RedundancyPolicy policy = policy(content);
         ShardWriter.Stored s = write(body, lid, 1, content.declaredLength(), AssetEncoder.Lineage.fresh(), policy);
+        checkDeclaredDigest(content, s);
         TxBody tx;
         AssetMeta meta;
         try {
@@ -306,6 +307,18 @@ public final class NodeAssetService implements AssetService {
      * The policy an upload is placed under: the one the client named, else the network's default
      * ({@value #POLICY_CONFIG_KEY}, a CONFIG_CHANGE on the ledger), else {@code replicas:3}.
      */
+    /**
+     * Refuses an upload whose body is not what the client declared ({@code Content-Digest}), after
+     * its shards are written and before anything is committed: what was written is discarded.
+     */
+    private void checkDeclaredDigest(NewContent content, ShardWriter.Stored s) throws ApiException {
+        if (content.sha256() != null && !content.sha256().equals(s.sha256().toHex())) {
+            writer.discard(s);
+            throw new ApiException(ApiError.DIGEST_MISMATCH, "the body's SHA-256 is " + s.sha256().toHex()
+                    + ", the request declared " + content.sha256() + "; nothing was stored");
+        }
+    }
+
     private RedundancyPolicy policy(NewContent content) throws ApiException {
         String text = content.redundancy();
         String source = "X-Stoq-Redundancy";
@@ -420,6 +433,7 @@ public final class NodeAssetService implements AssetService {
         long next = a.version() + 1;
         RedundancyPolicy policy = policy(content);
         ShardWriter.Stored s = write(body, lid, next, content.declaredLength(), lineage(seen), policy);
+        checkDeclaredDigest(content, s);
         TxBody tx;
         try {
             AssetMeta meta = AssetMeta.current(s.manifestHash(), s.size(), s.sha256(), content.contentType(), content.name(),

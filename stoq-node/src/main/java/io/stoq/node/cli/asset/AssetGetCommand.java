@@ -167,7 +167,7 @@ public final class AssetGetCommand implements Callable<Integer> {
         }
         String actual = HexFormat.of().formatHex(digest.digest());
         if (bytes != meta.path("size").asLong() || !actual.equals(expected.hex())) {
-            throw new ApiException(ApiError.INTERNAL, "downloaded content does not match the asset's " + expected.algorithm()
+            throw new ApiException(ApiError.DIGEST_MISMATCH, "downloaded content does not match the asset's " + expected.algorithm()
                     + " (" + bytes + " bytes, " + expected.algorithm() + " " + actual + ", expected " + expected.hex()
                     + "); nothing was written");
         }

@@ -1,6 +1,8 @@
 package io.stoq.node.cli.asset;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stoq.crypto.hash.Hash256;
+import io.stoq.crypto.hash.Sha256;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.node.NodeErrorCode;
 import io.stoq.node.NodeException;
@@ -13,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +24,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code stoq asset put FILE}: uploads a file as a new asset, streamed from disk. */
+/**
+ * {@code stoq asset put FILE}: uploads a file as a new asset, streamed from disk, with the file's
+ * SHA-256 declared in {@code Content-Digest} so the node commits nothing but exactly these bytes.
+ */
 @Command(name = "put", description = {"Upload FILE as a new asset, streamed.",
+        "The file's SHA-256 goes along as Content-Digest, so the node stores nothing unless it received exactly those bytes (a file that changes during the upload is refused).",
         "Files of 16 MiB or more get a progress bar on stderr."},
         footer = {"", "Examples:", "  stoq asset put report.pdf --content-type application/pdf",
             "  ID=$(stoq asset put big.bin --json | jq -r .id)"})
@@ -51,6 +58,15 @@ public final class AssetPutCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Never draw the progress bar.")
     boolean noProgress;
 
+    /** SHA-256 of the file as it is now (one read before the upload's own: 1.5 GB/s and more here). */
+    private Hash256 sha256() throws NodeException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return Sha256.hash(in);
+        } catch (IOException e) {
+            throw new NodeException(NodeErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws ApiException, NodeException {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
@@ -69,7 +85,8 @@ public final class AssetPutCommand implements Callable<Integer> {
         HttpRequest.BodyPublisher body = size == 0 ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.fromPublisher(
                         HttpRequest.BodyPublishers.ofInputStream(() -> open(size, progress, err)), size);
-        HttpRequest.Builder req = api.request("/v1/assets").header("Content-Type", contentType);
+        HttpRequest.Builder req = api.request("/v1/assets").header("Content-Type", contentType)
+                .header("Content-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(sha256().toBytes()) + ":");
         String stored = name != null ? name : file.getFileName().toString();
         if (stored.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
             req.header("X-Stoq-Name", stored);
