@@ -27,53 +27,47 @@ final class DigestFields {
         String found = null;
         for (String name : List.of("Content-Digest", "Repr-Digest")) {
             for (String field : headers.getAll(name)) {
-                String d = sha256(name, field);
-                if (d != null && found != null && !found.equals(d)) {
-                    throw ApiException.badRequest("the request declares two different sha-256 digests");
+                if (field.length() > MAX_FIELD) {
+                    throw ApiException.badRequest(name + " is longer than " + MAX_FIELD + " characters");
                 }
-                found = d != null ? d : found;
+                for (String member : field.split(",")) {
+                    String d = sha256Member(name, member.strip());
+                    if (d != null && found != null && !found.equals(d)) {
+                        throw ApiException.badRequest("the request declares two different sha-256 digests");
+                    }
+                    found = d != null ? d : found;
+                }
             }
         }
         return found;
     }
 
-    private static @Nullable String sha256(String name, String field) throws ApiException {
-        if (field.length() > MAX_FIELD) {
-            throw ApiException.badRequest(name + " is longer than " + MAX_FIELD + " characters");
+    /** One dictionary member: its digest as hex when it is {@code sha-256}, else null. */
+    private static @Nullable String sha256Member(String name, String m) throws ApiException {
+        int eq = m.indexOf('=');
+        if (eq <= 0) {
+            throw ApiException.badRequest(name + " must be a list of algorithm=:base64: members (RFC 9530), not '" + m + "'");
         }
-        String found = null;
-        for (String member : field.split(",")) {
-            String m = member.strip();
-            int eq = m.indexOf('=');
-            if (eq <= 0) {
-                throw ApiException.badRequest(name + " must be a list of algorithm=:base64: members (RFC 9530), not '" + m + "'");
-            }
-            if (!m.substring(0, eq).strip().toLowerCase(Locale.ROOT).equals("sha-256")) {
-                continue;
-            }
-            String value = m.substring(eq + 1).strip();
-            int semi = value.indexOf(';'); // structured-field parameters carry nothing we use
-            if (semi >= 0) {
-                value = value.substring(0, semi).strip();
-            }
-            byte[] digest;
-            try {
-                if (value.length() < 2 || value.charAt(0) != ':' || value.charAt(value.length() - 1) != ':') {
-                    throw new IllegalArgumentException("not a byte sequence");
-                }
-                digest = Base64.getDecoder().decode(value.substring(1, value.length() - 1));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest(name + ": sha-256 must be :<base64>: (RFC 9530), not '" + value + "'");
-            }
-            if (digest.length != 32) {
-                throw ApiException.badRequest(name + ": sha-256 must be 32 bytes, not " + digest.length);
-            }
-            String hex = HexFormat.of().formatHex(digest);
-            if (found != null && !found.equals(hex)) {
-                throw ApiException.badRequest("the request declares two different sha-256 digests");
-            }
-            found = hex;
+        if (!m.substring(0, eq).strip().toLowerCase(Locale.ROOT).equals("sha-256")) {
+            return null;
         }
-        return found;
+        String value = m.substring(eq + 1).strip();
+        int semi = value.indexOf(';'); // structured-field parameters carry nothing we use
+        if (semi >= 0) {
+            value = value.substring(0, semi).strip();
+        }
+        byte[] digest;
+        try {
+            if (value.length() < 2 || value.charAt(0) != ':' || value.charAt(value.length() - 1) != ':') {
+                throw new IllegalArgumentException("not a byte sequence");
+            }
+            digest = Base64.getDecoder().decode(value.substring(1, value.length() - 1));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(name + ": sha-256 must be :<base64>: (RFC 9530), not '" + value + "'");
+        }
+        if (digest.length != 32) {
+            throw ApiException.badRequest(name + ": sha-256 must be 32 bytes, not " + digest.length);
+        }
+        return HexFormat.of().formatHex(digest);
     }
 }

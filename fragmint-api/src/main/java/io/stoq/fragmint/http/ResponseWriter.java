@@ -157,8 +157,9 @@ final class ResponseWriter {
             h.set("X-Stoq-Version", m.version());
             ContentDigest digest = m.digest();
             h.set(digest.headerName(), digest.hex());
-            if (digest.reprDigest() != null) { // of the whole version, also on a 206 (RFC 9530 s.3)
-                h.set("Repr-Digest", digest.reprDigest());
+            String repr = digest.reprDigest();
+            if (repr != null) { // of the whole version, also on a 206 (RFC 9530 s.3)
+                h.set("Repr-Digest", repr);
             }
             if (c.partial()) {
                 h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + content.range().first() + "-"

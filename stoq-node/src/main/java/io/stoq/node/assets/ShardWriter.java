@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where the work runs: the request thread reads the body and cuts chunks; the node's shared
  * {@link CodecPool} compresses, encrypts and hashes them and, in a lane of its own, hashes the
- * whole plaintext with SHA3-256 (what {@code stoq asset get} checks); the request thread writes
+ * whole plaintext with SHA-256 (the content digest {@code stoq asset get} checks); the request thread writes
  * each finished shard with {@link ShardStore#putTrusted} (the pipeline just hashed those
  * bytes, so the store does not hash them again), up to {@value ShardWrites#PER_UPLOAD} at once so
  * their fsyncs overlap ({@link ShardWrites}). No SHA3 runs on the request thread.
