@@ -2,6 +2,7 @@ package io.stoq.fragmint.s3;
 
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.BodyAbortedException;
+import io.stoq.fragmint.port.Nullable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -13,15 +14,19 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 
 /**
- * Passes an upload's bytes through unchanged while MD5 (the S3 ETag) and, when the client
- * declared one, SHA-256 ({@code x-amz-content-sha256}) are computed beside the shard pipeline on
- * another thread, not in series with it: bytes are copied into 1 MiB blocks that a digest thread
- * folds in order while the pipeline goes on. At most {@link #MAX_PENDING} blocks wait, so memory
- * stays bounded when the digest thread is the slower one.
+ * Passes an upload's bytes through unchanged while their MD5 (the S3 ETag) is computed beside the
+ * shard pipeline on another thread, not in series with it: bytes are copied into 1 MiB blocks that
+ * a digest thread folds in order while the pipeline goes on. At most {@link #MAX_PENDING} blocks
+ * wait, so memory stays bounded when the digest thread is the slower one.
  *
- * <p>The end of the stream ({@code -1}) is returned only after both digests are done and the
- * SHA-256 matched: a mismatch throws {@link BodyAbortedException}, so the service commits
- * nothing ({@link #mismatch()} then tells the gateway to answer XAmzContentSHA256Mismatch).
+ * <p>The end of the stream ({@code -1}) is returned only after the MD5 is done and matched any
+ * {@code Content-MD5}: a mismatch throws {@link BodyAbortedException}, so the service commits
+ * nothing ({@link #badMd5()} then tells the gateway to answer BadDigest).
+ *
+ * <p>A declared {@code x-amz-content-sha256} is not hashed here: it travels to the service as
+ * {@link #declaredSha256()}, which compares it with the SHA-256 the node computes of every upload
+ * anyway (the version's content digest) and commits nothing when they differ, so each byte is
+ * hashed with SHA-256 once, not twice.
  *
  * <p>Not thread-safe: one reader; the digests are touched only by the chained tasks, in order.
  */
@@ -32,28 +37,26 @@ final class DigestBeside extends InputStream {
     private final InputStream in;
     private final Executor digestThreads;
     private final MessageDigest md5 = digest("MD5");
-    private final MessageDigest sha256;
-    private final String expectedSha256;
+    private final String declaredSha256;
     private final Semaphore pending = new Semaphore(MAX_PENDING);
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private byte[] block = new byte[BLOCK];
     private int filled;
     private long total;
     private String md5Hex;
-    private boolean mismatch;
 
     private final String expectedMd5;
 
     /**
-     * @param expectedSha256 the declared hex SHA-256 of the body, or null when none is to be checked
+     * @param declaredSha256 the declared SHA-256 of the body (lower-case hex, {@link ObjectOps#declaredSha256}),
+     *     or null when none is to be checked
      * @param expectedMd5 the {@code Content-MD5} (base64), or null
      */
-    DigestBeside(InputStream in, Executor digestThreads, String expectedSha256, String expectedMd5) {
+    DigestBeside(InputStream in, Executor digestThreads, @Nullable String declaredSha256, @Nullable String expectedMd5) {
         this.in = in;
         this.expectedMd5 = expectedMd5;
         this.digestThreads = digestThreads;
-        this.expectedSha256 = expectedSha256;
-        this.sha256 = expectedSha256 == null ? null : digest("SHA-256");
+        this.declaredSha256 = declaredSha256;
     }
 
     private static MessageDigest digest(String alg) {
@@ -62,6 +65,11 @@ final class DigestBeside extends InputStream {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(alg + " is part of every JDK", e);
         }
+    }
+
+    /** The SHA-256 the client declared (lower-case hex), for the service to check; null when none. */
+    @Nullable String declaredSha256() {
+        return declaredSha256;
     }
 
     @Override
@@ -109,9 +117,6 @@ final class DigestBeside extends InputStream {
         tail = tail.thenRunAsync(() -> {
             try {
                 md5.update(full, 0, length);
-                if (sha256 != null) {
-                    sha256.update(full, 0, length);
-                }
             } finally {
                 pending.release();
             }
@@ -129,10 +134,6 @@ final class DigestBeside extends InputStream {
             throw new InterruptedIOException("interrupted while waiting for the digest thread");
         } catch (ExecutionException e) {
             throw new IOException("digest failed: " + e.getCause().getMessage(), e.getCause());
-        }
-        if (sha256 != null && !HexFormat.of().formatHex(sha256.digest()).equalsIgnoreCase(expectedSha256)) {
-            mismatch = true;
-            throw new BodyAbortedException(ApiError.BAD_REQUEST, "the body's SHA-256 does not match x-amz-content-sha256");
         }
         byte[] m = md5.digest();
         if (expectedMd5 != null && !java.util.Base64.getEncoder().encodeToString(m).equals(expectedMd5.trim())) {
@@ -162,10 +163,6 @@ final class DigestBeside extends InputStream {
     /** Bytes passed so far. */
     long total() {
         return total;
-    }
-
-    boolean mismatch() {
-        return mismatch;
     }
 
     @Override

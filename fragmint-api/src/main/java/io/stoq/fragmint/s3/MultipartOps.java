@@ -104,14 +104,13 @@ final class MultipartOps {
         if (number < 1 || number > MAX_PARTS) {
             throw new S3Exception(S3Error.INVALID_ARGUMENT, "Part number must be an integer between 1 and 10000, inclusive");
         }
-        String sha = c.auth().payloadHash();
-        boolean declared = !sha.equals(SigV4.UNSIGNED_PAYLOAD) && !sha.startsWith("STREAMING-");
+        String sha256 = ObjectOps.declaredSha256(c);
         InputStream payload = objects.payload(c);
-        DigestBeside body = new DigestBeside(payload, g.digests, declared ? sha : null, c.req().header("content-md5"));
+        DigestBeside body = new DigestBeside(payload, g.digests, sha256, c.req().header("content-md5"));
         AssetMetadata m;
         try {
             m = g.ports.assets().create(c.caller(), new NewContent("application/octet-stream", "part " + number + " of " + u.id(),
-                    ObjectOps.declaredLength(c)), body);
+                    ObjectOps.declaredLength(c), null, sha256), body);
         } catch (BodyAbortedException e) {
             throw ObjectOps.bodyError(e, payload, body);
         }

@@ -10,6 +10,7 @@ import io.stoq.fragmint.port.AssetMetadata;
 import io.stoq.fragmint.port.BodyAbortedException;
 import io.stoq.fragmint.port.ByteRange;
 import io.stoq.fragmint.port.NewContent;
+import io.stoq.fragmint.port.Nullable;
 import io.stoq.fragmint.port.ObjectNames;
 import io.stoq.fragmint.route.RangeHeader;
 import java.io.IOException;
@@ -111,15 +112,14 @@ final class ObjectOps {
         if (r.header("content-length") == null && !"chunked".equalsIgnoreCase(r.header("transfer-encoding"))) {
             throw new S3Exception(S3Error.MISSING_CONTENT_LENGTH, "You must provide the Content-Length HTTP header.");
         }
-        String sha = c.auth().payloadHash();
-        boolean declared = !sha.equals(SigV4.UNSIGNED_PAYLOAD) && !sha.startsWith("STREAMING-");
         if (r.header("authorization") != null && r.header("x-amz-content-sha256") == null) {
             throw new S3Exception(S3Error.INVALID_REQUEST, "Missing required header for this request: x-amz-content-sha256");
         }
+        String sha256 = declaredSha256(c);
         Optional<ObjectNames.ObjectName> existing = g.names.lookup(c.caller(), r.bucket(), r.key());
         preconditionsForWrite(r, existing);
         InputStream payload = payload(c);
-        DigestBeside body = new DigestBeside(payload, g.digests, declared ? sha : null, r.header("content-md5"));
+        DigestBeside body = new DigestBeside(payload, g.digests, sha256, r.header("content-md5"));
         String type = r.header("content-type") == null ? "binary/octet-stream" : r.header("content-type");
         Stored s;
         try {
@@ -130,13 +130,28 @@ final class ObjectOps {
         return S3Response.empty(200).header("ETag", s.attributes().quotedEtag()).header("x-amz-version-id", Long.toString(s.version()));
     }
 
+    /**
+     * The SHA-256 a signed single-chunk payload declares ({@code x-amz-content-sha256}), lower-case
+     * hex; null for {@code UNSIGNED-PAYLOAD} and the streaming forms (whose chunks carry their own
+     * signatures). A value that is none of these cannot match any body: refused before it is read.
+     */
+    static @Nullable String declaredSha256(S3Gateway.Call c) throws S3Exception {
+        String sha = c.auth().payloadHash();
+        if (sha.equals(SigV4.UNSIGNED_PAYLOAD) || sha.startsWith("STREAMING-")) {
+            return null;
+        }
+        String hex = sha.toLowerCase(Locale.ROOT);
+        if (hex.length() != 64 || !hex.chars().allMatch(ch -> (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            throw new S3Exception(S3Error.CONTENT_SHA256_MISMATCH,
+                    "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING- form or the body's SHA-256 in hex");
+        }
+        return hex;
+    }
+
     /** The S3 error for an upload body that failed: a chunk signature, a digest, or the connection. */
     static S3Exception bodyError(BodyAbortedException e, InputStream payload, DigestBeside body) {
         if (payload instanceof AwsChunkedStream a && a.failure() != null) {
             return a.failure();
-        }
-        if (body.mismatch()) {
-            return new S3Exception(S3Error.CONTENT_SHA256_MISMATCH, "The provided 'x-amz-content-sha256' header does not match what was computed.");
         }
         if (body.badMd5()) {
             return new S3Exception(S3Error.BAD_DIGEST, "The Content-MD5 you specified did not match what we received.");
@@ -170,7 +185,7 @@ final class ObjectOps {
     Stored store(S3Gateway.Call c, String bucket, String key, Optional<ObjectNames.ObjectName> existing, DigestBeside body,
             String contentType, OptionalLong length, Map<String, String> meta, int parts, String etag)
             throws ApiException, IOException {
-        NewContent content = new NewContent(contentType, assetName(key), length);
+        NewContent content = new NewContent(contentType, assetName(key), length, null, body.declaredSha256());
         AssetMetadata m = null;
         if (existing.isPresent()) {
             try {

@@ -216,6 +216,8 @@ public final class S3Gateway {
             case RANGE_NOT_SATISFIABLE -> S3Error.INVALID_RANGE;
             case PAYLOAD_TOO_LARGE -> S3Error.ENTITY_TOO_LARGE;
             case TRUNCATED_BODY -> S3Error.INCOMPLETE_BODY;
+            // the gateway declares a digest to the service only from x-amz-content-sha256
+            case DIGEST_MISMATCH -> S3Error.CONTENT_SHA256_MISMATCH;
             case RATE_LIMITED -> S3Error.SLOW_DOWN;
             case UNAVAILABLE -> S3Error.SERVICE_UNAVAILABLE;
             case BAD_REQUEST, UNPROCESSABLE, UNSUPPORTED_MEDIA_TYPE, CONFLICT -> S3Error.INVALID_REQUEST;

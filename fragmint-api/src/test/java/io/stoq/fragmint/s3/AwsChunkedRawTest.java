@@ -3,16 +3,8 @@ package io.stoq.fragmint.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,28 +30,16 @@ class AwsChunkedRawTest {
         gw.close();
     }
 
-    static byte[] hmac(byte[] key, String s) throws Exception {
-        Mac m = Mac.getInstance("HmacSHA256");
-        m.init(new SecretKeySpec(key, "HmacSHA256"));
-        return m.doFinal(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    }
-
     /** Sends a streaming-signed PUT of {@code chunks}; {@code spoil} >= 0 breaks that chunk's signature. Returns the raw response. */
     static String put(String key, byte[][] chunks, int spoil) throws Exception {
         var k = gw.credentials.get("alice");
-        String amzDate = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(gw.clock.instant());
-        String date = amzDate.substring(0, 8);
-        String scope = date + "/us-east-1/s3/aws4_request";
+        String amzDate = RawSigV4.amzDate(gw.clock.instant());
+        String scope = RawSigV4.scope(amzDate);
         long decoded = 0;
         for (byte[] c : chunks) {
             decoded += c.length;
         }
-        byte[] signingKey = hmac(hmac(hmac(hmac(("AWS4" + k.secret()).getBytes(StandardCharsets.UTF_8), date), "us-east-1"), "s3"),
-                "aws4_request");
+        byte[] signingKey = RawSigV4.signingKey(k.secret(), amzDate);
         // the body's length depends only on chunk sizes and the 64-hex signatures
         long bodyLength = 0;
         for (byte[] c : chunks) {
@@ -71,16 +51,15 @@ class AwsChunkedRawTest {
         String canonical = "PUT\n/raw/" + key + "\n\n" + "content-encoding:aws-chunked\n" + "content-length:" + bodyLength + "\n"
                 + "host:" + host + "\n" + "x-amz-content-sha256:STREAMING-AWS4-HMAC-SHA256-PAYLOAD\n" + "x-amz-date:" + amzDate + "\n"
                 + "x-amz-decoded-content-length:" + decoded + "\n\n" + signedHeaders + "\nSTREAMING-AWS4-HMAC-SHA256-PAYLOAD";
-        String seed = HexFormat.of().formatHex(hmac(signingKey, "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
-                + sha256(canonical.getBytes(StandardCharsets.UTF_8))));
+        String seed = RawSigV4.sign(signingKey, amzDate, canonical);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         String previous = seed;
         byte[][] all = new byte[chunks.length + 1][];
         System.arraycopy(chunks, 0, all, 0, chunks.length);
         all[chunks.length] = new byte[0];
         for (int i = 0; i < all.length; i++) {
-            String sig = HexFormat.of().formatHex(hmac(signingKey, "AWS4-HMAC-SHA256-PAYLOAD\n" + amzDate + "\n" + scope + "\n" + previous
-                    + "\n" + sha256(new byte[0]) + "\n" + sha256(all[i])));
+            String sig = HexFormat.of().formatHex(RawSigV4.hmac(signingKey, "AWS4-HMAC-SHA256-PAYLOAD\n" + amzDate + "\n" + scope + "\n"
+                    + previous + "\n" + RawSigV4.sha256Hex(new byte[0]) + "\n" + RawSigV4.sha256Hex(all[i])));
             previous = sig;
             if (i == spoil) {
                 sig = (sig.charAt(0) == '0' ? "1" : "0") + sig.substring(1);
@@ -92,17 +71,11 @@ class AwsChunkedRawTest {
         assertThat((long) body.size()).isEqualTo(bodyLength);
         String auth = "AWS4-HMAC-SHA256 Credential=" + k.accessKeyId() + "/" + scope + ", SignedHeaders=" + signedHeaders
                 + ", Signature=" + seed;
-        try (Socket s = new Socket("127.0.0.1", gw.server.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("PUT /raw/" + key + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Encoding: aws-chunked\r\nContent-Length: " + bodyLength
-                    + "\r\nx-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD\r\nx-amz-date: " + amzDate
-                    + "\r\nx-amz-decoded-content-length: " + decoded + "\r\nAuthorization: " + auth + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(body.toByteArray());
-            out.flush();
-            InputStream in = s.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return RawSigV4.exchange(gw.server.port(), "PUT /raw/" + key + " HTTP/1.1\r\nHost: " + host
+                + "\r\nContent-Encoding: aws-chunked\r\nContent-Length: " + bodyLength
+                + "\r\nx-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD\r\nx-amz-date: " + amzDate
+                + "\r\nx-amz-decoded-content-length: " + decoded + "\r\nAuthorization: " + auth + "\r\nConnection: close\r\n\r\n",
+                body.toByteArray());
     }
 
     @Test

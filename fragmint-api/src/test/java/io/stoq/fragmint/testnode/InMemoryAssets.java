@@ -102,6 +102,17 @@ public final class InMemoryAssets implements AssetService {
 
     private record Staged(Path file, long size, String sha256, String root) {}
 
+    /** Stages the body; a declared SHA-256 it does not have removes it and fails, as on the node. */
+    private Staged stage(InputStream body, NewContent content) throws IOException, ApiException {
+        Staged s = stage(body);
+        if (content.sha256() != null && !content.sha256().equals(s.sha256())) {
+            Files.delete(s.file());
+            throw new ApiException(ApiError.DIGEST_MISMATCH, "the body's SHA-256 is " + s.sha256() + ", the request declared "
+                    + content.sha256() + "; nothing was stored");
+        }
+        return s;
+    }
+
     private Staged stage(InputStream body) throws IOException {
         Path tmp = dir.resolve("staging").resolve(Hex.encode(SecureRandoms.bytes(8)));
         Sha256 whole = new Sha256();
@@ -169,7 +180,7 @@ public final class InMemoryAssets implements AssetService {
                 throw new IOException("interrupted while held", e);
             }
         }
-        Staged s = stage(body);
+        Staged s = stage(body, content);
         String id = "a" + Hex.encode(SecureRandoms.bytes(10));
         Files.move(s.file(), file(id, 1), StandardCopyOption.ATOMIC_MOVE);
         synchronized (this) {
@@ -295,7 +306,7 @@ public final class InMemoryAssets implements AssetService {
                         + a.latest().version() + ", not " + expectedVersion.getAsLong());
             }
         }
-        Staged s = stage(body);
+        Staged s = stage(body, content);
         synchronized (this) {
             Asset a;
             try {
