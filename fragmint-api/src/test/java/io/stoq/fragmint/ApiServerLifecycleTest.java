@@ -9,7 +9,6 @@ import io.stoq.fragmint.http.ServerState;
 import io.stoq.fragmint.port.ApiError;
 import io.stoq.fragmint.port.ApiException;
 import io.stoq.fragmint.testnode.InMemoryNode;
-import java.nio.file.Files;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +17,7 @@ class ApiServerLifecycleTest {
     @Test
     void portInUseIsATypedOneLineFailureAndReleasesEverything() throws Exception {
         try (TestServer running = new TestServer(ApiServerConfig.defaults().withPorts(0, -1))) {
-            InMemoryNode node = new InMemoryNode(Files.createTempDirectory("fragmint-lc"), Clock.systemUTC());
+            InMemoryNode node = new InMemoryNode(running.dir.resolve("second"), Clock.systemUTC());
             ApiServer second = new ApiServer(ApiServerConfig.defaults().withPorts(running.server.port(), -1),
                     node.ports(), Clock.systemUTC());
             assertThatThrownBy(second::start).isInstanceOfSatisfying(ApiException.class, e -> {

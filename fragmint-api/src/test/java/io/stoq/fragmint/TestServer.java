@@ -165,6 +165,11 @@ public final class TestServer implements ContractServer {
     @Override
     public void close() throws IOException {
         server.close();
+        deleteTree(dir);
+    }
+
+    /** Deletes {@code dir} and everything under it (a test's temporary directory). */
+    public static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -97,5 +97,7 @@ final class S3TestGateway implements S3Contract.Gateway {
     public void close() throws Exception {
         server.close();
         gateway.close();
+        // the staged objects (a 100 MiB multipart upload among them) would otherwise stay in /tmp after every run
+        io.stoq.fragmint.TestServer.deleteTree(dir);
     }
 }
