@@ -146,4 +146,54 @@ class Http2PriorKnowledgeTest {
         Result anon = call(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/v1/me"));
         assertThat(anon.status()).isEqualTo(401);
     }
+
+    /**
+     * A response sent before the request body was read (here a 401 to an upload without
+     * credentials) is complete, and the stream is then reset with NO_ERROR, which RFC 9113
+     * section 8.1 reserves for exactly this: the client stops sending and keeps the response. With
+     * CANCEL, a client may drop the response it already has (the JDK's HttpClient did, in CI:
+     * "RST_STREAM received Stream cancelled" for a 412 to a stale If-Match).
+     */
+    @Test
+    void anAnswerBeforeTheBodyEndsTheStreamWithNoError() throws Exception {
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        CompletableFuture<Boolean> endStream = new CompletableFuture<>();
+        CompletableFuture<Long> reset = new CompletableFuture<>();
+        Http2StreamChannel stream = new Http2StreamChannelBootstrap(conn).handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof io.netty.handler.codec.http2.Http2HeadersFrame h) {
+                            status.complete(Integer.parseInt(h.headers().status().toString()));
+                            if (h.isEndStream()) {
+                                endStream.complete(true);
+                            }
+                        } else if (msg instanceof io.netty.handler.codec.http2.Http2DataFrame d && d.isEndStream()) {
+                            endStream.complete(true);
+                        }
+                        io.netty.util.ReferenceCountUtil.release(msg);
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof io.netty.handler.codec.http2.Http2ResetFrame r) {
+                            reset.complete(r.errorCode());
+                        }
+                    }
+                });
+            }
+        }).open().sync().getNow();
+        io.netty.handler.codec.http2.Http2Headers head = new io.netty.handler.codec.http2.DefaultHttp2Headers().method("POST")
+                .path("/v1/assets").scheme("http").authority("127.0.0.1");
+        head.set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+        head.setInt(HttpHeaderNames.CONTENT_LENGTH, 1_000_000);
+        stream.write(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(head));
+        stream.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[1000]))).sync();
+        assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(401);
+        assertThat(endStream.get(10, TimeUnit.SECONDS)).as("a complete response").isTrue();
+        assertThat(reset.get(10, TimeUnit.SECONDS)).isEqualTo(io.netty.handler.codec.http2.Http2Error.NO_ERROR.code());
+        assertThat(call(request(HttpMethod.GET, "/healthz", new byte[0])).status()).isEqualTo(200);
+    }
 }

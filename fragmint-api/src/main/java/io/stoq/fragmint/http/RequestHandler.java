@@ -1,6 +1,7 @@
 package io.stoq.fragmint.http;
 
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
@@ -10,6 +11,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.stoq.fragmint.port.ApiError;
@@ -197,6 +200,13 @@ final class RequestHandler extends ChannelDuplexHandler {
             }
             current = null;
             releasePending();
+            if (!bodyDone && protocol == HttpExchange.Protocol.H2) {
+                // The response is complete; RFC 9113 section 8.1: NO_ERROR asks the client to stop
+                // sending and keep it. The stream channel's own close would send CANCEL, after
+                // which a client may discard the response (the JDK's HttpClient does).
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             ctx.close();
             return;
         }
