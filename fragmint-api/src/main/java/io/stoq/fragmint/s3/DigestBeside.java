@@ -23,12 +23,10 @@ import java.util.concurrent.Semaphore;
  * {@code Content-MD5}: a mismatch throws {@link BodyAbortedException}, so the service commits
  * nothing ({@link #badMd5()} then tells the gateway to answer BadDigest).
  *
- * <p>A declared {@code x-amz-content-sha256} is not hashed here: it travels to the service as
- * {@link #declaredSha256()}, which compares it with the SHA-256 the node computes of every upload
- * anyway (the version's content digest) and commits nothing when they differ, so each byte is
- * hashed with SHA-256 once, not twice.
+ * <p>A declared {@code x-amz-content-sha256} is not hashed here: the asset service checks it
+ * ({@link ObjectOps#declaredSha256}).
  *
- * <p>Not thread-safe: one reader; the digests are touched only by the chained tasks, in order.
+ * <p>Not thread-safe: one reader; the digest is touched only by the chained tasks, in order.
  */
 final class DigestBeside extends InputStream {
     static final int BLOCK = 1 << 20;
@@ -37,7 +35,6 @@ final class DigestBeside extends InputStream {
     private final InputStream in;
     private final Executor digestThreads;
     private final MessageDigest md5 = digest("MD5");
-    private final String declaredSha256;
     private final Semaphore pending = new Semaphore(MAX_PENDING);
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private byte[] block = new byte[BLOCK];
@@ -48,15 +45,12 @@ final class DigestBeside extends InputStream {
     private final String expectedMd5;
 
     /**
-     * @param declaredSha256 the declared SHA-256 of the body (lower-case hex, {@link ObjectOps#declaredSha256}),
-     *     or null when none is to be checked
      * @param expectedMd5 the {@code Content-MD5} (base64), or null
      */
-    DigestBeside(InputStream in, Executor digestThreads, @Nullable String declaredSha256, @Nullable String expectedMd5) {
+    DigestBeside(InputStream in, Executor digestThreads, @Nullable String expectedMd5) {
         this.in = in;
         this.expectedMd5 = expectedMd5;
         this.digestThreads = digestThreads;
-        this.declaredSha256 = declaredSha256;
     }
 
     private static MessageDigest digest(String alg) {
@@ -65,11 +59,6 @@ final class DigestBeside extends InputStream {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(alg + " is part of every JDK", e);
         }
-    }
-
-    /** The SHA-256 the client declared (lower-case hex), for the service to check; null when none. */
-    @Nullable String declaredSha256() {
-        return declaredSha256;
     }
 
     @Override

@@ -106,7 +106,7 @@ final class MultipartOps {
         }
         String sha256 = ObjectOps.declaredSha256(c);
         InputStream payload = objects.payload(c);
-        DigestBeside body = new DigestBeside(payload, g.digests, sha256, c.req().header("content-md5"));
+        DigestBeside body = new DigestBeside(payload, g.digests, c.req().header("content-md5"));
         AssetMetadata m;
         try {
             m = g.ports.assets().create(c.caller(), new NewContent("application/octet-stream", "part " + number + " of " + u.id(),
@@ -245,7 +245,7 @@ final class MultipartOps {
             Optional<ObjectNames.ObjectName> existing = g.names.lookup(c.caller(), u.bucket(), u.key());
             ObjectOps.Stored s;
             try (PartsStream in = new PartsStream(c, chosen)) {
-                s = objects.store(c, u.bucket(), u.key(), existing, new DigestBeside(in, g.digests, null, null), u.contentType(),
+                s = objects.store(c, u.bucket(), u.key(), existing, new DigestBeside(in, g.digests, null), null, u.contentType(),
                         OptionalLong.of(total), u.meta(), chosen.size(), etag);
             }
             String doc = S3Xml.root("CompleteMultipartUploadResult").el("Location", "/" + u.bucket() + "/" + u.key())

@@ -1,5 +1,6 @@
 package io.stoq.fragmint.s3;
 
+import io.stoq.crypto.Hex;
 import io.stoq.fragmint.auth.Permission;
 import io.stoq.fragmint.conditional.EntityTag;
 import io.stoq.fragmint.conditional.Preconditions;
@@ -119,11 +120,11 @@ final class ObjectOps {
         Optional<ObjectNames.ObjectName> existing = g.names.lookup(c.caller(), r.bucket(), r.key());
         preconditionsForWrite(r, existing);
         InputStream payload = payload(c);
-        DigestBeside body = new DigestBeside(payload, g.digests, sha256, r.header("content-md5"));
+        DigestBeside body = new DigestBeside(payload, g.digests, r.header("content-md5"));
         String type = r.header("content-type") == null ? "binary/octet-stream" : r.header("content-type");
         Stored s;
         try {
-            s = store(c, r.bucket(), r.key(), existing, body, type, declaredLength(c), userMetadata(r), 0, null);
+            s = store(c, r.bucket(), r.key(), existing, body, sha256, type, declaredLength(c), userMetadata(r), 0, null);
         } catch (BodyAbortedException e) {
             throw bodyError(e, payload, body);
         }
@@ -140,12 +141,17 @@ final class ObjectOps {
         if (sha.equals(SigV4.UNSIGNED_PAYLOAD) || sha.startsWith("STREAMING-")) {
             return null;
         }
-        String hex = sha.toLowerCase(Locale.ROOT);
-        if (hex.length() != 64 || !hex.chars().allMatch(ch -> (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+        byte[] digest;
+        try {
+            digest = Hex.decode(sha);
+        } catch (IllegalArgumentException e) {
+            digest = null;
+        }
+        if (digest == null || digest.length != 32) {
             throw new S3Exception(S3Error.CONTENT_SHA256_MISMATCH,
                     "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING- form or the body's SHA-256 in hex");
         }
-        return hex;
+        return Hex.encode(digest);
     }
 
     /** The S3 error for an upload body that failed: a chunk signature, a digest, or the connection. */
@@ -181,11 +187,13 @@ final class ObjectOps {
     /**
      * Streams {@code body} into a new asset (a new key) or a new version of the key's asset, then
      * binds the key to it. {@code etag} overrides the MD5 (multipart's md5-of-md5s).
+     * {@code sha256} ({@link #declaredSha256}, or null) is checked by the asset service against the
+     * SHA-256 it computes of every upload anyway, so the gateway hashes nothing with SHA-256.
      */
     Stored store(S3Gateway.Call c, String bucket, String key, Optional<ObjectNames.ObjectName> existing, DigestBeside body,
-            String contentType, OptionalLong length, Map<String, String> meta, int parts, String etag)
+            @Nullable String sha256, String contentType, OptionalLong length, Map<String, String> meta, int parts, String etag)
             throws ApiException, IOException {
-        NewContent content = new NewContent(contentType, assetName(key), length, null, body.declaredSha256());
+        NewContent content = new NewContent(contentType, assetName(key), length, null, sha256);
         AssetMetadata m = null;
         if (existing.isPresent()) {
             try {
@@ -438,13 +446,13 @@ final class ObjectOps {
         long size = f.meta().size();
         Stored s;
         if (size == 0) {
-            s = store(c, r.bucket(), r.key(), existing, new DigestBeside(InputStream.nullInputStream(), g.digests, null, null), type,
+            s = store(c, r.bucket(), r.key(), existing, new DigestBeside(InputStream.nullInputStream(), g.digests, null), null, type,
                     OptionalLong.of(0), meta, 0, null);
         } else {
             try (AssetContent content = g.ports.assets().openContent(c.caller(), f.name().assetId(), f.meta().version(),
                     ByteRange.whole(size))) {
                 // a multipart source keeps its ETag form only when copied whole; the copy is one object, so its ETag is its MD5
-                s = store(c, r.bucket(), r.key(), existing, new DigestBeside(content.body(), g.digests, null, null), type,
+                s = store(c, r.bucket(), r.key(), existing, new DigestBeside(content.body(), g.digests, null), null, type,
                         OptionalLong.of(size), meta, 0, null);
             }
         }
