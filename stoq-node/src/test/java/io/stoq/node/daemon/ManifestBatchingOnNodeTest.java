@@ -125,10 +125,8 @@ class ManifestBatchingOnNodeTest {
 
     /** Shard store entries (files or small records) that hold a manifest. */
     static Set<Hash256> manifestHashes() throws Exception {
-        Set<Hash256> all = new HashSet<>();
-        t.node.shardStore().forEach(all::add);
         Set<Hash256> out = new HashSet<>();
-        for (Hash256 h : all) {
+        for (Hash256 h : t.storedHashes()) {
             byte[] bytes = t.node.shardStore().get(h);
             if (bytes.length > 4 && Arrays.equals(Arrays.copyOf(bytes, 4), "STQM".getBytes(StandardCharsets.US_ASCII))) {
                 out.add(h);

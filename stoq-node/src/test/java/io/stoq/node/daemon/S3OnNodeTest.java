@@ -161,17 +161,14 @@ class S3OnNodeTest {
                 new java.util.Random(size).nextBytes(body);
                 byte[] signed = body.clone();
                 signed[size / 2] ^= 1;
-                java.util.Set<io.stoq.crypto.hash.Hash256> before = new java.util.HashSet<>();
-                t.node.shardStore().forEach(before::add);
+                var before = t.storedHashes();
                 long height = t.node.ledger().ledger().height();
                 String res = io.stoq.fragmint.s3.RawSigV4.put(port, k.accessKeyId(), k.secret(), java.time.Instant.now(),
                         "/signed/o" + size, "", io.stoq.fragmint.s3.RawSigV4.sha256Hex(signed), body);
                 assertThat(res).startsWith("HTTP/1.1 400").contains("<Code>XAmzContentSHA256Mismatch</Code>")
                         .contains("nothing was stored").doesNotContain("Exception");
                 assertThat(t.node.ledger().ledger().height()).as("nothing reached the ledger").isEqualTo(height);
-                java.util.Set<io.stoq.crypto.hash.Hash256> after = new java.util.HashSet<>();
-                t.node.shardStore().forEach(after::add);
-                assertThat(after).as("the upload's shards were removed").isEqualTo(before);
+                assertThat(t.storedHashes()).as("the upload's shards were removed").isEqualTo(before);
                 // the body it signed is accepted, and the object's digest is the one the client declared
                 String ok = io.stoq.fragmint.s3.RawSigV4.put(port, k.accessKeyId(), k.secret(), java.time.Instant.now(),
                         "/signed/o" + size, "", io.stoq.fragmint.s3.RawSigV4.sha256Hex(body), body);

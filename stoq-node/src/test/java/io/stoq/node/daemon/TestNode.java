@@ -102,6 +102,13 @@ final class TestNode implements AutoCloseable {
         return JSON.readTree(r.body());
     }
 
+    /** The hashes of every shard and manifest in the shard store (files, and small ones in its RocksDB). */
+    java.util.Set<io.stoq.crypto.hash.Hash256> storedHashes() throws Exception {
+        java.util.Set<io.stoq.crypto.hash.Hash256> all = new java.util.HashSet<>();
+        node.shardStore().forEach(all::add);
+        return all;
+    }
+
     /** Shards and manifests in the shard store: files, and the small ones kept in its RocksDB. */
     long storedFiles() throws Exception {
         java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();

@@ -9,7 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -58,9 +57,7 @@ class UploadDigestTest {
     }
 
     Set<Hash256> stored() throws Exception {
-        Set<Hash256> all = new HashSet<>();
-        t.node.shardStore().forEach(all::add);
-        return all;
+        return t.storedHashes();
     }
 
     @Test
